@@ -1,0 +1,60 @@
+"""Who may see and change what: the warehouse is the unit of access."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from core.choices import Role
+from core.exceptions import Forbidden
+from core.models import Membership, Warehouse
+
+
+def warehouse_ids_for(user: AbstractBaseUser | AnonymousUser) -> frozenset[int]:
+    """The ids of the warehouses the user belongs to (all of them for a superuser).
+
+    Cached on the user object for the life of the request.
+    """
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_handoff_warehouse_ids", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        ids = frozenset(Warehouse.objects.values_list("pk", flat=True))
+    else:
+        ids = frozenset(Membership.objects.filter(user=user).values_list("warehouse_id", flat=True))
+    user._handoff_warehouse_ids = ids  # type: ignore[union-attr]
+    return ids
+
+
+def role_in(user: AbstractBaseUser | AnonymousUser, warehouse_id: int) -> str | None:
+    """The user's role in the warehouse, `admin` for a superuser, None for a stranger."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    roles = getattr(user, "_handoff_roles", None)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=user).values_list("warehouse_id", "role"))
+        user._handoff_roles = roles  # type: ignore[union-attr]
+    return roles.get(warehouse_id)
+
+
+def require_role(
+    user: AbstractBaseUser | AnonymousUser, warehouse_id: int, roles: Iterable[str]
+) -> str:
+    """Return the user's role in the warehouse, or raise Forbidden naming what is needed.
+
+    A user who is not a member at all gets the same answer as for a warehouse that does not
+    exist (NotFound), so one warehouse's existence is not revealed to another's staff.
+    """
+    from core.exceptions import NotFound
+
+    role = role_in(user, warehouse_id)
+    if role is None:
+        raise NotFound("No such warehouse.", field="warehouse")
+    allowed = set(roles)
+    if role not in allowed:
+        needed = ", ".join(sorted(allowed))
+        raise Forbidden(f"Your role here is {role}; this needs one of: {needed}.")
+    return role

@@ -1,0 +1,80 @@
+"""Idempotency-Key for every POST from another system.
+
+A replay with the same key and body returns the first answer (status and body) and writes
+nothing; the same key with another body is a 409. The key is claimed in the same
+transaction as the work, so two concurrent requests with one key run the work once.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.errors import IdempotentReplay
+from core.exceptions import Conflict
+from core.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+
+
+def _request_hash(request: Request) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(request._request.body)
+    return digest.hexdigest()
+
+
+class IdempotentMixin:
+    """For DRF views: honour an Idempotency-Key header on POST."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and request.headers.get(HEADER):
+            # One transaction for the claim, the work and the stored answer.
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or not key:
+            return
+        if len(key) > 255:
+            raise Conflict("Idempotency-Key is longer than 255 characters.", field=HEADER)
+        request_hash = _request_hash(request)
+        try:
+            with transaction.atomic():
+                claim = IdempotencyKey.objects.create(
+                    user=request.user,
+                    key=key,
+                    request_hash=request_hash,
+                    method=request.method,
+                    path=request.path[:255],
+                )
+        except IntegrityError:
+            first = IdempotencyKey.objects.get(user=request.user, key=key)
+            if first.request_hash != request_hash:
+                raise Conflict(
+                    "This Idempotency-Key was used with another request body or path.",
+                    field=HEADER,
+                    code="idempotency_key_reused",
+                ) from None
+            raise IdempotentReplay(first.response_status or 200, first.response_body) from None
+        request._idempotency_claim = claim  # type: ignore[attr-defined]
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        claim = getattr(request, "_idempotency_claim", None)
+        if claim is not None and response.status_code < 500:
+            body = json.loads(JSONRenderer().render(response.data)) if response.data else None
+            IdempotencyKey.objects.filter(pk=claim.pk).update(
+                response_status=response.status_code, response_body=body
+            )
+        return response

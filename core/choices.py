@@ -1,0 +1,18 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    MANAGER = "manager", _("Manager")
+    INTEGRATION = "integration", _("Integration (system)")
+    ADMIN = "admin", _("Administrator")
+
+
+# Who may do what; a role missing from a set may still read what its warehouse holds.
+FLOOR_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION})
+STOCK_CONTROL_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN, Role.INTEGRATION})
+MASTER_DATA_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION})
+PLANNING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})

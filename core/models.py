@@ -1,0 +1,123 @@
+"""The shared kernel: warehouses (the unit of access), memberships, the event outbox, idempotency."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import Role
+
+
+class Warehouse(models.Model):
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=255)
+    city = models.CharField(_("city"), max_length=80)
+    country = models.CharField(_("country"), max_length=2, default="CN")
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    opens_at = models.TimeField(_("opens at"), default="07:00")
+    closes_at = models.TimeField(_("closes at"), default="22:00")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90),
+                name="warehouse_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(longitude__gte=-180, longitude__lte=180),
+                name="warehouse_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Membership(models.Model):
+    """A user's role in one warehouse; a user may be a member of several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "warehouse"], name="membership_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.warehouse.code} ({self.role})"
+
+
+class Event(models.Model):
+    """A domain event in the outbox, written in the same transaction as the change it tells of.
+
+    `sequence` orders the feed: on PostgreSQL it is allocated under a transaction-scoped
+    advisory lock, so sequence order is commit order and a reader never skips a gap.
+    """
+
+    sequence = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=64, db_index=True)
+    aggregate_type = models.CharField(max_length=32)
+    aggregate_id = models.CharField(max_length=64)
+    warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [
+            models.Index(fields=["warehouse", "sequence"], name="event_warehouse_seq"),
+            models.Index(
+                fields=["aggregate_type", "aggregate_id", "sequence"], name="event_aggregate_seq"
+            ),
+            models.Index(
+                fields=["sequence"],
+                name="event_unpublished",
+                condition=models.Q(published_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.type} {self.aggregate_type}:{self.aggregate_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A POST already answered: a replay with the same key gets this answer back."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=255)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.method} {self.path})"

@@ -1,0 +1,56 @@
+"""Master-data writes made through the API: saved in one transaction with their event."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Model, ProtectedError
+from django.forms.models import model_to_dict
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict
+
+
+def _label(instance: Model) -> str:
+    return instance._meta.model_name or "record"
+
+
+@service
+def record_save(
+    *, instance: Model, actor: AbstractBaseUser | None, warehouse_id: int | None
+) -> Model:
+    """Create or update a master-data record (already validated); `<model>.created|updated`."""
+    created = instance.pk is None
+    instance.save()
+    payload: dict[str, Any] = model_to_dict(instance)
+    event_record(
+        type=f"{_label(instance)}.{'created' if created else 'updated'}",
+        aggregate_type=_label(instance),
+        aggregate_id=instance.pk,
+        warehouse=warehouse_id,
+        payload=payload,
+        actor=actor,
+    )
+    return instance
+
+
+@service
+def record_delete(
+    *, instance: Model, actor: AbstractBaseUser | None, warehouse_id: int | None
+) -> None:
+    """Delete a master-data record nothing refers to; `<model>.deleted`. In use: Conflict."""
+    label, pk = _label(instance), instance.pk
+    try:
+        instance.delete()
+    except ProtectedError:
+        raise Conflict(
+            f"This {label} is in use (stock, movements or tasks refer to it); deactivate it instead."
+        ) from None
+    event_record(
+        type=f"{label}.deleted",
+        aggregate_type=label,
+        aggregate_id=pk,
+        warehouse=warehouse_id,
+        payload={"id": pk},
+        actor=actor,
+    )

@@ -1,0 +1,33 @@
+"""Load the demo: warehouses, people for every role, and each app's master data and stock.
+
+Deterministic and idempotent: a second run changes nothing but resetting the demo passwords.
+"""
+
+import datetime
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from core.demo import PEOPLE, core_demo_load, demo_password
+from inventory.demo import inventory_demo_load
+
+
+class Command(BaseCommand):
+    help = "Load deterministic demo data (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        with transaction.atomic():
+            warehouses = core_demo_load()
+        stock = inventory_demo_load(warehouses=warehouses, today=datetime.date.today())
+        took = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {took:.1f} s: {stock}."))
+        self.stdout.write("Demo logins (user / password / role):")
+        for username, _, role, codes in PEOPLE:
+            where = ", ".join(codes) if codes else "all warehouses"
+            self.stdout.write(f"  {username:<12} {demo_password(username):<24} {role} ({where})")
+        token = Token.objects.get(user__username="erp")
+        self.stdout.write(f"API token of the ERP integration user: {token.key}")

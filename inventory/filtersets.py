@@ -1,0 +1,55 @@
+import django_filters
+
+from inventory.models import Location, StockBalance, StockMovement, Task
+
+
+class MovementFilter(django_filters.FilterSet):
+    warehouse = django_filters.CharFilter(field_name="warehouse__code")
+    item = django_filters.CharFilter(field_name="item__sku")
+    lot = django_filters.CharFilter(field_name="lot__code")
+    location = django_filters.CharFilter(method="filter_location")
+    reference = django_filters.CharFilter()
+    kind = django_filters.MultipleChoiceFilter(
+        choices=StockMovement._meta.get_field("kind").choices
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = StockMovement
+        fields = ["warehouse", "item", "lot", "kind", "reference"]
+
+    def filter_location(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        from django.db.models import Q
+
+        return queryset.filter(Q(from_location__barcode=value) | Q(to_location__barcode=value))
+
+
+class BalanceFilter(django_filters.FilterSet):
+    warehouse = django_filters.CharFilter(field_name="warehouse__code")
+    item = django_filters.CharFilter(field_name="item__sku")
+    location = django_filters.CharFilter(field_name="location__barcode")
+    zone = django_filters.NumberFilter(field_name="location__zone_id")
+
+    class Meta:
+        model = StockBalance
+        fields = ["warehouse", "item", "location", "zone"]
+
+
+class LocationFilter(django_filters.FilterSet):
+    warehouse = django_filters.CharFilter(field_name="warehouse__code")
+    zone_kind = django_filters.CharFilter(field_name="zone__kind")
+
+    class Meta:
+        model = Location
+        fields = ["warehouse", "zone", "zone_kind", "is_blocked", "barcode"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    warehouse = django_filters.CharFilter(field_name="warehouse__code")
+    assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
+    status = django_filters.MultipleChoiceFilter(choices=Task._meta.get_field("status").choices)
+
+    class Meta:
+        model = Task
+        fields = ["warehouse", "kind", "status", "assigned_to", "reference"]

@@ -1,0 +1,30 @@
+"""Row locks on stock balances, always taken in primary-key order so writers never deadlock."""
+
+from collections.abc import Iterable
+
+from inventory.models import StockBalance
+
+
+def balance_ensure(*, warehouse_id: int, item_id: int, location_id: int, lot_id: int | None) -> int:
+    """The pk of the balance row for (item, location, lot), inserting an empty one if missing.
+
+    Safe under concurrent callers: the insert ignores the unique-constraint conflict.
+    """
+    key = {"item_id": item_id, "location_id": location_id, "lot_id": lot_id}
+    pk = StockBalance.objects.filter(**key).values_list("pk", flat=True).first()
+    if pk is not None:
+        return pk
+    StockBalance.objects.bulk_create(
+        [StockBalance(warehouse_id=warehouse_id, **key)], ignore_conflicts=True
+    )
+    return StockBalance.objects.filter(**key).values_list("pk", flat=True).get()
+
+
+def balances_lock(pks: Iterable[int]) -> dict[int, StockBalance]:
+    """Lock the balances (SELECT ... FOR UPDATE) in pk order and return them fresh, by pk."""
+    rows = (
+        StockBalance.objects.filter(pk__in=sorted(set(pks)))
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    return {row.pk: row for row in rows}

@@ -1,0 +1,206 @@
+"""Reads of stock: availability, positions, reorder needs, the ledger, and its invariants."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from inventory.choices import PICKABLE_ZONE_KINDS, Velocity
+from inventory.models import (
+    Allocation,
+    Item,
+    Location,
+    ReorderPolicy,
+    StockBalance,
+    StockMovement,
+)
+
+
+def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None) -> list[dict]:
+    """Per item and warehouse: on hand, reserved, available (pickable, unexpired), and per lot.
+
+    One grouped query, whatever the number of items: cheap enough for an ERP to poll.
+    """
+    today = timezone.localdate()
+    rows = StockBalance.objects.filter(warehouse_id__in=warehouse_ids, on_hand__gt=0)
+    if items is not None:
+        rows = rows.filter(item__in=items)
+    pickable = Q(location__zone__kind__in=PICKABLE_ZONE_KINDS, location__is_blocked=False) & (
+        Q(lot__isnull=True) | Q(lot__expires_on__isnull=True) | Q(lot__expires_on__gte=today)
+    )
+    grouped = (
+        rows.values("warehouse__code", "item__sku", "lot__code", "lot__expires_on")
+        .annotate(
+            total_on_hand=Sum("on_hand"),
+            total_reserved=Sum("reserved"),
+            pickable_on_hand=Coalesce(Sum("on_hand", filter=pickable), 0),
+            pickable_reserved=Coalesce(Sum("reserved", filter=pickable), 0),
+        )
+        .order_by("warehouse__code", "item__sku", "lot__expires_on", "lot__code")
+    )
+    result: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in grouped:
+        key = (row["warehouse__code"], row["item__sku"])
+        entry = result.setdefault(
+            key,
+            {
+                "warehouse": key[0],
+                "item": key[1],
+                "on_hand": 0,
+                "reserved": 0,
+                "available": 0,
+                "lots": [],
+            },
+        )
+        available = row["pickable_on_hand"] - row["pickable_reserved"]
+        entry["on_hand"] += row["total_on_hand"]
+        entry["reserved"] += row["total_reserved"]
+        entry["available"] += available
+        if row["lot__code"] is not None:
+            entry["lots"].append(
+                {
+                    "lot": row["lot__code"],
+                    "expires_on": row["lot__expires_on"],
+                    "on_hand": row["total_on_hand"],
+                    "reserved": row["total_reserved"],
+                    "available": available,
+                    "expired": bool(row["lot__expires_on"] and row["lot__expires_on"] < today),
+                }
+            )
+    return list(result.values())
+
+
+def stock_by_location(*, warehouse_ids: list[int]) -> QuerySet[StockBalance]:
+    """Positions with stock, with item, lot and location joined."""
+    return (
+        StockBalance.objects.filter(warehouse_id__in=warehouse_ids, on_hand__gt=0)
+        .select_related("item", "lot", "location__zone", "warehouse")
+        .order_by("location__pick_sequence", "location__barcode", "item__sku")
+    )
+
+
+def items_below_reorder_point(*, warehouse_ids: list[int]) -> list[dict]:
+    """Items whose available stock is below their reorder point, with safety-stock breaches flagged."""
+    pickable = Q(
+        item__balances__location__zone__kind__in=PICKABLE_ZONE_KINDS,
+        item__balances__warehouse_id=F("warehouse_id"),
+    )
+    policies = (
+        ReorderPolicy.objects.filter(warehouse_id__in=warehouse_ids, reorder_point__gt=0)
+        .annotate(
+            available=Coalesce(Sum("item__balances__on_hand", filter=pickable), 0)
+            - Coalesce(Sum("item__balances__reserved", filter=pickable), 0)
+        )
+        .filter(available__lt=F("reorder_point"))
+        .select_related("item", "warehouse")
+        .order_by("warehouse__code", "available", "item__sku")
+    )
+    return [
+        {
+            "warehouse": p.warehouse.code,
+            "item": p.item.sku,
+            "name": p.item.name,
+            "available": p.available,
+            "reorder_point": p.reorder_point,
+            "safety_stock": p.safety_stock,
+            "below_safety_stock": p.available < p.safety_stock,
+        }
+        for p in policies
+    ]
+
+
+def movements_recent(*, warehouse_ids: list[int]) -> QuerySet[StockMovement]:
+    """The ledger of the given warehouses, newest first, with what the list shows joined."""
+    return (
+        StockMovement.objects.filter(warehouse_id__in=warehouse_ids)
+        .select_related("item", "lot", "from_location", "to_location", "warehouse", "actor")
+        .order_by("-pk")
+    )
+
+
+def location_suggest(*, item: Item, quantity: int, warehouse_id: int) -> Location | None:
+    """Where to put `quantity` of an item away: the best open storage location that fits.
+
+    It must match the item's temperature class, allow hazmat if needed, be unblocked and have
+    room by volume and weight. Among those: a location already holding the item first (fewer
+    split positions), then fast movers nearest the dock and slow movers farthest from it.
+    """
+    candidates = (
+        Location.objects.filter(
+            warehouse_id=warehouse_id,
+            zone__kind__in=PICKABLE_ZONE_KINDS,
+            zone__temperature_class=item.temperature_class,
+            is_blocked=False,
+        )
+        .filter(Q(zone__hazmat_allowed=True) if item.hazmat else Q())
+        .annotate(
+            used_volume=Coalesce(
+                Sum(F("balances__on_hand") * F("balances__item__volume_l")), Value(0)
+            ),
+            used_weight=Coalesce(
+                Sum(F("balances__on_hand") * F("balances__item__weight_kg")), Value(0)
+            ),
+            holds_item=Sum(
+                Case(
+                    When(balances__item=item, balances__on_hand__gt=0, then=1),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .filter(
+            used_volume__lte=F("capacity_volume_l") - item.volume_l * quantity,
+            used_weight__lte=F("capacity_weight_kg") - item.weight_kg * quantity,
+        )
+        .select_related("zone")
+    )
+    distance = "dock_distance_m" if item.velocity == Velocity.FAST else "-dock_distance_m"
+    if item.velocity == Velocity.MEDIUM:
+        distance = "pick_sequence"
+    return candidates.order_by("-holds_item", distance, "pk").first()
+
+
+def ledger_drift(*, warehouse_ids: list[int] | None = None) -> list[dict]:
+    """Every balance that does not equal its ledger: on hand vs the sum of movements, reserved
+    vs the sum of allocations. An empty list means the books are exact."""
+    movements = StockMovement.objects.all()
+    balances = StockBalance.objects.all()
+    allocations = Allocation.objects.all()
+    if warehouse_ids is not None:
+        movements = movements.filter(warehouse_id__in=warehouse_ids)
+        balances = balances.filter(warehouse_id__in=warehouse_ids)
+        allocations = allocations.filter(balance__warehouse_id__in=warehouse_ids)
+    ledger: dict[tuple, int] = defaultdict(int)
+    for row in movements.values("item_id", "lot_id", "to_location_id").annotate(q=Sum("quantity")):
+        if row["to_location_id"]:
+            ledger[(row["item_id"], row["to_location_id"], row["lot_id"])] += row["q"]
+    for row in movements.values("item_id", "lot_id", "from_location_id").annotate(
+        q=Sum("quantity")
+    ):
+        if row["from_location_id"]:
+            ledger[(row["item_id"], row["from_location_id"], row["lot_id"])] -= row["q"]
+    held: dict[int, int] = {
+        row["balance_id"]: row["q"]
+        for row in allocations.values("balance_id").annotate(q=Sum("quantity"))
+    }
+    drift = []
+    seen = set()
+    for b in balances.values("pk", "item_id", "location_id", "lot_id", "on_hand", "reserved"):
+        key = (b["item_id"], b["location_id"], b["lot_id"])
+        seen.add(key)
+        if b["on_hand"] != ledger.get(key, 0) or b["reserved"] != held.get(b["pk"], 0):
+            drift.append(
+                {
+                    "balance": b["pk"],
+                    "on_hand": b["on_hand"],
+                    "ledger": ledger.get(key, 0),
+                    "reserved": b["reserved"],
+                    "allocated": held.get(b["pk"], 0),
+                }
+            )
+    for key, quantity in ledger.items():
+        if key not in seen and quantity != 0:
+            drift.append({"balance": None, "key": key, "on_hand": 0, "ledger": quantity})
+    return drift

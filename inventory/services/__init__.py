@@ -1,0 +1,36 @@
+"""Every change to stock: one function per state change, one transaction each, with its events."""
+
+from inventory.services.counts import count_record, count_tasks_create
+from inventory.services.master import location_block, location_unblock, lot_get_or_create
+from inventory.services.moves import stock_adjust, stock_move, stock_put_away
+from inventory.services.receiving import receipt_close, receipt_create, stock_receive
+from inventory.services.reservations import (
+    pick_tasks_create,
+    stock_pick,
+    stock_release,
+    stock_reserve,
+    stock_ship,
+)
+from inventory.services.tasks import task_assign, task_cancel, task_confirm
+
+__all__ = [
+    "count_record",
+    "count_tasks_create",
+    "location_block",
+    "location_unblock",
+    "lot_get_or_create",
+    "pick_tasks_create",
+    "receipt_close",
+    "receipt_create",
+    "stock_adjust",
+    "stock_move",
+    "stock_pick",
+    "stock_put_away",
+    "stock_receive",
+    "stock_release",
+    "stock_reserve",
+    "stock_ship",
+    "task_assign",
+    "task_cancel",
+    "task_confirm",
+]

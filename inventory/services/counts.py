@@ -1,0 +1,142 @@
+"""Cycle counts: tasks by zone or item, blind counts, variances posted as adjustments."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from core.models import Warehouse
+from inventory.choices import OPEN_TASK_STATUSES, MovementKind, TaskKind, TaskStatus
+from inventory.locks import balances_lock
+from inventory.models import Item, StockBalance, Task, Zone
+from inventory.services.moves import stock_adjust
+
+
+@service
+def count_tasks_create(
+    *,
+    warehouse: Warehouse,
+    actor: AbstractBaseUser | None,
+    zone: Zone | None = None,
+    item: Item | None = None,
+    blind: bool = True,
+) -> list[Task]:
+    """A count task for every stocked position (item, lot, location) of a zone or of an item.
+
+    Positions that already have an open count task are skipped. The system quantity is taken
+    when the count is recorded, not now, so stock moving in between does not fake a variance.
+    """
+    if zone is None and item is None:
+        raise DomainError("Count a zone or an item.", field="zone")
+    if zone is not None and zone.warehouse_id != warehouse.pk:
+        raise DomainError("That zone is in another warehouse.", field="zone")
+    positions = StockBalance.objects.filter(warehouse=warehouse, on_hand__gt=0)
+    if zone is not None:
+        positions = positions.filter(location__zone=zone)
+    if item is not None:
+        positions = positions.filter(item=item)
+    open_counts = set(
+        Task.objects.filter(
+            warehouse=warehouse, kind=TaskKind.COUNT, status__in=OPEN_TASK_STATUSES
+        ).values_list("item_id", "location_id", "lot_id")
+    )
+    tasks = [
+        Task(
+            warehouse=warehouse,
+            kind=TaskKind.COUNT,
+            item_id=b.item_id,
+            lot_id=b.lot_id,
+            location_id=b.location_id,
+            blind=blind,
+            reference=f"count-{zone.code if zone else item.sku}",  # type: ignore[union-attr]
+        )
+        for b in positions.order_by("location__pick_sequence", "pk")
+        if (b.item_id, b.location_id, b.lot_id) not in open_counts
+    ]
+    Task.objects.bulk_create(tasks)
+    event_record(
+        type="count.planned",
+        aggregate_type="warehouse",
+        aggregate_id=warehouse.code,
+        warehouse=warehouse,
+        payload={
+            "zone": zone.code if zone else None,
+            "item": item.sku if item else None,
+            "tasks": len(tasks),
+            "blind": blind,
+        },
+        actor=actor,
+    )
+    return tasks
+
+
+@service
+def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser | None) -> Task:
+    """Record a count; a variance is posted as a count adjustment; `stock.counted`.
+
+    The task keeps system and counted quantities, so inventory record accuracy (share of
+    counted positions that matched) can be computed from done count tasks.
+    """
+    task = (
+        Task.objects.select_for_update().select_related("item", "lot", "location").get(pk=task.pk)
+    )
+    if task.kind != TaskKind.COUNT:
+        raise DomainError("This is not a count task.", field="task")
+    if task.status not in OPEN_TASK_STATUSES:
+        raise Conflict(f"Count task {task.pk} is already {task.status}.")
+    if isinstance(counted_quantity, bool) or not isinstance(counted_quantity, int):
+        raise DomainError("Must be a whole number of units.", field="quantity")
+    if counted_quantity < 0:
+        raise DomainError("A count cannot be negative.", field="quantity")
+    balance = StockBalance.objects.filter(
+        item=task.item, location=task.location, lot=task.lot
+    ).first()
+    system = 0
+    if balance is not None:
+        balance = balances_lock([balance.pk])[balance.pk]
+        system = balance.on_hand
+        if counted_quantity < balance.reserved:
+            raise Conflict(
+                f"Counted {counted_quantity} but {balance.reserved} are reserved here: "
+                "release or re-allocate those reservations, then count again.",
+                field="quantity",
+            )
+    variance = counted_quantity - system
+    if variance:
+        stock_adjust(
+            item=task.item,
+            lot=task.lot,
+            location=task.location,
+            quantity_delta=variance,
+            reason=f"Cycle count task {task.pk}",
+            actor=actor,
+            kind=MovementKind.COUNT,
+            reference=task.reference,
+        )
+    Task.objects.filter(pk=task.pk).update(
+        status=TaskStatus.DONE,
+        system_quantity=system,
+        counted_quantity=counted_quantity,
+        done_by=actor if actor is not None and actor.is_authenticated else None,
+        done_at=timezone.now(),
+    )
+    event_record(
+        type="stock.counted",
+        aggregate_type="item",
+        aggregate_id=task.item.sku,
+        warehouse=task.warehouse_id,
+        payload={
+            "task": task.pk,
+            "location": task.location.barcode,
+            "item": task.item.sku,
+            "lot": task.lot.code if task.lot else None,
+            "system_quantity": system,
+            "counted_quantity": counted_quantity,
+            "variance": variance,
+            "matched": variance == 0,
+        },
+        actor=actor,
+    )
+    task.refresh_from_db()
+    return task

@@ -1,0 +1,71 @@
+"""Master-data state changes that the floor makes: lots appear on receipt, locations get blocked."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from inventory.models import Item, Location, Lot
+
+
+def lot_get_or_create(*, item: Item, code: str, expires_on: datetime.date | None) -> Lot:
+    """The item's lot with this code, created if new. An existing lot keeps its expiry date;
+    a different date for it is refused, since one lot has one expiry."""
+    code = (code or "").strip()
+    if not code:
+        raise DomainError("A lot code is required.", field="lot")
+    lot, created = Lot.objects.get_or_create(
+        item=item, code=code, defaults={"expires_on": expires_on}
+    )
+    if not created and expires_on and lot.expires_on and lot.expires_on != expires_on:
+        raise DomainError(
+            f"Lot {code} expires on {lot.expires_on.isoformat()}, not {expires_on.isoformat()}.",
+            field="expires_on",
+        )
+    if created and item.shelf_life_days and expires_on is None:
+        lot.expires_on = timezone.localdate() + datetime.timedelta(days=item.shelf_life_days)
+        Lot.objects.filter(pk=lot.pk).update(expires_on=lot.expires_on)
+    return lot
+
+
+@service
+def location_block(*, location: Location, reason: str, actor: AbstractBaseUser | None) -> Location:
+    """Block a location: nothing is put, moved or reserved there until it is unblocked."""
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    if not reason.strip():
+        raise DomainError("Say why the location is blocked.", field="reason")
+    if location.is_blocked:
+        raise Conflict(f"Location {location.barcode} is already blocked.")
+    Location.objects.filter(pk=location.pk).update(is_blocked=True, blocked_reason=reason.strip())
+    event_record(
+        type="location.blocked",
+        aggregate_type="location",
+        aggregate_id=location.barcode,
+        warehouse=location.warehouse_id,
+        payload={"location": location.barcode, "reason": reason.strip()},
+        actor=actor,
+    )
+    location.refresh_from_db()
+    return location
+
+
+@service
+def location_unblock(*, location: Location, actor: AbstractBaseUser | None) -> Location:
+    """Unblock a blocked location."""
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    if not location.is_blocked:
+        raise Conflict(f"Location {location.barcode} is not blocked.")
+    Location.objects.filter(pk=location.pk).update(is_blocked=False, blocked_reason="")
+    event_record(
+        type="location.unblocked",
+        aggregate_type="location",
+        aggregate_id=location.barcode,
+        warehouse=location.warehouse_id,
+        payload={"location": location.barcode},
+        actor=actor,
+    )
+    location.refresh_from_db()
+    return location

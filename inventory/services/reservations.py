@@ -1,0 +1,317 @@
+"""Promising stock to a reference (FEFO), picking it and shipping it out."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from core.models import Warehouse
+from inventory.choices import PICKABLE_ZONE_KINDS, MovementKind, ReservationStatus, TaskKind
+from inventory.exceptions import InsufficientStock
+from inventory.models import (
+    Allocation,
+    Item,
+    Location,
+    Lot,
+    Reservation,
+    StockBalance,
+    StockMovement,
+    Task,
+)
+from inventory.services.ledger import (
+    Posting,
+    location_accepts,
+    lot_check,
+    movement_post,
+    quantity_check,
+    reorder_check,
+    reorder_policy_get,
+    staging_location_default,
+)
+
+
+def _fefo_key(balance: StockBalance) -> tuple:
+    expiry = balance.lot.expires_on if balance.lot and balance.lot.expires_on else datetime.date.max
+    return (expiry, balance.location.pick_sequence, balance.pk)
+
+
+@service
+def stock_reserve(
+    *,
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    reference: str,
+    actor: AbstractBaseUser | None,
+    allow_partial: bool = False,
+) -> Reservation:
+    """Reserve stock of an item in one warehouse for a reference; `stock.reserved`.
+
+    Draws from pickable, unblocked locations, earliest expiry first (FEFO; expired lots are
+    never reserved), then along the pick path. All-or-nothing unless `allow_partial`: then it
+    reserves what there is (at least one unit) and the payload says the shortfall. Raises
+    InsufficientStock if nothing (or, all-or-nothing, not enough) is available. Concurrent
+    reservations serialise on the balance rows, so the same unit is never promised twice.
+    """
+    quantity_check(quantity)
+    if not reference.strip():
+        raise DomainError("A reservation needs a reference.", field="reference")
+    policy = reorder_policy_get(item=item, warehouse_id=warehouse.pk)
+    reservation = Reservation.objects.create(
+        warehouse=warehouse, item=item, reference=reference.strip(), requested=quantity
+    )
+    candidates = list(
+        StockBalance.objects.filter(
+            warehouse=warehouse,
+            item=item,
+            location__zone__kind__in=PICKABLE_ZONE_KINDS,
+            location__is_blocked=False,
+            on_hand__gt=F("reserved"),
+        )
+        .exclude(lot__expires_on__lt=timezone.localdate())
+        .select_related("lot", "location")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    candidates.sort(key=_fefo_key)
+    available = sum(b.on_hand - b.reserved for b in candidates)
+    if available == 0 or (available < quantity and not allow_partial):
+        raise InsufficientStock(
+            f"Insufficient stock of {item.sku} in {warehouse.code}: "
+            f"{available} available, {quantity} asked.",
+            field="quantity",
+            extra={"available": available},
+        )
+    still = quantity
+    allocations = []
+    for balance in candidates:
+        if still == 0:
+            break
+        take = min(still, balance.on_hand - balance.reserved)
+        StockBalance.objects.filter(pk=balance.pk).update(reserved=F("reserved") + take)
+        allocations.append(Allocation(reservation=reservation, balance=balance, quantity=take))
+        still -= take
+    Allocation.objects.bulk_create(allocations)
+    reserved = quantity - still
+    if policy is not None:
+        reorder_check(
+            item=item, warehouse_id=warehouse.pk, decrease=reserved, policy=policy, actor=actor
+        )
+    event_record(
+        type="stock.reserved",
+        aggregate_type="item",
+        aggregate_id=item.sku,
+        warehouse=warehouse,
+        payload={
+            "reservation": reservation.pk,
+            "reference": reservation.reference,
+            "item": item.sku,
+            "requested": quantity,
+            "reserved": reserved,
+            "shortfall": still,
+            "allocations": [
+                {
+                    "location": a.balance.location.barcode,
+                    "lot": a.balance.lot.code if a.balance.lot else None,
+                    "quantity": a.quantity,
+                }
+                for a in allocations
+            ],
+        },
+        actor=actor,
+    )
+    return reservation
+
+
+def _reservation_lock(reservation: Reservation) -> Reservation:
+    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if reservation.status == ReservationStatus.CLOSED:
+        raise Conflict(f"Reservation {reservation.pk} ({reservation.reference}) is closed.")
+    return reservation
+
+
+def _close_if_done(reservation: Reservation) -> bool:
+    if not Allocation.objects.filter(reservation=reservation, quantity__gt=0).exists():
+        Reservation.objects.filter(pk=reservation.pk).update(status=ReservationStatus.CLOSED)
+        return True
+    return False
+
+
+@service
+def stock_release(
+    *, reservation: Reservation, actor: AbstractBaseUser | None, quantity: int | None = None
+) -> Reservation:
+    """Give back reserved stock (all that is still reserved, or `quantity` of it); `stock.released`.
+
+    The latest-expiring allocations are released first, so the reservation keeps FEFO order.
+    """
+    reservation = _reservation_lock(reservation)
+    allocations = list(
+        Allocation.objects.filter(reservation=reservation, quantity__gt=0)
+        .select_related("balance__lot", "balance__location")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    outstanding = sum(a.quantity for a in allocations)
+    if quantity is not None:
+        quantity_check(quantity)
+        if quantity > outstanding:
+            raise DomainError(
+                f"Only {outstanding} still reserved; cannot release {quantity}.", field="quantity"
+            )
+    still = outstanding if quantity is None else quantity
+    released = []
+    # Lock the balances in pk order before changing them, like every other writer.
+    list(
+        StockBalance.objects.filter(pk__in=sorted(a.balance_id for a in allocations))
+        .order_by("pk")
+        .select_for_update()
+    )
+    for allocation in sorted(allocations, key=lambda a: _fefo_key(a.balance), reverse=True):
+        if still == 0:
+            break
+        give = min(still, allocation.quantity)
+        StockBalance.objects.filter(pk=allocation.balance_id).update(reserved=F("reserved") - give)
+        Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") - give)
+        released.append({"location": allocation.balance.location.barcode, "quantity": give})
+        still -= give
+    closed = _close_if_done(reservation)
+    # Pick tasks for stock no longer reserved are cancelled, so nothing is left orphaned.
+    if closed:
+        Task.objects.filter(
+            allocation__reservation=reservation, status__in=("open", "assigned")
+        ).update(status="cancelled", done_at=timezone.now())
+    event_record(
+        type="stock.released",
+        aggregate_type="item",
+        aggregate_id=reservation.item.sku,
+        warehouse=reservation.warehouse_id,
+        payload={
+            "reservation": reservation.pk,
+            "reference": reservation.reference,
+            "released": sum(r["quantity"] for r in released),
+            "allocations": released,
+            "closed": closed,
+        },
+        actor=actor,
+    )
+    reservation.refresh_from_db()
+    return reservation
+
+
+@service
+def stock_pick(
+    *,
+    reservation: Reservation,
+    location: Location,
+    lot: Lot | None,
+    quantity: int,
+    actor: AbstractBaseUser | None,
+    to_location: Location | None = None,
+) -> StockMovement:
+    """Pick reserved stock from a location to a staging location; `stock.picked`.
+
+    The quantity may not exceed what the reservation holds at that location and lot.
+    """
+    quantity_check(quantity)
+    reservation = _reservation_lock(reservation)
+    item = reservation.item
+    lot_check(item, lot)
+    allocation = (
+        Allocation.objects.filter(
+            reservation=reservation, balance__location=location, balance__lot=lot
+        )
+        .select_for_update()
+        .first()
+    )
+    if allocation is None or allocation.quantity == 0:
+        raise DomainError(
+            f"Nothing of {reservation.reference} is reserved at {location.barcode}.",
+            field="location",
+        )
+    if quantity > allocation.quantity:
+        raise DomainError(
+            f"Only {allocation.quantity} reserved at {location.barcode}; cannot pick {quantity}.",
+            field="quantity",
+        )
+    target = to_location or staging_location_default(location.warehouse_id)
+    if target.warehouse_id != location.warehouse_id:
+        raise DomainError("The drop location is in another warehouse.", field="to_location")
+    location_accepts(target, item, quantity)
+    movement = movement_post(
+        Posting(MovementKind.PICK, item, lot, quantity, location, target, consumes_reserved=True),
+        event_type="stock.picked",
+        event_payload={"reservation": reservation.pk},
+        reference=reservation.reference,
+        actor=actor,
+    )
+    Allocation.objects.filter(pk=allocation.pk).update(
+        quantity=F("quantity") - quantity, picked=F("picked") + quantity
+    )
+    _close_if_done(reservation)
+    return movement
+
+
+@service
+def stock_ship(
+    *,
+    item: Item,
+    lot: Lot | None,
+    location: Location,
+    quantity: int,
+    reference: str,
+    actor: AbstractBaseUser | None,
+) -> StockMovement:
+    """Stock leaves the warehouse (and the ledger) from a staging or dock location; `stock.shipped`."""
+    quantity_check(quantity)
+    lot_check(item, lot, allow_expired=True)
+    return movement_post(
+        Posting(MovementKind.SHIP, item, lot, quantity, location, None),
+        event_type="stock.shipped",
+        reference=reference,
+        actor=actor,
+    )
+
+
+@service
+def pick_tasks_create(*, reservation: Reservation, actor: AbstractBaseUser | None) -> list[Task]:
+    """One pick task per allocation still reserved and not yet tasked, in pick-path order."""
+    reservation = _reservation_lock(reservation)
+    allocations = (
+        Allocation.objects.filter(reservation=reservation, quantity__gt=0)
+        .exclude(tasks__status__in=("open", "assigned"))
+        .select_related("balance__location", "balance__lot")
+        .order_by("balance__location__pick_sequence", "pk")
+    )
+    tasks = [
+        Task(
+            warehouse_id=reservation.warehouse_id,
+            kind=TaskKind.PICK,
+            item_id=reservation.item_id,
+            lot=a.balance.lot,
+            location=a.balance.location,
+            quantity=a.quantity,
+            allocation=a,
+            reference=reservation.reference,
+        )
+        for a in allocations
+    ]
+    Task.objects.bulk_create(tasks)
+    if tasks:
+        event_record(
+            type="tasks.created",
+            aggregate_type="reservation",
+            aggregate_id=reservation.pk,
+            warehouse=reservation.warehouse_id,
+            payload={
+                "kind": TaskKind.PICK,
+                "reference": reservation.reference,
+                "count": len(tasks),
+            },
+            actor=actor,
+        )
+    return tasks

@@ -1,0 +1,194 @@
+"""Floor tasks: assignment and scan-confirmed completion."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from core.access import role_in
+from core.choices import FLOOR_ROLES
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from inventory.choices import OPEN_TASK_STATUSES, TaskKind, TaskStatus
+from inventory.exceptions import WrongScan
+from inventory.models import Location, Task
+from inventory.services.counts import count_record
+from inventory.services.moves import stock_move, stock_put_away
+from inventory.services.reservations import stock_pick
+
+
+def _task_lock(task: Task) -> Task:
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("item", "lot", "location", "to_location", "allocation")
+        .get(pk=task.pk)
+    )
+    if task.status not in OPEN_TASK_STATUSES:
+        raise Conflict(f"Task {task.pk} is already {task.status}.", code="task_closed")
+    return task
+
+
+@service
+def task_assign(*, task: Task, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> Task:
+    """Give a task to a member of the floor of its warehouse; `task.assigned`."""
+    task = _task_lock(task)
+    if role_in(user, task.warehouse_id) not in FLOOR_ROLES:
+        raise DomainError(
+            f"{user.get_username()} does not work on this warehouse's floor.", field="user"
+        )
+    Task.objects.filter(pk=task.pk).update(assigned_to=user, status=TaskStatus.ASSIGNED)
+    event_record(
+        type="task.assigned",
+        aggregate_type="task",
+        aggregate_id=task.pk,
+        warehouse=task.warehouse_id,
+        payload={"task": task.pk, "kind": task.kind, "user": user.get_username()},
+        actor=actor,
+    )
+    task.refresh_from_db()
+    return task
+
+
+@service
+def task_cancel(*, task: Task, reason: str, actor: AbstractBaseUser | None) -> Task:
+    """Cancel an open task; `task.cancelled`. The stock it was about stays where it is."""
+    task = _task_lock(task)
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CANCELLED, done_at=timezone.now())
+    event_record(
+        type="task.cancelled",
+        aggregate_type="task",
+        aggregate_id=task.pk,
+        warehouse=task.warehouse_id,
+        payload={"task": task.pk, "kind": task.kind, "reason": reason},
+        actor=actor,
+    )
+    task.refresh_from_db()
+    return task
+
+
+def _expect(scanned: str | None, expected: str, what: str, field: str) -> None:
+    if (scanned or "").strip() != expected:
+        raise WrongScan(
+            f"Wrong {what}: expected {expected}, scanned {scanned or 'nothing'}.", field=field
+        )
+
+
+@service
+def task_confirm(
+    *,
+    task: Task,
+    location_barcode: str,
+    item_code: str,
+    quantity: int,
+    actor: AbstractBaseUser,
+    lot_code: str | None = None,
+    to_location_barcode: str | None = None,
+) -> Task:
+    """Complete a task by its scans: location, item (GTIN or SKU), lot, quantity.
+
+    A wrong scan is refused with what was expected and nothing changes. Two people confirming
+    one task: the first wins, the second gets a conflict. A pick of fewer units than asked is a
+    short pick (`pick.short`); the task is done and the rest stays reserved for re-allocation.
+    """
+    task = _task_lock(task)
+    if task.assigned_to_id and task.assigned_to_id != actor.pk and not _may_override(actor, task):
+        raise Conflict("This task is assigned to someone else.", code="task_assigned_elsewhere")
+    _expect(location_barcode, task.location.barcode, "location", "location_barcode")
+    item = task.item
+    if (item_code or "").strip() not in {item.sku, item.gtin}:
+        raise WrongScan(
+            f"Wrong item: expected {item.sku}"
+            + (f" / GTIN {item.gtin}" if item.gtin else "")
+            + f", scanned {item_code or 'nothing'}.",
+            field="item_code",
+        )
+    if task.lot is not None:
+        _expect(lot_code, task.lot.code, "lot", "lot_code")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise DomainError("Must be a whole number of units, zero or more.", field="quantity")
+    if task.kind != TaskKind.COUNT:
+        if quantity == 0 and task.kind != TaskKind.PICK:
+            raise DomainError("Must be greater than zero.", field="quantity")
+        if quantity > task.quantity:
+            raise DomainError(
+                f"The task is for {task.quantity}; {quantity} is more.", field="quantity"
+            )
+
+    short = 0
+    if task.kind == TaskKind.COUNT:
+        count_record(task=task, counted_quantity=quantity, actor=actor)
+        task.refresh_from_db()
+        return task
+    if task.kind in (TaskKind.PUTAWAY, TaskKind.REPLENISH):
+        target = _scanned_target(task, to_location_barcode)
+        move = stock_put_away if task.kind == TaskKind.PUTAWAY else stock_move
+        move(
+            item=item,
+            lot=task.lot,
+            from_location=task.location,
+            to_location=target,
+            quantity=quantity,
+            actor=actor,
+            reference=task.reference,
+        )
+    elif task.kind == TaskKind.PICK:
+        if quantity:
+            stock_pick(
+                reservation=task.allocation.reservation,  # type: ignore[union-attr]
+                location=task.location,
+                lot=task.lot,
+                quantity=quantity,
+                actor=actor,
+            )
+        short = task.quantity - quantity
+    Task.objects.filter(pk=task.pk).update(
+        status=TaskStatus.DONE, done_by=actor, done_at=timezone.now(), counted_quantity=quantity
+    )
+    payload = {
+        "task": task.pk,
+        "kind": task.kind,
+        "item": item.sku,
+        "quantity": quantity,
+        "location": task.location.barcode,
+        "reference": task.reference,
+    }
+    event_record(
+        type="pick.confirmed" if task.kind == TaskKind.PICK else "task.confirmed",
+        aggregate_type="task",
+        aggregate_id=task.pk,
+        warehouse=task.warehouse_id,
+        payload=payload,
+        actor=actor,
+    )
+    if short:
+        event_record(
+            type="pick.short",
+            aggregate_type="task",
+            aggregate_id=task.pk,
+            warehouse=task.warehouse_id,
+            payload={**payload, "short": short, "asked": task.quantity},
+            actor=actor,
+        )
+    task.refresh_from_db()
+    return task
+
+
+def _scanned_target(task: Task, barcode: str | None) -> Location:
+    """Where the goods went: the suggested location, or another one the operator scanned."""
+    if not barcode:
+        raise WrongScan("Scan the location you put the goods in.", field="to_location_barcode")
+    if task.to_location is not None and barcode.strip() == task.to_location.barcode:
+        return task.to_location
+    target = (
+        Location.objects.select_related("zone")
+        .filter(barcode=barcode.strip(), warehouse_id=task.warehouse_id)
+        .first()
+    )
+    if target is None:
+        raise WrongScan(
+            f"Unknown location {barcode} in this warehouse.", field="to_location_barcode"
+        )
+    return target
+
+
+def _may_override(actor: AbstractBaseUser, task: Task) -> bool:
+    return role_in(actor, task.warehouse_id) in {"supervisor", "admin"}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# `make stack`: web (uvicorn, HTTP + WebSocket), a Celery worker and beat on the real stack,
+# from DATABASE_URL and REDIS_URL in the environment. Ctrl-C stops all three.
+set -e
+: "${DATABASE_URL:?set DATABASE_URL (postgres://...)}"
+: "${REDIS_URL:?set REDIS_URL (redis://...)}"
+BIN=.venv/bin
+trap 'kill 0' INT TERM EXIT
+$BIN/celery -A config worker --loglevel info -Q handoff --concurrency 2 &
+$BIN/celery -A config beat --loglevel info --schedule var/celerybeat-schedule &
+$BIN/uvicorn config.asgi:application --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers 2 &
+wait
