@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.db.models import Model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.views import APIView
 
@@ -21,6 +23,7 @@ class ScopedViewSet(IdempotentMixin, WarehouseScopedMixin, viewsets.GenericViewS
     """A viewset over rows of the caller's warehouses."""
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class WarehouseField(serializers.SlugRelatedField):
     """A warehouse given by its code, among the caller's warehouses only."""
 

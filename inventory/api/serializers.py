@@ -455,3 +455,31 @@ class TaskCancelInput(serializers.Serializer):
 class AvailabilityQuery(serializers.Serializer):
     warehouse = serializers.CharField(required=False)
     item = serializers.CharField(required=False, help_text="Comma-separated SKUs.")
+
+
+class LotAvailabilitySerializer(serializers.Serializer):
+    lot = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()
+    expired = serializers.BooleanField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    item = serializers.CharField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField(help_text="Pickable, unblocked, unexpired, unreserved.")
+    lots = LotAvailabilitySerializer(many=True)
+
+
+class BelowReorderPointSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    item = serializers.CharField()
+    name = serializers.CharField()
+    available = serializers.IntegerField()
+    reorder_point = serializers.IntegerField()
+    safety_stock = serializers.IntegerField()
+    below_safety_stock = serializers.BooleanField()

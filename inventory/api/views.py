@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -146,7 +146,10 @@ class AvailabilityView(ServiceView):
         parameters=[
             OpenApiParameter("warehouse", str, description="Warehouse code (default: all yours)"),
             OpenApiParameter("item", str, description="Comma-separated SKUs (default: all)"),
-        ]
+        ],
+        responses=inline_serializer(
+            "AvailabilityPage", {"results": s.AvailabilitySerializer(many=True)}
+        ),
     )
     def get(self, request: Request) -> Response:
         ids = warehouse_ids_for(request.user)
@@ -170,6 +173,11 @@ class AvailabilityView(ServiceView):
 class BelowReorderPointView(ServiceView):
     """Items whose available stock fell below their reorder point."""
 
+    @extend_schema(
+        responses=inline_serializer(
+            "BelowReorderPointPage", {"results": s.BelowReorderPointSerializer(many=True)}
+        )
+    )
     def get(self, request: Request) -> Response:
         ids = list(warehouse_ids_for(request.user))
         return Response({"results": selectors.items_below_reorder_point(warehouse_ids=ids)})

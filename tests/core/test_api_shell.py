@@ -1,0 +1,90 @@
+"""The API shell: auth, one error shape, scoping by warehouse, OpenAPI and offline docs."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/events/", "/api/v1/warehouses/", "/api/v1/me/", "/api/v1/stock/availability/"],
+)
+def test_anonymous_calls_get_401_with_the_error_shape(url):
+    response = APIClient().get(url)
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "not_authenticated",
+        "message": "Authentication credentials were not provided.",
+        "fields": {},
+    }
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_wrong_token_is_refused(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token nope")
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_member_sees_only_their_warehouses(site, other_site, person, api):
+    operator = person("operator", site.warehouse)
+    client = api(operator)
+    codes = [w["code"] for w in client.get("/api/v1/warehouses/").json()["results"]]
+    assert codes == ["WA"]
+    assert client.get(f"/api/v1/warehouses/{other_site.warehouse.pk}/").status_code == 404
+    me = client.get("/api/v1/me/").json()
+    assert me["memberships"] == [{"warehouse": "WA", "role": "operator"}]
+
+
+def test_validation_errors_name_the_field_and_the_reason(site, person, api):
+    erp = person("integration", site.warehouse)
+    response = api(erp).post(
+        "/api/v1/reservations/",
+        {"warehouse": "WA", "item": "NOPE", "quantity": 0, "reference": "SO-1"},
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["fields"]["item"] == ["Unknown SKU NOPE."]
+    assert body["fields"]["quantity"] == ["Must be greater than zero."]
+    assert body["message"].startswith(("item:", "quantity:"))
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_openapi_3(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert out.read_text().startswith("openapi: 3.")
+
+
+def test_schema_endpoint_serves_json(db, person, api, site):
+    response = api(person("manager", site.warehouse)).get("/api/schema/?format=json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/events/" in schema["paths"]
+    assert "/api/v1/reservations/" in schema["paths"]
+
+
+def test_api_docs_load_every_asset_from_this_server(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, "the docs page should load Swagger UI assets"
+    assert all(a.startswith("/static/") for a in assets), assets
+    assert "//" not in "".join(a.replace("/static/", "") for a in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_health_reports_the_database(client, db):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"

@@ -1,0 +1,39 @@
+"""People's pages: the login page, and every demo user can log in after `seed_demo`."""
+
+import pytest
+from django.core.management import call_command
+
+from core.demo import PEOPLE, demo_password
+from inventory.selectors import ledger_drift
+
+
+def test_the_login_page_renders_in_english_and_chinese(client, db):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    assert "Log in to Handoff" in response.content.decode()
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_pages_need_a_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_demo_user_can_log_in_and_the_demo_loads_twice_without_change(client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert ledger_drift() == []
+    for username, full_name, _role, _codes in PEOPLE:
+        response = client.post(
+            "/login/", {"username": username, "password": demo_password(username)}
+        )
+        assert response.status_code == 302, username
+        home = client.get("/")
+        assert home.status_code == 200
+        assert full_name.split(" ")[0] in home.content.decode()
+        client.logout()
+    bad = client.post("/login/", {"username": "operator", "password": "wrong"})
+    assert "do not match" in bad.content.decode()
