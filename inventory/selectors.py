@@ -1,9 +1,10 @@
 """Reads of stock: availability, positions, reorder needs, the ledger, and its invariants."""
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -137,10 +138,14 @@ def location_suggest(*, item: Item, quantity: int, warehouse_id: int) -> Locatio
         .filter(Q(zone__hazmat_allowed=True) if item.hazmat else Q())
         .annotate(
             used_volume=Coalesce(
-                Sum(F("balances__on_hand") * F("balances__item__volume_l")), Value(0)
+                Sum(F("balances__on_hand") * F("balances__item__volume_l")),
+                Value(Decimal(0)),
+                output_field=DecimalField(),
             ),
             used_weight=Coalesce(
-                Sum(F("balances__on_hand") * F("balances__item__weight_kg")), Value(0)
+                Sum(F("balances__on_hand") * F("balances__item__weight_kg")),
+                Value(Decimal(0)),
+                output_field=DecimalField(),
             ),
             holds_item=Sum(
                 Case(
