@@ -79,7 +79,9 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
     counted positions that matched) can be computed from done count tasks.
     """
     task = (
-        Task.objects.select_for_update().select_related("item", "lot", "location").get(pk=task.pk)
+        Task.objects.select_for_update(of=("self",))
+        .select_related("item", "lot", "location")
+        .get(pk=task.pk)
     )
     if task.kind != TaskKind.COUNT:
         raise DomainError("This is not a count task.", field="task")

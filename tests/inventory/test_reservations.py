@@ -7,7 +7,7 @@ from core.models import Event
 from inventory import services
 from inventory.choices import TemperatureClass
 from inventory.exceptions import InsufficientStock
-from inventory.models import Reservation, ReorderPolicy
+from inventory.models import ReorderPolicy, Reservation
 from inventory.selectors import ledger_drift, stock_available
 from tests.factories import ItemFactory
 from tests.inventory.helpers import counts, in_days, on_hand, reserved, stock_in
@@ -193,9 +193,12 @@ def test_on_postgres_the_database_itself_refuses_to_edit_the_ledger(site):
         "UPDATE inventory_stockmovement SET quantity = 5 WHERE id = %s",
         "DELETE FROM inventory_stockmovement WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [movement.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [movement.pk])
 
 
 @pytest.mark.django_db(transaction=True)
