@@ -17,8 +17,10 @@ from core.models import Event, Warehouse
 # Sent once per transaction that recorded events, after it committed.
 event_committed = Signal()
 
-# Any constant: the advisory lock that makes event sequence order equal commit order.
-_SEQUENCE_LOCK_KEY = 0x48414E44  # "HAND"
+# Any constant: the advisory lock that lets one sequencer at a time stamp events.
+_SEQUENCER_LOCK_KEY = 0x48414E44  # "HAND"
+# How many events one sequencer pass stamps at most.
+_SEQUENCER_BATCH = 5000
 
 _encoder = DjangoJSONEncoder()
 
@@ -41,15 +43,12 @@ def event_record(
     """Write one event to the outbox in the current transaction (which must be open).
 
     Guarantees: the event becomes visible exactly when the caller's transaction commits and
-    never if it rolls back; on PostgreSQL, sequence numbers are handed out in commit order
-    (a transaction-scoped advisory lock is held from here to commit), so record events after
-    the rows the service locks. Listeners of `event_committed` run after commit.
+    never if it rolls back; it takes no lock of its own. Record events after locking the rows
+    the change is about, so events of one aggregate are inserted in commit order. Listeners of
+    `event_committed` run after commit; the feed sequence is stamped by `events_sequence`.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("event_record must run inside the service's transaction.")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCE_LOCK_KEY])
     warehouse_id = warehouse.pk if isinstance(warehouse, Warehouse) else warehouse
     event = Event.objects.create(
         type=type,
@@ -61,6 +60,40 @@ def event_record(
     )
     _schedule_committed_signal()
     return event
+
+
+def events_sequence() -> int:
+    """Stamp committed events that have no feed sequence yet, in id order; return how many.
+
+    One sequencer at a time: on PostgreSQL a transaction-scoped advisory lock is tried and, if
+    another sequencer holds it, this one returns 0 at once (that one will stamp). Only
+    committed events are visible here, so an event that commits late gets a later sequence
+    than events already stamped, and a reader paging by sequence never misses it.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_SEQUENCER_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    return 0
+        if not Event.objects.filter(sequence__isnull=True).exists():
+            return 0
+        table = Event._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {table} SET sequence = pending.next_sequence
+                FROM (
+                    SELECT id,
+                           (SELECT COALESCE(MAX(sequence), 0) FROM {table})
+                             + ROW_NUMBER() OVER (ORDER BY id) AS next_sequence
+                    FROM {table} WHERE sequence IS NULL ORDER BY id LIMIT %s
+                ) AS pending
+                WHERE {table}.id = pending.id
+                """,
+                [_SEQUENCER_BATCH],
+            )
+            return cursor.rowcount
 
 
 def _send_committed() -> None:

@@ -61,11 +61,14 @@ class Membership(models.Model):
 class Event(models.Model):
     """A domain event in the outbox, written in the same transaction as the change it tells of.
 
-    `sequence` orders the feed: on PostgreSQL it is allocated under a transaction-scoped
-    advisory lock, so sequence order is commit order and a reader never skips a gap.
+    `id` is the insert order. `sequence` is the feed order, stamped after commit by
+    `events_sequence` (one sequencer at a time), so a reader paging with `after=<sequence>`
+    never skips an event that committed late. Events of one aggregate are written after the
+    rows they lock, so their id order, and hence their sequence order, is their commit order.
     """
 
-    sequence = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    sequence = models.BigIntegerField(null=True, blank=True, unique=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(max_length=64, db_index=True)
     aggregate_type = models.CharField(max_length=32)
@@ -85,11 +88,16 @@ class Event(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["sequence"]
+        ordering = ["id"]
         indexes = [
             models.Index(fields=["warehouse", "sequence"], name="event_warehouse_seq"),
             models.Index(
                 fields=["aggregate_type", "aggregate_id", "sequence"], name="event_aggregate_seq"
+            ),
+            models.Index(
+                fields=["id"],
+                name="event_unsequenced",
+                condition=models.Q(sequence__isnull=True),
             ),
             models.Index(
                 fields=["sequence"],
@@ -99,7 +107,7 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.type} {self.aggregate_type}:{self.aggregate_id}"
+        return f"#{self.sequence or '-'} {self.type} {self.aggregate_type}:{self.aggregate_id}"
 
 
 class IdempotencyKey(models.Model):

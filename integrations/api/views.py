@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from core.access import warehouse_ids_for
 from core.api.serializers import EventSerializer
+from core.events import events_sequence
 from integrations.selectors import events_after
 
 
@@ -45,6 +46,7 @@ class EventFeedView(APIView):
         query = FeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        events_sequence()  # stamp anything committed since the relay last ran
         events = list(
             events_after(
                 after=params["after"],
