@@ -96,6 +96,19 @@ def events_sequence() -> int:
             return cursor.rowcount
 
 
+def event_payload_json(payload: dict[str, Any]) -> str:
+    """The JSON text an event payload is stored as (for services that insert events in SQL)."""
+    return _encoder.encode(payload)
+
+
+def events_inserted() -> None:
+    """For a service that inserted event rows in SQL: tell listeners after commit, like
+    `event_record` does."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("events_inserted must run inside the service's transaction.")
+    _schedule_committed_signal()
+
+
 def _send_committed() -> None:
     event_committed.send(sender=Event)
 

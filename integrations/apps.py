@@ -7,10 +7,9 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import event_committed
-        from integrations.tasks import events_relay
+        from integrations.tasks import relay_request
 
         def relay_on_commit(**kwargs: object) -> None:
-            # Runs after commit; in the embedded default the task runs right here (eager).
-            events_relay.delay()
+            relay_request()
 
         event_committed.connect(relay_on_commit, dispatch_uid="integrations.relay_on_commit")

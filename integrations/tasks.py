@@ -1,11 +1,27 @@
 """Celery tasks of the integrations app: each is named like the service it calls."""
 
 from celery import shared_task
+from django.core.cache import cache
 
 from core.events import events_sequence
+
+# Set while a relay task is queued and has not started: one queued relay is enough.
+RELAY_PENDING_KEY = "handoff:relay-pending"
+RELAY_PENDING_TTL_S = 10  # if a queued relay is lost, the next commit queues another
+
+
+def relay_request() -> None:
+    """Queue the relay unless one is already queued and not yet started.
+
+    Called after commit. A relay clears the flag before it reads, so an event committed
+    while the flag was set is read by that relay: skipping the queueing loses nothing.
+    """
+    if cache.add(RELAY_PENDING_KEY, 1, timeout=RELAY_PENDING_TTL_S):
+        events_relay.delay()
 
 
 @shared_task(name="integrations.events_relay", ignore_result=True)
 def events_relay() -> int:
     """Stamp newly committed events with their feed sequence (publishing comes next)."""
+    cache.delete(RELAY_PENDING_KEY)
     return events_sequence()

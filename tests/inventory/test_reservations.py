@@ -214,3 +214,40 @@ def test_the_database_refuses_negative_stock_even_past_the_services(site):
         StockBalance.objects.filter(pk=balance.pk).update(on_hand=-1)
     with pytest.raises(IntegrityError), transaction.atomic():
         StockBalance.objects.filter(pk=balance.pk).update(reserved=3)
+
+
+@pytest.mark.postgres
+def test_on_postgres_the_one_statement_path_writes_what_the_general_path_writes(site):
+    """One balance covering the order takes the one-statement path; two balances the general
+    one. Both leave the same kind of rows and the same event."""
+    soap = ItemFactory()
+    stock_in(soap, site.loc["pf"], 5)
+    stock_in(soap, site.loc["a1"], 5)
+    fast = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=3, reference="FAST", actor=None
+    )
+    general = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=4, reference="GENERAL", actor=None
+    )
+    events = {
+        e.payload["reference"]: e.payload for e in Event.objects.filter(type="stock.reserved")
+    }
+    assert events["FAST"] == {
+        "reservation": fast.pk,
+        "reference": "FAST",
+        "item": soap.sku,
+        "requested": 3,
+        "reserved": 3,
+        "shortfall": 0,
+        "allocations": [{"location": "WA-A1", "lot": None, "quantity": 3}],
+    }
+    assert set(events["GENERAL"]) == set(events["FAST"])
+    # WA-A1 comes before WA-PF on the pick path: the general path splits in that order.
+    assert events["GENERAL"]["allocations"] == [
+        {"location": "WA-A1", "lot": None, "quantity": 2},
+        {"location": "WA-PF", "lot": None, "quantity": 2},
+    ]
+    assert Reservation.objects.get(pk=fast.pk).allocations.get().quantity == 3
+    assert general.allocations.count() == 2
+    assert reserved(soap) == 7
+    assert ledger_drift() == []
