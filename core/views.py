@@ -1,22 +1,7 @@
-"""People's entry pages: login (Django's view with our template), home, health."""
+"""Operational endpoints of the platform itself."""
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from core.models import Membership
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page after login: the user's warehouses and roles, and where to go next."""
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("warehouse")
-        .order_by("warehouse__code")
-    )
-    return render(request, "core/home.html", {"memberships": memberships})
+from django.http import HttpRequest, JsonResponse
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -4,11 +4,22 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.choices import PICKABLE_ZONE_KINDS, Velocity
+from inventory.choices import OPEN_TASK_STATUSES, PICKABLE_ZONE_KINDS, Velocity
 from inventory.models import (
     Allocation,
     Item,
@@ -16,6 +27,7 @@ from inventory.models import (
     ReorderPolicy,
     StockBalance,
     StockMovement,
+    Task,
 )
 
 
@@ -209,3 +221,21 @@ def ledger_drift(*, warehouse_ids: list[int] | None = None) -> list[dict]:
         if key not in seen and quantity != 0:
             drift.append({"balance": None, "key": key, "on_hand": 0, "ledger": quantity})
     return drift
+
+
+def tasks_open_by_kind(*, warehouse_ids: list[int]) -> dict[str, int]:
+    """How many floor tasks are open (or assigned) per kind."""
+    rows = (
+        Task.objects.filter(warehouse_id__in=warehouse_ids, status__in=OPEN_TASK_STATUSES)
+        .values("kind")
+        .annotate(n=Count("pk"))
+    )
+    return {row["kind"]: row["n"] for row in rows}
+
+
+def stock_totals(*, warehouse_ids: list[int]) -> dict[str, int]:
+    """Positions, units on hand and units reserved in the given warehouses."""
+    totals = StockBalance.objects.filter(warehouse_id__in=warehouse_ids, on_hand__gt=0).aggregate(
+        positions=Count("pk"), on_hand=Sum("on_hand"), reserved=Sum("reserved")
+    )
+    return {key: value or 0 for key, value in totals.items()}

@@ -1,0 +1,23 @@
+"""The stock overview page: what a warehouse person sees, only of their warehouses."""
+
+from inventory.models import ReorderPolicy
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+
+
+def test_the_overview_shows_totals_low_stock_and_the_latest_movements(
+    client, site, other_site, person, django_assert_max_num_queries
+):
+    soap = ItemFactory(sku="SOAP-1", name="Hand soap")
+    ReorderPolicy.objects.create(item=soap, warehouse=site.warehouse, reorder_point=50)
+    stock_in(soap, site.loc["pf"], 12)
+    secret = ItemFactory(sku="SECRET")
+    stock_in(secret, other_site.loc["pf"], 99)
+    client.force_login(person("operator", site.warehouse))
+    with django_assert_max_num_queries(14):
+        page = client.get("/stock/").content.decode()
+    assert "Hand soap" in page  # below its reorder point of 50
+    assert "WA-PF" in page
+    assert "SECRET" not in page
+    # Asking for another warehouse's page shows one's own.
+    assert "SECRET" not in client.get("/stock/?warehouse=WB").content.decode()
