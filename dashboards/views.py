@@ -31,10 +31,12 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
         ids = [chosen.pk]
+        below = selectors.items_below_reorder_point(warehouse_ids=ids)
         context.update(
             totals=selectors.stock_totals(warehouse_ids=ids),
             tasks=selectors.tasks_open_by_kind(warehouse_ids=ids),
-            below=selectors.items_below_reorder_point(warehouse_ids=ids)[:12],
+            below=below[:12],
+            below_count=len(below),
             movements=list(selectors.movements_recent(warehouse_ids=ids)[:15]),
         )
     return render(request, "dashboards/stock_overview.html", context)

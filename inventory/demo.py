@@ -9,7 +9,12 @@ from core.gs1 import gs1_check_digit
 from core.models import Warehouse
 from inventory.choices import TemperatureClass, Velocity, ZoneKind
 from inventory.models import Item, Location, ReorderPolicy, Zone
-from inventory.services import receipt_create, stock_receive
+from inventory.services import (
+    pick_tasks_create,
+    receipt_create,
+    stock_receive,
+    stock_reserve,
+)
 
 # code, name, kind, temperature, hazmat, how many locations
 ZONES = [
@@ -149,6 +154,7 @@ def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.dat
         if Zone.objects.filter(warehouse=warehouse).exists():
             continue
         layout = _layout(warehouse)
+        # Policies only for the items this warehouse carries (a quarter of the range is not).
         ReorderPolicy.objects.bulk_create(
             ReorderPolicy(
                 item=item,
@@ -156,7 +162,8 @@ def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.dat
                 reorder_point=40 if item.velocity == Velocity.FAST else 20,
                 safety_stock=15 if item.velocity == Velocity.FAST else 5,
             )
-            for item in items
+            for i, item in enumerate(items)
+            if (i + w_index) % 4 != 0
         )
         cursor: dict[str, int] = {}
         for i, item in enumerate(items):
@@ -182,6 +189,31 @@ def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.dat
                 actor=None,
             )
             created += 1
+        # Goods on the receiving dock of the first ASN, waiting to be put away.
+        dock = layout["RCV"][0]
+        for k in range(3):
+            item = items[(w_index * 7 + k * 11 + 1) % 40]
+            stock_receive(
+                item=item,
+                quantity=24,
+                location=dock,
+                lot_code=f"L{today:%y%m}R{k}" if item.lot_tracked else None,
+                actor=None,
+            )
+        # A few order lines reserved, with their pick tasks on the floor.
+        for k in range(6):
+            item = items[(w_index * 5 + k * 9 + 1) % 60]
+            if (items.index(item) + w_index) % 4 == 0:
+                continue
+            reservation = stock_reserve(
+                warehouse=warehouse,
+                item=item,
+                quantity=2 + k,
+                reference=f"SO-{warehouse.code}-{1001 + k}/1",
+                allow_partial=True,
+                actor=None,
+            )
+            pick_tasks_create(reservation=reservation, actor=None)
         for n in range(2):
             lines = [
                 (items[(w_index * 13 + n * 29 + k * 17) % 100], 24 * (k + 1)) for k in range(4)

@@ -21,3 +21,12 @@ def test_the_overview_shows_totals_low_stock_and_the_latest_movements(
     assert "SECRET" not in page
     # Asking for another warehouse's page shows one's own.
     assert "SECRET" not in client.get("/stock/?warehouse=WB").content.decode()
+
+
+def test_the_pages_speak_chinese_when_asked(client, site, person):
+    client.force_login(person("operator", site.warehouse))
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/stock/"})
+    page = client.get("/stock/").content.decode()
+    assert "低于再订货点" in page
+    assert "最新库存变动" in page
+    assert "Below reorder point" not in page
