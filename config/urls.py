@@ -8,6 +8,7 @@ from core import views as core_views
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("shipping.api.urls")),
     path("", include("integrations.api.urls")),
 ]
 

@@ -1,0 +1,42 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ALLOCATED = "allocated", _("Allocated")
+    BACKORDERED = "backordered", _("Backordered")
+    RELEASED = "released", _("Released to a wave")
+    PICKED = "picked", _("Picked")
+    PACKED = "packed", _("Packed")
+    STAGED = "staged", _("Staged")
+    LOADED = "loaded", _("Loaded")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+S = OrderStatus
+# Which status may follow which. Enforced by services; the API answers 409 with the open ones.
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
+    S.BACKORDERED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.ALLOCATED, S.BACKORDERED, S.RELEASED, S.CANCELLED}),
+    S.RELEASED: frozenset({S.PICKED, S.ALLOCATED, S.CANCELLED}),
+    S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
+    S.PACKED: frozenset({S.STAGED}),
+    S.STAGED: frozenset({S.LOADED}),
+    S.LOADED: frozenset({S.SHIPPED, S.STAGED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# Orders whose stock may still be changed (quantity change, cancellation with release).
+CHANGEABLE = frozenset({S.RECEIVED, S.BACKORDERED, S.ALLOCATED, S.RELEASED})
+
+
+class Priority(models.IntegerChoices):
+    URGENT = 1, _("Urgent")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low")

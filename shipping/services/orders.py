@@ -1,0 +1,367 @@
+"""Orders from the ERP: intake, allocation across warehouses, changes and cancellation."""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from core.models import Warehouse
+from inventory.exceptions import InsufficientStock
+from inventory.models import Item
+from inventory.selectors import stock_available
+from inventory.services import stock_release, stock_reserve
+from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority
+from shipping.exceptions import OrderTransitionRefused
+from shipping.geo import distance_km
+from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
+
+
+@dataclass(frozen=True)
+class LineInput:
+    item: Item
+    quantity: int
+
+
+def order_transition_check(order: Order, wanted: str) -> None:
+    """Raise OrderTransitionRefused (409, listing the open transitions) if not allowed."""
+    if wanted not in ORDER_TRANSITIONS.get(order.status, ()):
+        raise OrderTransitionRefused(
+            reference=order.external_ref, status=order.status, wanted=wanted
+        )
+
+
+def _event(order: Order, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
+    event_record(
+        type=type,
+        aggregate_type="order",
+        aggregate_id=order.external_ref,
+        warehouse=order.warehouse_id,
+        payload={"order": order.pk, "reference": order.external_ref, **payload},
+        actor=actor,
+    )
+
+
+@service
+def order_create(
+    *,
+    customer: Customer,
+    ship_to: ShipTo,
+    external_ref: str,
+    lines: Sequence[LineInput],
+    requested_delivery_date: datetime.date,
+    promised_ship_date: datetime.date,
+    actor: AbstractBaseUser | None,
+    priority: int = Priority.NORMAL,
+    cutoff_at: datetime.datetime | None = None,
+    allocate: bool = True,
+) -> Order:
+    """Take an order from the ERP (`order.received`) and, by default, allocate it at once.
+
+    Refused, with nothing written: no lines, a non-positive quantity, an inactive item, a ship
+    date in the past, delivery before shipping, a ship-to of another customer, a reference
+    this customer already used.
+    """
+    today = timezone.localdate()
+    if not lines:
+        raise DomainError("An order has at least one line.", field="lines")
+    for index, line in enumerate(lines):
+        if line.quantity <= 0:
+            raise DomainError("Must be greater than zero.", field=f"lines[{index}].quantity")
+        if not line.item.is_active:
+            raise DomainError(f"Item {line.item.sku} is inactive.", field=f"lines[{index}].item")
+    if promised_ship_date < today:
+        raise DomainError(
+            f"{promised_ship_date.isoformat()} is in the past.", field="promised_ship_date"
+        )
+    if requested_delivery_date < promised_ship_date:
+        raise DomainError(
+            "Delivery cannot be requested before the promised ship date.",
+            field="requested_delivery_date",
+        )
+    if ship_to.customer_id != customer.pk:
+        raise DomainError(f"Ship-to {ship_to.code} belongs to another customer.", field="ship_to")
+    if Order.objects.filter(customer=customer, external_ref=external_ref).exists():
+        raise Conflict(
+            f"Order {external_ref} of {customer.code} was already received.",
+            field="external_ref",
+            code="order_exists",
+        )
+    order = Order.objects.create(
+        external_ref=external_ref,
+        customer=customer,
+        ship_to=ship_to,
+        warehouse=_warehouses_by_distance(ship_to)[0][0] if Warehouse.objects.exists() else None,
+        priority=priority,
+        requested_delivery_date=requested_delivery_date,
+        promised_ship_date=promised_ship_date,
+        cutoff_at=cutoff_at,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, line_no=n, item=line.item, quantity=line.quantity)
+        for n, line in enumerate(lines, start=1)
+    )
+    _event(
+        order,
+        "order.received",
+        {
+            "customer": customer.code,
+            "ship_to": ship_to.code,
+            "priority": priority,
+            "promised_ship_date": promised_ship_date,
+            "lines": [{"item": ln.item.sku, "quantity": ln.quantity} for ln in lines],
+        },
+        actor,
+    )
+    if allocate:
+        order = order_allocate(order=order, actor=actor)
+    return order
+
+
+def _warehouses_by_distance(ship_to: ShipTo) -> list[tuple[Warehouse, float]]:
+    warehouses = Warehouse.objects.filter(is_active=True)
+    ranked = [
+        (w, distance_km(w.latitude, w.longitude, ship_to.latitude, ship_to.longitude))
+        for w in warehouses
+    ]
+    return sorted(ranked, key=lambda pair: (pair[1], pair[0].code))
+
+
+def _outstanding(order: Order) -> dict[int, int]:
+    """Per line id: units still to reserve."""
+    reserved = dict(
+        LineReservation.objects.filter(line__order=order)
+        .values("line_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("line_id", "q")
+    )
+    return {
+        line.pk: line.quantity - (reserved.get(line.pk) or 0)
+        for line in order.lines.all()
+        if line.quantity - (reserved.get(line.pk) or 0) > 0
+    }
+
+
+def _reserve(
+    line: OrderLine,
+    warehouse: Warehouse,
+    quantity: int,
+    *,
+    partial: bool,
+    actor: AbstractBaseUser | None,
+) -> int:
+    """Reserve for a line in a warehouse; return how many units it got (0 if none)."""
+    try:
+        reservation = stock_reserve(
+            warehouse=warehouse,
+            item=line.item,
+            quantity=quantity,
+            reference=line.reference,
+            allow_partial=partial,
+            actor=actor,
+        )
+    except InsufficientStock:
+        return 0
+    got = sum(a.quantity for a in reservation.allocations.all())
+    LineReservation.objects.create(
+        line=line, warehouse=warehouse, reservation=reservation, quantity=got
+    )
+    return got
+
+
+@service
+def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
+    """Reserve what the order still needs; `order.allocated` or `order.backordered`.
+
+    A fresh order ships complete from the nearest warehouse that has every line available.
+    Only when no single warehouse can, it is split: each line takes what the warehouses already
+    serving the order have, then the nearest others; what nobody has is backordered. The
+    decision and its reason are kept on the order (`allocation_note`).
+    """
+    order = Order.objects.select_for_update().select_related("ship_to").get(pk=order.pk)
+    lines = {line.pk: line for line in order.lines.select_related("item")}
+    outstanding = _outstanding(order)
+    if not outstanding:
+        raise Conflict(f"Order {order.external_ref} has nothing left to allocate.")
+    ranked = _warehouses_by_distance(order.ship_to)
+    if not ranked:
+        raise DomainError("There is no active warehouse to ship from.")
+    items = list({lines[pk].item for pk in outstanding})
+    available = {
+        (row["warehouse"], row["item"]): row["available"]
+        for row in stock_available(warehouse_ids=[w.pk for w, _ in ranked], items=items)
+    }
+    considered = []
+    for warehouse, km in ranked:
+        complete = all(
+            available.get((warehouse.code, lines[pk].item.sku), 0) >= qty
+            for pk, qty in outstanding.items()
+        )
+        considered.append({"warehouse": warehouse.code, "km": round(km, 1), "complete": complete})
+
+    already = set(order.lines.values_list("reservations__warehouse_id", flat=True)) - {None}
+    decision: dict = {"considered": considered, "at": timezone.now().isoformat()}
+    chosen = None
+    if not already:
+        for (warehouse, km), seen in zip(ranked, considered, strict=True):
+            if not seen["complete"]:
+                continue
+            try:
+                with transaction.atomic():
+                    for pk, qty in outstanding.items():
+                        if _reserve(lines[pk], warehouse, qty, partial=False, actor=actor) < qty:
+                            raise InsufficientStock("taken meanwhile")
+            except InsufficientStock:
+                continue  # someone took it between the look and the lock: next warehouse
+            chosen = warehouse
+            decision.update(
+                mode="complete",
+                warehouse=warehouse.code,
+                reason=f"Nearest warehouse that can ship it complete ({km:.0f} km).",
+            )
+            break
+    if chosen is None:
+        order_of_preference = [w for w, _ in ranked if w.pk in already] + [
+            w for w, _ in ranked if w.pk not in already
+        ]
+        parts: dict[str, int] = {}
+        for pk, qty in outstanding.items():
+            still = qty
+            for warehouse in order_of_preference:
+                if still == 0:
+                    break
+                if available.get((warehouse.code, lines[pk].item.sku), 0) <= 0:
+                    continue
+                got = _reserve(lines[pk], warehouse, still, partial=True, actor=actor)
+                still -= got
+                if got:
+                    parts[warehouse.code] = parts.get(warehouse.code, 0) + got
+        decision.update(
+            mode="split" if len(parts) > 1 or already else "partial",
+            parts=parts,
+            reason=(
+                "No single warehouse can ship it complete: split by distance."
+                if parts
+                else "No warehouse has stock for it: backordered."
+            ),
+        )
+        main = max(parts.items(), key=lambda p: p[1])[0] if parts else None
+        chosen = next((w for w, _ in ranked if w.code == main), ranked[0][0])
+
+    left = _outstanding(order)
+    status = OrderStatus.BACKORDERED if left else OrderStatus.ALLOCATED
+    order_transition_check(order, status)
+    decision["backordered"] = {lines[pk].item.sku: qty for pk, qty in left.items()}
+    Order.objects.filter(pk=order.pk).update(
+        status=status,
+        warehouse=chosen,
+        allocation_note=decision,
+        allocated_at=timezone.now() if not left else None,
+    )
+    order.refresh_from_db()
+    _event(
+        order,
+        "order.allocated" if status == OrderStatus.ALLOCATED else "order.backordered",
+        {"decision": decision},
+        actor,
+    )
+    return order
+
+
+def _release_line(line: OrderLine, quantity: int, actor: AbstractBaseUser | None) -> None:
+    """Give back `quantity` of what a line holds, from its last reservations first."""
+    for held in line.reservations.select_related("reservation").order_by("-pk"):
+        if quantity == 0:
+            return
+        give = min(quantity, held.quantity)
+        if give == 0:
+            continue
+        stock_release(reservation=held.reservation, quantity=give, actor=actor)
+        LineReservation.objects.filter(pk=held.pk).update(quantity=held.quantity - give)
+        quantity -= give
+
+
+@service
+def order_line_change(
+    *, order: Order, line_no: int, quantity: int, actor: AbstractBaseUser | None
+) -> Order:
+    """Change a line's quantity (`order.changed`): less releases stock, more re-allocates."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in CHANGEABLE:
+        raise OrderTransitionRefused(
+            reference=order.external_ref, status=order.status, wanted="changed"
+        )
+    line = order.lines.filter(line_no=line_no).select_related("item").first()
+    if line is None:
+        raise DomainError(f"Order {order.external_ref} has no line {line_no}.", field="line_no")
+    if quantity <= 0:
+        raise DomainError(
+            "Must be greater than zero; cancel the order to drop it.", field="quantity"
+        )
+    before = line.quantity
+    if quantity == before:
+        return order
+    held = line.reservations.aggregate(q=Sum("quantity"))["q"] or 0
+    if quantity < held:
+        _release_line(line, held - quantity, actor)
+    OrderLine.objects.filter(pk=line.pk).update(quantity=quantity)
+    _event(
+        order,
+        "order.changed",
+        {"line": line_no, "item": line.item.sku, "from": before, "to": quantity},
+        actor,
+    )
+    if _outstanding(order):
+        return order_allocate(order=order, actor=actor)
+    if order.status == OrderStatus.BACKORDERED:
+        order_transition_check(order, OrderStatus.ALLOCATED)
+        Order.objects.filter(pk=order.pk).update(
+            status=OrderStatus.ALLOCATED, allocated_at=timezone.now()
+        )
+    order.refresh_from_db()
+    return order
+
+
+@service
+def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -> Order:
+    """Cancel an order (`order.cancelled`): every unit it still holds is released, and its open
+    pick tasks are cancelled with the reservations, so nothing is left orphaned."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    order_transition_check(order, OrderStatus.CANCELLED)
+    if not (reason or "").strip():
+        raise DomainError("Say why the order is cancelled.", field="reason")
+    released = 0
+    for held in LineReservation.objects.filter(line__order=order, quantity__gt=0).select_related(
+        "reservation"
+    ):
+        if held.reservation.status == "open":
+            stock_release(reservation=held.reservation, actor=actor)
+            released += held.quantity
+        LineReservation.objects.filter(pk=held.pk).update(quantity=0)
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.CANCELLED, cancelled_at=timezone.now()
+    )
+    order.refresh_from_db()
+    _event(order, "order.cancelled", {"reason": reason.strip(), "released": released}, actor)
+    return order
+
+
+def orders_backordered_reallocate(*, actor: AbstractBaseUser | None = None) -> int:
+    """Try every backordered order again, most urgent and oldest first, each in its own
+    transaction; return how many became fully allocated."""
+    done = 0
+    for order in Order.objects.filter(status=OrderStatus.BACKORDERED).order_by(
+        "priority", "received_at", "pk"
+    ):
+        try:
+            if order_allocate(order=order, actor=actor).status == OrderStatus.ALLOCATED:
+                done += 1
+        except Conflict:
+            continue
+    return done

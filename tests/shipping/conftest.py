@@ -1,0 +1,51 @@
+"""Three warehouses at their real places (Beijing, Tianjin, Shanghai) and a customer in Beijing."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from inventory.choices import ZoneKind
+from shipping.models import Customer, ShipTo
+from tests.factories import LocationFactory, WarehouseFactory, ZoneFactory
+
+PLACES = {
+    "BJ": (Decimal("39.904200"), Decimal("116.407400")),
+    "TJ": (Decimal("39.343400"), Decimal("117.361600")),
+    "SH": (Decimal("31.230400"), Decimal("121.473700")),
+}
+
+
+@pytest.fixture
+def network(db):
+    """{code: (warehouse, pick-face location, staging location)} for BJ, TJ and SH."""
+    out = {}
+    for code, (lat, lon) in PLACES.items():
+        warehouse = WarehouseFactory(code=code, latitude=lat, longitude=lon)
+        pick = ZoneFactory(warehouse=warehouse, code=f"{code}-PF", kind=ZoneKind.PICK_FACE)
+        stage = ZoneFactory(warehouse=warehouse, code=f"{code}-STG", kind=ZoneKind.STAGING)
+        out[code] = (
+            warehouse,
+            LocationFactory(zone=pick, barcode=f"{code}-PF-1"),
+            LocationFactory(zone=stage, barcode=f"{code}-STG-1"),
+        )
+    return out
+
+
+@pytest.fixture
+def beijing_shop(db):
+    customer = Customer.objects.create(code="C-BJ", name="Beijing shop")
+    ship_to = ShipTo.objects.create(
+        customer=customer,
+        code="MAIN",
+        name="Chaoyang store",
+        address="1 Jianguo Road",
+        city="Beijing",
+        latitude=Decimal("39.908000"),
+        longitude=Decimal("116.460000"),
+    )
+    return customer, ship_to
+
+
+def tomorrow(days: int = 1) -> datetime.date:
+    return datetime.date.today() + datetime.timedelta(days=days)

@@ -1,0 +1,168 @@
+"""Orders from the ERP: allocated complete from the nearest able warehouse, split only when
+none can, backordered and re-allocated, changed and cancelled with nothing orphaned."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from core.exceptions import Conflict
+from core.models import Event
+from inventory import services as stock
+from inventory.models import StockBalance, Task
+from inventory.selectors import ledger_drift
+from shipping import services
+from shipping.exceptions import OrderTransitionRefused
+from shipping.models import Order
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+def _order(customer, ship_to, *lines, ref="SO-1"):
+    return services.order_create(
+        customer=customer,
+        ship_to=ship_to,
+        external_ref=ref,
+        lines=[services.LineInput(item, qty) for item, qty in lines],
+        requested_delivery_date=tomorrow(2),
+        promised_ship_date=tomorrow(),
+        actor=None,
+    )
+
+
+def _reserved(item, warehouse=None):
+    rows = StockBalance.objects.filter(item=item)
+    if warehouse is not None:
+        rows = rows.filter(warehouse=warehouse)
+    return rows.aggregate(q=Sum("reserved"))["q"] or 0
+
+
+def test_an_order_ships_complete_from_the_nearest_warehouse_that_can(network, beijing_shop):
+    tea, rice = ItemFactory(), ItemFactory()
+    bj, tj, sh = network["BJ"], network["TJ"], network["SH"]
+    stock_in(tea, bj[1], 10)  # Beijing has tea but no rice
+    stock_in(tea, tj[1], 10)
+    stock_in(rice, tj[1], 10)
+    stock_in(tea, sh[1], 10)
+    stock_in(rice, sh[1], 10)
+    order = _order(*beijing_shop, (tea, 4), (rice, 2))
+    assert order.status == "allocated"
+    assert order.warehouse == tj[0]  # Tianjin: nearest that ships it complete, not a split
+    note = order.allocation_note
+    assert note["mode"] == "complete"
+    assert "Nearest warehouse that can ship it complete" in note["reason"]
+    assert [(c["warehouse"], c["complete"]) for c in note["considered"]] == [
+        ("BJ", False),
+        ("TJ", True),
+        ("SH", True),
+    ]
+    assert (_reserved(tea, tj[0]), _reserved(rice, tj[0]), _reserved(tea, bj[0])) == (4, 2, 0)
+    types = list(Event.objects.filter(aggregate_type="order").values_list("type", flat=True))
+    assert types == ["order.received", "order.allocated"]
+
+
+def test_split_only_when_no_warehouse_can_and_the_rest_is_backordered_then_reallocated(
+    network, beijing_shop
+):
+    tea = ItemFactory()
+    bj, tj = network["BJ"], network["TJ"]
+    stock_in(tea, bj[1], 5)
+    stock_in(tea, tj[1], 3)
+    order = _order(*beijing_shop, (tea, 10))
+    assert order.status == "backordered"
+    assert order.allocation_note["parts"] == {"BJ": 5, "TJ": 3}
+    assert order.allocation_note["backordered"] == {tea.sku: 2}
+    assert order.warehouse == bj[0]
+    assert services.orders_backordered_reallocate() == 0
+    stock_in(tea, network["SH"][1], 1)
+    stock_in(tea, bj[1], 1)
+    assert services.orders_backordered_reallocate() == 1
+    order.refresh_from_db()
+    assert order.status == "allocated"
+    # Warehouses already serving the order come first: Beijing, then Shanghai.
+    assert order.allocation_note["parts"] == {"BJ": 1, "SH": 1}
+    assert _reserved(tea) == 10
+    assert ledger_drift() == []
+
+
+def test_quantity_changes_release_or_reserve_and_cancel_releases_everything(network, beijing_shop):
+    tea = ItemFactory()
+    bj = network["BJ"]
+    stock_in(tea, bj[1], 20)
+    order = _order(*beijing_shop, (tea, 8))
+    order = services.order_line_change(order=order, line_no=1, quantity=5, actor=None)
+    assert _reserved(tea) == 5
+    order = services.order_line_change(order=order, line_no=1, quantity=12, actor=None)
+    assert (order.status, _reserved(tea)) == ("allocated", 12)
+    reservation = order.lines.get().reservations.first().reservation
+    tasks = stock.pick_tasks_create(reservation=reservation, actor=None)
+    order = services.order_cancel(order=order, reason="customer called", actor=None)
+    assert order.status == "cancelled"
+    assert _reserved(tea) == 0
+    assert {t.status for t in Task.objects.filter(pk__in=[t.pk for t in tasks])} == {"cancelled"}
+    with pytest.raises(OrderTransitionRefused, match="it can go to: nowhere"):
+        services.order_cancel(order=order, reason="again", actor=None)
+    assert ledger_drift() == []
+
+
+def test_an_order_reference_is_received_once_per_customer(network, beijing_shop):
+    tea = ItemFactory()
+    stock_in(tea, network["BJ"][1], 5)
+    _order(*beijing_shop, (tea, 1), ref="SO-9")
+    with pytest.raises(Conflict, match="already received"):
+        _order(*beijing_shop, (tea, 1), ref="SO-9")
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_cancelling_while_it_is_being_picked_leaves_nothing_reserved(
+    network, beijing_shop, person
+):
+    tea = ItemFactory()
+    bj = network["BJ"]
+    stock_in(tea, bj[1], 30)
+    operator = person("operator", bj[0])
+    for round_ in range(4):
+        order = _order(*beijing_shop, (tea, 3), ref=f"SO-R{round_}")
+        reservation = order.lines.get().reservations.get().reservation
+        (task,) = stock.pick_tasks_create(reservation=reservation, actor=None)
+        start = threading.Barrier(2)
+        outcomes = []
+
+        def pick(task=task, start=start, outcomes=outcomes):
+            try:
+                start.wait()
+                stock.task_confirm(
+                    task=task,
+                    location_barcode=bj[1].barcode,
+                    item_code=tea.sku,
+                    quantity=3,
+                    actor=operator,
+                )
+                outcomes.append("picked")
+            except Conflict as refused:
+                outcomes.append(f"pick refused: {refused.message}")
+            finally:
+                connection.close()
+
+        def cancel(order=order, start=start, outcomes=outcomes):
+            try:
+                start.wait()
+                services.order_cancel(order=order, reason="race", actor=None)
+                outcomes.append("cancelled")
+            except Conflict as refused:
+                outcomes.append(f"cancel refused: {refused.message}")
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=pick), threading.Thread(target=cancel)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert "cancelled" in outcomes, outcomes
+        assert _reserved(tea) == 0, outcomes
+    assert ledger_drift() == []

@@ -1,0 +1,120 @@
+"""The orders API as an ERP uses it: post, replay, bad input, transitions, scoping."""
+
+import pytest
+
+from core.models import Event
+from shipping.models import Order
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+ORDERS = "/api/v1/orders/"
+
+
+@pytest.fixture
+def erp(network, person, api):
+    return api(person("integration", *(w for w, _, _ in network.values())))
+
+
+@pytest.fixture
+def tea(network):
+    item = ItemFactory(sku="TEA")
+    stock_in(item, network["BJ"][1], 10)
+    return item
+
+
+def _body(**changes):
+    body = {
+        "external_ref": "SO-100",
+        "customer": "C-BJ",
+        "ship_to": "MAIN",
+        "requested_delivery_date": str(tomorrow(2)),
+        "promised_ship_date": str(tomorrow()),
+        "lines": [{"item": "TEA", "quantity": 2}],
+    }
+    body.update(changes)
+    return body
+
+
+def test_an_erp_posts_an_order_and_a_replay_changes_nothing(erp, tea, beijing_shop):
+    first = erp.post(ORDERS, _body(), format="json", HTTP_IDEMPOTENCY_KEY="SO-100")
+    assert first.status_code == 201, first.json()
+    body = first.json()
+    assert (body["status"], body["warehouse"]) == ("allocated", "BJ")
+    assert body["lines"] == [
+        {
+            "line_no": 1,
+            "item": "TEA",
+            "quantity": 2,
+            "reserved": 2,
+            "reservations": [
+                {
+                    "warehouse": "BJ",
+                    "reservation": body["lines"][0]["reservations"][0]["reservation"],
+                    "quantity": 2,
+                }
+            ],
+        }
+    ]
+    assert body["open_transitions"] == ["allocated", "backordered", "cancelled", "released"]
+    events = Event.objects.count()
+    again = erp.post(ORDERS, _body(), format="json", HTTP_IDEMPOTENCY_KEY="SO-100")
+    assert again.json() == body
+    assert Event.objects.count() == events
+    without_key = erp.post(ORDERS, _body(), format="json")
+    assert without_key.status_code == 409
+    assert without_key.json()["code"] == "order_exists"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"lines": [{"item": "NOPE", "quantity": 1}]}, "lines[0].item"),
+        ({"lines": [{"item": "TEA", "quantity": 0}]}, "lines[0].quantity"),
+        ({"lines": []}, "lines"),
+        ({"promised_ship_date": "2020-01-01"}, "promised_ship_date"),
+        ({"ship_to": "ELSEWHERE"}, "ship_to"),
+        ({"customer": "C-NOBODY"}, "customer"),
+    ],
+)
+def test_bad_orders_are_refused_naming_the_field_and_nothing_is_written(
+    erp, tea, beijing_shop, changes, field
+):
+    events = Event.objects.count()
+    response = erp.post(ORDERS, _body(**changes), format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["fields"], response.json()
+    assert Order.objects.count() == 0
+    assert Event.objects.count() == events
+
+
+def test_an_illegal_transition_is_a_409_listing_the_open_ones(erp, tea, beijing_shop):
+    order = erp.post(ORDERS, _body(), format="json").json()
+    assert erp.post(f"{ORDERS}{order['id']}/cancel/", {"reason": "dup"}).status_code == 200
+    again = erp.post(f"{ORDERS}{order['id']}/cancel/", {"reason": "dup"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "invalid_transition"
+    assert again.json()["open_transitions"] == []
+    change = erp.post(f"{ORDERS}{order['id']}/change-line/", {"line_no": 1, "quantity": 3})
+    assert change.status_code == 409
+
+
+def test_people_see_only_orders_of_their_warehouses(erp, tea, beijing_shop, network, person, api):
+    erp.post(ORDERS, _body(), format="json")
+    shanghai = api(person("dispatcher", network["SH"][0]))
+    beijing = api(person("dispatcher", network["BJ"][0]))
+    assert shanghai.get(ORDERS).json()["results"] == []
+    assert [o["external_ref"] for o in beijing.get(ORDERS).json()["results"]] == ["SO-100"]
+    operator = api(person("operator", network["BJ"][0]))
+    assert operator.post(ORDERS, _body(external_ref="SO-101"), format="json").status_code == 403
+
+
+def test_the_order_list_has_bounded_queries(erp, tea, beijing_shop, django_assert_max_num_queries):
+    for n in range(8):
+        erp.post(
+            ORDERS,
+            _body(external_ref=f"SO-{n}", lines=[{"item": "TEA", "quantity": 1}]),
+            format="json",
+        )
+    with django_assert_max_num_queries(10):
+        assert len(erp.get(ORDERS).json()["results"]) == 8
