@@ -213,7 +213,7 @@ def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.dat
                 allow_partial=True,
                 actor=None,
             )
-            pick_tasks_create(reservation=reservation, actor=None)
+            pick_tasks_create(reservations=[reservation], actor=None)
         for n in range(2):
             lines = [
                 (items[(w_index * 13 + n * 29 + k * 17) % 100], 24 * (k + 1)) for k in range(4)

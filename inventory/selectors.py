@@ -239,3 +239,30 @@ def stock_totals(*, warehouse_ids: list[int]) -> dict[str, int]:
         positions=Count("pk"), on_hand=Sum("on_hand"), reserved=Sum("reserved")
     )
     return {key: value or 0 for key, value in totals.items()}
+
+
+def picked_stock(*, reference: str) -> list[dict]:
+    """Where the stock picked for a reference now is: per item, lot and drop location, the
+    units picked there less those shipped or moved on from there under the same reference."""
+    moves = StockMovement.objects.filter(reference=reference)
+    here: dict[tuple, int] = defaultdict(int)
+    for row in (
+        moves.filter(kind="pick")
+        .values("item_id", "lot_id", "to_location_id")
+        .annotate(q=Sum("quantity"))
+    ):
+        here[(row["item_id"], row["lot_id"], row["to_location_id"])] += row["q"]
+    for row in (
+        moves.exclude(kind="pick")
+        .filter(from_location__isnull=False)
+        .values("item_id", "lot_id", "from_location_id")
+        .annotate(q=Sum("quantity"))
+    ):
+        key = (row["item_id"], row["lot_id"], row["from_location_id"])
+        if key in here:
+            here[key] -= row["q"]
+    return [
+        {"item_id": k[0], "lot_id": k[1], "location_id": k[2], "quantity": q}
+        for k, q in here.items()
+        if q > 0
+    ]

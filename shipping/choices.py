@@ -40,3 +40,34 @@ class Priority(models.IntegerChoices):
     HIGH = 2, _("High")
     NORMAL = 3, _("Normal")
     LOW = 4, _("Low")
+
+
+class ServiceLevel(models.TextChoices):
+    OWN_FLEET = "own_fleet", _("Own fleet")
+    LTL = "ltl", _("LTL carrier")
+    PARCEL = "parcel", _("Parcel")
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("At the dock")
+    CHECKED_OUT = "checked_out", _("Gone")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class LoadStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    LOADING = "loading", _("Loading")
+    DEPARTED = "departed", _("Departed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A vehicle with a load in one of these is busy: it cannot be given another load.
+BUSY_LOAD_STATUSES = (LoadStatus.PLANNED, LoadStatus.LOADING)
+
+
+class WaveStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RELEASED = "released", _("Released")
+    PICKED = "picked", _("Picked")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -6,8 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Warehouse
+from inventory.choices import TemperatureClass
 from inventory.models import Item, Reservation
-from shipping.choices import OrderStatus, Priority
+from shipping.choices import (
+    AppointmentStatus,
+    LoadStatus,
+    OrderStatus,
+    Priority,
+    ServiceLevel,
+    WaveStatus,
+)
 
 
 class Customer(models.Model):
@@ -66,6 +74,12 @@ class Order(models.Model):
     promised_ship_date = models.DateField(_("promised ship date"))
     cutoff_at = models.DateTimeField(_("cut-off"), null=True, blank=True)
     allocation_note = models.JSONField(_("allocation decision"), default=dict, blank=True)
+    load = models.ForeignKey(
+        "Load", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    wave = models.ForeignKey(
+        "Wave", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     received_at = models.DateTimeField(default=timezone.now)
     allocated_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
@@ -122,3 +136,151 @@ class LineReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line} @ {self.warehouse_id}: {self.quantity}"
+
+
+class Carrier(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    service_level = models.CharField(
+        _("service level"), max_length=12, choices=ServiceLevel.choices
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Vehicle(models.Model):
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="vehicles")
+    plate = models.CharField(_("plate"), max_length=16, unique=True)
+    home_warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles"
+    )
+    capacity_weight_kg = models.DecimalField(_("payload (kg)"), max_digits=9, decimal_places=1)
+    capacity_volume_l = models.DecimalField(_("load volume (l)"), max_digits=9, decimal_places=1)
+    temperature_class = models.CharField(
+        _("coldest it can carry"),
+        max_length=8,
+        choices=TemperatureClass.choices,
+        default=TemperatureClass.AMBIENT,
+    )
+
+    class Meta:
+        ordering = ["plate"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity_weight_kg__gt=0) & Q(capacity_volume_l__gt=0),
+                name="vehicle_capacity_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.plate
+
+
+class Driver(models.Model):
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="drivers")
+    name = models.CharField(_("name"), max_length=80)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dock(models.Model):
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="docks")
+    code = models.CharField(_("code"), max_length=16)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["warehouse_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "code"], name="dock_code_per_warehouse")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse.code}/{self.code}"
+
+
+class Load(models.Model):
+    """One vehicle's trip from one warehouse, with its orders."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="loads")
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="loads")
+    driver = models.ForeignKey(
+        Driver, null=True, blank=True, on_delete=models.PROTECT, related_name="loads"
+    )
+    status = models.CharField(
+        max_length=10, choices=LoadStatus.choices, default=LoadStatus.PLANNED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    departed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class DockAppointment(models.Model):
+    """A vehicle's slot at a dock. On PostgreSQL an exclusion constraint forbids two
+    appointments overlapping on one dock (migration 0003)."""
+
+    dock = models.ForeignKey(Dock, on_delete=models.PROTECT, related_name="appointments")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="appointments")
+    load = models.OneToOneField(
+        Load, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointment"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"
+            )
+        ]
+        indexes = [models.Index(fields=["dock", "starts_at"], name="appointment_dock_time")]
+
+    def __str__(self) -> str:
+        return f"{self.dock} {self.starts_at:%Y-%m-%d %H:%M} {self.vehicle}"
+
+
+class Wave(models.Model):
+    """Orders released to the floor together, timed so picking ends before the truck is due."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="waves")
+    load = models.OneToOneField(
+        Load, null=True, blank=True, on_delete=models.SET_NULL, related_name="wave"
+    )
+    status = models.CharField(max_length=10, choices=WaveStatus.choices, default=WaveStatus.PLANNED)
+    lines_per_picker_hour = models.PositiveIntegerField(_("lines per picker hour"), default=60)
+    pickers = models.PositiveIntegerField(_("pickers"), default=2)
+    margin_minutes = models.PositiveIntegerField(_("ready before the truck (min)"), default=30)
+    created_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lines_per_picker_hour__gt=0) & Q(pickers__gt=0),
+                name="wave_picking_capacity_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"W{self.pk}"

@@ -309,7 +309,7 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def pick_tasks(self, request: Request, pk: str) -> Response:
         reservation = self.get_object()
         require_role(request.user, reservation.warehouse_id, RESERVE_ROLES | FLOOR_ROLES)
-        tasks = services.pick_tasks_create(reservation=reservation, actor=request.user)
+        tasks = services.pick_tasks_create(reservations=[reservation], actor=request.user)
         tasks = list(TaskViewSet.base_queryset().filter(pk__in=[t.pk for t in tasks]))
         return Response(s.TaskSerializer(tasks, many=True).data, status=status.HTTP_201_CREATED)
 

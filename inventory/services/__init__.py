@@ -11,7 +11,12 @@ from inventory.services.reservations import (
     stock_reserve,
     stock_ship,
 )
-from inventory.services.tasks import task_assign, task_cancel, task_confirm
+from inventory.services.tasks import (
+    putaway_task_create,
+    task_assign,
+    task_cancel,
+    task_confirm,
+)
 
 __all__ = [
     "count_record",
@@ -20,6 +25,7 @@ __all__ = [
     "location_unblock",
     "lot_get_or_create",
     "pick_tasks_create",
+    "putaway_task_create",
     "receipt_close",
     "receipt_create",
     "stock_adjust",

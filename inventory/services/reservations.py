@@ -303,25 +303,32 @@ def stock_ship(
 
 
 @service
-def pick_tasks_create(*, reservation: Reservation, actor: AbstractBaseUser | None) -> list[Task]:
-    """One pick task per allocation still reserved and not yet tasked, in pick-path order."""
-    reservation = _reservation_lock(reservation)
+def pick_tasks_create(
+    *, reservations: list[Reservation], actor: AbstractBaseUser | None
+) -> list[Task]:
+    """One pick task per allocation still reserved and not yet tasked, across all the given
+    reservations of one warehouse, created in pick-path order (`tasks.created`)."""
+    if not reservations:
+        return []
+    locked = [_reservation_lock(r) for r in sorted(reservations, key=lambda r: r.pk)]
+    if len({r.warehouse_id for r in locked}) > 1:
+        raise DomainError("Pick tasks are made per warehouse.", field="reservations")
     allocations = (
-        Allocation.objects.filter(reservation=reservation, quantity__gt=0)
+        Allocation.objects.filter(reservation__in=locked, quantity__gt=0)
         .exclude(tasks__status__in=("open", "assigned"))
-        .select_related("balance__location", "balance__lot")
-        .order_by("balance__location__pick_sequence", "pk")
+        .select_related("balance__location", "balance__lot", "reservation")
+        .order_by("balance__location__pick_sequence", "balance__location__barcode", "pk")
     )
     tasks = [
         Task(
-            warehouse_id=reservation.warehouse_id,
+            warehouse_id=a.reservation.warehouse_id,
             kind=TaskKind.PICK,
-            item_id=reservation.item_id,
+            item_id=a.reservation.item_id,
             lot=a.balance.lot,
             location=a.balance.location,
             quantity=a.quantity,
             allocation=a,
-            reference=reservation.reference,
+            reference=a.reservation.reference,
         )
         for a in allocations
     ]
@@ -329,12 +336,12 @@ def pick_tasks_create(*, reservation: Reservation, actor: AbstractBaseUser | Non
     if tasks:
         event_record(
             type="tasks.created",
-            aggregate_type="reservation",
-            aggregate_id=reservation.pk,
-            warehouse=reservation.warehouse_id,
+            aggregate_type="warehouse",
+            aggregate_id=locked[0].warehouse_id,
+            warehouse=locked[0].warehouse_id,
             payload={
                 "kind": TaskKind.PICK,
-                "reference": reservation.reference,
+                "references": sorted({r.reference for r in locked}),
                 "count": len(tasks),
             },
             actor=actor,

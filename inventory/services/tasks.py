@@ -10,7 +10,8 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from inventory.choices import OPEN_TASK_STATUSES, TaskKind, TaskStatus
 from inventory.exceptions import WrongScan
-from inventory.models import Location, Task
+from inventory.models import Item, Location, Task
+from inventory.selectors import location_suggest
 from inventory.services.counts import count_record
 from inventory.services.moves import stock_move, stock_put_away
 from inventory.services.reservations import stock_pick
@@ -45,6 +46,42 @@ def task_assign(*, task: Task, user: AbstractBaseUser, actor: AbstractBaseUser |
         actor=actor,
     )
     task.refresh_from_db()
+    return task
+
+
+@service
+def putaway_task_create(
+    *,
+    item_id: int,
+    lot_id: int | None,
+    location_id: int,
+    quantity: int,
+    reference: str,
+    actor: AbstractBaseUser | None,
+) -> Task:
+    """A task to put stock back from where it stands (a staging lane, a dock) into storage,
+    to the suggested location if one fits (`tasks.created`)."""
+    location = Location.objects.get(pk=location_id)
+    item = Item.objects.get(pk=item_id)
+    target = location_suggest(item=item, quantity=quantity, warehouse_id=location.warehouse_id)
+    task = Task.objects.create(
+        warehouse_id=location.warehouse_id,
+        kind=TaskKind.PUTAWAY,
+        item=item,
+        lot_id=lot_id,
+        location=location,
+        to_location=target,
+        quantity=quantity,
+        reference=reference,
+    )
+    event_record(
+        type="tasks.created",
+        aggregate_type="task",
+        aggregate_id=task.pk,
+        warehouse=location.warehouse_id,
+        payload={"kind": TaskKind.PUTAWAY, "reference": reference, "count": 1},
+        actor=actor,
+    )
     return task
 
 

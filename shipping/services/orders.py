@@ -15,8 +15,8 @@ from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.exceptions import InsufficientStock
 from inventory.models import Item
-from inventory.selectors import stock_available
-from inventory.services import stock_release, stock_reserve
+from inventory.selectors import picked_stock, stock_available
+from inventory.services import putaway_task_create, stock_release, stock_reserve
 from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority
 from shipping.exceptions import OrderTransitionRefused
 from shipping.geo import distance_km
@@ -330,8 +330,9 @@ def order_line_change(
 
 @service
 def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -> Order:
-    """Cancel an order (`order.cancelled`): every unit it still holds is released, and its open
-    pick tasks are cancelled with the reservations, so nothing is left orphaned."""
+    """Cancel an order (`order.cancelled`): every unit it still holds is released, its open
+    pick tasks are cancelled with the reservations, and goods already picked get a putaway
+    task back to stock, so nothing is left orphaned."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     order_transition_check(order, OrderStatus.CANCELLED)
     if not (reason or "").strip():
@@ -340,15 +341,29 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
     for held in LineReservation.objects.filter(line__order=order, quantity__gt=0).select_related(
         "reservation"
     ):
-        if held.reservation.status == "open":
+        picked = held.reservation.allocations.aggregate(q=Sum("picked"))["q"] or 0
+        try:
             stock_release(reservation=held.reservation, actor=actor)
-            released += held.quantity
+            released += held.quantity - picked
+        except Conflict:
+            pass  # closed meanwhile: everything it held was picked
         LineReservation.objects.filter(pk=held.pk).update(quantity=0)
+    # What was already picked goes back to stock: a putaway task from where it was dropped.
+    put_back = []
+    for line in order.lines.all():
+        for spot in picked_stock(reference=line.reference):
+            task = putaway_task_create(reference=line.reference, actor=actor, **spot)
+            put_back.append({"task": task.pk, "quantity": spot["quantity"]})
     Order.objects.filter(pk=order.pk).update(
         status=OrderStatus.CANCELLED, cancelled_at=timezone.now()
     )
     order.refresh_from_db()
-    _event(order, "order.cancelled", {"reason": reason.strip(), "released": released}, actor)
+    _event(
+        order,
+        "order.cancelled",
+        {"reason": reason.strip(), "released": released, "put_back": put_back},
+        actor,
+    )
     return order
 
 

@@ -107,7 +107,7 @@ def test_release_gives_back_the_latest_expiry_first_and_cancels_open_pick_tasks(
     reservation = services.stock_reserve(
         warehouse=site.warehouse, item=milk, quantity=5, reference="SO-5/1", actor=None
     )
-    tasks = services.pick_tasks_create(reservation=reservation, actor=None)
+    tasks = services.pick_tasks_create(reservations=[reservation], actor=None)
     assert [t.lot.code for t in tasks] == ["SOON", "LATE"] or len(tasks) == 2
     services.stock_release(reservation=reservation, quantity=2, actor=None)
     left = {a.balance.lot.code: a.quantity for a in reservation.allocations.all()}

@@ -1,0 +1,106 @@
+"""Reads for dispatch: how full a load is, when a wave must start and will be ready."""
+
+import datetime
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from inventory.choices import TemperatureClass
+from inventory.models import Allocation
+from shipping.models import LineReservation, Load, Order, Vehicle, Wave
+
+_COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
+
+
+@dataclass(frozen=True)
+class Fill:
+    weight_kg: Decimal
+    volume_l: Decimal
+    weight_pct: float
+    volume_pct: float
+    coldest: str
+
+
+def orders_fill(*, orders: Iterable[Order], warehouse_id: int, vehicle: Vehicle) -> Fill:
+    """Weight and volume of what the orders hold in the warehouse, against the vehicle."""
+    rows = LineReservation.objects.filter(
+        line__order__in=list(orders), warehouse_id=warehouse_id, quantity__gt=0
+    )
+    totals = rows.aggregate(
+        weight=Sum(F("quantity") * F("line__item__weight_kg")),
+        volume=Sum(F("quantity") * F("line__item__volume_l")),
+    )
+    temps = set(rows.values_list("line__item__temperature_class", flat=True))
+    coldest = max(temps, key=lambda t: _COLD_RANK[t], default=TemperatureClass.AMBIENT)
+    weight = totals["weight"] or Decimal(0)
+    volume = totals["volume"] or Decimal(0)
+    return Fill(
+        weight_kg=weight,
+        volume_l=volume,
+        weight_pct=round(float(weight / vehicle.capacity_weight_kg * 100), 1),
+        volume_pct=round(float(volume / vehicle.capacity_volume_l * 100), 1),
+        coldest=coldest,
+    )
+
+
+def load_fill(load: Load) -> Fill:
+    return orders_fill(
+        orders=load.orders.all(), warehouse_id=load.warehouse_id, vehicle=load.vehicle
+    )
+
+
+def vehicle_carries(vehicle: Vehicle, temperature_class: str) -> bool:
+    """A frozen truck carries chilled and ambient goods too; an ambient one only ambient."""
+    return _COLD_RANK[vehicle.temperature_class] >= _COLD_RANK[temperature_class]
+
+
+@dataclass(frozen=True)
+class WaveTiming:
+    lines: int
+    pick_minutes: int
+    truck_due: datetime.datetime | None
+    ready_by: datetime.datetime | None
+    release_at: datetime.datetime | None
+    expected_ready: datetime.datetime | None
+    late_minutes: int
+
+
+def wave_lines(wave: Wave) -> int:
+    """Pick lines of the wave: one per allocation still to pick in its warehouse."""
+    return Allocation.objects.filter(
+        reservation__in=LineReservation.objects.filter(
+            line__order__wave=wave, warehouse_id=wave.warehouse_id
+        ).values("reservation"),
+        quantity__gt=0,
+    ).count()
+
+
+def wave_timing(wave: Wave, *, now: datetime.datetime | None = None) -> WaveTiming:
+    """When the wave must be released so picking ends `margin` before the truck is due, and
+    when it will be ready if released now (or when it was released)."""
+    now = now or timezone.now()
+    lines = wave_lines(wave)
+    rate = wave.lines_per_picker_hour * wave.pickers
+    pick_minutes = math.ceil(lines * 60 / rate) if lines else 0
+    appointment = getattr(wave.load, "appointment", None) if wave.load_id else None
+    due = appointment.starts_at if appointment else None
+    ready_by = due - datetime.timedelta(minutes=wave.margin_minutes) if due else None
+    release_at = ready_by - datetime.timedelta(minutes=pick_minutes) if ready_by else None
+    start = wave.released_at or max(now, release_at or now)
+    expected_ready = start + datetime.timedelta(minutes=pick_minutes)
+    late = 0
+    if ready_by and expected_ready > ready_by:
+        late = math.ceil((expected_ready - ready_by).total_seconds() / 60)
+    return WaveTiming(
+        lines=lines,
+        pick_minutes=pick_minutes,
+        truck_due=due,
+        ready_by=ready_by,
+        release_at=release_at,
+        expected_ready=expected_ready,
+        late_minutes=late,
+    )

@@ -1,0 +1,199 @@
+"""The dock: appointments that never double-book a door, and the gate's check-in and -out."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from shipping.choices import AppointmentStatus
+from shipping.models import Dock, DockAppointment, Load, Vehicle
+
+LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def _event(
+    appointment: DockAppointment, type: str, payload: dict, actor: AbstractBaseUser | None
+) -> None:
+    event_record(
+        type=type,
+        aggregate_type="dock",
+        aggregate_id=f"{appointment.dock.warehouse.code}/{appointment.dock.code}",
+        warehouse=appointment.dock.warehouse_id,
+        payload={
+            "appointment": appointment.pk,
+            "dock": appointment.dock.code,
+            "vehicle": appointment.vehicle.plate,
+            "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at,
+            "load": appointment.load.reference if appointment.load_id else None,
+            **payload,
+        },
+        actor=actor,
+    )
+
+
+def _slot_check(
+    *,
+    dock: Dock,
+    vehicle: Vehicle,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    moving: DockAppointment | None = None,
+) -> None:
+    if ends_at <= starts_at:
+        raise DomainError("An appointment ends after it starts.", field="ends_at")
+    if starts_at < timezone.now() - datetime.timedelta(minutes=5):
+        raise DomainError(f"{starts_at.isoformat()} is in the past.", field="starts_at")
+    if not dock.is_active:
+        raise DomainError(f"Dock {dock.code} is out of service.", field="dock")
+    # Lock the dock: bookings of one door queue here, so the overlap check below holds.
+    Dock.objects.select_for_update().filter(pk=dock.pk).first()
+    others = DockAppointment.objects.filter(
+        status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).select_related("vehicle", "dock")
+    if moving is not None:
+        others = others.exclude(pk=moving.pk)
+    clash = others.filter(dock=dock).first()
+    if clash:
+        raise Conflict(
+            f"Dock {dock.code} is booked {clash.starts_at:%H:%M}-{clash.ends_at:%H:%M} "
+            f"by {clash.vehicle.plate}.",
+            field="starts_at",
+            code="dock_booked",
+        )
+    busy = others.filter(vehicle=vehicle).first()
+    if busy:
+        raise Conflict(
+            f"{vehicle.plate} is due at dock {busy.dock.code} then.",
+            field="vehicle",
+            code="vehicle_booked",
+        )
+
+
+def _save_or_conflict(appointment: DockAppointment) -> None:
+    """Save; the database's exclusion constraint (PostgreSQL) has the last word."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        if "dock_appointment_no_overlap" in str(error):
+            raise Conflict(
+                f"Dock {appointment.dock.code} was booked for that time meanwhile.",
+                field="starts_at",
+                code="dock_booked",
+            ) from None
+        raise
+
+
+@service
+def appointment_book(
+    *,
+    dock: Dock,
+    vehicle: Vehicle,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    actor: AbstractBaseUser | None,
+    load: Load | None = None,
+) -> DockAppointment:
+    """Book a vehicle at a dock (`appointment.booked`); a taken slot is a conflict."""
+    _slot_check(dock=dock, vehicle=vehicle, starts_at=starts_at, ends_at=ends_at)
+    if load is not None and load.warehouse_id != dock.warehouse_id:
+        raise DomainError("The load leaves from another warehouse.", field="load")
+    appointment = DockAppointment(
+        dock=dock, vehicle=vehicle, load=load, starts_at=starts_at, ends_at=ends_at
+    )
+    _save_or_conflict(appointment)
+    _event(appointment, "appointment.booked", {}, actor)
+    return appointment
+
+
+@service
+def appointment_move(
+    *,
+    appointment: DockAppointment,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    actor: AbstractBaseUser | None,
+    dock: Dock | None = None,
+) -> DockAppointment:
+    """Move a booked appointment to another time (or door); `appointment.moved`."""
+    appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise Conflict(f"Only a booked appointment moves; this one is {appointment.status}.")
+    dock = dock or appointment.dock
+    if dock.warehouse_id != appointment.dock.warehouse_id:
+        raise DomainError("Move to a dock of the same warehouse.", field="dock")
+    _slot_check(
+        dock=dock,
+        vehicle=appointment.vehicle,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        moving=appointment,
+    )
+    before = {"from_starts_at": appointment.starts_at, "from_dock": appointment.dock.code}
+    appointment.dock, appointment.starts_at, appointment.ends_at = dock, starts_at, ends_at
+    _save_or_conflict(appointment)
+    _event(appointment, "appointment.moved", before, actor)
+    return appointment
+
+
+@service
+def appointment_cancel(
+    *, appointment: DockAppointment, actor: AbstractBaseUser | None
+) -> DockAppointment:
+    """Cancel a booked appointment and free its slot; `appointment.cancelled`."""
+    appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise Conflict(f"This appointment is {appointment.status}; only a booked one is cancelled.")
+    DockAppointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
+    appointment.refresh_from_db()
+    _event(appointment, "appointment.cancelled", {}, actor)
+    return appointment
+
+
+@service
+def vehicle_check_in(
+    *,
+    appointment: DockAppointment,
+    actor: AbstractBaseUser | None,
+    at: datetime.datetime | None = None,
+) -> DockAppointment:
+    """The gate lets the truck in (`vehicle.checked_in`): dwell time starts here."""
+    appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise Conflict(f"This appointment is {appointment.status}; it cannot check in.")
+    at = at or timezone.now()
+    DockAppointment.objects.filter(pk=appointment.pk).update(
+        status=AppointmentStatus.CHECKED_IN, checked_in_at=at
+    )
+    appointment.refresh_from_db()
+    late = (at - appointment.starts_at).total_seconds() / 60
+    _event(appointment, "vehicle.checked_in", {"at": at, "minutes_late": round(late, 1)}, actor)
+    return appointment
+
+
+@service
+def vehicle_check_out(
+    *,
+    appointment: DockAppointment,
+    actor: AbstractBaseUser | None,
+    at: datetime.datetime | None = None,
+) -> DockAppointment:
+    """The truck leaves the gate (`vehicle.checked_out`), with its dwell time."""
+    appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.CHECKED_IN:
+        raise Conflict(f"This appointment is {appointment.status}; only a truck inside checks out.")
+    at = at or timezone.now()
+    if at < appointment.checked_in_at:
+        raise DomainError("Check-out cannot be before check-in.", field="at")
+    DockAppointment.objects.filter(pk=appointment.pk).update(
+        status=AppointmentStatus.CHECKED_OUT, checked_out_at=at
+    )
+    appointment.refresh_from_db()
+    dwell = (at - appointment.checked_in_at).total_seconds() / 60
+    _event(appointment, "vehicle.checked_out", {"at": at, "dwell_minutes": round(dwell, 1)}, actor)
+    return appointment

@@ -1,0 +1,173 @@
+"""Loads and waves: orders onto a vehicle, released to the floor in step with the truck."""
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from core.models import Warehouse
+from inventory.services import pick_tasks_create
+from shipping.choices import BUSY_LOAD_STATUSES, OrderStatus, WaveStatus
+from shipping.models import Driver, LineReservation, Load, Order, Vehicle, Wave
+from shipping.selectors import orders_fill, vehicle_carries, wave_timing
+from shipping.services.orders import order_transition_check
+
+
+@service
+def load_build(
+    *,
+    warehouse: Warehouse,
+    vehicle: Vehicle,
+    orders: Sequence[Order],
+    actor: AbstractBaseUser | None,
+    driver: Driver | None = None,
+) -> Load:
+    """Put allocated orders of one warehouse on a vehicle (`load.planned`).
+
+    Refused: a vehicle already planned or loading; an order not allocated here or already on
+    a live load; more weight or volume than the vehicle takes; goods colder than it carries.
+    """
+    Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
+    if Load.objects.filter(vehicle=vehicle, status__in=BUSY_LOAD_STATUSES).exists():
+        raise Conflict(f"{vehicle.plate} already has a load planned or loading.", field="vehicle")
+    if not orders:
+        raise DomainError("A load has at least one order.", field="orders")
+    orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
+    for order in orders:
+        if order.warehouse_id != warehouse.pk:
+            raise DomainError(
+                f"Order {order.external_ref} ships from another warehouse.", field="orders"
+            )
+        if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
+            raise DomainError(
+                f"Order {order.external_ref} is {order.status}; only allocated orders load.",
+                field="orders",
+            )
+        if order.load_id and order.load.status in BUSY_LOAD_STATUSES:
+            raise Conflict(
+                f"Order {order.external_ref} is already on load {order.load.reference}.",
+                field="orders",
+            )
+    fill = orders_fill(orders=orders, warehouse_id=warehouse.pk, vehicle=vehicle)
+    if fill.weight_pct > 100:
+        raise DomainError(
+            f"Overweight: {fill.weight_kg:.0f} kg for {vehicle.plate}'s "
+            f"{vehicle.capacity_weight_kg:.0f} kg.",
+            field="orders",
+            code="overweight",
+        )
+    if fill.volume_pct > 100:
+        raise DomainError(
+            f"Too bulky: {fill.volume_l:.0f} l for {vehicle.plate}'s {vehicle.capacity_volume_l:.0f} l.",
+            field="orders",
+            code="over_volume",
+        )
+    if not vehicle_carries(vehicle, fill.coldest):
+        raise DomainError(
+            f"{vehicle.plate} is {vehicle.temperature_class}; the goods need {fill.coldest}.",
+            field="vehicle",
+        )
+    load = Load.objects.create(
+        warehouse=warehouse,
+        reference=f"L-{warehouse.code}-{timezone.now():%y%m%d%H%M%S%f}"[:32],
+        vehicle=vehicle,
+        driver=driver,
+    )
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(load=load)
+    event_record(
+        type="load.planned",
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=warehouse,
+        payload={
+            "load": load.reference,
+            "vehicle": vehicle.plate,
+            "orders": [o.external_ref for o in orders],
+            "weight_kg": fill.weight_kg,
+            "volume_l": fill.volume_l,
+            "weight_pct": fill.weight_pct,
+            "volume_pct": fill.volume_pct,
+        },
+        actor=actor,
+    )
+    return load
+
+
+@service
+def wave_plan(
+    *,
+    load: Load,
+    actor: AbstractBaseUser | None,
+    lines_per_picker_hour: int = 60,
+    pickers: int = 2,
+    margin_minutes: int = 30,
+) -> Wave:
+    """A wave for the load's orders (`wave.planned`), timed from the load's dock appointment."""
+    if hasattr(load, "wave"):
+        raise Conflict(f"Load {load.reference} already has wave W{load.wave.pk}.")
+    if lines_per_picker_hour <= 0:
+        raise DomainError("Must be greater than zero.", field="lines_per_picker_hour")
+    if pickers <= 0:
+        raise DomainError("Must be greater than zero.", field="pickers")
+    wave = Wave.objects.create(
+        warehouse_id=load.warehouse_id,
+        load=load,
+        lines_per_picker_hour=lines_per_picker_hour,
+        pickers=pickers,
+        margin_minutes=margin_minutes,
+    )
+    Order.objects.filter(load=load).update(wave=wave)
+    timing = wave_timing(wave)
+    event_record(
+        type="wave.planned",
+        aggregate_type="wave",
+        aggregate_id=wave.pk,
+        warehouse=load.warehouse_id,
+        payload={"wave": wave.pk, "load": load.reference, **timing.__dict__},
+        actor=actor,
+    )
+    return wave
+
+
+@service
+def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
+    """Release a wave to the floor (`wave.released`): its orders become released and pick
+    tasks are created along the pick path for what they hold in this warehouse."""
+    wave = Wave.objects.select_for_update(of=("self",)).select_related("load").get(pk=wave.pk)
+    if wave.status != WaveStatus.PLANNED:
+        raise Conflict(f"Wave W{wave.pk} is {wave.status}.")
+    orders = list(wave.orders.select_for_update())
+    if not orders:
+        raise DomainError("The wave has no orders.", field="orders")
+    for order in orders:
+        order_transition_check(order, OrderStatus.RELEASED)
+    held = LineReservation.objects.filter(
+        Q(line__order__in=orders), warehouse_id=wave.warehouse_id, quantity__gt=0
+    ).select_related("reservation")
+    tasks = pick_tasks_create(
+        reservations=[h.reservation for h in held if h.reservation.status == "open"], actor=actor
+    )
+    now = timezone.now()
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(status=OrderStatus.RELEASED)
+    Wave.objects.filter(pk=wave.pk).update(status=WaveStatus.RELEASED, released_at=now)
+    wave.refresh_from_db()
+    timing = wave_timing(wave, now=now)
+    event_record(
+        type="wave.released",
+        aggregate_type="wave",
+        aggregate_id=wave.pk,
+        warehouse=wave.warehouse_id,
+        payload={
+            "wave": wave.pk,
+            "load": wave.load.reference if wave.load_id else None,
+            "orders": [o.external_ref for o in orders],
+            "pick_tasks": len(tasks),
+            **timing.__dict__,
+        },
+        actor=actor,
+    )
+    return wave

@@ -1,0 +1,228 @@
+"""The dock never double-books; loads respect the truck; waves start in time for the truck."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from core.exceptions import Conflict, DomainError
+from core.models import Event
+from inventory.models import Task
+from shipping import services
+from shipping.models import Carrier, Dock, DockAppointment, Load, Vehicle
+from shipping.selectors import load_fill, wave_timing
+from tests.factories import ItemFactory, LocationFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+@pytest.fixture
+def fleet(network):
+    carrier = Carrier.objects.create(code="OWN", name="Own fleet", service_level="own_fleet")
+    bj = network["BJ"][0]
+    return {
+        "dock1": Dock.objects.create(warehouse=bj, code="D1"),
+        "dock2": Dock.objects.create(warehouse=bj, code="D2"),
+        "van": Vehicle.objects.create(
+            carrier=carrier, plate="京A-10001", capacity_weight_kg=1000, capacity_volume_l=8000
+        ),
+        "truck": Vehicle.objects.create(
+            carrier=carrier, plate="京A-20002", capacity_weight_kg=5000, capacity_volume_l=30000
+        ),
+    }
+
+
+def at(hours: float) -> datetime.datetime:
+    base = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
+    return base + datetime.timedelta(hours=hours)
+
+
+def test_a_dock_is_never_double_booked_and_a_truck_is_never_in_two_places(fleet):
+    services.appointment_book(
+        dock=fleet["dock1"], vehicle=fleet["van"], starts_at=at(9), ends_at=at(10), actor=None
+    )
+    with pytest.raises(Conflict, match="Dock D1 is booked") as clash:
+        services.appointment_book(
+            dock=fleet["dock1"],
+            vehicle=fleet["truck"],
+            starts_at=at(9.5),
+            ends_at=at(11),
+            actor=None,
+        )
+    assert clash.value.field == "starts_at"
+    with pytest.raises(Conflict, match="due at dock D1"):
+        services.appointment_book(
+            dock=fleet["dock2"], vehicle=fleet["van"], starts_at=at(9.5), ends_at=at(11), actor=None
+        )
+    back_to_back = services.appointment_book(
+        dock=fleet["dock1"], vehicle=fleet["truck"], starts_at=at(10), ends_at=at(11), actor=None
+    )
+    with pytest.raises(DomainError) as backwards:
+        services.appointment_book(
+            dock=fleet["dock2"],
+            vehicle=fleet["truck"],
+            starts_at=at(14),
+            ends_at=at(13),
+            actor=None,
+        )
+    assert backwards.value.field == "ends_at"
+    services.appointment_cancel(appointment=back_to_back, actor=None)
+    moved = DockAppointment.objects.get(vehicle=fleet["van"])
+    services.appointment_move(appointment=moved, starts_at=at(10), ends_at=at(11), actor=None)
+    assert DockAppointment.objects.filter(status="booked").count() == 1
+
+
+def test_gate_times_give_the_dwell(fleet):
+    appointment = services.appointment_book(
+        dock=fleet["dock1"], vehicle=fleet["van"], starts_at=at(9), ends_at=at(10), actor=None
+    )
+    services.vehicle_check_in(appointment=appointment, at=at(9.25), actor=None)
+    with pytest.raises(Conflict):
+        services.vehicle_check_in(appointment=appointment, actor=None)
+    done = services.vehicle_check_out(appointment=appointment, at=at(10.5), actor=None)
+    assert (done.checked_out_at - done.checked_in_at) == datetime.timedelta(minutes=75)
+    out = Event.objects.get(type="vehicle.checked_out")
+    assert out.payload["dwell_minutes"] == 75.0
+    assert Event.objects.get(type="vehicle.checked_in").payload["minutes_late"] == 15.0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_dispatchers_booking_one_slot_one_wins(fleet):
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def book(vehicle):
+        try:
+            start.wait()
+            services.appointment_book(
+                dock=fleet["dock1"], vehicle=vehicle, starts_at=at(9), ends_at=at(10), actor=None
+            )
+            outcomes.append("booked")
+        except Conflict:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(fleet[v],)) for v in ("van", "truck")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(outcomes) == ["booked", "refused"]
+    assert DockAppointment.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_the_database_itself_refuses_an_overlap(fleet):
+    DockAppointment.objects.create(
+        dock=fleet["dock1"], vehicle=fleet["van"], starts_at=at(9), ends_at=at(10)
+    )
+    with pytest.raises(IntegrityError, match="dock_appointment_no_overlap"), transaction.atomic():
+        DockAppointment.objects.create(
+            dock=fleet["dock1"], vehicle=fleet["truck"], starts_at=at(9.5), ends_at=at(11)
+        )
+    DockAppointment.objects.create(  # a cancelled one does not hold the slot
+        dock=fleet["dock1"],
+        vehicle=fleet["truck"],
+        starts_at=at(11),
+        ends_at=at(12),
+        status="cancelled",
+    )
+    DockAppointment.objects.create(
+        dock=fleet["dock1"], vehicle=fleet["truck"], starts_at=at(11), ends_at=at(12)
+    )
+
+
+def _orders(network, beijing_shop, *specs, prefix="SO-L"):
+    made = []
+    for n, (item, qty) in enumerate(specs):
+        made.append(
+            services.order_create(
+                customer=beijing_shop[0],
+                ship_to=beijing_shop[1],
+                external_ref=f"{prefix}{n}",
+                lines=[services.LineInput(item, qty)],
+                requested_delivery_date=tomorrow(2),
+                promised_ship_date=tomorrow(),
+                actor=None,
+            )
+        )
+    return made
+
+
+def test_a_load_respects_weight_volume_temperature_and_a_busy_vehicle(network, beijing_shop, fleet):
+    bj = network["BJ"]
+    water = ItemFactory(weight_kg=Decimal("12"), volume_l=Decimal("14"))
+    stock_in(water, bj[1], 500)
+    light, heavy = _orders(network, beijing_shop, (water, 50), (water, 100))
+    loads_before, events_before = Load.objects.count(), Event.objects.count()
+    with pytest.raises(DomainError, match="Overweight: 1800 kg") as overweight:
+        services.load_build(
+            warehouse=bj[0], vehicle=fleet["van"], orders=[light, heavy], actor=None
+        )
+    assert overweight.value.code == "overweight"
+    assert (Load.objects.count(), Event.objects.count()) == (loads_before, events_before)
+    load = services.load_build(warehouse=bj[0], vehicle=fleet["van"], orders=[light], actor=None)
+    fill = load_fill(load)
+    assert (fill.weight_pct, fill.volume_pct) == (60.0, 8.8)
+    with pytest.raises(Conflict, match="already has a load"):
+        services.load_build(warehouse=bj[0], vehicle=fleet["van"], orders=[heavy], actor=None)
+    with pytest.raises(Conflict, match="already on load"):
+        services.load_build(warehouse=bj[0], vehicle=fleet["truck"], orders=[light], actor=None)
+    peas = ItemFactory(temperature_class="frozen")
+    frozen_location = LocationFactory(
+        zone__warehouse=bj[0],
+        zone__code="BJ-F",
+        zone__kind="storage",
+        zone__temperature_class="frozen",
+    )
+    stock_in(peas, frozen_location, 10)
+    (cold,) = _orders(network, beijing_shop, (peas, 2), prefix="SO-COLD")
+    with pytest.raises(DomainError, match="the goods need frozen"):
+        services.load_build(warehouse=bj[0], vehicle=fleet["truck"], orders=[cold], actor=None)
+
+
+def test_a_wave_is_released_so_picking_ends_before_the_truck_and_tasks_follow_the_pick_path(
+    network, beijing_shop, fleet
+):
+    bj = network["BJ"]
+    far = LocationFactory(zone=bj[1].zone, barcode="BJ-PF-FAR", pick_sequence=900)
+    near = LocationFactory(zone=bj[1].zone, barcode="BJ-PF-NEAR", pick_sequence=1)
+    a, b, c = ItemFactory(), ItemFactory(), ItemFactory()
+    stock_in(a, far, 10)
+    stock_in(b, near, 10)
+    stock_in(c, bj[1], 10)
+    orders = _orders(network, beijing_shop, (a, 1), (b, 1), (c, 1))
+    load = services.load_build(warehouse=bj[0], vehicle=fleet["truck"], orders=orders, actor=None)
+    services.appointment_book(
+        dock=fleet["dock1"],
+        vehicle=fleet["truck"],
+        starts_at=at(9),
+        ends_at=at(10),
+        load=load,
+        actor=None,
+    )
+    wave = services.wave_plan(
+        load=load, lines_per_picker_hour=6, pickers=1, margin_minutes=30, actor=None
+    )
+    timing = wave_timing(wave, now=at(0))
+    assert (timing.lines, timing.pick_minutes) == (3, 30)
+    assert timing.ready_by == at(8.5)
+    assert timing.release_at == at(8)  # 30 minutes of picking, ready 30 minutes before 09:00
+    assert timing.late_minutes == 0
+    services.wave_release(wave=wave, actor=None)
+    created = Task.objects.filter(kind="pick").order_by("pk")
+    assert [t.location.barcode for t in created] == [
+        loc.barcode for loc in sorted([far, near, bj[1]], key=lambda loc: loc.pick_sequence)
+    ]
+    assert {o.status for o in load.orders.all()} == {"released"}
+    released = Event.objects.get(type="wave.released")
+    assert released.payload["pick_tasks"] == 3
+    assert released.payload["truck_due"] is not None
+    with pytest.raises(Conflict):
+        services.wave_release(wave=wave, actor=None)
