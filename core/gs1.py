@@ -19,3 +19,19 @@ def gtin_problem(value: str) -> str | None:
     if int(value[-1]) != expected:
         return f"Check digit is {value[-1]}, expected {expected}."
     return None
+
+
+def sscc_build(*, extension: int, company_prefix: str, serial: int) -> str:
+    """An 18-digit SSCC: extension digit, company prefix, serial reference, check digit.
+
+    Raises ValueError if the prefix is not 7-10 digits or the serial does not fit.
+    """
+    if not (company_prefix.isdigit() and 7 <= len(company_prefix) <= 10):
+        raise ValueError("A GS1 company prefix has 7 to 10 digits.")
+    if not 0 <= extension <= 9:
+        raise ValueError("The SSCC extension digit is 0-9.")
+    width = 16 - len(company_prefix)
+    if not 0 <= serial < 10**width:
+        raise ValueError(f"Serial reference {serial} does not fit in {width} digits.")
+    body = f"{extension}{company_prefix}{serial:0{width}d}"
+    return body + str(gs1_check_digit(body))

@@ -71,3 +71,42 @@ class WaveStatus(models.TextChoices):
     RELEASED = "released", _("Released")
     PICKED = "picked", _("Picked")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class UnitStatus(models.TextChoices):
+    PACKED = "packed", _("Packed")
+    STAGED = "staged", _("Staged")
+    LOADED = "loaded", _("Loaded")
+    SHIPPED = "shipped", _("Shipped")
+
+
+class ShipmentStatus(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    COMPLETED = "completed", _("Completed")
+
+
+class StopStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ARRIVED = "arrived", _("Arrived")
+    DELIVERED = "delivered", _("Delivered")
+    PARTIAL = "partial", _("Partly delivered")
+    REFUSED = "refused", _("Refused")
+
+
+DONE_STOP_STATUSES = (StopStatus.DELIVERED, StopStatus.PARTIAL, StopStatus.REFUSED)
+
+
+class TrackingStatus(models.TextChoices):
+    DEPARTED = "departed", _("Departed")
+    POSITION = "position", _("Position")
+    DELAYED = "delayed", _("Delayed")
+    ARRIVED = "arrived", _("Arrived at stop")
+    DELIVERED = "delivered", _("Delivered")
+    EXCEPTION = "exception", _("Exception")
+
+
+class TrackingSource(models.TextChoices):
+    API = "api", _("API")
+    EDI_214 = "edi214", _("EDI 214")
+    EPCIS = "epcis", _("GS1 EPCIS")
+    DRIVER = "driver", _("Driver")

@@ -7,13 +7,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
-from inventory.models import Item, Reservation
+from inventory.models import Item, Location, Reservation
 from shipping.choices import (
     AppointmentStatus,
     LoadStatus,
     OrderStatus,
     Priority,
     ServiceLevel,
+    ShipmentStatus,
+    StopStatus,
+    TrackingSource,
+    TrackingStatus,
+    UnitStatus,
     WaveStatus,
 )
 
@@ -79,6 +84,9 @@ class Order(models.Model):
     )
     wave = models.ForeignKey(
         "Wave", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    stop = models.ForeignKey(
+        "Stop", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
     received_at = models.DateTimeField(default=timezone.now)
     allocated_at = models.DateTimeField(null=True, blank=True)
@@ -284,3 +292,116 @@ class Wave(models.Model):
 
     def __str__(self) -> str:
         return f"W{self.pk}"
+
+
+class SerialCounter(models.Model):
+    """A named counter handed out under a row lock (SSCC serial references)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class HandlingUnit(models.Model):
+    """A pallet or carton of one order, identified by its GS1 SSCC."""
+
+    sscc = models.CharField(_("SSCC"), max_length=18, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="units")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    load = models.ForeignKey(
+        Load, null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+    )
+    status = models.CharField(max_length=8, choices=UnitStatus.choices, default=UnitStatus.PACKED)
+    weight_kg = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    packed_at = models.DateTimeField(default=timezone.now)
+    loaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.sscc
+
+
+class HandlingUnitLine(models.Model):
+    unit = models.ForeignKey(HandlingUnit, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="packed")
+    lot = models.ForeignKey(
+        "inventory.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="unit_line_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.quantity} x {self.line_id}"
+
+
+class Shipment(models.Model):
+    """A load on the road: its stops, its tracking, its proof of delivery."""
+
+    load = models.OneToOneField(Load, on_delete=models.PROTECT, related_name="shipment")
+    reference = models.CharField(max_length=32, unique=True)
+    status = models.CharField(
+        max_length=10, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT
+    )
+    departed_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Stop(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="stops")
+    sequence = models.PositiveIntegerField()
+    ship_to = models.ForeignKey(ShipTo, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=StopStatus.choices, default=StopStatus.PENDING)
+    planned_eta = models.DateTimeField()
+    eta = models.DateTimeField()
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    receiver_name = models.CharField(max_length=80, blank=True)
+    pod_photo = models.FileField(upload_to="pod/%Y/%m/", null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["shipment_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "sequence"], name="stop_sequence_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}#{self.sequence}"
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking")
+    stop = models.ForeignKey(
+        Stop, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=TrackingStatus.choices)
+    at = models.DateTimeField()
+    place = models.CharField(max_length=120, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    source = models.CharField(
+        max_length=8, choices=TrackingSource.choices, default=TrackingSource.API
+    )
+    note = models.CharField(max_length=255, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.status} {self.at:%H:%M}"

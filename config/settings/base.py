@@ -192,6 +192,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Many things have a `status`; give each status enum its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "shipping.choices.OrderStatus",
+        "AppointmentStatusEnum": "shipping.choices.AppointmentStatus",
+        "LoadStatusEnum": "shipping.choices.LoadStatus",
+        "WaveStatusEnum": "shipping.choices.WaveStatus",
+        "UnitStatusEnum": "shipping.choices.UnitStatus",
+        "ShipmentStatusEnum": "shipping.choices.ShipmentStatus",
+        "StopStatusEnum": "shipping.choices.StopStatus",
+        "TrackingStatusEnum": "shipping.choices.TrackingStatus",
+        "TaskStatusEnum": "inventory.choices.TaskStatus",
+        "ReservationStatusEnum": "inventory.choices.ReservationStatus",
+        "ReceiptStatusEnum": "inventory.choices.ReceiptStatus",
+    },
 }
 
 # --- Domain settings ---------------------------------------------------------------------
@@ -220,5 +234,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "celery": {"level": "WARNING"},
+        "pyBarcode": {"level": "WARNING"},
     },
 }

@@ -9,7 +9,7 @@ from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.choices import OPEN_TASK_STATUSES, MovementKind, TaskKind, TaskStatus
 from inventory.locks import balances_lock
-from inventory.models import Item, StockBalance, Task, Zone
+from inventory.models import Item, Location, StockBalance, Task, Zone
 from inventory.services.moves import stock_adjust
 
 
@@ -20,6 +20,7 @@ def count_tasks_create(
     actor: AbstractBaseUser | None,
     zone: Zone | None = None,
     item: Item | None = None,
+    location: Location | None = None,
     blind: bool = True,
 ) -> list[Task]:
     """A count task for every stocked position (item, lot, location) of a zone or of an item.
@@ -27,8 +28,8 @@ def count_tasks_create(
     Positions that already have an open count task are skipped. The system quantity is taken
     when the count is recorded, not now, so stock moving in between does not fake a variance.
     """
-    if zone is None and item is None:
-        raise DomainError("Count a zone or an item.", field="zone")
+    if zone is None and item is None and location is None:
+        raise DomainError("Count a zone, an item or a location.", field="zone")
     if zone is not None and zone.warehouse_id != warehouse.pk:
         raise DomainError("That zone is in another warehouse.", field="zone")
     positions = StockBalance.objects.filter(warehouse=warehouse, on_hand__gt=0)
@@ -36,6 +37,8 @@ def count_tasks_create(
         positions = positions.filter(location__zone=zone)
     if item is not None:
         positions = positions.filter(item=item)
+    if location is not None:
+        positions = positions.filter(location=location)
     open_counts = set(
         Task.objects.filter(
             warehouse=warehouse, kind=TaskKind.COUNT, status__in=OPEN_TASK_STATUSES
@@ -49,7 +52,7 @@ def count_tasks_create(
             lot_id=b.lot_id,
             location_id=b.location_id,
             blind=blind,
-            reference=f"count-{zone.code if zone else item.sku}",  # type: ignore[union-attr]
+            reference=f"count-{zone.code if zone else item.sku if item else location.barcode}",  # type: ignore[union-attr]
         )
         for b in positions.order_by("location__pick_sequence", "pk")
         if (b.item_id, b.location_id, b.lot_id) not in open_counts
@@ -63,6 +66,7 @@ def count_tasks_create(
         payload={
             "zone": zone.code if zone else None,
             "item": item.sku if item else None,
+            "location": location.barcode if location else None,
             "tasks": len(tasks),
             "blind": blind,
         },

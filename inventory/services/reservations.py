@@ -168,11 +168,16 @@ def _close_if_done(reservation: Reservation) -> bool:
 
 @service
 def stock_release(
-    *, reservation: Reservation, actor: AbstractBaseUser | None, quantity: int | None = None
+    *,
+    reservation: Reservation,
+    actor: AbstractBaseUser | None,
+    quantity: int | None = None,
+    location: Location | None = None,
 ) -> Reservation:
     """Give back reserved stock (all that is still reserved, or `quantity` of it); `stock.released`.
 
-    The latest-expiring allocations are released first, so the reservation keeps FEFO order.
+    Allocations at `location` go first if given (a short pick there); then the latest-expiring,
+    so the reservation keeps FEFO order.
     """
     reservation = _reservation_lock(reservation)
     allocations = list(
@@ -196,7 +201,12 @@ def stock_release(
         .order_by("pk")
         .select_for_update()
     )
-    for allocation in sorted(allocations, key=lambda a: _fefo_key(a.balance), reverse=True):
+
+    def release_order(a: Allocation) -> tuple:
+        here = location is not None and a.balance.location_id == location.pk
+        return (here, _fefo_key(a.balance))
+
+    for allocation in sorted(allocations, key=release_order, reverse=True):
         if still == 0:
             break
         give = min(still, allocation.quantity)

@@ -138,3 +138,345 @@ class LineChangeInput(serializers.Serializer):
 
 class CancelInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+# --- dock, fleet, loads, waves --------------------------------------------------------------
+
+from core.api.base import WarehouseField  # noqa: E402
+from inventory.api.serializers import LocationField  # noqa: E402
+from inventory.models import Location  # noqa: E402
+from shipping.models import (  # noqa: E402
+    Carrier,
+    Dock,
+    DockAppointment,
+    Driver,
+    HandlingUnit,
+    Load,
+    Shipment,
+    Stop,
+    TrackingEvent,
+    Vehicle,
+    Wave,
+)
+from shipping.selectors import load_fill, wave_timing  # noqa: E402
+
+
+class CarrierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Carrier
+        fields = ["id", "code", "name", "service_level"]
+
+
+class VehicleSerializer(serializers.ModelSerializer):
+    carrier = serializers.SlugRelatedField(slug_field="code", queryset=Carrier.objects.all())
+    home_warehouse = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Vehicle
+        fields = [
+            "id",
+            "carrier",
+            "plate",
+            "home_warehouse",
+            "capacity_weight_kg",
+            "capacity_volume_l",
+            "temperature_class",
+        ]
+
+
+class DriverSerializer(serializers.ModelSerializer):
+    carrier = serializers.SlugRelatedField(slug_field="code", queryset=Carrier.objects.all())
+
+    class Meta:
+        model = Driver
+        fields = ["id", "carrier", "name", "phone"]
+
+
+class DockSerializer(serializers.ModelSerializer):
+    warehouse = WarehouseField()
+
+    class Meta:
+        model = Dock
+        fields = ["id", "warehouse", "code", "is_active"]
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="dock.warehouse.code")
+    dock = serializers.CharField(source="dock.code")
+    vehicle = serializers.CharField(source="vehicle.plate")
+    load = serializers.CharField(source="load.reference", allow_null=True, default=None)
+
+    class Meta:
+        model = DockAppointment
+        fields = [
+            "id",
+            "warehouse",
+            "dock",
+            "vehicle",
+            "load",
+            "starts_at",
+            "ends_at",
+            "status",
+            "checked_in_at",
+            "checked_out_at",
+        ]
+
+
+class AppointmentBookInput(serializers.Serializer):
+    dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all())
+    vehicle = serializers.SlugRelatedField(
+        slug_field="plate",
+        queryset=Vehicle.objects.all(),
+        error_messages={"does_not_exist": "Unknown vehicle {value}."},
+    )
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    load = serializers.SlugRelatedField(
+        slug_field="reference", queryset=Load.objects.all(), required=False, allow_null=True
+    )
+
+
+class AppointmentMoveInput(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all(), required=False)
+
+
+class GateInput(serializers.Serializer):
+    at = serializers.DateTimeField(required=False)
+
+
+class FillSerializer(serializers.Serializer):
+    weight_kg = serializers.DecimalField(max_digits=12, decimal_places=2)
+    volume_l = serializers.DecimalField(max_digits=12, decimal_places=2)
+    weight_pct = serializers.FloatField()
+    volume_pct = serializers.FloatField()
+    coldest = serializers.CharField()
+
+
+class TimingSerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    pick_minutes = serializers.IntegerField()
+    truck_due = serializers.DateTimeField(allow_null=True)
+    ready_by = serializers.DateTimeField(allow_null=True)
+    release_at = serializers.DateTimeField(allow_null=True)
+    expected_ready = serializers.DateTimeField(allow_null=True)
+    late_minutes = serializers.IntegerField()
+
+
+class WaveSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    load = serializers.CharField(source="load.reference", allow_null=True, default=None)
+    orders = serializers.SlugRelatedField(slug_field="external_ref", many=True, read_only=True)
+    timing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Wave
+        fields = [
+            "id",
+            "warehouse",
+            "load",
+            "status",
+            "lines_per_picker_hour",
+            "pickers",
+            "margin_minutes",
+            "released_at",
+            "orders",
+            "timing",
+        ]
+
+    def get_timing(self, wave: Wave) -> dict:
+        return TimingSerializer(wave_timing(wave).__dict__).data
+
+
+class LoadSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    vehicle = serializers.CharField(source="vehicle.plate")
+    orders = serializers.SlugRelatedField(slug_field="external_ref", many=True, read_only=True)
+    fill = serializers.SerializerMethodField()
+    wave = serializers.SerializerMethodField()
+    appointment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Load
+        fields = [
+            "id",
+            "reference",
+            "warehouse",
+            "vehicle",
+            "status",
+            "created_at",
+            "departed_at",
+            "orders",
+            "fill",
+            "wave",
+            "appointment",
+        ]
+
+    def get_fill(self, load: Load) -> dict:
+        return FillSerializer(load_fill(load).__dict__).data
+
+    def get_wave(self, load: Load) -> int | None:
+        wave = getattr(load, "wave", None)
+        return wave.pk if wave else None
+
+    def get_appointment(self, load: Load) -> int | None:
+        appointment = getattr(load, "appointment", None)
+        return appointment.pk if appointment else None
+
+
+class LoadBuildInput(serializers.Serializer):
+    warehouse = WarehouseField()
+    vehicle = serializers.SlugRelatedField(
+        slug_field="plate",
+        queryset=Vehicle.objects.all(),
+        error_messages={"does_not_exist": "Unknown vehicle {value}."},
+    )
+    orders = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+
+class WavePlanInput(serializers.Serializer):
+    lines_per_picker_hour = serializers.IntegerField(min_value=1, default=60)
+    pickers = serializers.IntegerField(min_value=1, default=2)
+    margin_minutes = serializers.IntegerField(min_value=0, default=30)
+
+
+class ScanInput(serializers.Serializer):
+    sscc = serializers.CharField(max_length=20)
+
+
+class PickConfirmInput(serializers.Serializer):
+    location_barcode = serializers.CharField()
+    item_code = serializers.CharField()
+    lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    quantity = serializers.IntegerField(min_value=0)
+
+
+class PackLineInput(serializers.Serializer):
+    line_no = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class PackInput(serializers.Serializer):
+    contents = PackLineInput(many=True, required=False)
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.external_ref")
+    location = serializers.CharField(source="location.barcode")
+    load = serializers.CharField(source="load.reference", allow_null=True, default=None)
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HandlingUnit
+        fields = [
+            "id",
+            "sscc",
+            "order",
+            "status",
+            "location",
+            "load",
+            "weight_kg",
+            "packed_at",
+            "lines",
+        ]
+
+    def get_lines(self, unit: HandlingUnit) -> list[dict]:
+        return [
+            {"line_no": c.line.line_no, "item": c.line.item.sku, "quantity": c.quantity}
+            for c in unit.lines.all()
+        ]
+
+
+class StageInput(serializers.Serializer):
+    lane = LocationField(queryset=Location.objects.none())
+
+
+class StopSerializer(serializers.ModelSerializer):
+    ship_to = serializers.CharField(source="ship_to.code")
+    city = serializers.CharField(source="ship_to.city")
+    orders = serializers.SlugRelatedField(slug_field="external_ref", many=True, read_only=True)
+
+    class Meta:
+        model = Stop
+        fields = [
+            "id",
+            "sequence",
+            "ship_to",
+            "city",
+            "status",
+            "planned_eta",
+            "eta",
+            "arrived_at",
+            "delivered_at",
+            "receiver_name",
+            "note",
+            "orders",
+        ]
+
+
+class TrackingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["status", "at", "place", "latitude", "longitude", "source", "note"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    load = serializers.CharField(source="load.reference")
+    warehouse = serializers.CharField(source="load.warehouse.code")
+    stops = StopSerializer(many=True)
+    tracking = TrackingSerializer(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "reference",
+            "load",
+            "warehouse",
+            "status",
+            "departed_at",
+            "completed_at",
+            "stops",
+            "tracking",
+        ]
+
+
+class TrackingInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TrackingEvent._meta.get_field("status").choices)
+    at = serializers.DateTimeField()
+    source = serializers.ChoiceField(
+        choices=TrackingEvent._meta.get_field("source").choices, default="api"
+    )
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, min_value=-90, max_value=90
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        min_value=-180,
+        max_value=180,
+    )
+    stop = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    delay_minutes = serializers.IntegerField(required=False, default=0)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DeliveryInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["delivered", "partial", "refused"])
+    receiver_name = serializers.CharField(required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    photo = serializers.FileField(required=False, allow_null=True)
+
+    def validate_photo(self, photo):  # type: ignore[no-untyped-def]
+        if photo is not None and not (photo.content_type or "").startswith("image/"):
+            raise serializers.ValidationError("The proof-of-delivery photo must be an image.")
+        if photo is not None and photo.size > 8 * 1024 * 1024:
+            raise serializers.ValidationError("The photo is larger than 8 MB.")
+        return photo

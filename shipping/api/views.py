@@ -135,3 +135,317 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             order=order, reason=data.validated_data["reason"], actor=request.user
         )
         return self._answer(order)
+
+
+# --- the handoff: dock, loads, waves, picking, packing, loading, the road -----------------
+
+from django.http import HttpResponse  # noqa: E402
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser  # noqa: E402
+
+from core.access import require_role  # noqa: E402
+from core.choices import FLOOR_ROLES  # noqa: E402
+from core.exceptions import DomainError  # noqa: E402
+from inventory.models import Task  # noqa: E402
+from shipping.labels import unit_label_html  # noqa: E402
+from shipping.models import (  # noqa: E402
+    Carrier,
+    Dock,
+    DockAppointment,
+    Driver,
+    HandlingUnit,
+    Load,
+    Shipment,
+    Stop,
+    Vehicle,
+    Wave,
+)
+
+DISPATCH_ROLES = PLANNING_ROLES
+GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
+TRACKING_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
+
+
+def _valid(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CarrierViewSet(GlobalMasterDataViewSet):
+    queryset = Carrier.objects.all()
+    serializer_class = s.CarrierSerializer
+
+
+class VehicleViewSet(GlobalMasterDataViewSet):
+    queryset = Vehicle.objects.select_related("carrier", "home_warehouse")
+    serializer_class = s.VehicleSerializer
+    filterset_fields = {"carrier__code": ["exact"], "temperature_class": ["exact"]}
+
+
+class DriverViewSet(GlobalMasterDataViewSet):
+    queryset = Driver.objects.select_related("carrier")
+    serializer_class = s.DriverSerializer
+
+
+class DockViewSet(MasterDataViewSet):
+    queryset = Dock.objects.select_related("warehouse")
+    serializer_class = s.DockSerializer
+    write_roles = MASTER_DATA_ROLES
+
+
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Dock appointments: book, move, cancel; the gate checks trucks in and out."""
+
+    serializer_class = s.AppointmentSerializer
+    warehouse_field = "dock__warehouse_id"
+    filterset_fields = {"status": ["exact"], "dock": ["exact"], "starts_at": ["gte", "lt"]}
+    queryset = DockAppointment.objects.select_related("dock__warehouse", "vehicle", "load")
+
+    def _answer(self, appointment: DockAppointment, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=appointment.pk)).data, code)
+
+    @extend_schema(request=s.AppointmentBookInput, responses={201: s.AppointmentSerializer})
+    def create(self, request: Request) -> Response:
+        data = _valid(s.AppointmentBookInput, request)
+        require_role(request.user, data["dock"].warehouse_id, DISPATCH_ROLES)
+        appointment = services.appointment_book(actor=request.user, **data)
+        return self._answer(appointment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AppointmentMoveInput, responses=s.AppointmentSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str) -> Response:
+        appointment = self.get_object()
+        require_role(request.user, appointment.dock.warehouse_id, DISPATCH_ROLES)
+        data = _valid(s.AppointmentMoveInput, request)
+        return self._answer(
+            services.appointment_move(appointment=appointment, actor=request.user, **data)
+        )
+
+    @extend_schema(request=None, responses=s.AppointmentSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        appointment = self.get_object()
+        require_role(request.user, appointment.dock.warehouse_id, DISPATCH_ROLES)
+        return self._answer(
+            services.appointment_cancel(appointment=appointment, actor=request.user)
+        )
+
+    @extend_schema(request=s.GateInput, responses=s.AppointmentSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request: Request, pk: str) -> Response:
+        appointment = self.get_object()
+        require_role(request.user, appointment.dock.warehouse_id, GATE_ROLES)
+        data = _valid(s.GateInput, request)
+        return self._answer(
+            services.vehicle_check_in(
+                appointment=appointment, actor=request.user, at=data.get("at")
+            )
+        )
+
+    @extend_schema(request=s.GateInput, responses=s.AppointmentSerializer)
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request: Request, pk: str) -> Response:
+        appointment = self.get_object()
+        require_role(request.user, appointment.dock.warehouse_id, GATE_ROLES)
+        data = _valid(s.GateInput, request)
+        return self._answer(
+            services.vehicle_check_out(
+                appointment=appointment, actor=request.user, at=data.get("at")
+            )
+        )
+
+
+class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Loads: build from orders, plan the wave, scan units on, depart."""
+
+    serializer_class = s.LoadSerializer
+    filterset_fields = {"status": ["exact"], "reference": ["exact"]}
+    queryset = Load.objects.select_related(
+        "warehouse", "vehicle", "wave", "appointment"
+    ).prefetch_related("orders")
+
+    def _answer(self, load: Load, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=load.pk)).data, code)
+
+    @extend_schema(request=s.LoadBuildInput, responses={201: s.LoadSerializer})
+    def create(self, request: Request) -> Response:
+        data = _valid(s.LoadBuildInput, request)
+        require_role(request.user, data["warehouse"].pk, DISPATCH_ROLES)
+        refs = data["orders"]
+        orders = list(Order.objects.filter(external_ref__in=refs, warehouse=data["warehouse"]))
+        missing = sorted(set(refs) - {o.external_ref for o in orders})
+        if missing:
+            raise DomainError(
+                f"No order {', '.join(missing)} ships from {data['warehouse'].code}.",
+                field="orders",
+            )
+        load = services.load_build(
+            warehouse=data["warehouse"], vehicle=data["vehicle"], orders=orders, actor=request.user
+        )
+        return self._answer(load, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.WavePlanInput, responses={201: s.WaveSerializer})
+    @action(detail=True, methods=["post"], url_path="plan-wave")
+    def plan_wave(self, request: Request, pk: str) -> Response:
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
+        wave = services.wave_plan(load=load, actor=request.user, **_valid(s.WavePlanInput, request))
+        return Response(s.WaveSerializer(wave).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ScanInput, responses=s.UnitSerializer)
+    @action(detail=True, methods=["post"])
+    def scan(self, request: Request, pk: str) -> Response:
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
+        unit = services.load_scan(
+            load=load, sscc=_valid(s.ScanInput, request)["sscc"], actor=request.user
+        )
+        return Response(s.UnitSerializer(unit).data)
+
+    @extend_schema(request=s.GateInput, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def depart(self, request: Request, pk: str) -> Response:
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, GATE_ROLES)
+        shipment = services.load_depart(
+            load=load, actor=request.user, at=_valid(s.GateInput, request).get("at")
+        )
+        return Response(
+            s.ShipmentSerializer(ShipmentViewSet.queryset.get(pk=shipment.pk)).data,
+            status.HTTP_201_CREATED,
+        )
+
+
+class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Waves with their timing: when to release, when the goods will be ready."""
+
+    serializer_class = s.WaveSerializer
+    filterset_fields = ["status"]
+    queryset = Wave.objects.select_related("warehouse", "load__appointment").prefetch_related(
+        "orders"
+    )
+
+    @extend_schema(request=None, responses=s.WaveSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str) -> Response:
+        wave = self.get_object()
+        require_role(request.user, wave.warehouse_id, DISPATCH_ROLES | {Role.SUPERVISOR})
+        wave = services.wave_release(wave=wave, actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=wave.pk)).data)
+
+
+class PickViewSet(ScopedViewSet):
+    """An order's pick task confirmed by scans; short picks are re-allocated."""
+
+    queryset = Task.objects.filter(kind="pick").select_related("allocation__reservation")
+
+    @extend_schema(request=s.PickConfirmInput, responses=None)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        require_role(request.user, task.warehouse_id, FLOOR_ROLES)
+        data = _valid(s.PickConfirmInput, request)
+        done = services.order_pick_confirm(task=task, actor=request.user, **data)
+        from inventory.api.serializers import TaskSerializer
+        from inventory.api.views import TaskViewSet
+
+        return Response(TaskSerializer(TaskViewSet.base_queryset().get(pk=done.pk)).data)
+
+
+class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Handling units (SSCC): list, stage to a lane, print the label."""
+
+    serializer_class = s.UnitSerializer
+    lookup_field = "sscc"
+    filterset_fields = {"status": ["exact"], "order__external_ref": ["exact"]}
+    queryset = HandlingUnit.objects.select_related("order", "location", "load").prefetch_related(
+        "lines__line__item"
+    )
+
+    @extend_schema(request=s.StageInput, responses=s.UnitSerializer)
+    @action(detail=True, methods=["post"])
+    def stage(self, request: Request, sscc: str) -> Response:
+        unit = self.get_object()
+        require_role(request.user, unit.warehouse_id, FLOOR_ROLES)
+        unit = services.unit_stage(
+            unit=unit, lane=_valid(s.StageInput, request)["lane"], actor=request.user
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=unit.pk)).data)
+
+    @extend_schema(responses={(200, "text/html"): str})
+    @action(detail=True, methods=["get"])
+    def label(self, request: Request, sscc: str) -> HttpResponse:
+        return HttpResponse(
+            unit_label_html(self.get_object()), content_type="text/html; charset=utf-8"
+        )
+
+
+class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Shipments on the road: tracking events in, ETAs out, proof of delivery."""
+
+    serializer_class = s.ShipmentSerializer
+    warehouse_field = "load__warehouse_id"
+    filterset_fields = ["status", "reference"]
+    queryset = Shipment.objects.select_related("load__warehouse").prefetch_related(
+        "stops__ship_to", "stops__orders", "tracking"
+    )
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def _answer(self, shipment: Shipment) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=shipment.pk)).data)
+
+    @extend_schema(request=s.TrackingInput, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def events(self, request: Request, pk: str) -> Response:
+        shipment = self.get_object()
+        require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES)
+        data = _valid(s.TrackingInput, request)
+        services.tracking_record(
+            shipment=shipment,
+            actor=request.user,
+            stop_sequence=data.pop("stop", None),
+            **data,
+        )
+        return self._answer(shipment)
+
+    @extend_schema(request=s.DeliveryInput, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"], url_path=r"stops/(?P<sequence>\d+)/deliver")
+    def deliver(self, request: Request, pk: str, sequence: str) -> Response:
+        shipment = self.get_object()
+        require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES | {Role.OPERATOR})
+        stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
+        if stop is None:
+            raise DomainError(f"The shipment has no stop {sequence}.", field="stop")
+        data = _valid(s.DeliveryInput, request)
+        services.delivery_record(stop=stop, actor=request.user, **data)
+        return self._answer(shipment)
+
+
+class OrderPackViewSet(ScopedViewSet):
+    """Pack an order's picked goods into a handling unit with an SSCC."""
+
+    queryset = Order.objects.all()
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return Order.objects.filter(warehouse_id__in=warehouse_ids_for(self.request.user))
+
+    @extend_schema(request=s.PackInput, responses={201: s.UnitSerializer})
+    @action(detail=True, methods=["post"])
+    def pack(self, request: Request, pk: str) -> Response:
+        order = self.get_object()
+        require_role(request.user, order.warehouse_id, FLOOR_ROLES)
+        data = _valid(s.PackInput, request)
+        contents = None
+        if data.get("contents"):
+            lines = {line.line_no: line for line in order.lines.all()}
+            contents = []
+            for index, row in enumerate(data["contents"]):
+                if row["line_no"] not in lines:
+                    raise DomainError(
+                        f"No line {row['line_no']}.", field=f"contents[{index}].line_no"
+                    )
+                contents.append((lines[row["line_no"]], row["quantity"]))
+        unit = services.unit_pack(order=order, contents=contents, actor=request.user)
+        return Response(
+            s.UnitSerializer(UnitViewSet.queryset.get(pk=unit.pk)).data, status.HTTP_201_CREATED
+        )

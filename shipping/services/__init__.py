@@ -1,5 +1,13 @@
 """Every change to orders and their journey: one function per state change, one transaction each."""
 
+from shipping.services.dispatch import (
+    delivery_record,
+    load_depart,
+    load_scan,
+    tracking_record,
+    unit_pack,
+    unit_stage,
+)
 from shipping.services.dock import (
     appointment_book,
     appointment_cancel,
@@ -16,18 +24,26 @@ from shipping.services.orders import (
     order_line_change,
     orders_backordered_reallocate,
 )
+from shipping.services.picking import order_pick_confirm
 
 __all__ = [
     "LineInput",
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
+    "delivery_record",
     "load_build",
+    "load_depart",
+    "load_scan",
     "order_allocate",
     "order_cancel",
     "order_create",
     "order_line_change",
+    "order_pick_confirm",
     "orders_backordered_reallocate",
+    "tracking_record",
+    "unit_pack",
+    "unit_stage",
     "vehicle_check_in",
     "vehicle_check_out",
     "wave_plan",

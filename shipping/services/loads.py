@@ -42,6 +42,19 @@ def load_build(
             raise DomainError(
                 f"Order {order.external_ref} ships from another warehouse.", field="orders"
             )
+        elsewhere = set(
+            LineReservation.objects.filter(line__order=order, quantity__gt=0)
+            .exclude(warehouse=warehouse)
+            .values_list("warehouse__code", flat=True)
+        )
+        if elsewhere:
+            raise DomainError(
+                f"Order {order.external_ref} is split: part of it ships from "
+                f"{', '.join(sorted(elsewhere))}. Loading split orders part by part is not "
+                "supported yet.",
+                field="orders",
+                code="split_order",
+            )
         if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
             raise DomainError(
                 f"Order {order.external_ref} is {order.status}; only allocated orders load.",

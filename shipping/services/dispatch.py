@@ -1,0 +1,552 @@
+"""From picked goods to proof of delivery: pack (SSCC), stage, load, depart, track, deliver."""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
+from core.gs1 import sscc_build
+from inventory.choices import ZoneKind
+from inventory.models import Location, StockMovement
+from inventory.services import stock_move, stock_ship
+from shipping.choices import (
+    DONE_STOP_STATUSES,
+    AppointmentStatus,
+    LoadStatus,
+    OrderStatus,
+    ShipmentStatus,
+    StopStatus,
+    TrackingStatus,
+    UnitStatus,
+)
+from shipping.geo import distance_km
+from shipping.models import (
+    HandlingUnit,
+    HandlingUnitLine,
+    Load,
+    Order,
+    OrderLine,
+    SerialCounter,
+    Shipment,
+    ShipTo,
+    Stop,
+    TrackingEvent,
+)
+from shipping.services.orders import order_transition_check
+
+# Road planning figures for ETAs: average speed and time spent at each stop.
+AVERAGE_SPEED_KMH = 45.0
+SERVICE_MINUTES_PER_STOP = 20
+
+
+def _event(type: str, aggregate: str, key: str, warehouse_id: int, payload: dict, actor) -> None:  # type: ignore[no-untyped-def]
+    event_record(
+        type=type,
+        aggregate_type=aggregate,
+        aggregate_id=key,
+        warehouse=warehouse_id,
+        payload=payload,
+        actor=actor,
+    )
+
+
+def sscc_next() -> str:
+    """The next SSCC of the company prefix in settings (serial handed out under a row lock)."""
+    counter, _ = SerialCounter.objects.select_for_update().get_or_create(name="sscc")
+    SerialCounter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
+    return sscc_build(
+        extension=0, company_prefix=settings.GS1_COMPANY_PREFIX, serial=counter.value + 1
+    )
+
+
+def _picked_not_packed(order: Order) -> dict[tuple[int, int | None, int], int]:
+    """(line id, lot id, location id) -> units picked for the line that are not yet packed."""
+    out: dict[tuple[int, int | None, int], int] = defaultdict(int)
+    for line in order.lines.all():
+        for row in (
+            StockMovement.objects.filter(reference=line.reference, kind="pick")
+            .values("lot_id", "to_location_id")
+            .annotate(q=Sum("quantity"))
+        ):
+            out[(line.pk, row["lot_id"], row["to_location_id"])] += row["q"]
+    for row in (
+        HandlingUnitLine.objects.filter(unit__order=order)
+        .values("line_id", "lot_id", "unit__location_id")
+        .annotate(q=Sum("quantity"))
+    ):
+        out[(row["line_id"], row["lot_id"], row["unit__location_id"])] -= row["q"]
+    return {k: v for k, v in out.items() if v > 0}
+
+
+@service
+def unit_pack(
+    *,
+    order: Order,
+    contents: Sequence[tuple[OrderLine, int]] | None,
+    actor: AbstractBaseUser | None,
+) -> HandlingUnit:
+    """Pack picked goods of an order into a handling unit with a new SSCC (`unit.packed`).
+
+    `contents` None packs everything picked and not yet packed. The goods must be picked and
+    lie at one drop location. When all the order's picked goods are packed, the order is
+    packed.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (OrderStatus.PICKED, OrderStatus.PACKED):
+        raise Conflict(f"Order {order.external_ref} is {order.status}; pack it once it is picked.")
+    open_goods = _picked_not_packed(order)
+    wanted: list[tuple[int, int | None, int, int]] = []
+    if contents is None:
+        wanted = [(line, lot, loc, q) for (line, lot, loc), q in open_goods.items()]
+    else:
+        for index, (line, quantity) in enumerate(contents):
+            if line.order_id != order.pk:
+                raise DomainError("That line is of another order.", field=f"contents[{index}].line")
+            if quantity <= 0:
+                raise DomainError("Must be greater than zero.", field=f"contents[{index}].quantity")
+            still = quantity
+            for (line_id, lot, loc), have in open_goods.items():
+                if line_id == line.pk and still:
+                    take = min(have, still)
+                    wanted.append((line.pk, lot, loc, take))
+                    still -= take
+            if still:
+                raise DomainError(
+                    f"Line {line.line_no}: only {quantity - still} picked and not yet packed.",
+                    field=f"contents[{index}].quantity",
+                )
+    if not wanted:
+        raise Conflict(f"Order {order.external_ref} has nothing picked left to pack.")
+    locations = {loc for _, _, loc, _ in wanted}
+    if len(locations) > 1:
+        raise DomainError("Pack goods of one drop location per unit.", field="contents")
+    lines = {line.pk: line for line in order.lines.select_related("item")}
+    weight = sum((lines[line_id].item.weight_kg * q for line_id, _, _, q in wanted), Decimal(0))
+    unit = HandlingUnit.objects.create(
+        sscc=sscc_next(),
+        order=order,
+        warehouse_id=order.warehouse_id,
+        location_id=locations.pop(),
+        weight_kg=weight,
+    )
+    HandlingUnitLine.objects.bulk_create(
+        HandlingUnitLine(unit=unit, line_id=line_id, lot_id=lot, quantity=q)
+        for line_id, lot, _, q in wanted
+    )
+    if not _picked_not_packed(order) and order.status == OrderStatus.PICKED:
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.PACKED)
+    _event(
+        "unit.packed",
+        "order",
+        order.external_ref,
+        order.warehouse_id,
+        {
+            "order": order.pk,
+            "sscc": unit.sscc,
+            "weight_kg": weight,
+            "lines": [{"line": lines[i].line_no, "quantity": q} for i, _, _, q in wanted],
+        },
+        actor,
+    )
+    return unit
+
+
+@service
+def unit_stage(
+    *, unit: HandlingUnit, lane: Location, actor: AbstractBaseUser | None
+) -> HandlingUnit:
+    """Bring a unit to a staging or dock lane (`unit.staged`); its stock moves in the ledger."""
+    unit = HandlingUnit.objects.select_for_update().get(pk=unit.pk)
+    if unit.status not in (UnitStatus.PACKED, UnitStatus.STAGED):
+        raise Conflict(f"Unit {unit.sscc} is {unit.status}.")
+    if lane.warehouse_id != unit.warehouse_id or lane.zone.kind not in (
+        ZoneKind.STAGING,
+        ZoneKind.DOCK,
+    ):
+        raise DomainError(f"{lane.barcode} is not a staging or dock lane here.", field="lane")
+    if lane.pk != unit.location_id:
+        for content in unit.lines.select_related("line__item", "lot"):
+            stock_move(
+                item=content.line.item,
+                lot=content.lot,
+                from_location=unit.location,
+                to_location=lane,
+                quantity=content.quantity,
+                actor=actor,
+                reference=content.line.reference,
+            )
+    HandlingUnit.objects.filter(pk=unit.pk).update(location=lane, status=UnitStatus.STAGED)
+    unit.refresh_from_db()
+    order = unit.order
+    if (
+        order.status == OrderStatus.PACKED
+        and not order.units.exclude(status=UnitStatus.STAGED).exists()
+    ):
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.STAGED)
+    _event(
+        "load.staged" if order.load_id else "unit.staged",
+        "order",
+        order.external_ref,
+        unit.warehouse_id,
+        {"order": order.pk, "sscc": unit.sscc, "lane": lane.barcode},
+        actor,
+    )
+    return unit
+
+
+@service
+def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> HandlingUnit:
+    """Scan a unit onto the vehicle (`unit.loaded`). A unit of another load, of a cancelled
+    order or not yet packed is refused."""
+    load = Load.objects.select_for_update().get(pk=load.pk)
+    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+        raise Conflict(f"Load {load.reference} is {load.status}.")
+    unit = HandlingUnit.objects.select_for_update().filter(sscc=(sscc or "").strip()).first()
+    if unit is None:
+        raise DomainError(f"Unknown SSCC {sscc}.", field="sscc")
+    order = unit.order
+    if order.status == OrderStatus.CANCELLED:
+        raise Conflict(
+            f"Unit {unit.sscc} is of cancelled order {order.external_ref}.", field="sscc"
+        )
+    if order.load_id != load.pk:
+        raise DomainError(
+            f"Unit {unit.sscc} belongs to order {order.external_ref}, not on load {load.reference}.",
+            field="sscc",
+            code="wrong_load",
+        )
+    if unit.status == UnitStatus.LOADED:
+        raise Conflict(f"Unit {unit.sscc} is already loaded.", field="sscc")
+    if unit.status != UnitStatus.STAGED:
+        raise Conflict(f"Unit {unit.sscc} is {unit.status}; stage it first.", field="sscc")
+    now = timezone.now()
+    HandlingUnit.objects.filter(pk=unit.pk).update(
+        load=load, status=UnitStatus.LOADED, loaded_at=now
+    )
+    Load.objects.filter(pk=load.pk).update(status=LoadStatus.LOADING)
+    if (
+        order.status == OrderStatus.STAGED
+        and not order.units.exclude(status=UnitStatus.LOADED).exists()
+    ):
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.LOADED)
+    unit.refresh_from_db()
+    _event(
+        "unit.loaded",
+        "load",
+        load.reference,
+        load.warehouse_id,
+        {"load": load.reference, "sscc": unit.sscc, "order": order.external_ref},
+        actor,
+    )
+    return unit
+
+
+def _route(
+    origin_lat: Decimal, origin_lon: Decimal, ship_tos: list[ShipTo]
+) -> list[tuple[ShipTo, float]]:
+    """Stops in nearest-neighbour order from the warehouse, with the leg distance to each."""
+    left = list({s.pk: s for s in ship_tos}.values())
+    lat, lon = origin_lat, origin_lon
+    route = []
+    while left:
+        nearest = min(left, key=lambda s: distance_km(lat, lon, s.latitude, s.longitude))
+        route.append((nearest, distance_km(lat, lon, nearest.latitude, nearest.longitude)))
+        left.remove(nearest)
+        lat, lon = nearest.latitude, nearest.longitude
+    return route
+
+
+def _drive(km: float) -> datetime.timedelta:
+    return datetime.timedelta(hours=km / AVERAGE_SPEED_KMH)
+
+
+@service
+def load_depart(
+    *, load: Load, actor: AbstractBaseUser | None, at: datetime.datetime | None = None
+) -> Shipment:
+    """The truck leaves (`load.departed`): every unit must be scanned on; stock leaves the
+    ledger; orders are shipped; a shipment with its stops and planned ETAs begins."""
+    load = Load.objects.select_for_update().select_related("warehouse", "vehicle").get(pk=load.pk)
+    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+        raise Conflict(f"Load {load.reference} is {load.status}.")
+    orders = list(load.orders.select_for_update().select_related("ship_to"))
+    live = [o for o in orders if o.status != OrderStatus.CANCELLED]
+    if not live:
+        raise DomainError("The load has no orders to ship.", field="orders")
+    cancelled_units = HandlingUnit.objects.filter(load=load, order__status=OrderStatus.CANCELLED)
+    if cancelled_units.exists():
+        raise Conflict(
+            "Units of cancelled orders are on the truck: "
+            + ", ".join(cancelled_units.values_list("sscc", flat=True)),
+            field="units",
+        )
+    for order in live:
+        if order.status != OrderStatus.LOADED:
+            unscanned = list(
+                order.units.exclude(status=UnitStatus.LOADED).values_list("sscc", flat=True)
+            )
+            what = (
+                f"unscanned units {', '.join(unscanned)}" if unscanned else f"it is {order.status}"
+            )
+            raise Conflict(
+                f"Order {order.external_ref} is not loaded: {what}.",
+                field="units",
+                code="not_loaded",
+            )
+    now = at or timezone.now()
+    for unit in HandlingUnit.objects.filter(load=load).select_related("location"):
+        for content in unit.lines.select_related("line__item", "lot"):
+            stock_ship(
+                item=content.line.item,
+                lot=content.lot,
+                location=unit.location,
+                quantity=content.quantity,
+                reference=content.line.reference,
+                actor=actor,
+            )
+    HandlingUnit.objects.filter(load=load).update(status=UnitStatus.SHIPPED)
+    Load.objects.filter(pk=load.pk).update(status=LoadStatus.DEPARTED, departed_at=now)
+    shipment = Shipment.objects.create(
+        load=load, reference=f"SH-{load.reference}"[:32], departed_at=now
+    )
+    eta = now
+    stops = []
+    for n, (ship_to, km) in enumerate(
+        _route(load.warehouse.latitude, load.warehouse.longitude, [o.ship_to for o in live]),
+        start=1,
+    ):
+        eta = (
+            eta
+            + _drive(km)
+            + (
+                datetime.timedelta(minutes=SERVICE_MINUTES_PER_STOP)
+                if n > 1
+                else datetime.timedelta()
+            )
+        )
+        stops.append(
+            Stop.objects.create(
+                shipment=shipment, sequence=n, ship_to=ship_to, planned_eta=eta, eta=eta
+            )
+        )
+    by_ship_to = {s.ship_to_id: s for s in stops}
+    for order in live:
+        order_transition_check(order, OrderStatus.SHIPPED)
+        Order.objects.filter(pk=order.pk).update(
+            status=OrderStatus.SHIPPED, shipped_at=now, stop=by_ship_to[order.ship_to_id]
+        )
+        _event(
+            "order.shipped",
+            "order",
+            order.external_ref,
+            load.warehouse_id,
+            {"order": order.pk, "shipment": shipment.reference, "at": now},
+            actor,
+        )
+    appointment = getattr(load, "appointment", None)
+    if appointment is not None and appointment.status == AppointmentStatus.CHECKED_IN:
+        from shipping.services.dock import vehicle_check_out
+
+        vehicle_check_out(appointment=appointment, at=now, actor=actor)
+    TrackingEvent.objects.create(
+        shipment=shipment, status=TrackingStatus.DEPARTED, at=now, place=load.warehouse.city
+    )
+    _event(
+        "load.departed",
+        "load",
+        load.reference,
+        load.warehouse_id,
+        {
+            "load": load.reference,
+            "shipment": shipment.reference,
+            "vehicle": load.vehicle.plate,
+            "at": now,
+            "stops": [
+                {"sequence": s.sequence, "ship_to": s.ship_to.code, "eta": s.eta} for s in stops
+            ],
+        },
+        actor,
+    )
+    return shipment
+
+
+def _etas_from(
+    shipment: Shipment,
+    at: datetime.datetime,
+    lat: Decimal | None,
+    lon: Decimal | None,
+    delay: datetime.timedelta,
+) -> list[Stop]:
+    """Recompute the ETA of each open stop: from a known position by distance, else shifted."""
+    open_stops = list(
+        shipment.stops.exclude(status__in=DONE_STOP_STATUSES).select_related("ship_to")
+    )
+    eta = at
+    for n, stop in enumerate(open_stops):
+        if lat is not None and lon is not None:
+            km = distance_km(lat, lon, stop.ship_to.latitude, stop.ship_to.longitude)
+            eta = (
+                eta
+                + _drive(km)
+                + (
+                    datetime.timedelta(minutes=SERVICE_MINUTES_PER_STOP)
+                    if n
+                    else datetime.timedelta()
+                )
+            )
+            lat, lon = stop.ship_to.latitude, stop.ship_to.longitude
+        else:
+            eta = max(stop.eta + delay, at)
+        if stop.status == StopStatus.ARRIVED:
+            eta = stop.arrived_at or at
+        Stop.objects.filter(pk=stop.pk).update(eta=eta)
+        stop.eta = eta
+    return open_stops
+
+
+@service
+def tracking_record(
+    *,
+    shipment: Shipment,
+    status: str,
+    at: datetime.datetime,
+    actor: AbstractBaseUser | None,
+    source: str = "api",
+    place: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    stop_sequence: int | None = None,
+    delay_minutes: int = 0,
+    note: str = "",
+) -> TrackingEvent:
+    """Record a carrier status (`shipment.event`) and recompute each open stop's ETA from it."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if shipment.status != ShipmentStatus.IN_TRANSIT:
+        raise Conflict(f"Shipment {shipment.reference} is {shipment.status}.")
+    if at > timezone.now() + datetime.timedelta(minutes=5):
+        raise DomainError("A tracking event cannot be in the future.", field="at")
+    if at < shipment.departed_at:
+        raise DomainError("A tracking event cannot be before departure.", field="at")
+    if (latitude is None) != (longitude is None):
+        raise DomainError("Give both latitude and longitude, or neither.", field="latitude")
+    stop = None
+    if stop_sequence is not None:
+        stop = shipment.stops.filter(sequence=stop_sequence).first()
+        if stop is None:
+            raise DomainError(f"The shipment has no stop {stop_sequence}.", field="stop")
+    if status == TrackingStatus.ARRIVED:
+        if stop is None:
+            raise DomainError("Say at which stop it arrived.", field="stop")
+        Stop.objects.filter(pk=stop.pk).update(status=StopStatus.ARRIVED, arrived_at=at, eta=at)
+        latitude, longitude = stop.ship_to.latitude, stop.ship_to.longitude
+    event = TrackingEvent.objects.create(
+        shipment=shipment,
+        stop=stop,
+        status=status,
+        at=at,
+        place=place,
+        latitude=latitude,
+        longitude=longitude,
+        source=source,
+        note=note,
+    )
+    stops = _etas_from(shipment, at, latitude, longitude, datetime.timedelta(minutes=delay_minutes))
+    _event(
+        "shipment.event",
+        "shipment",
+        shipment.reference,
+        shipment.load.warehouse_id,
+        {
+            "shipment": shipment.reference,
+            "status": status,
+            "at": at,
+            "place": place,
+            "source": source,
+            "etas": [
+                {"sequence": s.sequence, "eta": s.eta, "planned_eta": s.planned_eta} for s in stops
+            ],
+        },
+        actor,
+    )
+    return event
+
+
+@service
+def delivery_record(
+    *,
+    stop: Stop,
+    outcome: str,
+    receiver_name: str,
+    at: datetime.datetime,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    photo: UploadedFile | None = None,
+) -> Stop:
+    """Proof of delivery at a stop (`shipment.delivered`): delivered, partly delivered (with
+    a note of what was not taken) or refused. Orders of the stop are delivered unless refused;
+    the shipment completes with its last stop."""
+    stop = Stop.objects.select_for_update().select_related("shipment").get(pk=stop.pk)
+    if stop.status in DONE_STOP_STATUSES:
+        raise Conflict(f"Stop {stop.sequence} is already {stop.status}.")
+    if outcome not in (StopStatus.DELIVERED, StopStatus.PARTIAL, StopStatus.REFUSED):
+        raise DomainError("Outcome is delivered, partial or refused.", field="outcome")
+    if outcome != StopStatus.REFUSED and not receiver_name.strip():
+        raise DomainError("Who received the goods?", field="receiver_name")
+    if outcome != StopStatus.DELIVERED and not note.strip():
+        raise DomainError("Say what was not delivered, and why.", field="note")
+    if at < stop.shipment.departed_at or at > timezone.now() + datetime.timedelta(minutes=5):
+        raise DomainError("The delivery time is before departure or in the future.", field="at")
+    stop.status, stop.delivered_at, stop.receiver_name, stop.note = (
+        outcome,
+        at,
+        receiver_name.strip(),
+        note.strip(),
+    )
+    stop.arrived_at = stop.arrived_at or at
+    if photo is not None:
+        stop.pod_photo = photo
+    stop.save()
+    if outcome != StopStatus.REFUSED:
+        for order in stop.orders.select_for_update():
+            order_transition_check(order, OrderStatus.DELIVERED)
+            Order.objects.filter(pk=order.pk).update(status=OrderStatus.DELIVERED, delivered_at=at)
+    TrackingEvent.objects.create(
+        shipment=stop.shipment,
+        stop=stop,
+        status=TrackingStatus.DELIVERED
+        if outcome != StopStatus.REFUSED
+        else TrackingStatus.EXCEPTION,
+        at=at,
+        note=note,
+    )
+    shipment = stop.shipment
+    if not shipment.stops.exclude(status__in=DONE_STOP_STATUSES).exists():
+        Shipment.objects.filter(pk=shipment.pk).update(
+            status=ShipmentStatus.COMPLETED, completed_at=at
+        )
+    _event(
+        "shipment.delivered" if outcome != StopStatus.REFUSED else "shipment.refused",
+        "shipment",
+        shipment.reference,
+        shipment.load.warehouse_id,
+        {
+            "shipment": shipment.reference,
+            "stop": stop.sequence,
+            "outcome": outcome,
+            "receiver_name": stop.receiver_name,
+            "at": at,
+            "note": stop.note,
+            "orders": list(stop.orders.values_list("external_ref", flat=True)),
+        },
+        actor,
+    )
+    return stop

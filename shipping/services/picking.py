@@ -1,0 +1,117 @@
+"""Picking an order's goods: scan-confirmed, with short picks turned into a re-allocation."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import DomainError
+from inventory.models import Allocation, StockBalance, Task
+from inventory.services import count_tasks_create, pick_tasks_create, stock_adjust, stock_release
+from inventory.services import task_confirm as inventory_task_confirm
+from shipping.choices import OrderStatus, WaveStatus
+from shipping.models import LineReservation, Order
+from shipping.services.orders import _outstanding, order_allocate, order_transition_check
+
+
+@service
+def order_pick_confirm(
+    *,
+    task: Task,
+    location_barcode: str,
+    item_code: str,
+    quantity: int,
+    actor: AbstractBaseUser,
+    lot_code: str | None = None,
+) -> Task:
+    """Confirm an order's pick task by its scans (`pick.confirmed`).
+
+    A short pick (fewer units than asked) means the location holds less than the books say:
+    the missing units are released there and adjusted out, a count of that position is
+    planned, and the order is allocated again (another location or warehouse), with new pick
+    tasks if its wave is already on the floor. When nothing of the order is left to pick,
+    it becomes picked (`order.picked`).
+    """
+    if task.allocation_id is None:
+        raise DomainError("This is not a pick task of an order.", field="task")
+    held = (
+        LineReservation.objects.select_related("line__order", "reservation")
+        .filter(reservation_id=task.allocation.reservation_id)
+        .first()
+    )
+    if held is None:
+        raise DomainError("This pick task belongs to no order.", field="task")
+    done = inventory_task_confirm(
+        task=task,
+        location_barcode=location_barcode,
+        item_code=item_code,
+        lot_code=lot_code,
+        quantity=quantity,
+        actor=actor,
+    )
+    order = Order.objects.select_for_update().get(pk=held.line.order_id)
+    short = done.quantity - quantity
+    if short:
+        _short_pick(done, held, short, actor)
+        order = order_allocate(order=order, actor=actor) if _outstanding(order) else order
+        if order.wave_id and order.wave.status == WaveStatus.RELEASED:
+            order_transition_check(order, OrderStatus.RELEASED)
+            Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
+            fresh = LineReservation.objects.filter(line__order=order, quantity__gt=0)
+            pick_tasks_create(
+                reservations=[
+                    r.reservation
+                    for r in fresh.select_related("reservation")
+                    if r.reservation.status == "open"
+                    and r.reservation.warehouse_id == done.warehouse_id
+                ],
+                actor=actor,
+            )
+    _picked_if_complete(order, actor)
+    return done
+
+
+def _short_pick(task: Task, held: LineReservation, short: int, actor: AbstractBaseUser) -> None:
+    """The units the picker did not find: release them, adjust them out, count the place."""
+    stock_release(reservation=held.reservation, quantity=short, location=task.location, actor=actor)
+    LineReservation.objects.filter(pk=held.pk).update(quantity=F("quantity") - short)
+    balance = StockBalance.objects.filter(
+        item_id=task.item_id, location_id=task.location_id, lot_id=task.lot_id
+    ).first()
+    missing = min(short, balance.on_hand - balance.reserved) if balance else 0
+    if missing > 0:
+        stock_adjust(
+            item=task.item,
+            lot=task.lot,
+            location=task.location,
+            quantity_delta=-missing,
+            reason=f"Short pick, task {task.pk}: not found at the location",
+            actor=actor,
+            reference=task.reference,
+        )
+    count_tasks_create(
+        warehouse=task.warehouse, item=task.item, location=task.location, actor=actor
+    )
+
+
+def _picked_if_complete(order: Order, actor: AbstractBaseUser | None) -> None:
+    order.refresh_from_db()
+    if order.status != OrderStatus.RELEASED or _outstanding(order):
+        return
+    reservations = LineReservation.objects.filter(line__order=order).values("reservation")
+    still = Allocation.objects.filter(reservation__in=reservations).aggregate(
+        left=Sum("quantity"), picked=Sum("picked")
+    )
+    if still["left"] or not still["picked"]:
+        return
+    order_transition_check(order, OrderStatus.PICKED)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.PICKED)
+    event_record(
+        type="order.picked",
+        aggregate_type="order",
+        aggregate_id=order.external_ref,
+        warehouse=order.warehouse_id,
+        payload={"order": order.pk, "reference": order.external_ref, "at": timezone.now()},
+        actor=actor,
+    )
