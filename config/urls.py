@@ -14,6 +14,7 @@ api_v1 = [
 
 urlpatterns = [
     path("health/", core_views.health, name="health"),
+    path("ping/", core_views.ping, name="ping"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,3 +10,8 @@ def health(request: HttpRequest) -> JsonResponse:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def ping(request: HttpRequest) -> JsonResponse:
+    """Liveness without the database: the cheapest JSON answer the server gives."""
+    return JsonResponse({"pong": True})

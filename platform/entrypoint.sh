@@ -8,6 +8,7 @@ case "${1:-web}" in
       --workers "${WEB_CONCURRENCY:-2}" --proxy-headers --forwarded-allow-ips='*'
     ;;
   worker)
+    export DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}"
     exec celery -A config worker --loglevel "${CELERY_LOG_LEVEL:-info}" \
       --concurrency "${CELERY_CONCURRENCY:-4}" -Q handoff
     ;;

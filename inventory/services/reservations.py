@@ -59,7 +59,8 @@ def stock_reserve(
     InsufficientStock if nothing (or, all-or-nothing, not enough) is available. Concurrent
     reservations serialise on the balance rows, so the same unit is never promised twice.
     On PostgreSQL, a reservation that one balance covers is written in one statement
-    (`reserve_fast`); the result and the event are the same as on the general path.
+    (`reserve_fast`); the result and the event are the same as on the general path. The
+    returned reservation carries `reserved_now`: the units it got.
     """
     quantity_check(quantity)
     if not reference.strip():
@@ -84,6 +85,7 @@ def stock_reserve(
                     policy=policy,
                     actor=actor,
                 )
+            reservation.reserved_now = quantity  # type: ignore[attr-defined]
             return reservation
     policy = reorder_policy_get(item=item, warehouse_id=warehouse.pk)
     reservation = Reservation.objects.create(
@@ -149,6 +151,7 @@ def stock_reserve(
         },
         actor=actor,
     )
+    reservation.reserved_now = reserved  # type: ignore[attr-defined]
     return reservation
 
 

@@ -155,8 +155,10 @@ def _reserve(
     *,
     partial: bool,
     actor: AbstractBaseUser | None,
+    made: list[LineReservation],
 ) -> int:
-    """Reserve for a line in a warehouse; return how many units it got (0 if none)."""
+    """Reserve for a line in a warehouse; return how many units it got (0 if none). The link
+    row is appended to `made`, for the caller to insert in one go."""
     try:
         reservation = stock_reserve(
             warehouse=warehouse,
@@ -168,9 +170,9 @@ def _reserve(
         )
     except InsufficientStock:
         return 0
-    got = sum(a.quantity for a in reservation.allocations.all())
-    LineReservation.objects.create(
-        line=line, warehouse=warehouse, reservation=reservation, quantity=got
+    got = reservation.reserved_now
+    made.append(
+        LineReservation(line=line, warehouse=warehouse, reservation=reservation, quantity=got)
     )
     return got
 
@@ -208,15 +210,21 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     already = set(order.lines.values_list("reservations__warehouse_id", flat=True)) - {None}
     decision: dict = {"considered": considered, "at": timezone.now().isoformat()}
     chosen = None
+    left: dict[int, int] = {}
     if not already:
         for (warehouse, km), seen in zip(ranked, considered, strict=True):
             if not seen["complete"]:
                 continue
+            made: list[LineReservation] = []
             try:
                 with transaction.atomic():
                     for pk, qty in outstanding.items():
-                        if _reserve(lines[pk], warehouse, qty, partial=False, actor=actor) < qty:
+                        got = _reserve(
+                            lines[pk], warehouse, qty, partial=False, actor=actor, made=made
+                        )
+                        if got < qty:
                             raise InsufficientStock("taken meanwhile")
+                    LineReservation.objects.bulk_create(made)
             except InsufficientStock:
                 continue  # someone took it between the look and the lock: next warehouse
             chosen = warehouse
@@ -231,6 +239,7 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
             w for w, _ in ranked if w.pk not in already
         ]
         parts: dict[str, int] = {}
+        made = []
         for pk, qty in outstanding.items():
             still = qty
             for warehouse in order_of_preference:
@@ -238,10 +247,13 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
                     break
                 if available.get((warehouse.code, lines[pk].item.sku), 0) <= 0:
                     continue
-                got = _reserve(lines[pk], warehouse, still, partial=True, actor=actor)
+                got = _reserve(lines[pk], warehouse, still, partial=True, actor=actor, made=made)
                 still -= got
                 if got:
                     parts[warehouse.code] = parts.get(warehouse.code, 0) + got
+            if still:
+                left[pk] = still
+        LineReservation.objects.bulk_create(made)
         decision.update(
             mode="split" if len(parts) > 1 or already else "partial",
             parts=parts,
@@ -254,7 +266,6 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
         main = max(parts.items(), key=lambda p: p[1])[0] if parts else None
         chosen = next((w for w, _ in ranked if w.code == main), ranked[0][0])
 
-    left = _outstanding(order)
     status = OrderStatus.BACKORDERED if left else OrderStatus.ALLOCATED
     order_transition_check(order, status)
     decision["backordered"] = {lines[pk].item.sku: qty for pk, qty in left.items()}

@@ -1,0 +1,221 @@
+"""Orders per second through the API (5 lines each, allocated in the request), next to a
+trivial JSON endpoint of the same server, at 16 concurrent clients.
+
+Real stack: PostgreSQL and Redis from the environment, uvicorn (ASGI) on loopback with two
+workers, and the load from a separate process (16 threads, keep-alive connections). Ends
+with one JSON line.
+"""
+
+import http.client
+import json
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from bench.common import bench_database_url, database_recreate, django_setup  # noqa: E402
+
+PORT = int(os.environ.get("BENCH_PORT", "8077"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = 2.0
+SKUS = 50
+
+
+def _prepare(url: str) -> str:
+    """A fresh database with a warehouse, stocked items, a customer and an ERP token."""
+    database_recreate(url)
+    django_setup(url)
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from core.models import Membership, Warehouse
+    from inventory.choices import ZoneKind
+    from inventory.models import Item, Location, Zone
+    from inventory.services import stock_receive
+    from shipping.models import Customer, ShipTo
+
+    call_command("migrate", verbosity=0)
+    warehouse = Warehouse.objects.create(
+        code="BJ1", name="Bench DC", address="-", city="Beijing", latitude=39.9, longitude=116.4
+    )
+    zone = Zone.objects.create(warehouse=warehouse, code="PF", name="PF", kind=ZoneKind.PICK_FACE)
+    for n in range(SKUS):
+        location = Location.objects.create(
+            warehouse=warehouse,
+            zone=zone,
+            barcode=f"PF-{n:03d}",
+            pick_sequence=n,
+            capacity_volume_l=Decimal("99999999"),
+            capacity_weight_kg=Decimal("99999999"),
+        )
+        item = Item.objects.create(sku=f"SKU-{n:03d}", name=f"Item {n}")
+        stock_receive(item=item, quantity=10_000_000, location=location, actor=None)
+    customer = Customer.objects.create(code="C1", name="Customer")
+    ShipTo.objects.create(
+        customer=customer,
+        code="MAIN",
+        name="Shop",
+        address="-",
+        city="Beijing",
+        latitude=Decimal("39.95"),
+        longitude=Decimal("116.45"),
+    )
+    erp = get_user_model().objects.create_user("erp", password="x")
+    Membership.objects.create(user=erp, warehouse=warehouse, role="integration")
+    token = Token.objects.create(user=erp).key
+    from django.db import connections
+
+    connections.close_all()
+    return token
+
+
+def _client(args: tuple) -> list[float]:
+    """One client thread's loop; returns the latencies (s) of the measured requests."""
+    kind, token, start_at, stop_at, seed = args
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    latencies = []
+    n = 0
+    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    while time.time() < start_at:
+        time.sleep(0.001)
+    while True:
+        now = time.time()
+        if now >= stop_at:
+            break
+        n += 1
+        if kind == "orders":
+            ref = f"B-{seed}-{n}"
+            body = json.dumps(
+                {
+                    "external_ref": ref,
+                    "customer": "C1",
+                    "ship_to": "MAIN",
+                    "requested_delivery_date": tomorrow,
+                    "promised_ship_date": tomorrow,
+                    "lines": [
+                        {"item": f"SKU-{(seed * 7 + n * 5 + k * 11) % SKUS:03d}", "quantity": 1 + k}
+                        for k in range(5)
+                    ],
+                }
+            )
+            conn.request("POST", "/api/v1/orders/", body, {**headers, "Idempotency-Key": ref})
+        else:
+            conn.request("GET", "/ping/")
+        response = conn.getresponse()
+        response.read()
+        if kind == "orders" and response.status != 201:
+            raise RuntimeError(f"order refused: {response.status}")
+        if now >= start_at + WARMUP:
+            latencies.append(time.time() - now)
+    conn.close()
+    return latencies
+
+
+def _load(kind: str, token: str) -> dict:
+    """Run CLIENTS threads in this (separate) process and summarise."""
+    start_at = time.time() + 0.5
+    stop_at = start_at + WARMUP + SECONDS
+    results: list[list[float]] = [[] for _ in range(CLIENTS)]
+
+    def run(i: int) -> None:
+        results[i] = _client((kind, token, start_at, stop_at, i))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies = sorted(x for r in results for x in r)
+    return {
+        "per_s": len(latencies) / SECONDS,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000,
+    }
+
+
+def _in_process(kind: str, token: str, out: "mp.Queue[dict]") -> None:
+    out.put(_load(kind, token))
+
+
+def main() -> None:
+    url = bench_database_url()
+    token = _prepare(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/ping/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        ctx = mp.get_context("spawn")
+        figures = {}
+        for kind in ("trivial", "orders"):
+            queue: mp.Queue = ctx.Queue()
+            loader = ctx.Process(target=_in_process, args=(kind, token, queue))
+            loader.start()
+            figures[kind] = queue.get(timeout=SECONDS + 120)
+            loader.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(20)
+    orders, trivial = figures["orders"], figures["trivial"]
+    print(
+        json.dumps(
+            {
+                "bench": "order_intake",
+                "clients": CLIENTS,
+                "lines_per_order": 5,
+                "orders_per_s": round(orders["per_s"], 1),
+                "trivial_per_s": round(trivial["per_s"], 1),
+                "ratio": round(orders["per_s"] / trivial["per_s"], 3),
+                "p50_ms": round(orders["p50_ms"], 1),
+                "p95_ms": round(orders["p95_ms"], 1),
+                "trivial_p95_ms": round(trivial["p95_ms"], 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
