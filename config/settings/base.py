@@ -129,7 +129,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "handoff"
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "backorders-reallocate": {
+        "task": "shipping.orders_backordered_reallocate",
+        "schedule": env.float("HANDOFF_BACKORDER_RETRY_S", default=300.0),
+    },
+    "events-relay-sweep": {
+        "task": "integrations.events_relay",
+        "schedule": env.float("HANDOFF_RELAY_SWEEP_S", default=5.0),
+    },
+}
 
 MQTT_URL = env("MQTT_URL", default="")
 

@@ -480,3 +480,7 @@ class DeliveryInput(serializers.Serializer):
         if photo is not None and photo.size > 8 * 1024 * 1024:
             raise serializers.ValidationError("The photo is larger than 8 MB.")
         return photo
+
+
+class WaveAddInput(serializers.Serializer):
+    order = serializers.CharField(help_text="Reference of an allocated order.")

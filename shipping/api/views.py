@@ -325,6 +325,18 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         "orders"
     )
 
+    @extend_schema(request=s.WaveAddInput, responses=s.WaveSerializer)
+    @action(detail=True, methods=["post"], url_path="add-order")
+    def add_order(self, request: Request, pk: str) -> Response:
+        wave = self.get_object()
+        require_role(request.user, wave.warehouse_id, DISPATCH_ROLES | {Role.SUPERVISOR})
+        ref = _valid(s.WaveAddInput, request)["order"]
+        order = Order.objects.filter(external_ref=ref, warehouse_id=wave.warehouse_id).first()
+        if order is None:
+            raise DomainError(f"No order {ref} ships from this warehouse.", field="order")
+        wave = services.wave_order_add(wave=wave, order=order, actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=wave.pk)).data)
+
     @extend_schema(request=None, responses=s.WaveSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:

@@ -15,7 +15,7 @@ from shipping.services.dock import (
     vehicle_check_in,
     vehicle_check_out,
 )
-from shipping.services.loads import load_build, wave_plan, wave_release
+from shipping.services.loads import load_build, wave_order_add, wave_plan, wave_release
 from shipping.services.orders import (
     LineInput,
     order_allocate,
@@ -46,6 +46,7 @@ __all__ = [
     "unit_stage",
     "vehicle_check_in",
     "vehicle_check_out",
+    "wave_order_add",
     "wave_plan",
     "wave_release",
 ]

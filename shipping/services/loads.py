@@ -11,7 +11,13 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.services import pick_tasks_create
-from shipping.choices import BUSY_LOAD_STATUSES, OrderStatus, WaveStatus
+from shipping.choices import (
+    BUSY_LOAD_STATUSES,
+    LoadStatus,
+    OrderStatus,
+    ShipmentStatus,
+    WaveStatus,
+)
 from shipping.models import Driver, LineReservation, Load, Order, Vehicle, Wave
 from shipping.selectors import orders_fill, vehicle_carries, wave_timing
 from shipping.services.orders import order_transition_check
@@ -34,6 +40,12 @@ def load_build(
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
     if Load.objects.filter(vehicle=vehicle, status__in=BUSY_LOAD_STATUSES).exists():
         raise Conflict(f"{vehicle.plate} already has a load planned or loading.", field="vehicle")
+    if Load.objects.filter(
+        vehicle=vehicle, status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT
+    ).exists():
+        raise Conflict(
+            f"{vehicle.plate} is on the road until its shipment completes.", field="vehicle"
+        )
     if not orders:
         raise DomainError("A load has at least one order.", field="orders")
     orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
@@ -181,6 +193,64 @@ def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
             "pick_tasks": len(tasks),
             **timing.__dict__,
         },
+        actor=actor,
+    )
+    return wave
+
+
+@service
+def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) -> Wave:
+    """Insert a late (urgent) order into a wave that is not yet picked (`wave.order_added`).
+
+    If the wave is on the floor already, the order is released with it and its pick tasks
+    are created at once; if the wave has a load, the order joins the load too (the load's
+    weight, volume and temperature rules apply).
+    """
+    wave = (
+        Wave.objects.select_for_update(of=("self",)).select_related("load__vehicle").get(pk=wave.pk)
+    )
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
+        raise Conflict(f"Wave W{wave.pk} is {wave.status}; give the order a wave of its own.")
+    if order.warehouse_id != wave.warehouse_id:
+        raise DomainError(
+            f"Order {order.external_ref} ships from another warehouse.", field="order"
+        )
+    if order.status != OrderStatus.ALLOCATED:
+        raise DomainError(
+            f"Order {order.external_ref} is {order.status}; only an allocated order joins a wave.",
+            field="order",
+        )
+    if wave.load_id:
+        fill = orders_fill(
+            orders=[*wave.load.orders.all(), order],
+            warehouse_id=wave.warehouse_id,
+            vehicle=wave.load.vehicle,
+        )
+        if fill.weight_pct > 100 or fill.volume_pct > 100:
+            raise DomainError(
+                f"Order {order.external_ref} does not fit on {wave.load.vehicle.plate} "
+                f"({fill.weight_pct}% weight, {fill.volume_pct}% volume).",
+                field="order",
+                code="overweight",
+            )
+        if not vehicle_carries(wave.load.vehicle, fill.coldest):
+            raise DomainError(f"The goods need a {fill.coldest} vehicle.", field="order")
+    Order.objects.filter(pk=order.pk).update(wave=wave, load=wave.load)
+    tasks = []
+    if wave.status == WaveStatus.RELEASED:
+        order_transition_check(order, OrderStatus.RELEASED)
+        held = LineReservation.objects.filter(
+            line__order=order, warehouse_id=wave.warehouse_id, quantity__gt=0
+        ).select_related("reservation")
+        tasks = pick_tasks_create(reservations=[h.reservation for h in held], actor=actor)
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
+    event_record(
+        type="wave.order_added",
+        aggregate_type="wave",
+        aggregate_id=wave.pk,
+        warehouse=wave.warehouse_id,
+        payload={"wave": wave.pk, "order": order.external_ref, "pick_tasks": len(tasks)},
         actor=actor,
     )
     return wave

@@ -1,0 +1,165 @@
+"""Between the floor and the truck: late urgent orders, wrong units, busy vehicles, races."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from core.exceptions import Conflict, DomainError
+from inventory.models import Task
+from shipping import services
+from shipping.models import Carrier, Order, Vehicle
+from tests.factories import ItemFactory, LocationFactory, ZoneFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+@pytest.fixture
+def beijing(network, beijing_shop):
+    bj, pick, _stage = network["BJ"]
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    vans = [
+        Vehicle.objects.create(
+            carrier=carrier, plate=f"京A-{n}", capacity_weight_kg=900, capacity_volume_l=9000
+        )
+        for n in range(2)
+    ]
+    lane = LocationFactory(
+        zone=ZoneFactory(warehouse=bj, code="BJ-DOCK", kind="dock"), barcode="BJ-LANE"
+    )
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, pick, 100)
+
+    def order(ref, qty=2, priority=3):
+        return services.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=ref,
+            lines=[services.LineInput(tea, qty)],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            priority=priority,
+            actor=None,
+        )
+
+    return {"wh": bj, "pick": pick, "lane": lane, "vans": vans, "tea": tea, "order": order}
+
+
+def _pick_pack_stage(beijing, order, operator):
+    for task in Task.objects.filter(reference__startswith=f"order:{order.pk}:", status="open"):
+        services.order_pick_confirm(
+            task=task,
+            location_barcode=task.location.barcode,
+            item_code="TEA",
+            quantity=task.quantity,
+            actor=operator,
+        )
+    unit = services.unit_pack(order=order, contents=None, actor=operator)
+    return services.unit_stage(unit=unit, lane=beijing["lane"], actor=operator)
+
+
+def test_an_urgent_order_joins_a_released_wave_with_its_pick_tasks(beijing, person):
+    first = beijing["order"]("SO-A")
+    load = services.load_build(
+        warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[first], actor=None
+    )
+    wave = services.wave_plan(load=load, actor=None)
+    services.wave_release(wave=wave, actor=None)
+    urgent = beijing["order"]("SO-URGENT", priority=1)
+    services.wave_order_add(wave=wave, order=urgent, actor=None)
+    urgent.refresh_from_db()
+    assert (urgent.status, urgent.wave_id, urgent.load_id) == ("released", wave.pk, load.pk)
+    assert (
+        Task.objects.filter(reference__startswith=f"order:{urgent.pk}:", kind="pick").count() == 1
+    )
+    heavy = beijing["order"]("SO-HEAVY", qty=90)
+    # 90 teas of 1 kg would fit the 900 kg van; at 10 kg each they do not.
+    beijing["tea"].__class__.objects.filter(pk=beijing["tea"].pk).update(weight_kg=10)
+    with pytest.raises(DomainError, match="does not fit"):
+        services.wave_order_add(wave=wave, order=heavy, actor=None)
+
+
+def test_loading_a_unit_of_another_load_is_refused_and_nothing_changes(beijing, person):
+    operator = person("operator", beijing["wh"])
+    mine, theirs = beijing["order"]("SO-M"), beijing["order"]("SO-T")
+    load_a = services.load_build(
+        warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[mine], actor=None
+    )
+    load_b = services.load_build(
+        warehouse=beijing["wh"], vehicle=beijing["vans"][1], orders=[theirs], actor=None
+    )
+    for load in (load_a, load_b):
+        services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    unit_b = _pick_pack_stage(beijing, theirs, operator)
+    with pytest.raises(DomainError, match="not on load") as wrong:
+        services.load_scan(load=load_a, sscc=unit_b.sscc, actor=operator)
+    assert wrong.value.code == "wrong_load"
+    unit_b.refresh_from_db()
+    assert (unit_b.status, unit_b.load_id) == ("staged", None)
+    with pytest.raises(DomainError, match="Unknown SSCC"):
+        services.load_scan(load=load_a, sscc="000000000000000000", actor=operator)
+
+
+def test_a_vehicle_on_the_road_gets_no_new_load_until_its_shipment_completes(beijing, person):
+    operator = person("operator", beijing["wh"])
+    first = beijing["order"]("SO-R1")
+    van = beijing["vans"][0]
+    load = services.load_build(warehouse=beijing["wh"], vehicle=van, orders=[first], actor=None)
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    unit = _pick_pack_stage(beijing, Order.objects.get(pk=first.pk), operator)
+    services.load_scan(load=load, sscc=unit.sscc, actor=operator)
+    shipment = services.load_depart(load=load, actor=operator)
+    second = beijing["order"]("SO-R2")
+    with pytest.raises(Conflict, match="on the road"):
+        services.load_build(warehouse=beijing["wh"], vehicle=van, orders=[second], actor=None)
+    services.delivery_record(
+        stop=shipment.stops.get(),
+        outcome="refused",
+        receiver_name="",
+        note="shop closed",
+        at=timezone.now(),
+        actor=None,
+    )
+    first.refresh_from_db()
+    assert first.status == "shipped"  # refused: not delivered
+    assert services.load_build(warehouse=beijing["wh"], vehicle=van, orders=[second], actor=None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person):
+    order = beijing["order"]("SO-RACE", qty=3)
+    load = services.load_build(
+        warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[order], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    (task,) = Task.objects.filter(kind="pick", status="open")
+    people = [person("operator", beijing["wh"]) for _ in range(2)]
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def confirm(who):
+        try:
+            start.wait()
+            services.order_pick_confirm(
+                task=task,
+                location_barcode=task.location.barcode,
+                item_code="TEA",
+                quantity=3,
+                actor=who,
+            )
+            outcomes.append("done")
+        except Conflict as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(p,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(outcomes) == ["done", "task_closed"]
+    order.refresh_from_db()
+    assert order.status == "picked"
