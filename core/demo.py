@@ -71,4 +71,5 @@ def core_demo_load() -> dict[str, Warehouse]:
             )
         if role == Role.INTEGRATION:
             Token.objects.get_or_create(user=user)
-    return warehouses
+    # Read back, so coordinates are Decimals as stored, not the strings of the spec.
+    return {w.code: w for w in Warehouse.objects.filter(code__in=list(warehouses))}

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from core.demo import PEOPLE, core_demo_load, demo_password
 from inventory.demo import inventory_demo_load
+from shipping.demo import shipping_demo_load
 
 
 class Command(BaseCommand):
@@ -23,8 +24,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             warehouses = core_demo_load()
         stock = inventory_demo_load(warehouses=warehouses, today=datetime.date.today())
+        orders = shipping_demo_load(warehouses=warehouses, today=datetime.date.today())
         took = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {took:.1f} s: {stock}."))
+        self.stdout.write(f"Orders: {orders}.")
         self.stdout.write("Demo logins (user / password / role):")
         for username, _, role, codes in PEOPLE:
             where = ", ".join(codes) if codes else "all warehouses"

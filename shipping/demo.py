@@ -1,0 +1,190 @@
+"""Demo carriers, vehicles, docks, customers and orders in every state, made by the services."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Warehouse
+from inventory.choices import ZoneKind
+from inventory.models import Item, Location, Task
+from shipping import services
+from shipping.models import Carrier, Customer, Dock, Order, ShipTo, Vehicle
+
+CARRIERS = [
+    ("OWN", "自有车队 Own fleet", "own_fleet"),
+    ("DEPPON", "德邦快运 Deppon LTL", "ltl"),
+    ("SF", "顺丰速运 SF Express", "parcel"),
+]
+DISTRICTS = {
+    "BJ1": ["朝阳 Chaoyang", "海淀 Haidian", "通州 Tongzhou", "丰台 Fengtai", "顺义 Shunyi"],
+    "TJ1": ["和平 Heping", "南开 Nankai", "滨海 Binhai", "西青 Xiqing", "武清 Wuqing"],
+    "SH1": ["浦东 Pudong", "徐汇 Xuhui", "静安 Jing'an", "闵行 Minhang", "嘉定 Jiading"],
+}
+SHOPS = ["便利店 Mart", "超市 Supermarket", "餐厅 Restaurant", "药房 Pharmacy", "食堂 Canteen"]
+
+
+@transaction.atomic
+def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date) -> str:
+    """Idempotent: does nothing if the demo customers exist."""
+    if Customer.objects.exists():
+        return "shipping demo already loaded"
+    rng = random.Random(20261124)
+    carriers = {
+        code: Carrier.objects.create(code=code, name=name, service_level=level)
+        for code, name, level in CARRIERS
+    }
+    for w_index, warehouse in enumerate(warehouses.values()):
+        for n in range(4):
+            Dock.objects.create(warehouse=warehouse, code=f"D{n + 1}")
+        for n in range(4):
+            Vehicle.objects.create(
+                carrier=carriers["OWN" if n < 2 else "DEPPON"],
+                plate=f"{'京津沪'[w_index]}A-{w_index}{n}8{n}6",
+                home_warehouse=warehouse,
+                capacity_weight_kg=Decimal([1500, 3000, 8000, 12000][n]),
+                capacity_volume_l=Decimal([9000, 18000, 40000, 60000][n]),
+                temperature_class=["ambient", "chilled", "frozen", "ambient"][n],
+            )
+    ship_tos = []
+    for n in range(50):
+        code = list(warehouses)[n % 3]
+        warehouse = warehouses[code]
+        district = DISTRICTS[code][n % 5]
+        customer = Customer.objects.create(
+            code=f"C{n + 1:03d}", name=f"{district.split()[0]}{SHOPS[n % 5]} #{n + 1}"
+        )
+        ship_tos.append(
+            ShipTo.objects.create(
+                customer=customer,
+                code="MAIN",
+                name=customer.name,
+                address=f"{district} {10 + n}号",
+                city=warehouse.city,
+                latitude=warehouse.latitude
+                + Decimal(rng.uniform(-0.25, 0.25)).quantize(Decimal("0.000001")),
+                longitude=warehouse.longitude
+                + Decimal(rng.uniform(-0.3, 0.3)).quantize(Decimal("0.000001")),
+            )
+        )
+    items = list(
+        Item.objects.filter(hazmat=False, temperature_class="ambient").order_by("sku")[:80]
+    )
+    orders = []
+    for n in range(100):
+        ship_to = ship_tos[n % 50]
+        lines = [
+            services.LineInput(items[(n * 7 + k * 13) % len(items)], 1 + (n + k) % 6)
+            for k in range(1 + n % 4)
+        ]
+        orders.append(
+            services.order_create(
+                customer=ship_to.customer,
+                ship_to=ship_to,
+                external_ref=f"SO-{today:%y%m%d}-{n + 1:03d}",
+                lines=lines,
+                requested_delivery_date=today + datetime.timedelta(days=1 + n % 3),
+                promised_ship_date=today + datetime.timedelta(days=n % 2),
+                priority=1 if n % 17 == 0 else 3,
+                actor=None,
+            )
+        )
+    for order in orders[90:93]:
+        services.order_cancel(order=order, reason="客户取消 customer cancelled", actor=None)
+    for n in range(4):  # more than any warehouse holds: backordered until stock arrives
+        ship_to = ship_tos[n]
+        services.order_create(
+            customer=ship_to.customer,
+            ship_to=ship_to,
+            external_ref=f"SO-{today:%y%m%d}-B{n + 1}",
+            lines=[services.LineInput(items[n], 5000)],
+            requested_delivery_date=today + datetime.timedelta(days=3),
+            promised_ship_date=today + datetime.timedelta(days=2),
+            actor=None,
+        )
+    _journeys(warehouses, today)
+    by_status: dict[str, int] = {}
+    for status in Order.objects.values_list("status", flat=True):
+        by_status[status] = by_status.get(status, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+
+
+def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
+    """In each warehouse: one load delivered, one on the road, one picking, one planned."""
+    now = timezone.now()
+    for warehouse in warehouses.values():
+        lane = Location.objects.filter(warehouse=warehouse, zone__kind=ZoneKind.DOCK).first()
+        vehicles = list(
+            Vehicle.objects.filter(
+                home_warehouse=warehouse, temperature_class__in=["ambient", "frozen"]
+            ).order_by("plate")
+        )
+        docks = list(Dock.objects.filter(warehouse=warehouse))
+        allocated = [
+            o
+            for o in Order.objects.filter(warehouse=warehouse, status="allocated").order_by("pk")
+            if not o.lines.exclude(reservations__warehouse=warehouse).exists()
+        ]
+        for step, vehicle in enumerate(vehicles[:3]):
+            group = allocated[step * 3 : step * 3 + 3]
+            if not group:
+                break
+            try:
+                load = services.load_build(
+                    warehouse=warehouse, vehicle=vehicle, orders=group, actor=None
+                )
+            except Exception:
+                continue
+            start = now + datetime.timedelta(hours=2 + 2 * step)
+            services.appointment_book(
+                dock=docks[step],
+                vehicle=vehicle,
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=1),
+                load=load,
+                actor=None,
+            )
+            wave = services.wave_plan(load=load, actor=None)
+            if step == 2:
+                continue  # planned, not yet on the floor
+            services.wave_release(wave=wave, actor=None)
+            if step == 1:
+                continue  # picking in progress
+            for order in group:
+                for task in Task.objects.filter(
+                    reference__startswith=f"order:{order.pk}:", status="open"
+                ):
+                    services.order_pick_confirm(
+                        task=task,
+                        location_barcode=task.location.barcode,
+                        item_code=task.item.sku,
+                        lot_code=task.lot.code if task.lot else None,
+                        quantity=task.quantity,
+                        actor=None,
+                    )
+                order.refresh_from_db()
+                if order.status == "picked":
+                    unit = services.unit_pack(order=order, contents=None, actor=None)
+                    services.unit_stage(unit=unit, lane=lane, actor=None)
+                    services.load_scan(load=load, sscc=unit.sscc, actor=None)
+            try:
+                shipment = services.load_depart(load=load, actor=None)
+            except Exception:
+                continue
+            services.tracking_record(
+                shipment=shipment,
+                status="position",
+                at=timezone.now(),
+                place="在途 on the road",
+                actor=None,
+            )
+            if warehouse.code != "SH1":  # Shanghai's truck is still on the road
+                services.delivery_record(
+                    stop=shipment.stops.order_by("sequence").first(),
+                    outcome="delivered",
+                    receiver_name="店长 Store manager",
+                    at=timezone.now(),
+                    actor=None,
+                )
