@@ -6,12 +6,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from core.access import warehouse_ids_for
+from integrations.relay import group_name
 
 TOPICS = ("stock", "orders", "dock", "shipments", "alerts")
-
-
-def group_name(warehouse_id: int, topic: str) -> str:
-    return f"wh{warehouse_id}.{topic}"
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -35,4 +32,5 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def event_message(self, message: dict[str, Any]) -> None:
+        """Forward one event (id, sequence, type, payload) as the relay published it."""
         await self.send_json(message["event"])

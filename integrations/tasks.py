@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core.cache import cache
 
-from core.events import events_sequence
+from integrations.relay import events_publish
 
 # Set while a relay task is queued and has not started: one queued relay is enough.
 RELAY_PENDING_KEY = "handoff:relay-pending"
@@ -22,6 +22,6 @@ def relay_request() -> None:
 
 @shared_task(name="integrations.events_relay", ignore_result=True)
 def events_relay() -> int:
-    """Stamp newly committed events with their feed sequence (publishing comes next)."""
+    """Publish newly committed events to the live sockets (see `integrations.relay`)."""
     cache.delete(RELAY_PENDING_KEY)
-    return events_sequence()
+    return events_publish()

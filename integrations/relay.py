@@ -1,0 +1,91 @@
+"""The outbox relay: committed events go out to the live sockets, in order, at least once.
+
+Runs in the `integrations.events_relay` Celery task (queued after each commit that wrote
+events, and swept by beat). Several relays may run at once: each claims a batch of
+unpublished events with `FOR UPDATE SKIP LOCKED`, so none is published twice by them.
+A relay that dies after sending but before marking sends again: clients de-duplicate by
+the event id (and can detect gaps by its sequence).
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.events import events_sequence
+from core.models import Event
+
+BATCH = 500
+
+# Which live topic an event type belongs to (by its first word).
+TOPICS = {
+    "stock": "stock",
+    "location": "stock",
+    "count": "stock",
+    "receipt": "stock",
+    "task": "stock",
+    "tasks": "stock",
+    "pick": "orders",
+    "order": "orders",
+    "wave": "orders",
+    "unit": "orders",
+    "load": "orders",
+    "appointment": "dock",
+    "vehicle": "dock",
+    "shipment": "shipments",
+    "alert": "alerts",
+}
+
+
+def topic_of(event_type: str) -> str:
+    head = event_type.split(".", 1)[0]
+    if event_type == "load.departed":
+        return "shipments"
+    return TOPICS.get(head, "stock")
+
+
+def group_name(warehouse_id: int, topic: str) -> str:
+    return f"wh{warehouse_id}.{topic}"
+
+
+def event_message(event: Event) -> dict:
+    """What a socket receives: enough to de-duplicate (id) and detect gaps (sequence)."""
+    return {
+        "id": str(event.uuid),
+        "sequence": event.sequence,
+        "type": event.type,
+        "aggregate_type": event.aggregate_type,
+        "aggregate_id": event.aggregate_id,
+        "warehouse": event.warehouse_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "payload": event.payload,
+    }
+
+
+def events_publish() -> int:
+    """Stamp sequences, then publish unpublished events of warehouses in sequence order.
+
+    Returns how many were published. Each batch is claimed, sent and marked in one
+    transaction; another relay skips the claimed rows instead of waiting for them.
+    """
+    events_sequence()
+    layer = get_channel_layer()
+    published = 0
+    while True:
+        with transaction.atomic():
+            batch = Event.objects.filter(
+                published_at__isnull=True, sequence__isnull=False
+            ).order_by("sequence")
+            if connection.vendor == "postgresql":
+                batch = batch.select_for_update(skip_locked=True)
+            events = list(batch[:BATCH])
+            if not events:
+                return published
+            for event in events:
+                if event.warehouse_id is not None and layer is not None:
+                    async_to_sync(layer.group_send)(
+                        group_name(event.warehouse_id, topic_of(event.type)),
+                        {"type": "event.message", "event": event_message(event)},
+                    )
+            Event.objects.filter(pk__in=[e.pk for e in events]).update(published_at=timezone.now())
+            published += len(events)
