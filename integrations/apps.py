@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+RELAY_DISPATCH_UID = "integrations.relay_on_commit"
+
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
@@ -7,9 +9,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import event_committed
-        from integrations.tasks import relay_request
+        from integrations.tasks import relay_on_commit
 
-        def relay_on_commit(**kwargs: object) -> None:
-            relay_request()
-
-        event_committed.connect(relay_on_commit, dispatch_uid="integrations.relay_on_commit")
+        event_committed.connect(relay_on_commit, dispatch_uid=RELAY_DISPATCH_UID)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.events import events_sequence
 from core.models import Event
+from integrations.services.webhooks import webhook_deliveries_create
 
 BATCH = 500
 
@@ -62,6 +63,13 @@ def event_message(event: Event) -> dict:
     }
 
 
+def webhooks_request() -> None:
+    """After commit: have the due deliveries sent (each in its own task)."""
+    from integrations.tasks import webhooks_deliver_due
+
+    webhooks_deliver_due.delay()
+
+
 def events_publish() -> int:
     """Stamp sequences, then publish unpublished events of warehouses in sequence order.
 
@@ -88,4 +96,6 @@ def events_publish() -> int:
                         {"type": "event.message", "event": event_message(event)},
                     )
             Event.objects.filter(pk__in=[e.pk for e in events]).update(published_at=timezone.now())
+            if webhook_deliveries_create(events):
+                transaction.on_commit(webhooks_request)
             published += len(events)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from integrations.relay import events_publish
+from integrations.services.webhooks import webhook_deliver, webhooks_due
 
 # Set while a relay task is queued and has not started: one queued relay is enough.
 RELAY_PENDING_KEY = "handoff:relay-pending"
@@ -20,8 +21,28 @@ def relay_request() -> None:
         events_relay.delay()
 
 
+def relay_on_commit(**kwargs: object) -> None:
+    """Listener of `core.events.event_committed` (connected in IntegrationsConfig.ready)."""
+    relay_request()
+
+
 @shared_task(name="integrations.events_relay", ignore_result=True)
 def events_relay() -> int:
     """Publish newly committed events to the live sockets (see `integrations.relay`)."""
     cache.delete(RELAY_PENDING_KEY)
     return events_publish()
+
+
+@shared_task(name="integrations.webhooks_deliver_due", ignore_result=True)
+def webhooks_deliver_due() -> int:
+    """Hand every due delivery to its own task, so a slow endpoint delays no other."""
+    due = webhooks_due()
+    for delivery_id in due:
+        webhook_deliver_task.delay(delivery_id)
+    return len(due)
+
+
+@shared_task(name="integrations.webhook_deliver", ignore_result=True)
+def webhook_deliver_task(delivery_id: int) -> str | None:
+    """Send one delivery (see `integrations.services.webhooks.webhook_deliver`)."""
+    return webhook_deliver(delivery_id=delivery_id)

@@ -1,7 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from integrations.api.views import EventFeedView
+from integrations.api.views import EventFeedView, WebhookDeliveryViewSet, WebhookViewSet
 
-urlpatterns = [
-    path("events/", EventFeedView.as_view(), name="event-feed"),
-]
+router = SimpleRouter()
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+
+urlpatterns = [path("events/", EventFeedView.as_view(), name="event-feed"), *router.urls]
