@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("inventory.api.urls")),
     path("", include("shipping.api.urls")),
     path("", include("integrations.api.urls")),
+    path("", include("dashboards.api.urls")),
 ]
 
 urlpatterns = [

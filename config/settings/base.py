@@ -134,6 +134,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "shipping.orders_backordered_reallocate",
         "schedule": env.float("HANDOFF_BACKORDER_RETRY_S", default=300.0),
     },
+    "alerts-evaluate": {
+        "task": "dashboards.alerts_evaluate",
+        "schedule": env.float("HANDOFF_ALERTS_EVERY_S", default=30.0),
+    },
     "webhooks-due": {
         "task": "integrations.webhooks_deliver_due",
         "schedule": env.float("HANDOFF_WEBHOOK_SWEEP_S", default=5.0),

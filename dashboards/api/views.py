@@ -1,0 +1,95 @@
+"""Alerts API: what needs a person, by department; acknowledge and resolve."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.access import require_role
+from core.api.base import MasterDataViewSet, ScopedViewSet, WarehouseField
+from core.choices import STOCK_CONTROL_ROLES, Role
+from dashboards.models import Alert, AlertThresholds
+from dashboards.services import alert_acknowledge, alert_resolve
+
+ALL_PEOPLE = {Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER, Role.ADMIN}
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse.code")
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", allow_null=True, default=None
+    )
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "rule",
+            "key",
+            "warehouse",
+            "department",
+            "severity",
+            "status",
+            "message",
+            "subject_type",
+            "subject_id",
+            "opened_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "auto_resolved",
+        ]
+
+
+class ThresholdsSerializer(serializers.ModelSerializer):
+    warehouse = WarehouseField()
+
+    class Meta:
+        model = AlertThresholds
+        fields = [
+            "id",
+            "warehouse",
+            "truck_wait_minutes",
+            "cutoff_margin_minutes",
+            "pick_lines_per_hour",
+            "shipment_late_minutes",
+        ]
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Alert.objects.select_related("warehouse", "acknowledged_by", "resolved_by")
+    serializer_class = AlertSerializer
+    filterset_fields = {
+        "status": ["exact", "in"],
+        "department": ["exact"],
+        "rule": ["exact"],
+        "severity": ["exact"],
+        "warehouse__code": ["exact"],
+    }
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        alert = self.get_object()
+        require_role(request.user, alert.warehouse_id, ALL_PEOPLE)
+        return Response(
+            self.get_serializer(alert_acknowledge(alert=alert, actor=request.user)).data
+        )
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        alert = self.get_object()
+        require_role(request.user, alert.warehouse_id, ALL_PEOPLE)
+        return Response(self.get_serializer(alert_resolve(alert=alert, actor=request.user)).data)
+
+
+class ThresholdsViewSet(MasterDataViewSet):
+    queryset = AlertThresholds.objects.select_related("warehouse")
+    serializer_class = ThresholdsSerializer
+    write_roles = STOCK_CONTROL_ROLES

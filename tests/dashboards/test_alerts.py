@@ -1,0 +1,196 @@
+"""Alerts: each rule fires once for its condition, is acknowledged, and resolves by itself
+when the condition clears. Time is set, never waited for."""
+
+import datetime
+
+from django.utils import timezone
+
+from core.models import Event
+from dashboards.models import Alert, AlertThresholds
+from dashboards.services import alerts_evaluate
+from inventory.models import ReorderPolicy
+from shipping import services as shipping
+from shipping.models import Carrier, Dock, Vehicle
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+def _live(rule):
+    return list(Alert.objects.filter(rule=rule).exclude(status="resolved"))
+
+
+def test_low_stock_fires_once_is_acknowledged_and_resolves_when_stock_arrives(site, person, api):
+    soap = ItemFactory(sku="SOAP")
+    ReorderPolicy.objects.create(
+        item=soap, warehouse=site.warehouse, reorder_point=10, safety_stock=3
+    )
+    stock_in(soap, site.loc["a1"], 2)
+    alerts_evaluate()
+    alerts_evaluate()  # no flood
+    (alert,) = _live("below_reorder_point")
+    assert (alert.severity, alert.department) == ("critical", "warehouse")  # below safety stock
+    supervisor = person("supervisor", site.warehouse)
+    acked = api(supervisor).post(f"/api/v1/alerts/{alert.pk}/acknowledge/").json()
+    assert (acked["status"], acked["acknowledged_by"]) == ("acknowledged", supervisor.username)
+    stock_in(soap, site.loc["a1"], 20)
+    assert alerts_evaluate()["resolved"] == 1
+    alert.refresh_from_db()
+    assert (alert.status, alert.auto_resolved) == ("resolved", True)
+    assert list(Event.objects.filter(type__startswith="alert.").values_list("type", flat=True)) == [
+        "alert.opened",
+        "alert.acknowledged",
+        "alert.resolved",
+    ]
+
+
+def test_a_truck_waiting_beyond_the_threshold_and_a_late_order(network, beijing_shop):
+    bj = network["BJ"][0]
+    AlertThresholds.objects.create(warehouse=bj, truck_wait_minutes=45)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="京A-1", capacity_weight_kg=900, capacity_volume_l=9000
+    )
+    dock = Dock.objects.create(warehouse=bj, code="D1")
+    start = timezone.now() + datetime.timedelta(minutes=10)
+    appointment = shipping.appointment_book(
+        dock=dock,
+        vehicle=van,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        actor=None,
+    )
+    shipping.vehicle_check_in(appointment=appointment, at=start, actor=None)
+    alerts_evaluate(now=start + datetime.timedelta(minutes=30))
+    assert _live("truck_waiting") == []
+    alerts_evaluate(now=start + datetime.timedelta(minutes=50))
+    (waiting,) = _live("truck_waiting")
+    assert "waited at dock D1 for 50 min" in waiting.message
+    shipping.vehicle_check_out(
+        appointment=appointment, at=start + datetime.timedelta(minutes=55), actor=None
+    )
+    alerts_evaluate(now=start + datetime.timedelta(minutes=56))
+    assert _live("truck_waiting") == []
+
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 500)
+    cutoff = timezone.now() + datetime.timedelta(hours=2)
+    order = shipping.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-RISK",
+        lines=[shipping.LineInput(tea, 5)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        cutoff_at=cutoff,
+        actor=None,
+    )
+    alerts_evaluate(now=cutoff - datetime.timedelta(hours=1))  # 1 line, 30 min margin: fine
+    assert _live("order_at_risk") == []
+    alerts_evaluate(now=cutoff - datetime.timedelta(minutes=20))
+    (risk,) = _live("order_at_risk")
+    assert risk.subject_id == "SO-RISK" and risk.severity == "warning"
+    alerts_evaluate(now=cutoff + datetime.timedelta(minutes=5))
+    risk.refresh_from_db()
+    assert risk.severity == "critical"  # same alert, now past the cut-off
+    shipping.order_cancel(order=order, reason="test", actor=None)
+    alerts_evaluate(now=cutoff + datetime.timedelta(minutes=6))
+    assert _live("order_at_risk") == []
+
+
+def test_orders_waiting_for_stock_that_is_not_there(network, beijing_shop):
+    rare = ItemFactory(sku="RARE")
+    shipping.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-WAIT",
+        lines=[shipping.LineInput(rare, 3)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    alerts_evaluate()
+    (out,) = _live("stockout_blocking")
+    assert "1 order(s) wait for 3 units" in out.message
+    stock_in(rare, network["BJ"][1], 5)
+    shipping.orders_backordered_reallocate()
+    alerts_evaluate()
+    assert _live("stockout_blocking") == []
+
+
+def test_people_see_alerts_of_their_warehouses_only(site, other_site, person, api):
+    for where in (site, other_site):
+        item = ItemFactory()
+        ReorderPolicy.objects.create(item=item, warehouse=where.warehouse, reorder_point=5)
+    alerts_evaluate()
+    mine = (
+        api(person("dispatcher", site.warehouse)).get("/api/v1/alerts/?department=warehouse").json()
+    )
+    assert {a["warehouse"] for a in mine["results"]} == {"WA"}
+
+
+def test_a_shipment_running_late_and_a_dead_webhook_reach_logistics(network, beijing_shop, site):
+    from django.db import transaction
+
+    from core.events import event_record
+    from integrations import services as integrations
+    from integrations.relay import events_publish
+    from inventory.models import Task
+    from tests.factories import LocationFactory, ZoneFactory
+
+    bj, pick, _ = network["BJ"]
+    lane = LocationFactory(
+        zone=ZoneFactory(warehouse=bj, code="BJ-D", kind="dock"), barcode="BJ-LANE"
+    )
+    tea = ItemFactory(sku="TEA-L")
+    stock_in(tea, pick, 10)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="京A-9", capacity_weight_kg=900, capacity_volume_l=9000
+    )
+    order = shipping.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-LATE",
+        lines=[shipping.LineInput(tea, 2)],
+        requested_delivery_date=timezone.localdate(),
+        promised_ship_date=timezone.localdate(),
+        actor=None,
+    )
+    load = shipping.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
+    shipping.wave_release(wave=shipping.wave_plan(load=load, actor=None), actor=None)
+    (task,) = Task.objects.filter(kind="pick", status="open")
+    shipping.order_pick_confirm(
+        task=task, location_barcode=pick.barcode, item_code="TEA-L", quantity=2, actor=None
+    )
+    order.refresh_from_db()
+    unit = shipping.unit_stage(
+        unit=shipping.unit_pack(order=order, contents=None, actor=None), lane=lane, actor=None
+    )
+    shipping.load_scan(load=load, sscc=unit.sscc, actor=None)
+    shipment = shipping.load_depart(load=load, actor=None)
+    # The carrier reports a 36-hour breakdown: the stop's ETA moves past today's window.
+    shipping.tracking_record(
+        shipment=shipment, status="delayed", at=timezone.now(), delay_minutes=36 * 60, actor=None
+    )
+    alerts_evaluate()
+    (late,) = _live("shipment_late")
+    assert late.department == "logistics"
+
+    subscription = integrations.webhook_subscribe(
+        warehouse=site.warehouse,
+        url="http://127.0.0.1:9/down",
+        event_types=["stock.*"],
+        actor=None,
+        max_attempts=1,
+    )
+    with transaction.atomic():
+        event_record(
+            type="stock.moved", aggregate_type="item", aggregate_id="x", warehouse=site.warehouse
+        )
+    events_publish()
+    for delivery_id in integrations.webhooks_due():
+        integrations.webhook_deliver(delivery_id=delivery_id)
+    alerts_evaluate()
+    (failure,) = _live("integration_failure")
+    assert failure.subject_id == str(subscription.pk)
