@@ -117,4 +117,6 @@ def _schedule_committed_signal() -> None:
     """Queue `event_committed` once per transaction; a rollback drops it with the transaction."""
     if any(func is _send_committed for _, func, _ in connection.run_on_commit):
         return
-    transaction.on_commit(_send_committed)
+    # Robust: the change is committed; a listener failing (Redis down) must not fail the
+    # request. The relay's periodic sweep picks up what was not announced.
+    transaction.on_commit(_send_committed, robust=True)

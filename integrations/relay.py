@@ -7,14 +7,18 @@ A relay that dies after sending but before marking sends again: clients de-dupli
 the event id (and can detect gaps by its sequence).
 """
 
+import datetime
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.events import events_sequence
 from core.models import Event
 from integrations.services.webhooks import webhook_deliveries_create
+from inventory.models import StockMovement
 
 BATCH = 500
 
@@ -99,3 +103,14 @@ def events_publish() -> int:
             if webhook_deliveries_create(events):
                 transaction.on_commit(webhooks_request)
             published += len(events)
+
+
+def events_prune(*, keep_days: int, now: datetime.datetime | None = None) -> int:
+    """Delete published events older than `keep_days`, except those a ledger row or a
+    webhook delivery still points to; return how many went."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=keep_days)
+    old = Event.objects.filter(published_at__isnull=False, occurred_at__lt=cutoff)
+    kept = StockMovement.objects.filter(event_id=OuterRef("pk"))
+    deleted, _ = old.exclude(Exists(kept)).delete()
+    return deleted

@@ -1,8 +1,10 @@
 """Celery tasks of the integrations app: each is named like the service it calls."""
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
+from integrations.relay import events_prune as prune
 from integrations.relay import events_publish
 from integrations.services.webhooks import webhook_deliver, webhooks_due
 
@@ -46,3 +48,12 @@ def webhooks_deliver_due() -> int:
 def webhook_deliver_task(delivery_id: int) -> str | None:
     """Send one delivery (see `integrations.services.webhooks.webhook_deliver`)."""
     return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="integrations.events_prune", ignore_result=True)
+def events_prune() -> int:
+    """Drop published events older than HANDOFF_EVENTS_KEEP_DAYS (ledger events stay)."""
+    from core.idempotency import idempotency_keys_prune
+
+    idempotency_keys_prune(older_than_hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    return prune(keep_days=settings.HANDOFF_EVENTS_KEEP_DAYS)

@@ -36,9 +36,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the real-stack pass (DATABASE_URL)")
+    skip_stack = pytest.mark.skip(reason="needs PostgreSQL and Redis: runs in the real-stack pass")
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:
             item.add_marker(skip)
+        elif "realstack" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(skip_stack)
 
 
 @dataclass

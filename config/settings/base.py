@@ -123,10 +123,21 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Embedded default: no worker process, tasks run in the caller (after commit, like a worker).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# At-least-once: a task is acknowledged after it ran, and re-queued if its worker dies.
+# At-least-once, deliberately:
+# - acks_late: a task is acknowledged after it ran, so a worker that dies mid-task leaves
+#   its message to be delivered again;
+# - reject_on_worker_lost: a task whose worker process was killed is re-queued, not dropped;
+# - Redis visibility_timeout: an unacknowledged message returns to the queue after this
+#   long. It must exceed the longest task (webhook attempts time out after 5 s); an hour
+#   keeps slow tasks from running twice. The relay and webhook tasks do not depend on it:
+#   their work is rows in PostgreSQL (unpublished events, due deliveries with a lease) that
+#   beat sweeps every few seconds, so a lost message delays an event, never loses it.
+# Every task here is idempotent (published marks, unique deliveries, leases), so a repeat
+# is harmless; receivers de-duplicate by event id.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "handoff"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
@@ -141,6 +152,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "webhooks-due": {
         "task": "integrations.webhooks_deliver_due",
         "schedule": env.float("HANDOFF_WEBHOOK_SWEEP_S", default=5.0),
+    },
+    "events-prune": {
+        "task": "integrations.events_prune",
+        "schedule": 3600.0,
     },
     "events-relay-sweep": {
         "task": "integrations.events_relay",
@@ -230,6 +245,9 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ---------------------------------------------------------------------
 # GS1 company prefix used for SSCCs (shipping); the demo uses a prefix of the GS1 China range.
 GS1_COMPANY_PREFIX = env("HANDOFF_GS1_COMPANY_PREFIX", default="6901234")
+# How long published events stay in the outbox / feed (those of ledger rows stay for good).
+HANDOFF_EVENTS_KEEP_DAYS = env.int("HANDOFF_EVENTS_KEEP_DAYS", default=7)
+HANDOFF_WEBHOOK_LEASE_S = env.float("HANDOFF_WEBHOOK_LEASE_S", default=60.0)
 # How long processed Idempotency-Keys are kept.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("HANDOFF_IDEMPOTENCY_KEY_TTL_HOURS", default=48)
 

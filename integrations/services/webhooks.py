@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -33,7 +34,9 @@ from integrations.models import (
 )
 
 TIMEOUT_S = 5.0
-LEASE = datetime.timedelta(seconds=60)
+# How long a claimed delivery is someone's before another worker may try it (a worker that
+# died mid-request is covered by this).
+LEASE = datetime.timedelta(seconds=settings.HANDOFF_WEBHOOK_LEASE_S)
 BACKOFF_BASE_S = 5.0
 BACKOFF_CAP_S = 3600.0
 

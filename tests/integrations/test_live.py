@@ -75,3 +75,26 @@ def test_the_relay_publishes_each_event_once(site):
     events_publish()
     assert Event.objects.filter(published_at__isnull=True).count() == 0
     assert events_publish() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_published_events_are_pruned_but_ledger_events_stay(site):
+    import datetime
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from core.events import event_record
+    from core.models import Event
+    from integrations.relay import events_prune
+    from tests.inventory.helpers import stock_in
+
+    with transaction.atomic():
+        event_record(
+            type="task.assigned", aggregate_type="task", aggregate_id=1, warehouse=site.warehouse
+        )
+    stock_in(ItemFactory(), site.loc["a1"], 1)
+    events_publish()
+    later = timezone.now() + datetime.timedelta(days=8)
+    assert events_prune(keep_days=7, now=later) >= 1
+    assert list(Event.objects.values_list("type", flat=True)) == ["stock.received"]

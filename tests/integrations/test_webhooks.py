@@ -26,13 +26,15 @@ class Receiver:
         self.seen: dict[str, dict] = {}
         self.calls = 0
         self.secret = ""
+        self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.calls += 1
-                code = receiver.answers.pop(0) if receiver.answers else 204
+                with receiver.lock:
+                    receiver.calls += 1
+                    code = receiver.answers.pop(0) if receiver.answers else 204
                 if code == 204:
                     payload = Webhook(receiver.secret).verify(body, dict(self.headers))
                     receiver.seen[self.headers["webhook-id"]] = payload
