@@ -91,6 +91,7 @@ def test_changes_reach_their_warehouse_sockets_and_a_reconnecting_client_catches
         receive = {"item": "SOAP", "quantity": 1, "location": "WA-A1"}
 
         with _socket(port, here) as mine, _socket(port, elsewhere) as theirs:
+            time.sleep(6)  # idle past redis-py's default 5 s read timeout: sockets must live on
             assert supervisor.post("/api/v1/stock/receive/", receive).status_code == 201
             first = json.loads(mine.recv(timeout=15))
             assert first["type"] == "stock.received"
