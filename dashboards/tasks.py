@@ -9,3 +9,14 @@ from dashboards.services import alerts_evaluate as evaluate
 def alerts_evaluate() -> dict[str, int]:
     """Run the alert rules now."""
     return evaluate()
+
+
+# Event types that can open or clear an alert condition.
+ALERT_INPUTS = ("stock.", "order.", "wave.", "pick.", "vehicle.", "shipment.", "load.", "webhook.")
+
+
+def alerts_on_events(*, types: frozenset[str], **kwargs: object) -> None:
+    """Listener of `integrations.relay.events_published`: evaluate the rules when something
+    they look at changed (never for alert.* events, so alerts do not feed themselves)."""
+    if any(t.startswith(ALERT_INPUTS) for t in types):
+        alerts_evaluate.delay()

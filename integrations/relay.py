@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.events import events_sequence
@@ -21,6 +22,10 @@ from integrations.services.webhooks import webhook_deliveries_create
 from inventory.models import StockMovement
 
 BATCH = 500
+
+# Sent after a batch is published, with the event types in it (after its commit): listeners
+# (the alert rules) react to what changed without integrations knowing them.
+events_published = Signal()
 
 # Which live topic an event type belongs to (by its first word).
 TOPICS = {
@@ -101,7 +106,11 @@ def events_publish() -> int:
                     )
             Event.objects.filter(pk__in=[e.pk for e in events]).update(published_at=timezone.now())
             if webhook_deliveries_create(events):
-                transaction.on_commit(webhooks_request)
+                transaction.on_commit(webhooks_request, robust=True)
+            types = frozenset(e.type for e in events)
+            transaction.on_commit(
+                lambda types=types: events_published.send(sender=Event, types=types), robust=True
+            )
             published += len(events)
 
 

@@ -3,6 +3,7 @@ when the condition clears. Time is set, never waited for."""
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from core.models import Event
@@ -194,3 +195,20 @@ def test_a_shipment_running_late_and_a_dead_webhook_reach_logistics(network, bei
     alerts_evaluate()
     (failure,) = _live("integration_failure")
     assert failure.subject_id == str(subscription.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_is_enough_for_its_alert_to_open(site):
+    """Rules run on events too, not only on the beat: no explicit evaluation here."""
+    from django.conf import settings
+
+    from integrations.relay import events_publish
+
+    soap = ItemFactory(sku="SOAP-E")
+    ReorderPolicy.objects.create(item=soap, warehouse=site.warehouse, reorder_point=10)
+    stock_in(soap, site.loc["a1"], 3)  # commits: relay, then the alert rules
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        events_publish()  # on the real stack the worker does this (see test_real_stack)
+        alerts_evaluate()
+    (alert,) = _live("below_reorder_point")
+    assert alert.subject_id == "SOAP-E"

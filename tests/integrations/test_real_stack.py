@@ -74,7 +74,11 @@ def _socket(port: int, user):
 def test_changes_reach_their_warehouse_sockets_and_a_reconnecting_client_catches_up(
     site, other_site, person, api, tmp_path
 ):
-    ItemFactory(sku="SOAP")
+    from dashboards.models import Alert
+    from inventory.models import ReorderPolicy
+
+    soap = ItemFactory(sku="SOAP")
+    ReorderPolicy.objects.create(item=soap, warehouse=site.warehouse, reorder_point=50)
     env = stack_env(settings.REDIS_URL)
     port = free_port()
     worker, web = celery_worker(env, tmp_path, "live"), uvicorn(env, port)
@@ -108,6 +112,8 @@ def test_changes_reach_their_warehouse_sockets_and_a_reconnecting_client_catches
             with pytest.raises(TimeoutError):
                 while True:
                     live.append(json.loads(again.recv(timeout=3)))
+        # The worker also ran the alert rules on those events: SOAP is below its reorder point.
+        wait_for(lambda: Alert.objects.filter(rule="below_reorder_point", key="WA:SOAP").exists())
         raw_ids = [m["id"] for m in live]
         assert len(raw_ids) == len(set(raw_ids)), "the relay published an event twice"
         seen = {m["id"]: m["sequence"] for m in [*caught_up, *live]}
