@@ -15,8 +15,18 @@ from dashboards.services import alert_acknowledge, alert_resolve
 ALL_PEOPLE = {Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER, Role.ADMIN}
 
 
+SUBJECT_LINKS = {
+    "item": "/api/v1/stock/availability/?item={id}",
+    "order": "/api/v1/orders/?external_ref={id}",
+    "shipment": "/api/v1/shipments/?reference={id}",
+    "appointment": "/api/v1/appointments/{id}/",
+    "webhook": "/api/v1/webhooks/{id}/",
+}
+
+
 class AlertSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
+    link = serializers.SerializerMethodField(help_text="Where the subject of the alert is.")
     acknowledged_by = serializers.CharField(
         source="acknowledged_by.username", allow_null=True, default=None
     )
@@ -37,6 +47,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "message",
             "subject_type",
             "subject_id",
+            "link",
             "opened_at",
             "acknowledged_at",
             "acknowledged_by",
@@ -44,6 +55,10 @@ class AlertSerializer(serializers.ModelSerializer):
             "resolved_by",
             "auto_resolved",
         ]
+
+    def get_link(self, alert: Alert) -> str | None:
+        template = SUBJECT_LINKS.get(alert.subject_type)
+        return template.format(id=alert.subject_id) if template else None
 
 
 class ThresholdsSerializer(serializers.ModelSerializer):

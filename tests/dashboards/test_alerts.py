@@ -34,6 +34,7 @@ def test_low_stock_fires_once_is_acknowledged_and_resolves_when_stock_arrives(si
     supervisor = person("supervisor", site.warehouse)
     acked = api(supervisor).post(f"/api/v1/alerts/{alert.pk}/acknowledge/").json()
     assert (acked["status"], acked["acknowledged_by"]) == ("acknowledged", supervisor.username)
+    assert acked["link"] == "/api/v1/stock/availability/?item=SOAP"
     stock_in(soap, site.loc["a1"], 20)
     assert alerts_evaluate()["resolved"] == 1
     alert.refresh_from_db()
