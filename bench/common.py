@@ -43,3 +43,33 @@ def django_setup(url: str) -> None:
     import django
 
     django.setup()
+
+
+def bench_site(*, code: str = "BEN", locations: int = 1, kind: str = "pick_face"):  # type: ignore[no-untyped-def]
+    """Migrate, then a warehouse with one zone of `locations` roomy locations (call after
+    django_setup). Returns (warehouse, [locations])."""
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from core.models import Warehouse
+    from inventory.models import Location, Zone
+
+    call_command("migrate", verbosity=0)
+    warehouse = Warehouse.objects.create(
+        code=code, name="Bench", address="-", city="Beijing", latitude=39.9, longitude=116.4
+    )
+    zone = Zone.objects.create(warehouse=warehouse, code="Z", name="Z", kind=kind)
+    room = Decimal("99999999")
+    made = [
+        Location.objects.create(
+            warehouse=warehouse,
+            zone=zone,
+            barcode=f"{code}-{n:03d}",
+            pick_sequence=n,
+            capacity_volume_l=room,
+            capacity_weight_kg=room,
+        )
+        for n in range(locations)
+    ]
+    return warehouse, made

@@ -18,7 +18,12 @@ from pathlib import Path
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.common import bench_database_url, database_recreate, django_setup  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_database_url,
+    bench_site,
+    database_recreate,
+    django_setup,
+)
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))  # committed changes per second
@@ -62,27 +67,16 @@ def main() -> None:
     url = bench_database_url()
     database_recreate(url)
     django_setup(url)
-    from decimal import Decimal
-
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
 
-    from core.models import Membership, Warehouse
-    from inventory.choices import ZoneKind
-    from inventory.models import Item, Location, StockMovement, Zone
+    from core.models import Membership
+    from inventory.models import Item, StockMovement
     from inventory.services import stock_receive
     from tests.realstack import celery_worker, free_port, uvicorn, wait_for, worker_ready
 
-    call_command("migrate", verbosity=0)
-    warehouse = Warehouse.objects.create(
-        code="BEN", name="Bench", address="-", city="-", latitude=0, longitude=0
-    )
-    zone = Zone.objects.create(warehouse=warehouse, code="A", name="A", kind=ZoneKind.STORAGE)
-    location = Location.objects.create(
-        warehouse=warehouse, zone=zone, barcode="BEN-A-1", capacity_volume_l=Decimal("99999999")
-    )
+    warehouse, (location,) = bench_site(kind="storage")
     item = Item.objects.create(sku="BEN-1", name="Bench item")
     watcher = get_user_model().objects.create_user("watcher", password="x")
     Membership.objects.create(user=watcher, warehouse=warehouse, role="operator")

@@ -20,7 +20,12 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.common import bench_database_url, database_recreate, django_setup  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_database_url,
+    bench_site,
+    database_recreate,
+    django_setup,
+)
 
 PORT = int(os.environ.get("BENCH_PORT", "8077"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
@@ -36,29 +41,15 @@ def _prepare(url: str) -> str:
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
-    from core.models import Membership, Warehouse
-    from inventory.choices import ZoneKind
-    from inventory.models import Item, Location, Zone
+    from core.models import Membership
+    from inventory.models import Item
     from inventory.services import stock_receive
     from shipping.models import Customer, ShipTo
 
-    call_command("migrate", verbosity=0)
-    warehouse = Warehouse.objects.create(
-        code="BJ1", name="Bench DC", address="-", city="Beijing", latitude=39.9, longitude=116.4
-    )
-    zone = Zone.objects.create(warehouse=warehouse, code="PF", name="PF", kind=ZoneKind.PICK_FACE)
-    for n in range(SKUS):
-        location = Location.objects.create(
-            warehouse=warehouse,
-            zone=zone,
-            barcode=f"PF-{n:03d}",
-            pick_sequence=n,
-            capacity_volume_l=Decimal("99999999"),
-            capacity_weight_kg=Decimal("99999999"),
-        )
+    warehouse, locations = bench_site(code="BJ1", locations=SKUS)
+    for n, location in enumerate(locations):
         item = Item.objects.create(sku=f"SKU-{n:03d}", name=f"Item {n}")
         stock_receive(item=item, quantity=10_000_000, location=location, actor=None)
     customer = Customer.objects.create(code="C1", name="Customer")

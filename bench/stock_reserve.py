@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import bench_database_url, database_recreate, django_setup
+from bench.common import bench_database_url, bench_site, database_recreate, django_setup
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -86,29 +86,14 @@ def main() -> None:
     url = bench_database_url()
     database_recreate(url)
     django_setup(url)
-    from decimal import Decimal
 
-    from django.core.management import call_command
     from django.db import connection
 
-    from core.models import Warehouse
-    from inventory.choices import ZoneKind
-    from inventory.models import Item, Location, Zone
+    from inventory.models import Item
     from inventory.selectors import ledger_drift
     from inventory.services import stock_receive
 
-    call_command("migrate", verbosity=0)
-    warehouse = Warehouse.objects.create(
-        code="BEN", name="Bench", address="-", city="-", latitude=0, longitude=0
-    )
-    zone = Zone.objects.create(warehouse=warehouse, code="PF", name="PF", kind=ZoneKind.PICK_FACE)
-    location = Location.objects.create(
-        warehouse=warehouse,
-        zone=zone,
-        barcode="BEN-PF-1",
-        capacity_volume_l=Decimal("99999999"),
-        capacity_weight_kg=Decimal("99999999"),
-    )
+    _, (location,) = bench_site()
     items = [Item.objects.create(sku=f"BEN-{n}", name=f"Bench {n}") for n in range(10)]
     for item in items[:9]:
         stock_receive(item=item, quantity=1_000_000, location=location, actor=None)

@@ -196,24 +196,30 @@ def _unknown(field: str, value: str) -> Any:
 # --- stock: actions ---------------------------------------------------------------------
 
 
+def _receive(request: Request, receipt: Receipt | None = None) -> Response:
+    """Receive as the body says (against `receipt` if given); the movement and putaway task."""
+    data = _validated(s.ReceiveInput, request)
+    require_role(request.user, data["location"].warehouse_id, FLOOR_ROLES)
+    movement, task = services.stock_receive(
+        item=data["item"],
+        quantity=data["quantity"],
+        location=data["location"],
+        lot_code=data.get("lot") or None,
+        expires_on=data.get("expires_on"),
+        receipt=receipt,
+        actor=request.user,
+    )
+    body = s.MovementSerializer(movement).data
+    body["putaway_task"] = s.TaskSerializer(task).data if task else None
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
 class ReceiveView(ServiceView):
     """Blind receipt: goods arrive with no expected receipt."""
 
     @extend_schema(request=s.ReceiveInput, responses={201: s.MovementSerializer})
     def post(self, request: Request) -> Response:
-        data = _validated(s.ReceiveInput, request)
-        require_role(request.user, data["location"].warehouse_id, FLOOR_ROLES)
-        movement, task = services.stock_receive(
-            item=data["item"],
-            quantity=data["quantity"],
-            location=data["location"],
-            lot_code=data.get("lot") or None,
-            expires_on=data.get("expires_on"),
-            actor=request.user,
-        )
-        body = s.MovementSerializer(movement).data
-        body["putaway_task"] = s.TaskSerializer(task).data if task else None
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _receive(request)
 
 
 class MoveView(ServiceView):
@@ -345,19 +351,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def receive(self, request: Request, pk: str) -> Response:
         receipt = self.get_object()
         require_role(request.user, receipt.warehouse_id, FLOOR_ROLES)
-        data = _validated(s.ReceiveInput, request)
-        movement, task = services.stock_receive(
-            item=data["item"],
-            quantity=data["quantity"],
-            location=data["location"],
-            lot_code=data.get("lot") or None,
-            expires_on=data.get("expires_on"),
-            receipt=receipt,
-            actor=request.user,
-        )
-        body = s.MovementSerializer(movement).data
-        body["putaway_task"] = s.TaskSerializer(task).data if task else None
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _receive(request, receipt)
 
     @extend_schema(request=None, responses=s.ReceiptSerializer)
     @action(detail=True, methods=["post"])
