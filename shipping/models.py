@@ -90,6 +90,8 @@ class Order(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now)
     allocated_at = models.DateTimeField(null=True, blank=True)
+    # Kept for the backorder rate: events are pruned, this is not.
+    ever_backordered = models.BooleanField(default=False)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -229,6 +231,9 @@ class Load(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     departed_at = models.DateTimeField(null=True, blank=True)
+    # How full the vehicle left (for the vehicle fill KPI), set at departure.
+    weight_fill_pct = models.FloatField(null=True, blank=True)
+    volume_fill_pct = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

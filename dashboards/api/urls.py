@@ -1,9 +1,10 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards.api.views import AlertViewSet, ThresholdsViewSet
+from dashboards.api.views import AlertViewSet, KpiView, ThresholdsViewSet
 
 router = SimpleRouter()
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("alert-thresholds", ThresholdsViewSet, basename="alert-thresholds")
 
-urlpatterns = router.urls
+urlpatterns = [path("kpis/", KpiView.as_view(), name="kpis"), *router.urls]

@@ -108,3 +108,78 @@ class ThresholdsViewSet(MasterDataViewSet):
     queryset = AlertThresholds.objects.select_related("warehouse")
     serializer_class = ThresholdsSerializer
     write_roles = STOCK_CONTROL_ROLES
+
+
+# --- the KPI board ---------------------------------------------------------------------------
+
+import datetime  # noqa: E402
+import io  # noqa: E402
+
+from django.http import HttpResponse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from drf_spectacular.utils import OpenApiParameter  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+from dashboards.board import kpi_board, kpi_table  # noqa: E402
+
+
+class KpiQuery(serializers.Serializer):
+    warehouse = WarehouseField()
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False, help_text="Exclusive; default: tomorrow.")
+    trend = serializers.ChoiceField(choices=["daily", "weekly"], default="daily")
+    export = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json")
+
+    def validate(self, attrs: dict) -> dict:
+        end = attrs.get("end") or timezone.localdate() + datetime.timedelta(days=1)
+        start = attrs.get("start") or end - datetime.timedelta(days=30)
+        if start >= end:
+            raise serializers.ValidationError({"start": "The range starts before it ends."})
+        if (end - start).days > 400:
+            raise serializers.ValidationError({"start": "At most 400 days at a time."})
+        attrs["start"], attrs["end"] = start, end
+        return attrs
+
+
+class KpiView(APIView):
+    """The KPIs both departments share, for one warehouse and a date range, with trends;
+    `export=csv|xlsx` downloads the same numbers."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("warehouse", str, required=True),
+            OpenApiParameter("start", datetime.date),
+            OpenApiParameter("end", datetime.date),
+            OpenApiParameter("trend", str, enum=["daily", "weekly"]),
+            OpenApiParameter("export", str, enum=["json", "csv", "xlsx"]),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        query = KpiQuery(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        tz = datetime.UTC
+        board = kpi_board(
+            warehouse_id=q["warehouse"].pk,
+            start=datetime.datetime.combine(q["start"], datetime.time(), tz),
+            end=datetime.datetime.combine(q["end"], datetime.time(), tz),
+            freq="D" if q["trend"] == "daily" else "W-SUN",
+        )
+        name = f"kpis-{q['warehouse'].code}-{q['start']}-{q['end']}"
+        if q["export"] == "csv":
+            response = HttpResponse(kpi_table(board).to_csv(index=False), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return response
+        if q["export"] == "xlsx":
+            out = io.BytesIO()
+            kpi_table(board).to_excel(out, index=False, sheet_name="KPIs")
+            response = HttpResponse(
+                out.getvalue(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
+        return Response(
+            {"warehouse": q["warehouse"].code, "start": q["start"], "end": q["end"], "kpis": board}
+        )

@@ -41,6 +41,7 @@ from shipping.models import (
     Stop,
     TrackingEvent,
 )
+from shipping.selectors import load_fill
 from shipping.services.orders import order_transition_check
 
 # Road planning figures for ETAs: average speed and time spent at each stop.
@@ -313,8 +314,14 @@ def load_depart(
                 reference=content.line.reference,
                 actor=actor,
             )
+    fill = load_fill(load)
     HandlingUnit.objects.filter(load=load).update(status=UnitStatus.SHIPPED)
-    Load.objects.filter(pk=load.pk).update(status=LoadStatus.DEPARTED, departed_at=now)
+    Load.objects.filter(pk=load.pk).update(
+        status=LoadStatus.DEPARTED,
+        departed_at=now,
+        weight_fill_pct=fill.weight_pct,
+        volume_fill_pct=fill.volume_pct,
+    )
     shipment = Shipment.objects.create(
         load=load, reference=f"SH-{load.reference}"[:32], departed_at=now
     )

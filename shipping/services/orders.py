@@ -271,6 +271,7 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     decision["backordered"] = {lines[pk].item.sku: qty for pk, qty in left.items()}
     Order.objects.filter(pk=order.pk).update(
         status=status,
+        ever_backordered=order.ever_backordered or bool(left),
         warehouse=chosen,
         allocation_note=decision,
         allocated_at=timezone.now() if not left else None,

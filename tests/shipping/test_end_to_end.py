@@ -215,3 +215,30 @@ def test_orders_to_delivery_through_the_api(network, beijing_shop, person, api):
         "vehicle.checked_out",
         "appointment.booked",
     } <= types
+
+
+def test_the_kpi_board_reads_the_flow_and_exports_the_same_numbers(
+    network, beijing_shop, person, api
+):
+    import csv
+    import io
+
+    test_orders_to_delivery_through_the_api(network, beijing_shop, person, api)
+    manager = api(person("manager", network["BJ"][0]))
+    board = _ok(manager.get("/api/v1/kpis/?warehouse=BJ"))["kpis"]
+    assert board["on_time_shipping"]["value"] == 1.0  # both Beijing orders left on their day
+    assert board["backorder_rate"]["value"] == 0.0
+    assert board["vehicle_weight_fill_pct"]["value"] == 4.0  # 80 kg of 2,000
+    assert board["truck_dwell_min"]["value"] is not None
+    assert board["order_cycle_time_h"]["trend"]
+    exported = manager.get("/api/v1/kpis/?warehouse=BJ&export=csv")
+    rows = {
+        (r["kpi"], r["period"]): r["value"]
+        for r in csv.DictReader(io.StringIO(exported.content.decode()))
+    }
+    assert float(rows[("on_time_shipping", "range")]) == board["on_time_shipping"]["value"]
+    xlsx = manager.get("/api/v1/kpis/?warehouse=BJ&export=xlsx")
+    assert xlsx.content[:2] == b"PK"
+    assert (
+        manager.get("/api/v1/kpis/?warehouse=BJ&start=2026-12-01&end=2026-11-01").status_code == 400
+    )

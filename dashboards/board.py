@@ -1,0 +1,73 @@
+"""The KPI board of one warehouse and date range: every KPI, with its trend."""
+
+import datetime
+from typing import Any
+
+import pandas as pd
+
+from dashboards import kpis
+from dashboards.selectors import kpi_frames
+
+# KPI name -> (frame, time column for the trend, measure)
+MEASURES = {
+    "order_cycle_time_h": (
+        "orders",
+        "received_at",
+        lambda f: kpis.order_cycle_time(f)["to_shipped_h"]["median"],
+    ),
+    "order_to_delivery_h": (
+        "orders",
+        "received_at",
+        lambda f: kpis.order_cycle_time(f)["to_delivered_h"]["median"],
+    ),
+    "on_time_shipping": ("orders", "received_at", kpis.on_time_shipping),
+    "otif": ("orders", "received_at", kpis.otif),
+    "backorder_rate": ("orders", "received_at", kpis.backorder_rate),
+    "inventory_record_accuracy": ("counts", "done_at", kpis.inventory_record_accuracy),
+    "dock_to_stock_min": ("putaways", "done_at", lambda f: kpis.dock_to_stock(f)["median"]),
+    "pick_lines_per_operator_hour": ("picks", "done_at", kpis.pick_rate),
+    "vehicle_weight_fill_pct": (
+        "loads",
+        "departed_at",
+        lambda f: kpis.vehicle_fill(f)["weight_pct"],
+    ),
+    "vehicle_volume_fill_pct": (
+        "loads",
+        "departed_at",
+        lambda f: kpis.vehicle_fill(f)["volume_pct"],
+    ),
+    "truck_dwell_min": ("visits", "checked_in_at", lambda f: kpis.truck_dwell(f)["median"]),
+    "alert_response_warehouse_min": (
+        "alerts",
+        "opened_at",
+        lambda f: kpis.alert_response(f)["warehouse"]["median"],
+    ),
+    "alert_response_logistics_min": (
+        "alerts",
+        "opened_at",
+        lambda f: kpis.alert_response(f)["logistics"]["median"],
+    ),
+}
+
+
+def kpi_board(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime, freq: str = "D"
+) -> dict[str, Any]:
+    """Each KPI over [start, end) and its trend per day ("D") or week ("W-SUN": Monday to Sunday)."""
+    frames = kpi_frames(warehouse_id=warehouse_id, start=start, end=end)
+    return {
+        name: {
+            "value": measure(frames[frame]),
+            "trend": kpis.trend(frames[frame], when, measure, freq),
+        }
+        for name, (frame, when, measure) in MEASURES.items()
+    }
+
+
+def kpi_table(board: dict[str, Any]) -> pd.DataFrame:
+    """One row per KPI and period (plus the whole range), for CSV and XLSX export."""
+    rows = []
+    for name, kpi in board.items():
+        rows.append({"kpi": name, "period": "range", "value": kpi["value"]})
+        rows += [{"kpi": name, "period": p["period"], "value": p["value"]} for p in kpi["trend"]]
+    return pd.DataFrame(rows, columns=["kpi", "period", "value"])

@@ -1,0 +1,127 @@
+"""KPIs both departments share, computed with pandas from plain frames.
+
+Every function takes frames with the columns its docstring names and returns plain Python
+numbers (None when the range holds nothing to measure), so they are tested on small,
+hand-made data and fed by `dashboards.selectors` in production.
+"""
+
+from typing import Any
+
+import pandas as pd
+
+
+def _hours(delta: pd.Series) -> pd.Series:
+    return delta.dt.total_seconds() / 3600
+
+
+def _minutes(delta: pd.Series) -> pd.Series:
+    return delta.dt.total_seconds() / 60
+
+
+def _stats(values: pd.Series, digits: int = 1) -> dict[str, float | None]:
+    values = values.dropna()
+    if values.empty:
+        return {"median": None, "p90": None, "count": 0}
+    return {
+        "median": round(float(values.median()), digits),
+        "p90": round(float(values.quantile(0.9)), digits),
+        "count": int(values.size),
+    }
+
+
+def _share(flags: pd.Series) -> float | None:
+    flags = flags.dropna()
+    return round(float(flags.mean()), 4) if not flags.empty else None
+
+
+def order_cycle_time(orders: pd.DataFrame) -> dict[str, Any]:
+    """Hours from received to shipped and to delivered (median, p90), over orders that got
+    there. Columns: received_at, shipped_at, delivered_at."""
+    return {
+        "to_shipped_h": _stats(_hours(orders["shipped_at"] - orders["received_at"])),
+        "to_delivered_h": _stats(_hours(orders["delivered_at"] - orders["received_at"])),
+    }
+
+
+def on_time_shipping(orders: pd.DataFrame) -> float | None:
+    """Share of shipped orders that left on or before their promised ship date.
+    Columns: shipped_on (date), promised_ship_date."""
+    shipped = orders.dropna(subset=["shipped_on"])
+    return _share(shipped["shipped_on"] <= shipped["promised_ship_date"])
+
+
+def otif(orders: pd.DataFrame) -> float | None:
+    """On time in full: of delivered (or refused / partly delivered) orders, the share
+    delivered complete on or before the requested date. Columns: delivered_on,
+    requested_delivery_date, outcome (delivered, partial, refused)."""
+    done = orders.dropna(subset=["outcome"])
+    on_time = done["delivered_on"].notna() & (
+        done["delivered_on"] <= done["requested_delivery_date"]
+    )
+    return _share(on_time & (done["outcome"] == "delivered"))
+
+
+def backorder_rate(orders: pd.DataFrame) -> float | None:
+    """Share of orders that had to wait for stock. Columns: ever_backordered."""
+    return _share(orders["ever_backordered"].astype(bool)) if not orders.empty else None
+
+
+def inventory_record_accuracy(counts: pd.DataFrame) -> float | None:
+    """Share of counted positions whose count matched the books.
+    Columns: system_quantity, counted_quantity."""
+    if counts.empty:
+        return None
+    return _share(counts["system_quantity"] == counts["counted_quantity"])
+
+
+def dock_to_stock(putaways: pd.DataFrame) -> dict[str, float | None]:
+    """Minutes from goods received on the dock to put away. Columns: created_at, done_at."""
+    return _stats(_minutes(putaways["done_at"] - putaways["created_at"]))
+
+
+def pick_rate(picks: pd.DataFrame) -> float | None:
+    """Pick lines per operator hour: confirmed pick tasks over the (operator, clock hour)
+    slots in which each operator picked. Columns: done_by_id, done_at."""
+    picks = picks.dropna(subset=["done_by_id", "done_at"])
+    if picks.empty:
+        return None
+    slots = picks.assign(hour=picks["done_at"].dt.floor("h"))[["done_by_id", "hour"]]
+    return round(len(picks) / len(slots.drop_duplicates()), 1)
+
+
+def vehicle_fill(loads: pd.DataFrame) -> dict[str, float | None]:
+    """Mean weight and volume fill (%) of departed loads. Columns: weight_fill_pct,
+    volume_fill_pct."""
+
+    def mean(column: str) -> float | None:
+        values = loads[column].dropna()
+        return round(float(values.mean()), 1) if not values.empty else None
+
+    return {"weight_pct": mean("weight_fill_pct"), "volume_pct": mean("volume_fill_pct")}
+
+
+def truck_dwell(visits: pd.DataFrame) -> dict[str, float | None]:
+    """Minutes from gate check-in to check-out. Columns: checked_in_at, checked_out_at."""
+    return _stats(_minutes(visits["checked_out_at"] - visits["checked_in_at"]))
+
+
+def alert_response(alerts: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    """Minutes from an alert opening to someone acknowledging it, by owning department.
+    Columns: department, opened_at, acknowledged_at."""
+    out = {}
+    for department in ("warehouse", "logistics"):
+        mine = alerts[alerts["department"] == department]
+        out[department] = _stats(_minutes(mine["acknowledged_at"] - mine["opened_at"]))
+    return out
+
+
+def trend(frame: pd.DataFrame, when: str, measure, freq: str = "D") -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """`measure(sub_frame)` per day ("D") or week ("W-SUN": Monday to Sunday), for the periods with data."""
+    if frame.empty:
+        return []
+    frame = frame.dropna(subset=[when])
+    periods = frame[when].dt.tz_localize(None).dt.to_period(freq)
+    return [
+        {"period": str(period.start_time.date()), "value": measure(group)}
+        for period, group in frame.groupby(periods, sort=True)
+    ]

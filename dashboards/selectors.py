@@ -1,0 +1,92 @@
+"""Frames for the KPI board: one query per source, only the columns the KPIs read."""
+
+import datetime
+
+import pandas as pd
+
+from dashboards.models import Alert
+from inventory.models import Task
+from shipping.models import DockAppointment, Load, Order
+
+
+def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    for column in times:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def kpi_frames(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> dict[str, pd.DataFrame]:
+    """Everything the KPIs need for one warehouse and a time range [start, end)."""
+    orders = Order.objects.filter(
+        warehouse_id=warehouse_id, received_at__gte=start, received_at__lt=end
+    )
+    order_columns = [
+        "received_at",
+        "shipped_at",
+        "delivered_at",
+        "promised_ship_date",
+        "requested_delivery_date",
+        "ever_backordered",
+        "status",
+        "stop__status",
+    ]
+    frame = _frame(
+        orders.values_list(*order_columns),
+        order_columns,
+        ("received_at", "shipped_at", "delivered_at"),
+    )
+    frame["shipped_on"] = frame["shipped_at"].dt.date.where(frame["shipped_at"].notna(), None)
+    frame["delivered_on"] = frame["delivered_at"].dt.date.where(frame["delivered_at"].notna(), None)
+    done = {"delivered", "partial", "refused"}
+    frame["outcome"] = frame["stop__status"].where(frame["stop__status"].isin(done), None)
+    frame = frame[frame["status"] != "cancelled"]
+    tasks = Task.objects.filter(
+        warehouse_id=warehouse_id, status="done", done_at__gte=start, done_at__lt=end
+    )
+    return {
+        "orders": frame,
+        "counts": _frame(
+            tasks.filter(kind="count").values_list(
+                "system_quantity", "counted_quantity", "done_at"
+            ),
+            ["system_quantity", "counted_quantity", "done_at"],
+            ("done_at",),
+        ),
+        "putaways": _frame(
+            tasks.filter(kind="putaway").values_list("created_at", "done_at"),
+            ["created_at", "done_at"],
+            ("created_at", "done_at"),
+        ),
+        "picks": _frame(
+            tasks.filter(kind="pick").values_list("done_by_id", "done_at"),
+            ["done_by_id", "done_at"],
+            ("done_at",),
+        ),
+        "loads": _frame(
+            Load.objects.filter(
+                warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
+            ).values_list("weight_fill_pct", "volume_fill_pct", "departed_at"),
+            ["weight_fill_pct", "volume_fill_pct", "departed_at"],
+            ("departed_at",),
+        ),
+        "visits": _frame(
+            DockAppointment.objects.filter(
+                dock__warehouse_id=warehouse_id,
+                checked_out_at__isnull=False,
+                checked_in_at__gte=start,
+                checked_in_at__lt=end,
+            ).values_list("checked_in_at", "checked_out_at"),
+            ["checked_in_at", "checked_out_at"],
+            ("checked_in_at", "checked_out_at"),
+        ),
+        "alerts": _frame(
+            Alert.objects.filter(
+                warehouse_id=warehouse_id, opened_at__gte=start, opened_at__lt=end
+            ).values_list("department", "opened_at", "acknowledged_at"),
+            ["department", "opened_at", "acknowledged_at"],
+            ("opened_at", "acknowledged_at"),
+        ),
+    }
