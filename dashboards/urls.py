@@ -5,4 +5,5 @@ from dashboards import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("stock/", views.stock_overview, name="stock-overview"),
+    path("floor/", views.floor, name="floor"),
 ]

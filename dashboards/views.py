@@ -3,8 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from core.access import warehouse_ids_for
+from core.access import role_in, warehouse_ids_for
 from core.models import Membership, Warehouse
 from inventory import selectors
 
@@ -18,6 +20,55 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("warehouse__code")
     )
     return render(request, "dashboards/home.html", {"memberships": memberships})
+
+
+FLOOR_ROLES_HERE = {"operator", "supervisor", "admin"}
+
+
+@login_required
+def floor(request: HttpRequest) -> HttpResponse:
+    """The warehouse floor on a scanner or tablet: my next task, a scan box, the day's work.
+
+    `?fragment=tasks` returns only the task part, for the live refresh.
+    """
+    warehouses = list(Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)))
+    chosen = next(
+        (w for w in warehouses if w.code == request.GET.get("warehouse")),
+        warehouses[0] if warehouses else None,
+    )
+    context: dict = {"warehouses": warehouses, "warehouse": chosen}
+    if chosen is not None:
+        tasks = selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        context.update(
+            next_task=tasks[0] if tasks else None,
+            later=tasks[1:],
+            zones=selectors.work_by_zone(warehouse_id=chosen.pk, since=midnight),
+            may_work=role_in(request.user, chosen.pk) in FLOOR_ROLES_HERE,
+            floor_text=_floor_text(),
+        )
+    template = (
+        "dashboards/_floor_tasks.html"
+        if request.GET.get("fragment") == "tasks"
+        else "dashboards/floor.html"
+    )
+    return render(request, template, context)
+
+
+def _floor_text() -> dict[str, str]:
+    """What the scan box says, in the page's language."""
+    return {
+        "scan_location": _("Scan the location"),
+        "scan_item": _("Scan the item"),
+        "scan_lot": _("Scan the lot"),
+        "scan_target": _("Scan where you put it"),
+        "enter_quantity": _("Enter the quantity and press Enter"),
+        "wrong_location": _("Wrong location: expected %(expected)s, scanned %(scanned)s."),
+        "wrong_item": _("Wrong item: expected %(expected)s, scanned %(scanned)s."),
+        "wrong_lot": _("Wrong lot: expected %(expected)s, scanned %(scanned)s."),
+        "ok": _("OK"),
+        "done": _("Done: %(quantity)s × %(item)s."),
+    }
 
 
 @login_required

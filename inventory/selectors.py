@@ -266,3 +266,46 @@ def picked_stock(*, reference: str) -> list[dict]:
         for k, q in here.items()
         if q > 0
     ]
+
+
+def tasks_for_floor(*, warehouse_id: int, user_id: int, limit: int = 20) -> list[Task]:
+    """Open floor tasks of a warehouse in the order a person should do them: mine first,
+    then unassigned; picks before putaways before counts; along the pick path."""
+    kind_order = Case(
+        When(kind="pick", then=0),
+        When(kind="putaway", then=1),
+        When(kind="replenish", then=2),
+        default=3,
+        output_field=IntegerField(),
+    )
+    mine = Case(When(assigned_to_id=user_id, then=0), default=1, output_field=IntegerField())
+    return list(
+        Task.objects.filter(warehouse_id=warehouse_id, status__in=OPEN_TASK_STATUSES)
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to_id=user_id))
+        .select_related("item", "lot", "location__zone", "to_location")
+        .annotate(mine=mine, kind_rank=kind_order)
+        .order_by("mine", "kind_rank", "location__pick_sequence", "pk")[:limit]
+    )
+
+
+def work_by_zone(*, warehouse_id: int, since) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Per zone: tasks still open, and tasks done since `since` (today's progress)."""
+    rows = (
+        Task.objects.filter(warehouse_id=warehouse_id)
+        .filter(Q(status__in=OPEN_TASK_STATUSES) | Q(status="done", done_at__gte=since))
+        .values("location__zone__code", "location__zone__name")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=OPEN_TASK_STATUSES)),
+            done=Count("pk", filter=Q(status="done")),
+        )
+        .order_by("location__zone__code")
+    )
+    return [
+        {
+            "zone": r["location__zone__code"],
+            "name": r["location__zone__name"],
+            "open": r["open"],
+            "done": r["done"],
+        }
+        for r in rows
+    ]

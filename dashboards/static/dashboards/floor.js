@@ -1,0 +1,128 @@
+// The floor page: a scan box for keyboard-wedge scanners (barcode + Enter), step by step,
+// checked here for instant feedback and confirmed by the server, which has the last word.
+// A live link refreshes the task list when the floor changes.
+(() => {
+  const root = document.getElementById("floor");
+  if (!root) return;
+  const text = JSON.parse(document.getElementById("floor-text").textContent);
+  const feedback = document.getElementById("feedback");
+  const fill = (s, vars) => s.replace(/%\((\w+)\)s/g, (_, k) => vars[k] ?? "");
+  const csrf = () => (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+  let steps = [];
+  let step = 0;
+  let scans = {};
+  let card = null;
+
+  function say(message, good) {
+    feedback.textContent = message;
+    feedback.className = "feedback " + (good ? "good" : "bad");
+    if (!good) beep();
+  }
+
+  function beep() {
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      tone.frequency.value = 220;
+      tone.connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.35);
+    } catch (e) { /* no sound on this device */ }
+  }
+
+  function setup() {
+    card = document.getElementById("next-task");
+    const form = document.getElementById("scan-form");
+    steps = [];
+    step = 0;
+    scans = {};
+    if (!card || !card.dataset.id || !form) return;
+    const t = card.dataset;
+    steps.push({ key: "location_barcode", prompt: text.scan_location, expect: [t.location], wrong: text.wrong_location });
+    steps.push({ key: "item_code", prompt: text.scan_item, expect: [t.sku, t.gtin].filter(Boolean), wrong: text.wrong_item });
+    if (t.lot) steps.push({ key: "lot_code", prompt: text.scan_lot, expect: [t.lot], wrong: text.wrong_lot });
+    if (t.kind === "putaway" || t.kind === "replenish") steps.push({ key: "to_location_barcode", prompt: text.scan_target });
+    steps.push({ key: "quantity", prompt: text.enter_quantity, number: true, preset: t.kind === "count" ? "" : t.quantity });
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      handle(document.getElementById("scan").value.trim());
+    };
+    show();
+  }
+
+  function show() {
+    const input = document.getElementById("scan");
+    document.getElementById("scan-prompt").textContent = steps[step].prompt;
+    input.value = steps[step].preset ?? "";
+    input.inputMode = steps[step].number ? "numeric" : "text";
+    input.focus();
+    input.select();
+  }
+
+  async function handle(value) {
+    const s = steps[step];
+    if (s.expect && !s.expect.includes(value)) {
+      say(fill(s.wrong, { expected: s.expect[0], scanned: value || "—" }), false);
+      show();
+      return;
+    }
+    scans[s.key] = s.number ? parseInt(value, 10) : value;
+    if (step < steps.length - 1) {
+      step += 1;
+      say(text.ok, true);
+      show();
+      return;
+    }
+    const t = card.dataset;
+    const url = t.order ? `/api/v1/picks/${t.id}/confirm/` : `/api/v1/tasks/${t.id}/confirm/`;
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(scans),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok) {
+      say(fill(text.done, { quantity: scans.quantity, item: t.sku }), true);
+      refresh();
+    } else {
+      say(answer.message || response.statusText, false);
+      step = 0;
+      scans = {};
+      show();
+    }
+  }
+
+  async function refresh() {
+    const response = await fetch(`/floor/?warehouse=${encodeURIComponent(root.dataset.warehouse)}&fragment=tasks`, { credentials: "same-origin" });
+    if (response.ok) {
+      root.innerHTML = await response.text();
+      setup();
+    }
+  }
+
+  function connect(delay) {
+    const indicator = document.getElementById("live");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/live/`);
+    socket.onopen = () => {
+      indicator.textContent = indicator.dataset.on;
+      indicator.className = "live on";
+      if (step === 0) refresh(); // catch up with whatever happened while offline
+      delay = 500;
+    };
+    socket.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      const relevant = String(event.warehouse) === root.dataset.warehouseId && /^(tasks?|pick|stock)\./.test(event.type);
+      if (relevant && step === 0) refresh(); // never pull the task away from someone mid-scan
+    };
+    socket.onclose = () => {
+      indicator.textContent = indicator.dataset.off;
+      indicator.className = "live off";
+      setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
+    };
+  }
+
+  setup();
+  connect(500);
+})();

@@ -1,0 +1,70 @@
+"""An operator picks by scanning, in a real browser; a wrong scan is refused out loud."""
+
+import pytest
+from playwright.sync_api import expect
+
+from inventory import services
+from inventory.models import Task
+from tests.browser.conftest import screenshot
+from tests.factories import ItemFactory
+from tests.inventory.helpers import on_hand, stock_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw-12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _scan(page, value: str) -> None:
+    page.fill("#scan", value)
+    page.press("#scan", "Enter")
+
+
+def test_an_operator_completes_a_pick_by_typing_scans(live_server, page, site, person):
+    soap = ItemFactory(sku="SOAP", name="Hand soap")
+    stock_in(soap, site.loc["pf"], 10)
+    reservation = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-77/1", actor=None
+    )
+    (task,) = services.pick_tasks_create(reservations=[reservation], actor=None)
+    person("operator", site.warehouse, username="li.ming")
+
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    expect(page.locator("#next-task .big")).to_have_text("WA-PF")
+    expect(page.locator("#scan-prompt")).to_have_text("Scan the location")
+
+    _scan(page, "WA-A1")
+    expect(page.locator("#feedback")).to_have_text("Wrong location: expected WA-PF, scanned WA-A1.")
+    expect(page.locator("#feedback")).to_have_class("feedback bad")
+    screenshot(page, "floor-wrong-scan")
+
+    _scan(page, "WA-PF")
+    expect(page.locator("#scan-prompt")).to_have_text("Scan the item")
+    _scan(page, "NOT-SOAP")
+    expect(page.locator("#feedback")).to_contain_text("Wrong item: expected SOAP")
+    _scan(page, soap.gtin)
+    expect(page.locator("#scan")).to_have_value("4")
+    page.press("#scan", "Enter")
+    expect(page.locator("#feedback")).to_have_text("Done: 4 × SOAP.")
+    expect(page.locator("#no-task")).to_be_visible()
+
+    task.refresh_from_db()
+    assert task.status == "done"
+    assert on_hand(soap, site.loc["stage"]) == 4
+    assert Task.objects.filter(status__in=["open", "assigned"]).count() == 0
+
+
+def test_the_floor_speaks_chinese(live_server, page, site, person):
+    person("operator", site.warehouse, username="wang.fang")
+    _log_in(page, live_server.url, "wang.fang")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    page.select_option("select[name=language]", "zh-hans")
+    expect(page.locator("#next-task h2")).to_have_text("我的下一个任务")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    screenshot(page, "floor-zh")
