@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("stock/", views.stock_overview, name="stock-overview"),
     path("floor/", views.floor, name="floor"),
+    path("dispatch/", views.dispatch, name="dispatch"),
 ]

@@ -1,5 +1,8 @@
 """Pages for people: what they need to see now, read through selectors."""
 
+import datetime
+import zoneinfo
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from core.access import role_in, warehouse_ids_for
 from core.models import Membership, Warehouse
+from dashboards.models import Alert
 from inventory import selectors
+from shipping import selectors as shipping_selectors
 
 
 @login_required
@@ -23,6 +28,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 FLOOR_ROLES_HERE = {"operator", "supervisor", "admin"}
+
+
+def _render_local(
+    request: HttpRequest, template: str, context: dict, warehouse: Warehouse | None
+) -> HttpResponse:
+    """Render with times in the warehouse's own time zone: what the clock on its wall says."""
+    zone = zoneinfo.ZoneInfo(warehouse.time_zone) if warehouse else timezone.get_current_timezone()
+    with timezone.override(zone):
+        return render(request, template, context)
 
 
 @login_required
@@ -52,7 +66,100 @@ def floor(request: HttpRequest) -> HttpResponse:
         if request.GET.get("fragment") == "tasks"
         else "dashboards/floor.html"
     )
-    return render(request, template, context)
+    return _render_local(request, template, context, chosen)
+
+
+@login_required
+def dispatch(request: HttpRequest) -> HttpResponse:
+    """The dispatch board: today's docks, loads and their readiness, orders at risk, trucks
+    on the road. `?fragment=board` returns the board alone, for the live refresh."""
+    warehouses = list(Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)))
+    chosen = next(
+        (w for w in warehouses if w.code == request.GET.get("warehouse")),
+        warehouses[0] if warehouses else None,
+    )
+    context: dict = {"warehouses": warehouses, "warehouse": chosen}
+    if chosen is not None:
+        now = timezone.now()
+        local = timezone.localtime(now, zoneinfo.ZoneInfo(chosen.time_zone))
+        day_start = local.replace(hour=6, minute=0, second=0, microsecond=0)
+        day_end = day_start + datetime.timedelta(hours=16)
+        span = (day_end - day_start).total_seconds()
+
+        def pct(moment: datetime.datetime) -> float:
+            return max(0.0, min(100.0, (moment - day_start).total_seconds() / span * 100))
+
+        docks = shipping_selectors.dock_day(
+            warehouse_id=chosen.pk, day_start=day_start, day_end=day_end
+        )
+        for row in docks:
+            for a in row["appointments"]:
+                a.left = pct(a.starts_at)
+                a.width = max(1.0, pct(a.ends_at) - a.left)
+                a.dwell = (
+                    round((now - a.checked_in_at).total_seconds() / 60)
+                    if a.status == "checked_in"
+                    else None
+                )
+        transit = shipping_selectors.shipments_in_transit(warehouse_id=chosen.pk)
+        context.update(
+            docks=docks,
+            hours=[
+                (day_start + datetime.timedelta(hours=h)).strftime("%H:%M") for h in range(0, 17, 2)
+            ],
+            now_pct=pct(now),
+            loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
+            at_risk=Alert.objects.filter(
+                warehouse=chosen, rule="order_at_risk", status__in=("open", "acknowledged")
+            ).order_by("-severity", "opened_at"),
+            transit=transit,
+            route=_route_svg(chosen, transit),
+        )
+    template = (
+        "dashboards/_dispatch_board.html"
+        if request.GET.get("fragment") == "board"
+        else "dashboards/dispatch.html"
+    )
+    return _render_local(request, template, context, chosen)
+
+
+def _route_svg(warehouse: Warehouse, transit: list[dict]) -> dict:
+    """Stops of the trucks on the road as points in a 400x300 box (no map needed)."""
+    points = [(float(warehouse.latitude), float(warehouse.longitude))]
+    for row in transit:
+        points += [(float(s.ship_to.latitude), float(s.ship_to.longitude)) for s in row["stops"]]
+    lat_min, lat_max = min(p[0] for p in points), max(p[0] for p in points)
+    lon_min, lon_max = min(p[1] for p in points), max(p[1] for p in points)
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        x = 20 + (lon - lon_min) / ((lon_max - lon_min) or 1) * 360
+        y = 280 - (lat - lat_min) / ((lat_max - lat_min) or 1) * 260
+        return round(x, 1), round(y, 1)
+
+    routes = []
+    for row in transit:
+        path = [xy(float(warehouse.latitude), float(warehouse.longitude))]
+        stops = []
+        for stop in row["stops"]:
+            point = xy(float(stop.ship_to.latitude), float(stop.ship_to.longitude))
+            path.append(point)
+            stops.append(
+                {
+                    "x": point[0],
+                    "y": point[1],
+                    "n": stop.sequence,
+                    "done": stop.status != "pending" and stop.status != "arrived",
+                }
+            )
+        routes.append(
+            {
+                "reference": row["shipment"].reference,
+                "points": " ".join(f"{x},{y}" for x, y in path),
+                "stops": stops,
+            }
+        )
+    home = xy(float(warehouse.latitude), float(warehouse.longitude))
+    return {"home": {"x": home[0], "y": home[1]}, "routes": routes}
 
 
 def _floor_text() -> dict[str, str]:
@@ -90,4 +197,4 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             below_count=len(below),
             movements=list(selectors.movements_recent(warehouse_ids=ids)[:15]),
         )
-    return render(request, "dashboards/stock_overview.html", context)
+    return _render_local(request, "dashboards/stock_overview.html", context, chosen)

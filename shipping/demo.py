@@ -69,14 +69,28 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
                 + Decimal(rng.uniform(-0.3, 0.3)).quantize(Decimal("0.000001")),
             )
         )
-    items = list(
-        Item.objects.filter(hazmat=False, temperature_class="ambient").order_by("sku")[:80]
-    )
+    # Each customer orders what its nearest warehouse carries (so most orders ship complete).
+    carried = {
+        w.pk: list(
+            Item.objects.filter(
+                balances__warehouse=w,
+                balances__on_hand__gte=40,
+                balances__location__zone__kind__in=("storage", "pick_face"),
+                hazmat=False,
+                temperature_class="ambient",
+            )
+            .distinct()
+            .order_by("sku")[:60]
+        )
+        for w in warehouses.values()
+    }
+    items = carried[next(iter(warehouses.values())).pk]
     orders = []
     for n in range(100):
         ship_to = ship_tos[n % 50]
+        mine = carried[list(warehouses.values())[(n % 50) % 3].pk]
         lines = [
-            services.LineInput(items[(n * 7 + k * 13) % len(items)], 1 + (n + k) % 6)
+            services.LineInput(mine[(n * 7 + k * 13) % len(mine)], 1 + (n + k) % 4)
             for k in range(1 + n % 4)
         ]
         orders.append(

@@ -104,3 +104,75 @@ def wave_timing(wave: Wave, *, now: datetime.datetime | None = None) -> WaveTimi
         expected_ready=expected_ready,
         late_minutes=late,
     )
+
+
+def dock_day(
+    *, warehouse_id: int, day_start: datetime.datetime, day_end: datetime.datetime
+) -> list[dict]:
+    """Each dock of the warehouse with its live appointments overlapping [day_start, day_end)."""
+    from shipping.models import Dock, DockAppointment
+
+    docks = list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True).order_by("code"))
+    appointments = (
+        DockAppointment.objects.filter(dock__in=docks, starts_at__lt=day_end, ends_at__gt=day_start)
+        .exclude(status="cancelled")
+        .select_related("vehicle", "load")
+        .order_by("starts_at")
+    )
+    by_dock: dict[int, list] = {d.pk: [] for d in docks}
+    for appointment in appointments:
+        by_dock[appointment.dock_id].append(appointment)
+    return [{"dock": d, "appointments": by_dock[d.pk]} for d in docks]
+
+
+def loads_open(*, warehouse_id: int) -> list[dict]:
+    """Loads not yet gone, with fill and the wave's timing (when the goods will be ready)."""
+    loads = (
+        Load.objects.filter(warehouse_id=warehouse_id, status__in=("planned", "loading"))
+        .select_related("vehicle", "wave", "appointment")
+        .prefetch_related("orders")
+        .order_by("pk")
+    )
+    out = []
+    for load in loads:
+        wave = getattr(load, "wave", None)
+        out.append(
+            {
+                "load": load,
+                "fill": load_fill(load),
+                "wave": wave,
+                "timing": wave_timing(wave) if wave else None,
+            }
+        )
+    return out
+
+
+def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
+    """Shipments on the road: last tracking event, next open stop with its ETA and delay."""
+    from shipping.choices import DONE_STOP_STATUSES
+    from shipping.models import Shipment
+
+    shipments = (
+        Shipment.objects.filter(load__warehouse_id=warehouse_id, status="in_transit")
+        .select_related("load__vehicle", "load__warehouse")
+        .prefetch_related("stops__ship_to", "tracking")
+        .order_by("departed_at")
+    )
+    out = []
+    for shipment in shipments:
+        stops = list(shipment.stops.all())
+        next_stop = next((s for s in stops if s.status not in DONE_STOP_STATUSES), None)
+        tracking = list(shipment.tracking.all())
+        delay = (
+            round((next_stop.eta - next_stop.planned_eta).total_seconds() / 60) if next_stop else 0
+        )
+        out.append(
+            {
+                "shipment": shipment,
+                "stops": stops,
+                "next_stop": next_stop,
+                "last_event": tracking[-1] if tracking else None,
+                "delay_minutes": delay,
+            }
+        )
+    return out

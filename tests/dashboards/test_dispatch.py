@@ -1,0 +1,56 @@
+"""The dispatch board: the dock day, loads with fill and readiness, the road; bounded queries."""
+
+import datetime
+
+from django.utils import timezone
+
+from shipping import services
+from shipping.models import Carrier, Dock, Vehicle
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+def test_the_board_shows_appointments_loads_and_readiness(
+    client, network, beijing_shop, person, django_assert_max_num_queries
+):
+    bj, pick, _ = network["BJ"]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, pick, 50)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="京A-7", capacity_weight_kg=1000, capacity_volume_l=8000
+    )
+    dock = Dock.objects.create(warehouse=bj, code="D1")
+    orders = [
+        services.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=f"SO-D{n}",
+            lines=[services.LineInput(tea, 5)],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            actor=None,
+        )
+        for n in range(3)
+    ]
+    load = services.load_build(warehouse=bj, vehicle=van, orders=orders, actor=None)
+    start = timezone.now() + datetime.timedelta(hours=1)
+    services.appointment_book(
+        dock=dock,
+        vehicle=van,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        load=load,
+        actor=None,
+    )
+    services.wave_plan(load=load, actor=None)
+    client.force_login(person("dispatcher", bj))
+    with django_assert_max_num_queries(25):
+        page = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert "京A-7" in page
+    assert load.reference in page
+    assert "release by" in page
+    assert "1.5% / 0.2%" in page  # 15 x 1 kg of 1,000 kg; 15 x 1 l of 8,000 l
+    fragment = client.get("/dispatch/?warehouse=BJ&fragment=board").content.decode()
+    assert "<html" not in fragment and load.reference in fragment
