@@ -483,3 +483,9 @@ class BelowReorderPointSerializer(serializers.Serializer):
     reorder_point = serializers.IntegerField()
     safety_stock = serializers.IntegerField()
     below_safety_stock = serializers.BooleanField()
+
+
+class ReplenishInput(serializers.Serializer):
+    warehouse = WarehouseField()
+    min_units = serializers.IntegerField(min_value=1)
+    target_units = serializers.IntegerField(min_value=1)

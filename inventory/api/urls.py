@@ -24,5 +24,6 @@ urlpatterns = [
     path("stock/move/", views.MoveView.as_view(), name="stock-move"),
     path("stock/adjust/", views.AdjustView.as_view(), name="stock-adjust"),
     path("counts/", views.CountPlanView.as_view(), name="count-plan"),
+    path("replenishments/", views.ReplenishPlanView.as_view(), name="replenish-plan"),
     *router.urls,
 ]

@@ -429,3 +429,20 @@ class CountPlanView(ServiceView):
         tasks = services.count_tasks_create(actor=request.user, **data)
         tasks = list(TaskViewSet.base_queryset().filter(pk__in=[t.pk for t in tasks]))
         return Response(s.TaskSerializer(tasks, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ReplenishPlanView(ServiceView):
+    """Plan pick-face replenishment: one task per position below the minimum."""
+
+    @extend_schema(request=s.ReplenishInput, responses={201: s.TaskSerializer(many=True)})
+    def post(self, request: Request) -> Response:
+        data = _validated(s.ReplenishInput, request)
+        require_role(request.user, data["warehouse"].pk, STOCK_CONTROL_ROLES)
+        tasks = services.replenish_tasks_create(
+            warehouse_id=data["warehouse"].pk,
+            min_units=data["min_units"],
+            target_units=data["target_units"],
+            actor=request.user,
+        )
+        tasks = list(TaskViewSet.base_queryset().filter(pk__in=[t.pk for t in tasks]))
+        return Response(s.TaskSerializer(tasks, many=True).data, status=status.HTTP_201_CREATED)

@@ -13,6 +13,7 @@ from inventory.services.reservations import (
 )
 from inventory.services.tasks import (
     putaway_task_create,
+    replenish_tasks_create,
     task_assign,
     task_cancel,
     task_confirm,
@@ -28,6 +29,7 @@ __all__ = [
     "putaway_task_create",
     "receipt_close",
     "receipt_create",
+    "replenish_tasks_create",
     "stock_adjust",
     "stock_move",
     "stock_pick",

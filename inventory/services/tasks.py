@@ -1,6 +1,7 @@
 """Floor tasks: assignment and scan-confirmed completion."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
 from django.utils import timezone
 
 from core.access import role_in
@@ -8,9 +9,9 @@ from core.choices import FLOOR_ROLES
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
-from inventory.choices import OPEN_TASK_STATUSES, TaskKind, TaskStatus
+from inventory.choices import OPEN_TASK_STATUSES, TaskKind, TaskStatus, ZoneKind
 from inventory.exceptions import WrongScan
-from inventory.models import Item, Location, Task
+from inventory.models import Item, Location, StockBalance, Task
 from inventory.selectors import location_suggest
 from inventory.services.counts import count_record
 from inventory.services.moves import stock_move, stock_put_away
@@ -83,6 +84,68 @@ def putaway_task_create(
         actor=actor,
     )
     return task
+
+
+@service
+def replenish_tasks_create(
+    *, warehouse_id: int, min_units: int, target_units: int, actor: AbstractBaseUser | None
+) -> list[Task]:
+    """Top up pick faces: for every pick-face position of an item below `min_units`, a
+    replenish task from the storage position of that item that expires first, bringing it
+    up to `target_units` (as far as storage holds). Positions with an open replenish task
+    are skipped. `tasks.created`."""
+    if min_units <= 0 or target_units < min_units:
+        raise DomainError("Give 0 < min_units <= target_units.", field="min_units")
+    faces = StockBalance.objects.filter(
+        warehouse_id=warehouse_id, location__zone__kind=ZoneKind.PICK_FACE, on_hand__lt=min_units
+    ).select_related("item", "location")
+    pending = set(
+        Task.objects.filter(
+            warehouse_id=warehouse_id, kind=TaskKind.REPLENISH, status__in=OPEN_TASK_STATUSES
+        ).values_list("item_id", "to_location_id")
+    )
+    tasks = []
+    for face in faces:
+        if (face.item_id, face.location_id) in pending or face.location.is_blocked:
+            continue
+        source = (
+            StockBalance.objects.filter(
+                warehouse_id=warehouse_id,
+                item_id=face.item_id,
+                location__zone__kind=ZoneKind.STORAGE,
+                location__is_blocked=False,
+                on_hand__gt=F("reserved"),
+            )
+            .select_related("location", "lot")
+            .order_by(F("lot__expires_on").asc(nulls_last=True), "location__pick_sequence", "pk")
+            .first()
+        )
+        if source is None:
+            continue
+        quantity = min(target_units - face.on_hand, source.on_hand - source.reserved)
+        tasks.append(
+            Task(
+                warehouse_id=warehouse_id,
+                kind=TaskKind.REPLENISH,
+                item_id=face.item_id,
+                lot=source.lot,
+                location=source.location,
+                to_location=face.location,
+                quantity=quantity,
+                reference=f"replenish-{face.location.barcode}",
+            )
+        )
+    Task.objects.bulk_create(tasks)
+    if tasks:
+        event_record(
+            type="tasks.created",
+            aggregate_type="warehouse",
+            aggregate_id=warehouse_id,
+            warehouse=warehouse_id,
+            payload={"kind": TaskKind.REPLENISH, "count": len(tasks)},
+            actor=actor,
+        )
+    return tasks
 
 
 @service

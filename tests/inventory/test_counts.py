@@ -68,3 +68,36 @@ def test_positions_with_an_open_count_are_not_counted_twice(site):
     stock_in(soap, site.loc["a1"], 5)
     assert len(services.count_tasks_create(warehouse=site.warehouse, item=soap, actor=None)) == 1
     assert services.count_tasks_create(warehouse=site.warehouse, item=soap, actor=None) == []
+
+
+def test_pick_faces_below_their_minimum_get_replenished_from_storage(site, person, api):
+    soap = ItemFactory(sku="SOAP-R")
+    stock_in(soap, site.loc["pf"], 2)
+    stock_in(soap, site.loc["a1"], 30)
+    supervisor = api(person("supervisor", site.warehouse))
+    made = supervisor.post(
+        "/api/v1/replenishments/", {"warehouse": "WA", "min_units": 5, "target_units": 20}
+    )
+    assert made.status_code == 201, made.json()
+    (task,) = made.json()
+    assert (task["kind"], task["location"], task["to_location"], task["quantity"]) == (
+        "replenish",
+        "WA-A1",
+        "WA-PF",
+        18,
+    )
+    again = supervisor.post(
+        "/api/v1/replenishments/", {"warehouse": "WA", "min_units": 5, "target_units": 20}
+    )
+    assert again.json() == []  # the open task already covers it
+    operator = person("operator", site.warehouse)
+    services.task_confirm(
+        task=Task.objects.get(pk=task["id"]),
+        location_barcode="WA-A1",
+        item_code="SOAP-R",
+        quantity=18,
+        to_location_barcode="WA-PF",
+        actor=operator,
+    )
+    assert on_hand(soap, site.loc["pf"]) == 20
+    assert ledger_drift() == []
