@@ -30,6 +30,16 @@ def home(request: HttpRequest) -> HttpResponse:
 FLOOR_ROLES_HERE = {"operator", "supervisor", "admin"}
 
 
+def _warehouse_choice(request: HttpRequest) -> tuple[list[Warehouse], Warehouse | None]:
+    """The user's warehouses and the one asked for (`?warehouse=CODE`), else the first."""
+    warehouses = list(Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)))
+    chosen = next(
+        (w for w in warehouses if w.code == request.GET.get("warehouse")),
+        warehouses[0] if warehouses else None,
+    )
+    return warehouses, chosen
+
+
 def _render_local(
     request: HttpRequest, template: str, context: dict, warehouse: Warehouse | None
 ) -> HttpResponse:
@@ -45,11 +55,7 @@ def floor(request: HttpRequest) -> HttpResponse:
 
     `?fragment=tasks` returns only the task part, for the live refresh.
     """
-    warehouses = list(Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)))
-    chosen = next(
-        (w for w in warehouses if w.code == request.GET.get("warehouse")),
-        warehouses[0] if warehouses else None,
-    )
+    warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
         tasks = selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
@@ -73,11 +79,7 @@ def floor(request: HttpRequest) -> HttpResponse:
 def dispatch(request: HttpRequest) -> HttpResponse:
     """The dispatch board: today's docks, loads and their readiness, orders at risk, trucks
     on the road. `?fragment=board` returns the board alone, for the live refresh."""
-    warehouses = list(Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)))
-    chosen = next(
-        (w for w in warehouses if w.code == request.GET.get("warehouse")),
-        warehouses[0] if warehouses else None,
-    )
+    warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
         now = timezone.now()
@@ -181,11 +183,7 @@ def _floor_text() -> dict[str, str]:
 @login_required
 def stock_overview(request: HttpRequest) -> HttpResponse:
     """One warehouse's stock at a glance: totals, open work, reorder needs, the latest ledger."""
-    warehouses = list(Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)))
-    chosen = next(
-        (w for w in warehouses if w.code == request.GET.get("warehouse")),
-        warehouses[0] if warehouses else None,
-    )
+    warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
         ids = [chosen.pk]
