@@ -136,15 +136,34 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
     out = []
     for load in loads:
         wave = getattr(load, "wave", None)
+        picks = _pick_progress(load)
         out.append(
             {
                 "load": load,
                 "fill": load_fill(load),
                 "wave": wave,
                 "timing": wave_timing(wave) if wave else None,
+                "picks_done": picks["done"],
+                "picks_total": picks["total"],
             }
         )
     return out
+
+
+def _pick_progress(load: Load) -> dict[str, int]:
+    """Pick tasks of the load's orders in its warehouse: how many, and how many done."""
+    from django.db.models import Count, Q
+
+    from inventory.models import Task
+
+    reservations = LineReservation.objects.filter(
+        line__order__load=load, warehouse_id=load.warehouse_id
+    ).values("reservation")
+    return (
+        Task.objects.filter(kind="pick", allocation__reservation__in=reservations)
+        .exclude(status="cancelled")
+        .aggregate(total=Count("pk"), done=Count("pk", filter=Q(status="done")))
+    )
 
 
 def shipments_in_transit(*, warehouse_id: int) -> list[dict]:

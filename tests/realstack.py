@@ -33,7 +33,8 @@ def stack_env(redis_url: str, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": redis_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        # The test settings: same as base, with the test suite's fast password hasher.
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DJANGO_LOG_LEVEL": "WARNING",
         "HANDOFF_RELAY_SWEEP_S": "1",
         "HANDOFF_WEBHOOK_SWEEP_S": "1",

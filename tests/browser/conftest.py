@@ -49,3 +49,6 @@ def page(chromium):
 def screenshot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+from tests.shipping.conftest import beijing_shop, network  # noqa: E402, F401

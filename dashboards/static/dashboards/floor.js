@@ -84,7 +84,7 @@
     const answer = await response.json().catch(() => ({}));
     if (response.ok) {
       say(fill(text.done, { quantity: scans.quantity, item: t.sku }), true);
-      refresh();
+      refresh(true);
     } else {
       say(answer.message || response.statusText, false);
       step = 0;
@@ -93,12 +93,21 @@
     }
   }
 
-  async function refresh() {
+  async function refresh(force) {
     const response = await fetch(`/floor/?warehouse=${encodeURIComponent(root.dataset.warehouse)}&fragment=tasks`, { credentials: "same-origin" });
-    if (response.ok) {
-      root.innerHTML = await response.text();
-      setup();
+    if (!response.ok) return;
+    // Never pull a task away from someone scanning it (the confirmation refreshes anyway).
+    if (!force && step !== 0) return;
+    const fresh = document.createElement("div");
+    fresh.innerHTML = await response.text();
+    const next = fresh.querySelector("#next-task");
+    if (!force && card && next && next.dataset.id === card.dataset.id) {
+      next.replaceWith(card); // same task: keep its card, and whatever is being typed in it
+      root.replaceChildren(...fresh.childNodes);
+      return;
     }
+    root.replaceChildren(...fresh.childNodes);
+    setup();
   }
 
   function connect(delay) {

@@ -1,0 +1,112 @@
+"""Two people, two browsers: an operator scans a pick on the floor and the dispatcher's board
+shows the load's progress change without a reload, through the real ASGI server's socket."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from shipping import services
+from shipping.models import Carrier, Dock, Vehicle
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.realstack import (
+    celery_worker,
+    free_port,
+    running,
+    stack_env,
+    uvicorn,
+    wait_for,
+    worker_ready,
+)
+from tests.shipping.conftest import tomorrow
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _server_env() -> dict[str, str]:
+    """The ASGI server on the test database; the embedded default needs no broker."""
+    if settings.REDIS_URL:
+        return stack_env(settings.REDIS_URL)
+    name = settings.DATABASES["default"]["NAME"]
+    return {**stack_env(""), "DATABASE_URL": f"sqlite:///{name}", "REDIS_URL": ""}
+
+
+def _log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw-12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture
+def released_load(network, beijing_shop, person):
+    """A load of one order, its wave on the floor; made before the browser starts, since
+    Playwright's loop would stop the in-process relay from publishing."""
+    bj, pick, _ = network["BJ"]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, pick, 20)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="京A-88", capacity_weight_kg=900, capacity_volume_l=9000
+    )
+    dock = Dock.objects.create(warehouse=bj, code="D1")
+    order = services.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-LIVE",
+        lines=[services.LineInput(tea, 3)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    load = services.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
+    start = timezone.now() + datetime.timedelta(hours=2)
+    services.appointment_book(
+        dock=dock,
+        vehicle=van,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        load=load,
+        actor=None,
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    person("dispatcher", bj, username="wang.wei")
+    person("operator", bj, username="liu.yang")
+
+    return load, pick
+
+
+def test_the_dispatch_board_follows_the_floor_without_a_reload(released_load, chromium, tmp_path):
+    load, pick = released_load
+    env, port = _server_env(), free_port()
+    processes = [uvicorn(env, port)]
+    if settings.REDIS_URL:  # on the real stack the relay runs in a worker
+        processes.append(celery_worker(env, tmp_path, "board"))
+    with running(*processes):
+        if settings.REDIS_URL:
+            worker_ready(settings.REDIS_URL)
+        base = f"http://127.0.0.1:{port}"
+        import urllib.request
+
+        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
+        dispatcher = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        operator = chromium.new_context(viewport={"width": 900, "height": 800}).new_page()
+        _log_in(dispatcher, base, "wang.wei")
+        dispatcher.goto(f"{base}/dispatch/?warehouse=BJ")
+        expect(dispatcher.locator("#live")).to_have_class("live on", timeout=15000)
+        progress = dispatcher.locator(f'tr[data-load="{load.reference}"] .progress')
+        expect(progress).to_have_text("0/1 picked")
+
+        _log_in(operator, base, "liu.yang")
+        operator.goto(f"{base}/floor/?warehouse=BJ")
+        for value in (pick.barcode, "TEA", "3"):
+            operator.fill("#scan", value)
+            operator.press("#scan", "Enter")
+        expect(operator.locator("#feedback")).to_have_text("Done: 3 × TEA.")
+
+        expect(progress).to_have_text("1/1 picked", timeout=15000)  # no reload on this page
+        dispatcher.screenshot(path=str(tmp_path / "board.png"))
