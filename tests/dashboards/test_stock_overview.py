@@ -30,3 +30,21 @@ def test_the_pages_speak_chinese_when_asked(client, site, person):
     assert "低于再订货点" in page
     assert "最新库存变动" in page
     assert "Below reorder point" not in page
+
+
+def test_the_floor_page_has_bounded_queries_whatever_the_task_count(
+    client, site, person, django_assert_max_num_queries
+):
+    from inventory import services
+
+    for n in range(12):
+        item = ItemFactory(sku=f"F-{n}")
+        stock_in(item, site.loc["pf"], 5)
+        reservation = services.stock_reserve(
+            warehouse=site.warehouse, item=item, quantity=1, reference=f"R{n}", actor=None
+        )
+        services.pick_tasks_create(reservations=[reservation], actor=None)
+    client.force_login(person("operator", site.warehouse))
+    with django_assert_max_num_queries(12):
+        page = client.get("/floor/?warehouse=WA").content.decode()
+    assert "My next task" in page and "F-11" in page
