@@ -7,4 +7,5 @@ urlpatterns = [
     path("stock/", views.stock_overview, name="stock-overview"),
     path("floor/", views.floor, name="floor"),
     path("dispatch/", views.dispatch, name="dispatch"),
+    path("kpis/", views.kpi_board_page, name="kpi-board"),
 ]

@@ -3,14 +3,19 @@
 import datetime
 import zoneinfo
 
+import pygal
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.access import role_in, warehouse_ids_for
 from core.models import Membership, Warehouse
+from dashboards.board import kpi_board
 from dashboards.models import Alert
 from inventory import selectors
 from shipping import selectors as shipping_selectors
@@ -162,6 +167,88 @@ def _route_svg(warehouse: Warehouse, transit: list[dict]) -> dict:
         )
     home = xy(float(warehouse.latitude), float(warehouse.longitude))
     return {"home": {"x": home[0], "y": home[1]}, "routes": routes}
+
+
+KPI_LABELS = {
+    "order_cycle_time_h": _lazy("Order cycle time, received to shipped (h, median)"),
+    "order_to_delivery_h": _lazy("Received to delivered (h, median)"),
+    "on_time_shipping": _lazy("On-time shipping"),
+    "otif": _lazy("On time in full (OTIF)"),
+    "backorder_rate": _lazy("Backorder rate"),
+    "inventory_record_accuracy": _lazy("Inventory record accuracy"),
+    "dock_to_stock_min": _lazy("Dock to stock (min, median)"),
+    "pick_lines_per_operator_hour": _lazy("Pick lines per operator hour"),
+    "vehicle_weight_fill_pct": _lazy("Vehicle fill, weight (%)"),
+    "vehicle_volume_fill_pct": _lazy("Vehicle fill, volume (%)"),
+    "truck_dwell_min": _lazy("Truck dwell at the dock (min, median)"),
+    "alert_response_warehouse_min": _lazy("Alert response, warehouse (min)"),
+    "alert_response_logistics_min": _lazy("Alert response, logistics (min)"),
+}
+SHARES = {"on_time_shipping", "otif", "backorder_rate", "inventory_record_accuracy"}
+
+
+def _chart(trend: list[dict], target: float | None) -> str:
+    """A small line chart of the trend with its target, as inline SVG (no script loaded)."""
+    chart = pygal.Line(
+        js=[],
+        height=160,
+        width=420,
+        show_legend=False,
+        show_dots=True,
+        disable_xml_declaration=True,
+        x_label_rotation=0,
+        show_minor_x_labels=False,
+        margin=8,
+    )
+    chart.x_labels = [p["period"][5:] for p in trend]
+    chart.add("value", [p["value"] for p in trend])
+    if target is not None and trend:
+        chart.add(
+            "target", [target] * len(trend), show_dots=False, stroke_style={"dasharray": "4,4"}
+        )
+    return chart.render(is_unicode=True)
+
+
+@login_required
+def kpi_board_page(request: HttpRequest) -> HttpResponse:
+    """The KPI board: every shared KPI of a warehouse and range, its trend, its target."""
+    warehouses, chosen = _warehouse_choice(request)
+    context: dict = {"warehouses": warehouses, "warehouse": chosen}
+    if chosen is not None:
+        end = _date(request.GET.get("end")) or timezone.localdate() + datetime.timedelta(days=1)
+        start = _date(request.GET.get("start")) or end - datetime.timedelta(days=30)
+        weekly = request.GET.get("trend") == "weekly"
+        board = kpi_board(
+            warehouse_id=chosen.pk,
+            start=datetime.datetime.combine(start, datetime.time(), datetime.UTC),
+            end=datetime.datetime.combine(end, datetime.time(), datetime.UTC),
+            freq="W-SUN" if weekly else "D",
+        )
+        targets = settings.HANDOFF_KPI_TARGETS
+        context.update(
+            start=start,
+            end=end,
+            weekly=weekly,
+            tiles=[
+                {
+                    "name": name,
+                    "label": KPI_LABELS[name],
+                    "value": kpi["value"],
+                    "share": name in SHARES,
+                    "target": targets.get(name),
+                    "chart": mark_safe(_chart(kpi["trend"], targets.get(name))),
+                }
+                for name, kpi in board.items()
+            ],
+        )
+    return _render_local(request, "dashboards/kpis.html", context, chosen)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _floor_text() -> dict[str, str]:

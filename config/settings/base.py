@@ -253,6 +253,22 @@ SPECTACULAR_SETTINGS = {
 GS1_COMPANY_PREFIX = env("HANDOFF_GS1_COMPANY_PREFIX", default="6901234")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).
 HANDOFF_EVENTS_KEEP_DAYS = env.int("HANDOFF_EVENTS_KEEP_DAYS", default=7)
+# KPI targets drawn on the board (lower is better where the name says so).
+HANDOFF_KPI_TARGETS = {
+    "order_cycle_time_h": 24.0,
+    "order_to_delivery_h": 48.0,
+    "on_time_shipping": 0.95,
+    "otif": 0.9,
+    "backorder_rate": 0.05,
+    "inventory_record_accuracy": 0.98,
+    "dock_to_stock_min": 120.0,
+    "pick_lines_per_operator_hour": 60.0,
+    "vehicle_weight_fill_pct": 80.0,
+    "vehicle_volume_fill_pct": 80.0,
+    "truck_dwell_min": 45.0,
+    "alert_response_warehouse_min": 30.0,
+    "alert_response_logistics_min": 30.0,
+}
 HANDOFF_WEBHOOK_LEASE_S = env.float("HANDOFF_WEBHOOK_LEASE_S", default=60.0)
 # How long processed Idempotency-Keys are kept.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("HANDOFF_IDEMPOTENCY_KEY_TTL_HOURS", default=48)

@@ -4,6 +4,7 @@ carrier would drive it; afterwards the ledger, orders, feed and KPI raw times ar
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from core.gs1 import gs1_check_digit
@@ -242,3 +243,28 @@ def test_the_kpi_board_reads_the_flow_and_exports_the_same_numbers(
     assert (
         manager.get("/api/v1/kpis/?warehouse=BJ&start=2026-12-01&end=2026-11-01").status_code == 400
     )
+
+
+def test_the_kpi_board_page_draws_charts_and_its_csv_matches_the_page(
+    client, network, beijing_shop, person, api
+):
+    import csv
+    import io
+    import re
+
+    test_orders_to_delivery_through_the_api(network, beijing_shop, person, api)
+    client.force_login(person("manager", network["BJ"][0]))
+    page = client.get("/kpis/?warehouse=BJ").content.decode()
+    shown = dict(re.findall(r'data-kpi="([a-z_]+)" data-value="([^"]*)"', page))
+    assert len(shown) == 13
+    assert page.count("<svg") >= 13
+    assert "https://" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', page))
+    export = re.search(r'id="export-csv" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    rows = csv.DictReader(io.StringIO(client.get(export).content.decode()))
+    exported = {r["kpi"]: r["value"] for r in rows if r["period"] == "range"}
+    assert set(exported) == set(shown)
+    for name, value in shown.items():
+        if value:
+            assert float(exported[name]) == pytest.approx(float(value)), name
+        else:
+            assert exported[name] == "", name
