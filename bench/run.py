@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["stock_reserve.py", "order_intake.py", "live_push.py"]
+BENCHMARKS = ["stock_reserve.py", "order_intake.py", "live_push.py", "kpi_board.py"]
 
 
 def main() -> int:

@@ -4,7 +4,10 @@ import datetime
 from typing import Any
 
 import pandas as pd
+from django.core.cache import cache
+from django.db.models import Max
 
+from core.models import Event
 from dashboards import kpis
 from dashboards.selectors import kpi_frames
 
@@ -53,7 +56,23 @@ MEASURES = {
 def kpi_board(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime, freq: str = "D"
 ) -> dict[str, Any]:
-    """Each KPI over [start, end) and its trend per day ("D") or week ("W-SUN": Monday to Sunday)."""
+    """Each KPI over [start, end) and its trend per day ("D") or week ("W-SUN": Monday to Sunday).
+
+    Cached under the newest event id: every change writes an event, so a cached board is
+    served only while nothing has changed since it was computed.
+    """
+    newest = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
+    key = f"kpi-board:{warehouse_id}:{start.isoformat()}:{end.isoformat()}:{freq}:{newest}"
+    board = cache.get(key)
+    if board is None:
+        board = _compute(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
+        cache.set(key, board, timeout=3600)
+    return board
+
+
+def _compute(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime, freq: str
+) -> dict[str, Any]:
     frames = kpi_frames(warehouse_id=warehouse_id, start=start, end=end)
     return {
         name: {

@@ -3,6 +3,7 @@
 import datetime
 
 import pandas as pd
+from django.db import connection
 
 from dashboards.models import Alert
 from inventory.models import Task
@@ -10,10 +11,21 @@ from shipping.models import DockAppointment, Load, Order
 
 
 def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    """The queryset's rows straight from the cursor (no per-row ORM conversion: a KPI range
+    can hold hundreds of thousands of rows); pandas parses the time columns."""
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    frame = pd.DataFrame.from_records(records, columns=columns)
     for column in times:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="mixed")
     return frame
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    """Dates as `datetime.date`, whether the database gave dates or ISO strings (SQLite)."""
+    return pd.to_datetime(series).dt.date
 
 
 def kpi_frames(
@@ -38,6 +50,9 @@ def kpi_frames(
         order_columns,
         ("received_at", "shipped_at", "delivered_at"),
     )
+    for column in ("promised_ship_date", "requested_delivery_date"):
+        frame[column] = _dates(frame[column])
+    frame["ever_backordered"] = frame["ever_backordered"].astype(bool)
     frame["shipped_on"] = frame["shipped_at"].dt.date.where(frame["shipped_at"].notna(), None)
     frame["delivered_on"] = frame["delivered_at"].dt.date.where(frame["delivered_at"].notna(), None)
     done = {"delivered", "partial", "refused"}
