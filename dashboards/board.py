@@ -5,7 +5,6 @@ from typing import Any
 
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Max
 
 from core.models import Event
 from dashboards import kpis
@@ -58,10 +57,11 @@ def kpi_board(
 ) -> dict[str, Any]:
     """Each KPI over [start, end) and its trend per day ("D") or week ("W-SUN": Monday to Sunday).
 
-    Cached under the newest event id: every change writes an event, so a cached board is
+    Cached under the newest event: every change writes an event, so a cached board is
     served only while nothing has changed since it was computed.
     """
-    newest = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
+    # The newest event's uuid, not its id: ids restart when a database is recreated.
+    newest = Event.objects.order_by("-id").values_list("uuid", flat=True).first() or "none"
     key = f"kpi-board:{warehouse_id}:{start.isoformat()}:{end.isoformat()}:{freq}:{newest}"
     board = cache.get(key)
     if board is None:
