@@ -96,11 +96,6 @@ def events_sequence() -> int:
             return cursor.rowcount
 
 
-def event_payload_json(payload: dict[str, Any]) -> str:
-    """The JSON text an event payload is stored as (for services that insert events in SQL)."""
-    return _encoder.encode(payload)
-
-
 def events_inserted() -> None:
     """For a service that inserted event rows in SQL: tell listeners after commit, like
     `event_record` does."""

@@ -452,11 +452,6 @@ class TaskCancelInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class AvailabilityQuery(serializers.Serializer):
-    warehouse = serializers.CharField(required=False)
-    item = serializers.CharField(required=False, help_text="Comma-separated SKUs.")
-
-
 class LotAvailabilitySerializer(serializers.Serializer):
     lot = serializers.CharField()
     expires_on = serializers.DateField(allow_null=True)
