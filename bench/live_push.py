@@ -96,7 +96,7 @@ def main() -> None:
     port = free_port()
     tmp = Path(tempfile.mkdtemp())
     worker = celery_worker(env, tmp, "bench")
-    web = uvicorn({**env}, port)
+    web = uvicorn({**env}, port, workers=2)
     try:
         worker_ready(settings.REDIS_URL)
         import urllib.request

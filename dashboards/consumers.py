@@ -32,5 +32,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def event_message(self, message: dict[str, Any]) -> None:
-        """Forward one event (id, sequence, type, payload) as the relay published it."""
-        await self.send_json(message["event"])
+        """Forward one event (id, sequence, type, payload) as the relay published it: the
+        relay serialised it once for every socket."""
+        await self.send(text_data=message["text"])

@@ -8,9 +8,10 @@ the event id (and can detect gaps by its sequence).
 """
 
 import datetime
+import json
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.dispatch import Signal
@@ -79,6 +80,12 @@ def webhooks_request() -> None:
     webhooks_deliver_due.delay()
 
 
+async def _group_send_all(layer: BaseChannelLayer, messages: list[tuple[str, dict]]) -> None:
+    """Send a batch in one event loop (one connection), in order."""
+    for group, message in messages:
+        await layer.group_send(group, message)
+
+
 def events_publish() -> int:
     """Stamp sequences, then publish unpublished events of warehouses in sequence order.
 
@@ -98,12 +105,18 @@ def events_publish() -> int:
             events = list(batch[:BATCH])
             if not events:
                 return published
-            for event in events:
-                if event.warehouse_id is not None and layer is not None:
-                    async_to_sync(layer.group_send)(
-                        group_name(event.warehouse_id, topic_of(event.type)),
-                        {"type": "event.message", "event": event_message(event)},
-                    )
+            if layer is not None:
+                async_to_sync(_group_send_all)(
+                    layer,
+                    [
+                        (
+                            group_name(event.warehouse_id, topic_of(event.type)),
+                            {"type": "event.message", "text": json.dumps(event_message(event))},
+                        )
+                        for event in events
+                        if event.warehouse_id is not None
+                    ],
+                )
             Event.objects.filter(pk__in=[e.pk for e in events]).update(published_at=timezone.now())
             if webhook_deliveries_create(events):
                 transaction.on_commit(webhooks_request, robust=True)

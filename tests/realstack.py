@@ -84,11 +84,13 @@ def celery_worker(env: dict[str, str], tmp: Path, name: str) -> Process:
             "-s",
             str(tmp / f"beat-{name}"),
         ],
-        env,
+        # As platform/entrypoint.sh runs it: a worker keeps its database connections.
+        {"DATABASE_CONN_MAX_AGE": "60", **env},
     )
 
 
-def uvicorn(env: dict[str, str], port: int) -> Process:
+def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
+    """The ASGI server as platform/entrypoint.sh runs it (which defaults to two workers)."""
     return Process(
         [
             sys.executable,
@@ -101,6 +103,8 @@ def uvicorn(env: dict[str, str], port: int) -> Process:
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         env,
     )
