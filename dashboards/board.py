@@ -1,6 +1,7 @@
 """The KPI board of one warehouse and date range: every KPI, with its trend."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -52,35 +53,70 @@ MEASURES = {
 }
 
 
-def kpi_board(
+# Ranges longer than this are computed by a Celery task while the page shows its progress.
+LONG_RANGE = datetime.timedelta(days=92)
+
+Progress = Callable[[int, int], None]
+
+
+def _key(warehouse_id: int, start: datetime.datetime, end: datetime.datetime, freq: str) -> str:
+    # The newest event's uuid, not its id: ids restart when a database is recreated.
+    newest = Event.objects.order_by("-id").values_list("uuid", flat=True).first() or "none"
+    return f"kpi-board:{warehouse_id}:{start.isoformat()}:{end.isoformat()}:{freq}:{newest}"
+
+
+def kpi_board_cached(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime, freq: str = "D"
+) -> dict[str, Any] | None:
+    """The board if it was computed since the last change, else None."""
+    return cache.get(_key(warehouse_id, start, end, freq))
+
+
+def kpi_board(
+    *,
+    warehouse_id: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    freq: str = "D",
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Each KPI over [start, end) and its trend per day ("D") or week ("W-SUN": Monday to Sunday).
 
     Cached under the newest event: every change writes an event, so a cached board is
-    served only while nothing has changed since it was computed.
+    served only while nothing has changed since it was computed. `progress(done, total)` is
+    called as the parts are computed (reading the rows counts as the first part).
     """
-    # The newest event's uuid, not its id: ids restart when a database is recreated.
-    newest = Event.objects.order_by("-id").values_list("uuid", flat=True).first() or "none"
-    key = f"kpi-board:{warehouse_id}:{start.isoformat()}:{end.isoformat()}:{freq}:{newest}"
+    key = _key(warehouse_id, start, end, freq)
     board = cache.get(key)
     if board is None:
-        board = _compute(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
+        board = _compute(
+            warehouse_id=warehouse_id, start=start, end=end, freq=freq, progress=progress
+        )
         cache.set(key, board, timeout=3600)
     return board
 
 
 def _compute(
-    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime, freq: str
+    *,
+    warehouse_id: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    freq: str,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
+    total = len(MEASURES) + 1
     frames = kpi_frames(warehouse_id=warehouse_id, start=start, end=end)
-    return {
-        name: {
+    if progress:
+        progress(1, total)
+    board = {}
+    for done, (name, (frame, when, measure)) in enumerate(MEASURES.items(), start=2):
+        board[name] = {
             "value": measure(frames[frame]),
             "trend": kpis.trend(frames[frame], when, measure, freq),
         }
-        for name, (frame, when, measure) in MEASURES.items()
-    }
+        if progress:
+            progress(done, total)
+    return board
 
 
 def kpi_table(board: dict[str, Any]) -> pd.DataFrame:

@@ -1,9 +1,12 @@
 """Celery tasks of dashboards: each is named like the service it calls."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from dashboards.board import kpi_board
 from dashboards.services import alerts_evaluate as evaluate
 
 # Set while an evaluation is queued and has not started: events meanwhile ride along with it.
@@ -46,3 +49,34 @@ def alerts_on_events(*, types: frozenset[str], **kwargs: object) -> None:
         cache.set(ALERTS_CHANGED_KEY, 1, timeout=None)
     elif cache.add(ALERTS_PENDING_KEY, 1, timeout=60):
         alerts_evaluate.delay()
+
+
+# Where a KPI job leaves its board for the page that started it (an hour is plenty).
+KPI_JOB_KEY = "handoff:kpi-job:{}"
+KPI_JOB_TTL_S = 3600
+
+
+@shared_task(name="dashboards.kpi_board_compute", bind=True)
+def kpi_board_compute(self, warehouse_id: int, start: str, end: str, freq: str) -> dict:  # type: ignore[no-untyped-def]
+    """Compute a KPI board for a long range, reporting progress (state PROGRESS with
+    `done` and `total`) for the page's progress bar; the board is left under the job's id."""
+
+    steps = {"done": 0, "total": 0}
+
+    def progress(done: int, total: int) -> None:
+        steps.update(done=done, total=total)
+        self.update_state(state="PROGRESS", meta=dict(steps))
+
+    board = kpi_board(
+        warehouse_id=warehouse_id,
+        start=datetime.datetime.fromisoformat(start),
+        end=datetime.datetime.fromisoformat(end),
+        freq=freq,
+        progress=progress,
+    )
+    cache.set(
+        KPI_JOB_KEY.format(self.request.id),
+        {"warehouse_id": warehouse_id, "board": board},
+        timeout=KPI_JOB_TTL_S,
+    )
+    return steps

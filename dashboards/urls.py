@@ -8,4 +8,5 @@ urlpatterns = [
     path("floor/", views.floor, name="floor"),
     path("dispatch/", views.dispatch, name="dispatch"),
     path("kpis/", views.kpi_board_page, name="kpi-board"),
+    path("kpis/jobs/<str:job>/", views.kpi_job, name="kpi-job"),
 ]

@@ -4,9 +4,11 @@ import datetime
 import zoneinfo
 
 import pygal
+from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -15,7 +17,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from core.access import role_in, warehouse_ids_for
 from core.models import Membership, Warehouse
-from dashboards.board import kpi_board
+from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
+from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from dashboards.models import Alert
 from inventory import selectors
 from shipping import selectors as shipping_selectors
@@ -218,17 +221,19 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
         end = _date(request.GET.get("end")) or timezone.localdate() + datetime.timedelta(days=1)
         start = _date(request.GET.get("start")) or end - datetime.timedelta(days=30)
         weekly = request.GET.get("trend") == "weekly"
-        board = kpi_board(
+        context.update(start=start, end=end, weekly=weekly)
+        board, job = _kpi_board_or_job(
+            request,
             warehouse_id=chosen.pk,
             start=datetime.datetime.combine(start, datetime.time(), datetime.UTC),
             end=datetime.datetime.combine(end, datetime.time(), datetime.UTC),
             freq="W-SUN" if weekly else "D",
         )
+        if board is None:
+            context["job"] = job
+            return _render_local(request, "dashboards/kpis.html", context, chosen)
         targets = settings.HANDOFF_KPI_TARGETS
         context.update(
-            start=start,
-            end=end,
-            weekly=weekly,
             tiles=[
                 {
                     "name": name,
@@ -242,6 +247,44 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
             ],
         )
     return _render_local(request, "dashboards/kpis.html", context, chosen)
+
+
+def _kpi_board_or_job(
+    request: HttpRequest,
+    *,
+    warehouse_id: int,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    freq: str,
+) -> tuple[dict | None, str | None]:
+    """The board, at once if it is cached, finished by a job (`?job=`) or a short range;
+    else (None, id of the Celery task now computing it, whose progress the page shows)."""
+    finished = cache.get(KPI_JOB_KEY.format(request.GET.get("job", "")))
+    if finished and finished["warehouse_id"] == warehouse_id:
+        return finished["board"], None
+    board = kpi_board_cached(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
+    if board is not None:
+        return board, None
+    if end - start <= LONG_RANGE:
+        return kpi_board(warehouse_id=warehouse_id, start=start, end=end, freq=freq), None
+    job = kpi_board_compute.delay(warehouse_id, start.isoformat(), end.isoformat(), freq)
+    finished = cache.get(KPI_JOB_KEY.format(job.id))  # embedded: the task ran in this call
+    return (finished["board"], None) if finished else (None, job.id)
+
+
+@login_required
+def kpi_job(request: HttpRequest, job: str) -> JsonResponse:
+    """How far a KPI job is: {state, done, total} for the progress bar."""
+    result = AsyncResult(job)
+    info = result.info if isinstance(result.info, dict) else {}
+    ready = result.state == "SUCCESS" or cache.get(KPI_JOB_KEY.format(job)) is not None
+    return JsonResponse(
+        {
+            "state": "SUCCESS" if ready else result.state,
+            "done": info.get("done", 0),
+            "total": info.get("total", 0),
+        }
+    )
 
 
 def _date(value: str | None) -> datetime.date | None:

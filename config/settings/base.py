@@ -132,6 +132,8 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Embedded default: no worker process, tasks run in the caller (after commit, like a worker).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Embedded, a task's state (a KPI job's progress) is kept like a worker's would be.
+CELERY_TASK_STORE_EAGER_RESULT = True
 # At-least-once, deliberately:
 # - acks_late: a task is acknowledged after it ran, so a worker that dies mid-task leaves
 #   its message to be delivered again;

@@ -1,0 +1,286 @@
+"""Demo history: some weeks of finished work behind today, so the KPI trends mean something.
+
+What the KPI board reads, as it would be after weeks of use: orders received, shipped and
+delivered (some late, some backordered, a few refused), the loads that carried them with
+their fill, gate check-in and check-out at the docks, pick, putaway and count tasks done by
+the demo operators, and alerts someone acknowledged and resolved. It is finished work, so it
+holds no stock: today's stock and open work come from the inventory and shipping demos.
+Rows are written in bulk (a replay through the services would take minutes) and carry no
+events: the feed starts today.
+"""
+
+import datetime
+import random
+import zoneinfo
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from core.models import Warehouse
+from dashboards.models import Alert
+from inventory.models import Item, Location, Task
+from shipping.models import (
+    Dock,
+    DockAppointment,
+    Load,
+    Order,
+    OrderLine,
+    Shipment,
+    ShipTo,
+    Stop,
+    Vehicle,
+)
+
+HISTORY_DAYS = 42
+ORDERS_PER_DAY = 12
+Progress = Callable[[int, int], None]
+
+
+def _at(day: datetime.date, hour: float, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), zone) + datetime.timedelta(hours=hour)
+
+
+@transaction.atomic
+def kpi_history_load(
+    *,
+    warehouses: dict[str, Warehouse],
+    today: datetime.date,
+    days: int = HISTORY_DAYS,
+    progress: Progress | None = None,
+) -> str:
+    """Write `days` days of finished work before `today` for every warehouse.
+
+    Idempotent: does nothing if the history is there. Deterministic for a given `today`.
+    Calls `progress(done, total)` after each warehouse-day.
+    """
+    if Order.objects.filter(external_ref__startswith="HIST-").exists():
+        return "history already loaded"
+    rng = random.Random(20261125)
+    users = get_user_model().objects
+    pickers = [
+        u.pk for u in users.filter(username__in=["operator", "operator.sh", "supervisor"])
+    ] or [None]
+    total, done = len(warehouses) * days, 0
+    counts = {"orders": 0, "loads": 0, "tasks": 0, "alerts": 0}
+    for code, warehouse in warehouses.items():
+        zone = zoneinfo.ZoneInfo(warehouse.time_zone)
+        ship_tos = list(ShipTo.objects.filter(city=warehouse.city).select_related("customer"))
+        vehicles = list(Vehicle.objects.filter(home_warehouse=warehouse).order_by("plate"))
+        docks = list(Dock.objects.filter(warehouse=warehouse).order_by("code"))
+        items = list(Item.objects.filter(balances__warehouse=warehouse).distinct()[:80])
+        places = list(
+            Location.objects.filter(warehouse=warehouse, zone__kind__in=("storage", "pick_face"))[
+                :120
+            ]
+        )
+        if not (ship_tos and vehicles and docks and items and places):
+            continue
+        for back in range(days, 0, -1):
+            day = today - datetime.timedelta(days=back)
+            if day.weekday() != 6:  # closed on Sundays
+                _day(
+                    rng=rng,
+                    warehouse=warehouse,
+                    code=code,
+                    day=day,
+                    zone=zone,
+                    ship_tos=ship_tos,
+                    vehicles=vehicles,
+                    docks=docks,
+                    items=items,
+                    places=places,
+                    pickers=pickers,
+                    counts=counts,
+                )
+            done += 1
+            if progress:
+                progress(done, total)
+    return (
+        f"{days} days of history: {counts['orders']} orders, {counts['loads']} loads, "
+        f"{counts['tasks']} tasks, {counts['alerts']} alerts"
+    )
+
+
+def _day(
+    *,
+    rng: random.Random,
+    warehouse: Warehouse,
+    code: str,
+    day: datetime.date,
+    zone: zoneinfo.ZoneInfo,
+    ship_tos: list[ShipTo],
+    vehicles: list[Vehicle],
+    docks: list[Dock],
+    items: list[Item],
+    places: list[Location],
+    pickers: list[int | None],
+    counts: dict[str, int],
+) -> None:
+    """One working day of one warehouse: orders on two trucks, the floor's tasks, alerts."""
+    stamp = f"{code}-{day:%y%m%d}"
+    # Later weeks run a little better than earlier ones: the trend has a direction.
+    learning = (day.toordinal() % 7) / 40
+    trucks = []
+    for n in range(2):
+        vehicle = vehicles[n % len(vehicles)]
+        depart_at = _at(day, 14 + 3 * n + rng.uniform(0, 0.8), zone)
+        load = Load.objects.create(
+            warehouse=warehouse,
+            reference=f"H-{stamp}-{n + 1}",
+            vehicle=vehicle,
+            status="departed",
+            created_at=depart_at - datetime.timedelta(hours=6),
+            departed_at=depart_at,
+            weight_fill_pct=Decimal(str(round(rng.uniform(55, 96), 1))),
+            volume_fill_pct=Decimal(str(round(rng.uniform(48, 92), 1))),
+        )
+        arrive = depart_at - datetime.timedelta(minutes=rng.uniform(25, 80))
+        # The trucks' gate times: the dwell KPI. Each truck its own dock, so none overlaps.
+        DockAppointment.objects.create(
+            dock=docks[n % len(docks)],
+            vehicle=vehicle,
+            load=load,
+            starts_at=arrive.replace(minute=0, second=0, microsecond=0),
+            ends_at=arrive.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=2),
+            status="checked_out",
+            checked_in_at=arrive,
+            checked_out_at=depart_at,
+        )
+        shipment = Shipment.objects.create(
+            load=load,
+            reference=f"HS-{stamp}-{n + 1}",
+            status="completed",
+            departed_at=depart_at,
+            completed_at=depart_at + datetime.timedelta(hours=8),
+        )
+        trucks.append((load, shipment, depart_at))
+    lines, tasks, orders, picks = [], [], [], []
+    for n in range(ORDERS_PER_DAY):
+        load, shipment, depart_at = trucks[n % 2]
+        received = _at(day, 7 + rng.uniform(0, 6), zone) - datetime.timedelta(days=n % 3 // 2)
+        late = rng.random() < 0.12 - learning
+        shipped = depart_at + (datetime.timedelta(days=1) if late else datetime.timedelta())
+        delivered = shipped + datetime.timedelta(hours=rng.uniform(2, 9))
+        outcome = rng.choices(["delivered", "partial", "refused"], weights=[92, 6, 2])[0]
+        ship_to = ship_tos[(n * 7 + day.toordinal()) % len(ship_tos)]
+        stop = Stop.objects.create(
+            shipment=shipment,
+            sequence=n // 2 + 1,
+            ship_to=ship_to,
+            status=outcome,
+            planned_eta=delivered - datetime.timedelta(minutes=20),
+            eta=delivered,
+            arrived_at=delivered - datetime.timedelta(minutes=10),
+            delivered_at=delivered,
+            receiver_name="店长 Store manager",
+        )
+        order = Order(
+            external_ref=f"HIST-{stamp}-{n + 1:02d}",
+            customer=ship_to.customer,
+            ship_to=ship_to,
+            warehouse=warehouse,
+            status="delivered",
+            priority=1 if n == 0 else 3,
+            requested_delivery_date=day + datetime.timedelta(days=1),
+            promised_ship_date=day,
+            load=load,
+            stop=stop,
+            received_at=received,
+            allocated_at=received + datetime.timedelta(minutes=1),
+            ever_backordered=rng.random() < 0.06,
+            shipped_at=shipped,
+            delivered_at=delivered,
+        )
+        orders.append(order)
+        for k in range(1 + n % 4):
+            item = items[(n * 5 + k * 11 + day.toordinal()) % len(items)]
+            lines.append((order, k + 1, item))
+            # Each truck's orders are picked by one picker in the half hour before it loads.
+            picked = depart_at - datetime.timedelta(minutes=rng.uniform(50, 80))
+            picks.append((order, k + 1))
+            tasks.append(
+                Task(
+                    warehouse=warehouse,
+                    kind="pick",
+                    status="done",
+                    item=item,
+                    location=places[(n + k) % len(places)],
+                    quantity=Decimal(1 + (n + k) % 4),
+                    done_by_id=pickers[n % 2 % len(pickers)],
+                    created_at=picked - datetime.timedelta(minutes=30),
+                    done_at=picked,
+                )
+            )
+    Order.objects.bulk_create(orders)
+    for task, (order, line_no) in zip(tasks, picks, strict=True):
+        task.reference = f"order:{order.pk}:line:{line_no}"
+    OrderLine.objects.bulk_create(
+        OrderLine(order=o, line_no=no, item=item, quantity=Decimal(1 + no % 3))
+        for o, no, item in lines
+    )
+    for n in range(8):  # goods received in the morning and put away
+        created = _at(day, 6 + n * 0.5, zone)
+        tasks.append(
+            Task(
+                warehouse=warehouse,
+                kind="putaway",
+                status="done",
+                item=items[(n * 3 + day.toordinal()) % len(items)],
+                location=places[n % len(places)],
+                to_location=places[(n + 7) % len(places)],
+                quantity=Decimal(12),
+                reference=f"receipt:H-{stamp}",
+                done_by_id=pickers[n % len(pickers)],
+                created_at=created,
+                done_at=created + datetime.timedelta(minutes=rng.uniform(15, 120 - 60 * learning)),
+            )
+        )
+    for n in range(10):  # the day's cycle counts: most match the books
+        system = Decimal(rng.randint(10, 80))
+        miss = rng.random() < 0.06
+        tasks.append(
+            Task(
+                warehouse=warehouse,
+                kind="count",
+                status="done",
+                item=items[(n * 13 + day.toordinal()) % len(items)],
+                location=places[(n * 9 + day.toordinal()) % len(places)],
+                blind=True,
+                system_quantity=system,
+                counted_quantity=system - (rng.randint(1, 3) if miss else 0),
+                reference=f"count:H-{stamp}",
+                done_by_id=pickers[n % len(pickers)],
+                created_at=_at(day, 16, zone),
+                done_at=_at(day, 16.5 + n * 0.1, zone),
+            )
+        )
+    Task.objects.bulk_create(tasks)
+    alerts = []
+    for n, (rule, department) in enumerate(
+        [("below_reorder_point", "warehouse"), ("truck_waiting", "logistics")]
+    ):
+        opened = _at(day, 9 + 5 * n + rng.uniform(0, 2), zone)
+        acknowledged = opened + datetime.timedelta(minutes=rng.uniform(3, 45))
+        alerts.append(
+            Alert(
+                rule=rule,
+                key=f"H-{stamp}-{n}",
+                warehouse=warehouse,
+                department=department,
+                severity="warning",
+                status="resolved",
+                message=f"{rule} ({day:%Y-%m-%d})",
+                subject_type="warehouse",
+                subject_id=str(warehouse.pk),
+                opened_at=opened,
+                acknowledged_at=acknowledged,
+                resolved_at=acknowledged + datetime.timedelta(minutes=30),
+            )
+        )
+    Alert.objects.bulk_create(alerts)
+    counts["orders"] += len(orders)
+    counts["loads"] += len(trucks)
+    counts["tasks"] += len(tasks)
+    counts["alerts"] += len(alerts)

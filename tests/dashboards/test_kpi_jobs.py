@@ -1,0 +1,83 @@
+"""A long KPI range is computed by a Celery task while the page shows a progress bar fed by
+it; the demo comes with weeks of history so every KPI has a trend."""
+
+import datetime
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from core.models import Warehouse
+from dashboards.board import kpi_board
+from dashboards.tasks import kpi_board_compute
+from tests.realstack import celery_worker, running, stack_env, wait_for, worker_ready
+
+
+def _year(code: str) -> str:
+    end = timezone.localdate() + datetime.timedelta(days=1)
+    return f"/kpis/?warehouse={code}&start={end - datetime.timedelta(days=365)}&end={end}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_has_weeks_of_history_behind_every_kpi(client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    warehouse = Warehouse.objects.get(code="BJ1")
+    end = datetime.datetime.combine(timezone.localdate(), datetime.time(), datetime.UTC)
+    board = kpi_board(
+        warehouse_id=warehouse.pk, start=end - datetime.timedelta(days=28), end=end, freq="W-SUN"
+    )
+    for name, kpi in board.items():
+        assert kpi["value"] is not None, name
+        assert len(kpi["trend"]) >= 4, name
+    assert 0.8 < board["on_time_shipping"]["value"] <= 1.0
+    assert 0 < board["inventory_record_accuracy"]["value"] < 1.0  # some counts missed
+
+
+def test_a_finished_job_reports_success_and_its_board_renders(client, site, person):
+    manager = person("manager", site.warehouse)
+    client.force_login(manager)
+    end = datetime.datetime.combine(timezone.localdate(), datetime.time(), datetime.UTC)
+    year_ago = (end - datetime.timedelta(days=365)).isoformat()
+    job = kpi_board_compute.apply(args=(site.warehouse.pk, year_ago, end.isoformat(), "D"))
+    assert client.get(f"/kpis/jobs/{job.id}/").json()["state"] == "SUCCESS"
+    page = client.get(f"/kpis/?warehouse={site.warehouse.code}&job={job.id}").content.decode()
+    assert page.count('class="card kpi"') == 13
+    assert 'id="kpi-job"' not in page
+
+
+def test_a_job_of_another_warehouse_is_not_shown(client, site, other_site, person):
+    client.force_login(person("manager", site.warehouse))
+    end = datetime.datetime.combine(timezone.localdate(), datetime.time(), datetime.UTC)
+    month_ago = (end - datetime.timedelta(days=30)).isoformat()
+    job = kpi_board_compute.apply(args=(other_site.warehouse.pk, month_ago, end.isoformat(), "D"))
+    page = client.get(f"/kpis/?warehouse={site.warehouse.code}&job={job.id}")
+    assert page.status_code == 200  # its own board, computed afresh, not the other one
+
+
+@pytest.mark.realstack
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_year_of_kpis_runs_in_the_worker_while_the_page_shows_progress(
+    client, site, person, tmp_path
+):
+    from inventory.services import stock_receive
+    from tests.factories import ItemFactory
+
+    # A change, so no board cached by an earlier run (Redis outlives test databases) applies.
+    stock_receive(item=ItemFactory(), quantity=1, location=site.loc["dock_in"], actor=None)
+    client.force_login(person("manager", site.warehouse))
+    worker = celery_worker(stack_env(settings.REDIS_URL), tmp_path, "kpis")
+    with running(worker):
+        worker_ready(settings.REDIS_URL)
+        page = client.get(_year(site.warehouse.code)).content.decode()
+        assert '<progress id="kpi-progress"' in page
+        job = re.search(r'data-job="([^"]+)"', page).group(1)
+        final = wait_for(
+            lambda: (state := client.get(f"/kpis/jobs/{job}/").json())["state"] == "SUCCESS"
+            and state
+        )
+        assert final["done"] == final["total"] == 14
+        done = client.get(_year(site.warehouse.code) + f"&job={job}").content.decode()
+        assert done.count('class="card kpi"') == 13
