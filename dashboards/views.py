@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from core.access import role_in, warehouse_ids_for
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
-from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from dashboards.models import Alert
+from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from shipping import selectors as shipping_selectors
 

@@ -75,8 +75,9 @@ def test_a_year_of_kpis_runs_in_the_worker_while_the_page_shows_progress(
         assert '<progress id="kpi-progress"' in page
         job = re.search(r'data-job="([^"]+)"', page).group(1)
         final = wait_for(
-            lambda: (state := client.get(f"/kpis/jobs/{job}/").json())["state"] == "SUCCESS"
-            and state
+            lambda: (
+                (state := client.get(f"/kpis/jobs/{job}/").json())["state"] == "SUCCESS" and state
+            )
         )
         assert final["done"] == final["total"] == 14
         done = client.get(_year(site.warehouse.code) + f"&job={job}").content.decode()
