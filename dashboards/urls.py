@@ -1,12 +1,22 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import actions, shell, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", shell.start, name="start"),
+    path("alerts/bell/", shell.bell, name="bell"),
+    path("alerts/<int:pk>/take/", actions.alert_take, name="alert-acknowledge"),
     path("stock/", views.stock_overview, name="stock-overview"),
     path("floor/", views.floor, name="floor"),
+    path("floor/lookup/", views.stock_lookup, name="floor-lookup"),
+    path("floor/tasks/<int:pk>/assign/", actions.task_reassign, name="floor-task-assign"),
+    path("floor/receipts/<int:pk>/receive/", actions.receipt_receive, name="floor-receive"),
     path("dispatch/", views.dispatch, name="dispatch"),
+    path("dispatch/appointments/", actions.appointment_book, name="dispatch-book"),
+    path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
+    path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
+    path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
     path("kpis/", views.kpi_board_page, name="kpi-board"),
     path("kpis/jobs/<str:job>/", views.kpi_job, name="kpi-job"),
 ]

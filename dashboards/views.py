@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core.access import role_in, warehouse_ids_for
+from core.choices import PLANNING_ROLES
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.models import Alert
@@ -59,28 +60,86 @@ def _render_local(
 
 @login_required
 def floor(request: HttpRequest) -> HttpResponse:
-    """The warehouse floor on a scanner or tablet: my next task, a scan box, the day's work.
+    """The warehouse floor on a scanner or tablet: my next task, a scan box, receiving against
+    expected receipts, stock lookup by scan, the day's work; for supervisors the open tasks
+    to hand out, the waves' progress per picker and today's short picks.
 
-    `?fragment=tasks` returns only the task part, for the live refresh.
+    `?fragment=tasks` (or `supervise`) returns only that part, for the live refresh.
     """
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
+    fragment = request.GET.get("fragment")
     if chosen is not None:
-        tasks = selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
-        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-        context.update(
-            next_task=tasks[0] if tasks else None,
-            later=tasks[1:],
-            zones=selectors.work_by_zone(warehouse_id=chosen.pk, since=midnight),
-            may_work=role_in(request.user, chosen.pk) in FLOOR_ROLES_HERE,
-            floor_text=_floor_text(),
+        role = role_in(request.user, chosen.pk)
+        midnight = timezone.localtime(timezone=zoneinfo.ZoneInfo(chosen.time_zone)).replace(
+            hour=0, minute=0, second=0, microsecond=0
         )
-    template = (
-        "dashboards/_floor_tasks.html"
-        if request.GET.get("fragment") == "tasks"
-        else "dashboards/floor.html"
-    )
+        context.update(
+            may_work=role in FLOOR_ROLES_HERE,
+            may_supervise=role in SUPERVISOR_ROLES_HERE,
+            flash=getattr(request, "flash", None),
+        )
+        if fragment in (None, "tasks"):
+            tasks = selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
+            context.update(next_task=tasks[0] if tasks else None, later=tasks[1:])
+        if fragment is None:
+            context.update(
+                zones=selectors.work_by_zone(warehouse_id=chosen.pk, since=midnight),
+                floor_text=_floor_text(),
+            )
+        if fragment in (None, "receiving"):
+            context["receipts"] = selectors.receipts_expected(warehouse_id=chosen.pk)
+        if fragment in (None, "supervise") and context["may_supervise"]:
+            context.update(_supervision(chosen, midnight))
+    template = {
+        "tasks": "dashboards/_floor_tasks.html",
+        "supervise": "dashboards/_floor_supervise.html",
+        "receiving": "dashboards/_floor_receiving.html",
+    }.get(fragment or "", "dashboards/floor.html")
     return _render_local(request, template, context, chosen)
+
+
+SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
+
+
+def _supervision(warehouse: Warehouse, since: datetime.datetime) -> dict:
+    """What a supervisor needs: open tasks and who has them, people to give them to, the
+    waves' progress per picker, and the short picks of the day."""
+    from django.contrib.auth import get_user_model
+
+    from inventory.models import Task
+
+    open_tasks = list(
+        Task.objects.filter(warehouse=warehouse, status__in=("open", "assigned"))
+        .select_related("item", "location", "assigned_to")
+        .order_by("location__pick_sequence", "pk")[:30]
+    )
+    people = list(
+        get_user_model()
+        .objects.filter(
+            memberships__warehouse=warehouse,
+            memberships__role__in=("operator", "supervisor"),
+        )
+        .order_by("username")
+    )
+    return {
+        "open_tasks": open_tasks,
+        "people": people,
+        "waves": shipping_selectors.waves_on_the_floor(warehouse_id=warehouse.pk),
+        "short_picks": selectors.short_picks(warehouse_id=warehouse.pk, since=since),
+    }
+
+
+@login_required
+def stock_lookup(request: HttpRequest) -> HttpResponse:
+    """Scan an item or a location on the floor: what it is and the stock behind it."""
+    _, chosen = _warehouse_choice(request)
+    found = (
+        selectors.stock_lookup(warehouse_id=chosen.pk, code=request.GET.get("code", ""))
+        if chosen
+        else {"kind": None}
+    )
+    return _render_local(request, "dashboards/_lookup.html", {"found": found}, chosen)
 
 
 @login_required
@@ -124,6 +183,9 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             ).order_by("-severity", "opened_at"),
             transit=transit,
             route=_route_svg(chosen, transit),
+            flash=getattr(request, "flash", None),
+            may_plan=role_in(request.user, chosen.pk) in PLANNING_ROLES,
+            **_planning(chosen, local),
         )
     template = (
         "dashboards/_dispatch_board.html"
@@ -131,6 +193,25 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         else "dashboards/dispatch.html"
     )
     return _render_local(request, template, context, chosen)
+
+
+def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:
+    """What the dispatcher's forms offer: the warehouse's docks and vehicles, and the
+    allocated orders not yet on a load."""
+    from shipping.models import Dock, Order, Vehicle
+
+    return {
+        "plan_docks": list(Dock.objects.filter(warehouse=warehouse, is_active=True)),
+        "plan_vehicles": list(
+            Vehicle.objects.filter(home_warehouse=warehouse).select_related("carrier")
+        ),
+        "plan_orders": list(
+            Order.objects.filter(warehouse=warehouse, status="allocated", load__isnull=True)
+            .select_related("ship_to")
+            .order_by("priority", "promised_ship_date", "pk")[:40]
+        ),
+        "plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"),
+    }
 
 
 def _route_svg(warehouse: Warehouse, transit: list[dict]) -> dict:

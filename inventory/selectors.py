@@ -19,11 +19,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.choices import OPEN_TASK_STATUSES, PICKABLE_ZONE_KINDS, Velocity
+from inventory.choices import (
+    OPEN_TASK_STATUSES,
+    PICKABLE_ZONE_KINDS,
+    MovementKind,
+    ReceiptStatus,
+    Velocity,
+)
 from inventory.models import (
     Allocation,
     Item,
     Location,
+    Receipt,
     ReorderPolicy,
     StockBalance,
     StockMovement,
@@ -309,3 +316,45 @@ def work_by_zone(*, warehouse_id: int, since) -> list[dict]:  # type: ignore[no-
         }
         for r in rows
     ]
+
+
+def stock_lookup(*, warehouse_id: int, code: str) -> dict:
+    """What a scanned code is and the stock behind it: an item (by SKU or GTIN) and where it
+    lies, or a location (by barcode) and what lies there. {"kind": None} for an unknown code."""
+    code = code.strip()
+    positions = StockBalance.objects.filter(
+        warehouse_id=warehouse_id, on_hand__gt=0
+    ).select_related("item", "lot", "location")
+    item = Item.objects.filter(Q(sku=code) | Q(gtin=code)).first() if code else None
+    if item is not None:
+        rows = positions.filter(item=item).order_by("location__pick_sequence", "location__barcode")
+        return {"kind": "item", "item": item, "rows": list(rows)}
+    location = Location.objects.filter(warehouse_id=warehouse_id, barcode=code).first()
+    if location is not None:
+        rows = positions.filter(location=location).order_by("item__sku")
+        return {"kind": "location", "location": location, "rows": list(rows)}
+    return {"kind": None, "code": code}
+
+
+def short_picks(*, warehouse_id: int, since) -> list[StockMovement]:  # type: ignore[no-untyped-def]
+    """Units pickers did not find since `since`: the adjustments their short picks wrote."""
+    return list(
+        StockMovement.objects.filter(
+            warehouse_id=warehouse_id,
+            kind=MovementKind.ADJUSTMENT,
+            reason__startswith="Short pick",
+            created_at__gte=since,
+        )
+        .select_related("item", "from_location", "actor")
+        .order_by("-created_at")[:20]
+    )
+
+
+def receipts_expected(*, warehouse_id: int) -> list[Receipt]:
+    """Expected receipts (ASNs) still open, with their lines and items."""
+    return list(
+        Receipt.objects.filter(warehouse_id=warehouse_id)
+        .exclude(status__in=[ReceiptStatus.CLOSED])
+        .prefetch_related("lines__item")
+        .order_by("expected_on", "pk")[:10]
+    )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from inventory.choices import TemperatureClass
@@ -79,11 +79,14 @@ def wave_lines(wave: Wave) -> int:
     ).count()
 
 
-def wave_timing(wave: Wave, *, now: datetime.datetime | None = None) -> WaveTiming:
+def wave_timing(
+    wave: Wave, *, now: datetime.datetime | None = None, lines: int | None = None
+) -> WaveTiming:
     """When the wave must be released so picking ends `margin` before the truck is due, and
-    when it will be ready if released now (or when it was released)."""
+    when it will be ready if released now (or when it was released). `lines`: the wave's
+    pick lines if the caller counted them already (see `loads_open`)."""
     now = now or timezone.now()
-    lines = wave_lines(wave)
+    lines = wave_lines(wave) if lines is None else lines
     rate = wave.lines_per_picker_hour * wave.pickers
     pick_minutes = math.ceil(lines * 60 / rate) if lines else 0
     appointment = getattr(wave.load, "appointment", None) if wave.load_id else None
@@ -126,44 +129,95 @@ def dock_day(
 
 
 def loads_open(*, warehouse_id: int) -> list[dict]:
-    """Loads not yet gone, with fill and the wave's timing (when the goods will be ready)."""
-    loads = (
+    """Loads not yet gone, with fill and the wave's timing (when the goods will be ready).
+
+    A fixed number of queries whatever the number of loads: fills, wave lines and pick
+    progress are each summed for all loads at once."""
+    from inventory.models import Task
+
+    loads = list(
         Load.objects.filter(warehouse_id=warehouse_id, status__in=("planned", "loading"))
         .select_related("vehicle", "wave", "appointment")
         .prefetch_related("orders")
         .order_by("pk")
     )
+    if not loads:
+        return []
+    held = LineReservation.objects.filter(
+        line__order__load__in=loads, warehouse_id=warehouse_id, quantity__gt=0
+    )
+    totals = {
+        row["line__order__load"]: row
+        for row in held.values("line__order__load").annotate(
+            weight=Sum(F("quantity") * F("line__item__weight_kg")),
+            volume=Sum(F("quantity") * F("line__item__volume_l")),
+        )
+    }
+    temps: dict[int, set[str]] = {}
+    for load_id, temp in held.values_list("line__order__load", "line__item__temperature_class"):
+        temps.setdefault(load_id, set()).add(temp)
+    waves = [load.wave for load in loads if getattr(load, "wave", None)]
+    lines_of_wave = _count_by_reservation_owner(
+        Allocation.objects.filter(quantity__gt=0),
+        "reservation",
+        "line__order__wave",
+        LineReservation.objects.filter(line__order__wave__in=waves, warehouse_id=warehouse_id),
+    )
+    picks = Task.objects.filter(kind="pick").exclude(status="cancelled")
+    picks_of_load = _count_by_reservation_owner(
+        picks,
+        "allocation__reservation",
+        "line__order__load",
+        LineReservation.objects.filter(line__order__load__in=loads, warehouse_id=warehouse_id),
+        done=Count("pk", filter=Q(status="done")),
+    )
     out = []
     for load in loads:
         wave = getattr(load, "wave", None)
-        picks = _pick_progress(load)
+        row = totals.get(load.pk, {})
+        weight, volume = row.get("weight") or Decimal(0), row.get("volume") or Decimal(0)
+        fill = Fill(
+            weight_kg=weight,
+            volume_l=volume,
+            weight_pct=round(float(weight / load.vehicle.capacity_weight_kg * 100), 1),
+            volume_pct=round(float(volume / load.vehicle.capacity_volume_l * 100), 1),
+            coldest=max(
+                temps.get(load.pk, ()),
+                key=lambda t: _COLD_RANK[t],
+                default=TemperatureClass.AMBIENT,
+            ),
+        )
+        picked = picks_of_load.get(load.pk, {"n": 0, "done": 0})
         out.append(
             {
                 "load": load,
-                "fill": load_fill(load),
+                "fill": fill,
                 "wave": wave,
-                "timing": wave_timing(wave) if wave else None,
-                "picks_done": picks["done"],
-                "picks_total": picks["total"],
+                "timing": (
+                    wave_timing(wave, lines=lines_of_wave.get(wave.pk, {"n": 0})["n"])
+                    if wave
+                    else None
+                ),
+                "picks_done": picked["done"],
+                "picks_total": picked["n"],
             }
         )
     return out
 
 
-def _pick_progress(load: Load) -> dict[str, int]:
-    """Pick tasks of the load's orders in its warehouse: how many, and how many done."""
-    from django.db.models import Count, Q
+def _count_by_reservation_owner(rows, path: str, owner: str, held, **more):  # type: ignore[no-untyped-def]
+    """Count `rows` (reaching a reservation by `path`) per the `owner` (a wave, a load) of
+    the order line holding that reservation, among the line reservations `held`."""
+    from django.db.models import OuterRef, Subquery
 
-    from inventory.models import Task
-
-    reservations = LineReservation.objects.filter(
-        line__order__load=load, warehouse_id=load.warehouse_id
-    ).values("reservation")
-    return (
-        Task.objects.filter(kind="pick", allocation__reservation__in=reservations)
-        .exclude(status="cancelled")
-        .aggregate(total=Count("pk"), done=Count("pk", filter=Q(status="done")))
+    by = Subquery(held.filter(reservation=OuterRef(path)).values(owner)[:1])
+    counted = (
+        rows.filter(**{f"{path}__in": held.values("reservation")})
+        .annotate(owner=by)
+        .values("owner")
+        .annotate(n=Count("pk"), **more)
     )
+    return {row["owner"]: row for row in counted}
 
 
 def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
@@ -195,3 +249,41 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
             }
         )
     return out
+
+
+def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
+    """Released waves of the warehouse with their pick progress, per wave and per picker."""
+    from collections import Counter, defaultdict
+
+    from inventory.models import Task
+
+    waves = list(
+        Wave.objects.filter(warehouse_id=warehouse_id, status="released")
+        .select_related("load__vehicle")
+        .order_by("released_at")
+    )
+    wave_of_order = dict(Order.objects.filter(wave__in=waves).values_list("pk", "wave_id"))
+    reservations = LineReservation.objects.filter(
+        line__order__wave__in=waves, warehouse_id=warehouse_id
+    ).values("reservation")
+    tasks = Task.objects.filter(kind="pick", allocation__reservation__in=reservations).exclude(
+        status="cancelled"
+    )
+    total, done, pickers = Counter(), Counter(), defaultdict(Counter)
+    for reference, status, picker in tasks.values_list("reference", "status", "done_by__username"):
+        wave_id = wave_of_order.get(int(reference.split(":")[1]))
+        if wave_id is None:
+            continue
+        total[wave_id] += 1
+        if status == "done":
+            done[wave_id] += 1
+            pickers[wave_id][picker or "?"] += 1
+    return [
+        {
+            "wave": wave,
+            "total": total[wave.pk],
+            "done": done[wave.pk],
+            "pickers": sorted(pickers[wave.pk].items()),
+        }
+        for wave in waves
+    ]

@@ -5,6 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+
+from tests.realstack import stack_env
 
 SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
 FLAGS = [
@@ -46,9 +49,25 @@ def page(chromium):
     context.close()
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, *, full_page: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def server_env() -> dict[str, str]:
+    """The ASGI server on the test database; the embedded default needs no broker."""
+    if settings.REDIS_URL:
+        return stack_env(settings.REDIS_URL)
+    name = settings.DATABASES["default"]["NAME"]
+    return {**stack_env(""), "DATABASE_URL": f"sqlite:///{name}", "REDIS_URL": ""}
+
+
+def log_in(page, base: str, username: str, password: str = "pw-12345") -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)  # each role lands on its own page
 
 
 from tests.shipping.conftest import beijing_shop, network  # noqa: E402, F401

@@ -10,13 +10,13 @@ from playwright.sync_api import expect
 
 from shipping import services
 from shipping.models import Carrier, Dock, Vehicle
+from tests.browser.conftest import log_in, server_env
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 from tests.realstack import (
     celery_worker,
     free_port,
     running,
-    stack_env,
     uvicorn,
     wait_for,
     worker_ready,
@@ -24,22 +24,6 @@ from tests.realstack import (
 from tests.shipping.conftest import tomorrow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _server_env() -> dict[str, str]:
-    """The ASGI server on the test database; the embedded default needs no broker."""
-    if settings.REDIS_URL:
-        return stack_env(settings.REDIS_URL)
-    name = settings.DATABASES["default"]["NAME"]
-    return {**stack_env(""), "DATABASE_URL": f"sqlite:///{name}", "REDIS_URL": ""}
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 @pytest.fixture
@@ -82,7 +66,7 @@ def released_load(network, beijing_shop, person):
 
 def test_the_dispatch_board_follows_the_floor_without_a_reload(released_load, chromium, tmp_path):
     load, pick = released_load
-    env, port = _server_env(), free_port()
+    env, port = server_env(), free_port()
     processes = [uvicorn(env, port)]
     if settings.REDIS_URL:  # on the real stack the relay runs in a worker
         processes.append(celery_worker(env, tmp_path, "board"))
@@ -95,13 +79,13 @@ def test_the_dispatch_board_follows_the_floor_without_a_reload(released_load, ch
         wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
         dispatcher = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
         operator = chromium.new_context(viewport={"width": 900, "height": 800}).new_page()
-        _log_in(dispatcher, base, "wang.wei")
+        log_in(dispatcher, base, "wang.wei")
         dispatcher.goto(f"{base}/dispatch/?warehouse=BJ")
         expect(dispatcher.locator("#live")).to_have_class("live on", timeout=15000)
         progress = dispatcher.locator(f'tr[data-load="{load.reference}"] .progress')
         expect(progress).to_have_text("0/1 picked")
 
-        _log_in(operator, base, "liu.yang")
+        log_in(operator, base, "liu.yang")
         operator.goto(f"{base}/floor/?warehouse=BJ")
         for value in (pick.barcode, "TEA", "3"):
             operator.fill("#scan", value)

@@ -1,6 +1,6 @@
 // The floor page: a scan box for keyboard-wedge scanners (barcode + Enter), step by step,
 // checked here for instant feedback and confirmed by the server, which has the last word.
-// A live link refreshes the task list when the floor changes.
+// The page's live link (live.js) refreshes the task list when the floor changes.
 (() => {
   const root = document.getElementById("floor");
   if (!root) return;
@@ -110,28 +110,21 @@
     setup();
   }
 
-  function connect(delay) {
-    const indicator = document.getElementById("live");
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws/live/`);
-    socket.onopen = () => {
-      indicator.textContent = indicator.dataset.on;
-      indicator.className = "live on";
-      if (step === 0) refresh(); // catch up with whatever happened while offline
-      delay = 500;
-    };
-    socket.onmessage = (message) => {
-      const event = JSON.parse(message.data);
-      const relevant = String(event.warehouse) === root.dataset.warehouseId && /^(tasks?|pick|stock)\./.test(event.type);
-      if (relevant && step === 0) refresh(); // never pull the task away from someone mid-scan
-    };
-    socket.onclose = () => {
-      indicator.textContent = indicator.dataset.off;
-      indicator.className = "live off";
-      setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
-    };
-  }
+  // The page's live link (live.js) tells what changed; catch up when it is back.
+  document.addEventListener("handoff:online", () => { if (step === 0) refresh(); });
+  document.addEventListener("handoff:event", (e) => {
+    const event = e.detail;
+    const relevant = String(event.warehouse) === root.dataset.warehouseId && /^(tasks?|pick|stock)\./.test(event.type);
+    if (relevant && step === 0) refresh(); // never pull the task away from someone mid-scan
+  });
 
   setup();
-  connect(500);
+
 })();
+
+// Stock lookup: after each answer the box is ready for the next scan.
+document.addEventListener("htmx:afterSwap", (e) => {
+  if (e.target.id !== "lookup-result") return;
+  const input = document.getElementById("lookup-code");
+  if (input) input.select();
+});

@@ -1,43 +1,80 @@
-// Live refresh for boards: listen on the socket and re-render the board fragment when an
-// event of this warehouse and of the board's topics arrives; show when the link is down,
-// reconnect by itself and catch up by re-rendering on reconnect.
+// The live link of every page: one WebSocket, with a small indicator that says when it is
+// down; it reconnects by itself and the page catches up on reconnect.
+//
+// Events arrive as `handoff:event` on the document (detail: the event); `handoff:online`
+// says the link is (back) up. Parts of a page marked `data-live-fragment="<url>"` with
+// `data-topics` and `data-warehouse-id` re-render themselves when an event of theirs arrives,
+// unless someone is typing in them (then right after). The alert bell follows alert events.
 (() => {
-  const root = document.getElementById("live-root");
-  const indicator = document.getElementById("live");
-  if (!root || !indicator) return;
-  const topics = (root.dataset.topics || "").split(",");
   const topicOf = { order: "orders", wave: "orders", pick: "orders", unit: "orders", load: "orders",
                     appointment: "dock", vehicle: "dock", shipment: "shipments", alert: "alerts",
-                    stock: "stock", task: "stock", tasks: "stock" };
-  let pending = null;
+                    stock: "stock", task: "stock", tasks: "stock", location: "stock", count: "stock",
+                    receipt: "stock" };
+  const topic = (type) => (type === "load.departed" ? "shipments" : topicOf[type.split(".")[0]]);
+  const timers = new Map();
 
-  async function refresh() {
-    pending = null;
-    const response = await fetch(root.dataset.fragment, { credentials: "same-origin" });
-    if (response.ok) root.innerHTML = await response.text();
+  async function render(el) {
+    timers.delete(el);
+    if (el.dataset.dirty) { soon(el, 1000); return; } // someone is typing here: later
+    const response = await fetch(el.dataset.liveFragment, { credentials: "same-origin" });
+    if (!response.ok || el.dataset.dirty) return;
+    el.innerHTML = await response.text();
+    if (window.htmx) window.htmx.process(el);
+    el.dispatchEvent(new CustomEvent("handoff:rendered", { bubbles: true }));
   }
 
-  function soon() {
-    if (!pending) pending = setTimeout(refresh, 150); // many events at once: one refresh
+  function soon(el, wait = 150) {
+    if (!timers.has(el)) timers.set(el, setTimeout(() => render(el), wait)); // a burst: one render
   }
+
+  async function bell() {
+    const old = document.getElementById("bell");
+    if (!old) return;
+    const response = await fetch(old.dataset.url, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const box = document.createElement("div");
+    box.innerHTML = await response.text();
+    const fresh = box.firstElementChild;
+    fresh.open = old.open;
+    old.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
+  }
+
+  document.addEventListener("input", (e) => {
+    const part = e.target.closest("[data-live-fragment]");
+    if (part) part.dataset.dirty = "1";
+  });
+  document.addEventListener("htmx:afterSwap", (e) => {
+    const part = e.target.closest("[data-live-fragment]");
+    if (part) delete part.dataset.dirty;
+  });
+  document.addEventListener("handoff:event", (e) => {
+    const event = e.detail;
+    for (const el of document.querySelectorAll("[data-live-fragment]")) {
+      const topics = (el.dataset.topics || "").split(",");
+      if (String(event.warehouse) === el.dataset.warehouseId && topics.includes(topic(event.type))) soon(el);
+    }
+    if (event.type.startsWith("alert.")) bell();
+  });
+  document.addEventListener("handoff:online", () => {
+    document.querySelectorAll("[data-live-fragment]").forEach((el) => soon(el));
+    bell();
+  });
 
   function connect(delay) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws/live/`);
+    const indicator = document.getElementById("live");
     socket.onopen = () => {
-      indicator.textContent = indicator.dataset.on;
-      indicator.className = "live on";
-      soon();
+      if (indicator) { indicator.textContent = indicator.dataset.on; indicator.className = "live on"; }
+      document.dispatchEvent(new CustomEvent("handoff:online"));
       delay = 500;
     };
     socket.onmessage = (message) => {
-      const event = JSON.parse(message.data);
-      const topic = event.type === "load.departed" ? "shipments" : topicOf[event.type.split(".")[0]];
-      if (String(event.warehouse) === root.dataset.warehouseId && topics.includes(topic)) soon();
+      document.dispatchEvent(new CustomEvent("handoff:event", { detail: JSON.parse(message.data) }));
     };
     socket.onclose = () => {
-      indicator.textContent = indicator.dataset.off;
-      indicator.className = "live off";
+      if (indicator) { indicator.textContent = indicator.dataset.off; indicator.className = "live off"; }
       setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
     };
   }

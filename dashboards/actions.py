@@ -1,0 +1,270 @@
+"""What people do from the pages: each action checks the role, calls one service and answers
+with the part of the page that changed (htmx swaps it in), or says what was wrong and where.
+
+Errors are the services' own (`DomainError`: a message naming the field); nothing of a
+refused action is written, since each service runs in its one transaction.
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.access import require_role, warehouse_ids_for
+from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
+from core.exceptions import DomainError
+from core.models import Warehouse
+from dashboards import shell, views
+from dashboards.models import Alert
+from dashboards.services import alert_acknowledge
+from inventory.models import Item, Location, Receipt, Task
+from inventory.services import stock_receive, task_assign
+from shipping import services as shipping
+from shipping.models import Dock, DockAppointment, Load, Order, Vehicle
+
+
+class FormError(DomainError):
+    """A field of a page's form is missing or malformed."""
+
+
+def _warehouse_of(request: HttpRequest, warehouse_id: int, roles: frozenset[str]) -> None:
+    if warehouse_id not in warehouse_ids_for(request.user):
+        raise DomainError(_("Not one of your warehouses."), field="warehouse")
+    require_role(request.user, warehouse_id, roles)
+
+
+def _field(request: HttpRequest, name: str) -> str:
+    value = request.POST.get(name, "").strip()
+    if not value:
+        raise FormError(_("This field is required."), field=name)
+    return value
+
+
+def _local_time(request: HttpRequest, name: str, zone: str) -> datetime.datetime:
+    """A `datetime-local` field, read on the warehouse's wall clock."""
+    raw = _field(request, name)
+    try:
+        naive = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise FormError(_("Not a date and time: %(value)s") % {"value": raw}, field=name) from None
+    return naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def _minutes(request: HttpRequest, name: str) -> datetime.timedelta:
+    raw = _field(request, name)
+    if not raw.isdigit() or not 5 <= int(raw) <= 600:
+        raise FormError(_("Minutes between 5 and 600."), field=name)
+    return datetime.timedelta(minutes=int(raw))
+
+
+def _answer(
+    request: HttpRequest, page: Callable[[HttpRequest], HttpResponse], act: Callable[[], str]
+) -> HttpResponse:
+    """Run the action; answer with the page part (htmx) or the page, and a message."""
+    try:
+        request.flash = {"good": True, "text": act()}  # type: ignore[attr-defined]
+    except DomainError as error:
+        where = f"{error.field}: " if error.field else ""
+        request.flash = {"good": False, "text": f"{where}{error.message}"}  # type: ignore[attr-defined]
+    if request.htmx:  # type: ignore[attr-defined]
+        return page(request)
+    return redirect(request.META.get("HTTP_REFERER") or "home")
+
+
+def _board(request: HttpRequest) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "board"
+    request.GET.setdefault("warehouse", request.POST.get("warehouse_code", ""))
+    return views.dispatch(request)
+
+
+def _floor(request: HttpRequest, part: str = "supervise") -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = part
+    request.GET.setdefault("warehouse", request.POST.get("warehouse_code", ""))
+    return views.floor(request)
+
+
+# --- the alert bell ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def alert_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """'I'll take it': acknowledge an alert from the bell; answer with the fresh bell."""
+    alert = get_object_or_404(Alert, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
+
+    def act() -> str:
+        alert_acknowledge(alert=alert, actor=request.user)
+        return _("Acknowledged.")
+
+    return _answer(request, shell.bell, act)
+
+
+# --- the dispatch board -----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def appointment_book(request: HttpRequest) -> HttpResponse:
+    """Book a truck at a dock for a time slot, optionally for a load."""
+
+    def act() -> str:
+        dock = get_object_or_404(Dock, pk=_field(request, "dock"))
+        _warehouse_of(request, dock.warehouse_id, PLANNING_ROLES)
+        vehicle = get_object_or_404(Vehicle, pk=_field(request, "vehicle"))
+        starts_at = _local_time(request, "starts_at", dock.warehouse.time_zone)
+        load = None
+        if request.POST.get("load"):
+            load = get_object_or_404(Load, pk=request.POST["load"], warehouse_id=dock.warehouse_id)
+        shipping.appointment_book(
+            dock=dock,
+            vehicle=vehicle,
+            starts_at=starts_at,
+            ends_at=starts_at + _minutes(request, "minutes"),
+            load=load,
+            actor=request.user,
+        )
+        return _("Booked %(plate)s at %(dock)s, %(time)s.") % {
+            "plate": vehicle.plate,
+            "dock": dock.code,
+            "time": f"{starts_at:%H:%M}",
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a booked appointment to another time or dock."""
+
+    def act() -> str:
+        appointment = get_object_or_404(DockAppointment.objects.select_related("dock"), pk=pk)
+        warehouse = appointment.dock.warehouse
+        _warehouse_of(request, warehouse.pk, PLANNING_ROLES)
+        dock = appointment.dock
+        if request.POST.get("dock"):
+            dock = get_object_or_404(Dock, pk=request.POST["dock"], warehouse=warehouse)
+        starts_at = _local_time(request, "starts_at", warehouse.time_zone)
+        length = appointment.ends_at - appointment.starts_at
+        shipping.appointment_move(
+            appointment=appointment,
+            dock=dock,
+            starts_at=starts_at,
+            ends_at=starts_at + length,
+            actor=request.user,
+        )
+        return _("Moved to %(dock)s, %(time)s.") % {"dock": dock.code, "time": f"{starts_at:%H:%M}"}
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def load_build(request: HttpRequest) -> HttpResponse:
+    """Put chosen allocated orders on a vehicle of the warehouse."""
+
+    def act() -> str:
+        warehouse = get_object_or_404(Warehouse, pk=_field(request, "warehouse"))
+        _warehouse_of(request, warehouse.pk, PLANNING_ROLES)
+        vehicle = get_object_or_404(Vehicle, pk=_field(request, "vehicle"))
+        ids = request.POST.getlist("orders")
+        if not ids:
+            raise FormError(_("Choose at least one order."), field="orders")
+        orders = list(Order.objects.filter(pk__in=ids, warehouse=warehouse))
+        load = shipping.load_build(
+            warehouse=warehouse, vehicle=vehicle, orders=orders, actor=request.user
+        )
+        return _("Load %(load)s planned on %(plate)s.") % {
+            "load": load.reference,
+            "plate": vehicle.plate,
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def wave_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan the load's wave (timed from its appointment) if it has none, and release it."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        _warehouse_of(request, load.warehouse_id, PLANNING_ROLES)
+        wave = getattr(load, "wave", None) or shipping.wave_plan(load=load, actor=request.user)
+        shipping.wave_release(wave=wave, actor=request.user)
+        return _("Wave of %(load)s released to the floor.") % {"load": load.reference}
+
+    return _answer(request, _board, act)
+
+
+# --- the floor: supervisors -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor gives an open task to someone on the floor."""
+
+    def act() -> str:
+        task = get_object_or_404(Task, pk=pk)
+        _warehouse_of(request, task.warehouse_id, STOCK_CONTROL_ROLES & FLOOR_ROLES)
+        user = get_object_or_404(get_user_model(), pk=_field(request, "user"))
+        task_assign(task=task, user=user, actor=request.user)
+        return _("Task %(task)s given to %(user)s.") % {
+            "task": task.pk,
+            "user": user.get_full_name() or user.get_username(),
+        }
+
+    return _answer(request, _floor, act)
+
+
+@login_required
+@require_POST
+def receipt_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Receive scanned goods against an expected receipt at a scanned dock location."""
+
+    def act() -> str:
+        receipt = get_object_or_404(Receipt, pk=pk)
+        _warehouse_of(request, receipt.warehouse_id, FLOOR_ROLES)
+        code = _field(request, "item_code")
+        item = Item.objects.filter(Q(sku=code) | Q(gtin=code)).first()
+        if item is None:
+            raise FormError(_("No item has the code %(code)s.") % {"code": code}, field="item_code")
+        barcode = _field(request, "location_barcode")
+        location = Location.objects.filter(
+            warehouse_id=receipt.warehouse_id, barcode=barcode
+        ).first()
+        if location is None:
+            raise FormError(
+                _("No location %(code)s in this warehouse.") % {"code": barcode},
+                field="location_barcode",
+            )
+        quantity = _field(request, "quantity")
+        if not quantity.isdigit() or int(quantity) < 1:
+            raise FormError(_("A whole number of at least 1."), field="quantity")
+        expires = request.POST.get("expires_on") or None
+        stock_receive(
+            item=item,
+            quantity=int(quantity),
+            location=location,
+            receipt=receipt,
+            lot_code=request.POST.get("lot_code") or None,
+            expires_on=datetime.date.fromisoformat(expires) if expires else None,
+            actor=request.user,
+        )
+        return _("Received %(quantity)s × %(item)s at %(location)s.") % {
+            "quantity": quantity,
+            "item": item.sku,
+            "location": location.barcode,
+        }
+
+    return _answer(request, lambda r: _floor(r, "receiving"), act)

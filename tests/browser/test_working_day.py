@@ -1,0 +1,85 @@
+"""A working day on the demo, in a real browser: the manager's KPI board with its charts and
+a CSV that matches the page, the dispatcher releasing a wave from the board, the operator
+looking up stock by scan; each page in English and Chinese. The README's pictures of the
+three pages are taken here (var/screenshots; `make screenshots` copies them to docs/)."""
+
+import csv
+import io
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from core.demo import demo_password
+from tests.browser.conftest import log_in, screenshot, server_env
+from tests.realstack import free_port, running, uvicorn, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data, loaded before the browser starts."""
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def server(demo):
+    port = free_port()
+    with running(uvicorn(server_env(), port)):
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
+        yield base
+
+
+def _person(chromium, base: str, username: str, *, width: int = 1280, height: int = 900):
+    page = chromium.new_context(viewport={"width": width, "height": height}).new_page()
+    log_in(page, base, username, demo_password(username))
+    return page
+
+
+def test_a_working_day_on_the_three_pages(server, chromium):
+    base = server
+    manager = _person(chromium, base, "manager", height=1100)
+    assert manager.url.startswith(f"{base}/kpis/")  # a manager starts on the KPI board
+    tiles = manager.locator(".card.kpi")
+    expect(tiles).to_have_count(13)
+    expect(manager.locator(".card.kpi .chart svg")).to_have_count(13)
+    shown = {
+        tile.get_attribute("data-kpi"): tile.get_attribute("data-value") for tile in tiles.all()
+    }
+    with manager.expect_download() as download:
+        manager.click("#export-csv")
+    rows = csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8")))
+    exported = {r["kpi"]: r["value"] for r in rows if r["period"] == "range"}
+    assert set(exported) == set(shown)
+    for name, value in shown.items():
+        assert (float(exported[name]) if value else "") == (
+            pytest.approx(float(value)) if value else exported[name]
+        ), name
+    screenshot(manager, "kpis")
+
+    dispatcher = _person(chromium, base, "dispatcher")
+    assert dispatcher.url.startswith(f"{base}/dispatch/")
+    expect(dispatcher.locator("#live")).to_have_class("live on", timeout=15000)
+    screenshot(dispatcher, "dispatch", full_page=True)
+    release = dispatcher.locator("text=Release wave").first
+    release.click()
+    expect(dispatcher.locator("[data-flash]")).to_contain_text("released to the floor")
+
+    operator = _person(chromium, base, "operator", width=1000, height=1000)
+    assert operator.url.startswith(f"{base}/floor/")
+    expect(operator.locator("#next-task")).to_contain_text("My next task")
+    operator.fill("#lookup-code", "BJ1-A-01-01")
+    operator.press("#lookup-code", "Enter")
+    expect(operator.locator("#lookup-result h3")).to_have_text("BJ1-A-01-01")
+    screenshot(operator, "floor", full_page=True)
+
+    operator.select_option("select[name=language]", "zh-hans")
+    expect(operator.locator("h1")).to_contain_text("现场")
+    expect(operator.locator("#lookup h2")).to_have_text("查询库存")
+    dispatcher.select_option("select[name=language]", "zh-hans")
+    expect(dispatcher.locator("h2").first).to_have_text("今日月台")
+    assert settings.LANGUAGE_CODE == "en"

@@ -1,0 +1,171 @@
+"""A dispatcher plans from the board: book and move dock appointments, build a load from
+allocated orders, release its wave. Each answer is the fresh board with a message; a refused
+action says which field is wrong and writes nothing. The board's queries do not grow with
+the number of loads."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import Task
+from shipping import services
+from shipping.models import Carrier, Dock, DockAppointment, Load, Vehicle
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def yard(network, beijing_shop):
+    bj, pick, _ = network["BJ"]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, pick, 500)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    vans = [
+        Vehicle.objects.create(
+            carrier=carrier,
+            plate=f"京A-{n}",
+            home_warehouse=bj,
+            capacity_weight_kg=1000,
+            capacity_volume_l=8000,
+        )
+        for n in range(5)
+    ]
+    docks = [Dock.objects.create(warehouse=bj, code=f"D{n + 1}") for n in range(2)]
+    orders = [
+        services.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=f"SO-P{n}",
+            lines=[services.LineInput(tea, 2)],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            actor=None,
+        )
+        for n in range(8)
+    ]
+    return bj, vans, docks, orders
+
+
+def _local(warehouse, hours: int) -> str:
+    at = timezone.now().astimezone(zoneinfo.ZoneInfo(warehouse.time_zone))
+    return (at + datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:00")
+
+
+def test_a_dispatcher_builds_a_load_books_its_dock_and_releases_its_wave(client, yard, person):
+    bj, vans, docks, orders = yard
+    client.force_login(person("dispatcher", bj))
+
+    built = client.post(
+        "/dispatch/loads/",
+        {"warehouse": bj.pk, "vehicle": vans[0].pk, "orders": [o.pk for o in orders[:3]]},
+        **HTMX,
+    ).content.decode()
+    load = Load.objects.get()
+    assert f"Load {load.reference} planned on 京A-0." in built
+    assert "<html" not in built and f'data-load="{load.reference}"' in built
+
+    booked = client.post(
+        "/dispatch/appointments/",
+        {
+            "warehouse_code": "BJ",
+            "vehicle": vans[0].pk,
+            "dock": docks[0].pk,
+            "starts_at": _local(bj, 3),
+            "minutes": 60,
+            "load": load.pk,
+        },
+        **HTMX,
+    ).content.decode()
+    assert "Booked 京A-0 at D1" in booked
+    assert DockAppointment.objects.get().load == load
+
+    released = client.post(f"/dispatch/loads/{load.pk}/release/", **HTMX).content.decode()
+    assert f"Wave of {load.reference} released to the floor." in released
+    assert Task.objects.filter(kind="pick", status="open").count() == 3
+    assert "0/3 picked" in released
+
+
+def test_a_taken_slot_and_a_missing_field_are_refused_and_nothing_is_written(client, yard, person):
+    bj, vans, docks, _ = yard
+    client.force_login(person("dispatcher", bj))
+    slot = {
+        "warehouse_code": "BJ",
+        "vehicle": vans[0].pk,
+        "dock": docks[0].pk,
+        "starts_at": _local(bj, 2),
+        "minutes": 60,
+    }
+    client.post("/dispatch/appointments/", slot, **HTMX)
+    clash = client.post(
+        "/dispatch/appointments/", {**slot, "vehicle": vans[1].pk}, **HTMX
+    ).content.decode()
+    assert 'class="feedback bad"' in clash
+    assert DockAppointment.objects.count() == 1
+    no_orders = client.post(
+        "/dispatch/loads/", {"warehouse": bj.pk, "vehicle": vans[2].pk}, **HTMX
+    ).content.decode()
+    assert "orders: Choose at least one order." in no_orders
+    bad_time = client.post(
+        "/dispatch/appointments/", {**slot, "starts_at": "tomorrow"}, **HTMX
+    ).content.decode()
+    assert "starts_at: Not a date and time: tomorrow" in bad_time
+    assert Load.objects.count() == 0 and DockAppointment.objects.count() == 1
+
+
+def test_moving_an_appointment_and_an_operator_may_not_plan(client, yard, person):
+    bj, vans, docks, _ = yard
+    start = timezone.now() + datetime.timedelta(hours=2)
+    appointment = services.appointment_book(
+        dock=docks[0],
+        vehicle=vans[0],
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=45),
+        actor=None,
+    )
+    client.force_login(person("dispatcher", bj))
+    moved = client.post(
+        f"/dispatch/appointments/{appointment.pk}/move/",
+        {"dock": docks[1].pk, "starts_at": _local(bj, 5)},
+        **HTMX,
+    ).content.decode()
+    assert "Moved to D2" in moved
+    appointment.refresh_from_db()
+    assert appointment.dock == docks[1]
+    assert appointment.ends_at - appointment.starts_at == datetime.timedelta(minutes=45)
+
+    client.force_login(person("operator", bj))
+    refused = client.post(
+        "/dispatch/appointments/",
+        {"vehicle": vans[1].pk, "dock": docks[0].pk, "starts_at": _local(bj, 8), "minutes": 30},
+        **HTMX,
+    ).content.decode()
+    assert "Your role here is operator" in refused
+    assert DockAppointment.objects.count() == 1
+
+
+def test_the_board_costs_the_same_queries_for_one_load_or_five(client, yard, person):
+    bj, vans, _, orders = yard
+    client.force_login(person("dispatcher", bj))
+
+    def board_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/dispatch/?warehouse=BJ")
+        return len(queries)
+
+    load = services.load_build(warehouse=bj, vehicle=vans[0], orders=orders[:1], actor=None)
+    services.wave_plan(load=load, actor=None)
+    one = board_queries()
+    for n in range(1, 5):
+        more = services.load_build(
+            warehouse=bj, vehicle=vans[n], orders=orders[n : n + 1], actor=None
+        )
+        services.wave_release(wave=services.wave_plan(load=more, actor=None), actor=None)
+    assert board_queries() == one

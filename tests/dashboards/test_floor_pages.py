@@ -1,0 +1,88 @@
+"""The floor page beyond the next task: scan to look up stock, receive against an expected
+receipt, and for supervisors the open tasks to hand out, waves per picker and short picks."""
+
+import datetime
+
+from inventory import services as stock
+from inventory.models import ReceiptLine, StockMovement, Task
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_scanning_an_item_or_a_location_shows_the_stock_behind_it(client, site, person):
+    soap = ItemFactory(sku="SOAP", gtin="06901234567892", name="Soap")
+    stock_in(soap, site.loc["a1"], 12, lot="L1")
+    stock_in(soap, site.loc["pf"], 3)
+    client.force_login(person("operator", site.warehouse))
+
+    by_item = client.get("/floor/lookup/?warehouse=WA&code=06901234567892").content.decode()
+    assert "SOAP · Soap" in by_item
+    assert "WA-A1" in by_item and "WA-PF" in by_item and "L1" in by_item
+    by_place = client.get("/floor/lookup/?warehouse=WA&code=WA-A1").content.decode()
+    assert "SOAP Soap" in by_place and "12" in by_place
+    unknown = client.get("/floor/lookup/?warehouse=WA&code=NOPE").content.decode()
+    assert "Nothing has the code NOPE." in unknown
+
+
+def test_receiving_against_an_expected_receipt_from_the_floor(client, site, person):
+    soap = ItemFactory(sku="SOAP")
+    receipt = stock.receipt_create(
+        warehouse=site.warehouse,
+        reference="ASN-1",
+        supplier="Acme",
+        expected_on=datetime.date.today(),
+        lines=[(soap, 10)],
+        actor=None,
+    )
+    client.force_login(person("operator", site.warehouse))
+    page = client.get("/floor/?warehouse=WA").content.decode()
+    assert 'data-receipt="ASN-1"' in page
+
+    form = {"location_barcode": "WA-DOCK_IN", "item_code": "SOAP", "quantity": "6"}
+    answer = client.post(f"/floor/receipts/{receipt.pk}/receive/", form, **HTMX).content.decode()
+    assert "Received 6 × SOAP at WA-DOCK_IN." in answer
+    assert ReceiptLine.objects.get().received_quantity == 6
+    assert Task.objects.filter(kind="putaway").count() == 1  # to be put away now
+
+    wrong = client.post(
+        f"/floor/receipts/{receipt.pk}/receive/", {**form, "item_code": "SAOP"}, **HTMX
+    ).content.decode()
+    assert "item_code: No item has the code SAOP." in wrong
+    zero = client.post(
+        f"/floor/receipts/{receipt.pk}/receive/", {**form, "quantity": "0"}, **HTMX
+    ).content.decode()
+    assert "quantity: A whole number of at least 1." in zero
+    assert ReceiptLine.objects.get().received_quantity == 6
+    assert StockMovement.objects.count() == 1
+
+
+def test_a_supervisor_hands_out_tasks_and_an_operator_does_not_see_that_part(client, site, person):
+    soap = ItemFactory(sku="SOAP")
+    stock_in(soap, site.loc["dock_in"], 4)  # a putaway task waits
+    task = Task.objects.get(kind="putaway")
+    lin = person("operator", site.warehouse, username="lin")
+    client.force_login(lin)
+    assert 'id="supervise"' not in client.get("/floor/?warehouse=WA").content.decode()
+
+    client.force_login(person("supervisor", site.warehouse))
+    page = client.get("/floor/?warehouse=WA").content.decode()
+    assert 'id="supervise"' in page and f'data-task="{task.pk}"' in page
+    answer = client.post(
+        f"/floor/tasks/{task.pk}/assign/", {"user": lin.pk, "warehouse_code": "WA"}, **HTMX
+    ).content.decode()
+    assert f"Task {task.pk} given to" in answer
+    task.refresh_from_db()
+    assert task.assigned_to == lin and task.status == "assigned"
+    outsider = person("operator")
+    refused = client.post(
+        f"/floor/tasks/{task.pk}/assign/", {"user": outsider.pk, "warehouse_code": "WA"}, **HTMX
+    ).content.decode()
+    assert "user: " in refused and "does not work on this warehouse&#x27;s floor" in refused
+
+    client.force_login(lin)
+    taken = client.post(
+        f"/floor/tasks/{task.pk}/assign/", {"user": lin.pk, "warehouse_code": "WA"}, **HTMX
+    ).content.decode()
+    assert "Your role here is operator" in taken

@@ -1,0 +1,70 @@
+"""The shell: each role lands on its own page after login, and the bell shows the open alerts
+of the person's department in their warehouses, which they can take from there."""
+
+import pytest
+
+from dashboards.models import Alert
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("operator", "/floor/"),
+        ("supervisor", "/floor/"),
+        ("dispatcher", "/dispatch/"),
+        ("manager", "/kpis/"),
+        ("admin", "/"),
+    ],
+)
+def test_each_role_lands_on_its_page(client, site, person, role, landing):
+    user = person(role, site.warehouse)
+    user.set_password("pw-for-tests-1")
+    user.save()
+    response = client.post(
+        "/login/", {"username": user.username, "password": "pw-for-tests-1"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == landing
+
+
+def _alert(site, department: str, key: str) -> Alert:
+    return Alert.objects.create(
+        rule="truck_waiting" if department == "logistics" else "below_reorder_point",
+        key=key,
+        warehouse=site.warehouse,
+        department=department,
+        severity="warning",
+        message=f"{department} needs you ({key})",
+        subject_type="warehouse",
+        subject_id=str(site.warehouse.pk),
+    )
+
+
+def test_the_bell_rings_for_my_department_and_i_can_take_an_alert(client, site, other_site, person):
+    mine = _alert(site, "warehouse", "A")
+    _alert(site, "logistics", "B")
+    Alert.objects.create(
+        rule="below_reorder_point",
+        key="C",
+        warehouse=other_site.warehouse,
+        department="warehouse",
+        severity="warning",
+        message="elsewhere",
+        subject_type="warehouse",
+        subject_id="0",
+    )
+    client.force_login(person("supervisor", site.warehouse))
+    page = client.get("/stock/?warehouse=WA").content.decode()
+    assert 'id="bell-count">1<' in page
+    assert "warehouse needs you (A)" in page
+    assert "logistics needs you" not in page and "elsewhere" not in page
+
+    bell = client.post(f"/alerts/{mine.pk}/take/", **HTMX).content.decode()
+    assert 'id="bell"' in bell
+    mine.refresh_from_db()
+    assert mine.status == "acknowledged" and mine.acknowledged_by is not None
+    assert "I&#x27;ll take it" not in bell  # taken: still listed until resolved, no button
+
+    client.force_login(person("dispatcher", site.warehouse))
+    assert "logistics needs you (B)" in client.get("/alerts/bell/").content.decode()
