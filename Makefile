@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench stack worker beat lint format messages clean
+.PHONY: install run test bench stack worker beat lint format messages screenshots clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## make screenshots: the browser tests, then their pictures of the three pages into docs/
+screenshots: install
+	$(BIN)/python -m pytest tests/browser -q
+	cp var/screenshots/floor.png var/screenshots/dispatch.png var/screenshots/kpis.png docs/
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench
