@@ -62,8 +62,12 @@ class ShipTo(models.Model):
 
 
 class Order(models.Model):
-    """A customer order from the ERP; `warehouse` is where it ships from (the main part when
-    it had to be split)."""
+    """A customer order from the ERP; `warehouse` is where it ships from.
+
+    An order that no single warehouse can ship complete is split: the order keeps the part of
+    its main warehouse, and each other warehouse's part becomes an order of its own
+    (`split_from` the original, reference `<ref>/<warehouse>`), which goes through waves,
+    loads and shipping on its own like any order of that warehouse."""
 
     external_ref = models.CharField(_("order reference"), max_length=64)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
@@ -95,6 +99,14 @@ class Order(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    split_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="split_parts",
+        verbose_name=_("split from"),
+    )
 
     class Meta:
         ordering = ["priority", "promised_ship_date", "pk"]

@@ -67,6 +67,10 @@ class OrderSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code", allow_null=True, default=None)
     lines = OrderLineSerializer(many=True)
     open_transitions = serializers.SerializerMethodField()
+    split_from = serializers.CharField(
+        source="split_from.external_ref", allow_null=True, default=None
+    )
+    split_parts = serializers.SlugRelatedField(many=True, read_only=True, slug_field="external_ref")
 
     class Meta:
         model = Order
@@ -88,6 +92,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipped_at",
             "delivered_at",
             "cancelled_at",
+            "split_from",
+            "split_parts",
             "lines",
         ]
 

@@ -71,8 +71,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         ).values("pk")
         return (
             Order.objects.filter(pk__in=visible)
-            .select_related("customer", "ship_to", "warehouse")
+            .select_related("customer", "ship_to", "warehouse", "split_from")
             .prefetch_related(
+                "split_parts",
                 Prefetch(
                     "lines",
                     queryset=OrderLine.objects.select_related("item").prefetch_related(
@@ -81,7 +82,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
                             queryset=LineReservation.objects.select_related("warehouse"),
                         )
                     ),
-                )
+                ),
             )
         )
 

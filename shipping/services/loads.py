@@ -61,9 +61,8 @@ def load_build(
         )
         if elsewhere:
             raise DomainError(
-                f"Order {order.external_ref} is split: part of it ships from "
-                f"{', '.join(sorted(elsewhere))}. Loading split orders part by part is not "
-                "supported yet.",
+                f"Order {order.external_ref} holds stock in "
+                f"{', '.join(sorted(elsewhere))} too; load only what ships from here.",
                 field="orders",
                 code="split_order",
             )

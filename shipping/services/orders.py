@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from core.db import service
@@ -14,7 +14,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.exceptions import InsufficientStock
-from inventory.models import Item
+from inventory.models import Item, Reservation
 from inventory.selectors import picked_stock, stock_available
 from inventory.services import putaway_task_create, stock_release, stock_reserve
 from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority
@@ -263,8 +263,12 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
                 else "No warehouse has stock for it: backordered."
             ),
         )
-        main = max(parts.items(), key=lambda p: p[1])[0] if parts else None
-        chosen = next((w for w, _ in ranked if w.code == main), ranked[0][0])
+        if already and order.warehouse_id in already:
+            chosen = order.warehouse  # the order stays where its part already is
+        else:
+            main = max(parts.items(), key=lambda p: p[1])[0] if parts else None
+            chosen = next((w for w, _ in ranked if w.code == main), ranked[0][0])
+        decision["split_off"] = _split_off(order, chosen, decision, actor)
 
     status = OrderStatus.BACKORDERED if left else OrderStatus.ALLOCATED
     order_transition_check(order, status)
@@ -284,6 +288,83 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
         actor,
     )
     return order
+
+
+def _split_off(
+    order: Order, main: Warehouse, decision: dict, actor: AbstractBaseUser | None
+) -> dict[str, str]:
+    """Give each other warehouse's part of the order an order of its own; return
+    {warehouse code: the part's reference}.
+
+    The part's lines take over their reservations (and references), and the original's
+    lines keep what their own warehouse holds plus what is still backordered, so every unit
+    of every line is in exactly one order."""
+    away = (
+        LineReservation.objects.filter(line__order=order, quantity__gt=0)
+        .exclude(warehouse=main)
+        .select_related("line", "warehouse", "reservation")
+        .order_by("warehouse__code", "line__line_no")
+    )
+    by_warehouse: dict[Warehouse, list[LineReservation]] = {}
+    for held in away:
+        by_warehouse.setdefault(held.warehouse, []).append(held)
+    made = {}
+    for warehouse, helds in by_warehouse.items():
+        reference = f"{order.external_ref}/{warehouse.code}"
+        n = 1
+        while Order.objects.filter(customer_id=order.customer_id, external_ref=reference).exists():
+            n += 1
+            reference = f"{order.external_ref}/{warehouse.code}-{n}"
+        part = Order.objects.create(
+            external_ref=reference,
+            customer_id=order.customer_id,
+            ship_to_id=order.ship_to_id,
+            warehouse=warehouse,
+            status=OrderStatus.ALLOCATED,
+            priority=order.priority,
+            requested_delivery_date=order.requested_delivery_date,
+            promised_ship_date=order.promised_ship_date,
+            cutoff_at=order.cutoff_at,
+            received_at=order.received_at,
+            allocated_at=timezone.now(),
+            ever_backordered=order.ever_backordered,
+            split_from=order,
+            allocation_note={
+                "mode": "split_part",
+                "split_from": order.external_ref,
+                "warehouse": warehouse.code,
+                "reason": decision.get("reason", ""),
+            },
+        )
+        lines: dict[int, OrderLine] = {}
+        for held in helds:
+            line = lines.get(held.line.line_no)
+            if line is None:
+                line = lines[held.line.line_no] = OrderLine.objects.create(
+                    order=part,
+                    line_no=held.line.line_no,
+                    item_id=held.line.item_id,
+                    quantity=held.quantity,
+                )
+            else:
+                OrderLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + held.quantity)
+            LineReservation.objects.filter(pk=held.pk).update(line=line)
+            Reservation.objects.filter(pk=held.reservation_id).update(reference=line.reference)
+            source = OrderLine.objects.get(pk=held.line_id)
+            if source.quantity == held.quantity:  # the whole line ships from there
+                source.delete()
+            else:
+                OrderLine.objects.filter(pk=source.pk).update(
+                    quantity=F("quantity") - held.quantity
+                )
+        _event(
+            part,
+            "order.allocated",
+            {"decision": part.allocation_note, "split_from": order.external_ref},
+            actor,
+        )
+        made[warehouse.code] = reference
+    return made
 
 
 def _release_line(line: OrderLine, quantity: int, actor: AbstractBaseUser | None) -> None:
@@ -315,6 +396,17 @@ def order_line_change(
     if quantity <= 0:
         raise DomainError(
             "Must be greater than zero; cancel the order to drop it.", field="quantity"
+        )
+    parts = list(
+        Order.objects.filter(split_from=order, lines__line_no=line_no)
+        .exclude(status=OrderStatus.CANCELLED)
+        .values_list("external_ref", flat=True)
+    )
+    if parts:
+        raise Conflict(
+            f"Line {line_no} was split: part of it ships as {', '.join(parts)}. "
+            "Change each part on its own order.",
+            field="line_no",
         )
     before = line.quantity
     if quantity == before:
@@ -376,6 +468,11 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
         {"reason": reason.strip(), "released": released, "put_back": put_back},
         actor,
     )
+    # The customer cancelled the whole order: its parts from other warehouses go too, unless
+    # they are already on their way.
+    for part in order.split_parts.all():
+        if OrderStatus.CANCELLED in ORDER_TRANSITIONS.get(part.status, ()):
+            order_cancel(order=part, reason=reason, actor=actor)
     return order
 
 

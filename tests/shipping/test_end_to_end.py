@@ -73,6 +73,7 @@ def test_orders_to_delivery_through_the_api(network, beijing_shop, person, api):
     assert split["status"] == "allocated"
     assert split["allocation_note"]["mode"] == "split"
     assert split["allocation_note"]["parts"] == {"BJ": 4, "TJ": 5}
+    assert (split["warehouse"], split["split_parts"]) == ("TJ", ["SO-3/BJ"])
 
     # 2. Dispatch builds the Beijing load, books its dock, plans and releases the wave.
     load = _ok(
@@ -84,12 +85,18 @@ def test_orders_to_delivery_through_the_api(network, beijing_shop, person, api):
         201,
     )
     assert load["fill"]["weight_pct"] == round((8 * 5 + 4 * 10) / 2000 * 100, 1)
-    split_load = dispatcher.post(
+    # SO-3 ships from Tianjin (5 of 9); its Beijing part is an order of its own, SO-3/BJ.
+    listing = _ok(dispatcher.get("/api/v1/orders/", {"external_ref": "SO-3/BJ"}))
+    part = listing["results"][0]
+    assert (part["warehouse"], part["split_from"], part["status"]) == ("BJ", "SO-3", "allocated")
+    assert [(line["item"], line["quantity"]) for line in part["lines"]] == [("RICE", 4)]
+    wrong_place = dispatcher.post(
         "/api/v1/loads/",
         {"warehouse": "BJ", "vehicle": "京A-30003", "orders": ["SO-3"]},
         format="json",
     )
-    assert split_load.status_code in (400, 409)
+    assert wrong_place.status_code == 400
+    assert wrong_place.json()["message"] == "No order SO-3 ships from BJ."
     due = timezone.now() + datetime.timedelta(hours=3)
     appointment = _ok(
         dispatcher.post(
