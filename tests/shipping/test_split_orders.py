@@ -41,7 +41,7 @@ def _on_hand(item, warehouse) -> int:
 
 
 def test_the_tianjin_part_ships_from_tianjin_on_its_own(rice_in_two_places, network, person):
-    order, rice, tea = rice_in_two_places
+    order, rice, _ = rice_in_two_places
     tj, tj_pick, _ = network["TJ"]
     order.refresh_from_db()
     assert (order.status, order.warehouse.code) == ("allocated", "BJ")
