@@ -302,7 +302,9 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
         end = _date(request.GET.get("end")) or timezone.localdate() + datetime.timedelta(days=1)
         start = _date(request.GET.get("start")) or end - datetime.timedelta(days=30)
         weekly = request.GET.get("trend") == "weekly"
-        context.update(start=start, end=end, weekly=weekly)
+        # Short ranges follow the floor live; a long one is a job, computed on request.
+        live_tiles = end - start <= LONG_RANGE
+        context.update(start=start, end=end, weekly=weekly, live_tiles=live_tiles)
         board, job = _kpi_board_or_job(
             request,
             warehouse_id=chosen.pk,
@@ -327,7 +329,12 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
                 for name, kpi in board.items()
             ],
         )
-    return _render_local(request, "dashboards/kpis.html", context, chosen)
+    template = (
+        "dashboards/_kpi_tiles.html"
+        if request.GET.get("fragment") == "tiles"
+        else "dashboards/kpis.html"
+    )
+    return _render_local(request, template, context, chosen)
 
 
 def _kpi_board_or_job(
@@ -406,4 +413,9 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             below_count=len(below),
             movements=list(selectors.movements_recent(warehouse_ids=ids)[:15]),
         )
-    return _render_local(request, "dashboards/stock_overview.html", context, chosen)
+    template = (
+        "dashboards/_stock_body.html"
+        if request.GET.get("fragment") == "body"
+        else "dashboards/stock_overview.html"
+    )
+    return _render_local(request, template, context, chosen)

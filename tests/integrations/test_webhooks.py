@@ -118,14 +118,16 @@ def test_failures_back_off_then_dead_letter_and_replay_delivers(site, receiver):
     receiver.secret = subscription.secret
     receiver.answers = [500, 503, 502]
     _change(site.warehouse, 1)
-    # The clock starts before publishing: embedded, the first attempt runs at publish time
-    # (its own clock, a moment later); on the real stack it runs in _run_until_quiet(now).
-    now = timezone.now()
+    # Embedded, the first attempt runs at publish time (on its own clock, between `before`
+    # and `now`); on the real stack it runs in _run_until_quiet(now). Either way the backoff
+    # counts from a moment between the two.
+    before = timezone.now()
     events_publish()
+    now = timezone.now()
     _run_until_quiet(now)
     delivery = WebhookDelivery.objects.get(event__type="stock.moved")
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
-    wait = delivery.next_attempt_at - now
+    wait = delivery.next_attempt_at - before
     assert datetime.timedelta(seconds=2.5) <= wait <= datetime.timedelta(seconds=6)
     assert services.webhooks_due(now=now) == []  # not due before its backoff
     later = now + datetime.timedelta(seconds=6)

@@ -52,7 +52,9 @@
     const event = e.detail;
     for (const el of document.querySelectorAll("[data-live-fragment]")) {
       const topics = (el.dataset.topics || "").split(",");
-      if (String(event.warehouse) === el.dataset.warehouseId && topics.includes(topic(event.type))) soon(el);
+      if (String(event.warehouse) === el.dataset.warehouseId && topics.includes(topic(event.type))) {
+        soon(el, Number(el.dataset.liveDelay || 150)); // a KPI tile waits for the burst to end
+      }
     }
     if (event.type.startsWith("alert.")) bell();
   });
