@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext as _
 
 from core.choices import Role
 from core.exceptions import Forbidden
@@ -52,9 +53,12 @@ def require_role(
 
     role = role_in(user, warehouse_id)
     if role is None:
-        raise NotFound("No such warehouse.", field="warehouse")
+        raise NotFound(_("No such warehouse."), field="warehouse")
     allowed = set(roles)
     if role not in allowed:
         needed = ", ".join(sorted(allowed))
-        raise Forbidden(f"Your role here is {role}; this needs one of: {needed}.")
+        raise Forbidden(
+            _("Your role here is %(role)s; this needs one of: %(needed)s.")
+            % {"role": role, "needed": needed}
+        )
     return role

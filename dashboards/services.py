@@ -6,6 +6,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -101,7 +102,7 @@ def alert_acknowledge(*, alert: Alert, actor: AbstractBaseUser) -> Alert:
     """Someone owns it now (`alert.acknowledged`)."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != AlertStatus.OPEN:
-        raise Conflict(f"This alert is {alert.status}.")
+        raise Conflict(_("This alert is %(status)s.") % {"status": alert.get_status_display()})
     Alert.objects.filter(pk=alert.pk).update(
         status=AlertStatus.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=actor
     )
@@ -116,7 +117,7 @@ def alert_resolve(*, alert: Alert, actor: AbstractBaseUser) -> Alert:
     evaluation opens a new alert for it."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.RESOLVED:
-        raise Conflict("This alert is already resolved.")
+        raise Conflict(_("This alert is already resolved."))
     Alert.objects.filter(pk=alert.pk).update(
         status=AlertStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=actor
     )

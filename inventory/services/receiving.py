@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -82,20 +83,26 @@ def stock_receive(
     location_accepts(location, item, quantity, field="location")
     if expires_on and expires_on < timezone.localdate():
         raise DomainError(
-            f"These goods expired on {expires_on.isoformat()}; do not receive them.",
+            _("These goods expired on %(date)s; do not receive them.")
+            % {"date": expires_on.isoformat()},
             field="expires_on",
         )
     if item.lot_tracked and not lot_code:
-        raise DomainError(f"Item {item.sku} is lot-tracked: scan its lot.", field="lot")
+        raise DomainError(
+            _("Item %(sku)s is lot-tracked: scan its lot.") % {"sku": item.sku}, field="lot"
+        )
     if not item.is_active:
-        raise DomainError(f"Item {item.sku} is inactive.", field="item")
+        raise DomainError(_("Item %(sku)s is inactive.") % {"sku": item.sku}, field="item")
     reference = ""
     if receipt is not None:
         receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
         if receipt.status == ReceiptStatus.CLOSED:
-            raise Conflict(f"Receipt {receipt.reference} is closed.", field="receipt")
+            raise Conflict(
+                _("Receipt %(receipt)s is closed.") % {"receipt": receipt.reference},
+                field="receipt",
+            )
         if receipt.warehouse_id != location.warehouse_id:
-            raise DomainError("The location is in another warehouse.", field="location")
+            raise DomainError(_("The location is in another warehouse."), field="location")
         reference = receipt.reference
         line = ReceiptLine.objects.filter(receipt=receipt, item=item).first()
         if line is None:

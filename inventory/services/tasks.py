@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.access import role_in
 from core.choices import FLOOR_ROLES
@@ -25,7 +26,11 @@ def _task_lock(task: Task) -> Task:
         .get(pk=task.pk)
     )
     if task.status not in OPEN_TASK_STATUSES:
-        raise Conflict(f"Task {task.pk} is already {task.status}.", code="task_closed")
+        raise Conflict(
+            _("Task %(task)s is already %(status)s.")
+            % {"task": task.pk, "status": task.get_status_display()},
+            code="task_closed",
+        )
     return task
 
 
@@ -35,7 +40,8 @@ def task_assign(*, task: Task, user: AbstractBaseUser, actor: AbstractBaseUser |
     task = _task_lock(task)
     if role_in(user, task.warehouse_id) not in FLOOR_ROLES:
         raise DomainError(
-            f"{user.get_username()} does not work on this warehouse's floor.", field="user"
+            _("%(user)s does not work on this warehouse's floor.") % {"user": user.get_username()},
+            field="user",
         )
     Task.objects.filter(pk=task.pk).update(assigned_to=user, status=TaskStatus.ASSIGNED)
     event_record(
@@ -191,7 +197,7 @@ def task_confirm(
     """
     task = _task_lock(task)
     if task.assigned_to_id and task.assigned_to_id != actor.pk and not _may_override(actor, task):
-        raise Conflict("This task is assigned to someone else.", code="task_assigned_elsewhere")
+        raise Conflict(_("This task is assigned to someone else."), code="task_assigned_elsewhere")
     _expect(location_barcode, task.location.barcode, "location", "location_barcode")
     item = task.item
     if (item_code or "").strip() not in {item.sku, item.gtin}:

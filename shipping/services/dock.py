@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -45,11 +46,13 @@ def _slot_check(
     moving: DockAppointment | None = None,
 ) -> None:
     if ends_at <= starts_at:
-        raise DomainError("An appointment ends after it starts.", field="ends_at")
+        raise DomainError(_("An appointment ends after it starts."), field="ends_at")
     if starts_at < timezone.now() - datetime.timedelta(minutes=5):
-        raise DomainError(f"{starts_at.isoformat()} is in the past.", field="starts_at")
+        raise DomainError(
+            _("%(time)s is in the past.") % {"time": starts_at.isoformat()}, field="starts_at"
+        )
     if not dock.is_active:
-        raise DomainError(f"Dock {dock.code} is out of service.", field="dock")
+        raise DomainError(_("Dock %(dock)s is out of service.") % {"dock": dock.code}, field="dock")
     # Lock the dock: bookings of one door queue here, so the overlap check below holds.
     Dock.objects.select_for_update().filter(pk=dock.pk).first()
     others = DockAppointment.objects.filter(
@@ -60,15 +63,21 @@ def _slot_check(
     clash = others.filter(dock=dock).first()
     if clash:
         raise Conflict(
-            f"Dock {dock.code} is booked {clash.starts_at:%H:%M}-{clash.ends_at:%H:%M} "
-            f"by {clash.vehicle.plate}.",
+            _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s.")
+            % {
+                "dock": dock.code,
+                "start": f"{clash.starts_at:%H:%M}",
+                "end": f"{clash.ends_at:%H:%M}",
+                "plate": clash.vehicle.plate,
+            },
             field="starts_at",
             code="dock_booked",
         )
     busy = others.filter(vehicle=vehicle).first()
     if busy:
         raise Conflict(
-            f"{vehicle.plate} is due at dock {busy.dock.code} then.",
+            _("%(plate)s is due at dock %(dock)s then.")
+            % {"plate": vehicle.plate, "dock": busy.dock.code},
             field="vehicle",
             code="vehicle_booked",
         )
@@ -82,7 +91,8 @@ def _save_or_conflict(appointment: DockAppointment) -> None:
     except IntegrityError as error:
         if "dock_appointment_no_overlap" in str(error):
             raise Conflict(
-                f"Dock {appointment.dock.code} was booked for that time meanwhile.",
+                _("Dock %(dock)s was booked for that time meanwhile.")
+                % {"dock": appointment.dock.code},
                 field="starts_at",
                 code="dock_booked",
             ) from None
@@ -102,7 +112,7 @@ def appointment_book(
     """Book a vehicle at a dock (`appointment.booked`); a taken slot is a conflict."""
     _slot_check(dock=dock, vehicle=vehicle, starts_at=starts_at, ends_at=ends_at)
     if load is not None and load.warehouse_id != dock.warehouse_id:
-        raise DomainError("The load leaves from another warehouse.", field="load")
+        raise DomainError(_("The load leaves from another warehouse."), field="load")
     appointment = DockAppointment(
         dock=dock, vehicle=vehicle, load=load, starts_at=starts_at, ends_at=ends_at
     )
@@ -123,10 +133,13 @@ def appointment_move(
     """Move a booked appointment to another time (or door); `appointment.moved`."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise Conflict(f"Only a booked appointment moves; this one is {appointment.status}.")
+        raise Conflict(
+            _("Only a booked appointment moves; this one is %(status)s.")
+            % {"status": appointment.get_status_display()}
+        )
     dock = dock or appointment.dock
     if dock.warehouse_id != appointment.dock.warehouse_id:
-        raise DomainError("Move to a dock of the same warehouse.", field="dock")
+        raise DomainError(_("Move to a dock of the same warehouse."), field="dock")
     _slot_check(
         dock=dock,
         vehicle=appointment.vehicle,

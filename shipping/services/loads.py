@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -39,20 +40,25 @@ def load_build(
     """
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
     if Load.objects.filter(vehicle=vehicle, status__in=BUSY_LOAD_STATUSES).exists():
-        raise Conflict(f"{vehicle.plate} already has a load planned or loading.", field="vehicle")
+        raise Conflict(
+            _("%(plate)s already has a load planned or loading.") % {"plate": vehicle.plate},
+            field="vehicle",
+        )
     if Load.objects.filter(
         vehicle=vehicle, status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT
     ).exists():
         raise Conflict(
-            f"{vehicle.plate} is on the road until its shipment completes.", field="vehicle"
+            _("%(plate)s is on the road until its shipment completes.") % {"plate": vehicle.plate},
+            field="vehicle",
         )
     if not orders:
-        raise DomainError("A load has at least one order.", field="orders")
+        raise DomainError(_("A load has at least one order."), field="orders")
     orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
     for order in orders:
         if order.warehouse_id != warehouse.pk:
             raise DomainError(
-                f"Order {order.external_ref} ships from another warehouse.", field="orders"
+                _("Order %(order)s ships from another warehouse.") % {"order": order.external_ref},
+                field="orders",
             )
         elsewhere = set(
             LineReservation.objects.filter(line__order=order, quantity__gt=0)
@@ -61,38 +67,50 @@ def load_build(
         )
         if elsewhere:
             raise DomainError(
-                f"Order {order.external_ref} holds stock in "
-                f"{', '.join(sorted(elsewhere))} too; load only what ships from here.",
+                _("Order %(order)s holds stock in %(places)s too; load only what ships from here.")
+                % {"order": order.external_ref, "places": ", ".join(sorted(elsewhere))},
                 field="orders",
                 code="split_order",
             )
         if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
             raise DomainError(
-                f"Order {order.external_ref} is {order.status}; only allocated orders load.",
+                _("Order %(order)s is %(status)s; only allocated orders load.")
+                % {"order": order.external_ref, "status": order.get_status_display()},
                 field="orders",
             )
         if order.load_id and order.load.status in BUSY_LOAD_STATUSES:
             raise Conflict(
-                f"Order {order.external_ref} is already on load {order.load.reference}.",
+                _("Order %(order)s is already on load %(load)s.")
+                % {"order": order.external_ref, "load": order.load.reference},
                 field="orders",
             )
     fill = orders_fill(orders=orders, warehouse_id=warehouse.pk, vehicle=vehicle)
     if fill.weight_pct > 100:
         raise DomainError(
-            f"Overweight: {fill.weight_kg:.0f} kg for {vehicle.plate}'s "
-            f"{vehicle.capacity_weight_kg:.0f} kg.",
+            _("Overweight: %(kg)s kg for %(plate)s's %(capacity)s kg.")
+            % {
+                "kg": f"{fill.weight_kg:.0f}",
+                "plate": vehicle.plate,
+                "capacity": f"{vehicle.capacity_weight_kg:.0f}",
+            },
             field="orders",
             code="overweight",
         )
     if fill.volume_pct > 100:
         raise DomainError(
-            f"Too bulky: {fill.volume_l:.0f} l for {vehicle.plate}'s {vehicle.capacity_volume_l:.0f} l.",
+            _("Too bulky: %(l)s l for %(plate)s's %(capacity)s l.")
+            % {
+                "l": f"{fill.volume_l:.0f}",
+                "plate": vehicle.plate,
+                "capacity": f"{vehicle.capacity_volume_l:.0f}",
+            },
             field="orders",
             code="over_volume",
         )
     if not vehicle_carries(vehicle, fill.coldest):
         raise DomainError(
-            f"{vehicle.plate} is {vehicle.temperature_class}; the goods need {fill.coldest}.",
+            _("%(plate)s is %(has)s; the goods need %(needs)s.")
+            % {"plate": vehicle.plate, "has": vehicle.temperature_class, "needs": fill.coldest},
             field="vehicle",
         )
     load = Load.objects.create(
@@ -132,7 +150,10 @@ def wave_plan(
 ) -> Wave:
     """A wave for the load's orders (`wave.planned`), timed from the load's dock appointment."""
     if hasattr(load, "wave"):
-        raise Conflict(f"Load {load.reference} already has wave W{load.wave.pk}.")
+        raise Conflict(
+            _("Load %(load)s already has wave W%(wave)s.")
+            % {"load": load.reference, "wave": load.wave.pk}
+        )
     if lines_per_picker_hour <= 0:
         raise DomainError("Must be greater than zero.", field="lines_per_picker_hour")
     if pickers <= 0:
@@ -163,10 +184,13 @@ def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
     tasks are created along the pick path for what they hold in this warehouse."""
     wave = Wave.objects.select_for_update(of=("self",)).select_related("load").get(pk=wave.pk)
     if wave.status != WaveStatus.PLANNED:
-        raise Conflict(f"Wave W{wave.pk} is {wave.status}.")
+        raise Conflict(
+            _("Wave W%(wave)s is %(status)s.")
+            % {"wave": wave.pk, "status": wave.get_status_display()}
+        )
     orders = list(wave.orders.select_for_update())
     if not orders:
-        raise DomainError("The wave has no orders.", field="orders")
+        raise DomainError(_("The wave has no orders."), field="orders")
     for order in orders:
         order_transition_check(order, OrderStatus.RELEASED)
     held = LineReservation.objects.filter(

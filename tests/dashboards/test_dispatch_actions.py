@@ -169,3 +169,16 @@ def test_the_board_costs_the_same_queries_for_one_load_or_five(client, yard, per
         )
         services.wave_release(wave=services.wave_plan(load=more, actor=None), actor=None)
     assert board_queries() == one
+
+
+def test_a_refusal_speaks_the_page_language(client, yard, person):
+    bj, vans, docks, _ = yard
+    client.force_login(person("dispatcher", bj))
+    client.cookies["django_language"] = "zh-hans"
+    slot = {"vehicle": vans[0].pk, "dock": docks[0].pk, "starts_at": _local(bj, 2), "minutes": 60}
+    client.post("/dispatch/appointments/", slot, **HTMX)
+    clash = client.post(
+        "/dispatch/appointments/", {**slot, "vehicle": vans[1].pk}, **HTMX
+    ).content.decode()
+    assert "月台 D1 在" in clash and "已被 京A-0 预约" in clash
+    assert "预约月台" in clash  # the board around it is in Chinese too
