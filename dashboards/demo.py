@@ -284,3 +284,34 @@ def _day(
     counts["loads"] += len(trucks)
     counts["tasks"] += len(tasks)
     counts["alerts"] += len(alerts)
+
+
+def demo_load(*, today: datetime.date, progress: Progress | None = None) -> dict[str, str]:
+    """Load the whole demo (idempotent): warehouses and people, stock, orders and trucks,
+    then the KPI history. `progress(done, total)` follows it step by step."""
+    from core.demo import core_demo_load
+    from inventory.demo import inventory_demo_load
+    from shipping.demo import shipping_demo_load
+
+    days = HISTORY_DAYS
+    total = 3 + 3 * days
+
+    def tell(done: int) -> None:
+        if progress:
+            progress(done, total)
+
+    with transaction.atomic():
+        warehouses = core_demo_load()
+    tell(1)
+    stock = inventory_demo_load(warehouses=warehouses, today=today)
+    tell(2)
+    orders = shipping_demo_load(warehouses=warehouses, today=today)
+    tell(3)
+    history = kpi_history_load(
+        warehouses=warehouses,
+        today=today,
+        days=days,
+        progress=lambda done, _: tell(3 + done),
+    )
+    tell(total)
+    return {"stock": stock, "orders": orders, "history": history}

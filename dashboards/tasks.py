@@ -51,6 +51,32 @@ def alerts_on_events(*, types: frozenset[str], **kwargs: object) -> None:
         alerts_evaluate.delay()
 
 
+# Called with (done, total) by long tasks as they go, in the process running them: a command
+# that runs a task in-process draws its progress bar from here; a page reads the task's
+# PROGRESS state from the result backend instead.
+PROGRESS_LISTENERS: list = []
+
+
+def _reporter(task, steps: dict):  # type: ignore[no-untyped-def]
+    def report(done: int, total: int) -> None:
+        steps.update(done=done, total=total)
+        task.update_state(state="PROGRESS", meta=dict(steps))
+        for listen in PROGRESS_LISTENERS:
+            listen(done, total)
+
+    return report
+
+
+@shared_task(name="dashboards.demo_load", bind=True)
+def demo_load(self, today: str) -> dict:  # type: ignore[no-untyped-def]
+    """Load the demo (see `dashboards.demo.demo_load`), reporting its progress."""
+    from dashboards.demo import demo_load as load
+
+    steps = {"done": 0, "total": 0}
+    summary = load(today=datetime.date.fromisoformat(today), progress=_reporter(self, steps))
+    return {**steps, **summary}
+
+
 # Where a KPI job leaves its board for the page that started it (an hour is plenty).
 KPI_JOB_KEY = "handoff:kpi-job:{}"
 KPI_JOB_TTL_S = 3600
@@ -62,17 +88,12 @@ def kpi_board_compute(self, warehouse_id: int, start: str, end: str, freq: str) 
     `done` and `total`) for the page's progress bar; the board is left under the job's id."""
 
     steps = {"done": 0, "total": 0}
-
-    def progress(done: int, total: int) -> None:
-        steps.update(done=done, total=total)
-        self.update_state(state="PROGRESS", meta=dict(steps))
-
     board = kpi_board(
         warehouse_id=warehouse_id,
         start=datetime.datetime.fromisoformat(start),
         end=datetime.datetime.fromisoformat(end),
         freq=freq,
-        progress=progress,
+        progress=_reporter(self, steps),
     )
     cache.set(
         KPI_JOB_KEY.format(self.request.id),

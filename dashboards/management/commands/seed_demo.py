@@ -8,13 +8,10 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from core.demo import PEOPLE, core_demo_load, demo_password
-from dashboards.demo import kpi_history_load
-from inventory.demo import inventory_demo_load
-from shipping.demo import shipping_demo_load
+from core.demo import PEOPLE, demo_password
+from dashboards.tasks import PROGRESS_LISTENERS, demo_load
 
 
 class Command(BaseCommand):
@@ -22,17 +19,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        with transaction.atomic():
-            warehouses = core_demo_load()
-        stock = inventory_demo_load(warehouses=warehouses, today=datetime.date.today())
-        orders = shipping_demo_load(warehouses=warehouses, today=datetime.date.today())
-        history = kpi_history_load(
-            warehouses=warehouses, today=datetime.date.today(), progress=self._progress
-        )
+        # The demo_load task, run here (the server is not up yet) and drawn as it reports.
+        PROGRESS_LISTENERS.append(self._progress)
+        try:
+            summary = demo_load.apply(args=(datetime.date.today().isoformat(),)).get()
+        finally:
+            PROGRESS_LISTENERS.remove(self._progress)
         took = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {took:.1f} s: {stock}."))
-        self.stdout.write(f"Orders: {orders}.")
-        self.stdout.write(f"KPI history: {history}.")
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready in {took:.1f} s: {summary['stock']}.")
+        )
+        self.stdout.write(f"Orders: {summary['orders']}.")
+        self.stdout.write(f"KPI history: {summary['history']}.")
         self.stdout.write("Demo logins (user / password / role):")
         for username, _, role, codes in PEOPLE:
             where = ", ".join(codes) if codes else "all warehouses"
@@ -41,11 +39,11 @@ class Command(BaseCommand):
         self.stdout.write(f"API token of the ERP integration user: {token.key}")
 
     def _progress(self, done: int, total: int) -> None:
-        """A progress bar on the terminal while the history is written."""
+        """A progress bar on the terminal, fed by the task's progress reports."""
         width = 30
         filled = width * done // total
         end = "\n" if done == total else ""
         self.stdout.write(
-            f"\r  history [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=end
+            f"\r  demo [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=end
         )
         self.stdout.flush()
