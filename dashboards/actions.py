@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -24,7 +23,8 @@ from core.models import Warehouse
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
-from inventory.models import Item, Location, Receipt, Task
+from inventory.models import Location, Receipt, Task
+from inventory.selectors import item_by_code
 from inventory.services import stock_receive, task_assign
 from shipping import services as shipping
 from shipping.models import Dock, DockAppointment, Load, Order, Vehicle
@@ -236,7 +236,7 @@ def receipt_receive(request: HttpRequest, pk: int) -> HttpResponse:
         receipt = get_object_or_404(Receipt, pk=pk)
         _warehouse_of(request, receipt.warehouse_id, FLOOR_ROLES)
         code = _field(request, "item_code")
-        item = Item.objects.filter(Q(sku=code) | Q(gtin=code)).first()
+        item = item_by_code(code)
         if item is None:
             raise FormError(_("No item has the code %(code)s.") % {"code": code}, field="item_code")
         barcode = _field(request, "location_barcode")

@@ -318,6 +318,12 @@ def work_by_zone(*, warehouse_id: int, since) -> list[dict]:  # type: ignore[no-
     ]
 
 
+def item_by_code(code: str) -> Item | None:
+    """The item a scanned code names: its SKU or its GTIN (barcode)."""
+    code = code.strip()
+    return Item.objects.filter(Q(sku=code) | Q(gtin=code)).first() if code else None
+
+
 def stock_lookup(*, warehouse_id: int, code: str) -> dict:
     """What a scanned code is and the stock behind it: an item (by SKU or GTIN) and where it
     lies, or a location (by barcode) and what lies there. {"kind": None} for an unknown code."""
@@ -325,7 +331,7 @@ def stock_lookup(*, warehouse_id: int, code: str) -> dict:
     positions = StockBalance.objects.filter(
         warehouse_id=warehouse_id, on_hand__gt=0
     ).select_related("item", "lot", "location")
-    item = Item.objects.filter(Q(sku=code) | Q(gtin=code)).first() if code else None
+    item = item_by_code(code)
     if item is not None:
         rows = positions.filter(item=item).order_by("location__pick_sequence", "location__barcode")
         return {"kind": "item", "item": item, "rows": list(rows)}
