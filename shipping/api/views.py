@@ -69,25 +69,30 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         visible = Order.objects.filter(
             Q(warehouse_id__in=ids) | Q(lines__reservations__warehouse_id__in=ids)
         ).values("pk")
-        return (
-            Order.objects.filter(pk__in=visible)
-            .select_related("customer", "ship_to", "warehouse", "split_from")
-            .prefetch_related(
-                "split_parts",
-                Prefetch(
-                    "lines",
-                    queryset=OrderLine.objects.select_related("item").prefetch_related(
-                        Prefetch(
-                            "reservations",
-                            queryset=LineReservation.objects.select_related("warehouse"),
-                        )
-                    ),
+        return self._with_details(Order.objects.filter(pk__in=visible))
+
+    @staticmethod
+    def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
+        return orders.select_related(
+            "customer", "ship_to", "warehouse", "split_from"
+        ).prefetch_related(
+            "split_parts",
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("item").prefetch_related(
+                    Prefetch(
+                        "reservations",
+                        queryset=LineReservation.objects.select_related("warehouse"),
+                    )
                 ),
-            )
+            ),
         )
 
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data, code)
+        """The order as it is now. The caller may see it: it just created it, or found it
+        through the scoped queryset before changing it."""
+        fresh = self._with_details(Order.objects.filter(pk=order.pk)).get()
+        return Response(self.get_serializer(fresh).data, code)
 
     @extend_schema(request=s.OrderCreateInput, responses={201: s.OrderSerializer})
     def create(self, request: Request) -> Response:
