@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -45,6 +46,16 @@ def _field(request: HttpRequest, name: str) -> str:
     if not value:
         raise FormError(_("This field is required."), field=name)
     return value
+
+
+def _chosen(request: HttpRequest, name: str, rows: QuerySet | type[Model]) -> Model:  # type: ignore[type-arg]
+    """The row a form's select field names, or a FormError naming the field."""
+    raw = _field(request, name)
+    rows = rows._default_manager.all() if isinstance(rows, type) else rows
+    found = rows.filter(pk=raw).first() if raw.isdigit() else None
+    if found is None:
+        raise FormError(_("No such choice: %(value)s") % {"value": raw}, field=name)
+    return found
 
 
 def _local_time(request: HttpRequest, name: str, zone: str) -> datetime.datetime:
@@ -117,13 +128,13 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
     """Book a truck at a dock for a time slot, optionally for a load."""
 
     def act() -> str:
-        dock = get_object_or_404(Dock, pk=_field(request, "dock"))
+        dock = _chosen(request, "dock", Dock)
         _warehouse_of(request, dock.warehouse_id, PLANNING_ROLES)
-        vehicle = get_object_or_404(Vehicle, pk=_field(request, "vehicle"))
+        vehicle = _chosen(request, "vehicle", Vehicle)
         starts_at = _local_time(request, "starts_at", dock.warehouse.time_zone)
         load = None
         if request.POST.get("load"):
-            load = get_object_or_404(Load, pk=request.POST["load"], warehouse_id=dock.warehouse_id)
+            load = _chosen(request, "load", Load.objects.filter(warehouse_id=dock.warehouse_id))
         shipping.appointment_book(
             dock=dock,
             vehicle=vehicle,
@@ -152,7 +163,7 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
         _warehouse_of(request, warehouse.pk, PLANNING_ROLES)
         dock = appointment.dock
         if request.POST.get("dock"):
-            dock = get_object_or_404(Dock, pk=request.POST["dock"], warehouse=warehouse)
+            dock = _chosen(request, "dock", Dock.objects.filter(warehouse=warehouse))
         starts_at = _local_time(request, "starts_at", warehouse.time_zone)
         length = appointment.ends_at - appointment.starts_at
         shipping.appointment_move(
@@ -173,9 +184,9 @@ def load_build(request: HttpRequest) -> HttpResponse:
     """Put chosen allocated orders on a vehicle of the warehouse."""
 
     def act() -> str:
-        warehouse = get_object_or_404(Warehouse, pk=_field(request, "warehouse"))
+        warehouse = _chosen(request, "warehouse", Warehouse)
         _warehouse_of(request, warehouse.pk, PLANNING_ROLES)
-        vehicle = get_object_or_404(Vehicle, pk=_field(request, "vehicle"))
+        vehicle = _chosen(request, "vehicle", Vehicle)
         ids = request.POST.getlist("orders")
         if not ids:
             raise FormError(_("Choose at least one order."), field="orders")
@@ -217,7 +228,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     def act() -> str:
         task = get_object_or_404(Task, pk=pk)
         _warehouse_of(request, task.warehouse_id, STOCK_CONTROL_ROLES & FLOOR_ROLES)
-        user = get_object_or_404(get_user_model(), pk=_field(request, "user"))
+        user = _chosen(request, "user", get_user_model())
         task_assign(task=task, user=user, actor=request.user)
         return _("Task %(task)s given to %(user)s.") % {
             "task": task.pk,

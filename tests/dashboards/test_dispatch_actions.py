@@ -114,6 +114,10 @@ def test_a_taken_slot_and_a_missing_field_are_refused_and_nothing_is_written(cli
         "/dispatch/appointments/", {**slot, "starts_at": "tomorrow"}, **HTMX
     ).content.decode()
     assert "starts_at: Not a date and time: tomorrow" in bad_time
+    bad_truck = client.post(
+        "/dispatch/appointments/", {**slot, "vehicle": "京A-0"}, **HTMX
+    ).content.decode()
+    assert "vehicle: No such choice: 京A-0" in bad_truck
     assert Load.objects.count() == 0 and DockAppointment.objects.count() == 1
 
 
