@@ -97,7 +97,7 @@ def kpi_board_compute(self, warehouse_id: int, start: str, end: str, freq: str) 
     )
     cache.set(
         KPI_JOB_KEY.format(self.request.id),
-        {"warehouse_id": warehouse_id, "board": board},
+        {"asked": [warehouse_id, start, end, freq], "board": board},
         timeout=KPI_JOB_TTL_S,
     )
     return steps

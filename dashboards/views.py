@@ -348,7 +348,8 @@ def _kpi_board_or_job(
     """The board, at once if it is cached, finished by a job (`?job=`) or a short range;
     else (None, id of the Celery task now computing it, whose progress the page shows)."""
     finished = cache.get(KPI_JOB_KEY.format(request.GET.get("job", "")))
-    if finished and finished["warehouse_id"] == warehouse_id:
+    asked = [warehouse_id, start.isoformat(), end.isoformat(), freq]
+    if finished and finished["asked"] == asked:  # the job of this very board, not another
         return finished["board"], None
     board = kpi_board_cached(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
     if board is not None:
