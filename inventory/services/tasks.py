@@ -171,10 +171,12 @@ def task_cancel(*, task: Task, reason: str, actor: AbstractBaseUser | None) -> T
     return task
 
 
-def _expect(scanned: str | None, expected: str, what: str, field: str) -> None:
+def _expect(scanned: str | None, expected: str, message: str, field: str) -> None:
+    """Refuse a scan that is not the expected code; `message` has %(expected)s and
+    %(scanned)s (the floor page says the same words before asking the server)."""
     if (scanned or "").strip() != expected:
         raise WrongScan(
-            f"Wrong {what}: expected {expected}, scanned {scanned or 'nothing'}.", field=field
+            message % {"expected": expected, "scanned": scanned or _("nothing")}, field=field
         )
 
 
@@ -198,25 +200,39 @@ def task_confirm(
     task = _task_lock(task)
     if task.assigned_to_id and task.assigned_to_id != actor.pk and not _may_override(actor, task):
         raise Conflict(_("This task is assigned to someone else."), code="task_assigned_elsewhere")
-    _expect(location_barcode, task.location.barcode, "location", "location_barcode")
+    _expect(
+        location_barcode,
+        task.location.barcode,
+        _("Wrong location: expected %(expected)s, scanned %(scanned)s."),
+        "location_barcode",
+    )
     item = task.item
     if (item_code or "").strip() not in {item.sku, item.gtin}:
         raise WrongScan(
-            f"Wrong item: expected {item.sku}"
-            + (f" / GTIN {item.gtin}" if item.gtin else "")
-            + f", scanned {item_code or 'nothing'}.",
+            _("Wrong item: expected %(expected)s, scanned %(scanned)s.")
+            % {
+                "expected": item.sku + (f" / GTIN {item.gtin}" if item.gtin else ""),
+                "scanned": item_code or _("nothing"),
+            },
             field="item_code",
         )
     if task.lot is not None:
-        _expect(lot_code, task.lot.code, "lot", "lot_code")
+        _expect(
+            lot_code,
+            task.lot.code,
+            _("Wrong lot: expected %(expected)s, scanned %(scanned)s."),
+            "lot_code",
+        )
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise DomainError("Must be a whole number of units, zero or more.", field="quantity")
+        raise DomainError(_("Must be a whole number of units, zero or more."), field="quantity")
     if task.kind != TaskKind.COUNT:
         if quantity == 0 and task.kind != TaskKind.PICK:
-            raise DomainError("Must be greater than zero.", field="quantity")
+            raise DomainError(_("Must be greater than zero."), field="quantity")
         if quantity > task.quantity:
             raise DomainError(
-                f"The task is for {task.quantity}; {quantity} is more.", field="quantity"
+                _("The task is for %(asked)s; %(quantity)s is more.")
+                % {"asked": task.quantity, "quantity": quantity},
+                field="quantity",
             )
 
     short = 0
@@ -281,7 +297,7 @@ def task_confirm(
 def _scanned_target(task: Task, barcode: str | None) -> Location:
     """Where the goods went: the suggested location, or another one the operator scanned."""
     if not barcode:
-        raise WrongScan("Scan the location you put the goods in.", field="to_location_barcode")
+        raise WrongScan(_("Scan the location you put the goods in."), field="to_location_barcode")
     if task.to_location is not None and barcode.strip() == task.to_location.barcode:
         return task.to_location
     target = (
@@ -291,7 +307,8 @@ def _scanned_target(task: Task, barcode: str | None) -> Location:
     )
     if target is None:
         raise WrongScan(
-            f"Unknown location {barcode} in this warehouse.", field="to_location_barcode"
+            _("Unknown location %(code)s in this warehouse.") % {"code": barcode},
+            field="to_location_barcode",
         )
     return target
 

@@ -86,3 +86,17 @@ def test_a_supervisor_hands_out_tasks_and_an_operator_does_not_see_that_part(cli
         f"/floor/tasks/{task.pk}/assign/", {"user": lin.pk, "warehouse_code": "WA"}, **HTMX
     ).content.decode()
     assert "Your role here is operator" in taken
+
+
+def test_the_server_refuses_a_wrong_scan_in_the_scanner_language(client, site, person):
+    stock_in(ItemFactory(sku="SOAP"), site.loc["dock_in"], 4)  # a putaway task waits
+    task = Task.objects.get(kind="putaway")
+    client.force_login(person("operator", site.warehouse))
+    answer = client.post(
+        f"/api/v1/tasks/{task.pk}/confirm/",
+        {"location_barcode": "WA-A2", "item_code": "SOAP", "quantity": 4},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).json()
+    assert answer["message"] == "库位错误：应为 WA-DOCK_IN，扫描到 WA-A2。"
+    assert answer["fields"] == {"location_barcode": [answer["message"]]}
