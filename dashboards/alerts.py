@@ -8,9 +8,10 @@ the clock, not by waiting.
 import datetime
 import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils.translation import gettext_noop
 
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
@@ -31,6 +32,16 @@ class Condition:
     message: str
     subject_type: str
     subject_id: str
+    # What `message` says, as a translatable template and its values: pages show it in the
+    # reader's language (Alert.text); the stored message stays English for the API.
+    params: dict = field(default_factory=dict)
+
+
+def said(template: str, **values: object) -> dict:
+    """`message` and `params` of a condition: the English text and what renders it again
+    in another language. Values are plain text or numbers."""
+    plain = {k: v if isinstance(v, int | float) else str(v) for k, v in values.items()}
+    return {"message": template % plain, "params": {"template": template, **plain}}
 
 
 def _local(warehouse: Warehouse, day: datetime.date, at: datetime.time) -> datetime.datetime:
@@ -52,10 +63,21 @@ def below_reorder_point(
                 warehouse_id=warehouse.pk,
                 department=Department.WAREHOUSE,
                 severity=Severity.CRITICAL if below_safety else Severity.WARNING,
-                message=(
-                    f"{row['item']} {row['name']}: {row['available']} available, reorder point "
-                    f"{row['reorder_point']}"
-                    + (f", safety stock {row['safety_stock']}" if below_safety else "")
+                **said(
+                    gettext_noop(
+                        "%(item)s %(name)s: %(available)s available, reorder point "
+                        "%(reorder_point)s, safety stock %(safety_stock)s"
+                    )
+                    if below_safety
+                    else gettext_noop(
+                        "%(item)s %(name)s: %(available)s available, reorder point "
+                        "%(reorder_point)s"
+                    ),
+                    item=row["item"],
+                    name=row["name"],
+                    available=row["available"],
+                    reorder_point=row["reorder_point"],
+                    safety_stock=row["safety_stock"],
                 ),
                 subject_type="item",
                 subject_id=row["item"],
@@ -81,7 +103,12 @@ def stockout_blocking(
             warehouse_id=w,
             department=Department.WAREHOUSE,
             severity=Severity.CRITICAL,
-            message=f"{sku} is out: {orders} order(s) wait for {qty} units.",
+            **said(
+                gettext_noop("%(sku)s is out: %(orders)s order(s) wait for %(qty)s units."),
+                sku=sku,
+                orders=orders,
+                qty=qty,
+            ),
             subject_type="item",
             subject_id=sku,
         )
@@ -131,10 +158,16 @@ def orders_at_risk(
                     warehouse_id=warehouse.pk,
                     department=Department.WAREHOUSE,
                     severity=Severity.CRITICAL if late else Severity.WARNING,
-                    message=(
-                        f"Order {order.external_ref}: {lines} line(s) to pick "
-                        f"({needed.total_seconds() / 60:.0f} min at {limit.pick_lines_per_hour}/h), "
-                        f"cut-off {deadline.astimezone(zoneinfo.ZoneInfo(warehouse.time_zone)):%m-%d %H:%M}."
+                    **said(
+                        gettext_noop(
+                            "Order %(order)s: %(lines)s line(s) to pick (%(minutes)s min at "
+                            "%(rate)s/h), cut-off %(cutoff)s."
+                        ),
+                        order=order.external_ref,
+                        lines=lines,
+                        minutes=f"{needed.total_seconds() / 60:.0f}",
+                        rate=limit.pick_lines_per_hour,
+                        cutoff=f"{deadline.astimezone(zoneinfo.ZoneInfo(warehouse.time_zone)):%m-%d %H:%M}",
                     ),
                     subject_type="order",
                     subject_id=order.external_ref,
@@ -170,9 +203,15 @@ def shipments_late(
                     warehouse_id=warehouse_id,
                     department=Department.LOGISTICS,
                     severity=Severity.WARNING,
-                    message=(
-                        f"Shipment {stop.shipment.reference} stop {stop.sequence} "
-                        f"({stop.ship_to.name}): ETA {late_by.total_seconds() / 60:.0f} min after the window."
+                    **said(
+                        gettext_noop(
+                            "Shipment %(shipment)s stop %(stop)s (%(place)s): ETA %(minutes)s "
+                            "min after the window."
+                        ),
+                        shipment=stop.shipment.reference,
+                        stop=stop.sequence,
+                        place=stop.ship_to.name,
+                        minutes=f"{late_by.total_seconds() / 60:.0f}",
                     ),
                     subject_type="shipment",
                     subject_id=stop.shipment.reference,
@@ -199,9 +238,11 @@ def trucks_waiting(
                     warehouse_id=warehouse_id,
                     department=Department.WAREHOUSE,
                     severity=Severity.WARNING,
-                    message=(
-                        f"{appointment.vehicle.plate} has waited at dock {appointment.dock.code} "
-                        f"for {dwell.total_seconds() / 60:.0f} min."
+                    **said(
+                        gettext_noop("%(plate)s has waited at dock %(dock)s for %(minutes)s min."),
+                        plate=appointment.vehicle.plate,
+                        dock=appointment.dock.code,
+                        minutes=f"{dwell.total_seconds() / 60:.0f}",
                     ),
                     subject_type="appointment",
                     subject_id=str(appointment.pk),
@@ -227,7 +268,11 @@ def integration_failures(
             warehouse_id=row["subscription__warehouse_id"],
             department=Department.LOGISTICS,
             severity=Severity.CRITICAL,
-            message=f"{row['n']} webhook deliveries to {row['subscription__url']} failed for good.",
+            **said(
+                gettext_noop("%(n)s webhook deliveries to %(url)s failed for good."),
+                n=row["n"],
+                url=row["subscription__url"],
+            ),
             subject_type="webhook",
             subject_id=str(row["subscription_id"]),
         )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Warehouse
@@ -52,6 +53,9 @@ class Alert(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices)
     status = models.CharField(max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     message = models.CharField(max_length=300)
+    # The message's template and values (see dashboards.alerts.said), to say it again in the
+    # reader's language.
+    params = models.JSONField(default=dict, blank=True)
     subject_type = models.CharField(max_length=32)
     subject_id = models.CharField(max_length=64)
     opened_at = models.DateTimeField(default=timezone.now)
@@ -79,3 +83,14 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}:{self.key} {self.status}"
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (the stored English one if it cannot be)."""
+        template = self.params.get("template")
+        if not template:
+            return self.message
+        try:
+            return gettext(template) % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.message

@@ -66,7 +66,9 @@ def alerts_evaluate(*, now: datetime.datetime | None = None) -> dict[str, int]:
         if alert is not None:
             if (alert.severity, alert.message) != (condition.severity, condition.message):
                 Alert.objects.filter(pk=alert.pk).update(
-                    severity=condition.severity, message=condition.message
+                    severity=condition.severity,
+                    message=condition.message,
+                    params=condition.params,
                 )
             continue
         try:
@@ -78,6 +80,7 @@ def alerts_evaluate(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     department=condition.department,
                     severity=condition.severity,
                     message=condition.message,
+                    params=condition.params,
                     subject_type=condition.subject_type,
                     subject_id=condition.subject_id,
                     opened_at=now,

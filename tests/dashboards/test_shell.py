@@ -68,3 +68,18 @@ def test_the_bell_rings_for_my_department_and_i_can_take_an_alert(client, site, 
 
     client.force_login(person("dispatcher", site.warehouse))
     assert "logistics needs you (B)" in client.get("/alerts/bell/").content.decode()
+
+
+def test_an_alert_reads_in_the_readers_language(client, site, person):
+    from dashboards.services import alerts_evaluate
+    from inventory.models import ReorderPolicy
+    from tests.factories import ItemFactory
+
+    soap = ItemFactory(sku="SOAP", name="Soap")
+    ReorderPolicy.objects.create(item=soap, warehouse=site.warehouse, reorder_point=50)
+    alerts_evaluate()
+    alert = Alert.objects.get(rule="below_reorder_point")
+    assert alert.message == "SOAP Soap: 0 available, reorder point 50"  # the API's English
+    client.force_login(person("supervisor", site.warehouse))
+    client.cookies["django_language"] = "zh-hans"
+    assert "SOAP Soap：可用 0，再订货点 50" in client.get("/alerts/bell/").content.decode()
