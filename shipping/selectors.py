@@ -259,6 +259,7 @@ def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
 
     waves = list(
         Wave.objects.filter(warehouse_id=warehouse_id, status="released")
+        .exclude(load__status__in=("departed", "cancelled"))  # gone: nothing left on the floor
         .select_related("load__vehicle")
         .order_by("released_at")
     )
