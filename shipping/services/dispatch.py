@@ -276,10 +276,14 @@ def load_depart(
 ) -> Shipment:
     """The truck leaves (`load.departed`): every unit must be scanned on; stock leaves the
     ledger; orders are shipped; a shipment with its stops and planned ETAs begins."""
-    load = Load.objects.select_for_update().select_related("warehouse", "vehicle").get(pk=load.pk)
+    load = (
+        Load.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "vehicle")
+        .get(pk=load.pk)
+    )
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
         raise Conflict(f"Load {load.reference} is {load.status}.")
-    orders = list(load.orders.select_for_update().select_related("ship_to"))
+    orders = list(load.orders.select_for_update(of=("self",)).select_related("ship_to"))
     live = [o for o in orders if o.status != OrderStatus.CANCELLED]
     if not live:
         raise DomainError("The load has no orders to ship.", field="orders")

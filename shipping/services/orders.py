@@ -186,7 +186,9 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     serving the order have, then the nearest others; what nobody has is backordered. The
     decision and its reason are kept on the order (`allocation_note`).
     """
-    order = Order.objects.select_for_update().select_related("ship_to").get(pk=order.pk)
+    # Lock the order row only: a plain FOR UPDATE would lock the joined ship-to too, and every
+    # order to that address would wait for this one's whole transaction.
+    order = Order.objects.select_for_update(of=("self",)).select_related("ship_to").get(pk=order.pk)
     lines = {line.pk: line for line in order.lines.select_related("item")}
     outstanding = _outstanding(order)
     if not outstanding:

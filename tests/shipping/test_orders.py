@@ -171,3 +171,58 @@ def test_on_postgres_cancelling_while_it_is_being_picked_leaves_nothing_reserved
         else:
             assert not put_back.exists()
     assert ledger_drift() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_orders_to_one_address_allocate_side_by_side(network, beijing_shop):
+    """Allocating locks the order, not its ship-to: one customer's orders do not queue."""
+    from django.db import transaction
+
+    tea, rice = ItemFactory(), ItemFactory()
+    stock_in(tea, network["BJ"][1], 5)
+    stock_in(rice, network["BJ"][1], 5)
+
+    def order(ref, item):
+        return services.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=ref,
+            lines=[services.LineInput(item, 1)],
+            requested_delivery_date=tomorrow(2),
+            promised_ship_date=tomorrow(),
+            actor=None,
+            allocate=False,
+        )
+
+    first, second = order("SO-A", tea), order("SO-B", rice)
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_first() -> None:
+        try:
+            with transaction.atomic():
+                services.order_allocate(order=first, actor=None)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def allocate_second() -> None:
+        try:
+            services.order_allocate(order=second, actor=None)
+            done.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    assert holding.wait(10)
+    other = threading.Thread(target=allocate_second)
+    other.start()
+    try:
+        assert done.wait(5), "the second order waited for the first one's transaction"
+    finally:
+        release.set()
+        holder.join()
+        other.join()
+    assert {o.status for o in Order.objects.filter(pk__in=[first.pk, second.pk])} == {"allocated"}
