@@ -67,6 +67,9 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     screenshot(dispatcher, "dispatch", full_page=True)
     release = dispatcher.locator("text=Release wave").first
     release.click()
+    # The answer's message stays though the board re-renders on the events the release sent.
+    expect(dispatcher.locator("[data-flash]")).to_contain_text("released to the floor")
+    dispatcher.wait_for_timeout(1500)
     expect(dispatcher.locator("[data-flash]")).to_contain_text("released to the floor")
 
     operator = _person(chromium, base, "operator", width=1000, height=1000)

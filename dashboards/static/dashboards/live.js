@@ -12,13 +12,20 @@
                     receipt: "stock" };
   const topic = (type) => (type === "load.departed" ? "shipments" : topicOf[type.split(".")[0]]);
   const timers = new Map();
+  const FLASH_MS = 10000;
 
   async function render(el) {
     timers.delete(el);
     if (el.dataset.dirty) { soon(el, 1000); return; } // someone is typing here: later
     const response = await fetch(el.dataset.liveFragment, { credentials: "same-origin" });
     if (!response.ok || el.dataset.dirty) return;
+    // A message an action just answered with stays a while, though the part re-renders
+    // (the action's own events come back as a refresh a moment later).
+    const flash = el.querySelector("[data-flash]");
     el.innerHTML = await response.text();
+    if (flash && Date.now() - Number(flash.dataset.at || 0) < FLASH_MS && !el.querySelector("[data-flash]")) {
+      el.prepend(flash);
+    }
     if (window.htmx) window.htmx.process(el);
     el.dispatchEvent(new CustomEvent("handoff:rendered", { bubbles: true }));
   }
@@ -47,6 +54,7 @@
   document.addEventListener("htmx:afterSwap", (e) => {
     const part = e.target.closest("[data-live-fragment]");
     if (part) delete part.dataset.dirty;
+    e.target.querySelectorAll("[data-flash]").forEach((f) => { f.dataset.at = String(Date.now()); });
   });
   document.addEventListener("handoff:event", (e) => {
     const event = e.detail;
