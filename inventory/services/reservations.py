@@ -41,7 +41,6 @@ def _fefo_key(balance: StockBalance) -> tuple:
     return (expiry, balance.location.pick_sequence, balance.pk)
 
 
-@service
 def stock_reserve(
     *,
     warehouse: Warehouse,
@@ -66,27 +65,67 @@ def stock_reserve(
     if not reference.strip():
         raise DomainError("A reservation needs a reference.", field="reference")
     reference = reference.strip()
-    if connection.vendor == "postgresql":
-        fast = reserve_from_one_balance(
-            warehouse=warehouse,
-            item=item,
-            quantity=quantity,
-            reference=reference,
-            actor=actor,
-            today=timezone.localdate(),
-        )
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Inside the caller's transaction the one-statement path needs no savepoint of its
+        # own (two more round trips): the statement writes all or nothing, and the caller's
+        # transaction holds it together with the reorder check. If it does not apply, nothing
+        # was written and the general path runs as a service.
+        fast = _reserve_fast(warehouse, item, quantity, reference, actor)
         if fast is not None:
-            reservation, policy = fast
-            if policy is not None:
-                reorder_check(
-                    item=item,
-                    warehouse_id=warehouse.pk,
-                    decrease=quantity,
-                    policy=policy,
-                    actor=actor,
-                )
-            reservation.reserved_now = quantity  # type: ignore[attr-defined]
-            return reservation
+            return fast
+    return _stock_reserve(
+        warehouse=warehouse,
+        item=item,
+        quantity=quantity,
+        reference=reference,
+        actor=actor,
+        allow_partial=allow_partial,
+    )
+
+
+def _reserve_fast(
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    reference: str,
+    actor: AbstractBaseUser | None,
+) -> Reservation | None:
+    """The one-statement reservation (PostgreSQL), or None if one balance does not cover it."""
+    fast = reserve_from_one_balance(
+        warehouse=warehouse,
+        item=item,
+        quantity=quantity,
+        reference=reference,
+        actor=actor,
+        today=timezone.localdate(),
+    )
+    if fast is None:
+        return None
+    reservation, policy = fast
+    if policy is not None:
+        reorder_check(
+            item=item, warehouse_id=warehouse.pk, decrease=quantity, policy=policy, actor=actor
+        )
+    reservation.reserved_now = quantity  # type: ignore[attr-defined]
+    return reservation
+
+
+@service
+def _stock_reserve(
+    *,
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    reference: str,
+    actor: AbstractBaseUser | None,
+    allow_partial: bool,
+) -> Reservation:
+    """`stock_reserve` in a transaction of its own (or a savepoint): the one-statement path
+    when it applies, else the general one over several balances."""
+    if connection.vendor == "postgresql":
+        fast = _reserve_fast(warehouse, item, quantity, reference, actor)
+        if fast is not None:
+            return fast
     policy = reorder_policy_get(item=item, warehouse_id=warehouse.pk)
     reservation = Reservation.objects.create(
         warehouse=warehouse, item=item, reference=reference, requested=quantity
