@@ -35,12 +35,6 @@ class FormError(DomainError):
     """A field of a page's form is missing or malformed."""
 
 
-def _warehouse_of(request: HttpRequest, warehouse_id: int, roles: frozenset[str]) -> None:
-    if warehouse_id not in warehouse_ids_for(request.user):
-        raise DomainError(_("Not one of your warehouses."), field="warehouse")
-    require_role(request.user, warehouse_id, roles)
-
-
 def _field(request: HttpRequest, name: str) -> str:
     value = request.POST.get(name, "").strip()
     if not value:
@@ -129,7 +123,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
 
     def act() -> str:
         dock = _chosen(request, "dock", Dock)
-        _warehouse_of(request, dock.warehouse_id, PLANNING_ROLES)
+        require_role(request.user, dock.warehouse_id, PLANNING_ROLES)
         vehicle = _chosen(request, "vehicle", Vehicle)
         starts_at = _local_time(request, "starts_at", dock.warehouse.time_zone)
         load = None
@@ -160,7 +154,7 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
     def act() -> str:
         appointment = get_object_or_404(DockAppointment.objects.select_related("dock"), pk=pk)
         warehouse = appointment.dock.warehouse
-        _warehouse_of(request, warehouse.pk, PLANNING_ROLES)
+        require_role(request.user, warehouse.pk, PLANNING_ROLES)
         dock = appointment.dock
         if request.POST.get("dock"):
             dock = _chosen(request, "dock", Dock.objects.filter(warehouse=warehouse))
@@ -185,7 +179,7 @@ def load_build(request: HttpRequest) -> HttpResponse:
 
     def act() -> str:
         warehouse = _chosen(request, "warehouse", Warehouse)
-        _warehouse_of(request, warehouse.pk, PLANNING_ROLES)
+        require_role(request.user, warehouse.pk, PLANNING_ROLES)
         vehicle = _chosen(request, "vehicle", Vehicle)
         ids = request.POST.getlist("orders")
         if not ids:
@@ -209,7 +203,7 @@ def wave_release(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> str:
         load = get_object_or_404(Load, pk=pk)
-        _warehouse_of(request, load.warehouse_id, PLANNING_ROLES)
+        require_role(request.user, load.warehouse_id, PLANNING_ROLES)
         wave = getattr(load, "wave", None) or shipping.wave_plan(load=load, actor=request.user)
         shipping.wave_release(wave=wave, actor=request.user)
         return _("Wave of %(load)s released to the floor.") % {"load": load.reference}
@@ -227,7 +221,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> str:
         task = get_object_or_404(Task, pk=pk)
-        _warehouse_of(request, task.warehouse_id, STOCK_CONTROL_ROLES & FLOOR_ROLES)
+        require_role(request.user, task.warehouse_id, STOCK_CONTROL_ROLES & FLOOR_ROLES)
         user = _chosen(request, "user", get_user_model())
         task_assign(task=task, user=user, actor=request.user)
         return _("Task %(task)s given to %(user)s.") % {
@@ -245,7 +239,7 @@ def receipt_receive(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> str:
         receipt = get_object_or_404(Receipt, pk=pk)
-        _warehouse_of(request, receipt.warehouse_id, FLOOR_ROLES)
+        require_role(request.user, receipt.warehouse_id, FLOOR_ROLES)
         code = _field(request, "item_code")
         item = item_by_code(code)
         if item is None:

@@ -351,11 +351,11 @@ def _kpi_board_or_job(
     asked = [warehouse_id, start.isoformat(), end.isoformat(), freq]
     if finished and finished["asked"] == asked:  # the job of this very board, not another
         return finished["board"], None
+    if end - start <= LONG_RANGE:  # served from its cache or computed here
+        return kpi_board(warehouse_id=warehouse_id, start=start, end=end, freq=freq), None
     board = kpi_board_cached(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
     if board is not None:
         return board, None
-    if end - start <= LONG_RANGE:
-        return kpi_board(warehouse_id=warehouse_id, start=start, end=end, freq=freq), None
     job = kpi_board_compute.delay(warehouse_id, start.isoformat(), end.isoformat(), freq)
     finished = cache.get(KPI_JOB_KEY.format(job.id))  # embedded: the task ran in this call
     return (finished["board"], None) if finished else (None, job.id)
