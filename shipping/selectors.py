@@ -205,19 +205,23 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
     return out
 
 
-def _count_by_reservation_owner(rows, path: str, owner: str, held, **more):  # type: ignore[no-untyped-def]
+def _count_by_reservation_owner(rows, path: str, owner: str, held, *, by=(), **more):  # type: ignore[no-untyped-def]
     """Count `rows` (reaching a reservation by `path`) per the `owner` (a wave, a load) of
-    the order line holding that reservation, among the line reservations `held`."""
+    the order line holding that reservation, among the line reservations `held`.
+
+    Keyed by owner; with `by` (more columns of the rows), keyed by (owner, *those values)."""
     from django.db.models import OuterRef, Subquery
 
-    by = Subquery(held.filter(reservation=OuterRef(path)).values(owner)[:1])
+    of_owner = Subquery(held.filter(reservation=OuterRef(path)).values(owner)[:1])
     counted = (
         rows.filter(**{f"{path}__in": held.values("reservation")})
-        .annotate(owner=by)
-        .values("owner")
+        .annotate(owner=of_owner)
+        .values("owner", *by)
         .annotate(n=Count("pk"), **more)
     )
-    return {row["owner"]: row for row in counted}
+    if not by:
+        return {row["owner"]: row for row in counted}
+    return {(row["owner"], *(row[b] for b in by)): row for row in counted}
 
 
 def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
@@ -253,8 +257,6 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
 
 def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
     """Released waves of the warehouse with their pick progress, per wave and per picker."""
-    from collections import Counter, defaultdict
-
     from inventory.models import Task
 
     waves = list(
@@ -263,28 +265,26 @@ def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
         .select_related("load__vehicle")
         .order_by("released_at")
     )
-    wave_of_order = dict(Order.objects.filter(wave__in=waves).values_list("pk", "wave_id"))
-    reservations = LineReservation.objects.filter(
-        line__order__wave__in=waves, warehouse_id=warehouse_id
-    ).values("reservation")
-    tasks = Task.objects.filter(kind="pick", allocation__reservation__in=reservations).exclude(
-        status="cancelled"
+    counted = _count_by_reservation_owner(
+        Task.objects.filter(kind="pick").exclude(status="cancelled"),
+        "allocation__reservation",
+        "line__order__wave",
+        LineReservation.objects.filter(line__order__wave__in=waves, warehouse_id=warehouse_id),
+        by=("status", "done_by__username"),
     )
-    total, done, pickers = Counter(), Counter(), defaultdict(Counter)
-    for reference, status, picker in tasks.values_list("reference", "status", "done_by__username"):
-        wave_id = wave_of_order.get(int(reference.split(":")[1]))
-        if wave_id is None:
-            continue
-        total[wave_id] += 1
-        if status == "done":
-            done[wave_id] += 1
-            pickers[wave_id][picker or "?"] += 1
-    return [
-        {
-            "wave": wave,
-            "total": total[wave.pk],
-            "done": done[wave.pk],
-            "pickers": sorted(pickers[wave.pk].items()),
-        }
-        for wave in waves
-    ]
+    out = []
+    for wave in waves:
+        mine = [(key[1:], row["n"]) for key, row in counted.items() if key[0] == wave.pk]
+        pickers: dict[str, int] = {}
+        for (status, picker), n in mine:
+            if status == "done":
+                pickers[picker or "?"] = pickers.get(picker or "?", 0) + n
+        out.append(
+            {
+                "wave": wave,
+                "total": sum(n for _, n in mine),
+                "done": sum(pickers.values()),
+                "pickers": sorted(pickers.items()),
+            }
+        )
+    return out

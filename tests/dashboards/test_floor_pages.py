@@ -100,3 +100,46 @@ def test_the_server_refuses_a_wrong_scan_in_the_scanner_language(client, site, p
     ).json()
     assert answer["message"] == "库位错误：应为 WA-DOCK_IN，扫描到 WA-A2。"
     assert answer["fields"] == {"location_barcode": [answer["message"]]}
+
+
+def test_a_supervisor_sees_each_wave_by_picker_and_the_short_picks(
+    client, network, beijing_shop, person
+):
+    from shipping import services as shipping
+    from shipping.models import Carrier, Vehicle
+    from tests.shipping.conftest import tomorrow
+
+    bj, pick, _ = network["BJ"]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, pick, 10)
+    orders = [
+        shipping.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=f"SO-W{n}",
+            lines=[shipping.LineInput(tea, 2)],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            actor=None,
+        )
+        for n in range(2)
+    ]
+    van = Vehicle.objects.create(
+        carrier=Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet"),
+        plate="京A-9",
+        capacity_weight_kg=900,
+        capacity_volume_l=9000,
+    )
+    load = shipping.load_build(warehouse=bj, vehicle=van, orders=orders, actor=None)
+    shipping.wave_release(wave=shipping.wave_plan(load=load, actor=None), actor=None)
+    lin = person("operator", bj, username="lin")
+    first = Task.objects.filter(kind="pick").order_by("pk").first()
+    shipping.order_pick_confirm(  # lin finds 1 of 2: a short pick
+        task=first, location_barcode=pick.barcode, item_code="TEA", quantity=1, actor=lin
+    )
+    client.force_login(person("supervisor", bj))
+    part = client.get("/floor/?warehouse=BJ&fragment=supervise").content.decode()
+    assert load.reference in part
+    assert "1/3" in part  # two picks, one done, and the short unit picked again
+    assert "lin: 1" in part
+    assert "Short picks today" in part and '<tr class="bad">' in part and "BJ-PF-1" in part
