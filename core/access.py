@@ -62,3 +62,14 @@ def require_role(
             % {"role": role, "needed": needed}
         )
     return role
+
+
+def members(*, warehouse_id: int, roles: Iterable[str]) -> list[AbstractBaseUser]:
+    """The people with one of these roles in the warehouse, by username."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(memberships__warehouse_id=warehouse_id, memberships__role__in=list(roles))
+        .order_by("username")
+    )

@@ -1,11 +1,15 @@
-"""Frames for the KPI board: one query per source, only the columns the KPIs read."""
+"""Reads for the pages: the KPI board's frames (one query per source, only the columns the
+KPIs read) and the alert bell."""
 
 import datetime
 
 import pandas as pd
 from django.db import connection
+from django.db.models import Q
 
-from dashboards.models import Alert
+from core.choices import Role
+from core.models import Membership
+from dashboards.models import LIVE_ALERT_STATUSES, Alert, Department
 from inventory.models import Task
 from shipping.models import DockAppointment, Load, Order
 
@@ -105,3 +109,42 @@ def kpi_frames(
             ("opened_at", "acknowledged_at"),
         ),
     }
+
+
+# Which departments' alerts a role owns (and so sees in its bell).
+DEPARTMENTS_OF_ROLE: dict[str, tuple[str, ...]] = {
+    Role.OPERATOR: (Department.WAREHOUSE,),
+    Role.SUPERVISOR: (Department.WAREHOUSE,),
+    Role.DISPATCHER: (Department.LOGISTICS,),
+    Role.MANAGER: (Department.WAREHOUSE, Department.LOGISTICS),
+    Role.ADMIN: (Department.WAREHOUSE, Department.LOGISTICS),
+}
+BELL_SIZE = 8
+
+
+def bell_alerts(*, user) -> dict:  # type: ignore[no-untyped-def]
+    """The live alerts of the user's departments in the user's warehouses, newest first:
+    {"alerts": the first BELL_SIZE, "count": how many in all}."""
+    if user.is_superuser:
+        scope = Q()
+    else:
+        scope = Q(pk__in=[])
+        for warehouse_id, role in Membership.objects.filter(user=user).values_list(
+            "warehouse_id", "role"
+        ):
+            departments = DEPARTMENTS_OF_ROLE.get(role, ())
+            if departments:
+                scope |= Q(warehouse_id=warehouse_id, department__in=departments)
+    live = Alert.objects.filter(scope, status__in=LIVE_ALERT_STATUSES)
+    alerts = list(live.select_related("warehouse").order_by("-opened_at", "-pk")[:BELL_SIZE])
+    count = len(alerts) if len(alerts) < BELL_SIZE else live.count()
+    return {"alerts": alerts, "count": count}
+
+
+def alerts_live(*, warehouse_id: int, rule: str) -> list[Alert]:
+    """A rule's open and acknowledged alerts in a warehouse, most severe first, then oldest."""
+    return list(
+        Alert.objects.filter(
+            warehouse_id=warehouse_id, rule=rule, status__in=LIVE_ALERT_STATUSES
+        ).order_by("-severity", "opened_at")
+    )

@@ -15,11 +15,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from core.access import role_in, warehouse_ids_for
-from core.choices import PLANNING_ROLES
+from core.access import members, role_in, warehouse_ids_for
+from core.choices import PLANNING_ROLES, Role
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
-from dashboards.models import Alert
+from dashboards.selectors import alerts_live
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from shipping import selectors as shipping_selectors
@@ -105,26 +105,9 @@ SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
 def _supervision(warehouse: Warehouse, since: datetime.datetime) -> dict:
     """What a supervisor needs: open tasks and who has them, people to give them to, the
     waves' progress per picker, and the short picks of the day."""
-    from django.contrib.auth import get_user_model
-
-    from inventory.models import Task
-
-    open_tasks = list(
-        Task.objects.filter(warehouse=warehouse, status__in=("open", "assigned"))
-        .select_related("item", "location", "assigned_to")
-        .order_by("location__pick_sequence", "pk")[:30]
-    )
-    people = list(
-        get_user_model()
-        .objects.filter(
-            memberships__warehouse=warehouse,
-            memberships__role__in=("operator", "supervisor"),
-        )
-        .order_by("username")
-    )
     return {
-        "open_tasks": open_tasks,
-        "people": people,
+        "open_tasks": selectors.tasks_open(warehouse_id=warehouse.pk),
+        "people": members(warehouse_id=warehouse.pk, roles=(Role.OPERATOR, Role.SUPERVISOR)),
         "waves": shipping_selectors.waves_on_the_floor(warehouse_id=warehouse.pk),
         "short_picks": selectors.short_picks(warehouse_id=warehouse.pk, since=since),
     }
@@ -178,9 +161,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             ],
             now_pct=pct(now),
             loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
-            at_risk=Alert.objects.filter(
-                warehouse=chosen, rule="order_at_risk", status__in=("open", "acknowledged")
-            ).order_by("-severity", "opened_at"),
+            at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
             transit=transit,
             route=_route_svg(chosen, transit),
             flash=getattr(request, "flash", None),
@@ -196,20 +177,12 @@ def dispatch(request: HttpRequest) -> HttpResponse:
 
 
 def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:
-    """What the dispatcher's forms offer: the warehouse's docks and vehicles, and the
-    allocated orders not yet on a load."""
-    from shipping.models import Dock, Order, Vehicle
-
+    """What the dispatcher's forms offer, and the hour they start from."""
+    choices = shipping_selectors.planning_choices(warehouse_id=warehouse.pk)
     return {
-        "plan_docks": list(Dock.objects.filter(warehouse=warehouse, is_active=True)),
-        "plan_vehicles": list(
-            Vehicle.objects.filter(home_warehouse=warehouse).select_related("carrier")
-        ),
-        "plan_orders": list(
-            Order.objects.filter(warehouse=warehouse, status="allocated", load__isnull=True)
-            .select_related("ship_to")
-            .order_by("priority", "promised_ship_date", "pk")[:40]
-        ),
+        "plan_docks": choices["docks"],
+        "plan_vehicles": choices["vehicles"],
+        "plan_orders": choices["orders"],
         "plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"),
     }
 

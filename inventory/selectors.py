@@ -364,3 +364,12 @@ def receipts_expected(*, warehouse_id: int) -> list[Receipt]:
         .prefetch_related("lines__item")
         .order_by("expected_on", "pk")[:10]
     )
+
+
+def tasks_open(*, warehouse_id: int, limit: int = 30) -> list[Task]:
+    """Open floor tasks of a warehouse along the pick path, with who has them."""
+    return list(
+        Task.objects.filter(warehouse_id=warehouse_id, status__in=OPEN_TASK_STATUSES)
+        .select_related("item", "location", "assigned_to")
+        .order_by("location__pick_sequence", "pk")[:limit]
+    )

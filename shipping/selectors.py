@@ -288,3 +288,21 @@ def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
             }
         )
     return out
+
+
+def planning_choices(*, warehouse_id: int) -> dict:
+    """What a dispatcher plans with: the warehouse's docks in service and its vehicles, and
+    the allocated orders not yet on a load, most urgent first."""
+    from shipping.models import Dock
+
+    return {
+        "docks": list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True)),
+        "vehicles": list(
+            Vehicle.objects.filter(home_warehouse_id=warehouse_id).select_related("carrier")
+        ),
+        "orders": list(
+            Order.objects.filter(warehouse_id=warehouse_id, status="allocated", load__isnull=True)
+            .select_related("ship_to")
+            .order_by("priority", "promised_ship_date", "pk")[:40]
+        ),
+    }
