@@ -60,6 +60,33 @@ def test_an_operator_completes_a_pick_by_typing_scans(live_server, page, site, p
     assert Task.objects.filter(status__in=["open", "assigned"]).count() == 0
 
 
+def test_a_live_refresh_in_the_middle_of_a_scan_keeps_the_scan_box(
+    live_server, page, site, person
+):
+    """A keyboard-wedge scanner types into whatever has the focus: a refresh of the task list
+    (another task changed on the floor) must leave the scan box where it is, focused."""
+    soap = ItemFactory(sku="SOAP", name="Hand soap")
+    stock_in(soap, site.loc["pf"], 10)
+    reservation = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-78/1", actor=None
+    )
+    services.pick_tasks_create(reservations=[reservation], actor=None)
+    person("operator", site.warehouse, username="li.ming")
+
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    expect(page.locator("#scan-prompt")).to_have_text("Scan the location")
+    page.keyboard.type("WA-")  # the scanner is half-way through the barcode...
+    with page.expect_response(lambda r: "fragment=tasks" in r.url) as refreshed:
+        page.evaluate("document.dispatchEvent(new CustomEvent('handoff:online'))")
+    assert refreshed.value.ok
+    page.wait_for_timeout(50)  # ...when the refreshed list lands
+    page.keyboard.type("PF")
+    page.keyboard.press("Enter")
+    expect(page.locator("#feedback")).to_have_text("OK")
+    expect(page.locator("#scan-prompt")).to_have_text("Scan the item")
+
+
 def test_the_floor_speaks_chinese(live_server, page, site, person):
     person("operator", site.warehouse, username="wang.fang")
     _log_in(page, live_server.url, "wang.fang")

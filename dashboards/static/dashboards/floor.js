@@ -96,14 +96,21 @@
   async function refresh(force) {
     const response = await fetch(`/floor/?warehouse=${encodeURIComponent(root.dataset.warehouse)}&fragment=tasks`, { credentials: "same-origin" });
     if (!response.ok) return;
+    const html = await response.text();
     // Never pull a task away from someone scanning it (the confirmation refreshes anyway).
     if (!force && step !== 0) return;
     const fresh = document.createElement("div");
-    fresh.innerHTML = await response.text();
+    fresh.innerHTML = html;
     const next = fresh.querySelector("#next-task");
-    if (!force && card && next && next.dataset.id === card.dataset.id) {
-      next.replaceWith(card); // same task: keep its card, and whatever is being typed in it
-      root.replaceChildren(...fresh.childNodes);
+    if (!force && card && card.isConnected && next && next.parentNode === fresh && next.dataset.id === card.dataset.id) {
+      // Same task: its card stays where it is, untouched, so the scan box keeps the focus and
+      // whatever a scanner is typing into it (a moved node loses the focus, and a scanner's
+      // Enter would then go nowhere). Only what is around it is renewed.
+      const nodes = [...fresh.childNodes];
+      const at = nodes.indexOf(next);
+      [...root.childNodes].forEach((node) => { if (node !== card) node.remove(); });
+      card.before(...nodes.slice(0, at));
+      card.after(...nodes.slice(at + 1));
       return;
     }
     root.replaceChildren(...fresh.childNodes);
