@@ -60,9 +60,7 @@ def test_an_operator_completes_a_pick_by_typing_scans(live_server, page, site, p
     assert Task.objects.filter(status__in=["open", "assigned"]).count() == 0
 
 
-def test_a_live_refresh_in_the_middle_of_a_scan_keeps_the_scan_box(
-    live_server, page, site, person
-):
+def test_a_live_refresh_in_the_middle_of_a_scan_keeps_the_scan_box(live_server, page, site, person):
     """A keyboard-wedge scanner types into whatever has the focus: a refresh of the task list
     (another task changed on the floor) must leave the scan box where it is, focused."""
     soap = ItemFactory(sku="SOAP", name="Hand soap")
