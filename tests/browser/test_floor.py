@@ -1,5 +1,7 @@
 """An operator picks by scanning, in a real browser; a wrong scan is refused out loud."""
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -93,3 +95,29 @@ def test_the_floor_speaks_chinese(live_server, page, site, person):
     expect(page.locator("#next-task h2")).to_have_text("我的下一个任务")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     screenshot(page, "floor-zh")
+
+
+def test_a_live_refresh_of_receiving_keeps_the_focused_field(live_server, page, site, person):
+    """The receiving part re-renders on stock events; the field the operator is about to scan
+    into (in the second receipt, folded away by default) still has the focus afterwards."""
+    soap, tea = ItemFactory(sku="SOAP"), ItemFactory(sku="TEA")
+    for reference, item in (("ASN-1", soap), ("ASN-2", tea)):
+        services.receipt_create(
+            warehouse=site.warehouse,
+            reference=reference,
+            supplier="Acme",
+            expected_on=datetime.date.today(),
+            lines=[(item, 10)],
+            actor=None,
+        )
+    person("operator", site.warehouse, username="li.ming")
+
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    page.click('details[data-receipt="ASN-2"] summary')
+    page.click('details[data-receipt="ASN-2"] input[name=item_code]')
+    with page.expect_response(lambda r: "fragment=receiving" in r.url):
+        page.evaluate("document.dispatchEvent(new CustomEvent('handoff:online'))")
+    page.wait_for_timeout(50)
+    page.keyboard.type("TEA")
+    expect(page.locator('details[data-receipt="ASN-2"] input[name=item_code]')).to_have_value("TEA")

@@ -18,16 +18,36 @@
     timers.delete(el);
     if (el.dataset.dirty) { soon(el, 1000); return; } // someone is typing here: later
     const response = await fetch(el.dataset.liveFragment, { credentials: "same-origin" });
-    if (!response.ok || el.dataset.dirty) return;
+    if (!response.ok) return;
     // A message an action just answered with stays a while, though the part re-renders
     // (the action's own events come back as a refresh a moment later).
     const flash = el.querySelector("[data-flash]");
-    el.innerHTML = await response.text();
+    const html = await response.text();
+    if (el.dataset.dirty) { soon(el, 1000); return; }
+    // A field that has the focus (nothing typed yet) gets it back in the new part, so a
+    // scanner's keystrokes still land in it.
+    const focused = el.contains(document.activeElement) ? document.activeElement : null;
+    const key = focused && fieldKey(focused);
+    el.innerHTML = html;
+    const again = key && el.querySelector(key);
+    if (again) {
+      again.closest("details")?.setAttribute("open", "");
+      again.focus();
+    }
     if (flash && Date.now() - Number(flash.dataset.at || 0) < FLASH_MS && !el.querySelector("[data-flash]")) {
       el.prepend(flash);
     }
     if (window.htmx) window.htmx.process(el);
     el.dispatchEvent(new CustomEvent("handoff:rendered", { bubbles: true }));
+  }
+
+  // A selector that finds the same field in a re-rendered part: its id, or its form's action
+  // and its name.
+  function fieldKey(field) {
+    if (field.id) return `#${CSS.escape(field.id)}`;
+    if (!field.name) return null;
+    const action = field.form && field.form.getAttribute("action");
+    return (action ? `form[action="${CSS.escape(action)}"] ` : "") + `[name="${CSS.escape(field.name)}"]`;
   }
 
   function soon(el, wait = 150) {
