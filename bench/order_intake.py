@@ -151,6 +151,7 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DATABASE_POOL_SIZE": "20",  # as platform/entrypoint.sh runs the web server
     }
     server = subprocess.Popen(
         [

@@ -10,6 +10,16 @@ from core.exceptions import Forbidden
 from core.models import Membership, Warehouse
 
 
+def _roles(user: AbstractBaseUser) -> dict[int, str]:
+    """{warehouse id: role} of a member, read once and cached on the user object for the
+    life of the request."""
+    roles = getattr(user, "_handoff_roles", None)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=user).values_list("warehouse_id", "role"))
+        user._handoff_roles = roles  # type: ignore[attr-defined]
+    return roles
+
+
 def warehouse_ids_for(user: AbstractBaseUser | AnonymousUser) -> frozenset[int]:
     """The ids of the warehouses the user belongs to (all of them for a superuser).
 
@@ -23,7 +33,7 @@ def warehouse_ids_for(user: AbstractBaseUser | AnonymousUser) -> frozenset[int]:
     if user.is_superuser:
         ids = frozenset(Warehouse.objects.values_list("pk", flat=True))
     else:
-        ids = frozenset(Membership.objects.filter(user=user).values_list("warehouse_id", flat=True))
+        ids = frozenset(_roles(user))
     user._handoff_warehouse_ids = ids  # type: ignore[union-attr]
     return ids
 
@@ -34,11 +44,7 @@ def role_in(user: AbstractBaseUser | AnonymousUser, warehouse_id: int) -> str | 
         return None
     if user.is_superuser:
         return Role.ADMIN
-    roles = getattr(user, "_handoff_roles", None)
-    if roles is None:
-        roles = dict(Membership.objects.filter(user=user).values_list("warehouse_id", "role"))
-        user._handoff_roles = roles  # type: ignore[union-attr]
-    return roles.get(warehouse_id)
+    return _roles(user).get(warehouse_id)  # type: ignore[arg-type]
 
 
 def require_role(

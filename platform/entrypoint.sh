@@ -4,6 +4,7 @@ set -e
 case "${1:-web}" in
   web)
     python manage.py migrate --noinput
+    export DATABASE_POOL_SIZE="${DATABASE_POOL_SIZE:-20}"  # connections kept per process
     exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 \
       --workers "${WEB_CONCURRENCY:-2}" --proxy-headers --forwarded-allow-ips='*'
     ;;

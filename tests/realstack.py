@@ -106,7 +106,7 @@ def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
             "--workers",
             str(workers),
         ],
-        env,
+        {**env, "DATABASE_POOL_SIZE": env.get("DATABASE_POOL_SIZE", "20")},  # as the entrypoint
     )
 
 

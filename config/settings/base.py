@@ -98,6 +98,11 @@ else:
     # persistent connection would outlive its thread and leak. Workers set it (entrypoint).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The web server instead hands each request's connection back to a pool of its process
+    # (core.pgpool): no connection is opened per request, none leaks with its thread.
+    if env.int("DATABASE_POOL_SIZE", default=0) > 0:
+        DATABASES["default"]["ENGINE"] = "core.pgpool"
+        DATABASES["default"]["POOL_SIZE"] = env.int("DATABASE_POOL_SIZE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker, result store, channel layer and cache when REDIS_URL is set ---------

@@ -9,7 +9,8 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +28,25 @@ def _request_hash(request: Request) -> str:
     digest.update(request.path.encode())
     digest.update(request._request.body)
     return digest.hexdigest()
+
+
+_CLAIM = f"""
+INSERT INTO {IdempotencyKey._meta.db_table}
+    (user_id, "key", request_hash, method, path, response_status, response_body, created_at)
+VALUES (%s, %s, %s, %s, %s, NULL, NULL, %s)
+ON CONFLICT (user_id, "key") DO NOTHING
+RETURNING id
+"""
+
+
+def _claim(user_id: int, key: str, request_hash: str, method: str, path: str) -> int | None:
+    """Claim the key in one statement (no savepoint): its row id, or None if it was claimed
+    before. A claim by a transaction still running is waited for, as a unique index does."""
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_CLAIM, [user_id, key, request_hash, method, path, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 class IdempotentMixin:
@@ -47,16 +67,8 @@ class IdempotentMixin:
         if len(key) > 255:
             raise Conflict("Idempotency-Key is longer than 255 characters.", field=HEADER)
         request_hash = _request_hash(request)
-        try:
-            with transaction.atomic():
-                claim = IdempotencyKey.objects.create(
-                    user=request.user,
-                    key=key,
-                    request_hash=request_hash,
-                    method=request.method,
-                    path=request.path[:255],
-                )
-        except IntegrityError:
+        claim = _claim(request.user.pk, key, request_hash, request.method, request.path[:255])
+        if claim is None:
             first = IdempotencyKey.objects.get(user=request.user, key=key)
             if first.request_hash != request_hash:
                 raise Conflict(
@@ -65,7 +77,7 @@ class IdempotentMixin:
                     code="idempotency_key_reused",
                 ) from None
             raise IdempotentReplay(first.response_status or 200, first.response_body) from None
-        request._idempotency_claim = claim  # type: ignore[attr-defined]
+        request._idempotency_claim = claim  # type: ignore[attr-defined]  # the key's row id
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -74,7 +86,7 @@ class IdempotentMixin:
         claim = getattr(request, "_idempotency_claim", None)
         if claim is not None and response.status_code < 500:
             body = json.loads(JSONRenderer().render(response.data)) if response.data else None
-            IdempotencyKey.objects.filter(pk=claim.pk).update(
+            IdempotencyKey.objects.filter(pk=claim).update(
                 response_status=response.status_code, response_body=body
             )
         return response

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from inventory.api.serializers import ItemField
+from inventory.models import Item
 from shipping.choices import ORDER_TRANSITIONS, Priority
 from shipping.models import Customer, Order, OrderLine, ShipTo
 
@@ -102,7 +102,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderLineInput(serializers.Serializer):
-    item = ItemField()
+    item = serializers.CharField(max_length=64, help_text="SKU of the item.")
     quantity = serializers.IntegerField(
         min_value=1, error_messages={"min_value": "Must be greater than zero."}
     )
@@ -123,6 +123,17 @@ class OrderCreateInput(serializers.Serializer):
     promised_ship_date = serializers.DateField()
     cutoff_at = serializers.DateTimeField(required=False, allow_null=True)
     lines = OrderLineInput(many=True, allow_empty=False)
+
+    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every line's SKU names an item: all looked up in one query."""
+        items = Item.objects.in_bulk({line["item"] for line in lines}, field_name="sku")
+        errors = [
+            {} if line["item"] in items else {"item": [f"Unknown SKU {line['item']}."]}
+            for line in lines
+        ]
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return [{**line, "item": items[line["item"]]} for line in lines]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         ship_to = ShipTo.objects.filter(customer=attrs["customer"], code=attrs["ship_to"]).first()

@@ -90,9 +90,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
         """The order as it is now. The caller may see it: it just created it, or found it
-        through the scoped queryset before changing it."""
-        fresh = self._with_details(Order.objects.filter(pk=order.pk)).get()
-        return Response(self.get_serializer(fresh).data, code)
+        through the scoped queryset before changing it. A new order the service answers with
+        its lines and reservations attached (allocated whole) is not read back."""
+        known = getattr(order, "_prefetched_objects_cache", {})
+        if not ("lines" in known and "split_parts" in known):
+            order = self._with_details(Order.objects.filter(pk=order.pk)).get()
+        return Response(self.get_serializer(order).data, code)
 
     @extend_schema(request=s.OrderCreateInput, responses={201: s.OrderSerializer})
     def create(self, request: Request) -> Response:

@@ -93,17 +93,18 @@ def order_create(
             field="external_ref",
             code="order_exists",
         )
+    ranked = _warehouses_by_distance(ship_to)
     order = Order.objects.create(
         external_ref=external_ref,
         customer=customer,
         ship_to=ship_to,
-        warehouse=_warehouses_by_distance(ship_to)[0][0] if Warehouse.objects.exists() else None,
+        warehouse=ranked[0][0] if ranked else None,
         priority=priority,
         requested_delivery_date=requested_delivery_date,
         promised_ship_date=promised_ship_date,
         cutoff_at=cutoff_at,
     )
-    OrderLine.objects.bulk_create(
+    made = OrderLine.objects.bulk_create(
         OrderLine(order=order, line_no=n, item=line.item, quantity=line.quantity)
         for n, line in enumerate(lines, start=1)
     )
@@ -120,7 +121,20 @@ def order_create(
         actor,
     )
     if allocate:
-        order = order_allocate(order=order, actor=actor)
+        # The order is this transaction's own and nobody else can see it yet: no lock to
+        # take, and its lines, what they need and where it already is are known.
+        if not ranked:
+            raise DomainError("There is no active warehouse to ship from.")
+        held = _allocate(
+            order,
+            lines={line.pk: line for line in made},
+            outstanding={line.pk: line.quantity for line in made},
+            ranked=ranked,
+            already=set(),
+            actor=actor,
+        )
+        if held is not None:  # one warehouse took it all: what was written is all there is
+            _details_known(order, made, held)
     return order
 
 
@@ -196,6 +210,26 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     ranked = _warehouses_by_distance(order.ship_to)
     if not ranked:
         raise DomainError("There is no active warehouse to ship from.")
+    already = set(order.lines.values_list("reservations__warehouse_id", flat=True)) - {None}
+    _allocate(
+        order, lines=lines, outstanding=outstanding, ranked=ranked, already=already, actor=actor
+    )
+    return order
+
+
+def _allocate(
+    order: Order,
+    *,
+    lines: dict[int, OrderLine],
+    outstanding: dict[int, int],
+    ranked: list[tuple[Warehouse, float]],
+    already: set[int],
+    actor: AbstractBaseUser | None,
+) -> list[LineReservation] | None:
+    """order_allocate's decision and writes, on an order the caller holds (locked, or its own
+    and not yet committed): `lines` by id, what each still needs, the warehouses by distance
+    and those already serving the order. Updates `order` in place. Returns the line
+    reservations written when one warehouse took all that was outstanding, else None."""
     items = list({lines[pk].item for pk in outstanding})
     available = {
         (row["warehouse"], row["item"]): row["available"]
@@ -209,9 +243,9 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
         )
         considered.append({"warehouse": warehouse.code, "km": round(km, 1), "complete": complete})
 
-    already = set(order.lines.values_list("reservations__warehouse_id", flat=True)) - {None}
     decision: dict = {"considered": considered, "at": timezone.now().isoformat()}
     chosen = None
+    complete: list[LineReservation] | None = None
     left: dict[int, int] = {}
     if not already:
         for (warehouse, km), seen in zip(ranked, considered, strict=True):
@@ -229,7 +263,7 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
                     LineReservation.objects.bulk_create(made)
             except InsufficientStock:
                 continue  # someone took it between the look and the lock: next warehouse
-            chosen = warehouse
+            chosen, complete = warehouse, made
             decision.update(
                 mode="complete",
                 warehouse=warehouse.code,
@@ -275,21 +309,35 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     status = OrderStatus.BACKORDERED if left else OrderStatus.ALLOCATED
     order_transition_check(order, status)
     decision["backordered"] = {lines[pk].item.sku: qty for pk, qty in left.items()}
-    Order.objects.filter(pk=order.pk).update(
-        status=status,
-        ever_backordered=order.ever_backordered or bool(left),
-        warehouse=chosen,
-        allocation_note=decision,
-        allocated_at=timezone.now() if not left else None,
-    )
-    order.refresh_from_db()
+    changes = {
+        "status": status,
+        "ever_backordered": order.ever_backordered or bool(left),
+        "warehouse": chosen,
+        "allocation_note": decision,
+        "allocated_at": timezone.now() if not left else None,
+    }
+    Order.objects.filter(pk=order.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(order, name, value)
     _event(
         order,
         "order.allocated" if status == OrderStatus.ALLOCATED else "order.backordered",
         {"decision": decision},
         actor,
     )
-    return order
+    return complete
+
+
+def _details_known(order: Order, lines: list[OrderLine], held: list[LineReservation]) -> None:
+    """Attach to a new order what it was written with (its lines, their reservations, no
+    split parts), as a prefetch would have read it back, so it can be answered without
+    reading it again. Only for an order this transaction created and allocated whole."""
+    by_line: dict[int, list[LineReservation]] = {line.pk: [] for line in lines}
+    for link in held:
+        by_line[link.line_id].append(link)
+    for line in lines:
+        line._prefetched_objects_cache = {"reservations": by_line[line.pk]}  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": lines, "split_parts": []}  # type: ignore[attr-defined]
 
 
 def _split_off(

@@ -57,6 +57,7 @@ def test_an_erp_posts_an_order_and_a_replay_changes_nothing(erp, tea, beijing_sh
         }
     ]
     assert body["open_transitions"] == ["allocated", "backordered", "cancelled", "released"]
+    assert erp.get(f"{ORDERS}{body['id']}/").json() == body  # the answer is what was stored
     events = Event.objects.count()
     again = erp.post(ORDERS, _body(), format="json", HTTP_IDEMPOTENCY_KEY="SO-100")
     assert again.json() == body
