@@ -164,7 +164,7 @@ def main() -> None:
             "--port",
             str(PORT),
             "--workers",
-            "2",
+            os.environ.get("WEB_CONCURRENCY", "2"),
             "--log-level",
             "warning",
             "--no-access-log",

@@ -9,7 +9,10 @@ general, row-locking path. Same rules, same rows, same event as the general path
 """
 
 import datetime
+import re
 import uuid
+import weakref
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
@@ -41,7 +44,7 @@ WITH first_balance AS (
     JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
     LEFT JOIN {_LOT} lot ON lot.id = b.lot_id
     WHERE b.warehouse_id = %(warehouse)s AND b.item_id = %(item)s AND b.on_hand > b.reserved
-      AND z.kind IN %(kinds)s AND NOT l.is_blocked
+      AND z.kind = ANY(%(kinds)s) AND NOT l.is_blocked
       AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
     ORDER BY COALESCE(lot.expires_on, DATE '9999-12-31'), l.pick_sequence, b.id
     LIMIT 1
@@ -88,6 +91,32 @@ LEFT JOIN {ReorderPolicy._meta.db_table} p
 """
 
 
+# The statement is prepared once per database session (PREPARE is not undone by a rollback,
+# and the web server's sessions live on in core.pgpool): planning it took longer than running
+# it, five times per order.
+_ARGS = (
+    ("warehouse", "bigint"),
+    ("item", "bigint"),
+    ("kinds", "text[]"),
+    ("today", "date"),
+    ("qty", "integer"),
+    ("reference", "text"),
+    ("status", "text"),
+    ("now", "timestamptz"),
+    ("uuid", "uuid"),
+    ("sku", "text"),
+    ("actor", "integer"),
+)
+_NAME = "handoff_reserve_from_first_balance"
+_PREPARE = f"PREPARE {_NAME}({', '.join(t for _, t in _ARGS)}) AS " + re.sub(
+    r"%\((\w+)\)s",
+    lambda m: f"${[n for n, _ in _ARGS].index(m.group(1)) + 1}",
+    _RESERVE_FROM_FIRST_BALANCE,
+)
+_EXECUTE = f"EXECUTE {_NAME}({', '.join('%s' for _ in _ARGS)})"
+_prepared: "weakref.WeakSet[Any]" = weakref.WeakSet()  # psycopg2 connections that have it
+
+
 def reserve_from_one_balance(
     *,
     warehouse: Warehouse,
@@ -104,23 +133,25 @@ def reserve_from_one_balance(
     then takes the general path. Must run in the service's transaction, on PostgreSQL.
     """
     now = timezone.now()
+    values = {
+        "warehouse": warehouse.pk,
+        "item": item.pk,
+        "kinds": [str(k) for k in PICKABLE_ZONE_KINDS],
+        "today": today,
+        "qty": quantity,
+        "reference": reference,
+        "status": str(ReservationStatus.OPEN),
+        "now": now,
+        "uuid": str(uuid.uuid4()),
+        "sku": item.sku,
+        "actor": actor.pk if actor is not None and actor.is_authenticated else None,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            _RESERVE_FROM_FIRST_BALANCE,
-            {
-                "warehouse": warehouse.pk,
-                "item": item.pk,
-                "kinds": tuple(str(k) for k in PICKABLE_ZONE_KINDS),
-                "today": today,
-                "qty": quantity,
-                "reference": reference,
-                "status": str(ReservationStatus.OPEN),
-                "now": now,
-                "uuid": uuid.uuid4(),
-                "sku": item.sku,
-                "actor": actor.pk if actor is not None and actor.is_authenticated else None,
-            },
-        )
+        session = connection.connection
+        if session not in _prepared:
+            cursor.execute(_PREPARE)
+            _prepared.add(session)
+        cursor.execute(_EXECUTE, [values[name] for name, _ in _ARGS])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -1,5 +1,7 @@
 """Shipping API: customers and ship-tos, orders with allocation, changes and cancellation."""
 
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -49,6 +51,24 @@ class ShipToViewSet(GlobalMasterDataViewSet):
     filterset_fields = {"customer__code": ["exact"], "city": ["exact"]}
 
 
+def _as_prefetched(order: Order, written: list[tuple[OrderLine, list[LineReservation]]]) -> None:
+    """Give a new order what it was written with as if prefetched by `_with_details`
+    (Django's own way: querysets whose results are already there); no split parts."""
+
+    def known(manager: Any, rows: list) -> QuerySet:
+        queryset = manager.get_queryset()
+        queryset._result_cache = rows
+        queryset._prefetch_done = True
+        return queryset
+
+    for line, held in written:
+        line._prefetched_objects_cache = {"reservations": known(line.reservations, held)}
+    order._prefetched_objects_cache = {
+        "lines": known(order.lines, [line for line, _ in written]),
+        "split_parts": known(order.split_parts, []),
+    }
+
+
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Orders: an ERP posts them (allocated in the request); dispatch changes or cancels them.
 
@@ -92,9 +112,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         """The order as it is now. The caller may see it: it just created it, or found it
         through the scoped queryset before changing it. A new order the service answers with
         its lines and reservations attached (allocated whole) is not read back."""
-        known = getattr(order, "_prefetched_objects_cache", {})
-        if not ("lines" in known and "split_parts" in known):
+        written = getattr(order, "written", None)
+        if written is None:
             order = self._with_details(Order.objects.filter(pk=order.pk)).get()
+        else:
+            _as_prefetched(order, written)
         return Response(self.get_serializer(order).data, code)
 
     @extend_schema(request=s.OrderCreateInput, responses={201: s.OrderSerializer})

@@ -329,15 +329,13 @@ def _allocate(
 
 
 def _details_known(order: Order, lines: list[OrderLine], held: list[LineReservation]) -> None:
-    """Attach to a new order what it was written with (its lines, their reservations, no
-    split parts), as a prefetch would have read it back, so it can be answered without
-    reading it again. Only for an order this transaction created and allocated whole."""
+    """Note on a new order what it was written with: its lines and, per line, its
+    reservations (`order.written`; it has no split parts), so a caller can answer with it
+    without reading it back. Only for an order this transaction created and allocated whole."""
     by_line: dict[int, list[LineReservation]] = {line.pk: [] for line in lines}
     for link in held:
         by_line[link.line_id].append(link)
-    for line in lines:
-        line._prefetched_objects_cache = {"reservations": by_line[line.pk]}  # type: ignore[attr-defined]
-    order._prefetched_objects_cache = {"lines": lines, "split_parts": []}  # type: ignore[attr-defined]
+    order.written = [(line, by_line[line.pk]) for line in lines]  # type: ignore[attr-defined]
 
 
 def _split_off(
