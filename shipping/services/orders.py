@@ -15,7 +15,7 @@ from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.exceptions import InsufficientStock
 from inventory.models import Item, Reservation
-from inventory.selectors import picked_stock, stock_available
+from inventory.selectors import available_to_reserve, picked_stock
 from inventory.services import putaway_task_create, stock_release, stock_reserve
 from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority
 from shipping.exceptions import OrderTransitionRefused
@@ -230,15 +230,14 @@ def _allocate(
     and not yet committed): `lines` by id, what each still needs, the warehouses by distance
     and those already serving the order. Updates `order` in place. Returns the line
     reservations written when one warehouse took all that was outstanding, else None."""
-    items = list({lines[pk].item for pk in outstanding})
-    available = {
-        (row["warehouse"], row["item"]): row["available"]
-        for row in stock_available(warehouse_ids=[w.pk for w, _ in ranked], items=items)
-    }
+    available = available_to_reserve(
+        warehouse_ids=[w.pk for w, _ in ranked],
+        item_ids=list({lines[pk].item_id for pk in outstanding}),
+    )
     considered = []
     for warehouse, km in ranked:
         complete = all(
-            available.get((warehouse.code, lines[pk].item.sku), 0) >= qty
+            available.get((warehouse.pk, lines[pk].item_id), 0) >= qty
             for pk, qty in outstanding.items()
         )
         considered.append({"warehouse": warehouse.code, "km": round(km, 1), "complete": complete})
@@ -281,7 +280,7 @@ def _allocate(
             for warehouse in order_of_preference:
                 if still == 0:
                     break
-                if available.get((warehouse.code, lines[pk].item.sku), 0) <= 0:
+                if available.get((warehouse.pk, lines[pk].item_id), 0) <= 0:
                     continue
                 got = _reserve(lines[pk], warehouse, still, partial=True, actor=actor, made=made)
                 still -= got

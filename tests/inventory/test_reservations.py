@@ -8,7 +8,7 @@ from inventory import services
 from inventory.choices import TemperatureClass
 from inventory.exceptions import InsufficientStock
 from inventory.models import ReorderPolicy, Reservation
-from inventory.selectors import ledger_drift, stock_available
+from inventory.selectors import available_to_reserve, ledger_drift, stock_available
 from tests.factories import ItemFactory
 from tests.inventory.helpers import counts, in_days, on_hand, reserved, stock_in
 
@@ -30,6 +30,9 @@ def test_reservation_takes_the_earliest_expiry_first_and_never_an_expired_lot(si
     assert taken == {"SOON": 5, "LATE": 2}
     availability = stock_available(warehouse_ids=[site.warehouse.pk])[0]
     assert availability["available"] == 3
+    # Allocation's lean read agrees: the expired lot and the reserved units are not on offer.
+    lean = available_to_reserve(warehouse_ids=[site.warehouse.pk], item_ids=[milk.pk])
+    assert lean == {(site.warehouse.pk, milk.pk): 3}
     assert {lot["lot"]: lot["expired"] for lot in availability["lots"]} == {
         "OLD": True,
         "SOON": False,
