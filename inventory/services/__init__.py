@@ -9,6 +9,7 @@ from inventory.services.reservations import (
     stock_pick,
     stock_release,
     stock_reserve,
+    stock_reserve_all_or_none,
     stock_ship,
 )
 from inventory.services.tasks import (
@@ -37,6 +38,7 @@ __all__ = [
     "stock_receive",
     "stock_release",
     "stock_reserve",
+    "stock_reserve_all_or_none",
     "stock_ship",
     "task_assign",
     "task_cancel",

@@ -33,7 +33,10 @@ from inventory.services.ledger import (
     reorder_policy_get,
     staging_location_default,
 )
-from inventory.services.reserve_fast import reserve_from_one_balance
+from inventory.services.reserve_fast import (
+    reserve_each_from_one_balance,
+    reserve_from_one_balance,
+)
 
 
 def _fefo_key(balance: StockBalance) -> tuple:
@@ -81,6 +84,47 @@ def stock_reserve(
         actor=actor,
         allow_partial=allow_partial,
     )
+
+
+def stock_reserve_all_or_none(
+    *,
+    warehouse: Warehouse,
+    wanted: list[tuple[Item, int, str]],
+    actor: AbstractBaseUser | None,
+) -> list[Reservation] | None:
+    """Reserve several (item, quantity, reference) in one warehouse, an order's lines, each
+    from its item's first balance in FEFO order, all or nothing; `stock.reserved` per line,
+    as stock_reserve would write it. The reservations carry `reserved_now`.
+
+    A shortcut for PostgreSQL inside the caller's transaction: None, with nothing written,
+    when it does not apply (another database, no transaction, an item twice, a line that
+    one balance does not cover); then reserve line by line with stock_reserve.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return None
+    for _, quantity, reference in wanted:
+        quantity_check(quantity)
+        if not reference.strip():
+            raise DomainError("A reservation needs a reference.", field="reference")
+    got = reserve_each_from_one_balance(
+        warehouse=warehouse,
+        wanted=[(item, quantity, reference.strip()) for item, quantity, reference in wanted],
+        actor=actor,
+        today=timezone.localdate(),
+    )
+    if got is None:
+        return None
+    for reservation, policy in got:
+        if policy is not None:
+            reorder_check(
+                item=reservation.item,
+                warehouse_id=warehouse.pk,
+                decrease=reservation.requested,
+                policy=policy,
+                actor=actor,
+            )
+        reservation.reserved_now = reservation.requested  # type: ignore[attr-defined]
+    return [reservation for reservation, _ in got]
 
 
 def _reserve_fast(

@@ -91,30 +91,44 @@ LEFT JOIN {ReorderPolicy._meta.db_table} p
 """
 
 
-# The statement is prepared once per database session (PREPARE is not undone by a rollback,
-# and the web server's sessions live on in core.pgpool): planning it took longer than running
-# it, five times per order.
-_ARGS = (
-    ("warehouse", "bigint"),
-    ("item", "bigint"),
-    ("kinds", "text[]"),
-    ("today", "date"),
-    ("qty", "integer"),
-    ("reference", "text"),
-    ("status", "text"),
-    ("now", "timestamptz"),
-    ("uuid", "uuid"),
-    ("sku", "text"),
-    ("actor", "integer"),
-)
-_NAME = "handoff_reserve_from_first_balance"
-_PREPARE = f"PREPARE {_NAME}({', '.join(t for _, t in _ARGS)}) AS " + re.sub(
-    r"%\((\w+)\)s",
-    lambda m: f"${[n for n, _ in _ARGS].index(m.group(1)) + 1}",
+class _Prepared:
+    """A statement written with %(name)s parameters, prepared once per database session and
+    then executed by name: PREPARE is not undone by a rollback, and the web server's sessions
+    live on in core.pgpool. Planning these statements took longer than running them."""
+
+    def __init__(self, name: str, sql: str, types: dict[str, str]) -> None:
+        self.names = list(types)
+        self.prepare = f"PREPARE {name}({', '.join(types.values())}) AS " + re.sub(
+            r"%\((\w+)\)s", lambda m: f"${self.names.index(m.group(1)) + 1}", sql
+        )
+        self.execute = f"EXECUTE {name}({', '.join('%s' for _ in types)})"
+        self.sessions: weakref.WeakSet[Any] = weakref.WeakSet()  # psycopg2 connections
+
+    def run(self, cursor: Any, values: dict[str, Any]) -> None:
+        session = connection.connection
+        if session not in self.sessions:
+            cursor.execute(self.prepare)
+            self.sessions.add(session)
+        cursor.execute(self.execute, [values[name] for name in self.names])
+
+
+_ONE = _Prepared(
+    "handoff_reserve_from_first_balance",
     _RESERVE_FROM_FIRST_BALANCE,
+    {
+        "warehouse": "bigint",
+        "item": "bigint",
+        "kinds": "text[]",
+        "today": "date",
+        "qty": "integer",
+        "reference": "text",
+        "status": "text",
+        "now": "timestamptz",
+        "uuid": "uuid",
+        "sku": "text",
+        "actor": "integer",
+    },
 )
-_EXECUTE = f"EXECUTE {_NAME}({', '.join('%s' for _ in _ARGS)})"
-_prepared: "weakref.WeakSet[Any]" = weakref.WeakSet()  # psycopg2 connections that have it
 
 
 def reserve_from_one_balance(
@@ -147,11 +161,7 @@ def reserve_from_one_balance(
         "actor": actor.pk if actor is not None and actor.is_authenticated else None,
     }
     with connection.cursor() as cursor:
-        session = connection.connection
-        if session not in _prepared:
-            cursor.execute(_PREPARE)
-            _prepared.add(session)
-        cursor.execute(_EXECUTE, [values[name] for name, _ in _ARGS])
+        _ONE.run(cursor, values)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -172,3 +182,194 @@ def reserve_from_one_balance(
         created_at=now,
     )
     return reservation, policy
+
+
+# --- Several reservations at once (an order's lines), all or nothing --------------------------
+
+_LOCK_FIRST_BALANCES = f"""
+WITH wanted AS (
+    SELECT DISTINCT item_id FROM unnest(%(items)s::bigint[]) AS w(item_id)
+), first_balance AS (
+    SELECT fb.id
+    FROM wanted w
+    CROSS JOIN LATERAL (
+        SELECT b.id
+        FROM {_BALANCE} b
+        JOIN {_LOCATION} l ON l.id = b.location_id
+        JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
+        LEFT JOIN {_LOT} lot ON lot.id = b.lot_id
+        WHERE b.warehouse_id = %(warehouse)s AND b.item_id = w.item_id
+          AND b.on_hand > b.reserved AND z.kind = ANY(%(kinds)s) AND NOT l.is_blocked
+          AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
+        ORDER BY COALESCE(lot.expires_on, DATE '9999-12-31'), l.pick_sequence, b.id
+        LIMIT 1
+    ) fb
+)
+SELECT b.id, b.item_id, b.on_hand - b.reserved, l.barcode, lot.code
+FROM {_BALANCE} b
+JOIN {_LOCATION} l ON l.id = b.location_id
+LEFT JOIN {_LOT} lot ON lot.id = b.lot_id
+WHERE b.id IN (SELECT id FROM first_balance)
+ORDER BY b.id
+FOR UPDATE OF b
+"""
+
+_RESERVE_FROM_LOCKED = f"""
+WITH input AS (
+    SELECT * FROM unnest(
+        %(balances)s::bigint[], %(items)s::bigint[], %(qtys)s::integer[], %(references)s::text[],
+        %(uuids)s::uuid[], %(skus)s::text[], %(places)s::text[], %(lots)s::text[],
+        %(ords)s::integer[]
+    ) AS i(balance_id, item_id, qty, reference, uuid, sku, place, lot_code, ord)
+), taken AS (
+    UPDATE {_BALANCE} b SET reserved = b.reserved + i.qty
+    FROM input i WHERE b.id = i.balance_id
+    RETURNING b.id
+), reservation AS (
+    INSERT INTO {Reservation._meta.db_table}
+        (warehouse_id, item_id, reference, requested, status, created_at)
+    SELECT %(warehouse)s, i.item_id, i.reference, i.qty, %(status)s, %(now)s
+    FROM input i ORDER BY i.ord
+    RETURNING id, reference
+), allocation AS (
+    INSERT INTO {Allocation._meta.db_table} (reservation_id, balance_id, quantity, picked)
+    SELECT r.id, i.balance_id, i.qty, 0 FROM reservation r JOIN input i USING (reference)
+    RETURNING id
+), event AS (
+    INSERT INTO {Event._meta.db_table}
+        (uuid, type, aggregate_type, aggregate_id, warehouse_id, actor_id, payload, occurred_at)
+    SELECT i.uuid, 'stock.reserved', 'item', i.sku, %(warehouse)s, %(actor)s,
+           jsonb_build_object(
+               'reservation', r.id,
+               'reference', i.reference,
+               'item', i.sku,
+               'requested', i.qty,
+               'reserved', i.qty,
+               'shortfall', 0,
+               'allocations', jsonb_build_array(jsonb_build_object(
+                   'location', i.place, 'lot', i.lot_code, 'quantity', i.qty))
+           ),
+           %(now)s
+    FROM reservation r JOIN input i USING (reference)
+    ORDER BY i.ord
+    RETURNING id
+)
+SELECT r.id, r.reference, p.reorder_point, p.safety_stock,
+       (SELECT count(*) FROM taken), (SELECT count(*) FROM allocation),
+       (SELECT count(*) FROM event)
+FROM reservation r
+JOIN input i USING (reference)
+LEFT JOIN {ReorderPolicy._meta.db_table} p
+       ON p.item_id = i.item_id AND p.warehouse_id = %(warehouse)s AND p.reorder_point > 0
+"""
+
+
+_LOCK = _Prepared(
+    "handoff_lock_first_balances",
+    _LOCK_FIRST_BALANCES,
+    {"items": "bigint[]", "warehouse": "bigint", "kinds": "text[]", "today": "date"},
+)
+_EACH = _Prepared(
+    "handoff_reserve_from_locked",
+    _RESERVE_FROM_LOCKED,
+    {
+        "balances": "bigint[]",
+        "items": "bigint[]",
+        "qtys": "integer[]",
+        "references": "text[]",
+        "uuids": "text[]",  # cast in the statement
+        "skus": "text[]",
+        "places": "text[]",
+        "lots": "text[]",
+        "ords": "integer[]",
+        "warehouse": "bigint",
+        "status": "text",
+        "now": "timestamptz",
+        "actor": "integer",
+    },
+)
+
+
+def reserve_each_from_one_balance(
+    *,
+    warehouse: Warehouse,
+    wanted: list[tuple[Item, int, str]],
+    actor: AbstractBaseUser | None,
+    today: datetime.date,
+) -> list[tuple[Reservation, dict[str, int] | None]] | None:
+    """Reserve each (item, quantity, reference) from its item's first balance in FEFO order,
+    all or nothing, in two statements: one locks those balances (in id order, as every
+    caller does, so two orders never wait on each other in a circle), the other writes the
+    reservations, allocations and `stock.reserved` events, the same rows and events as
+    reserve_from_one_balance per line, in the lines' order.
+
+    Returns, per line in order, the reservation and the item's reorder policy here (if any);
+    or None, having written nothing (the locks stay until the transaction ends), when an
+    item repeats, has no such balance, or its first balance does not cover the quantity:
+    the caller then reserves line by line. Must run in the caller's transaction, on
+    PostgreSQL.
+    """
+    items = [item.pk for item, _, _ in wanted]
+    if len(set(items)) != len(items):
+        return None
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        _LOCK.run(
+            cursor,
+            {
+                "items": items,
+                "warehouse": warehouse.pk,
+                "kinds": [str(k) for k in PICKABLE_ZONE_KINDS],
+                "today": today,
+            },
+        )
+        first = {item_id: (pk, free, place, lot) for pk, item_id, free, place, lot in cursor}
+        if any(item.pk not in first or first[item.pk][1] < qty for item, qty, _ in wanted):
+            return None
+        _EACH.run(
+            cursor,
+            {
+                "balances": [first[item.pk][0] for item, _, _ in wanted],
+                "items": items,
+                "qtys": [qty for _, qty, _ in wanted],
+                "references": [reference for _, _, reference in wanted],
+                "uuids": [str(uuid.uuid4()) for _ in wanted],
+                "skus": [item.sku for item, _, _ in wanted],
+                "places": [first[item.pk][2] for item, _, _ in wanted],
+                "lots": [first[item.pk][3] for item, _, _ in wanted],
+                "ords": list(range(len(wanted))),
+                "warehouse": warehouse.pk,
+                "status": str(ReservationStatus.OPEN),
+                "now": now,
+                "actor": actor.pk if actor is not None and actor.is_authenticated else None,
+            },
+        )
+        rows = {row[1]: row for row in cursor.fetchall()}
+    counts = (len(wanted),) * 3  # balances taken, allocations, events
+    if len(rows) != len(wanted) or any(row[4:] != counts for row in rows.values()):
+        # pragma: no cover - the statement writes every line or fails
+        raise RuntimeError("reservations written without their allocations or events")
+    events_inserted()
+    made = []
+    for item, qty, reference in wanted:
+        reservation_id, _, reorder_point, safety_stock = rows[reference][:4]
+        policy = (
+            {"reorder_point": reorder_point, "safety_stock": safety_stock}
+            if reorder_point
+            else None
+        )
+        made.append(
+            (
+                Reservation(
+                    pk=reservation_id,
+                    warehouse=warehouse,
+                    item=item,
+                    reference=reference,
+                    requested=qty,
+                    status=ReservationStatus.OPEN,
+                    created_at=now,
+                ),
+                policy,
+            )
+        )
+    return made

@@ -16,7 +16,12 @@ from core.models import Warehouse
 from inventory.exceptions import InsufficientStock
 from inventory.models import Item, Reservation
 from inventory.selectors import available_to_reserve, picked_stock
-from inventory.services import putaway_task_create, stock_release, stock_reserve
+from inventory.services import (
+    putaway_task_create,
+    stock_release,
+    stock_reserve,
+    stock_reserve_all_or_none,
+)
 from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority
 from shipping.exceptions import OrderTransitionRefused
 from shipping.geo import distance_km
@@ -251,17 +256,36 @@ def _allocate(
             if not seen["complete"]:
                 continue
             made: list[LineReservation] = []
-            try:
-                with transaction.atomic():
-                    for pk, qty in outstanding.items():
-                        got = _reserve(
-                            lines[pk], warehouse, qty, partial=False, actor=actor, made=made
-                        )
-                        if got < qty:
-                            raise InsufficientStock("taken meanwhile")
-                    LineReservation.objects.bulk_create(made)
-            except InsufficientStock:
-                continue  # someone took it between the look and the lock: next warehouse
+            at_once = stock_reserve_all_or_none(
+                warehouse=warehouse,
+                wanted=[
+                    (lines[pk].item, qty, lines[pk].reference) for pk, qty in outstanding.items()
+                ],
+                actor=actor,
+            )
+            if at_once is not None:  # each line from one balance, in two statements
+                made = [
+                    LineReservation(
+                        line=lines[pk], warehouse=warehouse, reservation=held, quantity=qty
+                    )
+                    for (pk, qty), held in zip(outstanding.items(), at_once, strict=True)
+                ]
+                LineReservation.objects.bulk_create(made)
+            else:
+                try:
+                    with transaction.atomic():
+                        # Line by line, balances locked in item order as everywhere.
+                        for pk, qty in sorted(
+                            outstanding.items(), key=lambda pair: lines[pair[0]].item_id
+                        ):
+                            got = _reserve(
+                                lines[pk], warehouse, qty, partial=False, actor=actor, made=made
+                            )
+                            if got < qty:
+                                raise InsufficientStock("taken meanwhile")
+                        LineReservation.objects.bulk_create(made)
+                except InsufficientStock:
+                    continue  # someone took it between the look and the lock: next warehouse
             chosen, complete = warehouse, made
             decision.update(
                 mode="complete",
