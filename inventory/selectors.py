@@ -4,6 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -30,11 +31,13 @@ from inventory.models import (
     Allocation,
     Item,
     Location,
+    Lot,
     Receipt,
     ReorderPolicy,
     StockBalance,
     StockMovement,
     Task,
+    Zone,
 )
 
 
@@ -44,23 +47,29 @@ def available_to_reserve(
     """{(warehouse id, item id): units a reservation could take now}: on hand less reserved
     in pickable, unblocked locations, unexpired lots only; the `available` of
     stock_available, in one lean grouped query for allocation. Pairs with none are absent."""
-    today = timezone.localdate()
-    rows = (
-        StockBalance.objects.filter(
-            warehouse_id__in=warehouse_ids,
-            item_id__in=item_ids,
-            on_hand__gt=F("reserved"),
-            location__zone__kind__in=PICKABLE_ZONE_KINDS,
-            location__is_blocked=False,
-        )
-        .filter(
-            Q(lot__isnull=True) | Q(lot__expires_on__isnull=True) | Q(lot__expires_on__gte=today)
-        )
-        .values_list("warehouse_id", "item_id")
-        .annotate(free=Sum(F("on_hand") - F("reserved")))
-        .order_by()
-    )
-    return {(warehouse, item): free for warehouse, item, free in rows}
+    if not warehouse_ids or not item_ids:
+        return {}
+    # Plain SQL: the ORM spent longer building this query than the database running it, and
+    # it runs for every order taken.
+    marks = ", ".join
+    sql = f"""
+        SELECT b.warehouse_id, b.item_id, SUM(b.on_hand - b.reserved)
+        FROM {StockBalance._meta.db_table} b
+        JOIN {Location._meta.db_table} l ON l.id = b.location_id
+        JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
+        LEFT JOIN {Lot._meta.db_table} lot ON lot.id = b.lot_id
+        WHERE b.warehouse_id IN ({marks(["%s"] * len(warehouse_ids))})
+          AND b.item_id IN ({marks(["%s"] * len(item_ids))})
+          AND b.on_hand > b.reserved
+          AND z.kind IN ({marks(["%s"] * len(PICKABLE_ZONE_KINDS))})
+          AND NOT l.is_blocked
+          AND (lot.expires_on IS NULL OR lot.expires_on >= %s)
+        GROUP BY b.warehouse_id, b.item_id
+    """
+    params = [*warehouse_ids, *item_ids, *(str(k) for k in PICKABLE_ZONE_KINDS)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, connection.ops.adapt_datefield_value(timezone.localdate())])
+        return {(warehouse, item): int(free) for warehouse, item, free in cursor.fetchall()}
 
 
 def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None) -> list[dict]:
