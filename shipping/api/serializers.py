@@ -100,6 +100,69 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_open_transitions(self, order: Order) -> list[str]:
         return sorted(ORDER_TRANSITIONS.get(order.status, ()))
 
+    def to_representation(self, order: Order) -> dict[str, Any]:
+        """The declared fields written out directly: the same output as the ModelSerializer
+        gives (a test holds the two equal) at a fraction of its cost. Every order taken is
+        answered while its stock is locked, and an ERP polls the list."""
+        lines = []
+        for line in order.lines.all():
+            held = list(line.reservations.all())
+            lines.append(
+                {
+                    "line_no": line.line_no,
+                    "item": line.item.sku,
+                    "quantity": line.quantity,
+                    "reserved": sum(r.quantity for r in held),
+                    "reservations": [
+                        {
+                            "warehouse": r.warehouse.code,
+                            "reservation": r.reservation_id,
+                            "quantity": r.quantity,
+                        }
+                        for r in held
+                        if r.quantity
+                    ],
+                }
+            )
+        return {
+            "id": order.pk,
+            "external_ref": order.external_ref,
+            "customer": order.customer.code,
+            "ship_to": order.ship_to.code,
+            "warehouse": order.warehouse.code if order.warehouse_id else None,
+            "status": order.status,
+            "open_transitions": self.get_open_transitions(order),
+            "priority": order.priority,
+            "requested_delivery_date": _day(order.requested_delivery_date),
+            "promised_ship_date": _day(order.promised_ship_date),
+            "cutoff_at": _when(order.cutoff_at),
+            "allocation_note": order.allocation_note,
+            "received_at": _when(order.received_at),
+            "allocated_at": _when(order.allocated_at),
+            "shipped_at": _when(order.shipped_at),
+            "delivered_at": _when(order.delivered_at),
+            "cancelled_at": _when(order.cancelled_at),
+            "split_from": order.split_from.external_ref if order.split_from_id else None,
+            "split_parts": [part.external_ref for part in order.split_parts.all()],
+            "lines": lines,
+        }
+
+    def declared_representation(self, order: Order) -> dict[str, Any]:
+        """What the declared fields give through DRF: the reference for to_representation."""
+        return dict(super().to_representation(order))
+
+
+_DATETIME = serializers.DateTimeField()
+_DATE = serializers.DateField()
+
+
+def _when(value: Any) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _day(value: Any) -> str | None:
+    return None if value is None else _DATE.to_representation(value)
+
 
 class OrderLineInput(serializers.Serializer):
     item = serializers.CharField(max_length=64, help_text="SKU of the item.")
