@@ -114,17 +114,23 @@ def stock_reserve_all_or_none(
     )
     if got is None:
         return None
-    for reservation, policy in got:
-        if policy is not None:
-            reorder_check(
-                item=reservation.item,
-                warehouse_id=warehouse.pk,
-                decrease=reservation.requested,
-                policy=policy,
-                actor=actor,
-            )
-        reservation.reserved_now = reservation.requested  # type: ignore[attr-defined]
-    return [reservation for reservation, _ in got]
+    return [_fast_done(reservation, policy, actor) for reservation, policy in got]
+
+
+def _fast_done(
+    reservation: Reservation, policy: dict[str, int] | None, actor: AbstractBaseUser | None
+) -> Reservation:
+    """After a fast-path write: the reorder check, and `reserved_now` (all it asked for)."""
+    if policy is not None:
+        reorder_check(
+            item=reservation.item,
+            warehouse_id=reservation.warehouse.pk,
+            decrease=reservation.requested,
+            policy=policy,
+            actor=actor,
+        )
+    reservation.reserved_now = reservation.requested  # type: ignore[attr-defined]
+    return reservation
 
 
 def _reserve_fast(
@@ -145,13 +151,7 @@ def _reserve_fast(
     )
     if fast is None:
         return None
-    reservation, policy = fast
-    if policy is not None:
-        reorder_check(
-            item=item, warehouse_id=warehouse.pk, decrease=quantity, policy=policy, actor=actor
-        )
-    reservation.reserved_now = quantity  # type: ignore[attr-defined]
-    return reservation
+    return _fast_done(*fast, actor)
 
 
 @service

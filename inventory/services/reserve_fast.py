@@ -169,6 +169,22 @@ def reserve_from_one_balance(
     if written != 2:  # pragma: no cover - the statement writes both or neither
         raise RuntimeError("reservation written without its allocation or event")
     events_inserted()
+    return _written(
+        reservation_id, warehouse, item, quantity, reference, now, reorder_point, safety_stock
+    )
+
+
+def _written(
+    reservation_id: int,
+    warehouse: Warehouse,
+    item: Item,
+    quantity: int,
+    reference: str,
+    now: datetime.datetime,
+    reorder_point: int | None,
+    safety_stock: int | None,
+) -> tuple[Reservation, dict[str, int] | None]:
+    """The reservation a statement just wrote, and the item's reorder policy (if any)."""
     policy = (
         {"reorder_point": reorder_point, "safety_stock": safety_stock} if reorder_point else None
     )
@@ -350,26 +366,7 @@ def reserve_each_from_one_balance(
         # pragma: no cover - the statement writes every line or fails
         raise RuntimeError("reservations written without their allocations or events")
     events_inserted()
-    made = []
-    for item, qty, reference in wanted:
-        reservation_id, _, reorder_point, safety_stock = rows[reference][:4]
-        policy = (
-            {"reorder_point": reorder_point, "safety_stock": safety_stock}
-            if reorder_point
-            else None
-        )
-        made.append(
-            (
-                Reservation(
-                    pk=reservation_id,
-                    warehouse=warehouse,
-                    item=item,
-                    reference=reference,
-                    requested=qty,
-                    status=ReservationStatus.OPEN,
-                    created_at=now,
-                ),
-                policy,
-            )
-        )
-    return made
+    return [
+        _written(rows[reference][0], warehouse, item, qty, reference, now, *rows[reference][2:4])
+        for item, qty, reference in wanted
+    ]
