@@ -2,10 +2,38 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-django_asgi_app = get_asgi_application()
+
+
+class OneThreadASGIHandler(ASGIHandler):
+    """Django over ASGI with the middleware and the view run in one go in the request's thread.
+
+    Every view of Handoff is synchronous (DRF, templates, psycopg2), and so are most of
+    Django's middleware. Loaded in async mode, as the stock handler does, each
+    `MiddlewareMixin` middleware hands its `process_request` and `process_response` to a
+    thread and back, and a sync-only middleware (WhiteNoise) hands the rest of the chain back
+    to the event loop: a dozen hops between the event loop and the request's thread for one
+    request, each waiting for the GIL. Here the chain is loaded in sync mode, as under WSGI,
+    and called with one `sync_to_async` (thread-sensitive: one thread per request, as
+    before). The event loop still reads the body and writes the response.
+    """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+
+def _django_asgi_app() -> ASGIHandler:
+    import django
+
+    django.setup(set_prefix=False)
+    return OneThreadASGIHandler()
+
+
+django_asgi_app = _django_asgi_app()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
