@@ -29,3 +29,9 @@ def test_other_servers_get_their_own_client() -> None:
     assert _cache_in_a_new_thread("redis://127.0.0.1:6379/13") is not _cache_in_a_new_thread(
         "redis://127.0.0.1:6379/12"
     )
+
+
+def test_each_pool_has_one_redis_client() -> None:
+    cache = _cache_in_a_new_thread("redis://127.0.0.1:6379/13")
+    assert cache.get_client(write=True) is cache.get_client(write=False)
+    assert cache.get_client(write=True).connection_pool is cache._get_connection_pool(True)
