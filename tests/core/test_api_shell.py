@@ -29,6 +29,18 @@ def test_a_wrong_token_is_refused(db):
     response = client.get("/api/v1/me/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+    assert response.json()["message"] == "Invalid token."
+
+
+def test_the_token_of_a_deactivated_user_is_refused(site, person, api):
+    erp = person("integration", site.warehouse)
+    client = api(erp)
+    assert client.get("/api/v1/me/").json()["username"] == erp.username
+    erp.is_active = False
+    erp.save(update_fields=["is_active"])
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["message"] == "User inactive or deleted."
 
 
 def test_a_member_sees_only_their_warehouses(site, other_site, person, api):
