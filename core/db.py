@@ -3,10 +3,11 @@
 import functools
 import random
 import time
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection, transaction
+from django.db.models import Model
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,3 +45,20 @@ def service(func: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper
+
+
+M = TypeVar("M", bound=Model)
+
+
+@functools.cache
+def select_list(model: type[Model], alias: str) -> tuple[list[str], str]:
+    """For a hand-written read of `model` under a table alias: its field names (attnames) and
+    the matching column list, in model order, as `from_db_row` expects them."""
+    fields = model._meta.concrete_fields
+    return [f.attname for f in fields], ", ".join(f'{alias}."{f.column}"' for f in fields)
+
+
+def from_db_row(model: type[M], row: Sequence[Any]) -> M:
+    """A model instance from a row read with `select_list(model, ...)`'s columns, as the ORM
+    would have loaded it (not adding, on this connection)."""
+    return model.from_db(connection.alias, select_list(model, "")[0], row)

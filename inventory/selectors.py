@@ -1,6 +1,7 @@
 """Reads of stock: availability, positions, reorder needs, the ledger, and its invariants."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.db import from_db_row, select_list
 from inventory.choices import (
     OPEN_TASK_STATUSES,
     PICKABLE_ZONE_KINDS,
@@ -39,6 +41,22 @@ from inventory.models import (
     Task,
     Zone,
 )
+
+
+def items_by_sku(skus: Iterable[str]) -> dict[str, Item]:
+    """{sku: Item} for the SKUs that name an item (active or not), in one plain query: read
+    for every order an ERP posts."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    _, columns = select_list(Item, "i")
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {columns} FROM "{Item._meta.db_table}" i WHERE i."sku" IN ({marks})', wanted
+        )
+        items = [from_db_row(Item, row) for row in cursor.fetchall()]
+    return {item.sku: item for item in items}
 
 
 def available_to_reserve(

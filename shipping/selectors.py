@@ -6,14 +6,43 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from core.db import from_db_row, select_list
 from inventory.choices import TemperatureClass
 from inventory.models import Allocation
-from shipping.models import LineReservation, Load, Order, Vehicle, Wave
+from shipping.models import Customer, LineReservation, Load, Order, ShipTo, Vehicle, Wave
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
+
+
+def customer_and_ship_to(
+    *, customer_code: str, ship_to_code: str
+) -> tuple[Customer | None, ShipTo | None]:
+    """The customer of that code and its ship-to of that code (None where there is none), in
+    one plain query: read for every order an ERP posts. The ship-to's customer is the one
+    returned."""
+    customer_fields, customer_columns = select_list(Customer, "c")
+    _, ship_to_columns = select_list(ShipTo, "s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {customer_columns}, {ship_to_columns} "
+            f'FROM "{Customer._meta.db_table}" c '
+            f'LEFT JOIN "{ShipTo._meta.db_table}" s ON s."customer_id" = c."id" AND s."code" = %s '
+            'WHERE c."code" = %s',
+            [ship_to_code, customer_code],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    customer = from_db_row(Customer, row[: len(customer_fields)])
+    if row[len(customer_fields)] is None:
+        return customer, None
+    ship_to = from_db_row(ShipTo, row[len(customer_fields) :])
+    ship_to.customer = customer
+    return customer, ship_to
 
 
 @dataclass(frozen=True)

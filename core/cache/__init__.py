@@ -37,9 +37,7 @@ class SharedRedisCacheClient(RedisCacheClient):
                         self._pools[index] = self._pool_class.from_url(
                             self._servers[index], **self._pool_options
                         )
-                    client = self._redis[index] = self._client(
-                        connection_pool=self._pools[index]
-                    )
+                    client = self._redis[index] = self._client(connection_pool=self._pools[index])
         return client
 
 
