@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.choices import Role
@@ -15,7 +16,15 @@ def _roles(user: AbstractBaseUser) -> dict[int, str]:
     life of the request."""
     roles = getattr(user, "_handoff_roles", None)
     if roles is None:
-        roles = dict(Membership.objects.filter(user=user).values_list("warehouse_id", "role"))
+        # Plain SQL: read on every API request, and building the ORM query cost more than
+        # running it.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "warehouse_id", "role" FROM "{Membership._meta.db_table}" '
+                'WHERE "user_id" = %s',
+                [user.pk],
+            )
+            roles = dict(cursor.fetchall())
         user._handoff_roles = roles  # type: ignore[attr-defined]
     return roles
 

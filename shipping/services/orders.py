@@ -13,6 +13,7 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
+from core.selectors import warehouses_active
 from inventory.exceptions import InsufficientStock
 from inventory.models import Item, Reservation
 from inventory.selectors import available_to_reserve, picked_stock
@@ -26,6 +27,7 @@ from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priorit
 from shipping.exceptions import OrderTransitionRefused
 from shipping.geo import distance_km
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
+from shipping.selectors import order_received
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def order_create(
         )
     if ship_to.customer_id != customer.pk:
         raise DomainError(f"Ship-to {ship_to.code} belongs to another customer.", field="ship_to")
-    if Order.objects.filter(customer=customer, external_ref=external_ref).exists():
+    if order_received(customer_id=customer.pk, external_ref=external_ref):
         raise Conflict(
             f"Order {external_ref} of {customer.code} was already received.",
             field="external_ref",
@@ -144,10 +146,9 @@ def order_create(
 
 
 def _warehouses_by_distance(ship_to: ShipTo) -> list[tuple[Warehouse, float]]:
-    warehouses = Warehouse.objects.filter(is_active=True)
     ranked = [
         (w, distance_km(w.latitude, w.longitude, ship_to.latitude, ship_to.longitude))
-        for w in warehouses
+        for w in warehouses_active()
     ]
     return sorted(ranked, key=lambda pair: (pair[1], pair[0].code))
 
