@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -62,3 +62,54 @@ def from_db_row(model: type[M], row: Sequence[Any]) -> M:
     """A model instance from a row read with `select_list(model, ...)`'s columns, as the ORM
     would have loaded it (not adding, on this connection)."""
     return model.from_db(connection.alias, select_list(model, "")[0], row)
+
+
+@functools.cache
+def _insert_sql(model: type[Model]) -> tuple[list[Field], str, str]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    head = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES '
+    return fields, head, row
+
+
+def rows_insert(objs: Sequence[M]) -> Sequence[M]:
+    """Insert new instances of one model in one plain statement and set their primary keys,
+    as `bulk_create` does (no `save()`, no signals; field defaults and `pre_save` applied),
+    without building the statement through the ORM: for the rows written with every order.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
+        return model._default_manager.bulk_create(objs)
+    fields, head, row = _insert_sql(model)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    pk = model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(f'{head}{", ".join([row] * len(objs))} RETURNING "{pk.column}"', params)
+        ids = [r[0] for r in cursor.fetchall()]
+    for obj, new_id in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, new_id)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def row_update(obj: Model, **changes: Any) -> None:
+    """Set these fields on a saved instance, in memory and in one plain UPDATE by primary key
+    (as `QuerySet.update`: no `save()`, no signals), for the rows changed with every order."""
+    meta = type(obj)._meta
+    fields = [meta.get_field(name) for name in changes]
+    for field, value in zip(fields, changes.values(), strict=True):
+        if field.is_relation and not isinstance(value, Model):
+            setattr(obj, field.attname, value)  # an id, or None
+        else:
+            setattr(obj, field.name, value)
+    assignments = ", ".join(f'"{f.column}" = %s' for f in fields)
+    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{meta.pk.column}" = %s',
+            [*params, obj.pk],
+        )

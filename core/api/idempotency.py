@@ -6,7 +6,6 @@ transaction as the work, so two concurrent requests with one key run the work on
 """
 
 import hashlib
-import json
 from typing import Any
 
 from django.db import connection, transaction
@@ -36,6 +35,10 @@ INSERT INTO {IdempotencyKey._meta.db_table}
 VALUES (%s, %s, %s, %s, %s, NULL, NULL, %s)
 ON CONFLICT (user_id, "key") DO NOTHING
 RETURNING id
+"""
+
+_ANSWER = f"""
+UPDATE {IdempotencyKey._meta.db_table} SET response_status = %s, response_body = %s WHERE id = %s
 """
 
 
@@ -85,8 +88,7 @@ class IdempotentMixin:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         claim = getattr(request, "_idempotency_claim", None)
         if claim is not None and response.status_code < 500:
-            body = json.loads(JSONRenderer().render(response.data)) if response.data else None
-            IdempotencyKey.objects.filter(pk=claim).update(
-                response_status=response.status_code, response_body=body
-            )
+            body = JSONRenderer().render(response.data).decode() if response.data else None
+            with connection.cursor() as cursor:  # the answer as rendered, stored as it is
+                cursor.execute(_ANSWER, [response.status_code, body, claim])
         return response

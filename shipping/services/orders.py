@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from core.db import service
+from core.db import row_update, rows_insert, service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
@@ -101,19 +101,27 @@ def order_create(
             code="order_exists",
         )
     ranked = _warehouses_by_distance(ship_to)
-    order = Order.objects.create(
-        external_ref=external_ref,
-        customer=customer,
-        ship_to=ship_to,
-        warehouse=ranked[0][0] if ranked else None,
-        priority=priority,
-        requested_delivery_date=requested_delivery_date,
-        promised_ship_date=promised_ship_date,
-        cutoff_at=cutoff_at,
+    (order,) = rows_insert(
+        [
+            Order(
+                external_ref=external_ref,
+                customer=customer,
+                ship_to=ship_to,
+                warehouse=ranked[0][0] if ranked else None,
+                priority=priority,
+                requested_delivery_date=requested_delivery_date,
+                promised_ship_date=promised_ship_date,
+                cutoff_at=cutoff_at,
+            )
+        ]
     )
-    made = OrderLine.objects.bulk_create(
-        OrderLine(order=order, line_no=n, item=line.item, quantity=line.quantity)
-        for n, line in enumerate(lines, start=1)
+    made = list(
+        rows_insert(
+            [
+                OrderLine(order=order, line_no=n, item=line.item, quantity=line.quantity)
+                for n, line in enumerate(lines, start=1)
+            ]
+        )
     )
     _event(
         order,
@@ -271,7 +279,7 @@ def _allocate(
                     )
                     for (pk, qty), held in zip(outstanding.items(), at_once, strict=True)
                 ]
-                LineReservation.objects.bulk_create(made)
+                rows_insert(made)
             else:
                 try:
                     with transaction.atomic():
@@ -284,7 +292,7 @@ def _allocate(
                             )
                             if got < qty:
                                 raise InsufficientStock("taken meanwhile")
-                        LineReservation.objects.bulk_create(made)
+                        rows_insert(made)
                 except InsufficientStock:
                     continue  # someone took it between the look and the lock: next warehouse
             chosen, complete = warehouse, made
@@ -313,7 +321,7 @@ def _allocate(
                     parts[warehouse.code] = parts.get(warehouse.code, 0) + got
             if still:
                 left[pk] = still
-        LineReservation.objects.bulk_create(made)
+        rows_insert(made)
         decision.update(
             mode="split" if len(parts) > 1 or already else "partial",
             parts=parts,
@@ -340,9 +348,7 @@ def _allocate(
         "allocation_note": decision,
         "allocated_at": timezone.now() if not left else None,
     }
-    Order.objects.filter(pk=order.pk).update(**changes)
-    for name, value in changes.items():
-        setattr(order, name, value)
+    row_update(order, **changes)
     _event(
         order,
         "order.allocated" if status == OrderStatus.ALLOCATED else "order.backordered",
