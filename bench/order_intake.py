@@ -151,7 +151,9 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_POOL_SIZE": "20",  # as platform/entrypoint.sh runs the web server
+        # As platform/entrypoint.sh runs the web server:
+        "DATABASE_POOL_SIZE": "20",
+        "WEB_THREADS": os.environ.get("WEB_THREADS", "4"),
     }
     server = subprocess.Popen(
         [

@@ -5,6 +5,7 @@ case "${1:-web}" in
   web)
     python manage.py migrate --noinput
     export DATABASE_POOL_SIZE="${DATABASE_POOL_SIZE:-20}"  # connections kept per process
+    export WEB_THREADS="${WEB_THREADS:-4}"  # requests run at once per process; others queue
     exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 \
       --workers "${WEB_CONCURRENCY:-2}" --proxy-headers --forwarded-allow-ips='*'
     ;;

@@ -106,7 +106,11 @@ def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
             "--workers",
             str(workers),
         ],
-        {**env, "DATABASE_POOL_SIZE": env.get("DATABASE_POOL_SIZE", "20")},  # as the entrypoint
+        {  # as the entrypoint
+            **env,
+            "DATABASE_POOL_SIZE": env.get("DATABASE_POOL_SIZE", "20"),
+            "WEB_THREADS": env.get("WEB_THREADS", "4"),
+        },
     )
 
 
