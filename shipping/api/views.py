@@ -1,8 +1,6 @@
 """Shipping API: customers and ship-tos, orders with allocation, changes and cancellation."""
 
-from typing import Any
-
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -55,17 +53,19 @@ def _as_prefetched(order: Order, written: list[tuple[OrderLine, list[LineReserva
     """Give a new order what it was written with as if prefetched by `_with_details`
     (Django's own way: querysets whose results are already there); no split parts."""
 
-    def known(manager: Any, rows: list) -> QuerySet:
-        queryset = manager.get_queryset()
+    def known(model: type[Model], rows: list) -> QuerySet:
+        # A bare queryset holding the rows: the related manager hands the cached one out as it
+        # is, so it needs no filter of its own (building those cost more than the answer).
+        queryset = QuerySet(model=model)
         queryset._result_cache = rows
         queryset._prefetch_done = True
         return queryset
 
     for line, held in written:
-        line._prefetched_objects_cache = {"reservations": known(line.reservations, held)}
+        line._prefetched_objects_cache = {"reservations": known(LineReservation, held)}
     order._prefetched_objects_cache = {
-        "lines": known(order.lines, [line for line, _ in written]),
-        "split_parts": known(order.split_parts, []),
+        "lines": known(OrderLine, [line for line, _ in written]),
+        "split_parts": known(Order, []),
     }
 
 
