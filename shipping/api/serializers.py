@@ -1,6 +1,10 @@
+from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.settings import api_settings
 
 from inventory.selectors import items_by_sku
 from shipping.choices import ORDER_TRANSITIONS, Priority
@@ -171,6 +175,49 @@ class OrderLineInput(serializers.Serializer):
     )
 
 
+@extend_schema_field(OrderLineInput(many=True))
+class OrderLinesField(serializers.Field):
+    """An order's lines, a non-empty list of `OrderLineInput`: each value checked by that
+    serializer's own fields, with their messages, but without a serializer (and a copy of
+    its fields) per line. Errors come per line, as a nested serializer gives them
+    (`lines[2].quantity`)."""
+
+    default_error_messages = {
+        "not_a_list": serializers.ListSerializer.default_error_messages["not_a_list"],
+        "empty": serializers.ListSerializer.default_error_messages["empty"],
+        "invalid": serializers.Serializer.default_error_messages["invalid"],
+    }
+    _fields = OrderLineInput._declared_fields  # the declared ones, used unbound, never changed
+
+    def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        lines: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for entry in data:
+            line: dict[str, Any] = {}
+            problems: dict[str, Any] = {}
+            if not isinstance(entry, Mapping):
+                message = self.error_messages["invalid"].format(datatype=type(entry).__name__)
+                problems[api_settings.NON_FIELD_ERRORS_KEY] = [message]
+            else:
+                for name, field in self._fields.items():
+                    try:
+                        line[name] = field.run_validation(entry.get(name, empty))
+                    except serializers.ValidationError as error:
+                        problems[name] = error.detail
+            lines.append(line)
+            errors.append(problems)
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return lines
+
+    def to_representation(self, value: Any) -> Any:  # pragma: no cover - input only
+        return value
+
+
 class OrderCreateInput(serializers.Serializer):
     external_ref = serializers.CharField(max_length=64)
     customer = serializers.CharField(max_length=32, help_text="Code of the customer.")
@@ -181,7 +228,7 @@ class OrderCreateInput(serializers.Serializer):
     requested_delivery_date = serializers.DateField()
     promised_ship_date = serializers.DateField()
     cutoff_at = serializers.DateTimeField(required=False, allow_null=True)
-    lines = OrderLineInput(many=True, allow_empty=False)
+    lines = OrderLinesField()
 
     def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every line's SKU names an item: all looked up in one query."""
