@@ -109,10 +109,13 @@ def _compute(
     if progress:
         progress(1, total)
     board = {}
+    split: dict[tuple[str, str], list[tuple[str, pd.DataFrame]]] = {}  # one split per frame
     for done, (name, (frame, when, measure)) in enumerate(MEASURES.items(), start=2):
+        if (frame, when) not in split:
+            split[frame, when] = kpis.periods(frames[frame], when, freq)
         board[name] = {
             "value": measure(frames[frame]),
-            "trend": kpis.trend(frames[frame], when, measure, freq),
+            "trend": kpis.trend(frames[frame], when, measure, freq, split=split[frame, when]),
         }
         if progress:
             progress(done, total)

@@ -7,6 +7,7 @@ hand-made data and fed by `dashboards.selectors` in production.
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -19,13 +20,16 @@ def _minutes(delta: pd.Series) -> pd.Series:
 
 
 def _stats(values: pd.Series, digits: int = 1) -> dict[str, float | None]:
-    values = values.dropna()
-    if values.empty:
+    # On the bare array: the same median and p90 (linear interpolation, as pandas) at a
+    # fraction of the cost, which counts when a trend asks once per day.
+    array = values.to_numpy(dtype=float, na_value=np.nan)
+    array = array[~np.isnan(array)]
+    if not array.size:
         return {"median": None, "p90": None, "count": 0}
     return {
-        "median": round(float(values.median()), digits),
-        "p90": round(float(values.quantile(0.9)), digits),
-        "count": int(values.size),
+        "median": round(float(np.median(array)), digits),
+        "p90": round(float(np.quantile(array, 0.9)), digits),
+        "count": int(array.size),
     }
 
 
@@ -115,13 +119,28 @@ def alert_response(alerts: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     return out
 
 
-def trend(frame: pd.DataFrame, when: str, measure, freq: str = "D") -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """`measure(sub_frame)` per day ("D") or week ("W-SUN": Monday to Sunday), for the periods with data."""
+def periods(frame: pd.DataFrame, when: str, freq: str = "D") -> list[tuple[str, pd.DataFrame]]:
+    """The frame's rows per day ("D") or week ("W-SUN": Monday to Sunday) of `when`, as
+    (first day, rows), for the periods with data, in order. Made once, it serves every trend
+    of that frame."""
     if frame.empty:
         return []
     frame = frame.dropna(subset=[when])
-    periods = frame[when].dt.tz_localize(None).dt.to_period(freq)
+    keys = frame[when].dt.tz_localize(None).dt.to_period(freq)
     return [
-        {"period": str(period.start_time.date()), "value": measure(group)}
-        for period, group in frame.groupby(periods, sort=True)
+        (str(period.start_time.date()), group) for period, group in frame.groupby(keys, sort=True)
     ]
+
+
+def trend(  # type: ignore[no-untyped-def]
+    frame: pd.DataFrame,
+    when: str,
+    measure,
+    freq: str = "D",
+    split: list[tuple[str, pd.DataFrame]] | None = None,
+) -> list[dict[str, Any]]:
+    """`measure(sub_frame)` per day ("D") or week ("W-SUN": Monday to Sunday), for the periods
+    with data; `split`, if given, is `periods(frame, when, freq)` made already."""
+    if split is None:
+        split = periods(frame, when, freq)
+    return [{"period": label, "value": measure(group)} for label, group in split]
