@@ -105,6 +105,8 @@ def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
             "warning",
             "--workers",
             str(workers),
+            "--ws-per-message-deflate",  # as the entrypoint: live events go uncompressed
+            "false",
         ],
         {  # as the entrypoint
             **env,

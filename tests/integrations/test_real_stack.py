@@ -95,6 +95,9 @@ def test_changes_reach_their_warehouse_sockets_and_a_reconnecting_client_catches
         receive = {"item": "SOAP", "quantity": 1, "location": "WA-A1"}
 
         with _socket(port, here) as mine, _socket(port, elsewhere) as theirs:
+            # The server declines per-message deflate, offered by the client: small events
+            # are sent as they are, not compressed again for every socket.
+            assert mine.response.headers.get("Sec-WebSocket-Extensions") is None
             time.sleep(6)  # idle past redis-py's default 5 s read timeout: sockets must live on
             assert supervisor.post("/api/v1/stock/receive/", receive).status_code == 201
             # Alerts about that stock may come first (alert.*): the stock event is what we wait for.
