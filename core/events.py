@@ -6,15 +6,14 @@ nothing of who listens.
 """
 
 import json
-import uuid
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.dispatch import Signal
-from django.utils import timezone
 
+from core.db import rows_insert
 from core.models import Event, Warehouse
 
 # Sent once per transaction that recorded events, after it committed.
@@ -26,14 +25,6 @@ _SEQUENCER_LOCK_KEY = 0x48414E44  # "HAND"
 _SEQUENCER_BATCH = 5000
 
 _encoder = DjangoJSONEncoder()
-
-
-_UUID = Event._meta.get_field("uuid")
-_INSERT = (
-    f'INSERT INTO "{Event._meta.db_table}" '
-    '("uuid", "type", "aggregate_type", "aggregate_id", "warehouse_id", "actor_id", "payload", '
-    '"occurred_at") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)'
-)
 
 
 def event_record(
@@ -56,38 +47,22 @@ def event_record(
         raise RuntimeError("event_record must run inside the service's transaction.")
     warehouse_id = warehouse.pk if isinstance(warehouse, Warehouse) else warehouse
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    payload_json = _encoder.encode(payload or {})
-    event = Event(
-        uuid=uuid.uuid4(),
-        type=type,
-        aggregate_type=aggregate_type,
-        aggregate_id=str(aggregate_id),
-        warehouse_id=warehouse_id,
-        actor_id=actor_id,
-        payload=json.loads(payload_json),
-        occurred_at=timezone.now(),
+    # The payload as the JSON DjangoJSONEncoder makes of it (dates, decimals, uuids).
+    jsonable = json.loads(_encoder.encode(payload or {}))
+    # A plain insert: every change writes an event, and the ORM's save machinery cost more
+    # than the insert.
+    (event,) = rows_insert(
+        [
+            Event(
+                type=type,
+                aggregate_type=aggregate_type,
+                aggregate_id=str(aggregate_id),
+                warehouse_id=warehouse_id,
+                actor_id=actor_id,
+                payload=jsonable,
+            )
+        ]
     )
-    # Plain SQL: every change writes an event, and the ORM's insert machinery cost more than
-    # the insert. The payload is encoded once, as the JSON the field would have stored.
-    params = [
-        _UUID.get_db_prep_value(event.uuid, connection),
-        event.type,
-        event.aggregate_type,
-        event.aggregate_id,
-        warehouse_id,
-        actor_id,
-        payload_json,
-        connection.ops.adapt_datetimefield_value(event.occurred_at),
-    ]
-    with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(_INSERT + ' RETURNING "id"', params)
-            event.pk = cursor.fetchone()[0]
-        else:  # pragma: no cover - SQLite older than 3.35
-            cursor.execute(_INSERT, params)
-            event.pk = cursor.lastrowid
-    event._state.adding = False
-    event._state.db = connection.alias
     _schedule_committed_signal()
     return event
 
