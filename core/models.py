@@ -70,11 +70,20 @@ class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     sequence = models.BigIntegerField(null=True, blank=True, unique=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)
     aggregate_type = models.CharField(max_length=32)
     aggregate_id = models.CharField(max_length=64)
+    # Every change writes an event, and the sequencer and the relay rewrite its row, each
+    # time into every index: only the indexes the feed, the relay and the board read. The
+    # warehouse's is event_warehouse_seq; the actor has none (users are deactivated, not
+    # deleted, and nothing lists events by who caused them).
     warehouse = models.ForeignKey(
-        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Warehouse,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,6 +91,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     payload = models.JSONField(default=dict)
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -91,6 +101,7 @@ class Event(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["warehouse", "sequence"], name="event_warehouse_seq"),
+            models.Index(fields=["type", "sequence"], name="event_type_seq"),
             models.Index(
                 fields=["aggregate_type", "aggregate_id", "sequence"], name="event_aggregate_seq"
             ),
@@ -113,7 +124,10 @@ class Event(models.Model):
 class IdempotencyKey(models.Model):
     """A POST already answered: a replay with the same key gets this answer back."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Looked up by (user, key): idempotency_key_once_per_user is the user's index too.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     method = models.CharField(max_length=8)

@@ -224,7 +224,7 @@ class Reservation(models.Model):
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(_("reference"), max_length=80, db_index=True)
+    reference = models.CharField(_("reference"), max_length=80)
     requested = models.PositiveIntegerField(_("requested"))
     status = models.CharField(
         max_length=8, choices=ReservationStatus.choices, default=ReservationStatus.OPEN
@@ -233,6 +233,8 @@ class Reservation(models.Model):
 
     class Meta:
         ordering = ["-pk"]
+        # Looked up by the whole reference only: no second, pattern index beside it.
+        indexes = [models.Index(fields=["reference"], name="reservation_reference")]
 
     def __str__(self) -> str:
         return f"R{self.pk} {self.reference}"

@@ -69,14 +69,24 @@ class Order(models.Model):
     (`split_from` the original, reference `<ref>/<warehouse>`), which goes through waves,
     loads and shipping on its own like any order of that warehouse."""
 
+    # An ERP posts orders all day: each index below is written with every one. The customer's
+    # index is order_ref_once_per_customer, the warehouse's order_wh_status, and the load,
+    # wave, stop and split are indexed only where set (see Meta), which a new order is not.
     external_ref = models.CharField(_("order reference"), max_length=64)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     ship_to = models.ForeignKey(ShipTo, on_delete=models.PROTECT, related_name="orders")
     warehouse = models.ForeignKey(
-        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        Warehouse,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
     )
     status = models.CharField(
-        max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, db_index=True
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECEIVED
     )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     requested_delivery_date = models.DateField(_("requested delivery date"))
@@ -84,13 +94,28 @@ class Order(models.Model):
     cutoff_at = models.DateTimeField(_("cut-off"), null=True, blank=True)
     allocation_note = models.JSONField(_("allocation decision"), default=dict, blank=True)
     load = models.ForeignKey(
-        "Load", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "Load",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        db_index=False,
     )
     wave = models.ForeignKey(
-        "Wave", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "Wave",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        db_index=False,
     )
     stop = models.ForeignKey(
-        "Stop", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        "Stop",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        db_index=False,
     )
     received_at = models.DateTimeField(default=timezone.now)
     allocated_at = models.DateTimeField(null=True, blank=True)
@@ -106,6 +131,7 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="split_parts",
         verbose_name=_("split from"),
+        db_index=False,
     )
 
     class Meta:
@@ -115,14 +141,24 @@ class Order(models.Model):
                 fields=["customer", "external_ref"], name="order_ref_once_per_customer"
             )
         ]
-        indexes = [models.Index(fields=["warehouse", "status"], name="order_wh_status")]
+        indexes = [
+            models.Index(fields=["warehouse", "status"], name="order_wh_status"),
+            models.Index(fields=["status"], name="order_status"),
+            *(
+                models.Index(
+                    fields=[name], name=f"order_{name}", condition=Q(**{f"{name}__isnull": False})
+                )
+                for name in ("load", "wave", "stop", "split_from")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.external_ref
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Its index is order_line_no_once.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveIntegerField(_("line"))
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
