@@ -11,6 +11,13 @@ from core.exceptions import Forbidden
 from core.models import Membership, Warehouse
 
 
+def roles_known(user: AbstractBaseUser, roles: dict[int, str]) -> None:
+    """For an authentication that read the user's memberships with the user: keep them as
+    {warehouse id: role} on the user object for the life of the request, so they are not
+    read again."""
+    user._handoff_roles = roles  # type: ignore[attr-defined]
+
+
 def _roles(user: AbstractBaseUser) -> dict[int, str]:
     """{warehouse id: role} of a member, read once and cached on the user object for the
     life of the request."""
@@ -25,7 +32,7 @@ def _roles(user: AbstractBaseUser) -> dict[int, str]:
                 [user.pk],
             )
             roles = dict(cursor.fetchall())
-        user._handoff_roles = roles  # type: ignore[attr-defined]
+        roles_known(user, roles)
     return roles
 
 

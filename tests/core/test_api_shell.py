@@ -43,6 +43,33 @@ def test_the_token_of_a_deactivated_user_is_refused(site, person, api):
     assert response.json()["message"] == "User inactive or deleted."
 
 
+def test_a_token_reads_its_users_roles_in_the_same_query(
+    site, other_site, person, api, django_assert_num_queries
+):
+    from core.models import Membership
+
+    erp = person("integration", site.warehouse)
+    Membership.objects.create(user=erp, warehouse=other_site.warehouse, role="viewer")
+    client = api(erp)
+    me = client.get("/api/v1/me/").json()
+    assert sorted((m["warehouse"], m["role"]) for m in me["memberships"]) == [
+        ("WA", "integration"),
+        ("WB", "viewer"),
+    ]
+    # The token, its user and the roles in one statement; the warehouses listed in another.
+    with django_assert_num_queries(3):  # + the count of the paginated list
+        codes = [w["code"] for w in client.get("/api/v1/warehouses/").json()["results"]]
+    assert codes == ["WA", "WB"]
+
+
+def test_a_token_user_without_memberships_sees_no_warehouse(site, person, api):
+    loner = person("operator")
+    client = api(loner)
+    assert client.get("/api/v1/me/").json()["memberships"] == []
+    assert client.get("/api/v1/warehouses/").json()["results"] == []
+    assert client.get(f"/api/v1/warehouses/{site.warehouse.pk}/").status_code == 404
+
+
 def test_a_member_sees_only_their_warehouses(site, other_site, person, api):
     operator = person("operator", site.warehouse)
     client = api(operator)
