@@ -96,6 +96,30 @@ def rows_insert(objs: Sequence[M]) -> Sequence[M]:
     return objs
 
 
+def row_insert_unless_taken(obj: Model, *, unique: Sequence[str]) -> bool:
+    """Insert one new instance in one plain statement unless a row with the same values of
+    the `unique` fields (which a unique constraint covers) already exists, or is being
+    inserted by a transaction still open, which is waited for. True, with the primary key
+    set, if it was inserted; False, with nothing written, if the values were taken. The
+    check and the insert are one statement: no race between them, no savepoint."""
+    model = type(obj)
+    fields, head, row = _insert_sql(model)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    conflict = ", ".join(f'"{model._meta.get_field(name).column}"' for name in unique)
+    pk = model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'{head}{row} ON CONFLICT ({conflict}) DO NOTHING RETURNING "{pk.column}"', params
+        )
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    setattr(obj, pk.attname, inserted[0])
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
 def row_update(obj: Model, **changes: Any) -> None:
     """Set these fields on a saved instance, in memory and in one plain UPDATE by primary key
     (as `QuerySet.update`: no `save()`, no signals), for the rows changed with every order."""

@@ -18,17 +18,6 @@ from shipping.models import Customer, LineReservation, Load, Order, ShipTo, Vehi
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
 
-def order_received(*, customer_id: int, external_ref: str) -> bool:
-    """Whether the customer already sent an order with this reference (one plain query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT 1 FROM "{Order._meta.db_table}" '
-            'WHERE "customer_id" = %s AND "external_ref" = %s LIMIT 1',
-            [customer_id, external_ref],
-        )
-        return cursor.fetchone() is not None
-
-
 def customer_and_ship_to(
     *, customer_code: str, ship_to_code: str
 ) -> tuple[Customer | None, ShipTo | None]:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from core.db import row_update, rows_insert, service
+from core.db import row_insert_unless_taken, row_update, rows_insert, service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
@@ -27,7 +27,6 @@ from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priorit
 from shipping.exceptions import OrderTransitionRefused
 from shipping.geo import distance_km
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
-from shipping.selectors import order_received
 
 
 @dataclass(frozen=True)
@@ -94,27 +93,23 @@ def order_create(
         )
     if ship_to.customer_id != customer.pk:
         raise DomainError(f"Ship-to {ship_to.code} belongs to another customer.", field="ship_to")
-    if order_received(customer_id=customer.pk, external_ref=external_ref):
+    ranked = _warehouses_by_distance(ship_to)
+    order = Order(
+        external_ref=external_ref,
+        customer=customer,
+        ship_to=ship_to,
+        warehouse=ranked[0][0] if ranked else None,
+        priority=priority,
+        requested_delivery_date=requested_delivery_date,
+        promised_ship_date=promised_ship_date,
+        cutoff_at=cutoff_at,
+    )
+    if not row_insert_unless_taken(order, unique=("customer", "external_ref")):
         raise Conflict(
             f"Order {external_ref} of {customer.code} was already received.",
             field="external_ref",
             code="order_exists",
         )
-    ranked = _warehouses_by_distance(ship_to)
-    (order,) = rows_insert(
-        [
-            Order(
-                external_ref=external_ref,
-                customer=customer,
-                ship_to=ship_to,
-                warehouse=ranked[0][0] if ranked else None,
-                priority=priority,
-                requested_delivery_date=requested_delivery_date,
-                promised_ship_date=promised_ship_date,
-                cutoff_at=cutoff_at,
-            )
-        ]
-    )
     made = list(
         rows_insert(
             [

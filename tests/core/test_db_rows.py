@@ -1,10 +1,12 @@
 """The plain inserts and updates used on the order intake path store what the ORM would."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
-from core.db import row_update, rows_insert
+from core.db import row_insert_unless_taken, row_update, rows_insert
 from core.models import Event, Warehouse
 
 
@@ -53,3 +55,44 @@ def test_row_update_sets_fields_in_memory_and_in_the_row() -> None:
     row_update(event, warehouse=beijing.pk)
     assert event.warehouse_id == beijing.pk
     assert Event.objects.get(pk=event.pk).warehouse_id == beijing.pk
+
+
+@pytest.mark.django_db
+def test_row_insert_unless_taken_inserts_once_and_then_writes_nothing() -> None:
+    first = _warehouse("BJ")
+    assert row_insert_unless_taken(first, unique=("code",))
+    assert first.pk == Warehouse.objects.get(code="BJ").pk and not first._state.adding
+    again = _warehouse("BJ")
+    again.name = "Second"
+    assert not row_insert_unless_taken(again, unique=("code",))
+    assert again.pk is None
+    assert list(Warehouse.objects.values_list("name", flat=True)) == ["DC BJ"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_a_row_being_inserted_is_waited_for_and_then_taken() -> None:
+    """Two writers with the same unique values at once: the second waits for the first's
+    transaction and, once it commits, writes nothing."""
+    first_has_written = threading.Event()
+    release_first = threading.Event()
+
+    def first_writer() -> None:
+        try:
+            with transaction.atomic():
+                assert row_insert_unless_taken(_warehouse("BJ"), unique=("code",))
+                first_has_written.set()
+                release_first.wait(5)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_writer)
+    first.start()
+    assert first_has_written.wait(5)
+    threading.Timer(0.3, release_first.set).start()
+    second = _warehouse("BJ")
+    with transaction.atomic():
+        assert not row_insert_unless_taken(second, unique=("code",))
+    first.join(5)
+    assert release_first.is_set()  # the second writer answered only after the first committed
+    assert Warehouse.objects.filter(code="BJ").count() == 1
