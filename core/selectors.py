@@ -1,18 +1,25 @@
 """Reads of the shared kernel."""
 
+import functools
+
 from django.db import connection
 
-from core.db import from_db_row, select_list
+from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 
 
 def warehouses_active() -> list[Warehouse]:
     """The active warehouses, by code, in one plain query: allocation ranks them for every
     order taken."""
-    _, columns = select_list(Warehouse, "w")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT {columns} FROM "{Warehouse._meta.db_table}" w '
-            'WHERE w."is_active" ORDER BY w."code"'
-        )
+        _warehouses_active().run(cursor, {})
         return [from_db_row(Warehouse, row) for row in cursor.fetchall()]
+
+
+@functools.cache
+def _warehouses_active() -> Prepared:
+    _, columns = select_list(Warehouse, "w")
+    return Prepared(
+        "handoff_warehouses_active",
+        f'SELECT {columns} FROM "{Warehouse._meta.db_table}" w WHERE w."is_active" ORDER BY w."code"',
+    )

@@ -1,5 +1,6 @@
 """Reads of stock: availability, positions, reorder needs, the ledger, and its invariants."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -21,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.db import from_db_row, select_list
+from core.db import Prepared, from_db_row, select_list
 from inventory.choices import (
     OPEN_TASK_STATUSES,
     PICKABLE_ZONE_KINDS,
@@ -49,12 +50,16 @@ def items_by_sku(skus: Iterable[str]) -> dict[str, Item]:
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    _, columns = select_list(Item, "i")
-    marks = ", ".join(["%s"] * len(wanted))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT {columns} FROM "{Item._meta.db_table}" i WHERE i."sku" IN ({marks})', wanted
-        )
+        if connection.vendor == "postgresql":  # one statement for any number, prepared
+            _items_by_sku().run(cursor, {"skus": wanted})
+        else:
+            _, columns = select_list(Item, "i")
+            marks = ", ".join(["%s"] * len(wanted))
+            cursor.execute(
+                f'SELECT {columns} FROM "{Item._meta.db_table}" i WHERE i."sku" IN ({marks})',
+                wanted,
+            )
         items = [from_db_row(Item, row) for row in cursor.fetchall()]
     return {item.sku: item for item in items}
 
@@ -68,26 +73,60 @@ def available_to_reserve(
     if not warehouse_ids or not item_ids:
         return {}
     # Plain SQL: the ORM spent longer building this query than the database running it, and
-    # it runs for every order taken.
-    marks = ", ".join
-    sql = f"""
-        SELECT b.warehouse_id, b.item_id, SUM(b.on_hand - b.reserved)
-        FROM {StockBalance._meta.db_table} b
-        JOIN {Location._meta.db_table} l ON l.id = b.location_id
-        JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
-        LEFT JOIN {Lot._meta.db_table} lot ON lot.id = b.lot_id
-        WHERE b.warehouse_id IN ({marks(["%s"] * len(warehouse_ids))})
-          AND b.item_id IN ({marks(["%s"] * len(item_ids))})
-          AND b.on_hand > b.reserved
-          AND z.kind IN ({marks(["%s"] * len(PICKABLE_ZONE_KINDS))})
-          AND NOT l.is_blocked
-          AND (lot.expires_on IS NULL OR lot.expires_on >= %s)
-        GROUP BY b.warehouse_id, b.item_id
-    """
-    params = [*warehouse_ids, *item_ids, *(str(k) for k in PICKABLE_ZONE_KINDS)]
+    # it runs for every order taken; on PostgreSQL, prepared once per session.
+    today = timezone.localdate()
+    kinds = [str(k) for k in PICKABLE_ZONE_KINDS]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, connection.ops.adapt_datefield_value(timezone.localdate())])
+        if connection.vendor == "postgresql":
+            _AVAILABLE.run(
+                cursor,
+                {"warehouses": warehouse_ids, "items": item_ids, "kinds": kinds, "today": today},
+            )
+        else:
+            marks = ", ".join
+            cursor.execute(
+                _AVAILABLE_SQL.format(
+                    warehouses=marks(["%s"] * len(warehouse_ids)),
+                    items=marks(["%s"] * len(item_ids)),
+                    kinds=marks(["%s"] * len(kinds)),
+                    today="%s",
+                ),
+                [*warehouse_ids, *item_ids, *kinds, connection.ops.adapt_datefield_value(today)],
+            )
         return {(warehouse, item): int(free) for warehouse, item, free in cursor.fetchall()}
+
+
+_AVAILABLE_SQL = f"""
+    SELECT b.warehouse_id, b.item_id, SUM(b.on_hand - b.reserved)
+    FROM {StockBalance._meta.db_table} b
+    JOIN {Location._meta.db_table} l ON l.id = b.location_id
+    JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
+    LEFT JOIN {Lot._meta.db_table} lot ON lot.id = b.lot_id
+    WHERE b.warehouse_id IN ({{warehouses}}) AND b.item_id IN ({{items}})
+      AND b.on_hand > b.reserved
+      AND z.kind IN ({{kinds}})
+      AND NOT l.is_blocked
+      AND (lot.expires_on IS NULL OR lot.expires_on >= {{today}})
+    GROUP BY b.warehouse_id, b.item_id
+"""
+_AVAILABLE = Prepared(
+    "handoff_available_to_reserve",
+    _AVAILABLE_SQL.replace("IN ({warehouses})", "= ANY(%(warehouses)s)")
+    .replace("IN ({items})", "= ANY(%(items)s)")
+    .replace("IN ({kinds})", "= ANY(%(kinds)s)")
+    .replace("{today}", "%(today)s"),
+    {"warehouses": "bigint[]", "items": "bigint[]", "kinds": "text[]", "today": "date"},
+)
+
+
+@functools.cache
+def _items_by_sku() -> Prepared:
+    _, columns = select_list(Item, "i")
+    return Prepared(
+        "handoff_items_by_sku",
+        f'SELECT {columns} FROM "{Item._meta.db_table}" i WHERE i."sku" = ANY(%(skus)s)',
+        {"skus": "text[]"},
+    )
 
 
 def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None) -> list[dict]:

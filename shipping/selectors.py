@@ -1,6 +1,7 @@
 """Reads for dispatch: how full a load is, when a wave must start and will be ready."""
 
 import datetime
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from core.db import from_db_row, select_list
+from core.db import Prepared, from_db_row, select_list
 from inventory.choices import TemperatureClass
 from inventory.models import Allocation
 from shipping.models import Customer, LineReservation, Load, Order, ShipTo, Vehicle, Wave
@@ -24,16 +25,9 @@ def customer_and_ship_to(
     """The customer of that code and its ship-to of that code (None where there is none), in
     one plain query: read for every order an ERP posts. The ship-to's customer is the one
     returned."""
-    customer_fields, customer_columns = select_list(Customer, "c")
-    _, ship_to_columns = select_list(ShipTo, "s")
+    customer_fields, _ = select_list(Customer, "c")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {customer_columns}, {ship_to_columns} "
-            f'FROM "{Customer._meta.db_table}" c '
-            f'LEFT JOIN "{ShipTo._meta.db_table}" s ON s."customer_id" = c."id" AND s."code" = %s '
-            'WHERE c."code" = %s',
-            [ship_to_code, customer_code],
-        )
+        _customer_and_ship_to().run(cursor, {"ship_to": ship_to_code, "customer": customer_code})
         row = cursor.fetchone()
     if row is None:
         return None, None
@@ -43,6 +37,20 @@ def customer_and_ship_to(
     ship_to = from_db_row(ShipTo, row[len(customer_fields) :])
     ship_to.customer = customer
     return customer, ship_to
+
+
+@functools.cache
+def _customer_and_ship_to() -> Prepared:
+    _, customer_columns = select_list(Customer, "c")
+    _, ship_to_columns = select_list(ShipTo, "s")
+    return Prepared(
+        "handoff_customer_and_ship_to",
+        f"SELECT {customer_columns}, {ship_to_columns} "
+        f'FROM "{Customer._meta.db_table}" c '
+        f'LEFT JOIN "{ShipTo._meta.db_table}" s '
+        'ON s."customer_id" = c."id" AND s."code" = %(ship_to)s '
+        'WHERE c."code" = %(customer)s',
+    )
 
 
 @dataclass(frozen=True)

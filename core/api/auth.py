@@ -11,11 +11,12 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from core.access import roles_known
+from core.db import Prepared
 from core.models import Membership
 
 
 @functools.cache
-def _token_user_sql() -> tuple[list[str], str]:
+def _token_user_sql() -> tuple[list[str], Prepared]:
     """The user model's field names, and the join that reads a token's created time, its
     user's columns in that order, then one membership (warehouse id, role) per row: a row per
     membership, or one row with two NULLs for a user without any."""
@@ -27,9 +28,9 @@ def _token_user_sql() -> tuple[list[str], str]:
         f'FROM "{Token._meta.db_table}" t '
         f'JOIN "{user.db_table}" u ON u."{user.pk.column}" = t."user_id" '
         f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."{user.pk.column}" '
-        'WHERE t."key" = %s'
+        'WHERE t."key" = %(key)s'
     )
-    return fields, sql
+    return fields, Prepared("handoff_token_user", sql)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -41,7 +42,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[AbstractBaseUser, Any]:
         fields, sql = _token_user_sql()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
+            sql.run(cursor, {"key": key})
             rows = cursor.fetchall()
         if not rows:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

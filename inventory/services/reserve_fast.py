@@ -9,15 +9,13 @@ general, row-locking path. Same rules, same rows, same event as the general path
 """
 
 import datetime
-import re
 import uuid
-import weakref
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from core.db import Prepared
 from core.events import events_inserted
 from core.models import Event, Warehouse
 from inventory.choices import PICKABLE_ZONE_KINDS, ReservationStatus
@@ -91,28 +89,7 @@ LEFT JOIN {ReorderPolicy._meta.db_table} p
 """
 
 
-class _Prepared:
-    """A statement written with %(name)s parameters, prepared once per database session and
-    then executed by name: PREPARE is not undone by a rollback, and the web server's sessions
-    live on in core.pgpool. Planning these statements took longer than running them."""
-
-    def __init__(self, name: str, sql: str, types: dict[str, str]) -> None:
-        self.names = list(types)
-        self.prepare = f"PREPARE {name}({', '.join(types.values())}) AS " + re.sub(
-            r"%\((\w+)\)s", lambda m: f"${self.names.index(m.group(1)) + 1}", sql
-        )
-        self.execute = f"EXECUTE {name}({', '.join('%s' for _ in types)})"
-        self.sessions: weakref.WeakSet[Any] = weakref.WeakSet()  # psycopg2 connections
-
-    def run(self, cursor: Any, values: dict[str, Any]) -> None:
-        session = connection.connection
-        if session not in self.sessions:
-            cursor.execute(self.prepare)
-            self.sessions.add(session)
-        cursor.execute(self.execute, [values[name] for name in self.names])
-
-
-_ONE = _Prepared(
+_ONE = Prepared(
     "handoff_reserve_from_first_balance",
     _RESERVE_FROM_FIRST_BALANCE,
     {
@@ -280,12 +257,12 @@ LEFT JOIN {ReorderPolicy._meta.db_table} p
 """
 
 
-_LOCK = _Prepared(
+_LOCK = Prepared(
     "handoff_lock_first_balances",
     _LOCK_FIRST_BALANCES,
     {"items": "bigint[]", "warehouse": "bigint", "kinds": "text[]", "today": "date"},
 )
-_EACH = _Prepared(
+_EACH = Prepared(
     "handoff_reserve_from_locked",
     _RESERVE_FROM_LOCKED,
     {

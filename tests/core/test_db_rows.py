@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from core.db import row_insert_unless_taken, row_update, rows_insert
+from core.db import Prepared, row_insert_unless_taken, row_update, rows_insert
 from core.models import Event, Warehouse
 
 
@@ -96,3 +96,30 @@ def test_on_postgres_a_row_being_inserted_is_waited_for_and_then_taken() -> None
     first.join(5)
     assert release_first.is_set()  # the second writer answered only after the first committed
     assert Warehouse.objects.filter(code="BJ").count() == 1
+
+
+_CODES = Prepared(
+    "handoff_test_codes",
+    'SELECT "code" FROM "core_warehouse" WHERE "code" = %(one)s OR "code" = %(other)s '
+    'OR "name" = %(one)s ORDER BY "code"',
+)
+
+
+def _codes(one: str, other: str) -> list[str]:
+    with connection.cursor() as cursor:
+        _CODES.run(cursor, {"one": one, "other": other})
+        return [code for (code,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_answers_with_each_call_s_values_and_outlives_a_rollback() -> None:
+    rows_insert([_warehouse("BJ"), _warehouse("SH"), _warehouse("GZ")])
+    assert _codes("BJ", "SH") == ["BJ", "SH"]
+    assert _codes("GZ", "nope") == ["GZ"]
+    try:
+        with transaction.atomic():
+            assert _codes("SH", "SH") == ["SH"]
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert _codes("DC BJ", "GZ") == ["BJ", "GZ"]  # a name matches too: the parameter repeats
