@@ -90,7 +90,7 @@ def celery_worker(env: dict[str, str], tmp: Path, name: str) -> Process:
 
 
 def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
-    """The ASGI server as platform/entrypoint.sh runs it (which defaults to two workers)."""
+    """The ASGI server as platform/entrypoint.sh runs it (which defaults to three workers)."""
     return Process(
         [
             sys.executable,
@@ -111,7 +111,7 @@ def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
         {  # as the entrypoint
             **env,
             "DATABASE_POOL_SIZE": env.get("DATABASE_POOL_SIZE", "20"),
-            "WEB_THREADS": env.get("WEB_THREADS", "4"),
+            "WEB_THREADS": env.get("WEB_THREADS", "2"),
         },
     )
 
