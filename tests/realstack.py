@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.db import connection
@@ -58,6 +58,24 @@ class Process:
             os.killpg(self.popen.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(10)
+
+
+class Supervised:
+    """A process started again whenever it has exited, as the deployment's restart policy
+    does (docker-compose: `restart: unless-stopped`); `check()` looks and restarts."""
+
+    def __init__(self, start: Callable[[], Process]) -> None:
+        self.start = start
+        self.process = start()
+        self.restarts = 0
+
+    def check(self) -> None:
+        if self.process.popen.poll() is not None:
+            self.process = self.start()
+            self.restarts += 1
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        self.process.kill(sig)
 
 
 def celery_worker(env: dict[str, str], tmp: Path, name: str) -> Process:
@@ -153,7 +171,7 @@ def worker_ready(broker_url: str) -> None:
 
 
 @contextlib.contextmanager
-def running(*processes: Process) -> Iterator[None]:
+def running(*processes: Process | Supervised) -> Iterator[None]:
     try:
         yield
     finally:
