@@ -2,11 +2,11 @@
 
 import asyncio
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
-from django.http import HttpRequest
-from django.http.response import HttpResponseBase
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -20,30 +20,48 @@ class OneThreadASGIHandler(ASGIHandler):
     thread and back, and a sync-only middleware (WhiteNoise) hands the rest of the chain back
     to the event loop: a dozen hops between the event loop and the request's thread for one
     request, each waiting for the GIL. Here the chain is loaded in sync mode, as under WSGI,
-    and called with one `sync_to_async` (thread-sensitive: one thread per request, as
-    before). The event loop still reads the body and writes the response.
+    and called with one `sync_to_async` (thread-sensitive: everything sync of one request,
+    the request signals included, runs in one thread). The event loop still reads the body
+    and writes the response.
 
-    `WEB_THREADS` (> 0) bounds how many requests a process runs at once, as a threaded WSGI
-    server's pool does; the others wait their turn in the event loop, first come first
-    served. On a busy process every running request's thread contends for the GIL, and a
-    request holding row locks then waits behind all the others: fewer at once keeps lock
-    holders short and the slowest answers less slow. 0 (the default) means no bound.
+    `WEB_THREADS` (> 0) gives a process that many request threads, kept for its life as a
+    threaded WSGI server keeps its pool; each request takes a free one (the most recently
+    used) for all of its sync work, and the others wait their turn in the event loop, first
+    come first served. The stock handler starts a thread for every request and another to
+    join it; and on a busy process every running request's thread contends for the GIL, so
+    a request holding row locks waits behind all the others: fewer at once keeps lock
+    holders short and the slowest answers less slow. 0 (the default) means a new thread per
+    request and no bound, as in stock Django.
     """
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
-        limit = int(os.environ.get("WEB_THREADS") or 0)
-        if limit <= 0:
-            self._middleware_chain = chain
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._thread_count = int(os.environ.get("WEB_THREADS") or 0)
+        self._idle_threads: asyncio.LifoQueue[ThreadPoolExecutor] | None = None
+
+    def _threads(self) -> "asyncio.LifoQueue[ThreadPoolExecutor]":
+        """The process's request threads (each an executor of one thread), made on first use
+        in the serving event loop."""
+        if self._idle_threads is None:
+            self._idle_threads = asyncio.LifoQueue()
+            for n in range(self._thread_count):
+                self._idle_threads.put_nowait(
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{n}")
+                )
+        return self._idle_threads
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if self._thread_count <= 0 or scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
-        slots = asyncio.Semaphore(limit)  # bound to the loop that first waits on it
-
-        async def in_turn(request: HttpRequest) -> HttpResponseBase:
-            async with slots:
-                return await chain(request)
-
-        self._middleware_chain = in_turn
+        threads = self._threads()
+        thread = await threads.get()
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                await self.handle(scope, receive, send)
+        finally:
+            threads.put_nowait(thread)
 
 
 def _django_asgi_app() -> ASGIHandler:

@@ -54,9 +54,9 @@ def test_the_chain_is_loaded_sync_and_entered_once() -> None:
     assert not asyncio.iscoroutinefunction(handler._middleware_chain.func)
 
 
-def _in_flight_at_most(limit: str, monkeypatch: pytest.MonkeyPatch) -> int:
-    """Six requests at once through a handler built with WEB_THREADS=limit: how many ran at
-    the same time (each takes 50 ms in its thread)."""
+def _in_flight(limit: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, set[int]]:
+    """Six requests at once, twice, through a handler built with WEB_THREADS=limit: how many
+    ran at the same time (each takes 50 ms in its thread), and in which threads."""
     import threading
     import time
 
@@ -64,9 +64,11 @@ def _in_flight_at_most(limit: str, monkeypatch: pytest.MonkeyPatch) -> int:
     from django.http import HttpResponse
 
     running, most, lock = [0], [0], threading.Lock()
+    threads: set[int] = set()
 
     def slow_view(self, request):  # type: ignore[no-untyped-def]
         with lock:
+            threads.add(threading.get_ident())
             running[0] += 1
             most[0] = max(most[0], running[0])
         time.sleep(0.05)
@@ -89,15 +91,47 @@ def _in_flight_at_most(limit: str, monkeypatch: pytest.MonkeyPatch) -> int:
     async def all_at_once() -> list[int]:
         return await asyncio.gather(*(one() for _ in range(6)))
 
-    assert asyncio.run(all_at_once()) == [200] * 6
-    return most[0]
+    async def twice() -> list[int]:
+        return [*await all_at_once(), *await all_at_once()]
+
+    assert asyncio.run(twice()) == [200] * 12
+    return most[0], threads
 
 
 @pytest.mark.django_db(transaction=True)
-def test_web_threads_bounds_the_requests_a_process_runs_at_once(monkeypatch) -> None:
-    assert _in_flight_at_most("2", monkeypatch) == 2
+def test_web_threads_bounds_the_requests_a_process_runs_at_once_in_threads_it_keeps(
+    monkeypatch,
+) -> None:
+    most, threads = _in_flight("2", monkeypatch)
+    assert most == 2
+    assert len(threads) == 2  # twelve requests, two threads: none started per request
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_web_threads_requests_run_side_by_side(monkeypatch) -> None:
-    assert _in_flight_at_most("0", monkeypatch) > 2
+def test_without_web_threads_requests_run_side_by_side_each_in_a_new_thread(monkeypatch) -> None:
+    most, threads = _in_flight("0", monkeypatch)
+    assert most > 2
+    assert len(threads) >= most
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_request_thread_answers_request_after_request_from_the_database(
+    monkeypatch,
+) -> None:
+    monkeypatch.setenv("WEB_THREADS", "1")
+    handler = OneThreadASGIHandler()
+
+    async def health() -> tuple[int, bytes]:
+        communicator = ApplicationCommunicator(handler, _scope("/health/"))
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(5)
+        body = await communicator.receive_output(5)
+        await communicator.wait()
+        return start["status"], body["body"]
+
+    async def in_turn() -> list[tuple[int, bytes]]:
+        return [await health() for _ in range(3)]
+
+    for status, body in asyncio.run(in_turn()):
+        assert status == 200
+        assert b'"status": "ok"' in body
