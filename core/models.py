@@ -58,6 +58,9 @@ class Membership(models.Model):
         return f"{self.user} @ {self.warehouse.code} ({self.role})"
 
 
+_SEQUENCED = models.Q(sequence__isnull=False)
+
+
 class Event(models.Model):
     """A domain event in the outbox, written in the same transaction as the change it tells of.
 
@@ -68,7 +71,7 @@ class Event(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    sequence = models.BigIntegerField(null=True, blank=True, unique=True)
+    sequence = models.BigIntegerField(null=True, blank=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     type = models.CharField(max_length=64)
     aggregate_type = models.CharField(max_length=32)
@@ -99,11 +102,23 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # The feed, the relay and the board read sequenced events only, so their indexes
+        # hold those only: an event is written into three indexes with the change it tells
+        # of, and into the others when the sequencer stamps it (a new row version anyway).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sequence"], condition=_SEQUENCED, name="event_sequence_once"
+            )
+        ]
         indexes = [
-            models.Index(fields=["warehouse", "sequence"], name="event_warehouse_seq"),
-            models.Index(fields=["type", "sequence"], name="event_type_seq"),
             models.Index(
-                fields=["aggregate_type", "aggregate_id", "sequence"], name="event_aggregate_seq"
+                fields=["warehouse", "sequence"], condition=_SEQUENCED, name="event_warehouse_seq"
+            ),
+            models.Index(fields=["type", "sequence"], condition=_SEQUENCED, name="event_type_seq"),
+            models.Index(
+                fields=["aggregate_type", "aggregate_id", "sequence"],
+                condition=_SEQUENCED,
+                name="event_aggregate_seq",
             ),
             models.Index(
                 fields=["id"],
@@ -113,7 +128,7 @@ class Event(models.Model):
             models.Index(
                 fields=["sequence"],
                 name="event_unpublished",
-                condition=models.Q(published_at__isnull=True),
+                condition=models.Q(published_at__isnull=True) & _SEQUENCED,
             ),
         ]
 
