@@ -59,8 +59,9 @@ class Prepared:
     these statements took longer than running them. PREPARE is not undone by a rollback, and
     the web server's sessions live on in core.pgpool. `types` ({name: SQL type}, in any
     order) may be left out where PostgreSQL can tell each parameter's type from where it
-    stands. On another database the statement runs as written, with the same parameters:
-    it must then be SQL that database speaks too.
+    stands. On another database the statement runs as written, with the same parameters,
+    except that `= ANY(%(name)s)` with a list becomes `IN (...)` of its values: past that, it
+    must be SQL that database speaks too.
     """
 
     def __init__(self, name: str, sql: str, types: dict[str, str] | None = None) -> None:
@@ -78,13 +79,30 @@ class Prepared:
     def run(self, cursor: Any, values: dict[str, Any]) -> None:
         """Execute on `cursor` (of the default connection) with these parameter values."""
         if connection.vendor != "postgresql":
-            cursor.execute(self.sql, values)
+            cursor.execute(*_any_as_in(self.sql, values))
             return
         session = connection.connection
         if session not in self.sessions:
             cursor.execute(self.prepare)
             self.sessions.add(session)
         cursor.execute(self.execute, [values[name] for name in self.names])
+
+
+_ANY = re.compile(r"=\s*ANY\(%\((\w+)\)s\)")
+
+
+def _any_as_in(sql: str, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """`= ANY(%(name)s)` of a list written as `IN (%(name_0)s, ...)`, one parameter a value,
+    for a database without arrays."""
+    params = dict(values)
+
+    def listed(match: re.Match[str]) -> str:
+        name = match.group(1)
+        items = params.pop(name)
+        params.update({f"{name}_{n}": item for n, item in enumerate(items)})
+        return "IN (" + ", ".join(f"%({name}_{n})s" for n in range(len(items))) + ")"
+
+    return _ANY.sub(listed, sql), params
 
 
 @functools.cache
@@ -121,16 +139,25 @@ def rows_insert(objs: Sequence[M]) -> Sequence[M]:
     if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
         return model._default_manager.bulk_create(objs)
     fields, head, row = _insert_sql(model)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    params = [value for obj in objs for value in _insert_values(obj, fields)]
     pk = model._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(f'{head}{", ".join([row] * len(objs))} RETURNING "{pk.column}"', params)
         ids = [r[0] for r in cursor.fetchall()]
     for obj, new_id in zip(objs, ids, strict=True):
-        setattr(obj, pk.attname, new_id)
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        _inserted(obj, new_id)
     return objs
+
+
+def _insert_values(obj: Model, fields: list[Field]) -> list[Any]:
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _inserted(obj: Model, new_id: Any) -> None:
+    """Mark an instance as the row just inserted with this primary key, as the ORM does."""
+    setattr(obj, type(obj)._meta.pk.attname, new_id)
+    obj._state.adding = False
+    obj._state.db = connection.alias
 
 
 def row_insert_unless_taken(obj: Model, *, unique: Sequence[str]) -> bool:
@@ -141,19 +168,16 @@ def row_insert_unless_taken(obj: Model, *, unique: Sequence[str]) -> bool:
     check and the insert are one statement: no race between them, no savepoint."""
     model = type(obj)
     fields, head, row = _insert_sql(model)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     conflict = ", ".join(f'"{model._meta.get_field(name).column}"' for name in unique)
-    pk = model._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(
-            f'{head}{row} ON CONFLICT ({conflict}) DO NOTHING RETURNING "{pk.column}"', params
+            f'{head}{row} ON CONFLICT ({conflict}) DO NOTHING RETURNING "{model._meta.pk.column}"',
+            _insert_values(obj, fields),
         )
         inserted = cursor.fetchone()
     if inserted is None:
         return False
-    setattr(obj, pk.attname, inserted[0])
-    obj._state.adding = False
-    obj._state.db = connection.alias
+    _inserted(obj, inserted[0])
     return True
 
 

@@ -51,15 +51,7 @@ def items_by_sku(skus: Iterable[str]) -> dict[str, Item]:
     if not wanted:
         return {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # one statement for any number, prepared
-            _items_by_sku().run(cursor, {"skus": wanted})
-        else:
-            _, columns = select_list(Item, "i")
-            marks = ", ".join(["%s"] * len(wanted))
-            cursor.execute(
-                f'SELECT {columns} FROM "{Item._meta.db_table}" i WHERE i."sku" IN ({marks})',
-                wanted,
-            )
+        _items_by_sku().run(cursor, {"skus": wanted})
         items = [from_db_row(Item, row) for row in cursor.fetchall()]
     return {item.sku: item for item in items}
 
@@ -73,48 +65,35 @@ def available_to_reserve(
     if not warehouse_ids or not item_ids:
         return {}
     # Plain SQL: the ORM spent longer building this query than the database running it, and
-    # it runs for every order taken; on PostgreSQL, prepared once per session.
-    today = timezone.localdate()
-    kinds = [str(k) for k in PICKABLE_ZONE_KINDS]
+    # it runs for every order taken; prepared once per session on PostgreSQL.
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _AVAILABLE.run(
-                cursor,
-                {"warehouses": warehouse_ids, "items": item_ids, "kinds": kinds, "today": today},
-            )
-        else:
-            marks = ", ".join
-            cursor.execute(
-                _AVAILABLE_SQL.format(
-                    warehouses=marks(["%s"] * len(warehouse_ids)),
-                    items=marks(["%s"] * len(item_ids)),
-                    kinds=marks(["%s"] * len(kinds)),
-                    today="%s",
-                ),
-                [*warehouse_ids, *item_ids, *kinds, connection.ops.adapt_datefield_value(today)],
-            )
+        _AVAILABLE.run(
+            cursor,
+            {
+                "warehouses": warehouse_ids,
+                "items": item_ids,
+                "kinds": [str(k) for k in PICKABLE_ZONE_KINDS],
+                "today": connection.ops.adapt_datefield_value(timezone.localdate()),
+            },
+        )
         return {(warehouse, item): int(free) for warehouse, item, free in cursor.fetchall()}
 
 
-_AVAILABLE_SQL = f"""
+_AVAILABLE = Prepared(
+    "handoff_available_to_reserve",
+    f"""
     SELECT b.warehouse_id, b.item_id, SUM(b.on_hand - b.reserved)
     FROM {StockBalance._meta.db_table} b
     JOIN {Location._meta.db_table} l ON l.id = b.location_id
     JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
     LEFT JOIN {Lot._meta.db_table} lot ON lot.id = b.lot_id
-    WHERE b.warehouse_id IN ({{warehouses}}) AND b.item_id IN ({{items}})
+    WHERE b.warehouse_id = ANY(%(warehouses)s) AND b.item_id = ANY(%(items)s)
       AND b.on_hand > b.reserved
-      AND z.kind IN ({{kinds}})
+      AND z.kind = ANY(%(kinds)s)
       AND NOT l.is_blocked
-      AND (lot.expires_on IS NULL OR lot.expires_on >= {{today}})
+      AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
     GROUP BY b.warehouse_id, b.item_id
-"""
-_AVAILABLE = Prepared(
-    "handoff_available_to_reserve",
-    _AVAILABLE_SQL.replace("IN ({warehouses})", "= ANY(%(warehouses)s)")
-    .replace("IN ({items})", "= ANY(%(items)s)")
-    .replace("IN ({kinds})", "= ANY(%(kinds)s)")
-    .replace("{today}", "%(today)s"),
+    """,
     {"warehouses": "bigint[]", "items": "bigint[]", "kinds": "text[]", "today": "date"},
 )
 

@@ -123,3 +123,22 @@ def test_a_prepared_statement_answers_with_each_call_s_values_and_outlives_a_rol
     except RuntimeError:
         pass
     assert _codes("DC BJ", "GZ") == ["BJ", "GZ"]  # a name matches too: the parameter repeats
+
+
+_CODES_IN = Prepared(
+    "handoff_test_codes_in",
+    'SELECT "code" FROM "core_warehouse" WHERE "code" = ANY(%(codes)s) ORDER BY "code"',
+)
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_takes_a_list_where_it_asks_for_any_of_it() -> None:
+    rows_insert([_warehouse("BJ"), _warehouse("SH"), _warehouse("GZ")])
+
+    def codes(wanted: list[str]) -> list[str]:
+        with connection.cursor() as cursor:
+            _CODES_IN.run(cursor, {"codes": wanted})
+            return [code for (code,) in cursor.fetchall()]
+
+    assert codes(["SH", "BJ", "nope"]) == ["BJ", "SH"]
+    assert codes(["GZ"]) == ["GZ"]  # another length, the same statement
