@@ -1,9 +1,9 @@
 """Orders per second through the API (5 lines each, allocated in the request), next to a
 trivial JSON endpoint of the same server, at 16 concurrent clients.
 
-Real stack: PostgreSQL and Redis from the environment, uvicorn (ASGI) on loopback as the image
-runs it (three workers of two request threads), and the load from a separate process (16 threads, keep-alive connections). Ends
-with one JSON line.
+Real stack: PostgreSQL and Redis from the environment, uvicorn (ASGI) on loopback as the
+image runs it (three workers of two request threads), and the load from a separate process
+(16 threads, keep-alive connections). Ends with one JSON line.
 """
 
 import http.client

@@ -67,12 +67,10 @@ class Supervised:
     def __init__(self, start: Callable[[], Process]) -> None:
         self.start = start
         self.process = start()
-        self.restarts = 0
 
     def check(self) -> None:
         if self.process.popen.poll() is not None:
             self.process = self.start()
-            self.restarts += 1
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         self.process.kill(sig)
