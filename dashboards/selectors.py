@@ -14,26 +14,29 @@ from dashboards.models import LIVE_ALERT_STATUSES, Alert, Department
 from inventory.models import Task
 from shipping.models import DockAppointment, Load, Order
 
+_NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
+
 
 def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The queryset's rows straight from the database (no per-row ORM conversion: a KPI range
     can hold hundreds of thousands of rows); pandas parses the time columns.
 
     On PostgreSQL the rows come as CSV from `COPY` and pandas' C reader parses them: building
-    a Python datetime per value in the driver took most of a cold board's time."""
+    a Python datetime per value in the driver took most of a cold board's time. NULL is
+    written as `\\N`, so empty text stays empty text, as the driver would give it."""
     sql, params = rows.query.sql_with_params()
     if connection.vendor == "postgresql":
         text = io.StringIO()
         with connection.cursor() as cursor:
             query = cursor.mogrify(sql, params).decode()
-            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", text)
+            cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '{_NULL}')", text)
         text.seek(0)
         frame = pd.read_csv(text, names=columns, header=None, dtype=object, na_filter=False)
         for column in columns:
             if column not in times:
                 frame[column] = _from_csv(frame[column])
             else:
-                text_times = frame[column].where(frame[column] != "", None)
+                text_times = frame[column].where(frame[column] != _NULL, None)
                 frame[column] = pd.to_datetime(text_times, utc=True, format="ISO8601")
         return frame
     with connection.cursor() as cursor:
@@ -46,9 +49,9 @@ def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFram
 
 
 def _from_csv(column: pd.Series) -> pd.Series:
-    """A CSV column back to what the driver would have given: NULL (empty) as None, t/f as
-    booleans, numbers as numbers; other text (dates, times, words) as it is."""
-    column = column.where(column != "", None)
+    """A CSV column back to what the driver would have given: NULL (`\\N`) as None, t/f as
+    booleans, numbers as numbers; other text (dates, times, words, empty text) as it is."""
+    column = column.where(column != _NULL, None)
     present = column.dropna()
     if present.empty:
         return column
