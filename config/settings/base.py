@@ -98,6 +98,12 @@ else:
     # persistent connection would outlive its thread and leak. Workers set it (entrypoint).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # core.db.Prepared's statements are written for one plan that suits every call. Left to
+    # choose, PostgreSQL planned an order's balance lock afresh on every call (its guess of
+    # the item array's length differs between the kept plan and a call's own), and planning
+    # it cost several times running it. Django's own queries are not prepared on the server.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan"
     # The web server instead hands each request's connection back to a pool of its process
     # (core.pgpool): no connection is opened per request, none leaks with its thread.
     if env.int("DATABASE_POOL_SIZE", default=0) > 0:

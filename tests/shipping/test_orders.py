@@ -117,6 +117,28 @@ def test_an_order_reference_is_received_once_per_customer(network, beijing_shop)
 
 
 @pytest.mark.postgres
+def test_on_postgres_the_order_intake_s_statements_are_planned_once_per_session(
+    network, beijing_shop
+):
+    tea, rice = ItemFactory(), ItemFactory()
+    stock_in(tea, network["BJ"][1], 100)
+    stock_in(rice, network["BJ"][1], 100)
+    for n in range(8):  # past the 5 calls after which PostgreSQL may keep one plan
+        order = _order(*beijing_shop, (tea, 1 + n % 3), (rice, 1), ref=f"SO-P{n}")
+        assert order.allocation_note["mode"] == "complete"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'handoff_%%' ORDER BY name"
+        )
+        plans = cursor.fetchall()
+    assert {"handoff_lock_first_balances", "handoff_reserve_from_locked"} <= {
+        name for name, _, _ in plans
+    }
+    assert [(name, custom) for name, _, custom in plans if custom] == []
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgres_cancelling_while_it_is_being_picked_leaves_nothing_reserved(
     network, beijing_shop, person
