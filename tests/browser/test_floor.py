@@ -121,3 +121,34 @@ def test_a_live_refresh_of_receiving_keeps_the_focused_field(live_server, page, 
     page.wait_for_timeout(50)
     page.keyboard.type("TEA")
     expect(page.locator('details[data-receipt="ASN-2"] input[name=item_code]')).to_have_value("TEA")
+
+
+def test_on_a_handheld_scanner_the_next_task_and_the_scan_box_fit_the_first_screen(
+    live_server, chromium, site, person
+):
+    """A 360×640 handheld in Chinese: the page opens with the top bar, the warehouse, the next
+    task and the scan box on one screen, with no scrolling."""
+    site.warehouse.name = "北京顺义仓 Beijing Shunyi DC"
+    site.warehouse.save()
+    soap = ItemFactory(sku="SOAP", name="洗手液 Hand soap 500ml")
+    stock_in(soap, site.loc["pf"], 10)
+    reservation = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-79/1", actor=None
+    )
+    services.pick_tasks_create(reservations=[reservation], actor=None)
+    person("operator", site.warehouse, username="li.ming")
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 640}, locale="zh-CN", has_touch=True
+    )
+    page = context.new_page()
+
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    expect(page.locator("#scan-prompt")).to_have_text("请扫描库位")
+    location, scan = page.locator("#next-task .big"), page.locator("#scan")
+    expect(location).to_have_text("WA-PF")
+    for element in (location, scan):  # from the top of the page: the bar and title show too
+        bottom = element.evaluate("e => e.getBoundingClientRect().bottom + window.scrollY")
+        assert bottom <= 640
+    screenshot(page, "floor-handheld-zh")
+    context.close()
