@@ -125,25 +125,32 @@ def stock_lookup(request: HttpRequest) -> HttpResponse:
     return _render_local(request, "dashboards/_lookup.html", {"found": found}, chosen)
 
 
+# The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
+DOCKS_BACK = datetime.timedelta(hours=4)
+DOCKS_SPAN = datetime.timedelta(hours=16)
+
+
 @login_required
 def dispatch(request: HttpRequest) -> HttpResponse:
-    """The dispatch board: today's docks, loads and their readiness, orders at risk, trucks
-    on the road. `?fragment=board` returns the board alone, for the live refresh."""
+    """The dispatch board: the docks from 4 hours back to 11 ahead, loads and their readiness,
+    orders at risk, trucks on the road. `?fragment=board` returns the board alone, for the
+    live refresh."""
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
         now = timezone.now()
-        local = timezone.localtime(now, zoneinfo.ZoneInfo(chosen.time_zone))
-        day_start = local.replace(hour=6, minute=0, second=0, microsecond=0)
-        day_end = day_start + datetime.timedelta(hours=16)
-        span = (day_end - day_start).total_seconds()
+        zone = zoneinfo.ZoneInfo(chosen.time_zone)
+        local = timezone.localtime(now, zone)
+        # A window that moves with the clock: the evening shift sees the night's trucks too.
+        back = (local - DOCKS_BACK).replace(minute=0, second=0, microsecond=0)
+        start = (back - datetime.timedelta(hours=back.hour % 2)).astimezone(datetime.UTC)
+        end = start + DOCKS_SPAN
+        span = (end - start).total_seconds()
 
         def pct(moment: datetime.datetime) -> float:
-            return max(0.0, min(100.0, (moment - day_start).total_seconds() / span * 100))
+            return max(0.0, min(100.0, (moment - start).total_seconds() / span * 100))
 
-        docks = shipping_selectors.dock_day(
-            warehouse_id=chosen.pk, day_start=day_start, day_end=day_end
-        )
+        docks = shipping_selectors.dock_window(warehouse_id=chosen.pk, start=start, end=end)
         for row in docks:
             for a in row["appointments"]:
                 a.left = pct(a.starts_at)
@@ -156,9 +163,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         transit = shipping_selectors.shipments_in_transit(warehouse_id=chosen.pk)
         context.update(
             docks=docks,
-            hours=[
-                (day_start + datetime.timedelta(hours=h)).strftime("%H:%M") for h in range(0, 17, 2)
-            ],
+            hours=_hour_marks(start, end, zone),
             now_pct=pct(now),
             loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
             at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
@@ -174,6 +179,20 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         else "dashboards/dispatch.html"
     )
     return _render_local(request, template, context, chosen)
+
+
+def _hour_marks(
+    start: datetime.datetime, end: datetime.datetime, zone: zoneinfo.ZoneInfo
+) -> list[str]:
+    """Every second hour of the window in the warehouse's time, `HH:MM`; a midnight as the
+    new day's date (`MM-DD`)."""
+    marks = []
+    at = start
+    while at <= end:
+        local = at.astimezone(zone)
+        marks.append(local.strftime("%m-%d") if local.hour == 0 else local.strftime("%H:%M"))
+        at += datetime.timedelta(hours=2)
+    return marks
 
 
 def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:

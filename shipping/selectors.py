@@ -146,15 +146,15 @@ def wave_timing(
     )
 
 
-def dock_day(
-    *, warehouse_id: int, day_start: datetime.datetime, day_end: datetime.datetime
+def dock_window(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
 ) -> list[dict]:
-    """Each dock of the warehouse with its live appointments overlapping [day_start, day_end)."""
+    """Each dock of the warehouse with its live appointments overlapping [start, end)."""
     from shipping.models import Dock, DockAppointment
 
     docks = list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True).order_by("code"))
     appointments = (
-        DockAppointment.objects.filter(dock__in=docks, starts_at__lt=day_end, ends_at__gt=day_start)
+        DockAppointment.objects.filter(dock__in=docks, starts_at__lt=end, ends_at__gt=start)
         .exclude(status="cancelled")
         .select_related("vehicle", "load")
         .order_by("starts_at")

@@ -54,3 +54,41 @@ def test_the_board_shows_appointments_loads_and_readiness(
     assert "1.5% / 0.2%" in page  # 15 x 1 kg of 1,000 kg; 15 x 1 l of 8,000 l
     fragment = client.get("/dispatch/?warehouse=BJ&fragment=board").content.decode()
     assert "<html" not in fragment and load.reference in fragment
+
+
+def test_the_evening_shift_sees_the_night_s_trucks_on_the_dock_timeline(
+    client, network, person, monkeypatch
+):
+    bj = network["BJ"][0]  # Asia/Shanghai, UTC+8
+    evening = datetime.datetime(2026, 11, 25, 13, 0, tzinfo=datetime.UTC)  # 21:00 in Beijing
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    night, morning = (
+        Vehicle.objects.create(
+            carrier=carrier, plate=plate, capacity_weight_kg=1000, capacity_volume_l=8000
+        )
+        for plate in ("京A-NIGHT", "京A-MORNING")
+    )
+    dock = Dock.objects.create(warehouse=bj, code="D1")
+    for vehicle, starts_at in (
+        (night, evening + datetime.timedelta(hours=4, minutes=30)),  # 01:30 tomorrow
+        (morning, evening + datetime.timedelta(hours=13)),  # 10:00 tomorrow: past the window
+    ):
+        services.appointment_book(
+            dock=dock,
+            vehicle=vehicle,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=1),
+            actor=None,
+        )
+    client.force_login(person("dispatcher", bj))
+
+    page = client.get("/dispatch/?warehouse=BJ").content.decode()
+
+    timeline = page[page.index('class="timeline"') : page.index("</section>")]
+    assert 'title="京A-NIGHT 01:30–02:30"' in timeline
+    assert "京A-MORNING" not in timeline
+    marks = timeline[timeline.index('class="hours"') : timeline.index("</div>")]
+    assert marks.count("<span>") == 9 and "<span>16:00</span>" in marks  # 2-hourly from 5 h back
+    assert "<span>11-26</span>" in marks  # midnight, as the new day
+    assert "D1 · 京A-NIGHT · 01:30–02:30" in page  # and it can be moved from the board
