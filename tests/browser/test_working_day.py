@@ -84,5 +84,5 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     expect(operator.locator("h1")).to_contain_text("现场")
     expect(operator.locator("#lookup h2")).to_have_text("查询库存")
     dispatcher.select_option("select[name=language]", "zh-hans")
-    expect(dispatcher.locator("h2").first).to_have_text("今日月台")
+    expect(dispatcher.locator("h2").first).to_have_text("月台 前 4 小时至后 11 小时")
     assert settings.LANGUAGE_CODE == "en"
