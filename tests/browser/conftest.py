@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.realstack import stack_env
 
@@ -40,6 +41,10 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         yield browser
         browser.close()
+        # While Playwright's loop runs, the test's ORM calls get connections of their own
+        # (asgiref's Local follows the loop's context): close them here, where they are seen,
+        # or the test database cannot be dropped at the end.
+        connections.close_all()
 
 
 @pytest.fixture
