@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.access import members, role_in, warehouse_ids_for
 from core.choices import PLANNING_ROLES, Role
@@ -246,19 +246,19 @@ def _route_svg(warehouse: Warehouse, transit: list[dict]) -> dict:
 
 
 KPI_LABELS = {
-    "order_cycle_time_h": _lazy("Order cycle time, received to shipped (h, median)"),
-    "order_to_delivery_h": _lazy("Received to delivered (h, median)"),
-    "on_time_shipping": _lazy("On-time shipping"),
-    "otif": _lazy("On time in full (OTIF)"),
-    "backorder_rate": _lazy("Backorder rate"),
-    "inventory_record_accuracy": _lazy("Inventory record accuracy"),
-    "dock_to_stock_min": _lazy("Dock to stock (min, median)"),
-    "pick_lines_per_operator_hour": _lazy("Pick lines per operator hour"),
-    "vehicle_weight_fill_pct": _lazy("Vehicle fill, weight (%)"),
-    "vehicle_volume_fill_pct": _lazy("Vehicle fill, volume (%)"),
-    "truck_dwell_min": _lazy("Truck dwell at the dock (min, median)"),
-    "alert_response_warehouse_min": _lazy("Alert response, warehouse (min)"),
-    "alert_response_logistics_min": _lazy("Alert response, logistics (min)"),
+    "order_cycle_time_h": gettext_lazy("Order cycle time, received to shipped (h, median)"),
+    "order_to_delivery_h": gettext_lazy("Received to delivered (h, median)"),
+    "on_time_shipping": gettext_lazy("On-time shipping"),
+    "otif": gettext_lazy("On time in full (OTIF)"),
+    "backorder_rate": gettext_lazy("Backorder rate"),
+    "inventory_record_accuracy": gettext_lazy("Inventory record accuracy"),
+    "dock_to_stock_min": gettext_lazy("Dock to stock (min, median)"),
+    "pick_lines_per_operator_hour": gettext_lazy("Pick lines per operator hour"),
+    "vehicle_weight_fill_pct": gettext_lazy("Vehicle fill, weight (%)"),
+    "vehicle_volume_fill_pct": gettext_lazy("Vehicle fill, volume (%)"),
+    "truck_dwell_min": gettext_lazy("Truck dwell at the dock (min, median)"),
+    "alert_response_warehouse_min": gettext_lazy("Alert response, warehouse (min)"),
+    "alert_response_logistics_min": gettext_lazy("Alert response, logistics (min)"),
 }
 SHARES = {"on_time_shipping", "otif", "backorder_rate", "inventory_record_accuracy"}
 

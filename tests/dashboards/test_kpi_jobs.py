@@ -96,3 +96,15 @@ def test_a_year_of_kpis_runs_in_the_worker_while_the_page_shows_progress(
         assert final["done"] == final["total"] == 14
         done = client.get(_year(site.warehouse.code) + f"&job={job}").content.decode()
         assert done.count('class="card kpi"') == 13
+
+
+def test_the_kpi_board_names_every_kpi_in_chinese(client, site, person):
+    client.force_login(person("manager", site.warehouse))
+    client.cookies["django_language"] = "zh-hans"
+
+    page = client.get(f"/kpis/?warehouse={site.warehouse.code}").content.decode()
+
+    titles = re.findall(r'<section class="card kpi"[^>]*>\s*<h3>(.*?)</h3>', page)
+    assert len(titles) == 13
+    assert "准时发运率" in titles and "车辆装载率，体积（%）" in titles
+    assert [t for t in titles if not re.search(r"[\u4e00-\u9fff]", t)] == []  # none left in English
