@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pygal.style import Style
 
 from core.access import members, role_in, warehouse_ids_for
 from core.choices import PLANNING_ROLES, Role
@@ -263,17 +264,41 @@ KPI_LABELS = {
 SHARES = {"on_time_shipping", "otif", "backorder_rate", "inventory_record_accuracy"}
 
 
-def _chart(trend: list[dict], target: float | None) -> str:
-    """A small line chart of the trend with its target, as inline SVG (no script loaded)."""
+_CHART_STYLE = Style(  # the page's colours: the value in brand green, the target dashed blue
+    background="transparent",
+    plot_background="#f8fafc",
+    foreground="#5b6b7c",
+    foreground_strong="#1d2733",
+    foreground_subtle="#d8dee6",
+    guide_stroke_color="#e4e8ee",
+    major_guide_stroke_color="#e4e8ee",
+    guide_stroke_dasharray="0",
+    major_guide_stroke_dasharray="0",
+    colors=("#0b6e4f", "#6b8fd6"),
+    font_family='system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
+    label_font_size=11,
+    major_label_font_size=11,
+)
+
+
+def _chart(trend: list[dict], target: float | None, *, share: bool = False) -> str:
+    """A small line chart of the trend with its target, as inline SVG (no script loaded): a
+    few round marks on the value axis, a share as a percentage."""
     chart = pygal.Line(
         js=[],
         height=160,
         width=420,
+        style=_CHART_STYLE,
         show_legend=False,
         show_dots=True,
+        dots_size=2.5,
         disable_xml_declaration=True,
         x_label_rotation=0,
         show_minor_x_labels=False,
+        x_labels_major_count=5,
+        truncate_label=-1,
+        max_scale=5,
+        value_formatter=(lambda v: f"{v:.0%}") if share else (lambda v: f"{v:g}"),
         margin=8,
     )
     chart.x_labels = [p["period"][5:] for p in trend]
@@ -316,7 +341,9 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
                     "value": kpi["value"],
                     "share": name in SHARES,
                     "target": targets.get(name),
-                    "chart": mark_safe(_chart(kpi["trend"], targets.get(name))),
+                    "chart": mark_safe(
+                        _chart(kpi["trend"], targets.get(name), share=name in SHARES)
+                    ),
                 }
                 for name, kpi in board.items()
             ],
