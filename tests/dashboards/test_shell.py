@@ -83,3 +83,18 @@ def test_an_alert_reads_in_the_readers_language(client, site, person):
     client.force_login(person("supervisor", site.warehouse))
     client.cookies["django_language"] = "zh-hans"
     assert "SOAP Soap：可用 0，再订货点 50" in client.get("/alerts/bell/").content.decode()
+
+
+def test_the_bell_tells_the_time_on_the_warehouse_s_clock(client, site, person):
+    import datetime
+
+    alert = _alert(site, "warehouse", "A")  # the warehouse runs on Asia/Shanghai, UTC+8
+    opened = datetime.datetime(2026, 11, 25, 12, 10, tzinfo=datetime.UTC)
+    Alert.objects.filter(pk=alert.pk).update(opened_at=opened)
+    client.force_login(person("supervisor", site.warehouse))
+    client.cookies["django_language"] = "zh-hans"
+
+    page = client.get("/stock/?warehouse=WA").content.decode()
+    assert "2026年11月25日 20:10" in page  # the page's bell
+    refreshed = client.get("/alerts/bell/").content.decode()  # and its live refresh
+    assert "2026年11月25日 20:10" in refreshed and "12:10" not in refreshed
