@@ -1,18 +1,22 @@
 """Reads for the pages: the KPI board's frames (one query per source, only the columns the
-KPIs read) and the alert bell."""
+KPIs read), the alert bell and the warehouses at a glance."""
 
 import datetime
 import io
+import zoneinfo
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from core.choices import Role
-from core.models import Membership
+from core.models import Membership, Warehouse
 from dashboards.models import LIVE_ALERT_STATUSES, Alert, Department
+from inventory.choices import OPEN_TASK_STATUSES
 from inventory.models import Task
-from shipping.models import DockAppointment, Load, Order
+from shipping.choices import AppointmentStatus, OrderStatus, ShipmentStatus
+from shipping.models import DockAppointment, Load, Order, Shipment
 
 _NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
 
@@ -185,3 +189,67 @@ def alerts_live(*, warehouse_id: int, rule: str) -> list[Alert]:
             warehouse_id=warehouse_id, rule=rule, status__in=LIVE_ALERT_STATUSES
         ).order_by("-severity", "opened_at")
     )
+
+
+# Orders still in the warehouse: not yet on a truck that left, not cancelled.
+_ORDERS_HERE = [
+    status
+    for status in OrderStatus
+    if status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+]
+
+
+def warehouses_at_a_glance(
+    *, warehouses: list[Warehouse], now: datetime.datetime
+) -> dict[int, dict[str, int]]:
+    """Per warehouse id, what needs people now, in five queries whatever their number:
+    orders due to ship by today on the warehouse's own calendar and not gone (`due`), of
+    those promised for an earlier day (`overdue`), backorders, open tasks, trucks at a dock,
+    shipments on the road and live alerts."""
+    out = {
+        w.pk: dict.fromkeys(
+            ("due", "overdue", "backordered", "tasks", "at_dock", "on_road", "alerts"), 0
+        )
+        for w in warehouses
+    }
+    if not out:
+        return out
+    due, overdue = Q(pk__in=[]), Q(pk__in=[])
+    for w in warehouses:
+        today = timezone.localtime(now, zoneinfo.ZoneInfo(w.time_zone)).date()
+        due |= Q(warehouse_id=w.pk, promised_ship_date__lte=today)
+        overdue |= Q(warehouse_id=w.pk, promised_ship_date__lt=today)
+    orders = (
+        Order.objects.filter(warehouse_id__in=out, status__in=_ORDERS_HERE)
+        .values("warehouse_id")
+        .annotate(
+            due=Count("pk", filter=due),
+            overdue=Count("pk", filter=overdue),
+            backordered=Count("pk", filter=Q(status=OrderStatus.BACKORDERED)),
+        )
+    )
+    for row in orders:
+        out[row.pop("warehouse_id")].update(row)
+    counts = (
+        ("tasks", Task.objects.filter(status__in=OPEN_TASK_STATUSES), "warehouse_id"),
+        (
+            "at_dock",
+            DockAppointment.objects.filter(status=AppointmentStatus.CHECKED_IN),
+            "dock__warehouse_id",
+        ),
+        (
+            "on_road",
+            Shipment.objects.filter(status=ShipmentStatus.IN_TRANSIT),
+            "load__warehouse_id",
+        ),
+        ("alerts", Alert.objects.filter(status__in=LIVE_ALERT_STATUSES), "warehouse_id"),
+    )
+    for name, rows, warehouse in counts:
+        for warehouse_id, n in (
+            rows.filter(**{f"{warehouse}__in": list(out)})
+            .values_list(warehouse)
+            .annotate(n=Count("pk"))
+            .values_list(warehouse, "n")
+        ):
+            out[warehouse_id][name] = n
+    return out

@@ -20,7 +20,7 @@ from core.access import members, role_in, warehouse_ids_for
 from core.choices import PLANNING_ROLES, Role
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
-from dashboards.selectors import alerts_live
+from dashboards.selectors import alerts_live, warehouses_at_a_glance
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from shipping import selectors as shipping_selectors
@@ -28,13 +28,19 @@ from shipping import selectors as shipping_selectors
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page after login: the user's warehouses and roles, and where to go next."""
-    memberships = (
+    """The landing page after login: the user's warehouses and roles, each at a glance (what
+    is due to ship, backordered, open on the floor, at the docks, on the road, alerting),
+    with the way to its pages."""
+    memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("warehouse")
         .order_by("warehouse__code")
     )
-    return render(request, "dashboards/home.html", {"memberships": memberships})
+    glance = warehouses_at_a_glance(
+        warehouses=[m.warehouse for m in memberships], now=timezone.now()
+    )
+    rows = [{"membership": m, **glance[m.warehouse_id]} for m in memberships]
+    return render(request, "dashboards/home.html", {"rows": rows})
 
 
 FLOOR_ROLES_HERE = {"operator", "supervisor", "admin"}

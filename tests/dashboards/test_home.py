@@ -1,0 +1,87 @@
+"""The home page: each of my warehouses at a glance, on its own calendar, in a few queries."""
+
+import datetime
+import re
+import zoneinfo
+
+from django.utils import timezone
+
+from dashboards.models import Alert
+from inventory import services as stock
+from shipping import services
+from shipping.models import Carrier, Dock, Order, Vehicle
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+def _order(shop, ref, item):
+    return services.order_create(
+        customer=shop[0],
+        ship_to=shop[1],
+        external_ref=ref,
+        lines=[services.LineInput(item, 2)],
+        requested_delivery_date=tomorrow(5),
+        promised_ship_date=tomorrow(4),
+        actor=None,
+    )
+
+
+def _glance(page: str, code: str) -> dict[str, str]:
+    row = re.search(rf'<tr data-warehouse="{code}">(.*?)</tr>', page, re.S).group(1)
+    return {
+        name: value.strip() for name, value in re.findall(r'data-glance="(\w+)">(.*?)</td>', row)
+    }
+
+
+def test_home_shows_each_of_my_warehouses_at_a_glance(
+    client, network, beijing_shop, person, django_assert_max_num_queries
+):
+    bj, tj = network["BJ"][0], network["TJ"][0]
+    tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
+    stock_in(tea, network["BJ"][1], 30)
+    due_today, late, later = (_order(beijing_shop, f"SO-H{n}", tea) for n in range(3))
+    backordered = _order(beijing_shop, "SO-HB", rice)  # no rice anywhere: waits at Beijing
+    assert (backordered.status, backordered.warehouse) == ("backordered", bj)
+    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(bj.time_zone)).date()
+    for order, days in ((due_today, 0), (late, -1), (later, 1)):  # Beijing's calendar
+        Order.objects.filter(pk=order.pk).update(
+            promised_ship_date=today + datetime.timedelta(days=days)
+        )
+    reservation = due_today.lines.get().reservations.get().reservation
+    stock.pick_tasks_create(reservations=[reservation], actor=None)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="津A-1", capacity_weight_kg=1000, capacity_volume_l=8000
+    )
+    now = timezone.now()
+    appointment = services.appointment_book(
+        dock=Dock.objects.create(warehouse=tj, code="D1"),
+        vehicle=van,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(hours=1),
+        actor=None,
+    )
+    services.vehicle_check_in(appointment=appointment, actor=None)
+    Alert.objects.create(
+        rule="truck_waiting",
+        key="T",
+        warehouse=tj,
+        department="logistics",
+        severity="warning",
+        message="A truck waits",
+        subject_type="warehouse",
+        subject_id=str(tj.pk),
+    )
+    client.force_login(person("manager", bj, tj))
+
+    with django_assert_max_num_queries(12):
+        page = client.get("/").content.decode()
+
+    beijing, tianjin = _glance(page, "BJ"), _glance(page, "TJ")
+    assert beijing["due"].startswith("2") and "1 late" in beijing["due"]  # today's and late
+    assert (beijing["backordered"], beijing["tasks"], beijing["at_dock"]) == ("1", "1", "0")
+    assert (tianjin["due"], tianjin["at_dock"], tianjin["on_road"]) == ("0", "1", "0")
+    assert "1" in tianjin["alerts"] and beijing["alerts"] == "0"
+    assert 'data-warehouse="SH"' not in page  # not one of mine
+    assert '/dispatch/?warehouse=TJ"' in page
