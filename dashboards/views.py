@@ -30,16 +30,23 @@ from shipping import selectors as shipping_selectors
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after login: the user's warehouses and roles, each at a glance (what
     is due to ship, backordered, open on the floor, at the docks, on the road, alerting),
-    with the way to its pages."""
-    memberships = list(
+    with the way to its pages. `?fragment=glance&warehouse=CODE` returns that warehouse's row
+    alone, for the live refresh."""
+    memberships = (
         Membership.objects.filter(user=request.user)
         .select_related("warehouse")
         .order_by("warehouse__code")
     )
-    glance = warehouses_at_a_glance(
-        warehouses=[m.warehouse for m in memberships], now=timezone.now()
-    )
-    rows = [{"membership": m, **glance[m.warehouse_id]} for m in memberships]
+    fragment = request.GET.get("fragment") == "glance"
+    if fragment:
+        memberships = memberships.filter(warehouse__code=request.GET.get("warehouse"))
+    rows = list(memberships)
+    glance = warehouses_at_a_glance(warehouses=[m.warehouse for m in rows], now=timezone.now())
+    rows = [{"membership": m, **glance[m.warehouse_id]} for m in rows]
+    if fragment:
+        if not rows:
+            return HttpResponse(status=404)
+        return render(request, "dashboards/_glance_row.html", {"row": rows[0]})
     return render(request, "dashboards/home.html", {"rows": rows})
 
 

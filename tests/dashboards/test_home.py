@@ -28,7 +28,7 @@ def _order(shop, ref, item):
 
 
 def _glance(page: str, code: str) -> dict[str, str]:
-    row = re.search(rf'<tr data-warehouse="{code}">(.*?)</tr>', page, re.S).group(1)
+    row = re.search(rf'<tr data-warehouse="{code}"[^>]*>(.*?)</tr>', page, re.S).group(1)
     return {
         name: value.strip() for name, value in re.findall(r'data-glance="(\w+)">(.*?)</td>', row)
     }
@@ -85,3 +85,26 @@ def test_home_shows_each_of_my_warehouses_at_a_glance(
     assert "1" in tianjin["alerts"] and beijing["alerts"] == "0"
     assert 'data-warehouse="SH"' not in page  # not one of mine
     assert '/dispatch/?warehouse=TJ"' in page
+
+
+def test_a_warehouse_s_row_refreshes_alone_and_only_for_its_members(
+    client, site, other_site, person
+):
+    Alert.objects.create(
+        rule="truck_waiting",
+        key="T",
+        warehouse=site.warehouse,
+        department="logistics",
+        severity="warning",
+        message="A truck waits",
+        subject_type="warehouse",
+        subject_id=str(site.warehouse.pk),
+    )
+    client.force_login(person("supervisor", site.warehouse))
+
+    row = client.get("/?fragment=glance&warehouse=WA")
+
+    assert row.status_code == 200
+    cells = row.content.decode()
+    assert "<tr" not in cells and 'data-glance="alerts"><b class="error">1</b>' in cells
+    assert client.get("/?fragment=glance&warehouse=WB").status_code == 404  # not mine
