@@ -6,10 +6,10 @@ import zoneinfo
 
 from django.utils import timezone
 
-from dashboards.models import Alert
 from inventory import services as stock
 from shipping import services
 from shipping.models import Carrier, Dock, Order, Vehicle
+from tests.dashboards.helpers import alert_open
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -63,16 +63,7 @@ def test_home_shows_each_of_my_warehouses_at_a_glance(
         actor=None,
     )
     services.vehicle_check_in(appointment=appointment, actor=None)
-    Alert.objects.create(
-        rule="truck_waiting",
-        key="T",
-        warehouse=tj,
-        department="logistics",
-        severity="warning",
-        message="A truck waits",
-        subject_type="warehouse",
-        subject_id=str(tj.pk),
-    )
+    alert_open(tj, key="T", department="logistics")
     client.force_login(person("manager", bj, tj))
 
     with django_assert_max_num_queries(12):
@@ -90,16 +81,7 @@ def test_home_shows_each_of_my_warehouses_at_a_glance(
 def test_a_warehouse_s_row_refreshes_alone_and_only_for_its_members(
     client, site, other_site, person
 ):
-    Alert.objects.create(
-        rule="truck_waiting",
-        key="T",
-        warehouse=site.warehouse,
-        department="logistics",
-        severity="warning",
-        message="A truck waits",
-        subject_type="warehouse",
-        subject_id=str(site.warehouse.pk),
-    )
+    alert_open(site.warehouse, key="T", department="logistics")
     client.force_login(person("supervisor", site.warehouse))
 
     row = client.get("/?fragment=glance&warehouse=WA")

@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboards.models import Alert
 from inventory import services as stock
+from tests.dashboards.helpers import alert_open
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 
@@ -37,16 +37,7 @@ def _more_work(site, n: int, start: int) -> None:
             lines=[(item, 4)],
             actor=None,
         )
-        Alert.objects.create(
-            rule="below_reorder_point",
-            key=f"K-{k}",
-            warehouse=site.warehouse,
-            department="warehouse",
-            severity="warning",
-            message=f"low {k}",
-            subject_type="item",
-            subject_id=str(item.pk),
-        )
+        alert_open(site.warehouse, key=f"K-{k}", message=f"low {k}", subject=("item", str(item.pk)))
 
 
 def _counts(client) -> dict[str, int]:

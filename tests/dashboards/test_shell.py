@@ -4,6 +4,7 @@ of the person's department in their warehouses, which they can take from there."
 import pytest
 
 from dashboards.models import Alert
+from tests.dashboards.helpers import alert_open
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -28,32 +29,10 @@ def test_each_role_lands_on_its_page(client, site, person, role, landing):
     assert response.redirect_chain[-1][0] == landing
 
 
-def _alert(site, department: str, key: str) -> Alert:
-    return Alert.objects.create(
-        rule="truck_waiting" if department == "logistics" else "below_reorder_point",
-        key=key,
-        warehouse=site.warehouse,
-        department=department,
-        severity="warning",
-        message=f"{department} needs you ({key})",
-        subject_type="warehouse",
-        subject_id=str(site.warehouse.pk),
-    )
-
-
 def test_the_bell_rings_for_my_department_and_i_can_take_an_alert(client, site, other_site, person):
-    mine = _alert(site, "warehouse", "A")
-    _alert(site, "logistics", "B")
-    Alert.objects.create(
-        rule="below_reorder_point",
-        key="C",
-        warehouse=other_site.warehouse,
-        department="warehouse",
-        severity="warning",
-        message="elsewhere",
-        subject_type="warehouse",
-        subject_id="0",
-    )
+    mine = alert_open(site.warehouse, key="A")
+    alert_open(site.warehouse, key="B", department="logistics")
+    alert_open(other_site.warehouse, key="C", message="elsewhere")
     client.force_login(person("supervisor", site.warehouse))
     page = client.get("/stock/?warehouse=WA").content.decode()
     assert 'id="bell-count">1<' in page
@@ -88,7 +67,7 @@ def test_an_alert_reads_in_the_readers_language(client, site, person):
 def test_the_bell_tells_the_time_on_the_warehouse_s_clock(client, site, person):
     import datetime
 
-    alert = _alert(site, "warehouse", "A")  # the warehouse runs on Asia/Shanghai, UTC+8
+    alert = alert_open(site.warehouse, key="A")  # the warehouse runs on Asia/Shanghai, UTC+8
     opened = datetime.datetime(2026, 11, 25, 12, 10, tzinfo=datetime.UTC)
     Alert.objects.filter(pk=alert.pk).update(opened_at=opened)
     client.force_login(person("supervisor", site.warehouse))
