@@ -40,9 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
     fragment = request.GET.get("fragment") == "glance"
     if fragment:
         memberships = memberships.filter(warehouse__code=request.GET.get("warehouse"))
-    rows = list(memberships)
-    glance = warehouses_at_a_glance(warehouses=[m.warehouse for m in rows], now=timezone.now())
-    rows = [{"membership": m, **glance[m.warehouse_id]} for m in rows]
+    mine = list(memberships)
+    glance = warehouses_at_a_glance(warehouses=[m.warehouse for m in mine], now=timezone.now())
+    rows = [{"membership": m, **glance[m.warehouse_id]} for m in mine]
     if fragment:
         if not rows:
             return HttpResponse(status=404)
@@ -140,8 +140,8 @@ def stock_lookup(request: HttpRequest) -> HttpResponse:
 
 
 # The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
-DOCKS_BACK = datetime.timedelta(hours=4)
-DOCKS_SPAN = datetime.timedelta(hours=16)
+DOCKS_BACK_HOURS = 4
+DOCKS_SPAN_HOURS = 16
 
 
 @login_required
@@ -156,9 +156,11 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         zone = zoneinfo.ZoneInfo(chosen.time_zone)
         local = timezone.localtime(now, zone)
         # A window that moves with the clock: the evening shift sees the night's trucks too.
-        back = (local - DOCKS_BACK).replace(minute=0, second=0, microsecond=0)
+        back = (local - datetime.timedelta(hours=DOCKS_BACK_HOURS)).replace(
+            minute=0, second=0, microsecond=0
+        )
         start = (back - datetime.timedelta(hours=back.hour % 2)).astimezone(datetime.UTC)
-        end = start + DOCKS_SPAN
+        end = start + datetime.timedelta(hours=DOCKS_SPAN_HOURS)
         span = (end - start).total_seconds()
 
         def pct(moment: datetime.datetime) -> float:
@@ -178,6 +180,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         context.update(
             docks=docks,
             hours=_hour_marks(start, end, zone),
+            hours_back=DOCKS_BACK_HOURS,
+            hours_ahead=DOCKS_SPAN_HOURS - DOCKS_BACK_HOURS - 1,
             now_pct=pct(now),
             loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
             at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
