@@ -10,10 +10,8 @@ from core.models import Warehouse
 from inventory.choices import TemperatureClass, Velocity, ZoneKind
 from inventory.models import Item, Location, ReorderPolicy, Zone
 from inventory.services import (
-    pick_tasks_create,
     receipt_create,
     stock_receive,
-    stock_reserve,
 )
 
 # code, name, kind, temperature, hazmat, how many locations
@@ -200,20 +198,6 @@ def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.dat
                 lot_code=f"L{today:%y%m}R{k}" if item.lot_tracked else None,
                 actor=None,
             )
-        # A few order lines reserved, with their pick tasks on the floor.
-        for k in range(6):
-            item = items[(w_index * 5 + k * 9 + 1) % 60]
-            if (items.index(item) + w_index) % 4 == 0:
-                continue
-            reservation = stock_reserve(
-                warehouse=warehouse,
-                item=item,
-                quantity=2 + k,
-                reference=f"SO-{warehouse.code}-{1001 + k}/1",
-                allow_partial=True,
-                actor=None,
-            )
-            pick_tasks_create(reservations=[reservation], actor=None)
         for n in range(2):
             lines = [
                 (items[(w_index * 13 + n * 29 + k * 17) % 100], 24 * (k + 1)) for k in range(4)
