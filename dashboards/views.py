@@ -23,6 +23,7 @@ from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
+from inventory.models import Task
 from shipping import selectors as shipping_selectors
 
 
@@ -94,7 +95,9 @@ def floor(request: HttpRequest) -> HttpResponse:
             flash=getattr(request, "flash", None),
         )
         if fragment in (None, "tasks"):
-            tasks = selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
+            tasks = _for_whom(
+                selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
+            )
             context.update(next_task=tasks[0] if tasks else None, later=tasks[1:])
         if fragment is None:
             context.update(
@@ -116,11 +119,21 @@ def floor(request: HttpRequest) -> HttpResponse:
 SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
 
 
+def _for_whom(tasks: list[Task]) -> list[Task]:
+    """Give each task the order and line it is for (`for_order`: external reference and line
+    number, or None), so the floor reads "SO-1234, line 2" instead of inventory's opaque
+    stock reference; one query for all of them."""
+    named = shipping_selectors.order_lines_named(t.reference for t in tasks)
+    for task in tasks:
+        task.for_order = named.get(task.reference)  # type: ignore[attr-defined]
+    return tasks
+
+
 def _supervision(warehouse: Warehouse, since: datetime.datetime) -> dict:
     """What a supervisor needs: open tasks and who has them, people to give them to, the
     waves' progress per picker, and the short picks of the day."""
     return {
-        "open_tasks": selectors.tasks_open(warehouse_id=warehouse.pk),
+        "open_tasks": _for_whom(selectors.tasks_open(warehouse_id=warehouse.pk)),
         "people": members(warehouse_id=warehouse.pk, roles=(Role.OPERATOR, Role.SUPERVISOR)),
         "waves": shipping_selectors.waves_on_the_floor(warehouse_id=warehouse.pk),
         "short_picks": selectors.short_picks(warehouse_id=warehouse.pk, since=since),

@@ -440,6 +440,6 @@ def tasks_open(*, warehouse_id: int, limit: int = 30) -> list[Task]:
     """Open floor tasks of a warehouse along the pick path, with who has them."""
     return list(
         Task.objects.filter(warehouse_id=warehouse_id, status__in=OPEN_TASK_STATUSES)
-        .select_related("item", "location", "assigned_to")
+        .select_related("item", "location", "to_location", "assigned_to")
         .order_by("location__pick_sequence", "pk")[:limit]
     )

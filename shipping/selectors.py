@@ -3,6 +3,7 @@
 import datetime
 import functools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -342,4 +343,27 @@ def planning_choices(*, warehouse_id: int) -> dict:
             .select_related("ship_to")
             .order_by("priority", "promised_ship_date", "pk")[:40]
         ),
+    }
+
+
+_LINE_REFERENCE = re.compile(r"order:(\d+):line:(\d+)")  # OrderLine.reference
+
+
+def order_lines_named(references: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Per stock reference of an order line (`order:<id>:line:<n>`, as inventory holds it):
+    the order's external reference and the line number, in one query. References of anything
+    else are left out."""
+    wanted: dict[str, tuple[int, int]] = {}
+    for reference in references:
+        if found := _LINE_REFERENCE.fullmatch(reference):
+            wanted[reference] = (int(found[1]), int(found[2]))
+    if not wanted:
+        return {}
+    refs = dict(
+        Order.objects.filter(pk__in={pk for pk, _ in wanted.values()}).values_list(
+            "pk", "external_ref"
+        )
+    )
+    return {
+        reference: (refs[pk], line_no) for reference, (pk, line_no) in wanted.items() if pk in refs
     }

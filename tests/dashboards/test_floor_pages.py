@@ -5,7 +5,7 @@ import datetime
 
 from inventory import services as stock
 from inventory.models import ReceiptLine, StockMovement, Task
-from tests.factories import ItemFactory
+from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -143,3 +143,49 @@ def test_a_supervisor_sees_each_wave_by_picker_and_the_short_picks(
     assert "1/3" in part  # two picks, one done, and the short unit picked again
     assert "lin: 1" in part
     assert "Short picks today" in part and '<tr class="bad">' in part and "BJ-PF-1" in part
+
+
+def test_each_task_on_the_floor_says_which_order_line_it_is_for_or_where_it_goes(
+    client, network, beijing_shop, person
+):
+    from shipping import services as shipping
+    from shipping.models import Carrier, Vehicle
+    from tests.shipping.conftest import tomorrow
+
+    bj, pick, _ = network["BJ"]
+    dock = LocationFactory(zone=ZoneFactory(warehouse=bj, kind="receiving"), barcode="BJ-RCV-1")
+    tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
+    stock_in(tea, pick, 50)
+    stock_in(rice, pick, 50)
+    order = shipping.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-7781",
+        lines=[shipping.LineInput(tea, 2), shipping.LineInput(rice, 3)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    van = Vehicle.objects.create(
+        carrier=Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet"),
+        plate="京A-1",
+        home_warehouse=bj,
+        capacity_weight_kg=1000,
+        capacity_volume_l=8000,
+    )
+    load = shipping.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
+    shipping.wave_release(wave=shipping.wave_plan(load=load, actor=None), actor=None)
+    stock_in(ItemFactory(sku="SOAP"), dock, 6)  # a putaway waits, from the receiving dock
+    putaway = Task.objects.get(kind="putaway")
+    assert putaway.to_location is not None
+
+    client.force_login(person("supervisor", bj))
+    page = client.get("/floor/?warehouse=BJ").content.decode()
+    assert "SO-7781, line 1" in page and "SO-7781, line 2" in page  # the next task and the list
+    assert f"→ {putaway.to_location.barcode}" in page
+    assert "order:" not in page.replace('data-order="1"', "")  # never the opaque reference
+    supervising = client.get("/floor/?warehouse=BJ&fragment=supervise").content.decode()
+    assert "SO-7781, line 1" in supervising and "SO-7781, line 2" in supervising
+
+    client.cookies["django_language"] = "zh-hans"
+    assert "SO-7781 第 1 行" in client.get("/floor/?warehouse=BJ").content.decode()
