@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.db import service
@@ -35,7 +35,6 @@ from shipping.models import (
     Load,
     Order,
     OrderLine,
-    SerialCounter,
     Shipment,
     ShipTo,
     Stop,
@@ -43,6 +42,7 @@ from shipping.models import (
 )
 from shipping.selectors import load_fill
 from shipping.services.orders import order_transition_check
+from shipping.services.serials import serial_next
 
 # Road planning figures for ETAs: average speed and time spent at each stop.
 AVERAGE_SPEED_KMH = 45.0
@@ -62,10 +62,8 @@ def _event(type: str, aggregate: str, key: str, warehouse_id: int, payload: dict
 
 def sscc_next() -> str:
     """The next SSCC of the company prefix in settings (serial handed out under a row lock)."""
-    counter, _ = SerialCounter.objects.select_for_update().get_or_create(name="sscc")
-    SerialCounter.objects.filter(pk=counter.pk).update(value=F("value") + 1)
     return sscc_build(
-        extension=0, company_prefix=settings.GS1_COMPANY_PREFIX, serial=counter.value + 1
+        extension=0, company_prefix=settings.GS1_COMPANY_PREFIX, serial=serial_next("sscc")
     )
 
 

@@ -1,5 +1,6 @@
 """Loads and waves: orders onto a vehicle, released to the floor in step with the truck."""
 
+import zoneinfo
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,6 +23,7 @@ from shipping.choices import (
 from shipping.models import Driver, LineReservation, Load, Order, Vehicle, Wave
 from shipping.selectors import orders_fill, vehicle_carries, wave_timing
 from shipping.services.orders import order_transition_check
+from shipping.services.serials import serial_next
 
 
 @service
@@ -37,6 +39,7 @@ def load_build(
 
     Refused: a vehicle already planned or loading; an order not allocated here or already on
     a live load; more weight or volume than the vehicle takes; goods colder than it carries.
+    Loads are numbered per warehouse and day on its own calendar: L-BJ1-261125-001, -002, …
     """
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
     if Load.objects.filter(vehicle=vehicle, status__in=BUSY_LOAD_STATUSES).exists():
@@ -113,9 +116,11 @@ def load_build(
             % {"plate": vehicle.plate, "has": vehicle.temperature_class, "needs": fill.coldest},
             field="vehicle",
         )
+    day = timezone.localtime(timezone=zoneinfo.ZoneInfo(warehouse.time_zone)).date()
+    number = serial_next(f"load:{warehouse.code}:{day:%y%m%d}")
     load = Load.objects.create(
         warehouse=warehouse,
-        reference=f"L-{warehouse.code}-{timezone.now():%y%m%d%H%M%S%f}"[:32],
+        reference=f"L-{warehouse.code}-{day:%y%m%d}-{number:03d}",
         vehicle=vehicle,
         driver=driver,
     )

@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -226,3 +227,33 @@ def test_a_wave_is_released_so_picking_ends_before_the_truck_and_tasks_follow_th
     assert released.payload["truck_due"] is not None
     with pytest.raises(Conflict):
         services.wave_release(wave=wave, actor=None)
+
+
+def test_loads_are_numbered_per_warehouse_and_day_on_its_calendar(network, beijing_shop):
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    loads = []
+    for n, code in enumerate(["BJ", "BJ", "TJ"]):
+        warehouse, pick, _ = network[code]
+        item = ItemFactory(sku=f"ONLY-{n}")
+        stock_in(item, pick, 10)  # only here: the order ships from this warehouse
+        order = services.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=f"SO-N{n}",
+            lines=[services.LineInput(item, 1)],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            actor=None,
+        )
+        van = Vehicle.objects.create(
+            carrier=carrier, plate=f"京N-{n}", capacity_weight_kg=1000, capacity_volume_l=8000
+        )
+        loads.append(
+            services.load_build(warehouse=warehouse, vehicle=van, orders=[order], actor=None)
+        )
+    day = timezone.localtime(timezone=zoneinfo.ZoneInfo(network["BJ"][0].time_zone))
+    assert [load.reference for load in loads] == [
+        f"L-BJ-{day:%y%m%d}-001",
+        f"L-BJ-{day:%y%m%d}-002",
+        f"L-TJ-{day:%y%m%d}-001",
+    ]
