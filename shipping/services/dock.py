@@ -1,6 +1,7 @@
 """The dock: appointments that never double-book a door, and the gate's check-in and -out."""
 
 import datetime
+import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -37,6 +38,11 @@ def _event(
     )
 
 
+def _wall(dock: Dock, at: datetime.datetime) -> datetime.datetime:
+    """`at` on the dock's warehouse's wall clock, as the people there read times."""
+    return timezone.localtime(at, zoneinfo.ZoneInfo(dock.warehouse.time_zone))
+
+
 def _slot_check(
     *,
     dock: Dock,
@@ -49,7 +55,8 @@ def _slot_check(
         raise DomainError(_("An appointment ends after it starts."), field="ends_at")
     if starts_at < timezone.now() - datetime.timedelta(minutes=5):
         raise DomainError(
-            _("%(time)s is in the past.") % {"time": starts_at.isoformat()}, field="starts_at"
+            _("%(time)s is in the past.") % {"time": f"{_wall(dock, starts_at):%Y-%m-%d %H:%M}"},
+            field="starts_at",
         )
     if not dock.is_active:
         raise DomainError(_("Dock %(dock)s is out of service.") % {"dock": dock.code}, field="dock")
@@ -66,8 +73,8 @@ def _slot_check(
             _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s.")
             % {
                 "dock": dock.code,
-                "start": f"{clash.starts_at:%H:%M}",
-                "end": f"{clash.ends_at:%H:%M}",
+                "start": f"{_wall(dock, clash.starts_at):%H:%M}",
+                "end": f"{_wall(dock, clash.ends_at):%H:%M}",
                 "plate": clash.vehicle.plate,
             },
             field="starts_at",
