@@ -15,6 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import require_role, warehouse_ids_for
@@ -33,6 +34,29 @@ from shipping.models import Dock, DockAppointment, Load, Order, Vehicle
 
 class FormError(DomainError):
     """A field of a page's form is missing or malformed."""
+
+
+# The fields refusals name (a form's own, or the service's), as the person saw them on the
+# page: the form field to put the cursor back in, and its label there.
+FIELDS: dict[str, tuple[str, str]] = {
+    "vehicle": ("vehicle", gettext_lazy("Vehicle")),
+    "dock": ("dock", gettext_lazy("Dock")),
+    "starts_at": ("starts_at", gettext_lazy("Arrives")),
+    "minutes": ("minutes", gettext_lazy("Minutes at the dock")),
+    "ends_at": ("minutes", gettext_lazy("Minutes at the dock")),
+    "load": ("load", gettext_lazy("For load")),
+    "orders": ("orders", gettext_lazy("Orders")),
+    "location_barcode": ("location_barcode", gettext_lazy("Dock location")),
+    "location": ("location_barcode", gettext_lazy("Dock location")),
+    "item_code": ("item_code", gettext_lazy("Item")),
+    "item": ("item_code", gettext_lazy("Item")),
+    "quantity": ("quantity", gettext_lazy("Quantity")),
+    "lot_code": ("lot_code", gettext_lazy("Lot")),
+    "lot": ("lot_code", gettext_lazy("Lot")),
+    "expires_on": ("expires_on", gettext_lazy("Expires")),
+    "user": ("user", gettext_lazy("Given to")),
+    "task": ("", gettext_lazy("Task")),
+}
 
 
 def _field(request: HttpRequest, name: str) -> str:
@@ -76,11 +100,21 @@ def _answer(
     try:
         request.flash = {"good": True, "text": act()}  # type: ignore[attr-defined]
     except DomainError as error:
-        where = f"{error.field}: " if error.field else ""
-        request.flash = {"good": False, "text": f"{where}{error.message}"}  # type: ignore[attr-defined]
+        request.flash = _refusal(error)  # type: ignore[attr-defined]
     if request.htmx:  # type: ignore[attr-defined]
         return page(request)
     return redirect(request.META.get("HTTP_REFERER") or "home")
+
+
+def _refusal(error: DomainError) -> dict:
+    """What a refused action says: the field by its label on the page, and the reason; and
+    which form field it was (`field`), for the page to put the cursor back there with what
+    was typed still in the form."""
+    if not error.field:
+        return {"good": False, "text": error.message, "field": ""}
+    name, label = FIELDS.get(error.field, (error.field, error.field))
+    text = _("%(field)s: %(reason)s") % {"field": label, "reason": error.message}
+    return {"good": False, "text": text, "field": name}
 
 
 def _board(request: HttpRequest) -> HttpResponse:

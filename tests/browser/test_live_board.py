@@ -2,6 +2,7 @@
 shows the load's progress change without a reload, through the real ASGI server's socket."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.conf import settings
@@ -94,3 +95,49 @@ def test_the_dispatch_board_follows_the_floor_without_a_reload(released_load, ch
 
         expect(progress).to_have_text("1/1 picked", timeout=15000)  # no reload on this page
         dispatcher.screenshot(path=str(tmp_path / "board.png"))
+
+
+@pytest.fixture
+def spare_van(released_load):
+    """A second truck at the load's warehouse, made before the browser starts (as the load)."""
+    return Vehicle.objects.create(
+        carrier=Carrier.objects.get(),
+        plate="京A-99",
+        home_warehouse=released_load[0].warehouse,
+        capacity_weight_kg=900,
+        capacity_volume_l=9000,
+    )
+
+
+def test_a_refused_booking_keeps_what_the_dispatcher_typed(released_load, spare_van, chromium):
+    """The slot is taken: the board says so by the field's label, and the form still holds
+    the truck, the time and the minutes, with the cursor in the time."""
+    bj = released_load[0].warehouse
+    taken = timezone.localtime(
+        released_load[0].appointment.starts_at, zoneinfo.ZoneInfo(bj.time_zone)
+    )
+    slot = taken.replace(minute=0).strftime("%Y-%m-%dT%H:%M")  # 90 min from here overlaps it
+    env, port = server_env(), free_port()
+    with running(uvicorn(env, port)):
+        base = f"http://127.0.0.1:{port}"
+        import urllib.request
+
+        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        log_in(page, base, "wang.wei")
+        page.goto(f"{base}/dispatch/?warehouse={bj.code}")
+        form = page.locator("#book-form")
+        form.locator("select[name=vehicle]").select_option(label="京A-99 · OWN · 900 kg")
+        form.locator("input[name=starts_at]").fill(slot)
+        form.locator("input[name=minutes]").fill("90")
+        form.locator("button[type=submit]").click()
+
+        expect(page.locator("[data-flash]")).to_contain_text("Arrives: Dock D1 is booked")
+        form = page.locator("#book-form")  # the board came back fresh from the server
+        expect(form.locator("input[name=starts_at]")).to_have_value(slot)
+        expect(form.locator("input[name=starts_at]")).to_be_focused()
+        expect(form.locator("input[name=starts_at]")).to_have_attribute("aria-invalid", "true")
+        expect(form.locator("input[name=minutes]")).to_have_value("90")
+        expect(form.locator("select[name=vehicle] option:checked")).to_have_text(
+            "京A-99 · OWN · 900 kg"
+        )

@@ -104,20 +104,22 @@ def test_a_taken_slot_and_a_missing_field_are_refused_and_nothing_is_written(cli
     clash = client.post(
         "/dispatch/appointments/", {**slot, "vehicle": vans[1].pk}, **HTMX
     ).content.decode()
-    assert 'class="feedback bad"' in clash
+    assert 'class="feedback bad"' in clash and 'data-field="starts_at"' in clash
+    start, end = slot["starts_at"][11:], f"{(int(slot['starts_at'][11:13]) + 1) % 24:02d}:00"
+    assert f"Arrives: Dock D1 is booked {start}-{end} by 京A-0." in clash  # on the dock's clock
     assert DockAppointment.objects.count() == 1
     no_orders = client.post(
         "/dispatch/loads/", {"warehouse": bj.pk, "vehicle": vans[2].pk}, **HTMX
     ).content.decode()
-    assert "orders: Choose at least one order." in no_orders
+    assert "Orders: Choose at least one order." in no_orders
     bad_time = client.post(
         "/dispatch/appointments/", {**slot, "starts_at": "tomorrow"}, **HTMX
     ).content.decode()
-    assert "starts_at: Not a date and time: tomorrow" in bad_time
+    assert "Arrives: Not a date and time: tomorrow" in bad_time
     bad_truck = client.post(
         "/dispatch/appointments/", {**slot, "vehicle": "京A-0"}, **HTMX
     ).content.decode()
-    assert "vehicle: No such choice: 京A-0" in bad_truck
+    assert "Vehicle: No such choice: 京A-0" in bad_truck
     assert Load.objects.count() == 0 and DockAppointment.objects.count() == 1
 
 
@@ -184,5 +186,5 @@ def test_a_refusal_speaks_the_page_language(client, yard, person):
     clash = client.post(
         "/dispatch/appointments/", {**slot, "vehicle": vans[1].pk}, **HTMX
     ).content.decode()
-    assert "月台 D1 在" in clash and "已被 京A-0 预约" in clash
+    assert "到达时间：月台 D1 在" in clash and "已被 京A-0 预约" in clash  # the field by its label
     assert "预约月台" in clash  # the board around it is in Chinese too

@@ -49,11 +49,11 @@ def test_receiving_against_an_expected_receipt_from_the_floor(client, site, pers
     wrong = client.post(
         f"/floor/receipts/{receipt.pk}/receive/", {**form, "item_code": "SAOP"}, **HTMX
     ).content.decode()
-    assert "item_code: No item has the code SAOP." in wrong
+    assert "Item: No item has the code SAOP." in wrong
     zero = client.post(
         f"/floor/receipts/{receipt.pk}/receive/", {**form, "quantity": "0"}, **HTMX
     ).content.decode()
-    assert "quantity: A whole number of at least 1." in zero
+    assert "Quantity: A whole number of at least 1." in zero
     assert ReceiptLine.objects.get().received_quantity == 6
     assert StockMovement.objects.count() == 1
 
@@ -79,7 +79,7 @@ def test_a_supervisor_hands_out_tasks_and_an_operator_does_not_see_that_part(cli
     refused = client.post(
         f"/floor/tasks/{task.pk}/assign/", {"user": outsider.pk, "warehouse_code": "WA"}, **HTMX
     ).content.decode()
-    assert "user: " in refused and "does not work on this warehouse&#x27;s floor" in refused
+    assert "Given to: " in refused and "does not work on this warehouse&#x27;s floor" in refused
 
     client.force_login(lin)
     taken = client.post(
