@@ -1,6 +1,8 @@
 """The shared kernel: warehouses (the unit of access), memberships, the event outbox, idempotency."""
 
+import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Role
+
+
+def local_today(time_zone: str) -> datetime.date:
+    """Today's date in that time zone (an IANA name, as warehouses keep it)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(time_zone))
 
 
 class Warehouse(models.Model):
@@ -38,6 +45,11 @@ class Warehouse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def today(self) -> datetime.date:
+        """The date on this warehouse's own calendar: what "today" means for its ship dates
+        and its lots' expiry, whatever the server's clock (UTC) says."""
+        return local_today(self.time_zone)
 
 
 class Membership(models.Model):

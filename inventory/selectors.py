@@ -1,5 +1,6 @@
 """Reads of stock: availability, positions, reorder needs, the ledger, and its invariants."""
 
+import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,9 +21,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from core.db import Prepared, from_db_row, select_list
+from core.models import Warehouse, local_today
 from inventory.choices import (
     OPEN_TASK_STATUSES,
     PICKABLE_ZONE_KINDS,
@@ -57,11 +58,12 @@ def items_by_sku(skus: Iterable[str]) -> dict[str, Item]:
 
 
 def available_to_reserve(
-    *, warehouse_ids: list[int], item_ids: list[int]
+    *, warehouse_ids: list[int], item_ids: list[int], today: datetime.date
 ) -> dict[tuple[int, int], int]:
     """{(warehouse id, item id): units a reservation could take now}: on hand less reserved
-    in pickable, unblocked locations, unexpired lots only; the `available` of
-    stock_available, in one lean grouped query for allocation. Pairs with none are absent."""
+    in pickable, unblocked locations, lots not expired by `today` (the latest of the
+    warehouses' dates) only; the `available` of stock_available, in one lean grouped query
+    for allocation. Pairs with none are absent."""
     if not warehouse_ids or not item_ids:
         return {}
     # Plain SQL: the ORM spent longer building this query than the database running it, and
@@ -73,7 +75,7 @@ def available_to_reserve(
                 "warehouses": warehouse_ids,
                 "items": item_ids,
                 "kinds": [str(k) for k in PICKABLE_ZONE_KINDS],
-                "today": connection.ops.adapt_datefield_value(timezone.localdate()),
+                "today": connection.ops.adapt_datefield_value(today),
             },
         )
         return {(warehouse, item): int(free) for warehouse, item, free in cursor.fetchall()}
@@ -113,12 +115,20 @@ def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None
 
     One grouped query, whatever the number of items: cheap enough for an ERP to poll.
     """
-    today = timezone.localdate()
     rows = StockBalance.objects.filter(warehouse_id__in=warehouse_ids, on_hand__gt=0)
     if items is not None:
         rows = rows.filter(item__in=items)
+    today = {  # each warehouse's lots expire by its own calendar
+        code: local_today(zone)
+        for code, zone in Warehouse.objects.filter(pk__in=warehouse_ids).values_list(
+            "code", "time_zone"
+        )
+    }
+    unexpired = Q(lot__isnull=True) | Q(lot__expires_on__isnull=True)
+    for code, date in today.items():
+        unexpired |= Q(warehouse__code=code, lot__expires_on__gte=date)
     pickable = Q(location__zone__kind__in=PICKABLE_ZONE_KINDS, location__is_blocked=False) & (
-        Q(lot__isnull=True) | Q(lot__expires_on__isnull=True) | Q(lot__expires_on__gte=today)
+        unexpired
     )
     grouped = (
         rows.values("warehouse__code", "item__sku", "lot__code", "lot__expires_on")
@@ -156,7 +166,9 @@ def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None
                     "on_hand": row["total_on_hand"],
                     "reserved": row["total_reserved"],
                     "available": available,
-                    "expired": bool(row["lot__expires_on"] and row["lot__expires_on"] < today),
+                    "expired": bool(
+                        row["lot__expires_on"] and row["lot__expires_on"] < today[key[0]]
+                    ),
                 }
             )
     return list(result.values())

@@ -1,11 +1,11 @@
 """Posting to the ledger: the one place where balances change together with their movement."""
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Sum
-from django.utils import timezone
 
 from core.events import event_record
 from core.exceptions import DomainError
@@ -42,16 +42,22 @@ def quantity_check(quantity: Any, *, field: str = "quantity") -> int:
 
 
 def lot_check(
-    item: Item, lot: Lot | None, *, field: str = "lot", allow_expired: bool = False
+    item: Item,
+    lot: Lot | None,
+    *,
+    field: str = "lot",
+    today: datetime.date | None = None,
 ) -> None:
-    """Lot-tracked items need a lot of their own; expired lots only move with allow_expired."""
+    """Lot-tracked items need a lot of their own. Given `today` (the warehouse's date), a lot
+    that expired before it is refused; without it, expired lots still move (to quarantine,
+    back from a pick, out by an adjustment)."""
     if lot is None:
         if item.lot_tracked:
             raise DomainError(f"Item {item.sku} is lot-tracked: give its lot.", field=field)
         return
     if lot.item_id != item.pk:
         raise DomainError(f"Lot {lot.code} belongs to another item.", field=field)
-    if not allow_expired and lot.expires_on and lot.expires_on < timezone.localdate():
+    if today is not None and lot.expires_on and lot.expires_on < today:
         raise DomainError(f"Lot {lot.code} expired on {lot.expires_on.isoformat()}.", field=field)
 
 

@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils import timezone
 
 from core.db import service
 from core.events import event_record
@@ -11,9 +10,12 @@ from core.exceptions import Conflict, DomainError
 from inventory.models import Item, Location, Lot
 
 
-def lot_get_or_create(*, item: Item, code: str, expires_on: datetime.date | None) -> Lot:
+def lot_get_or_create(
+    *, item: Item, code: str, expires_on: datetime.date | None, received_on: datetime.date
+) -> Lot:
     """The item's lot with this code, created if new. An existing lot keeps its expiry date;
-    a different date for it is refused, since one lot has one expiry."""
+    a different date for it is refused, since one lot has one expiry. A new lot of an item
+    with a shelf life and no date given expires that many days after `received_on`."""
     code = (code or "").strip()
     if not code:
         raise DomainError("A lot code is required.", field="lot")
@@ -26,7 +28,7 @@ def lot_get_or_create(*, item: Item, code: str, expires_on: datetime.date | None
             field="expires_on",
         )
     if created and item.shelf_life_days and expires_on is None:
-        lot.expires_on = timezone.localdate() + datetime.timedelta(days=item.shelf_life_days)
+        lot.expires_on = received_on + datetime.timedelta(days=item.shelf_life_days)
         Lot.objects.filter(pk=lot.pk).update(expires_on=lot.expires_on)
     return lot
 

@@ -34,7 +34,7 @@ def stock_move(
 ) -> StockMovement:
     """Move available (unreserved) stock between two locations of one warehouse; `stock.moved`."""
     quantity_check(quantity)
-    lot_check(item, lot, allow_expired=True)
+    lot_check(item, lot)
     _same_warehouse(from_location, to_location)
     if from_location.pk == to_location.pk:
         raise DomainError("From and to are the same location.", field="to_location")
@@ -95,7 +95,7 @@ def stock_adjust(
         raise DomainError("An adjustment changes the quantity: not zero.", field="quantity_delta")
     if not (reason or "").strip():
         raise DomainError("An adjustment needs a reason.", field="reason")
-    lot_check(item, lot, allow_expired=True)
+    lot_check(item, lot)
     if quantity_delta > 0:
         if location.is_blocked:
             raise DomainError(f"Location {location.barcode} is blocked.", field="location")

@@ -81,7 +81,8 @@ def stock_receive(
     """
     quantity_check(quantity)
     location_accepts(location, item, quantity, field="location")
-    if expires_on and expires_on < timezone.localdate():
+    today = location.warehouse.today()
+    if expires_on and expires_on < today:
         raise DomainError(
             _("These goods expired on %(date)s; do not receive them.")
             % {"date": expires_on.isoformat()},
@@ -113,7 +114,11 @@ def stock_receive(
         )
         if receipt.status == ReceiptStatus.EXPECTED:
             Receipt.objects.filter(pk=receipt.pk).update(status=ReceiptStatus.RECEIVING)
-    lot = lot_get_or_create(item=item, code=lot_code, expires_on=expires_on) if lot_code else None
+    lot = (
+        lot_get_or_create(item=item, code=lot_code, expires_on=expires_on, received_on=today)
+        if lot_code
+        else None
+    )
     movement = movement_post(
         Posting(MovementKind.RECEIPT, item, lot, quantity, None, location),
         event_type="stock.received",

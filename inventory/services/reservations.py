@@ -110,7 +110,7 @@ def stock_reserve_all_or_none(
         warehouse=warehouse,
         wanted=[(item, quantity, reference.strip()) for item, quantity, reference in wanted],
         actor=actor,
-        today=timezone.localdate(),
+        today=warehouse.today(),
     )
     if got is None:
         return None
@@ -147,7 +147,7 @@ def _reserve_fast(
         quantity=quantity,
         reference=reference,
         actor=actor,
-        today=timezone.localdate(),
+        today=warehouse.today(),
     )
     if fast is None:
         return None
@@ -182,7 +182,7 @@ def _stock_reserve(
             location__is_blocked=False,
             on_hand__gt=F("reserved"),
         )
-        .exclude(lot__expires_on__lt=timezone.localdate())
+        .exclude(lot__expires_on__lt=warehouse.today())
         .select_related("lot", "location")
         .order_by("pk")
         .select_for_update(of=("self",))
@@ -341,7 +341,7 @@ def stock_pick(
     quantity_check(quantity)
     reservation = _reservation_lock(reservation)
     item = reservation.item
-    lot_check(item, lot)
+    lot_check(item, lot, today=location.warehouse.today())
     allocation = (
         Allocation.objects.filter(
             reservation=reservation, balance__location=location, balance__lot=lot
@@ -389,7 +389,7 @@ def stock_ship(
 ) -> StockMovement:
     """Stock leaves the warehouse (and the ledger) from a staging or dock location; `stock.shipped`."""
     quantity_check(quantity)
-    lot_check(item, lot, allow_expired=True)
+    lot_check(item, lot)
     return movement_post(
         Posting(MovementKind.SHIP, item, lot, quantity, location, None),
         event_type="stock.shipped",

@@ -74,7 +74,10 @@ def order_create(
     date in the past, delivery before shipping, a ship-to of another customer, a reference
     this customer already used.
     """
-    today = timezone.localdate()
+    ranked = _warehouses_by_distance(ship_to)
+    # Ship dates are dates on the shipping warehouse's calendar (the nearest one's until the
+    # allocation decides), not the server's UTC one.
+    today = ranked[0][0].today() if ranked else timezone.localdate()
     if not lines:
         raise DomainError("An order has at least one line.", field="lines")
     for index, line in enumerate(lines):
@@ -93,7 +96,6 @@ def order_create(
         )
     if ship_to.customer_id != customer.pk:
         raise DomainError(f"Ship-to {ship_to.code} belongs to another customer.", field="ship_to")
-    ranked = _warehouses_by_distance(ship_to)
     order = Order(
         external_ref=external_ref,
         customer=customer,
@@ -240,6 +242,7 @@ def _allocate(
     and those already serving the order. Updates `order` in place. Returns the line
     reservations written when one warehouse took all that was outstanding, else None."""
     available = available_to_reserve(
+        today=max(w.today() for w, _ in ranked),
         warehouse_ids=[w.pk for w, _ in ranked],
         item_ids=list({lines[pk].item_id for pk in outstanding}),
     )

@@ -31,7 +31,9 @@ def test_reservation_takes_the_earliest_expiry_first_and_never_an_expired_lot(si
     availability = stock_available(warehouse_ids=[site.warehouse.pk])[0]
     assert availability["available"] == 3
     # Allocation's lean read agrees: the expired lot and the reserved units are not on offer.
-    lean = available_to_reserve(warehouse_ids=[site.warehouse.pk], item_ids=[milk.pk])
+    lean = available_to_reserve(
+        warehouse_ids=[site.warehouse.pk], item_ids=[milk.pk], today=site.warehouse.today()
+    )
     assert lean == {(site.warehouse.pk, milk.pk): 3}
     assert {lot["lot"]: lot["expired"] for lot in availability["lots"]} == {
         "OLD": True,
@@ -254,3 +256,33 @@ def test_on_postgres_the_one_statement_path_writes_what_the_general_path_writes(
     assert general.allocations.count() == 2
     assert reserved(soap) == 7
     assert ledger_drift() == []
+
+
+def test_a_lot_expires_by_the_warehouse_calendar_not_the_servers_utc_one(site, monkeypatch):
+    """At 01:30 in Beijing the server's UTC clock still reads yesterday: a lot that expired
+    yesterday (Beijing) is expired all the same."""
+    import datetime
+    import zoneinfo
+
+    from django.utils import timezone
+
+    assert site.warehouse.time_zone == "Asia/Shanghai"
+    milk = ItemFactory(lot_tracked=True, temperature_class=TemperatureClass.CHILLED)
+    stock_in(milk, site.loc["chill"], 5, lot="L9", expires_on=datetime.date(2030, 3, 9))
+    early = datetime.datetime(2030, 3, 10, 1, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: early.astimezone(datetime.UTC))
+    assert timezone.localdate() == datetime.date(2030, 3, 9)  # UTC's date
+
+    with pytest.raises(InsufficientStock):
+        services.stock_reserve(
+            warehouse=site.warehouse, item=milk, quantity=1, reference="SO-9/1", actor=None
+        )
+    (availability,) = stock_available(warehouse_ids=[site.warehouse.pk])
+    assert availability["available"] == 0 and availability["lots"][0]["expired"] is True
+    lean = available_to_reserve(
+        warehouse_ids=[site.warehouse.pk], item_ids=[milk.pk], today=site.warehouse.today()
+    )
+    assert lean == {}
+    with pytest.raises(DomainError, match="expired on 2030-03-09") as refused:
+        stock_in(milk, site.loc["chill"], 1, lot="L9", expires_on=datetime.date(2030, 3, 9))
+    assert refused.value.field == "expires_on"

@@ -248,3 +248,35 @@ def test_two_orders_to_one_address_allocate_side_by_side(network, beijing_shop):
         holder.join()
         other.join()
     assert {o.status for o in Order.objects.filter(pk__in=[first.pk, second.pk])} == {"allocated"}
+
+
+def test_a_ship_date_is_past_by_the_shipping_warehouse_calendar(network, beijing_shop, monkeypatch):
+    """At 01:30 in Beijing, UTC still reads yesterday: yesterday's (Beijing) ship date is
+    refused, today's is taken."""
+    import datetime
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from core.exceptions import DomainError
+
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 10)
+    early = datetime.datetime(2030, 3, 10, 1, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: early.astimezone(datetime.UTC))
+
+    def order(ref: str, ship: datetime.date) -> Order:
+        return services.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=ref,
+            lines=[services.LineInput(tea, 1)],
+            requested_delivery_date=datetime.date(2030, 3, 11),
+            promised_ship_date=ship,
+            actor=None,
+        )
+
+    with pytest.raises(DomainError, match="2030-03-09 is in the past") as refused:
+        order("SO-Y", datetime.date(2030, 3, 9))
+    assert refused.value.field == "promised_ship_date" and not Order.objects.exists()
+    assert order("SO-T", datetime.date(2030, 3, 10)).status == "allocated"
