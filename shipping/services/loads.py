@@ -1,6 +1,5 @@
 """Loads and waves: orders onto a vehicle, released to the floor in step with the truck."""
 
-import zoneinfo
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -116,7 +115,7 @@ def load_build(
             % {"plate": vehicle.plate, "has": vehicle.temperature_class, "needs": fill.coldest},
             field="vehicle",
         )
-    day = timezone.localtime(timezone=zoneinfo.ZoneInfo(warehouse.time_zone)).date()
+    day = warehouse.today()
     number = serial_next(f"load:{warehouse.code}:{day:%y%m%d}")
     load = Load.objects.create(
         warehouse=warehouse,
