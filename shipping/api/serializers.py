@@ -179,8 +179,9 @@ class OrderLineInput(serializers.Serializer):
 class OrderLinesField(serializers.Field):
     """An order's lines, a non-empty list of `OrderLineInput`: each value checked by that
     serializer's own fields, with their messages, but without a serializer (and a copy of
-    its fields) per line. Errors come per line, as a nested serializer gives them
-    (`lines[2].quantity`)."""
+    its fields) per line; each SKU turned into its item, all looked up in one query. Errors
+    come per line, all of them at once, as a nested serializer gives them
+    (`lines[2].quantity`, `lines[0].item`)."""
 
     default_error_messages = {
         "not_a_list": serializers.ListSerializer.default_error_messages["not_a_list"],
@@ -210,12 +211,19 @@ class OrderLinesField(serializers.Field):
                         problems[name] = error.detail
             lines.append(line)
             errors.append(problems)
+        items = items_by_sku(line["item"] for line in lines if "item" in line)
+        for line, problems in zip(lines, errors, strict=True):
+            if "item" in line and line["item"] not in items:
+                problems["item"] = [f"Unknown SKU {line['item']}."]
         if any(errors):
             raise serializers.ValidationError(errors)
-        return lines
+        return [{**line, "item": items[line["item"]]} for line in lines]
 
     def to_representation(self, value: Any) -> Any:  # pragma: no cover - input only
         return value
+
+
+PARTIES = ("customer", "ship_to")
 
 
 class OrderCreateInput(serializers.Serializer):
@@ -230,32 +238,32 @@ class OrderCreateInput(serializers.Serializer):
     cutoff_at = serializers.DateTimeField(required=False, allow_null=True)
     lines = OrderLinesField()
 
-    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Every line's SKU names an item: all looked up in one query."""
-        items = items_by_sku(line["item"] for line in lines)
-        errors = [
-            {} if line["item"] in items else {"item": [f"Unknown SKU {line['item']}."]}
-            for line in lines
-        ]
-        if any(errors):
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """The fields, and the customer and its ship-to (both read in one query), with every
+        problem of the order reported at once: an unknown customer next to a bad line, say,
+        not one after the other."""
+        try:
+            attrs, errors = super().to_internal_value(data), {}
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            attrs, errors = None, dict(error.detail)
+        # Codes that passed their fields' checks: as the fields gave them, or as sent.
+        raw = data if isinstance(data, Mapping) else {}
+        codes = attrs or {name: str(raw[name]).strip() for name in PARTIES if name in raw}
+        if all(name in codes and name not in errors for name in PARTIES):
+            customer, ship_to = customer_and_ship_to(
+                customer_code=codes["customer"], ship_to_code=codes["ship_to"]
+            )
+            if customer is None:
+                errors["customer"] = [f"Unknown customer {codes['customer']}."]
+            elif ship_to is None:
+                errors["ship_to"] = [f"{customer.code} has no ship-to {codes['ship_to']}."]
+            elif attrs is not None:
+                attrs["customer"], attrs["ship_to"] = customer, ship_to
+        if errors:
             raise serializers.ValidationError(errors)
-        return [{**line, "item": items[line["item"]]} for line in lines]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The customer and its ship-to, both read in one query."""
-        customer, ship_to = customer_and_ship_to(
-            customer_code=attrs["customer"], ship_to_code=attrs["ship_to"]
-        )
-        if customer is None:
-            raise serializers.ValidationError(
-                {"customer": f"Unknown customer {attrs['customer']}."}
-            )
-        if ship_to is None:
-            raise serializers.ValidationError(
-                {"ship_to": f"{customer.code} has no ship-to {attrs['ship_to']}."}
-            )
-        attrs["customer"], attrs["ship_to"] = customer, ship_to
-        return attrs
+        return attrs  # type: ignore[return-value]
 
 
 class LineChangeInput(serializers.Serializer):

@@ -124,3 +124,21 @@ def test_the_order_list_has_bounded_queries(erp, tea, beijing_shop, django_asser
         )
     with django_assert_max_num_queries(10):
         assert len(erp.get(ORDERS).json()["results"]) == 8
+
+
+def test_every_problem_of_a_bad_order_is_named_at_once(erp, tea, beijing_shop):
+    """An ERP fixing an order sees all that is wrong with it in one answer, not one a try."""
+    body = _body(
+        customer="C-NOBODY",
+        lines=[{"item": "NOPE", "quantity": 1}, {"item": "TEA", "quantity": 0}],
+    )
+    response = erp.post(ORDERS, body, format="json")
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert fields["customer"] == ["Unknown customer C-NOBODY."]
+    assert fields["lines[0].item"] == ["Unknown SKU NOPE."]
+    assert fields["lines[1].quantity"] == ["Must be greater than zero."]
+    assert Order.objects.count() == 0
+
+    wrong_place = erp.post(ORDERS, _body(ship_to="ELSEWHERE", lines=[]), format="json").json()
+    assert set(wrong_place["fields"]) == {"ship_to", "lines"}
