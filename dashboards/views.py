@@ -23,7 +23,7 @@ from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
-from inventory.models import Task
+from inventory.models import StockMovement, Task
 from shipping import selectors as shipping_selectors
 
 
@@ -119,14 +119,14 @@ def floor(request: HttpRequest) -> HttpResponse:
 SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
 
 
-def _for_whom(tasks: list[Task]) -> list[Task]:
-    """Give each task the order and line it is for (`for_order`: external reference and line
-    number, or None), so the floor reads "SO-1234, line 2" instead of inventory's opaque
-    stock reference; one query for all of them."""
-    named = shipping_selectors.order_lines_named(t.reference for t in tasks)
-    for task in tasks:
-        task.for_order = named.get(task.reference)  # type: ignore[attr-defined]
-    return tasks
+def _for_whom(rows: list[Task | StockMovement]) -> list:
+    """Give each task or movement the order and line it is for (`for_order`: external
+    reference and line number, or None), so pages read "SO-1234, line 2" instead of
+    inventory's opaque stock reference; one query for all of them."""
+    named = shipping_selectors.order_lines_named(row.reference for row in rows)
+    for row in rows:
+        row.for_order = named.get(row.reference)  # type: ignore[union-attr]
+    return rows
 
 
 def _supervision(warehouse: Warehouse, since: datetime.datetime) -> dict:
@@ -461,7 +461,7 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             tasks=selectors.tasks_open_by_kind(warehouse_ids=ids),
             below=below[:12],
             below_count=len(below),
-            movements=list(selectors.movements_recent(warehouse_ids=ids)[:15]),
+            movements=_for_whom(list(selectors.movements_recent(warehouse_ids=ids)[:15])),
         )
     template = (
         "dashboards/_stock_body.html"

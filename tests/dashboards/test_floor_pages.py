@@ -189,3 +189,17 @@ def test_each_task_on_the_floor_says_which_order_line_it_is_for_or_where_it_goes
 
     client.cookies["django_language"] = "zh-hans"
     assert "SO-7781 第 1 行" in client.get("/floor/?warehouse=BJ").content.decode()
+
+    picker = person("operator", bj, username="picker")
+    first = Task.objects.filter(kind="pick").select_related("item", "location").first()
+    shipping.order_pick_confirm(
+        task=first,
+        location_barcode=first.location.barcode,
+        item_code=first.item.sku,
+        quantity=first.quantity,
+        actor=picker,
+    )
+    del client.cookies["django_language"]
+    stock = client.get("/stock/?warehouse=BJ").content.decode()  # the pick, and what it was for
+    line = 1 if first.item == tea else 2
+    assert f"SO-7781, line {line}" in stock
