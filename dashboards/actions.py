@@ -29,7 +29,7 @@ from inventory.models import Location, Receipt, Task
 from inventory.selectors import item_by_code
 from inventory.services import stock_receive, task_assign
 from shipping import services as shipping
-from shipping.models import Dock, DockAppointment, Load, Order, Vehicle
+from shipping.models import Dock, DockAppointment, HandlingUnit, Load, Order, Vehicle
 
 
 class FormError(DomainError):
@@ -56,6 +56,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "expires_on": ("expires_on", gettext_lazy("Expires")),
     "user": ("user", gettext_lazy("Given to")),
     "task": ("", gettext_lazy("Task")),
+    "lane": ("lane", gettext_lazy("Lane")),
+    "sscc": ("sscc", gettext_lazy("SSCC")),
+    "units": ("sscc", gettext_lazy("Units")),
 }
 
 
@@ -307,3 +310,100 @@ def receipt_receive(request: HttpRequest, pk: int) -> HttpResponse:
         }
 
     return _answer(request, lambda r: _floor(r, "receiving"), act)
+
+
+# --- the floor: packing bench and dock --------------------------------------------------
+
+GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
+
+
+def _dock(request: HttpRequest) -> HttpResponse:
+    return _floor(request, "dock")
+
+
+@login_required
+@require_POST
+def order_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pack all that is picked of an order into one handling unit with a new SSCC."""
+
+    def act() -> str:
+        order = get_object_or_404(Order, pk=pk)
+        require_role(request.user, order.warehouse_id, FLOOR_ROLES)
+        unit = shipping.unit_pack(order=order, contents=None, actor=request.user)
+        return _("Packed %(order)s into unit %(sscc)s: print its label.") % {
+            "order": order.external_ref,
+            "sscc": unit.sscc,
+        }
+
+    return _answer(request, _dock, act)
+
+
+@login_required
+@require_POST
+def unit_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bring a packed unit to the staging or dock lane scanned."""
+
+    def act() -> str:
+        unit = get_object_or_404(HandlingUnit, pk=pk)
+        require_role(request.user, unit.warehouse_id, FLOOR_ROLES)
+        barcode = _field(request, "lane")
+        lane = Location.objects.filter(warehouse_id=unit.warehouse_id, barcode=barcode).first()
+        if lane is None:
+            raise FormError(
+                _("No location %(code)s in this warehouse.") % {"code": barcode}, field="lane"
+            )
+        shipping.unit_stage(unit=unit, lane=lane, actor=request.user)
+        return _("Unit %(sscc)s staged at %(lane)s.") % {"sscc": unit.sscc, "lane": lane.barcode}
+
+    return _answer(request, _dock, act)
+
+
+@login_required
+@require_POST
+def truck_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The gate lets a booked truck in: its time at the dock starts."""
+
+    def act() -> str:
+        appointment = get_object_or_404(
+            DockAppointment.objects.select_related("dock", "vehicle"), pk=pk
+        )
+        require_role(request.user, appointment.dock.warehouse_id, GATE_ROLES)
+        shipping.vehicle_check_in(appointment=appointment, actor=request.user)
+        return _("%(plate)s checked in at %(dock)s.") % {
+            "plate": appointment.vehicle.plate,
+            "dock": appointment.dock.code,
+        }
+
+    return _answer(request, _dock, act)
+
+
+@login_required
+@require_POST
+def load_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Scan a staged unit onto the truck of this load."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
+        unit = shipping.load_scan(load=load, sscc=_field(request, "sscc"), actor=request.user)
+        return _("Unit %(sscc)s is on %(load)s.") % {"sscc": unit.sscc, "load": load.reference}
+
+    return _answer(request, _dock, act)
+
+
+@login_required
+@require_POST
+def load_depart(request: HttpRequest, pk: int) -> HttpResponse:
+    """The loaded truck leaves: its orders ship and the shipment starts."""
+
+    def act() -> str:
+        load = get_object_or_404(Load.objects.select_related("vehicle"), pk=pk)
+        require_role(request.user, load.warehouse_id, GATE_ROLES)
+        shipment = shipping.load_depart(load=load, actor=request.user)
+        return _("%(plate)s left with %(load)s: shipment %(shipment)s.") % {
+            "plate": load.vehicle.plate,
+            "load": load.reference,
+            "shipment": shipment.reference,
+        }
+
+    return _answer(request, _dock, act)

@@ -76,10 +76,12 @@ def _render_local(
 @login_required
 def floor(request: HttpRequest) -> HttpResponse:
     """The warehouse floor on a scanner or tablet: my next task, a scan box, receiving against
-    expected receipts, stock lookup by scan, the day's work; for supervisors the open tasks
-    to hand out, the waves' progress per picker and today's short picks.
+    expected receipts, stock lookup by scan, the day's work; the packing bench and the dock
+    (pack, label, stage, check trucks in, scan units on, depart); for supervisors the open
+    tasks to hand out, the waves' progress per picker and today's short picks.
 
-    `?fragment=tasks` (or `supervise`) returns only that part, for the live refresh.
+    `?fragment=tasks` (or `receiving`, `dock`, `supervise`) returns only that part, for the
+    live refresh.
     """
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
@@ -92,6 +94,7 @@ def floor(request: HttpRequest) -> HttpResponse:
         context.update(
             may_work=role in FLOOR_ROLES_HERE,
             may_supervise=role in SUPERVISOR_ROLES_HERE,
+            may_dock=role in FLOOR_ROLES_HERE | PLANNING_ROLES,
             flash=getattr(request, "flash", None),
         )
         if fragment in (None, "tasks"):
@@ -108,10 +111,13 @@ def floor(request: HttpRequest) -> HttpResponse:
             context["receipts"] = selectors.receipts_expected(warehouse_id=chosen.pk)
         if fragment in (None, "supervise") and context["may_supervise"]:
             context.update(_supervision(chosen, midnight))
+        if fragment in (None, "dock") and context["may_dock"]:
+            context["dock"] = shipping_selectors.dock_work(warehouse_id=chosen.pk)
     template = {
         "tasks": "dashboards/_floor_tasks.html",
         "supervise": "dashboards/_floor_supervise.html",
         "receiving": "dashboards/_floor_receiving.html",
+        "dock": "dashboards/_floor_dock.html",
     }.get(fragment or "", "dashboards/floor.html")
     return _render_local(request, template, context, chosen)
 

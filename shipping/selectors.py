@@ -15,7 +15,17 @@ from django.utils import timezone
 from core.db import Prepared, from_db_row, select_list
 from inventory.choices import TemperatureClass
 from inventory.models import Allocation
-from shipping.models import Customer, LineReservation, Load, Order, ShipTo, Vehicle, Wave
+from shipping.choices import LoadStatus, OrderStatus, UnitStatus
+from shipping.models import (
+    Customer,
+    HandlingUnit,
+    LineReservation,
+    Load,
+    Order,
+    ShipTo,
+    Vehicle,
+    Wave,
+)
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
@@ -366,4 +376,46 @@ def order_lines_named(references: Iterable[str]) -> dict[str, tuple[str, int]]:
     )
     return {
         reference: (refs[pk], line_no) for reference, (pk, line_no) in wanted.items() if pk in refs
+    }
+
+
+def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
+    """The work between picking and the road, for the people at the packing bench and the
+    dock: orders picked and waiting to be packed, units packed and waiting for a lane, and
+    the trucks being loaded (their appointment, and how many of their units are on), first
+    due first. Four queries, whatever the numbers."""
+    live_units = ~Q(orders__status=OrderStatus.CANCELLED)
+    trucks = (
+        Load.objects.filter(
+            warehouse_id=warehouse_id, status__in=(LoadStatus.PLANNED, LoadStatus.LOADING)
+        )
+        .select_related("vehicle", "appointment__dock")
+        .annotate(
+            units_total=Count("orders__units", filter=live_units),
+            units_loaded=Count(
+                "orders__units", filter=live_units & Q(orders__units__status=UnitStatus.LOADED)
+            ),
+        )
+        .order_by(F("appointment__starts_at").asc(nulls_last=True), "pk")[:limit]
+    )
+    trucks = list(trucks)
+    waiting = dict(  # per load: its live orders not yet loaded
+        Order.objects.filter(load__in=trucks)
+        .exclude(status__in=(OrderStatus.LOADED, OrderStatus.CANCELLED))
+        .values("load")
+        .annotate(n=Count("pk"))
+        .values_list("load", "n")
+    )
+    return {
+        "to_pack": list(
+            Order.objects.filter(warehouse_id=warehouse_id, status=OrderStatus.PICKED)
+            .select_related("ship_to", "load")
+            .order_by("priority", "promised_ship_date", "pk")[:limit]
+        ),
+        "to_stage": list(
+            HandlingUnit.objects.filter(warehouse_id=warehouse_id, status=UnitStatus.PACKED)
+            .select_related("order__load", "location")
+            .order_by("packed_at", "pk")[:limit]
+        ),
+        "trucks": [{"load": load, "orders_waiting": waiting.get(load.pk, 0)} for load in trucks],
     }

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -101,7 +102,10 @@ def unit_pack(
     """
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (OrderStatus.PICKED, OrderStatus.PACKED):
-        raise Conflict(f"Order {order.external_ref} is {order.status}; pack it once it is picked.")
+        raise Conflict(
+            _("Order %(order)s is %(status)s; pack it once it is picked.")
+            % {"order": order.external_ref, "status": order.get_status_display()}
+        )
     open_goods = _picked_not_packed(order)
     wanted: list[tuple[int, int | None, int, int]] = []
     if contents is None:
@@ -124,10 +128,12 @@ def unit_pack(
                     field=f"contents[{index}].quantity",
                 )
     if not wanted:
-        raise Conflict(f"Order {order.external_ref} has nothing picked left to pack.")
+        raise Conflict(
+            _("Order %(order)s has nothing picked left to pack.") % {"order": order.external_ref}
+        )
     locations = {loc for _, _, loc, _ in wanted}
     if len(locations) > 1:
-        raise DomainError("Pack goods of one drop location per unit.", field="contents")
+        raise DomainError(_("Pack goods of one drop location per unit."), field="contents")
     lines = {line.pk: line for line in order.lines.select_related("item")}
     weight = sum((lines[line_id].item.weight_kg * q for line_id, _, _, q in wanted), Decimal(0))
     unit = HandlingUnit.objects.create(
@@ -166,12 +172,18 @@ def unit_stage(
     """Bring a unit to a staging or dock lane (`unit.staged`); its stock moves in the ledger."""
     unit = HandlingUnit.objects.select_for_update().get(pk=unit.pk)
     if unit.status not in (UnitStatus.PACKED, UnitStatus.STAGED):
-        raise Conflict(f"Unit {unit.sscc} is {unit.status}.")
+        raise Conflict(
+            _("Unit %(sscc)s is %(status)s.")
+            % {"sscc": unit.sscc, "status": unit.get_status_display()}
+        )
     if lane.warehouse_id != unit.warehouse_id or lane.zone.kind not in (
         ZoneKind.STAGING,
         ZoneKind.DOCK,
     ):
-        raise DomainError(f"{lane.barcode} is not a staging or dock lane here.", field="lane")
+        raise DomainError(
+            _("%(lane)s is not a staging or dock lane here.") % {"lane": lane.barcode},
+            field="lane",
+        )
     if lane.pk != unit.location_id:
         for content in unit.lines.select_related("line__item", "lot"):
             stock_move(
@@ -208,25 +220,35 @@ def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Handl
     order or not yet packed is refused."""
     load = Load.objects.select_for_update().get(pk=load.pk)
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
-        raise Conflict(f"Load {load.reference} is {load.status}.")
+        raise Conflict(
+            _("Load %(load)s is %(status)s.")
+            % {"load": load.reference, "status": load.get_status_display()}
+        )
     unit = HandlingUnit.objects.select_for_update().filter(sscc=(sscc or "").strip()).first()
     if unit is None:
-        raise DomainError(f"Unknown SSCC {sscc}.", field="sscc")
+        raise DomainError(_("Unknown SSCC %(sscc)s.") % {"sscc": sscc}, field="sscc")
     order = unit.order
     if order.status == OrderStatus.CANCELLED:
         raise Conflict(
-            f"Unit {unit.sscc} is of cancelled order {order.external_ref}.", field="sscc"
+            _("Unit %(sscc)s is of cancelled order %(order)s.")
+            % {"sscc": unit.sscc, "order": order.external_ref},
+            field="sscc",
         )
     if order.load_id != load.pk:
         raise DomainError(
-            f"Unit {unit.sscc} belongs to order {order.external_ref}, not on load {load.reference}.",
+            _("Unit %(sscc)s belongs to order %(order)s, not on load %(load)s.")
+            % {"sscc": unit.sscc, "order": order.external_ref, "load": load.reference},
             field="sscc",
             code="wrong_load",
         )
     if unit.status == UnitStatus.LOADED:
-        raise Conflict(f"Unit {unit.sscc} is already loaded.", field="sscc")
+        raise Conflict(_("Unit %(sscc)s is already loaded.") % {"sscc": unit.sscc}, field="sscc")
     if unit.status != UnitStatus.STAGED:
-        raise Conflict(f"Unit {unit.sscc} is {unit.status}; stage it first.", field="sscc")
+        raise Conflict(
+            _("Unit %(sscc)s is %(status)s; stage it first.")
+            % {"sscc": unit.sscc, "status": unit.get_status_display()},
+            field="sscc",
+        )
     now = timezone.now()
     HandlingUnit.objects.filter(pk=unit.pk).update(
         load=load, status=UnitStatus.LOADED, loaded_at=now
@@ -280,16 +302,19 @@ def load_depart(
         .get(pk=load.pk)
     )
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
-        raise Conflict(f"Load {load.reference} is {load.status}.")
+        raise Conflict(
+            _("Load %(load)s is %(status)s.")
+            % {"load": load.reference, "status": load.get_status_display()}
+        )
     orders = list(load.orders.select_for_update(of=("self",)).select_related("ship_to"))
     live = [o for o in orders if o.status != OrderStatus.CANCELLED]
     if not live:
-        raise DomainError("The load has no orders to ship.", field="orders")
+        raise DomainError(_("The load has no orders to ship."), field="orders")
     cancelled_units = HandlingUnit.objects.filter(load=load, order__status=OrderStatus.CANCELLED)
     if cancelled_units.exists():
         raise Conflict(
-            "Units of cancelled orders are on the truck: "
-            + ", ".join(cancelled_units.values_list("sscc", flat=True)),
+            _("Units of cancelled orders are on the truck: %(units)s")
+            % {"units": ", ".join(cancelled_units.values_list("sscc", flat=True))},
             field="units",
         )
     for order in live:
@@ -298,10 +323,13 @@ def load_depart(
                 order.units.exclude(status=UnitStatus.LOADED).values_list("sscc", flat=True)
             )
             what = (
-                f"unscanned units {', '.join(unscanned)}" if unscanned else f"it is {order.status}"
+                _("unscanned units %(units)s") % {"units": ", ".join(unscanned)}
+                if unscanned
+                else _("it is %(status)s") % {"status": order.get_status_display()}
             )
             raise Conflict(
-                f"Order {order.external_ref} is not loaded: {what}.",
+                _("Order %(order)s is not loaded: %(what)s.")
+                % {"order": order.external_ref, "what": what},
                 field="units",
                 code="not_loaded",
             )

@@ -185,7 +185,10 @@ def vehicle_check_in(
     """The gate lets the truck in (`vehicle.checked_in`): dwell time starts here."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise Conflict(f"This appointment is {appointment.status}; it cannot check in.")
+        raise Conflict(
+            _("This appointment is %(status)s; it cannot check in.")
+            % {"status": appointment.get_status_display()}
+        )
     at = at or timezone.now()
     DockAppointment.objects.filter(pk=appointment.pk).update(
         status=AppointmentStatus.CHECKED_IN, checked_in_at=at
@@ -206,7 +209,10 @@ def vehicle_check_out(
     """The truck leaves the gate (`vehicle.checked_out`), with its dwell time."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.CHECKED_IN:
-        raise Conflict(f"This appointment is {appointment.status}; only a truck inside checks out.")
+        raise Conflict(
+            _("This appointment is %(status)s; only a truck inside checks out.")
+            % {"status": appointment.get_status_display()}
+        )
     at = at or timezone.now()
     if at < appointment.checked_in_at:
         raise DomainError("Check-out cannot be before check-in.", field="at")

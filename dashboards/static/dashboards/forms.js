@@ -1,13 +1,15 @@
 // A refused action keeps what was typed: the page part comes back fresh from the server
 // (htmx swaps it in), so the form's values are put back into the same form, and the cursor
 // goes to the field the refusal names (`data-field` on its message), marked invalid.
+// A scanning form (`data-scan`: units onto a truck, say) gets the cursor back after a
+// scan that went through, ready for the next one.
 (() => {
   let sent = null; // the form of the request under way: its action and what it held
 
   document.addEventListener("htmx:beforeRequest", (e) => {
     const form = e.detail.elt;
     sent = form instanceof HTMLFormElement
-      ? { action: form.getAttribute("action"), values: new FormData(form) }
+      ? { action: form.getAttribute("action"), values: new FormData(form), scan: "scan" in form.dataset }
       : null;
   });
 
@@ -15,9 +17,13 @@
     const refusal = e.target.querySelector("[data-flash].bad");
     const was = sent;
     sent = null;
-    if (!refusal || !was || !was.action) return;
+    if (!was || !was.action) return;
     const form = e.target.querySelector(`form[action="${CSS.escape(was.action)}"]`);
     if (!form) return;
+    if (!refusal) {
+      if (was.scan) form.querySelector("input:not([type=hidden])")?.focus();
+      return;
+    }
     for (const field of form.elements) {
       if (!field.name || field.type === "hidden" || !was.values.has(field.name)) continue;
       const values = was.values.getAll(field.name).map(String);
