@@ -78,10 +78,10 @@ def require_role(
         raise NotFound(_("No such warehouse."), field="warehouse")
     allowed = set(roles)
     if role not in allowed:
-        needed = ", ".join(sorted(allowed))
+        needed = ", ".join(str(Role(r).label) for r in sorted(allowed))
         raise Forbidden(
             _("Your role here is %(role)s; this needs one of: %(needed)s.")
-            % {"role": role, "needed": needed}
+            % {"role": Role(role).label, "needed": needed}
         )
     return role
 

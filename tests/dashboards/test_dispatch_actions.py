@@ -150,7 +150,7 @@ def test_moving_an_appointment_and_an_operator_may_not_plan(client, yard, person
         {"vehicle": vans[1].pk, "dock": docks[0].pk, "starts_at": _local(bj, 8), "minutes": 30},
         **HTMX,
     ).content.decode()
-    assert "Your role here is operator" in refused
+    assert "Your role here is Operator" in refused
     assert DockAppointment.objects.count() == 1
 
 

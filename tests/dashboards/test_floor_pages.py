@@ -85,7 +85,7 @@ def test_a_supervisor_hands_out_tasks_and_an_operator_does_not_see_that_part(cli
     taken = client.post(
         f"/floor/tasks/{task.pk}/assign/", {"user": lin.pk, "warehouse_code": "WA"}, **HTMX
     ).content.decode()
-    assert "Your role here is operator" in taken
+    assert "Your role here is Operator" in taken
 
 
 def test_the_server_refuses_a_wrong_scan_in_the_scanner_language(client, site, person):
