@@ -126,7 +126,8 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
 
 
 def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
-    """In each warehouse: one load delivered, one on the road, one picking, one planned."""
+    """In each warehouse: one load delivered (or on the road), one picking, one planned, and
+    one truck at the dock with its goods picked: one order to pack, one to stage, one on."""
     now = timezone.now()
     for warehouse in warehouses.values():
         lane = Location.objects.filter(warehouse=warehouse, zone__kind=ZoneKind.DOCK).first()
@@ -202,3 +203,48 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                     at=timezone.now(),
                     actor=None,
                 )
+        _at_the_dock(warehouse, allocated[9:12], docks[3], lane, now)
+
+
+def _at_the_dock(
+    warehouse: Warehouse,
+    group: list[Order],
+    dock: Dock,
+    lane: Location | None,
+    now: datetime.datetime,
+) -> None:
+    """A truck checked in at the dock, its orders picked: the first waits at the packing
+    bench, the second is packed and waits for a lane, the rest are staged and scanned on."""
+    vehicle = Vehicle.objects.filter(home_warehouse=warehouse, temperature_class="chilled").first()
+    if vehicle is None or lane is None or not group:
+        return
+    load = services.load_build(warehouse=warehouse, vehicle=vehicle, orders=group, actor=None)
+    start = now + datetime.timedelta(minutes=10)
+    appointment = services.appointment_book(
+        dock=dock,
+        vehicle=vehicle,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        load=load,
+        actor=None,
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    services.vehicle_check_in(appointment=appointment, actor=None)
+    for n, order in enumerate(group):
+        for task in Task.objects.filter(reference__startswith=f"order:{order.pk}:", status="open"):
+            services.order_pick_confirm(
+                task=task,
+                location_barcode=task.location.barcode,
+                item_code=task.item.sku,
+                lot_code=task.lot.code if task.lot else None,
+                quantity=task.quantity,
+                actor=None,
+            )
+        order.refresh_from_db()
+        if n == 0 or order.status != "picked":
+            continue
+        unit = services.unit_pack(order=order, contents=None, actor=None)
+        if n == 1:
+            continue
+        services.unit_stage(unit=unit, lane=lane, actor=None)
+        services.load_scan(load=load, sscc=unit.sscc, actor=None)

@@ -92,8 +92,10 @@ def test_from_the_packing_bench_to_the_road_on_the_floor_page(client, picked, pe
     assert f"Unit {unit.sscc} staged at {lane.barcode}." in staged.content.decode()
 
     appointment = load.appointment
-    checked_in = client.post(f"/floor/trucks/{appointment.pk}/check-in/", **HTMX)
-    assert "京A-7 checked in at D1." in checked_in.content.decode()
+    assert f"/floor/loads/{load.pk}/scan/" not in staged.content.decode()  # not here yet
+    checked_in = client.post(f"/floor/trucks/{appointment.pk}/check-in/", **HTMX).content.decode()
+    assert "京A-7 checked in at D1." in checked_in
+    assert f"/floor/loads/{load.pk}/scan/" in checked_in  # at the dock: scan its units on
     early = client.post(f"/floor/loads/{load.pk}/depart/", **HTMX).content.decode()
     assert f"Units: Order SO-DOCK is not loaded: unscanned units {unit.sscc}." in early
     assert not Shipment.objects.exists()
