@@ -46,6 +46,10 @@ class Warehouse(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The warehouse's time zone: its wall clock."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
     def today(self) -> datetime.date:
         """The date on this warehouse's own calendar: what "today" means for its ship dates
         and its lots' expiry, whatever the server's clock (UTC) says."""

@@ -2,6 +2,7 @@
 KPIs read), the alert bell and the warehouses at a glance."""
 
 import datetime
+import functools
 import io
 import zoneinfo
 
@@ -21,9 +22,12 @@ from shipping.models import DockAppointment, Load, Order, Shipment
 _NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
 
 
-def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _frame(
+    rows, columns: list[str], times: tuple[str, ...] = (), zone: str = "UTC"
+) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The queryset's rows straight from the database (no per-row ORM conversion: a KPI range
-    can hold hundreds of thousands of rows); pandas parses the time columns.
+    can hold hundreds of thousands of rows); pandas parses the time columns, on the clock of
+    `zone` (the warehouse's: its days are its own, not UTC's).
 
     On PostgreSQL the rows come as CSV from `COPY` and pandas' C reader parses them: building
     a Python datetime per value in the driver took most of a cold board's time. NULL is
@@ -41,14 +45,16 @@ def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFram
                 frame[column] = _from_csv(frame[column])
             else:
                 text_times = frame[column].where(frame[column] != _NULL, None)
-                frame[column] = pd.to_datetime(text_times, utc=True, format="ISO8601")
+                frame[column] = pd.to_datetime(
+                    text_times, utc=True, format="ISO8601"
+                ).dt.tz_convert(zone)
         return frame
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         records = cursor.fetchall()
     frame = pd.DataFrame.from_records(records, columns=columns)
     for column in times:
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="mixed")
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="mixed").dt.tz_convert(zone)
     return frame
 
 
@@ -76,7 +82,10 @@ def _dates(series: pd.Series) -> pd.Series:
 def kpi_frames(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
 ) -> dict[str, pd.DataFrame]:
-    """Everything the KPIs need for one warehouse and a time range [start, end)."""
+    """Everything the KPIs need for one warehouse and a time range [start, end), its times on
+    the warehouse's clock (so a day, and a ship date, is the warehouse's own)."""
+    zone = Warehouse.objects.values_list("time_zone", flat=True).get(pk=warehouse_id)
+    frame_of = functools.partial(_frame, zone=zone)
     orders = Order.objects.filter(
         warehouse_id=warehouse_id, received_at__gte=start, received_at__lt=end
     )
@@ -90,7 +99,7 @@ def kpi_frames(
         "status",
         "stop__status",
     ]
-    frame = _frame(
+    frame = frame_of(
         orders.values_list(*order_columns),
         order_columns,
         ("received_at", "shipped_at", "delivered_at"),
@@ -108,31 +117,31 @@ def kpi_frames(
     )
     return {
         "orders": frame,
-        "counts": _frame(
+        "counts": frame_of(
             tasks.filter(kind="count").values_list(
                 "system_quantity", "counted_quantity", "done_at"
             ),
             ["system_quantity", "counted_quantity", "done_at"],
             ("done_at",),
         ),
-        "putaways": _frame(
+        "putaways": frame_of(
             tasks.filter(kind="putaway").values_list("created_at", "done_at"),
             ["created_at", "done_at"],
             ("created_at", "done_at"),
         ),
-        "picks": _frame(
+        "picks": frame_of(
             tasks.filter(kind="pick").values_list("done_by_id", "done_at"),
             ["done_by_id", "done_at"],
             ("done_at",),
         ),
-        "loads": _frame(
+        "loads": frame_of(
             Load.objects.filter(
                 warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
             ).values_list("weight_fill_pct", "volume_fill_pct", "departed_at"),
             ["weight_fill_pct", "volume_fill_pct", "departed_at"],
             ("departed_at",),
         ),
-        "visits": _frame(
+        "visits": frame_of(
             DockAppointment.objects.filter(
                 dock__warehouse_id=warehouse_id,
                 checked_out_at__isnull=False,
@@ -142,7 +151,7 @@ def kpi_frames(
             ["checked_in_at", "checked_out_at"],
             ("checked_in_at", "checked_out_at"),
         ),
-        "alerts": _frame(
+        "alerts": frame_of(
             Alert.objects.filter(
                 warehouse_id=warehouse_id, opened_at__gte=start, opened_at__lt=end
             ).values_list("department", "opened_at", "acknowledged_at"),

@@ -352,7 +352,7 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
-        end = _date(request.GET.get("end")) or timezone.localdate() + datetime.timedelta(days=1)
+        end = _date(request.GET.get("end")) or chosen.today() + datetime.timedelta(days=1)
         start = _date(request.GET.get("start")) or end - datetime.timedelta(days=30)
         weekly = request.GET.get("trend") == "weekly"
         # Short ranges follow the floor live; a long one is a job, computed on request.
@@ -361,8 +361,9 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
         board, job = _kpi_board_or_job(
             request,
             warehouse_id=chosen.pk,
-            start=datetime.datetime.combine(start, datetime.time(), datetime.UTC),
-            end=datetime.datetime.combine(end, datetime.time(), datetime.UTC),
+            # Days from midnight to midnight on the warehouse's own clock.
+            start=datetime.datetime.combine(start, datetime.time(), chosen.zone()),
+            end=datetime.datetime.combine(end, datetime.time(), chosen.zone()),
             freq="W-SUN" if weekly else "D",
         )
         if board is None:

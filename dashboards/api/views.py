@@ -116,7 +116,6 @@ import datetime  # noqa: E402
 import io  # noqa: E402
 
 from django.http import HttpResponse  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from drf_spectacular.utils import OpenApiParameter  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
@@ -131,7 +130,7 @@ class KpiQuery(serializers.Serializer):
     export = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json")
 
     def validate(self, attrs: dict) -> dict:
-        end = attrs.get("end") or timezone.localdate() + datetime.timedelta(days=1)
+        end = attrs.get("end") or attrs["warehouse"].today() + datetime.timedelta(days=1)
         start = attrs.get("start") or end - datetime.timedelta(days=30)
         if start >= end:
             raise serializers.ValidationError({"start": "The range starts before it ends."})
@@ -159,7 +158,7 @@ class KpiView(APIView):
         query = KpiQuery(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        tz = datetime.UTC
+        tz = q["warehouse"].zone()  # days on the warehouse's own clock
         board = kpi_board(
             warehouse_id=q["warehouse"].pk,
             start=datetime.datetime.combine(q["start"], datetime.time(), tz),
