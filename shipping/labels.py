@@ -9,12 +9,17 @@ from django.utils.safestring import mark_safe
 
 from shipping.models import HandlingUnit
 
+# GS1 logistic label: X-dimension at least 0.495 mm, bars at least 31.75 mm high, quiet
+# zones of ten modules; printed at this true size, so scanners at the dock read it.
+SYMBOL = {"module_width": 0.495, "module_height": 31.75, "quiet_zone": 5.0}
+
 
 def sscc_barcode_svg(sscc: str) -> str:
-    """The GS1-128 symbol (FNC1, AI 00, the 18-digit SSCC) as an SVG element."""
+    """The GS1-128 symbol (FNC1, AI 00, the 18-digit SSCC) as an SVG element, in millimetres
+    at the size GS1 asks of a logistic label (about 87 x 34 mm)."""
     symbol = barcode.get("gs1_128", f"00{sscc}", writer=SVGWriter())
     out = io.BytesIO()
-    symbol.write(out, options={"module_height": 18.0, "font_size": 0, "text_distance": 1})
+    symbol.write(out, options={**SYMBOL, "font_size": 0, "text_distance": 1})
     svg = out.getvalue().decode()
     return svg[svg.index("<svg") :]
 
