@@ -59,6 +59,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "lane": ("lane", gettext_lazy("Lane")),
     "sscc": ("sscc", gettext_lazy("SSCC")),
     "units": ("sscc", gettext_lazy("Units")),
+    "warehouse": ("", gettext_lazy("Warehouse")),
 }
 
 
