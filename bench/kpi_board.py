@@ -24,7 +24,8 @@ INSERT INTO shipping_order (external_ref, customer_id, ship_to_id, warehouse_id,
     ever_backordered, shipped_at, delivered_at)
 SELECT 'B-' || n, %(customer)s, %(ship_to)s, %(warehouse)s,
        CASE WHEN n %% 50 = 0 THEN 'backordered' ELSE 'delivered' END, 3,
-       (t + interval '30 hours')::date, (t + interval '6 hours')::date, '{}'::jsonb, t, t,
+       ((t + interval '30 hours') AT TIME ZONE %(zone)s)::date,
+       ((t + interval '6 hours') AT TIME ZONE %(zone)s)::date, '{}'::jsonb, t, t,
        n %% 20 = 0,
        CASE WHEN n %% 50 = 0 THEN NULL ELSE t + (n %% 17 + 2) * interval '1 hour' END,
        CASE WHEN n %% 50 = 0 THEN NULL ELSE t + (n %% 29 + 12) * interval '1 hour' END
@@ -90,6 +91,7 @@ def main() -> None:
                 "orders": ORDERS,
                 "lines": LINES_PER_ORDER,
                 "days": DAYS,
+                "zone": warehouse.time_zone,  # dates are the warehouse's, as in the app
             },
         )
         cursor.execute("ANALYZE")
