@@ -22,6 +22,8 @@ urlpatterns = [
     path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
+    path("orders/", views.orders_search, name="order-search"),
+    path("orders/<int:pk>/", views.order_page, name="order"),
     path("kpis/", views.kpi_board_page, name="kpi-board"),
     path("kpis/jobs/<str:job>/", views.kpi_job, name="kpi-job"),
 ]

@@ -8,8 +8,8 @@ from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -476,3 +476,26 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
         else "dashboards/stock_overview.html"
     )
     return _render_local(request, template, context, chosen)
+
+
+@login_required
+def orders_search(request: HttpRequest) -> HttpResponse:
+    """Find an order by its reference (or its beginning), among the caller's warehouses'; one
+    match opens it."""
+    text = request.GET.get("q", "").strip()
+    found = shipping_selectors.orders_find(text=text, warehouse_ids=warehouse_ids_for(request.user))
+    if len(found) == 1:
+        return redirect("order", pk=found[0].pk)
+    return render(request, "dashboards/orders.html", {"text": text, "found": found})
+
+
+@login_required
+def order_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where an order is: what the office tells the customer who calls. Its times are on the
+    clock of the warehouse shipping it. Not found for people of other warehouses."""
+    story = shipping_selectors.order_story(
+        order_id=pk, warehouse_ids=warehouse_ids_for(request.user)
+    )
+    if story is None:
+        raise Http404
+    return _render_local(request, "dashboards/order.html", story, story["order"].warehouse)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.db import Prepared, from_db_row, select_list
@@ -22,6 +22,7 @@ from shipping.models import (
     LineReservation,
     Load,
     Order,
+    OrderLine,
     ShipTo,
     Vehicle,
     Wave,
@@ -418,4 +419,85 @@ def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
             .order_by("packed_at", "pk")[:limit]
         ),
         "trucks": [{"load": load, "orders_waiting": waiting.get(load.pk, 0)} for load in trucks],
+    }
+
+
+def orders_visible(*, warehouse_ids: Iterable[int]) -> QuerySet[Order]:
+    """Orders shipping from, or holding stock in, one of these warehouses (what their people
+    may see of the orders)."""
+    ids = list(warehouse_ids)
+    return Order.objects.filter(
+        pk__in=Order.objects.filter(
+            Q(warehouse_id__in=ids) | Q(lines__reservations__warehouse_id__in=ids)
+        ).values("pk")
+    )
+
+
+def orders_find(*, text: str, warehouse_ids: Iterable[int], limit: int = 20) -> list[Order]:
+    """Orders whose reference starts with `text` (any case), newest first, of those visible."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        orders_visible(warehouse_ids=warehouse_ids)
+        .filter(external_ref__istartswith=text)
+        .select_related("customer", "warehouse")
+        .order_by("-received_at", "-pk")[:limit]
+    )
+
+
+def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
+    """One order as the office tells a customer where it is: its lines and where their stock
+    is held, the allocation decision, its wave, truck and dock, its units, its stop on the
+    road, and its milestones in time order. None if it is not visible. Bounded queries."""
+    order = (
+        orders_visible(warehouse_ids=warehouse_ids)
+        .filter(pk=order_id)
+        .select_related(
+            "customer",
+            "ship_to",
+            "warehouse",
+            "split_from",
+            "wave",
+            "load__vehicle",
+            "load__appointment__dock",
+            "stop__shipment",
+        )
+        .prefetch_related(
+            "split_parts",
+            "units",
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("item").prefetch_related(
+                    Prefetch(
+                        "reservations", queryset=LineReservation.objects.select_related("warehouse")
+                    )
+                ),
+            ),
+        )
+        .first()
+    )
+    if order is None:
+        return None
+    units = list(order.units.all())
+    appointment = getattr(order.load, "appointment", None) if order.load_id else None
+    stop = order.stop
+    moments: list[tuple[datetime.datetime | None, str, str]] = [
+        (order.received_at, "received", ""),
+        (order.allocated_at, "allocated", order.warehouse.code if order.warehouse_id else ""),
+        (order.wave.released_at if order.wave_id else None, "released", ""),
+        (min((u.packed_at for u in units), default=None), "packed", ""),
+        (appointment.checked_in_at if appointment else None, "truck_in", ""),
+        (max((u.loaded_at for u in units if u.loaded_at), default=None), "loaded", ""),
+        (order.shipped_at, "shipped", order.load.reference if order.load_id else ""),
+        (stop.delivered_at if stop else None, "delivered", stop.receiver_name if stop else ""),
+        (order.cancelled_at, "cancelled", ""),
+    ]
+    return {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "units": units,
+        "appointment": appointment,
+        "stop": stop,
+        "milestones": sorted((m for m in moments if m[0] is not None), key=lambda m: m[0]),
     }

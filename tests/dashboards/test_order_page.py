@@ -1,0 +1,46 @@
+"""Where is my order? The office finds it by its reference and sees its lines, where their
+stock is held, its truck and dock, and its milestones on the shipping warehouse's clock;
+people of other warehouses do not find it."""
+
+from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
+from tests.factories import WarehouseFactory
+
+
+def test_the_office_finds_an_order_and_sees_where_it_is(
+    client,
+    picked,  # noqa: F811
+    person,
+    django_assert_max_num_queries,
+):
+    order, load, _ = picked
+    client.force_login(person("dispatcher", order.warehouse, username="wang"))
+
+    found = client.get("/orders/?q=so-do")
+    assert found.status_code == 302 and found["Location"] == f"/orders/{order.pk}/"
+    with django_assert_max_num_queries(14):
+        page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "Order SO-DOCK" in page and "Picked" in page
+    for step in ("Received from the ERP", "Stock reserved at BJ", "Released to the floor"):
+        assert step in page
+    assert page.index("Received from the ERP") < page.index("Released to the floor")
+    assert "BJ 3" in page  # line 1's stock, held at BJ
+    assert load.reference in page and "京A-7" in page and "D1" in page
+    assert "Nearest warehouse that can ship it complete" in page  # the allocation's reason
+
+    none = client.get("/orders/?q=NOPE").content.decode()
+    assert "No order of your warehouses starts with NOPE." in none
+
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "已从 ERP 接收" in chinese and "在 BJ 预留库存" in chinese
+
+
+def test_people_of_other_warehouses_do_not_find_it(
+    client,
+    picked,  # noqa: F811
+    person,
+):
+    order, _, _ = picked
+    client.force_login(person("dispatcher", WarehouseFactory(code="XX"), username="other"))
+    assert client.get(f"/orders/{order.pk}/").status_code == 404
+    assert "No order of your warehouses" in client.get("/orders/?q=SO-DOCK").content.decode()
