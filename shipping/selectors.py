@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import Prepared, from_db_row, select_list
 from inventory.choices import TemperatureClass
@@ -495,9 +496,37 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     ]
     return {
         "order": order,
+        "allocation": allocation_told(order.allocation_note),
         "lines": list(order.lines.all()),
         "units": units,
         "appointment": appointment,
         "stop": stop,
         "milestones": sorted((m for m in moments if m[0] is not None), key=lambda m: m[0]),
     }
+
+
+def allocation_told(note: dict) -> str:
+    """An order's allocation decision (`allocation_note`, as the service recorded it) in the
+    reader's language: where from and why, what was split, what waits for stock."""
+    said: list[str] = []
+    if note.get("mode") == "complete":
+        km = next(
+            (c["km"] for c in note.get("considered", []) if c["warehouse"] == note["warehouse"]),
+            None,
+        )
+        said.append(
+            _("Nearest warehouse that can ship it complete: %(warehouse)s, %(km)s km.")
+            % {"warehouse": note["warehouse"], "km": f"{km:.0f}" if km is not None else "?"}
+        )
+    elif note.get("parts"):
+        parts = ", ".join(f"{code} {units}" for code, units in note["parts"].items())
+        said.append(
+            _("No single warehouse can ship it complete: split by distance (%(parts)s).")
+            % {"parts": parts}
+        )
+    elif note:
+        said.append(_("No warehouse has stock for it: backordered."))
+    if note.get("backordered"):
+        items = ", ".join(f"{sku} × {qty}" for sku, qty in note["backordered"].items())
+        said.append(_("Waiting for stock: %(items)s.") % {"items": items})
+    return " ".join(said)

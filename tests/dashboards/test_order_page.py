@@ -25,7 +25,7 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     assert page.index("Received from the ERP") < page.index("Released to the floor")
     assert "BJ 3" in page  # line 1's stock, held at BJ
     assert load.reference in page and "京A-7" in page and "D1" in page
-    assert "Nearest warehouse that can ship it complete" in page  # the allocation's reason
+    assert "Nearest warehouse that can ship it complete: BJ, 4 km." in page  # and why
 
     none = client.get("/orders/?q=NOPE").content.decode()
     assert "No order of your warehouses starts with NOPE." in none
@@ -33,6 +33,7 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     client.cookies["django_language"] = "zh-hans"
     chinese = client.get(f"/orders/{order.pk}/").content.decode()
     assert "已从 ERP 接收" in chinese and "在 BJ 预留库存" in chinese
+    assert "能整单发货的最近仓库：BJ，4 公里。" in chinese
 
 
 def test_people_of_other_warehouses_do_not_find_it(
@@ -44,3 +45,23 @@ def test_people_of_other_warehouses_do_not_find_it(
     client.force_login(person("dispatcher", WarehouseFactory(code="XX"), username="other"))
     assert client.get(f"/orders/{order.pk}/").status_code == 404
     assert "No order of your warehouses" in client.get("/orders/?q=SO-DOCK").content.decode()
+
+
+def test_a_split_and_backordered_decision_is_told_with_its_parts():
+    from shipping.selectors import allocation_told
+
+    note = {
+        "mode": "split",
+        "parts": {"BJ": 3, "TJ": 2},
+        "backordered": {"TEA": 4},
+        "considered": [],
+    }
+    told = allocation_told(note)
+    assert told == (
+        "No single warehouse can ship it complete: split by distance (BJ 3, TJ 2)."
+        " Waiting for stock: TEA × 4."
+    )
+    assert allocation_told({"mode": "partial", "parts": {}, "backordered": {"TEA": 1}}) == (
+        "No warehouse has stock for it: backordered. Waiting for stock: TEA × 1."
+    )
+    assert allocation_told({}) == ""  # not allocated yet
