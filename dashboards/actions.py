@@ -60,6 +60,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "sscc": ("sscc", gettext_lazy("SSCC")),
     "units": ("sscc", gettext_lazy("Units")),
     "warehouse": ("", gettext_lazy("Warehouse")),
+    "reason": ("reason", gettext_lazy("Reason")),
+    "line_no": ("", gettext_lazy("Line")),
+    "status": ("", gettext_lazy("Status")),
 }
 
 
@@ -408,3 +411,51 @@ def load_depart(request: HttpRequest, pk: int) -> HttpResponse:
         }
 
     return _answer(request, _dock, act)
+
+
+# --- an order: changes the customer asks for ----------------------------------------------
+
+
+def _order(request: HttpRequest, pk: int) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    return views.order_page(request, pk)
+
+
+@login_required
+@require_POST
+def order_line_change(request: HttpRequest, pk: int, line_no: int) -> HttpResponse:
+    """Change a line's quantity: less gives stock back, more reserves it."""
+
+    def act() -> str:
+        order = get_object_or_404(Order, pk=pk)
+        require_role(request.user, order.warehouse_id, PLANNING_ROLES)
+        raw = _field(request, "quantity")
+        if not raw.isdigit() or int(raw) < 1:
+            raise FormError(
+                _("A whole number of at least 1; cancel the order to drop it."), field="quantity"
+            )
+        shipping.order_line_change(
+            order=order, line_no=line_no, quantity=int(raw), actor=request.user
+        )
+        return _("Line %(line)s of %(order)s is now %(quantity)s.") % {
+            "line": line_no,
+            "order": order.external_ref,
+            "quantity": raw,
+        }
+
+    return _answer(request, lambda r: _order(r, pk), act)
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel an order, saying why: its stock goes back, its open tasks are dropped."""
+
+    def act() -> str:
+        order = get_object_or_404(Order, pk=pk)
+        require_role(request.user, order.warehouse_id, PLANNING_ROLES)
+        shipping.order_cancel(order=order, reason=_field(request, "reason"), actor=request.user)
+        return _("%(order)s is cancelled.") % {"order": order.external_ref}
+
+    return _answer(request, lambda r: _order(r, pk), act)

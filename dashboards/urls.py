@@ -24,6 +24,12 @@ urlpatterns = [
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
     path("orders/", views.orders_search, name="order-search"),
     path("orders/<int:pk>/", views.order_page, name="order"),
+    path(
+        "orders/<int:pk>/lines/<int:line_no>/",
+        actions.order_line_change,
+        name="order-change-line",
+    ),
+    path("orders/<int:pk>/cancel/", actions.order_cancel, name="order-cancel"),
     path("kpis/", views.kpi_board_page, name="kpi-board"),
     path("kpis/jobs/<str:job>/", views.kpi_job, name="kpi-job"),
 ]

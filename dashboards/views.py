@@ -25,6 +25,7 @@ from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from inventory.models import StockMovement, Task
 from shipping import selectors as shipping_selectors
+from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus
 
 
 @login_required
@@ -498,4 +499,16 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if story is None:
         raise Http404
-    return _render_local(request, "dashboards/order.html", story, story["order"].warehouse)
+    order = story["order"]
+    may_change = role_in(request.user, order.warehouse_id) in PLANNING_ROLES
+    story.update(
+        may_change=may_change and order.status in CHANGEABLE,
+        may_cancel=may_change and OrderStatus.CANCELLED in ORDER_TRANSITIONS[order.status],
+        flash=getattr(request, "flash", None),
+    )
+    template = (
+        "dashboards/_order_body.html"
+        if request.GET.get("fragment") == "body"
+        else "dashboards/order.html"
+    )
+    return _render_local(request, template, story, order.warehouse)

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from core.exceptions import InvalidTransition
 from shipping.choices import ORDER_TRANSITIONS
 
@@ -7,10 +9,12 @@ class OrderTransitionRefused(InvalidTransition):
 
     def __init__(self, *, reference: str, status: str, wanted: str) -> None:
         open_ones = sorted(ORDER_TRANSITIONS.get(status, ()))
-        where = ", ".join(open_ones) if open_ones else "nowhere (it is final)"
+        where = ", ".join(open_ones) if open_ones else _("nowhere (it is final)")
         super().__init__(
-            f"Order {reference} is {status}; it cannot become {wanted}. From {status} it can go "
-            f"to: {where}.",
+            _(
+                "Order %(order)s is %(status)s; it cannot become %(wanted)s. From %(status)s it can go to: %(where)s."
+            )
+            % {"order": reference, "status": status, "wanted": wanted, "where": where},
             field="status",
             extra={"status": status, "open_transitions": open_ones},
         )

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import row_insert_unless_taken, row_update, rows_insert, service
 from core.events import event_record
@@ -468,7 +469,11 @@ def order_line_change(
         )
     line = order.lines.filter(line_no=line_no).select_related("item").first()
     if line is None:
-        raise DomainError(f"Order {order.external_ref} has no line {line_no}.", field="line_no")
+        raise DomainError(
+            _("Order %(order)s has no line %(line)s.")
+            % {"order": order.external_ref, "line": line_no},
+            field="line_no",
+        )
     if quantity <= 0:
         raise DomainError(
             "Must be greater than zero; cancel the order to drop it.", field="quantity"
@@ -480,8 +485,10 @@ def order_line_change(
     )
     if parts:
         raise Conflict(
-            f"Line {line_no} was split: part of it ships as {', '.join(parts)}. "
-            "Change each part on its own order.",
+            _(
+                "Line %(line)s was split: part of it ships as %(parts)s. Change each part on its own order."
+            )
+            % {"line": line_no, "parts": ", ".join(parts)},
             field="line_no",
         )
     before = line.quantity
@@ -516,7 +523,7 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
     order = Order.objects.select_for_update().get(pk=order.pk)
     order_transition_check(order, OrderStatus.CANCELLED)
     if not (reason or "").strip():
-        raise DomainError("Say why the order is cancelled.", field="reason")
+        raise DomainError(_("Say why the order is cancelled."), field="reason")
     released = 0
     for held in LineReservation.objects.filter(line__order=order, quantity__gt=0).select_related(
         "reservation"

@@ -65,3 +65,50 @@ def test_a_split_and_backordered_decision_is_told_with_its_parts():
         "No warehouse has stock for it: backordered. Waiting for stock: TEA × 1."
     )
     assert allocation_told({}) == ""  # not allocated yet
+
+
+def test_the_office_changes_a_line_and_cancels_the_order_from_its_page(
+    client, network, beijing_shop, person
+):
+    from django.db.models import Sum
+
+    from inventory.models import StockBalance
+    from shipping import services
+    from shipping.models import Order
+    from tests.factories import ItemFactory
+    from tests.inventory.helpers import stock_in
+    from tests.shipping.conftest import tomorrow
+
+    bj, pick, _ = network["BJ"]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, pick, 20)
+    order = services.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-CALL",
+        lines=[services.LineInput(tea, 5)],
+        requested_delivery_date=tomorrow(2),
+        promised_ship_date=tomorrow(1),
+        actor=None,
+    )
+
+    def reserved() -> int:
+        return StockBalance.objects.aggregate(q=Sum("reserved"))["q"]
+
+    client.force_login(person("operator", bj, username="liu"))
+    assert f"/orders/{order.pk}/cancel/" not in client.get(f"/orders/{order.pk}/").content.decode()
+    client.force_login(person("dispatcher", bj, username="wang"))
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    zero = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "0"}, **htmx)
+    assert "Quantity: A whole number of at least 1" in zero.content.decode()
+    assert reserved() == 5
+    less = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "3"}, **htmx).content.decode()
+    assert "Line 1 of SO-CALL is now 3." in less and "BJ 3" in less
+    assert reserved() == 3
+
+    no_reason = client.post(f"/orders/{order.pk}/cancel/", {"reason": " "}, **htmx)
+    assert "Reason: This field is required." in no_reason.content.decode()
+    gone = client.post(f"/orders/{order.pk}/cancel/", {"reason": "客户取消"}, **htmx)
+    assert "SO-CALL is cancelled." in gone.content.decode()
+    assert Order.objects.get(pk=order.pk).status == "cancelled" and reserved() == 0
+    assert f"/orders/{order.pk}/cancel/" not in gone.content.decode()  # nothing left to do
