@@ -26,6 +26,10 @@ DISTRICTS = {
 SHOPS = ["便利店 Mart", "超市 Supermarket", "餐厅 Restaurant", "药房 Pharmacy", "食堂 Canteen"]
 
 
+# Licence plates start with the province's character: trucks are registered where they live.
+PLATE_PREFIX = {"Beijing": "京", "Tianjin": "津", "Shanghai": "沪"}
+
+
 @transaction.atomic
 def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date) -> str:
     """Idempotent: does nothing if the demo customers exist."""
@@ -42,7 +46,7 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
         for n in range(4):
             Vehicle.objects.create(
                 carrier=carriers["OWN" if n < 2 else "DEPPON"],
-                plate=f"{'京津沪'[w_index]}A-{w_index}{n}8{n}6",
+                plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}A-{w_index}{n}8{n}6",
                 home_warehouse=warehouse,
                 capacity_weight_kg=Decimal([1500, 3000, 8000, 12000][n]),
                 capacity_volume_l=Decimal([9000, 18000, 40000, 60000][n]),
