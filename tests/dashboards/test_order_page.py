@@ -112,3 +112,13 @@ def test_the_office_changes_a_line_and_cancels_the_order_from_its_page(
     assert "SO-CALL is cancelled." in gone.content.decode()
     assert Order.objects.get(pk=order.pk).status == "cancelled" and reserved() == 0
     assert f"/orders/{order.pk}/cancel/" not in gone.content.decode()  # nothing left to do
+
+
+def test_an_alert_about_an_order_opens_it(client, network, person):
+    from tests.dashboards.helpers import alert_open
+
+    bj = network["BJ"][0]
+    alert_open(bj, key="SO-RISK", subject=("order", "SO-RISK"), message="SO-RISK: late")
+    client.force_login(person("supervisor", bj))
+    bell = client.get("/alerts/bell/").content.decode()
+    assert '<a href="/orders/?q=SO-RISK">' in bell
