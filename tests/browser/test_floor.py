@@ -152,3 +152,31 @@ def test_on_a_handheld_scanner_the_next_task_and_the_scan_box_fit_the_first_scre
         assert bottom <= 640
     screenshot(page, "floor-handheld-zh")
     context.close()
+
+
+def test_receiving_keeps_the_dock_location_for_the_next_item(live_server, page, site, person):
+    """Goods come off one truck at one dock: after each receipt the dock location stays, and
+    the cursor waits in the item field for the next scan."""
+    soap, tea = ItemFactory(sku="SOAP"), ItemFactory(sku="TEA")
+    services.receipt_create(
+        warehouse=site.warehouse,
+        reference="ASN-1",
+        supplier="Acme",
+        expected_on=datetime.date.today(),
+        lines=[(soap, 10), (tea, 5)],
+        actor=None,
+    )
+    person("operator", site.warehouse, username="li.ming")
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    form = page.locator('details[data-receipt="ASN-1"] form')
+    form.locator("input[name=location_barcode]").fill("WA-DOCK_IN")
+    form.locator("input[name=item_code]").fill("SOAP")
+    form.locator("input[name=quantity]").fill("10")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#receiving [data-flash]")).to_contain_text("Received 10 × SOAP")
+
+    form = page.locator('details[data-receipt="ASN-1"] form')  # the part came back fresh
+    expect(form.locator("input[name=location_barcode]")).to_have_value("WA-DOCK_IN")
+    expect(form.locator("input[name=item_code]")).to_have_value("")
+    expect(form.locator("input[name=item_code]")).to_be_focused()

@@ -2,14 +2,20 @@
 // (htmx swaps it in), so the form's values are put back into the same form, and the cursor
 // goes to the field the refusal names (`data-field` on its message), marked invalid.
 // A scanning form (`data-scan`: units onto a truck, say) gets the cursor back after a
-// scan that went through, ready for the next one.
+// scan that went through, ready for the next one; the fields it names in `data-keep` (the
+// dock a receiver stands at) keep their values, and the cursor goes to the first empty one.
 (() => {
   let sent = null; // the form of the request under way: its action and what it held
 
   document.addEventListener("htmx:beforeRequest", (e) => {
     const form = e.detail.elt;
     sent = form instanceof HTMLFormElement
-      ? { action: form.getAttribute("action"), values: new FormData(form), scan: "scan" in form.dataset }
+      ? {
+          action: form.getAttribute("action"),
+          values: new FormData(form),
+          scan: "scan" in form.dataset,
+          keep: (form.dataset.keep || "").split(/\s+/).filter(Boolean),
+        }
       : null;
   });
 
@@ -21,7 +27,14 @@
     const form = e.target.querySelector(`form[action="${CSS.escape(was.action)}"]`);
     if (!form) return;
     if (!refusal) {
-      if (was.scan) form.querySelector("input:not([type=hidden])")?.focus();
+      for (const name of was.keep) {
+        const field = form.elements.namedItem(name);
+        if (field && was.values.has(name)) field.value = String(was.values.get(name));
+      }
+      if (was.scan) {
+        const inputs = [...form.querySelectorAll("input:not([type=hidden])")];
+        (inputs.find((i) => !i.value) || inputs[0])?.focus();
+      }
       return;
     }
     for (const field of form.elements) {
