@@ -481,12 +481,13 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def orders_search(request: HttpRequest) -> HttpResponse:
-    """Find an order by its reference (or its beginning), among the caller's warehouses'; one
-    match opens it."""
+    """Find an order by its reference (or its beginning), among the caller's warehouses'; the
+    one match, or the one whose whole reference it is, opens at once."""
     text = request.GET.get("q", "").strip()
     found = shipping_selectors.orders_find(text=text, warehouse_ids=warehouse_ids_for(request.user))
-    if len(found) == 1:
-        return redirect("order", pk=found[0].pk)
+    exact = [o for o in found if o.external_ref.lower() == text.lower()]
+    if len(found) == 1 or len(exact) == 1:
+        return redirect("order", pk=(exact or found)[0].pk)
     return render(request, "dashboards/orders.html", {"text": text, "found": found})
 
 

@@ -2,6 +2,7 @@
 stock is held, its truck and dock, and its milestones on the shipping warehouse's clock;
 people of other warehouses do not find it."""
 
+from shipping import services
 from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
 from tests.factories import WarehouseFactory
 
@@ -27,6 +28,18 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     assert load.reference in page and "京A-7" in page and "D1" in page
     assert "Nearest warehouse that can ship it complete: BJ, 4 km." in page  # and why
 
+    services.order_create(  # SO-DOCK2 starts like SO-DOCK: the whole reference still opens it
+        customer=order.customer,
+        ship_to=order.ship_to,
+        external_ref="SO-DOCK2",
+        lines=[services.LineInput(order.lines.get().item, 1)],
+        requested_delivery_date=order.requested_delivery_date,
+        promised_ship_date=order.promised_ship_date,
+        actor=None,
+    )
+    assert client.get("/orders/?q=SO-DOCK")["Location"] == f"/orders/{order.pk}/"
+    both = client.get("/orders/?q=SO-D").content.decode()
+    assert "SO-DOCK2" in both and f'href="/orders/{order.pk}/"' in both
     none = client.get("/orders/?q=NOPE").content.decode()
     assert "No order of your warehouses starts with NOPE." in none
 
