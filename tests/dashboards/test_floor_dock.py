@@ -24,18 +24,28 @@ def picked(network, beijing_shop, person):
     bj, pick, stage = network["BJ"]
     tea = ItemFactory(sku="TEA", weight_kg=2)
     stock_in(tea, pick, 20)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    order, load = truck_picked(
+        bj, tea, beijing_shop, carrier, person("operator", bj, username="liu"), 0
+    )
+    return order, load, stage
+
+
+def truck_picked(bj, item, shop, carrier, picker, n: int):  # type: ignore[no-untyped-def]
+    """Truck n: a van booked at dock D<n+1> in an hour, with one order of 3 × item on it,
+    its wave released and all of it picked. Returns (order, load)."""
     van = Vehicle.objects.create(
-        carrier=Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet"),
-        plate="京A-7",
+        carrier=carrier,
+        plate=f"京A-{7 + n}",
         home_warehouse=bj,
         capacity_weight_kg=1000,
         capacity_volume_l=8000,
     )
     order = services.order_create(
-        customer=beijing_shop[0],
-        ship_to=beijing_shop[1],
-        external_ref="SO-DOCK",
-        lines=[services.LineInput(tea, 3)],
+        customer=shop[0],
+        ship_to=shop[1],
+        external_ref="SO-DOCK" if n == 0 else f"SO-DOCK-{n}",
+        lines=[services.LineInput(item, 3)],
         requested_delivery_date=tomorrow(1),
         promised_ship_date=tomorrow(0),
         actor=None,
@@ -43,7 +53,7 @@ def picked(network, beijing_shop, person):
     load = services.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
     start = timezone.now() + datetime.timedelta(hours=1)
     services.appointment_book(
-        dock=Dock.objects.create(warehouse=bj, code="D1"),
+        dock=Dock.objects.create(warehouse=bj, code=f"D{n + 1}"),
         vehicle=van,
         starts_at=start,
         ends_at=start + datetime.timedelta(hours=1),
@@ -51,18 +61,17 @@ def picked(network, beijing_shop, person):
         actor=None,
     )
     services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
-    picker = person("operator", bj, username="liu")
     for task in order_tasks(order):
         services.order_pick_confirm(
             task=task,
             location_barcode=task.location.barcode,
-            item_code="TEA",
+            item_code=item.sku,
             quantity=task.quantity,
             actor=picker,
         )
     order.refresh_from_db()
     assert order.status == "picked"
-    return order, load, stage
+    return order, load
 
 
 def order_tasks(order):
@@ -126,3 +135,34 @@ def test_the_dock_speaks_chinese_and_a_dispatcher_sees_it_but_packs_nothing(clie
     refused = client.post(f"/floor/orders/{order.pk}/pack/", **HTMX).content.decode()
     assert "此操作需要以下角色之一" in refused  # the page speaks the chosen language
     assert not HandlingUnit.objects.exists()
+
+
+def test_the_dock_costs_the_same_queries_for_one_truck_or_four(client, picked, person):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order, load, lane = picked
+    bj = order.warehouse
+    client.force_login(person("supervisor", bj, username="zhang"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            client.get("/floor/?warehouse=BJ&fragment=dock")
+        return len(seen)
+
+    one = queries()
+    picker = person("operator", bj, username="fang")
+    for n in range(1, 4):  # three more trucks: one order picked, one packed, one staged
+        more, _ = truck_picked(
+            bj,
+            order.lines.get().item,
+            (order.customer, order.ship_to),
+            load.vehicle.carrier,
+            picker,
+            n,
+        )
+        if n >= 2:
+            unit = services.unit_pack(order=more, contents=None, actor=None)
+            if n == 3:
+                services.unit_stage(unit=unit, lane=lane, actor=None)
+    assert queries() == one
