@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -34,14 +35,14 @@ def order_pick_confirm(
     it becomes picked (`order.picked`).
     """
     if task.allocation_id is None:
-        raise DomainError("This is not a pick task of an order.", field="task")
+        raise DomainError(_("This is not a pick task of an order."), field="task")
     held = (
         LineReservation.objects.select_related("line__order", "reservation")
         .filter(reservation_id=task.allocation.reservation_id)
         .first()
     )
     if held is None:
-        raise DomainError("This pick task belongs to no order.", field="task")
+        raise DomainError(_("This pick task belongs to no order."), field="task")
     done = inventory_task_confirm(
         task=task,
         location_barcode=location_barcode,
