@@ -387,7 +387,7 @@ def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
     the trucks being loaded (their appointment, and how many of their units are on), first
     due first. Four queries, whatever the numbers."""
     live_units = ~Q(orders__status=OrderStatus.CANCELLED)
-    trucks = (
+    trucks = list(
         Load.objects.filter(
             warehouse_id=warehouse_id, status__in=(LoadStatus.PLANNED, LoadStatus.LOADING)
         )
@@ -400,7 +400,6 @@ def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
         )
         .order_by(F("appointment__starts_at").asc(nulls_last=True), "pk")[:limit]
     )
-    trucks = list(trucks)
     waiting = dict(  # per load: its live orders not yet loaded
         Order.objects.filter(load__in=trucks)
         .exclude(status__in=(OrderStatus.LOADED, OrderStatus.CANCELLED))

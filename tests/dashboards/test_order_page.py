@@ -24,7 +24,7 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     for step in ("Received from the ERP", "Stock reserved at BJ", "Released to the floor"):
         assert step in page
     assert page.index("Received from the ERP") < page.index("Released to the floor")
-    assert "BJ 3" in page  # line 1's stock, held at BJ
+    assert '<span class="held">BJ 3</span>' in page  # line 1's stock, held at BJ
     assert load.reference in page and "京A-7" in page and "D1" in page
     assert "Nearest warehouse that can ship it complete: BJ, 4 km." in page  # and why
 
@@ -116,7 +116,7 @@ def test_the_office_changes_a_line_and_cancels_the_order_from_its_page(
     assert "Quantity: A whole number of at least 1" in zero.content.decode()
     assert reserved() == 5
     less = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "3"}, **htmx).content.decode()
-    assert "Line 1 of SO-CALL is now 3." in less and "BJ 3" in less
+    assert "Line 1 of SO-CALL is now 3." in less and '<span class="held">BJ 3</span>' in less
     assert reserved() == 3
 
     no_reason = client.post(f"/orders/{order.pk}/cancel/", {"reason": " "}, **htmx)
