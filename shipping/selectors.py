@@ -433,6 +433,22 @@ def orders_visible(*, warehouse_ids: Iterable[int]) -> QuerySet[Order]:
     )
 
 
+def orders_with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Orders with what is shown of each: customer, ship-to, warehouse, the order split from
+    and the split parts, and the lines with their items and their stock held per warehouse."""
+    return orders.select_related("customer", "ship_to", "warehouse", "split_from").prefetch_related(
+        "split_parts",
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.select_related("item").prefetch_related(
+                Prefetch(
+                    "reservations", queryset=LineReservation.objects.select_related("warehouse")
+                )
+            ),
+        ),
+    )
+
+
 def orders_find(*, text: str, warehouse_ids: Iterable[int], limit: int = 20) -> list[Order]:
     """Orders whose reference starts with `text` (any case), newest first, of those visible."""
     text = text.strip()
@@ -451,30 +467,9 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     is held, the allocation decision, its wave, truck and dock, its units, its stop on the
     road, and its milestones in time order. None if it is not visible. Bounded queries."""
     order = (
-        orders_visible(warehouse_ids=warehouse_ids)
-        .filter(pk=order_id)
-        .select_related(
-            "customer",
-            "ship_to",
-            "warehouse",
-            "split_from",
-            "wave",
-            "load__vehicle",
-            "load__appointment__dock",
-            "stop__shipment",
-        )
-        .prefetch_related(
-            "split_parts",
-            "units",
-            Prefetch(
-                "lines",
-                queryset=OrderLine.objects.select_related("item").prefetch_related(
-                    Prefetch(
-                        "reservations", queryset=LineReservation.objects.select_related("warehouse")
-                    )
-                ),
-            ),
-        )
+        orders_with_details(orders_visible(warehouse_ids=warehouse_ids).filter(pk=order_id))
+        .select_related("wave", "load__vehicle", "load__appointment__dock", "stop__shipment")
+        .prefetch_related("units")
         .first()
     )
     if order is None:

@@ -1,6 +1,6 @@
 """Shipping API: customers and ship-tos, orders with allocation, changes and cancellation."""
 
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -14,6 +14,7 @@ from core.exceptions import Forbidden
 from shipping import services
 from shipping.api import serializers as s
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
+from shipping.selectors import orders_visible, orders_with_details
 
 ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
 
@@ -50,7 +51,7 @@ class ShipToViewSet(GlobalMasterDataViewSet):
 
 
 def _as_prefetched(order: Order, written: list[tuple[OrderLine, list[LineReservation]]]) -> None:
-    """Give a new order what it was written with as if prefetched by `_with_details`
+    """Give a new order what it was written with as if prefetched by `orders_with_details`
     (Django's own way: querysets whose results are already there); no split parts."""
 
     def known(model: type[Model], rows: list) -> QuerySet:
@@ -85,28 +86,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     }
 
     def get_queryset(self) -> QuerySet[Order]:
-        ids = warehouse_ids_for(self.request.user)
-        visible = Order.objects.filter(
-            Q(warehouse_id__in=ids) | Q(lines__reservations__warehouse_id__in=ids)
-        ).values("pk")
-        return self._with_details(Order.objects.filter(pk__in=visible))
-
-    @staticmethod
-    def _with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
-        return orders.select_related(
-            "customer", "ship_to", "warehouse", "split_from"
-        ).prefetch_related(
-            "split_parts",
-            Prefetch(
-                "lines",
-                queryset=OrderLine.objects.select_related("item").prefetch_related(
-                    Prefetch(
-                        "reservations",
-                        queryset=LineReservation.objects.select_related("warehouse"),
-                    )
-                ),
-            ),
-        )
+        visible = orders_visible(warehouse_ids=warehouse_ids_for(self.request.user))
+        return orders_with_details(visible)
 
     def _answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
         """The order as it is now. The caller may see it: it just created it, or found it
@@ -114,7 +95,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         its lines and reservations attached (allocated whole) is not read back."""
         written = getattr(order, "written", None)
         if written is None:
-            order = self._with_details(Order.objects.filter(pk=order.pk)).get()
+            order = orders_with_details(Order.objects.filter(pk=order.pk)).get()
         else:
             _as_prefetched(order, written)
         return Response(self.get_serializer(order).data, code)

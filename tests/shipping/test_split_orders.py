@@ -119,7 +119,7 @@ def test_the_api_writes_each_order_as_its_declared_fields_say(rice_in_two_places
     from django.utils import timezone
 
     from shipping.api.serializers import OrderSerializer
-    from shipping.api.views import OrderViewSet
+    from shipping.selectors import orders_with_details
 
     _, rice, tea = rice_in_two_places
     late = services.order_create(
@@ -142,7 +142,7 @@ def test_the_api_writes_each_order_as_its_declared_fields_say(rice_in_two_places
         promised_ship_date=tomorrow(0),
         actor=None,
     )
-    orders = OrderViewSet._with_details(Order.objects.order_by("pk"))
+    orders = orders_with_details(Order.objects.order_by("pk"))
     serializer = OrderSerializer()
     statuses = set()
     for each in orders:
