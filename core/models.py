@@ -12,11 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import Role
 
 
-def local_today(time_zone: str) -> datetime.date:
-    """Today's date in that time zone (an IANA name, as warehouses keep it)."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(time_zone))
-
-
 class Warehouse(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -53,7 +48,7 @@ class Warehouse(models.Model):
     def today(self) -> datetime.date:
         """The date on this warehouse's own calendar: what "today" means for its ship dates
         and its lots' expiry, whatever the server's clock (UTC) says."""
-        return local_today(self.time_zone)
+        return timezone.localdate(timezone=self.zone())
 
 
 class Membership(models.Model):

@@ -6,7 +6,6 @@ refused action is written, since each service runs in its one transaction.
 """
 
 import datetime
-import zoneinfo
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -83,14 +82,14 @@ def _chosen(request: HttpRequest, name: str, rows: QuerySet | type[Model]) -> Mo
     return found
 
 
-def _local_time(request: HttpRequest, name: str, zone: str) -> datetime.datetime:
+def _local_time(request: HttpRequest, name: str, warehouse: Warehouse) -> datetime.datetime:
     """A `datetime-local` field, read on the warehouse's wall clock."""
     raw = _field(request, name)
     try:
         naive = datetime.datetime.fromisoformat(raw)
     except ValueError:
         raise FormError(_("Not a date and time: %(value)s") % {"value": raw}, field=name) from None
-    return naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return naive.replace(tzinfo=warehouse.zone())
 
 
 def _minutes(request: HttpRequest, name: str) -> datetime.timedelta:
@@ -166,7 +165,7 @@ def appointment_book(request: HttpRequest) -> HttpResponse:
         dock = _chosen(request, "dock", Dock)
         require_role(request.user, dock.warehouse_id, PLANNING_ROLES)
         vehicle = _chosen(request, "vehicle", Vehicle)
-        starts_at = _local_time(request, "starts_at", dock.warehouse.time_zone)
+        starts_at = _local_time(request, "starts_at", dock.warehouse)
         load = None
         if request.POST.get("load"):
             load = _chosen(request, "load", Load.objects.filter(warehouse_id=dock.warehouse_id))
@@ -199,7 +198,7 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
         dock = appointment.dock
         if request.POST.get("dock"):
             dock = _chosen(request, "dock", Dock.objects.filter(warehouse=warehouse))
-        starts_at = _local_time(request, "starts_at", warehouse.time_zone)
+        starts_at = _local_time(request, "starts_at", warehouse)
         length = appointment.ends_at - appointment.starts_at
         shipping.appointment_move(
             appointment=appointment,

@@ -6,7 +6,6 @@ the clock, not by waiting.
 """
 
 import datetime
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -45,7 +44,7 @@ def said(template: str, **values: object) -> dict:
 
 
 def _local(warehouse: Warehouse, day: datetime.date, at: datetime.time) -> datetime.datetime:
-    return datetime.datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(warehouse.time_zone))
+    return datetime.datetime.combine(day, at, tzinfo=warehouse.zone())
 
 
 def below_reorder_point(
@@ -167,7 +166,7 @@ def orders_at_risk(
                         lines=lines,
                         minutes=f"{needed.total_seconds() / 60:.0f}",
                         rate=limit.pick_lines_per_hour,
-                        cutoff=f"{deadline.astimezone(zoneinfo.ZoneInfo(warehouse.time_zone)):%m-%d %H:%M}",
+                        cutoff=f"{deadline.astimezone(warehouse.zone()):%m-%d %H:%M}",
                     ),
                     subject_type="order",
                     subject_id=order.external_ref,

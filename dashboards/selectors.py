@@ -4,7 +4,6 @@ KPIs read), the alert bell and the warehouses at a glance."""
 import datetime
 import functools
 import io
-import zoneinfo
 
 import pandas as pd
 from django.db import connection
@@ -225,7 +224,7 @@ def warehouses_at_a_glance(
         return out
     due, overdue = Q(pk__in=[]), Q(pk__in=[])
     for w in warehouses:
-        today = timezone.localtime(now, zoneinfo.ZoneInfo(w.time_zone)).date()
+        today = timezone.localtime(now, w.zone()).date()
         due |= Q(warehouse_id=w.pk, promised_ship_date__lte=today)
         overdue |= Q(warehouse_id=w.pk, promised_ship_date__lt=today)
     orders = (

@@ -69,7 +69,7 @@ def _render_local(
     request: HttpRequest, template: str, context: dict, warehouse: Warehouse | None
 ) -> HttpResponse:
     """Render with times in the warehouse's own time zone: what the clock on its wall says."""
-    zone = zoneinfo.ZoneInfo(warehouse.time_zone) if warehouse else timezone.get_current_timezone()
+    zone = warehouse.zone() if warehouse else timezone.get_current_timezone()
     with timezone.override(zone):
         return render(request, template, context)
 
@@ -89,7 +89,7 @@ def floor(request: HttpRequest) -> HttpResponse:
     fragment = request.GET.get("fragment")
     if chosen is not None:
         role = role_in(request.user, chosen.pk)
-        midnight = timezone.localtime(timezone=zoneinfo.ZoneInfo(chosen.time_zone)).replace(
+        midnight = timezone.localtime(timezone=chosen.zone()).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
         context.update(
@@ -173,7 +173,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
         now = timezone.now()
-        zone = zoneinfo.ZoneInfo(chosen.time_zone)
+        zone = chosen.zone()
         local = timezone.localtime(now, zone)
         # A window that moves with the clock: the evening shift sees the night's trucks too.
         back = (local - datetime.timedelta(hours=DOCKS_BACK_HOURS)).replace(

@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.db import Prepared, from_db_row, select_list
-from core.models import Warehouse, local_today
+from core.models import Warehouse
 from inventory.choices import (
     OPEN_TASK_STATUSES,
     PICKABLE_ZONE_KINDS,
@@ -119,10 +119,8 @@ def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None
     if items is not None:
         rows = rows.filter(item__in=items)
     today = {  # each warehouse's lots expire by its own calendar
-        code: local_today(zone)
-        for code, zone in Warehouse.objects.filter(pk__in=warehouse_ids).values_list(
-            "code", "time_zone"
-        )
+        w.code: w.today()
+        for w in Warehouse.objects.filter(pk__in=warehouse_ids).only("code", "time_zone")
     }
     unexpired = Q(lot__isnull=True) | Q(lot__expires_on__isnull=True)
     for code, date in today.items():

@@ -1,7 +1,6 @@
 """The dock: appointments that never double-book a door, and the gate's check-in and -out."""
 
 import datetime
-import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -40,7 +39,7 @@ def _event(
 
 def _wall(dock: Dock, at: datetime.datetime) -> datetime.datetime:
     """`at` on the dock's warehouse's wall clock, as the people there read times."""
-    return timezone.localtime(at, zoneinfo.ZoneInfo(dock.warehouse.time_zone))
+    return timezone.localtime(at, dock.warehouse.zone())
 
 
 def _slot_check(
