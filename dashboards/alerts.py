@@ -18,7 +18,7 @@ from integrations.models import DeliveryStatus, WebhookDelivery
 from inventory.models import Allocation
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus
-from shipping.models import DockAppointment, LineReservation, Order, Stop
+from shipping.models import DockAppointment, LineReservation, Order, OrderLine, Stop
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def orders_at_risk(
     )
     lines_by_order: dict[int, int] = defaultdict(int)
     for reference, n in open_lines.items():
-        lines_by_order[int(reference.split(":")[1])] += n
+        lines_by_order[OrderLine.of_reference(reference)[0]] += n  # type: ignore[index]
     out = []
     for order in orders:
         warehouse, limit = warehouses[order.warehouse_id], limits[order.warehouse_id]

@@ -1,5 +1,7 @@
 """Customers, their orders, and how each order line is reserved across warehouses."""
 
+import re
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -179,6 +181,16 @@ class OrderLine(models.Model):
     def reference(self) -> str:
         """The opaque reference inventory reserves this line's stock under."""
         return f"order:{self.order_id}:line:{self.line_no}"
+
+    @staticmethod
+    def of_reference(reference: str) -> tuple[int, int] | None:
+        """(order id, line number) of a stock reference made by `reference`; None for a
+        reference of anything else."""
+        found = _LINE_REFERENCE.fullmatch(reference)
+        return (int(found[1]), int(found[2])) if found else None
+
+
+_LINE_REFERENCE = re.compile(r"order:(\d+):line:(\d+)")  # as OrderLine.reference writes it
 
 
 class LineReservation(models.Model):

@@ -3,7 +3,6 @@
 import datetime
 import functools
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -358,17 +357,11 @@ def planning_choices(*, warehouse_id: int) -> dict:
     }
 
 
-_LINE_REFERENCE = re.compile(r"order:(\d+):line:(\d+)")  # OrderLine.reference
-
-
 def order_lines_named(references: Iterable[str]) -> dict[str, tuple[str, int]]:
     """Per stock reference of an order line (`order:<id>:line:<n>`, as inventory holds it):
     the order's external reference and the line number, in one query. References of anything
     else are left out."""
-    wanted: dict[str, tuple[int, int]] = {}
-    for reference in references:
-        if found := _LINE_REFERENCE.fullmatch(reference):
-            wanted[reference] = (int(found[1]), int(found[2]))
+    wanted = {ref: line for ref in references if (line := OrderLine.of_reference(ref))}
     if not wanted:
         return {}
     refs = dict(
