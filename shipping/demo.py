@@ -172,19 +172,7 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
             if step == 1:
                 continue  # picking in progress
             for order in group:
-                for task in Task.objects.filter(
-                    reference__startswith=f"order:{order.pk}:", status="open"
-                ):
-                    services.order_pick_confirm(
-                        task=task,
-                        location_barcode=task.location.barcode,
-                        item_code=task.item.sku,
-                        lot_code=task.lot.code if task.lot else None,
-                        quantity=task.quantity,
-                        actor=None,
-                    )
-                order.refresh_from_db()
-                if order.status == "picked":
+                if _picked_whole(order):
                     unit = services.unit_pack(order=order, contents=None, actor=None)
                     services.unit_stage(unit=unit, lane=lane, actor=None)
                     services.load_scan(load=load, sscc=unit.sscc, actor=None)
@@ -235,20 +223,25 @@ def _at_the_dock(
     services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
     services.vehicle_check_in(appointment=appointment, actor=None)
     for n, order in enumerate(group):
-        for task in Task.objects.filter(reference__startswith=f"order:{order.pk}:", status="open"):
-            services.order_pick_confirm(
-                task=task,
-                location_barcode=task.location.barcode,
-                item_code=task.item.sku,
-                lot_code=task.lot.code if task.lot else None,
-                quantity=task.quantity,
-                actor=None,
-            )
-        order.refresh_from_db()
-        if n == 0 or order.status != "picked":
+        if not _picked_whole(order) or n == 0:
             continue
         unit = services.unit_pack(order=order, contents=None, actor=None)
         if n == 1:
             continue
         services.unit_stage(unit=unit, lane=lane, actor=None)
         services.load_scan(load=load, sscc=unit.sscc, actor=None)
+
+
+def _picked_whole(order: Order) -> bool:
+    """Scan every open pick task of the order as asked; True if the order is now picked."""
+    for task in Task.objects.filter(reference__startswith=f"order:{order.pk}:", status="open"):
+        services.order_pick_confirm(
+            task=task,
+            location_barcode=task.location.barcode,
+            item_code=task.item.sku,
+            lot_code=task.lot.code if task.lot else None,
+            quantity=task.quantity,
+            actor=None,
+        )
+    order.refresh_from_db()
+    return order.status == "picked"
