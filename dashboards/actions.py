@@ -92,6 +92,25 @@ def _local_time(request: HttpRequest, name: str, warehouse: Warehouse) -> dateti
     return naive.replace(tzinfo=warehouse.zone())
 
 
+def _location(request: HttpRequest, name: str, warehouse_id: int) -> Location:
+    """The location of the warehouse whose barcode a form's field holds (a scan)."""
+    barcode = _field(request, name)
+    location = Location.objects.filter(warehouse_id=warehouse_id, barcode=barcode).first()
+    if location is None:
+        raise FormError(
+            _("No location %(code)s in this warehouse.") % {"code": barcode}, field=name
+        )
+    return location
+
+
+def _units(request: HttpRequest, name: str, message: str) -> int:
+    """A whole number of units, at least 1, from a form's field; `message` if it is not."""
+    raw = _field(request, name)
+    if not raw.isdigit() or int(raw) < 1:
+        raise FormError(message, field=name)
+    return int(raw)
+
+
 def _minutes(request: HttpRequest, name: str) -> datetime.timedelta:
     raw = _field(request, name)
     if not raw.isdigit() or not 5 <= int(raw) <= 600:
@@ -284,22 +303,12 @@ def receipt_receive(request: HttpRequest, pk: int) -> HttpResponse:
         item = item_by_code(code)
         if item is None:
             raise FormError(_("No item has the code %(code)s.") % {"code": code}, field="item_code")
-        barcode = _field(request, "location_barcode")
-        location = Location.objects.filter(
-            warehouse_id=receipt.warehouse_id, barcode=barcode
-        ).first()
-        if location is None:
-            raise FormError(
-                _("No location %(code)s in this warehouse.") % {"code": barcode},
-                field="location_barcode",
-            )
-        quantity = _field(request, "quantity")
-        if not quantity.isdigit() or int(quantity) < 1:
-            raise FormError(_("A whole number of at least 1."), field="quantity")
+        location = _location(request, "location_barcode", receipt.warehouse_id)
+        quantity = _units(request, "quantity", _("A whole number of at least 1."))
         expires = request.POST.get("expires_on") or None
         stock_receive(
             item=item,
-            quantity=int(quantity),
+            quantity=quantity,
             location=location,
             receipt=receipt,
             lot_code=request.POST.get("lot_code") or None,
@@ -349,12 +358,7 @@ def unit_stage(request: HttpRequest, pk: int) -> HttpResponse:
     def act() -> str:
         unit = get_object_or_404(HandlingUnit, pk=pk)
         require_role(request.user, unit.warehouse_id, FLOOR_ROLES)
-        barcode = _field(request, "lane")
-        lane = Location.objects.filter(warehouse_id=unit.warehouse_id, barcode=barcode).first()
-        if lane is None:
-            raise FormError(
-                _("No location %(code)s in this warehouse.") % {"code": barcode}, field="lane"
-            )
+        lane = _location(request, "lane", unit.warehouse_id)
         shipping.unit_stage(unit=unit, lane=lane, actor=request.user)
         return _("Unit %(sscc)s staged at %(lane)s.") % {"sscc": unit.sscc, "lane": lane.barcode}
 
@@ -429,18 +433,16 @@ def order_line_change(request: HttpRequest, pk: int, line_no: int) -> HttpRespon
     def act() -> str:
         order = get_object_or_404(Order, pk=pk)
         require_role(request.user, order.warehouse_id, PLANNING_ROLES)
-        raw = _field(request, "quantity")
-        if not raw.isdigit() or int(raw) < 1:
-            raise FormError(
-                _("A whole number of at least 1; cancel the order to drop it."), field="quantity"
-            )
+        quantity = _units(
+            request, "quantity", _("A whole number of at least 1; cancel the order to drop it.")
+        )
         shipping.order_line_change(
-            order=order, line_no=line_no, quantity=int(raw), actor=request.user
+            order=order, line_no=line_no, quantity=quantity, actor=request.user
         )
         return _("Line %(line)s of %(order)s is now %(quantity)s.") % {
             "line": line_no,
             "order": order.external_ref,
-            "quantity": raw,
+            "quantity": quantity,
         }
 
     return _answer(request, lambda r: _order(r, pk), act)
