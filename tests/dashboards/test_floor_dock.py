@@ -13,7 +13,7 @@ from shipping import services
 from shipping.models import Carrier, Dock, HandlingUnit, Order, Shipment, Vehicle
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
-from tests.shipping.conftest import tomorrow
+from tests.shipping.helpers import order_placed
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -41,15 +41,7 @@ def truck_picked(bj, item, shop, carrier, picker, n: int):  # type: ignore[no-un
         capacity_weight_kg=1000,
         capacity_volume_l=8000,
     )
-    order = services.order_create(
-        customer=shop[0],
-        ship_to=shop[1],
-        external_ref="SO-DOCK" if n == 0 else f"SO-DOCK-{n}",
-        lines=[services.LineInput(item, 3)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    order = order_placed(*shop, (item, 3), ref="SO-DOCK" if n == 0 else f"SO-DOCK-{n}")
     load = services.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
     start = timezone.now() + datetime.timedelta(hours=1)
     services.appointment_book(

@@ -7,6 +7,7 @@ from inventory import services as stock
 from inventory.models import ReceiptLine, StockMovement, Task
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
+from tests.shipping.helpers import order_placed
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -150,22 +151,13 @@ def test_each_task_on_the_floor_says_which_order_line_it_is_for_or_where_it_goes
 ):
     from shipping import services as shipping
     from shipping.models import Carrier, Vehicle
-    from tests.shipping.conftest import tomorrow
 
     bj, pick, _ = network["BJ"]
     dock = LocationFactory(zone=ZoneFactory(warehouse=bj, kind="receiving"), barcode="BJ-RCV-1")
     tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
     stock_in(tea, pick, 50)
     stock_in(rice, pick, 50)
-    order = shipping.order_create(
-        customer=beijing_shop[0],
-        ship_to=beijing_shop[1],
-        external_ref="SO-7781",
-        lines=[shipping.LineInput(tea, 2), shipping.LineInput(rice, 3)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    order = order_placed(*beijing_shop, (tea, 2), (rice, 3), ref="SO-7781")
     van = Vehicle.objects.create(
         carrier=Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet"),
         plate="京A-1",

@@ -2,9 +2,9 @@
 stock is held, its truck and dock, and its milestones on the shipping warehouse's clock;
 people of other warehouses do not find it."""
 
-from shipping import services
 from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
 from tests.factories import WarehouseFactory
+from tests.shipping.helpers import order_placed
 
 
 def test_the_office_finds_an_order_and_sees_where_it_is(
@@ -28,15 +28,8 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     assert load.reference in page and "京A-7" in page and "D1" in page
     assert "Nearest warehouse that can ship it complete: BJ, 4 km." in page  # and why
 
-    services.order_create(  # SO-DOCK2 starts like SO-DOCK: the whole reference still opens it
-        customer=order.customer,
-        ship_to=order.ship_to,
-        external_ref="SO-DOCK2",
-        lines=[services.LineInput(order.lines.get().item, 1)],
-        requested_delivery_date=order.requested_delivery_date,
-        promised_ship_date=order.promised_ship_date,
-        actor=None,
-    )
+    # SO-DOCK2 starts like SO-DOCK: the whole reference still opens it.
+    order_placed(order.customer, order.ship_to, (order.lines.get().item, 1), ref="SO-DOCK2")
     assert client.get("/orders/?q=SO-DOCK")["Location"] == f"/orders/{order.pk}/"
     both = client.get("/orders/?q=SO-D").content.decode()
     assert "SO-DOCK2" in both and f'href="/orders/{order.pk}/"' in both
@@ -86,24 +79,14 @@ def test_the_office_changes_a_line_and_cancels_the_order_from_its_page(
     from django.db.models import Sum
 
     from inventory.models import StockBalance
-    from shipping import services
     from shipping.models import Order
     from tests.factories import ItemFactory
     from tests.inventory.helpers import stock_in
-    from tests.shipping.conftest import tomorrow
 
     bj, pick, _ = network["BJ"]
     tea = ItemFactory(sku="TEA")
     stock_in(tea, pick, 20)
-    order = services.order_create(
-        customer=beijing_shop[0],
-        ship_to=beijing_shop[1],
-        external_ref="SO-CALL",
-        lines=[services.LineInput(tea, 5)],
-        requested_delivery_date=tomorrow(2),
-        promised_ship_date=tomorrow(1),
-        actor=None,
-    )
+    order = order_placed(*beijing_shop, (tea, 5), ref="SO-CALL")
 
     def reserved() -> int:
         return StockBalance.objects.aggregate(q=Sum("reserved"))["q"]

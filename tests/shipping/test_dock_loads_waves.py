@@ -18,6 +18,7 @@ from shipping.selectors import load_fill, wave_timing
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
+from tests.shipping.helpers import order_placed
 
 
 @pytest.fixture
@@ -236,15 +237,7 @@ def test_loads_are_numbered_per_warehouse_and_day_on_its_calendar(network, beiji
         warehouse, pick, _ = network[code]
         item = ItemFactory(sku=f"ONLY-{n}")
         stock_in(item, pick, 10)  # only here: the order ships from this warehouse
-        order = services.order_create(
-            customer=beijing_shop[0],
-            ship_to=beijing_shop[1],
-            external_ref=f"SO-N{n}",
-            lines=[services.LineInput(item, 1)],
-            requested_delivery_date=tomorrow(1),
-            promised_ship_date=tomorrow(0),
-            actor=None,
-        )
+        order = order_placed(*beijing_shop, (item, 1), ref=f"SO-N{n}")
         van = Vehicle.objects.create(
             carrier=carrier, plate=f"京N-{n}", capacity_weight_kg=1000, capacity_volume_l=8000
         )

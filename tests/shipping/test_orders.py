@@ -18,18 +18,7 @@ from shipping.models import Order
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
-
-
-def _order(customer, ship_to, *lines, ref="SO-1"):
-    return services.order_create(
-        customer=customer,
-        ship_to=ship_to,
-        external_ref=ref,
-        lines=[services.LineInput(item, qty) for item, qty in lines],
-        requested_delivery_date=tomorrow(2),
-        promised_ship_date=tomorrow(),
-        actor=None,
-    )
+from tests.shipping.helpers import order_placed
 
 
 def _reserved(item, warehouse=None):
@@ -47,7 +36,7 @@ def test_an_order_ships_complete_from_the_nearest_warehouse_that_can(network, be
     stock_in(rice, tj[1], 10)
     stock_in(tea, sh[1], 10)
     stock_in(rice, sh[1], 10)
-    order = _order(*beijing_shop, (tea, 4), (rice, 2))
+    order = order_placed(*beijing_shop, (tea, 4), (rice, 2))
     assert order.status == "allocated"
     assert order.warehouse == tj[0]  # Tianjin: nearest that ships it complete, not a split
     note = order.allocation_note
@@ -70,7 +59,7 @@ def test_split_only_when_no_warehouse_can_and_the_rest_is_backordered_then_reall
     bj, tj = network["BJ"], network["TJ"]
     stock_in(tea, bj[1], 5)
     stock_in(tea, tj[1], 3)
-    order = _order(*beijing_shop, (tea, 10))
+    order = order_placed(*beijing_shop, (tea, 10))
     assert order.status == "backordered"
     assert order.allocation_note["parts"] == {"BJ": 5, "TJ": 3}
     assert order.allocation_note["backordered"] == {tea.sku: 2}
@@ -91,7 +80,7 @@ def test_quantity_changes_release_or_reserve_and_cancel_releases_everything(netw
     tea = ItemFactory()
     bj = network["BJ"]
     stock_in(tea, bj[1], 20)
-    order = _order(*beijing_shop, (tea, 8))
+    order = order_placed(*beijing_shop, (tea, 8))
     order = services.order_line_change(order=order, line_no=1, quantity=5, actor=None)
     assert _reserved(tea) == 5
     order = services.order_line_change(order=order, line_no=1, quantity=12, actor=None)
@@ -110,9 +99,9 @@ def test_quantity_changes_release_or_reserve_and_cancel_releases_everything(netw
 def test_an_order_reference_is_received_once_per_customer(network, beijing_shop):
     tea = ItemFactory()
     stock_in(tea, network["BJ"][1], 5)
-    _order(*beijing_shop, (tea, 1), ref="SO-9")
+    order_placed(*beijing_shop, (tea, 1), ref="SO-9")
     with pytest.raises(Conflict, match="already received"):
-        _order(*beijing_shop, (tea, 1), ref="SO-9")
+        order_placed(*beijing_shop, (tea, 1), ref="SO-9")
     assert Order.objects.count() == 1
 
 
@@ -124,7 +113,7 @@ def test_on_postgres_the_order_intake_s_statements_are_planned_once_per_session(
     stock_in(tea, network["BJ"][1], 100)
     stock_in(rice, network["BJ"][1], 100)
     for n in range(8):  # past the 5 calls after which PostgreSQL may keep one plan
-        order = _order(*beijing_shop, (tea, 1 + n % 3), (rice, 1), ref=f"SO-P{n}")
+        order = order_placed(*beijing_shop, (tea, 1 + n % 3), (rice, 1), ref=f"SO-P{n}")
         assert order.allocation_note["mode"] == "complete"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -148,7 +137,7 @@ def test_on_postgres_cancelling_while_it_is_being_picked_leaves_nothing_reserved
     stock_in(tea, bj[1], 30)
     operator = person("operator", bj[0])
     for round_ in range(4):
-        order = _order(*beijing_shop, (tea, 3), ref=f"SO-R{round_}")
+        order = order_placed(*beijing_shop, (tea, 3), ref=f"SO-R{round_}")
         reservation = order.lines.get().reservations.get().reservation
         (task,) = stock.pick_tasks_create(reservations=[reservation], actor=None)
         start = threading.Barrier(2)
