@@ -6,6 +6,7 @@ the clock, not by waiting.
 """
 
 import datetime
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -150,6 +151,25 @@ def orders_at_risk(
         margin = datetime.timedelta(minutes=limit.cutoff_margin_minutes)
         if lines and now + needed + margin > deadline:
             late = now > deadline
+            values: dict[str, object] = {
+                "order": order.external_ref,
+                "lines": lines,
+                "cutoff": f"{deadline.astimezone(warehouse.zone()):%m-%d %H:%M}",
+            }
+            if late:
+                text = gettext_noop(
+                    "Order %(order)s missed its cut-off %(cutoff)s: %(lines)s line(s) still "
+                    "to pick."
+                )
+            else:
+                text = gettext_noop(
+                    "Order %(order)s: %(lines)s line(s) to pick (%(minutes)s min at "
+                    "%(rate)s/h), cut-off %(cutoff)s."
+                )
+                values.update(
+                    minutes=math.ceil(needed.total_seconds() / 60),
+                    rate=limit.pick_lines_per_hour,
+                )
             out.append(
                 Condition(
                     rule="order_at_risk",
@@ -157,17 +177,7 @@ def orders_at_risk(
                     warehouse_id=warehouse.pk,
                     department=Department.WAREHOUSE,
                     severity=Severity.CRITICAL if late else Severity.WARNING,
-                    **said(
-                        gettext_noop(
-                            "Order %(order)s: %(lines)s line(s) to pick (%(minutes)s min at "
-                            "%(rate)s/h), cut-off %(cutoff)s."
-                        ),
-                        order=order.external_ref,
-                        lines=lines,
-                        minutes=f"{needed.total_seconds() / 60:.0f}",
-                        rate=limit.pick_lines_per_hour,
-                        cutoff=f"{deadline.astimezone(warehouse.zone()):%m-%d %H:%M}",
-                    ),
+                    **said(text, **values),
                     subject_type="order",
                     subject_id=order.external_ref,
                 )

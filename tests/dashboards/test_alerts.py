@@ -92,9 +92,17 @@ def test_a_truck_waiting_beyond_the_threshold_and_a_late_order(network, beijing_
     alerts_evaluate(now=cutoff - datetime.timedelta(minutes=20))
     (risk,) = _live("order_at_risk")
     assert risk.subject_id == "SO-RISK" and risk.severity == "warning"
+    local_cutoff = f"{cutoff.astimezone(network['BJ'][0].zone()):%m-%d %H:%M}"
+    assert (
+        risk.message
+        == f"Order SO-RISK: 1 line(s) to pick (1 min at 120/h), cut-off {local_cutoff}."
+    )
     alerts_evaluate(now=cutoff + datetime.timedelta(minutes=5))
     risk.refresh_from_db()
     assert risk.severity == "critical"  # same alert, now past the cut-off
+    assert (
+        risk.message == f"Order SO-RISK missed its cut-off {local_cutoff}: 1 line(s) still to pick."
+    )
     shipping.order_cancel(order=order, reason="test", actor=None)
     alerts_evaluate(now=cutoff + datetime.timedelta(minutes=6))
     assert _live("order_at_risk") == []
