@@ -8,15 +8,15 @@ import io
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, Q
-from django.utils import timezone
 
 from core.choices import Role
 from core.models import Membership, Warehouse
 from dashboards.models import LIVE_ALERT_STATUSES, Alert, Department
 from inventory.choices import OPEN_TASK_STATUSES
 from inventory.models import Task
-from shipping.choices import AppointmentStatus, OrderStatus, ShipmentStatus
+from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
 from shipping.models import DockAppointment, Load, Order, Shipment
+from shipping.selectors import promised_by
 
 _NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
 
@@ -199,14 +199,6 @@ def alerts_live(*, warehouse_id: int, rule: str) -> list[Alert]:
     )
 
 
-# Orders still in the warehouse: not yet on a truck that left, not cancelled.
-_ORDERS_HERE = [
-    status
-    for status in OrderStatus
-    if status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED)
-]
-
-
 def warehouses_at_a_glance(
     *, warehouses: list[Warehouse], now: datetime.datetime
 ) -> dict[int, dict[str, int]]:
@@ -222,17 +214,12 @@ def warehouses_at_a_glance(
     }
     if not out:
         return out
-    due, overdue = Q(pk__in=[]), Q(pk__in=[])
-    for w in warehouses:
-        today = timezone.localtime(now, w.zone()).date()
-        due |= Q(warehouse_id=w.pk, promised_ship_date__lte=today)
-        overdue |= Q(warehouse_id=w.pk, promised_ship_date__lt=today)
     orders = (
-        Order.objects.filter(warehouse_id__in=out, status__in=_ORDERS_HERE)
+        Order.objects.filter(warehouse_id__in=out, status__in=ORDERS_NOT_GONE)
         .values("warehouse_id")
         .annotate(
-            due=Count("pk", filter=due),
-            overdue=Count("pk", filter=overdue),
+            due=Count("pk", filter=promised_by(warehouses, now)),
+            overdue=Count("pk", filter=promised_by(warehouses, now, overdue=True)),
             backordered=Count("pk", filter=Q(status=OrderStatus.BACKORDERED)),
         )
     )

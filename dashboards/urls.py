@@ -22,7 +22,7 @@ urlpatterns = [
     path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
-    path("orders/", views.orders_search, name="order-search"),
+    path("orders/", views.orders_list, name="orders"),
     path("orders/<int:pk>/", views.order_page, name="order"),
     path(
         "orders/<int:pk>/lines/<int:line_no>/",

@@ -8,6 +8,7 @@ from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +26,8 @@ from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from inventory.models import StockMovement, Task
 from shipping import selectors as shipping_selectors
-from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus
+from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, ORDERS_NOT_GONE, OrderStatus
+from shipping.selectors import promised_by
 
 
 @login_required
@@ -479,16 +481,69 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
     return _render_local(request, template, context, chosen)
 
 
+ORDERS_PER_PAGE = 50
+# What the order list shows besides one status: `open` is what is still in the warehouse.
+ORDER_VIEWS = {
+    "open": gettext_lazy("In the warehouse"),
+    "due": gettext_lazy("Due to ship by today"),
+    "late": gettext_lazy("Late to ship"),
+    "all": gettext_lazy("All orders"),
+}
+
+
 @login_required
-def orders_search(request: HttpRequest) -> HttpResponse:
-    """Find an order by its reference (or its beginning), among the caller's warehouses'; the
-    one match, or the one whose whole reference it is, opens at once."""
+def orders_list(request: HttpRequest) -> HttpResponse:
+    """The orders of the caller's warehouses, newest first, 50 to a page: those still in the
+    warehouse (the default), due to ship by today or late on each warehouse's own calendar,
+    of one status, or all; shipping from one warehouse or any; found by reference, customer
+    or ship-to (`q`, which searches all statuses unless told). A reference typed whole, or
+    the only match, opens its order at once."""
+    warehouses = list(
+        Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)).order_by("code")
+    )
     text = request.GET.get("q", "").strip()
-    found = shipping_selectors.orders_find(text=text, warehouse_ids=warehouse_ids_for(request.user))
-    exact = [o for o in found if o.external_ref.lower() == text.lower()]
-    if len(found) == 1 or len(exact) == 1:
-        return redirect("order", pk=(exact or found)[0].pk)
-    return render(request, "dashboards/orders.html", {"text": text, "found": found})
+    show = request.GET.get("show") or ("all" if text else "open")
+    if show not in ORDER_VIEWS and show not in OrderStatus.values:
+        show = "open"
+    chosen = next((w for w in warehouses if w.code == request.GET.get("warehouse")), None)
+    orders = shipping_selectors.orders_listed(warehouse_ids=[w.pk for w in warehouses], text=text)
+    if chosen is not None:
+        orders = orders.filter(warehouse=chosen)
+    now = timezone.now()
+    if show in ("open", "due", "late"):
+        orders = orders.filter(status__in=ORDERS_NOT_GONE)
+    if show in ("due", "late"):
+        orders = orders.filter(promised_by(warehouses, now, overdue=show == "late"))
+    elif show in OrderStatus.values:
+        orders = orders.filter(status=show)
+    if text:
+        exact = list(orders.filter(external_ref__iexact=text).values_list("pk", flat=True)[:2])
+        if len(exact) == 1:
+            return redirect("order", pk=exact[0])
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    if text and page.paginator.count == 1:
+        return redirect("order", pk=page[0].pk)
+    today = {w.pk: timezone.localtime(now, w.zone()).date() for w in warehouses}
+    for order in page:
+        order.late = order.status in ORDERS_NOT_GONE and (
+            order.promised_ship_date < today.get(order.warehouse_id, order.promised_ship_date)
+        )
+    asked = request.GET.copy()
+    asked.pop("page", None)
+    return render(
+        request,
+        "dashboards/orders.html",
+        {
+            "text": text,
+            "show": show,
+            "views": ORDER_VIEWS,
+            "statuses": OrderStatus.choices,
+            "warehouses": warehouses,
+            "warehouse": chosen,
+            "page": page,
+            "asked": asked.urlencode(),
+        },
+    )
 
 
 @login_required

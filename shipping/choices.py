@@ -31,6 +31,8 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
 }
+# Orders still in the warehouse: not yet on a truck that left, not cancelled.
+ORDERS_NOT_GONE = tuple(s for s in OrderStatus if s not in (S.SHIPPED, S.DELIVERED, S.CANCELLED))
 # Orders whose stock may still be changed (quantity change, cancellation with release).
 CHANGEABLE = frozenset({S.RECEIVED, S.BACKORDERED, S.ALLOCATED, S.RELEASED})
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.db import Prepared, from_db_row, select_list
+from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from inventory.models import Allocation
 from shipping.choices import LoadStatus, OrderStatus, UnitStatus
@@ -442,17 +443,38 @@ def orders_with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
-def orders_find(*, text: str, warehouse_ids: Iterable[int], limit: int = 20) -> list[Order]:
-    """Orders whose reference starts with `text` (any case), newest first, of those visible."""
+def orders_listed(*, warehouse_ids: Iterable[int], text: str = "") -> QuerySet[Order]:
+    """Orders visible to these warehouses' people, newest first. With `text`, those whose
+    reference starts with it, whose customer's or ship-to's name holds it, or whose customer
+    code it is (any case). Each with its customer, ship-to, warehouse and load, and its
+    number of lines (`line_count`)."""
+    orders = orders_visible(warehouse_ids=warehouse_ids)
     text = text.strip()
-    if not text:
-        return []
-    return list(
-        orders_visible(warehouse_ids=warehouse_ids)
-        .filter(external_ref__istartswith=text)
-        .select_related("customer", "warehouse")
-        .order_by("-received_at", "-pk")[:limit]
+    if text:
+        orders = orders.filter(
+            Q(external_ref__istartswith=text)
+            | Q(customer__code__iexact=text)
+            | Q(customer__name__icontains=text)
+            | Q(ship_to__name__icontains=text)
+        )
+    return (
+        orders.select_related("customer", "ship_to", "warehouse", "load")
+        .annotate(line_count=Count("lines"))
+        .order_by("-received_at", "-pk")
     )
+
+
+def promised_by(
+    warehouses: Iterable[Warehouse], now: datetime.datetime, *, overdue: bool = False
+) -> Q:
+    """Orders shipping from these warehouses and promised to ship by the day it is at `now`
+    on each warehouse's own calendar; with `overdue`, promised for an earlier day."""
+    wanted = Q(pk__in=[])
+    for warehouse in warehouses:
+        today = timezone.localtime(now, warehouse.zone()).date()
+        by = {"promised_ship_date__lt" if overdue else "promised_ship_date__lte": today}
+        wanted |= Q(warehouse_id=warehouse.pk, **by)
+    return wanted
 
 
 def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:

@@ -30,7 +30,8 @@ def _order(shop, ref, item):
 def _glance(page: str, code: str) -> dict[str, str]:
     row = re.search(rf'<tr data-warehouse="{code}"[^>]*>(.*?)</tr>', page, re.S).group(1)
     return {
-        name: value.strip() for name, value in re.findall(r'data-glance="(\w+)">(.*?)</td>', row)
+        name: re.sub(r"<[^>]+>", "", value).strip()  # what it reads, without its links
+        for name, value in re.findall(r'data-glance="(\w+)">(.*?)</td>', row)
     }
 
 

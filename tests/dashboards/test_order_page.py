@@ -34,7 +34,7 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     both = client.get("/orders/?q=SO-D").content.decode()
     assert "SO-DOCK2" in both and f'href="/orders/{order.pk}/"' in both
     none = client.get("/orders/?q=NOPE").content.decode()
-    assert "No order of your warehouses starts with NOPE." in none
+    assert "No order of your warehouses matches NOPE." in none
 
     client.cookies["django_language"] = "zh-hans"
     chinese = client.get(f"/orders/{order.pk}/").content.decode()

@@ -1,0 +1,101 @@
+"""The order list: what the office works through, by what is due, late or of one status, on
+each warehouse's own calendar, a page at a time, in a few queries."""
+
+import datetime
+import re
+
+from dashboards import views
+from shipping import services
+from shipping.models import Order
+from tests.factories import ItemFactory, WarehouseFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.helpers import order_placed
+
+
+def _listed(page: str) -> list[str]:
+    """The order references in the list, top to bottom."""
+    return re.findall(r'<a href="/orders/\d+/">([^<]+)</a>', page)
+
+
+def _row(page: str, ref: str) -> str:
+    return re.search(rf"<tr>\s*<td[^>]*><a[^>]*>{ref}</a>.*?</tr>", page, re.S).group(0)
+
+
+def _orders(client, query: str = "") -> str:  # type: ignore[no-untyped-def]
+    return client.get(f"/orders/{query}").content.decode()
+
+
+def test_the_office_lists_what_is_due_late_backordered_or_gone(
+    client, network, beijing_shop, person, django_assert_max_num_queries
+):
+    beijing = network["BJ"][0]
+    tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
+    stock_in(tea, network["BJ"][1], 50)
+    due, late, later, gone = (
+        order_placed(*beijing_shop, (tea, 2), ref=f"SO-L{n}") for n in range(4)
+    )
+    waiting = order_placed(*beijing_shop, (rice, 1), ref="SO-LB")  # no rice: backordered
+    today = beijing.today()  # Beijing's calendar, not the server's
+    for order, days in ((due, 0), (late, -1), (later, 1), (gone, -1)):
+        Order.objects.filter(pk=order.pk).update(
+            promised_ship_date=today + datetime.timedelta(days=days)
+        )
+    services.order_cancel(order=gone, reason="customer called", actor=None)
+    client.force_login(person("dispatcher", beijing, network["TJ"][0]))
+
+    with django_assert_max_num_queries(8):
+        page = _orders(client)
+    assert "<th>Ship date</th>" in page and "4 orders" in page
+    assert sorted(_listed(page)) == ["SO-L0", "SO-L1", "SO-L2", "SO-LB"]  # not the cancelled
+    assert '<b class="error">late</b>' in _row(page, "SO-L1")
+    assert "late" not in _row(page, "SO-L0")
+
+    assert sorted(_listed(_orders(client, "?show=due"))) == ["SO-L0", "SO-L1"]
+    assert _listed(_orders(client, "?show=late&warehouse=BJ")) == ["SO-L1"]
+    assert _listed(_orders(client, "?show=backordered")) == [waiting.external_ref]
+    assert _listed(_orders(client, "?show=cancelled")) == ["SO-L3"]
+    assert len(_listed(_orders(client, "?show=all"))) == 5
+    assert _listed(_orders(client, "?show=all&warehouse=TJ")) == []  # none ships from Tianjin
+
+    # Found by customer: all its orders, whatever their status, and none opens by itself.
+    assert len(_listed(_orders(client, "?q=beijing+shop"))) == 5
+    assert len(_listed(_orders(client, "?q=c-bj&show=open"))) == 4
+
+    # The home page's counts lead here.
+    home = client.get("/").content.decode()
+    assert 'href="/orders/?warehouse=BJ&amp;show=late"' in home
+
+
+def test_the_list_pages_and_keeps_its_filters(client, network, beijing_shop, person, monkeypatch):
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 50)
+    for n in range(5):
+        order_placed(*beijing_shop, (tea, 1), ref=f"SO-P{n}")
+    monkeypatch.setattr(views, "ORDERS_PER_PAGE", 2)
+    client.force_login(person("manager", network["BJ"][0]))
+
+    first = _orders(client, "?show=allocated")
+    assert _listed(first) == ["SO-P4", "SO-P3"]  # newest first
+    assert "Page 1 of 3" in first and 'href="?show=allocated&amp;page=2" rel="next"' in first
+    last = _orders(client, "?show=allocated&page=3")
+    assert _listed(last) == ["SO-P0"] and 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_people_see_only_their_warehouses_orders(client, network, beijing_shop, person):
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 50)
+    order_placed(*beijing_shop, (tea, 1), ref="SO-MINE")
+    client.force_login(person("dispatcher", WarehouseFactory(code="XX")))
+    assert _listed(_orders(client, "?show=all")) == []
+    assert "0 orders" in _orders(client)
+    assert "No order of your warehouses matches SO-MINE." in _orders(client, "?q=SO-MINE")
+
+
+def test_the_list_reads_in_chinese(client, network, beijing_shop, person):
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 50)
+    order_placed(*beijing_shop, (tea, 1), ref="SO-ZH")
+    client.force_login(person("dispatcher", network["BJ"][0]))
+    client.cookies["django_language"] = "zh-hans"
+    page = _orders(client)
+    assert "订单" in page and "发货日期" in page and "已分配" in page
