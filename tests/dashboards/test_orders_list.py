@@ -2,7 +2,11 @@
 each warehouse's own calendar, a page at a time, in a few queries."""
 
 import datetime
+import io
 import re
+
+import pandas as pd
+from django.utils import timezone
 
 from dashboards import views
 from shipping import services
@@ -99,3 +103,33 @@ def test_the_list_reads_in_chinese(client, network, beijing_shop, person):
     client.cookies["django_language"] = "zh-hans"
     page = _orders(client)
     assert "订单" in page and "发货日期" in page and "已分配" in page
+
+
+def test_the_office_takes_the_list_away_as_a_sheet(client, network, beijing_shop, person):
+    beijing = network["BJ"][0]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 50)
+    late = order_placed(*beijing_shop, (tea, 2), (ItemFactory(sku="RICE"), 1), ref="SO-X1")
+    order_placed(*beijing_shop, (tea, 1), ref="SO-X2")
+    Order.objects.filter(pk=late.pk).update(
+        promised_ship_date=beijing.today() - datetime.timedelta(days=1)
+    )
+    client.force_login(person("dispatcher", beijing))
+    page = _orders(client, "?show=late")
+    assert 'href="?show=late&amp;export=csv"' in page
+
+    sheet = client.get("/orders/?show=late&export=csv")
+    assert sheet["Content-Type"].startswith("text/csv")
+    assert sheet["Content-Disposition"].endswith('.csv"')
+    table = pd.read_csv(io.StringIO(sheet.content.decode()))
+    assert list(table["Order"]) == ["SO-X1"]  # the late one only, as listed
+    (row,) = table.to_dict("records")
+    assert (row["Customer code"], row["Ships from"], row["Lines"]) == ("C-BJ", "BJ", 2)
+    assert row["Status"] == "Backordered"  # no rice: it waits
+    received = timezone.localtime(late.received_at, beijing.zone()).strftime("%Y-%m-%d %H:%M")
+    assert row["Received"] == received  # on Beijing's clock
+
+    client.cookies["django_language"] = "zh-hans"
+    workbook = client.get("/orders/?show=all&export=xlsx")
+    table = pd.read_excel(io.BytesIO(workbook.content))
+    assert sorted(table["订单"]) == ["SO-X1", "SO-X2"] and "发货日期" in table.columns
