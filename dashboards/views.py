@@ -590,7 +590,10 @@ def _orders_export(orders: QuerySet, warehouses: list[Warehouse], kind: str) -> 
     table = pd.DataFrame(rows, columns=list(fields)).rename(columns=fields)
     name = f"orders-{timezone.now():%Y%m%d-%H%M}"
     if kind == "csv":
-        response = HttpResponse(table.to_csv(index=False), content_type="text/csv; charset=utf-8")
+        # With a byte-order mark, as Excel needs to read UTF-8 (Chinese names) as UTF-8.
+        response = HttpResponse(
+            "\ufeff" + table.to_csv(index=False), content_type="text/csv; charset=utf-8"
+        )
     else:
         out = io.BytesIO()
         table.to_excel(out, index=False, sheet_name="Orders")

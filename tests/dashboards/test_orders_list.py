@@ -121,7 +121,8 @@ def test_the_office_takes_the_list_away_as_a_sheet(client, network, beijing_shop
     sheet = client.get("/orders/?show=late&export=csv")
     assert sheet["Content-Type"].startswith("text/csv")
     assert sheet["Content-Disposition"].endswith('.csv"')
-    table = pd.read_csv(io.StringIO(sheet.content.decode()))
+    assert sheet.content.startswith("\ufeff".encode())  # so that Excel reads it as UTF-8
+    table = pd.read_csv(io.StringIO(sheet.content.decode("utf-8-sig")))
     assert list(table["Order"]) == ["SO-X1"]  # the late one only, as listed
     (row,) = table.to_dict("records")
     assert (row["Customer code"], row["Ships from"], row["Lines"]) == ("C-BJ", "BJ", 2)
