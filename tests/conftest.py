@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -32,6 +33,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     host, _, port = host_port.rpartition(":")
     with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=3):
         pass
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_default() -> Any:
+    """A page asked for in Chinese leaves Chinese active in the thread after the request;
+    each test starts in the default language, whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
