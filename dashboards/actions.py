@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,7 +29,8 @@ from inventory.models import Location, Receipt, Task
 from inventory.selectors import item_by_code
 from inventory.services import stock_receive, task_assign
 from shipping import services as shipping
-from shipping.models import Dock, DockAppointment, HandlingUnit, Load, Order, Vehicle
+from shipping.choices import TrackingSource, TrackingStatus
+from shipping.models import Dock, DockAppointment, HandlingUnit, Load, Order, Shipment, Vehicle
 
 
 class FormError(DomainError):
@@ -62,6 +64,13 @@ FIELDS: dict[str, tuple[str, str]] = {
     "reason": ("reason", gettext_lazy("Reason")),
     "line_no": ("", gettext_lazy("Line")),
     "status": ("", gettext_lazy("Status")),
+    "what": ("what", gettext_lazy("Report")),
+    "outcome": ("what", gettext_lazy("Report")),
+    "stop": ("", gettext_lazy("Stop")),
+    "receiver_name": ("receiver_name", gettext_lazy("Received by")),
+    "note": ("note", gettext_lazy("Note")),
+    "delay": ("delay", gettext_lazy("Minutes late")),
+    "at": ("", gettext_lazy("Time")),
 }
 
 
@@ -266,6 +275,54 @@ def wave_release(request: HttpRequest, pk: int) -> HttpResponse:
         wave = getattr(load, "wave", None) or shipping.wave_plan(load=load, actor=request.user)
         shipping.wave_release(wave=wave, actor=request.user)
         return _("Wave of %(load)s released to the floor.") % {"load": load.reference}
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the driver phoned in about a shipment's next stop, now: arrived; running late by
+    so many minutes (every open stop's ETA moves); delivered to someone; partly delivered
+    or refused, with what and why. Recorded as the driver's word."""
+
+    def act() -> str:
+        shipment = get_object_or_404(Shipment.objects.select_related("load"), pk=pk)
+        require_role(request.user, shipment.load.warehouse_id, PLANNING_ROLES)
+        stop = _chosen(request, "stop", shipment.stops.select_related("ship_to"))
+        what = _field(request, "what")
+        note = request.POST.get("note", "").strip()
+        now = timezone.now()
+        if what in ("arrived", "delayed"):
+            late = what == "delayed"
+            shipping.tracking_record(
+                shipment=shipment,
+                status=TrackingStatus.DELAYED if late else TrackingStatus.ARRIVED,
+                at=now,
+                stop_sequence=stop.sequence,
+                delay_minutes=_units(request, "delay", _("A whole number of minutes, at least 1."))
+                if late
+                else 0,
+                note=note,
+                source=TrackingSource.DRIVER,
+                actor=request.user,
+            )
+        elif what in views.STOP_REPORTS:
+            shipping.delivery_record(
+                stop=stop,
+                outcome=what,
+                receiver_name=request.POST.get("receiver_name", ""),
+                note=note,
+                at=now,
+                actor=request.user,
+            )
+        else:
+            raise FormError(_("No such choice: %(value)s") % {"value": what}, field="what")
+        return _("Stop %(n)s, %(place)s: %(what)s.") % {
+            "n": stop.sequence,
+            "place": stop.ship_to.name,
+            "what": views.STOP_REPORTS[what],
+        }
 
     return _answer(request, _board, act)
 

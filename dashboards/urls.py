@@ -22,6 +22,7 @@ urlpatterns = [
     path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
+    path("dispatch/shipments/<int:pk>/report/", actions.stop_report, name="dispatch-stop-report"),
     path("orders/", views.orders_list, name="orders"),
     path("orders/<int:pk>/", views.order_page, name="order"),
     path(

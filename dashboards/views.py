@@ -29,7 +29,14 @@ from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from inventory.models import StockMovement, Task
 from shipping import selectors as shipping_selectors
-from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, ORDERS_NOT_GONE, OrderStatus, Priority
+from shipping.choices import (
+    CHANGEABLE,
+    ORDER_TRANSITIONS,
+    ORDERS_NOT_GONE,
+    OrderStatus,
+    Priority,
+    StopStatus,
+)
 from shipping.selectors import promised_by
 
 
@@ -169,6 +176,16 @@ DOCKS_BACK_HOURS = 4
 DOCKS_SPAN_HOURS = 16
 
 
+# What the driver phones in about the next stop, as the dispatcher records it.
+STOP_REPORTS = {
+    "arrived": gettext_lazy("Arrived"),
+    "delayed": gettext_lazy("Running late"),
+    StopStatus.DELIVERED: gettext_lazy("Delivered"),
+    StopStatus.PARTIAL: gettext_lazy("Partly delivered"),
+    StopStatus.REFUSED: gettext_lazy("Refused"),
+}
+
+
 @login_required
 def dispatch(request: HttpRequest) -> HttpResponse:
     """The dispatch board: the docks from 4 hours back to 11 ahead, loads and their readiness,
@@ -214,6 +231,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             route=_route_svg(chosen, transit),
             flash=getattr(request, "flash", None),
             may_plan=role_in(request.user, chosen.pk) in PLANNING_ROLES,
+            stop_reports=STOP_REPORTS,
             **_planning(chosen, local),
         )
     template = (

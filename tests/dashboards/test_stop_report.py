@@ -1,0 +1,96 @@
+"""A driver phones the office: the dispatcher records, from the board, that the truck runs
+late, has arrived, or has delivered (to whom), partly or not at all. Each report moves the
+ETAs or closes the stop as the carrier's own tracking would; a report missing what it needs
+says which field and writes nothing."""
+
+import datetime
+
+import pytest
+
+from core.models import Event
+from shipping import services
+from shipping.models import Order, Shipment, TrackingEvent
+from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def on_the_road(picked):  # noqa: F811
+    """The picked order packed, staged, scanned onto its truck, and gone: (order, shipment)."""
+    order, load, lane = picked
+    unit = services.unit_pack(order=order, contents=None, actor=None)
+    services.unit_stage(unit=unit, lane=lane, actor=None)
+    services.vehicle_check_in(appointment=load.appointment, actor=None)
+    services.load_scan(load=load, sscc=unit.sscc, actor=None)
+    return order, services.load_depart(load=load, actor=None)
+
+
+def _report(client, shipment, **form):  # type: ignore[no-untyped-def]
+    stop = shipment.stops.get()
+    data = {"warehouse_code": "BJ", "stop": stop.pk, **form}
+    return client.post(f"/dispatch/shipments/{shipment.pk}/report/", data, **HTMX).content.decode()
+
+
+def test_the_driver_phones_in_a_delay_then_the_delivery(client, on_the_road, person):
+    order, shipment = on_the_road
+    client.force_login(person("dispatcher", order.warehouse, username="wang"))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert f'action="/dispatch/shipments/{shipment.pk}/report/"' in board
+    stop = shipment.stops.get()
+    eta = stop.eta
+
+    events = Event.objects.count()
+    vague = _report(client, shipment, what="delayed")
+    assert "Minutes late: This field is required." in vague
+    assert 'data-field="delay"' in vague  # the cursor goes back there
+    wrong = _report(client, shipment, what="delayed", delay="soon")
+    assert "Minutes late: A whole number of minutes, at least 1." in wrong
+    assert Event.objects.count() == events and not TrackingEvent.objects.filter(status="delayed")
+
+    late = _report(client, shipment, what="delayed", delay="45", note="jam on the 5th ring")
+    assert "Stop 1, Chaoyang store: Running late." in late
+    stop.refresh_from_db()
+    assert stop.eta - eta >= datetime.timedelta(minutes=45)  # from the report's time, plus 45
+    said = TrackingEvent.objects.get(status="delayed")
+    assert (said.source, said.note) == ("driver", "jam on the 5th ring")
+    assert "+4" in late  # the board shows the delay at the next stop
+
+    nobody = _report(client, shipment, what="delivered")
+    assert "Received by: Who received the goods?" in nobody
+    assert Order.objects.get(pk=order.pk).status == "shipped"
+
+    done = _report(client, shipment, what="delivered", receiver_name="Li Na")
+    assert "Stop 1, Chaoyang store: Delivered." in done and "No truck on the road." in done
+    stop.refresh_from_db()
+    assert (stop.status, stop.receiver_name) == ("delivered", "Li Na")
+    assert Order.objects.get(pk=order.pk).status == "delivered"
+    assert Shipment.objects.get(pk=shipment.pk).status == "completed"
+
+
+def test_a_refusal_needs_its_reason_and_the_floor_cannot_report(client, on_the_road, person):
+    order, shipment = on_the_road
+    client.force_login(person("dispatcher", order.warehouse, username="wang"))
+    why = _report(client, shipment, what="refused")
+    assert "Note: Say what was not delivered, and why." in why
+    refused = _report(client, shipment, what="refused", note="shop closed")
+    assert "Stop 1, Chaoyang store: Refused." in refused
+    assert Order.objects.get(pk=order.pk).status == "shipped"  # still out, not delivered
+
+    client.force_login(person("operator", order.warehouse, username="liu2"))
+    assert (
+        'action="/dispatch/shipments/' not in client.get("/dispatch/?warehouse=BJ").content.decode()
+    )
+    events = Event.objects.count()
+    refused = _report(client, shipment, what="arrived")
+    assert "Your role here is Operator" in refused and Event.objects.count() == events
+
+
+def test_the_report_speaks_chinese(client, on_the_road, person):
+    order, shipment = on_the_road
+    client.force_login(person("dispatcher", order.warehouse, username="wang"))
+    client.cookies["django_language"] = "zh-hans"
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert "签收人" in board and "晚到" in board
+    arrived = _report(client, shipment, what="arrived")
+    assert "第 1 站" in arrived and "已到达" in arrived
