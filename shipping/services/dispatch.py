@@ -468,21 +468,26 @@ def tracking_record(
     """Record a carrier status (`shipment.event`) and recompute each open stop's ETA from it."""
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if shipment.status != ShipmentStatus.IN_TRANSIT:
-        raise Conflict(f"Shipment {shipment.reference} is {shipment.status}.")
+        raise Conflict(
+            _("Shipment %(shipment)s is %(status)s.")
+            % {"shipment": shipment.reference, "status": shipment.get_status_display()}
+        )
     if at > timezone.now() + datetime.timedelta(minutes=5):
-        raise DomainError("A tracking event cannot be in the future.", field="at")
+        raise DomainError(_("A tracking event cannot be in the future."), field="at")
     if at < shipment.departed_at:
-        raise DomainError("A tracking event cannot be before departure.", field="at")
+        raise DomainError(_("A tracking event cannot be before departure."), field="at")
     if (latitude is None) != (longitude is None):
         raise DomainError("Give both latitude and longitude, or neither.", field="latitude")
     stop = None
     if stop_sequence is not None:
         stop = shipment.stops.filter(sequence=stop_sequence).first()
         if stop is None:
-            raise DomainError(f"The shipment has no stop {stop_sequence}.", field="stop")
+            raise DomainError(
+                _("The shipment has no stop %(n)s.") % {"n": stop_sequence}, field="stop"
+            )
     if status == TrackingStatus.ARRIVED:
         if stop is None:
-            raise DomainError("Say at which stop it arrived.", field="stop")
+            raise DomainError(_("Say at which stop it arrived."), field="stop")
         Stop.objects.filter(pk=stop.pk).update(status=StopStatus.ARRIVED, arrived_at=at, eta=at)
         latitude, longitude = stop.ship_to.latitude, stop.ship_to.longitude
     event = TrackingEvent.objects.create(
@@ -533,15 +538,18 @@ def delivery_record(
     the shipment completes with its last stop."""
     stop = Stop.objects.select_for_update().select_related("shipment").get(pk=stop.pk)
     if stop.status in DONE_STOP_STATUSES:
-        raise Conflict(f"Stop {stop.sequence} is already {stop.status}.")
+        raise Conflict(
+            _("Stop %(n)s is already %(status)s.")
+            % {"n": stop.sequence, "status": stop.get_status_display()}
+        )
     if outcome not in (StopStatus.DELIVERED, StopStatus.PARTIAL, StopStatus.REFUSED):
-        raise DomainError("Outcome is delivered, partial or refused.", field="outcome")
+        raise DomainError(_("Outcome is delivered, partial or refused."), field="outcome")
     if outcome != StopStatus.REFUSED and not receiver_name.strip():
-        raise DomainError("Who received the goods?", field="receiver_name")
+        raise DomainError(_("Who received the goods?"), field="receiver_name")
     if outcome != StopStatus.DELIVERED and not note.strip():
-        raise DomainError("Say what was not delivered, and why.", field="note")
+        raise DomainError(_("Say what was not delivered, and why."), field="note")
     if at < stop.shipment.departed_at or at > timezone.now() + datetime.timedelta(minutes=5):
-        raise DomainError("The delivery time is before departure or in the future.", field="at")
+        raise DomainError(_("The delivery time is before departure or in the future."), field="at")
     stop.status, stop.delivered_at, stop.receiver_name, stop.note = (
         outcome,
         at,

@@ -94,3 +94,5 @@ def test_the_report_speaks_chinese(client, on_the_road, person):
     assert "签收人" in board and "晚到" in board
     arrived = _report(client, shipment, what="arrived")
     assert "第 1 站" in arrived and "已到达" in arrived
+    nobody = _report(client, shipment, what="delivered")
+    assert "签收人：谁签收了货物？" in nobody  # the service's own reason, in Chinese
