@@ -71,6 +71,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "note": ("note", gettext_lazy("Note")),
     "delay": ("delay", gettext_lazy("Minutes late")),
     "at": ("", gettext_lazy("Time")),
+    "order": ("", gettext_lazy("Order")),
 }
 
 
@@ -322,6 +323,40 @@ def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
             "n": stop.sequence,
             "place": stop.ship_to.name,
             "what": views.STOP_REPORTS[what],
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def load_order_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an order off a planned load whose wave is not on the floor."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        require_role(request.user, load.warehouse_id, PLANNING_ROLES)
+        order = _chosen(request, "order", load.orders.all())
+        shipping.load_order_remove(load=load, order=order, actor=request.user)
+        return _("Order %(order)s taken off %(load)s.") % {
+            "order": order.external_ref,
+            "load": load.reference,
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def load_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a planned load whose wave is not on the floor; its orders wait for another."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        require_role(request.user, load.warehouse_id, PLANNING_ROLES)
+        shipping.load_cancel(load=load, actor=request.user)
+        return _("Load %(load)s cancelled; its orders wait for another load.") % {
+            "load": load.reference
         }
 
     return _answer(request, _board, act)

@@ -22,6 +22,12 @@ urlpatterns = [
     path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
+    path(
+        "dispatch/loads/<int:pk>/remove-order/",
+        actions.load_order_remove,
+        name="dispatch-load-remove-order",
+    ),
+    path("dispatch/loads/<int:pk>/cancel/", actions.load_cancel, name="dispatch-load-cancel"),
     path("dispatch/shipments/<int:pk>/report/", actions.stop_report, name="dispatch-stop-report"),
     path("orders/", views.orders_list, name="orders"),
     path("orders/<int:pk>/", views.order_page, name="order"),

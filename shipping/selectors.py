@@ -16,7 +16,7 @@ from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from inventory.models import Allocation
-from shipping.choices import LoadStatus, OrderStatus, UnitStatus
+from shipping.choices import LoadStatus, OrderStatus, UnitStatus, WaveStatus
 from shipping.models import (
     Customer,
     HandlingUnit,
@@ -250,6 +250,9 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
                 ),
                 "picks_done": picked["done"],
                 "picks_total": picked["n"],
+                # Orders may still go on, come off, or the load be cancelled.
+                "changeable": load.status == LoadStatus.PLANNED
+                and (wave is None or wave.status == WaveStatus.PLANNED),
             }
         )
     return out

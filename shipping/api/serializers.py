@@ -622,3 +622,7 @@ class DeliveryInput(serializers.Serializer):
 
 class WaveAddInput(serializers.Serializer):
     order = serializers.CharField(help_text="Reference of an allocated order.")
+
+
+class LoadOrderRemoveInput(serializers.Serializer):
+    order = serializers.CharField(help_text="Reference of an order on the load.")

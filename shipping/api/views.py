@@ -304,6 +304,28 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         wave = services.wave_plan(load=load, actor=request.user, **_valid(s.WavePlanInput, request))
         return Response(s.WaveSerializer(wave).data, status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.LoadOrderRemoveInput, responses=s.LoadSerializer)
+    @action(detail=True, methods=["post"], url_path="remove-order")
+    def remove_order(self, request: Request, pk: str) -> Response:
+        """Take an order off a planned load whose wave is not on the floor."""
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
+        ref = _valid(s.LoadOrderRemoveInput, request)["order"]
+        order = load.orders.filter(external_ref=ref).first()
+        if order is None:
+            raise DomainError(f"Order {ref} is not on load {load.reference}.", field="order")
+        services.load_order_remove(load=load, order=order, actor=request.user)
+        return self._answer(load)
+
+    @extend_schema(request=None, responses=s.LoadSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel a planned load whose wave is not on the floor: its orders stay allocated."""
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
+        services.load_cancel(load=load, actor=request.user)
+        return self._answer(load)
+
     @extend_schema(request=s.ScanInput, responses=s.UnitSerializer)
     @action(detail=True, methods=["post"])
     def scan(self, request: Request, pk: str) -> Response:

@@ -15,7 +15,14 @@ from shipping.services.dock import (
     vehicle_check_in,
     vehicle_check_out,
 )
-from shipping.services.loads import load_build, wave_order_add, wave_plan, wave_release
+from shipping.services.loads import (
+    load_build,
+    load_cancel,
+    load_order_remove,
+    wave_order_add,
+    wave_plan,
+    wave_release,
+)
 from shipping.services.orders import (
     LineInput,
     order_allocate,
@@ -33,7 +40,9 @@ __all__ = [
     "appointment_move",
     "delivery_record",
     "load_build",
+    "load_cancel",
     "load_depart",
+    "load_order_remove",
     "load_scan",
     "order_allocate",
     "order_cancel",

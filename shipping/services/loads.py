@@ -14,13 +14,15 @@ from core.models import Warehouse
 from inventory.services import pick_tasks_create
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
+    AppointmentStatus,
     LoadStatus,
     OrderStatus,
     ShipmentStatus,
     WaveStatus,
 )
-from shipping.models import Driver, LineReservation, Load, Order, Vehicle, Wave
+from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
 from shipping.selectors import orders_fill, vehicle_carries, wave_timing
+from shipping.services.dock import appointment_cancel
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
 
@@ -137,6 +139,95 @@ def load_build(
             "volume_l": fill.volume_l,
             "weight_pct": fill.weight_pct,
             "volume_pct": fill.volume_pct,
+        },
+        actor=actor,
+    )
+    return load
+
+
+def _load_open_to_change(load: Load) -> Wave | None:
+    """The load's wave (if any), once sure the load may still change: planned, with no wave
+    on the floor (its orders are not being picked for this truck)."""
+    if load.status != LoadStatus.PLANNED:
+        raise Conflict(
+            _("Load %(load)s is %(status)s; only a planned load changes.")
+            % {"load": load.reference, "status": load.get_status_display()}
+        )
+    wave = Wave.objects.select_for_update().filter(load=load).first()
+    if wave is not None and wave.status != WaveStatus.PLANNED:
+        raise Conflict(
+            _("The wave of %(load)s is on the floor; its orders are picked for this truck.")
+            % {"load": load.reference}
+        )
+    return wave
+
+
+@service
+def load_order_remove(*, load: Load, order: Order, actor: AbstractBaseUser | None) -> Load:
+    """Take an order off a planned load whose wave is not on the floor
+    (`load.order_removed`): the order stays allocated, free for another load, and leaves the
+    load's planned wave too. The load's last order stays: cancel the load instead."""
+    load = Load.objects.select_for_update().select_related("vehicle").get(pk=load.pk)
+    _load_open_to_change(load)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.load_id != load.pk:
+        raise DomainError(
+            _("Order %(order)s is not on load %(load)s.")
+            % {"order": order.external_ref, "load": load.reference},
+            field="order",
+        )
+    rest = list(load.orders.exclude(pk=order.pk))
+    if not rest:
+        raise DomainError(
+            _("Order %(order)s is the only one on %(load)s: cancel the load instead.")
+            % {"order": order.external_ref, "load": load.reference},
+            field="order",
+        )
+    Order.objects.filter(pk=order.pk).update(load=None, wave=None)
+    fill = orders_fill(orders=rest, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
+    event_record(
+        type="load.order_removed",
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={
+            "load": load.reference,
+            "order": order.external_ref,
+            "orders": [o.external_ref for o in rest],
+            "weight_pct": fill.weight_pct,
+            "volume_pct": fill.volume_pct,
+        },
+        actor=actor,
+    )
+    return load
+
+
+@service
+def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
+    """Cancel a planned load whose wave is not on the floor (`load.cancelled`): its orders
+    stay allocated, free for another load; its planned wave is cancelled, and its booked dock
+    appointment too, freeing the slot (a truck already at the dock stays checked in)."""
+    load = Load.objects.select_for_update().select_related("vehicle").get(pk=load.pk)
+    wave = _load_open_to_change(load)
+    orders = list(load.orders.values_list("external_ref", flat=True))
+    Order.objects.filter(load=load).update(load=None, wave=None)
+    if wave is not None:
+        Wave.objects.filter(pk=wave.pk).update(status=WaveStatus.CANCELLED)
+    booked = DockAppointment.objects.filter(load=load, status=AppointmentStatus.BOOKED).first()
+    if booked is not None:
+        appointment_cancel(appointment=booked, actor=actor)
+    Load.objects.filter(pk=load.pk).update(status=LoadStatus.CANCELLED)
+    load.status = LoadStatus.CANCELLED
+    event_record(
+        type="load.cancelled",
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={
+            "load": load.reference,
+            "vehicle": load.vehicle.plate,
+            "orders": orders,
+            "appointment_cancelled": booked is not None,
         },
         actor=actor,
     )

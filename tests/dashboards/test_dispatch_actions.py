@@ -9,9 +9,10 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from core.models import Event
 from inventory.models import Task
 from shipping import services
-from shipping.models import Carrier, Dock, DockAppointment, Load, Vehicle
+from shipping.models import Carrier, Dock, DockAppointment, Load, Order, Vehicle
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -188,3 +189,73 @@ def test_a_refusal_speaks_the_page_language(client, yard, person):
     ).content.decode()
     assert "到达时间：月台 D1 在" in clash and "已被 京A-0 预约" in clash  # the field by its label
     assert "预约月台" in clash  # the board around it is in Chinese too
+
+
+def test_a_dispatcher_takes_an_order_off_a_load_then_cancels_it(client, yard, person):
+    bj, vans, docks, orders = yard
+    load = services.load_build(warehouse=bj, vehicle=vans[0], orders=orders[:2], actor=None)
+    start = timezone.now() + datetime.timedelta(hours=3)
+    appointment = services.appointment_book(
+        dock=docks[0],
+        vehicle=vans[0],
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        load=load,
+        actor=None,
+    )
+    services.wave_plan(load=load, actor=None)
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert f'action="/dispatch/loads/{load.pk}/cancel/"' in board
+
+    off = client.post(
+        f"/dispatch/loads/{load.pk}/remove-order/",
+        {"warehouse_code": "BJ", "order": orders[0].pk},
+        **HTMX,
+    ).content.decode()
+    assert f"Order SO-P0 taken off {load.reference}." in off
+    orders[0].refresh_from_db()
+    assert (orders[0].load, orders[0].wave, orders[0].status) == (None, None, "allocated")
+    last = client.post(
+        f"/dispatch/loads/{load.pk}/remove-order/",
+        {"warehouse_code": "BJ", "order": orders[1].pk},
+        **HTMX,
+    ).content.decode()
+    assert f"Order: Order SO-P1 is the only one on {load.reference}: cancel the load" in last
+    assert Order.objects.get(pk=orders[1].pk).load == load
+
+    gone = client.post(
+        f"/dispatch/loads/{load.pk}/cancel/", {"warehouse_code": "BJ"}, **HTMX
+    ).content.decode()
+    assert f"Load {load.reference} cancelled; its orders wait for another load." in gone
+    assert f'data-load="{load.reference}"' not in gone
+    load.refresh_from_db()
+    appointment.refresh_from_db()
+    assert (load.status, appointment.status, load.wave.status) == (
+        "cancelled",
+        "cancelled",
+        "cancelled",
+    )
+    assert Order.objects.get(pk=orders[1].pk).load is None
+    # The van is free again: the orders go out on a new load.
+    again = services.load_build(warehouse=bj, vehicle=vans[0], orders=orders[:2], actor=None)
+    assert again.orders.count() == 2
+
+
+def test_a_load_whose_wave_is_on_the_floor_stays(client, yard, person):
+    bj, vans, _, orders = yard
+    load = services.load_build(warehouse=bj, vehicle=vans[0], orders=orders[:2], actor=None)
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    client.force_login(person("dispatcher", bj))
+    assert f"/dispatch/loads/{load.pk}/cancel/" not in client.get("/dispatch/").content.decode()
+    events = Event.objects.count()
+    refused = client.post(
+        f"/dispatch/loads/{load.pk}/cancel/", {"warehouse_code": "BJ"}, **HTMX
+    ).content.decode()
+    assert f"data-flash>The wave of {load.reference} is on the floor; its orders" in refused
+    assert Load.objects.get(pk=load.pk).status == "planned" and Event.objects.count() == events
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.post(
+        f"/dispatch/loads/{load.pk}/cancel/", {"warehouse_code": "BJ"}, **HTMX
+    ).content.decode()
+    assert f"{load.reference} 的波次已下发到现场" in chinese

@@ -250,3 +250,37 @@ def test_loads_are_numbered_per_warehouse_and_day_on_its_calendar(network, beiji
         f"L-BJ-{day:%y%m%d}-002",
         f"L-TJ-{day:%y%m%d}-001",
     ]
+
+
+def test_through_the_api_an_order_comes_off_a_load_and_a_load_is_cancelled(
+    network, beijing_shop, fleet, person, api
+):
+    bj = network["BJ"]
+    tea = ItemFactory(sku="TEA-OFF")
+    stock_in(tea, bj[1], 100)
+    first, second, third = _orders(network, beijing_shop, (tea, 1), (tea, 2), (tea, 3))
+    load = services.load_build(
+        warehouse=bj[0], vehicle=fleet["van"], orders=[first, second], actor=None
+    )
+    dispatcher = api(person("dispatcher", bj[0]))
+
+    stranger = dispatcher.post(
+        f"/api/v1/loads/{load.pk}/remove-order/", {"order": third.external_ref}, format="json"
+    )
+    assert stranger.status_code == 400
+    assert "order" in stranger.json()["fields"]
+    assert stranger.json()["message"] == f"Order SO-L2 is not on load {load.reference}."
+    off = dispatcher.post(
+        f"/api/v1/loads/{load.pk}/remove-order/", {"order": first.external_ref}, format="json"
+    )
+    assert off.status_code == 200 and off.json()["orders"] == [second.external_ref]
+    removed = Event.objects.get(type="load.order_removed")
+    assert removed.payload["order"] == first.external_ref
+
+    operator = api(person("operator", bj[0]))
+    assert operator.post(f"/api/v1/loads/{load.pk}/cancel/").status_code == 403
+    cancelled = dispatcher.post(f"/api/v1/loads/{load.pk}/cancel/")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert Event.objects.get(type="load.cancelled").payload["orders"] == [second.external_ref]
+    again = dispatcher.post(f"/api/v1/loads/{load.pk}/cancel/")
+    assert again.status_code == 409 and "only a planned load changes" in again.json()["message"]
