@@ -71,7 +71,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "note": ("note", gettext_lazy("Note")),
     "delay": ("delay", gettext_lazy("Minutes late")),
     "at": ("", gettext_lazy("Time")),
-    "order": ("", gettext_lazy("Order")),
+    "order": ("order", gettext_lazy("Order")),
 }
 
 
@@ -339,6 +339,24 @@ def load_order_remove(request: HttpRequest, pk: int) -> HttpResponse:
         order = _chosen(request, "order", load.orders.all())
         shipping.load_order_remove(load=load, order=order, actor=request.user)
         return _("Order %(order)s taken off %(load)s.") % {
+            "order": order.external_ref,
+            "load": load.reference,
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def load_order_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put an allocated order on a planned load (and its wave, if not yet picked)."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        require_role(request.user, load.warehouse_id, PLANNING_ROLES)
+        order = _chosen(request, "order", Order.objects.filter(warehouse_id=load.warehouse_id))
+        shipping.load_order_add(load=load, order=order, actor=request.user)
+        return _("Order %(order)s added to %(load)s.") % {
             "order": order.external_ref,
             "load": load.reference,
         }

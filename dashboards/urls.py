@@ -27,6 +27,9 @@ urlpatterns = [
         actions.load_order_remove,
         name="dispatch-load-remove-order",
     ),
+    path(
+        "dispatch/loads/<int:pk>/add-order/", actions.load_order_add, name="dispatch-load-add-order"
+    ),
     path("dispatch/loads/<int:pk>/cancel/", actions.load_cancel, name="dispatch-load-cancel"),
     path("dispatch/shipments/<int:pk>/report/", actions.stop_report, name="dispatch-stop-report"),
     path("orders/", views.orders_list, name="orders"),

@@ -250,9 +250,12 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
                 ),
                 "picks_done": picked["done"],
                 "picks_total": picked["n"],
-                # Orders may still go on, come off, or the load be cancelled.
+                # Orders may still come off, or the load be cancelled.
                 "changeable": load.status == LoadStatus.PLANNED
                 and (wave is None or wave.status == WaveStatus.PLANNED),
+                # Orders may still go on: its wave, if any, is not yet picked.
+                "addable": load.status == LoadStatus.PLANNED
+                and (wave is None or wave.status in (WaveStatus.PLANNED, WaveStatus.RELEASED)),
             }
         )
     return out

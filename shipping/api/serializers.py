@@ -624,5 +624,9 @@ class WaveAddInput(serializers.Serializer):
     order = serializers.CharField(help_text="Reference of an allocated order.")
 
 
+class LoadOrderAddInput(serializers.Serializer):
+    order = serializers.CharField(help_text="Reference of an allocated order of the warehouse.")
+
+
 class LoadOrderRemoveInput(serializers.Serializer):
     order = serializers.CharField(help_text="Reference of an order on the load.")

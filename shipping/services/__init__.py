@@ -18,6 +18,7 @@ from shipping.services.dock import (
 from shipping.services.loads import (
     load_build,
     load_cancel,
+    load_order_add,
     load_order_remove,
     wave_order_add,
     wave_plan,
@@ -42,6 +43,7 @@ __all__ = [
     "load_build",
     "load_cancel",
     "load_depart",
+    "load_order_add",
     "load_order_remove",
     "load_scan",
     "order_allocate",

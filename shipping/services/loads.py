@@ -21,10 +21,76 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import orders_fill, vehicle_carries, wave_timing
+from shipping.selectors import Fill, orders_fill, vehicle_carries, wave_timing
 from shipping.services.dock import appointment_cancel
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
+
+
+def _loadable(order: Order, warehouse: Warehouse, field: str = "orders") -> None:
+    """Refuse an order that may not go on a load of this warehouse: shipping from another,
+    holding stock elsewhere too, not allocated, or already on a live load."""
+    if order.warehouse_id != warehouse.pk:
+        raise DomainError(
+            _("Order %(order)s ships from another warehouse.") % {"order": order.external_ref},
+            field=field,
+        )
+    elsewhere = set(
+        LineReservation.objects.filter(line__order=order, quantity__gt=0)
+        .exclude(warehouse=warehouse)
+        .values_list("warehouse__code", flat=True)
+    )
+    if elsewhere:
+        raise DomainError(
+            _("Order %(order)s holds stock in %(places)s too; load only what ships from here.")
+            % {"order": order.external_ref, "places": ", ".join(sorted(elsewhere))},
+            field=field,
+            code="split_order",
+        )
+    if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
+        raise DomainError(
+            _("Order %(order)s is %(status)s; only allocated orders load.")
+            % {"order": order.external_ref, "status": order.get_status_display()},
+            field=field,
+        )
+    if order.load_id and order.load.status in BUSY_LOAD_STATUSES:
+        raise Conflict(
+            _("Order %(order)s is already on load %(load)s.")
+            % {"order": order.external_ref, "load": order.load.reference},
+            field=field,
+        )
+
+
+def _fits(vehicle: Vehicle, fill: Fill, field: str = "orders") -> None:
+    """Refuse goods heavier, bulkier or colder than the vehicle takes."""
+    if fill.weight_pct > 100:
+        raise DomainError(
+            _("Overweight: %(kg)s kg for %(plate)s's %(capacity)s kg.")
+            % {
+                "kg": f"{fill.weight_kg:.0f}",
+                "plate": vehicle.plate,
+                "capacity": f"{vehicle.capacity_weight_kg:.0f}",
+            },
+            field=field,
+            code="overweight",
+        )
+    if fill.volume_pct > 100:
+        raise DomainError(
+            _("Too bulky: %(l)s l for %(plate)s's %(capacity)s l.")
+            % {
+                "l": f"{fill.volume_l:.0f}",
+                "plate": vehicle.plate,
+                "capacity": f"{vehicle.capacity_volume_l:.0f}",
+            },
+            field=field,
+            code="over_volume",
+        )
+    if not vehicle_carries(vehicle, fill.coldest):
+        raise DomainError(
+            _("%(plate)s is %(has)s; the goods need %(needs)s.")
+            % {"plate": vehicle.plate, "has": vehicle.temperature_class, "needs": fill.coldest},
+            field="vehicle",
+        )
 
 
 @service
@@ -59,64 +125,9 @@ def load_build(
         raise DomainError(_("A load has at least one order."), field="orders")
     orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
     for order in orders:
-        if order.warehouse_id != warehouse.pk:
-            raise DomainError(
-                _("Order %(order)s ships from another warehouse.") % {"order": order.external_ref},
-                field="orders",
-            )
-        elsewhere = set(
-            LineReservation.objects.filter(line__order=order, quantity__gt=0)
-            .exclude(warehouse=warehouse)
-            .values_list("warehouse__code", flat=True)
-        )
-        if elsewhere:
-            raise DomainError(
-                _("Order %(order)s holds stock in %(places)s too; load only what ships from here.")
-                % {"order": order.external_ref, "places": ", ".join(sorted(elsewhere))},
-                field="orders",
-                code="split_order",
-            )
-        if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
-            raise DomainError(
-                _("Order %(order)s is %(status)s; only allocated orders load.")
-                % {"order": order.external_ref, "status": order.get_status_display()},
-                field="orders",
-            )
-        if order.load_id and order.load.status in BUSY_LOAD_STATUSES:
-            raise Conflict(
-                _("Order %(order)s is already on load %(load)s.")
-                % {"order": order.external_ref, "load": order.load.reference},
-                field="orders",
-            )
+        _loadable(order, warehouse)
     fill = orders_fill(orders=orders, warehouse_id=warehouse.pk, vehicle=vehicle)
-    if fill.weight_pct > 100:
-        raise DomainError(
-            _("Overweight: %(kg)s kg for %(plate)s's %(capacity)s kg.")
-            % {
-                "kg": f"{fill.weight_kg:.0f}",
-                "plate": vehicle.plate,
-                "capacity": f"{vehicle.capacity_weight_kg:.0f}",
-            },
-            field="orders",
-            code="overweight",
-        )
-    if fill.volume_pct > 100:
-        raise DomainError(
-            _("Too bulky: %(l)s l for %(plate)s's %(capacity)s l.")
-            % {
-                "l": f"{fill.volume_l:.0f}",
-                "plate": vehicle.plate,
-                "capacity": f"{vehicle.capacity_volume_l:.0f}",
-            },
-            field="orders",
-            code="over_volume",
-        )
-    if not vehicle_carries(vehicle, fill.coldest):
-        raise DomainError(
-            _("%(plate)s is %(has)s; the goods need %(needs)s.")
-            % {"plate": vehicle.plate, "has": vehicle.temperature_class, "needs": fill.coldest},
-            field="vehicle",
-        )
+    _fits(vehicle, fill)
     day = warehouse.today()
     number = serial_next(f"load:{warehouse.code}:{day:%y%m%d}")
     load = Load.objects.create(
@@ -194,6 +205,45 @@ def load_order_remove(*, load: Load, order: Order, actor: AbstractBaseUser | Non
             "load": load.reference,
             "order": order.external_ref,
             "orders": [o.external_ref for o in rest],
+            "weight_pct": fill.weight_pct,
+            "volume_pct": fill.volume_pct,
+        },
+        actor=actor,
+    )
+    return load
+
+
+@service
+def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) -> Load:
+    """Put one more allocated order on a planned load (an urgent one, say), with the load's
+    weight, volume and temperature rules. If the load has a wave not yet picked, the order
+    joins it (`wave.order_added`; on the floor already, its pick tasks come at once);
+    otherwise it joins the load alone (`load.order_added`)."""
+    load = Load.objects.select_for_update().select_related("vehicle", "warehouse").get(pk=load.pk)
+    if load.status != LoadStatus.PLANNED:
+        raise Conflict(
+            _("Load %(load)s is %(status)s; only a planned load changes.")
+            % {"load": load.reference, "status": load.get_status_display()}
+        )
+    wave = Wave.objects.filter(load=load).first()
+    if wave is not None:
+        wave_order_add(wave=wave, order=order, actor=actor)
+        return load
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    _loadable(order, load.warehouse, field="order")
+    orders = [*load.orders.all(), order]
+    fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
+    _fits(load.vehicle, fill, field="order")
+    Order.objects.filter(pk=order.pk).update(load=load)
+    event_record(
+        type="load.order_added",
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={
+            "load": load.reference,
+            "order": order.external_ref,
+            "orders": [o.external_ref for o in orders],
             "weight_pct": fill.weight_pct,
             "volume_pct": fill.volume_pct,
         },
@@ -325,35 +375,30 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
     weight, volume and temperature rules apply).
     """
     wave = (
-        Wave.objects.select_for_update(of=("self",)).select_related("load__vehicle").get(pk=wave.pk)
+        Wave.objects.select_for_update(of=("self",))
+        .select_related("load__vehicle", "warehouse")
+        .get(pk=wave.pk)
     )
     order = Order.objects.select_for_update().get(pk=order.pk)
     if wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
-        raise Conflict(f"Wave W{wave.pk} is {wave.status}; give the order a wave of its own.")
-    if order.warehouse_id != wave.warehouse_id:
-        raise DomainError(
-            f"Order {order.external_ref} ships from another warehouse.", field="order"
+        raise Conflict(
+            _("Wave W%(wave)s is %(status)s; give the order a wave of its own.")
+            % {"wave": wave.pk, "status": wave.get_status_display()}
         )
     if order.status != OrderStatus.ALLOCATED:
         raise DomainError(
-            f"Order {order.external_ref} is {order.status}; only an allocated order joins a wave.",
+            _("Order %(order)s is %(status)s; only an allocated order joins a wave.")
+            % {"order": order.external_ref, "status": order.get_status_display()},
             field="order",
         )
+    _loadable(order, wave.warehouse, field="order")
     if wave.load_id:
         fill = orders_fill(
             orders=[*wave.load.orders.all(), order],
             warehouse_id=wave.warehouse_id,
             vehicle=wave.load.vehicle,
         )
-        if fill.weight_pct > 100 or fill.volume_pct > 100:
-            raise DomainError(
-                f"Order {order.external_ref} does not fit on {wave.load.vehicle.plate} "
-                f"({fill.weight_pct}% weight, {fill.volume_pct}% volume).",
-                field="order",
-                code="overweight",
-            )
-        if not vehicle_carries(wave.load.vehicle, fill.coldest):
-            raise DomainError(f"The goods need a {fill.coldest} vehicle.", field="order")
+        _fits(wave.load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(wave=wave, load=wave.load)
     tasks = []
     if wave.status == WaveStatus.RELEASED:

@@ -259,3 +259,29 @@ def test_a_load_whose_wave_is_on_the_floor_stays(client, yard, person):
         f"/dispatch/loads/{load.pk}/cancel/", {"warehouse_code": "BJ"}, **HTMX
     ).content.decode()
     assert f"{load.reference} 的波次已下发到现场" in chinese
+
+
+def test_a_dispatcher_puts_a_late_order_on_a_load_before_and_after_its_wave_is_released(
+    client, yard, person
+):
+    bj, vans, _, orders = yard
+    load = services.load_build(warehouse=bj, vehicle=vans[0], orders=orders[:2], actor=None)
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert f'action="/dispatch/loads/{load.pk}/add-order/"' in board
+
+    def add(order):  # type: ignore[no-untyped-def]
+        form = {"warehouse_code": "BJ", "order": order.pk}
+        return client.post(f"/dispatch/loads/{load.pk}/add-order/", form, **HTMX).content.decode()
+
+    assert f"Order SO-P2 added to {load.reference}." in add(orders[2])
+    assert Order.objects.get(pk=orders[2].pk).load == load
+    assert Event.objects.get(type="load.order_added").payload["order"] == "SO-P2"
+    twice = add(orders[0])
+    assert f"Order: Order SO-P0 is already on load {load.reference}." in twice
+
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    assert f"Order SO-P3 added to {load.reference}." in add(orders[3])
+    late = Order.objects.get(pk=orders[3].pk)
+    assert (late.status, late.wave, late.load) == ("released", load.wave, load)
+    assert Task.objects.filter(reference__startswith=f"order:{late.pk}:").count() == 1

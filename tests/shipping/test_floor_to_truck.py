@@ -76,7 +76,7 @@ def test_an_urgent_order_joins_a_released_wave_with_its_pick_tasks(beijing, pers
     heavy = beijing["order"]("SO-HEAVY", qty=90)
     # 90 teas of 1 kg would fit the 900 kg van; at 10 kg each they do not.
     beijing["tea"].__class__.objects.filter(pk=beijing["tea"].pk).update(weight_kg=10)
-    with pytest.raises(DomainError, match="does not fit"):
+    with pytest.raises(DomainError, match="Overweight: 940 kg for 京A-0's 900 kg"):
         services.wave_order_add(wave=wave, order=heavy, actor=None)
 
 
