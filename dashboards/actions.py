@@ -30,7 +30,16 @@ from inventory.selectors import item_by_code
 from inventory.services import stock_receive, task_assign
 from shipping import services as shipping
 from shipping.choices import TrackingSource, TrackingStatus
-from shipping.models import Dock, DockAppointment, HandlingUnit, Load, Order, Shipment, Vehicle
+from shipping.models import (
+    Dock,
+    DockAppointment,
+    Driver,
+    HandlingUnit,
+    Load,
+    Order,
+    Shipment,
+    Vehicle,
+)
 
 
 class FormError(DomainError):
@@ -41,6 +50,7 @@ class FormError(DomainError):
 # page: the form field to put the cursor back in, and its label there.
 FIELDS: dict[str, tuple[str, str]] = {
     "vehicle": ("vehicle", gettext_lazy("Vehicle")),
+    "driver": ("driver", gettext_lazy("Driver")),
     "dock": ("dock", gettext_lazy("Dock")),
     "starts_at": ("starts_at", gettext_lazy("Arrives")),
     "minutes": ("minutes", gettext_lazy("Minutes at the dock")),
@@ -254,8 +264,9 @@ def load_build(request: HttpRequest) -> HttpResponse:
         if not ids:
             raise FormError(_("Choose at least one order."), field="orders")
         orders = list(Order.objects.filter(pk__in=ids, warehouse=warehouse))
+        driver = _chosen(request, "driver", Driver) if request.POST.get("driver") else None
         load = shipping.load_build(
-            warehouse=warehouse, vehicle=vehicle, orders=orders, actor=request.user
+            warehouse=warehouse, vehicle=vehicle, orders=orders, driver=driver, actor=request.user
         )
         return _("Load %(load)s planned on %(plate)s.") % {
             "load": load.reference,

@@ -262,6 +262,7 @@ def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:
     return {
         "plan_docks": choices["docks"],
         "plan_vehicles": choices["vehicles"],
+        "plan_drivers": choices["drivers"],
         "plan_orders": choices["orders"],
         "plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"),
     }

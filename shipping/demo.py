@@ -11,7 +11,7 @@ from core.models import Warehouse
 from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
 from shipping import services
-from shipping.models import Carrier, Customer, Dock, Order, ShipTo, Vehicle
+from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehicle
 
 CARRIERS = [
     ("OWN", "自有车队 Own fleet", "own_fleet"),
@@ -23,6 +23,20 @@ DISTRICTS = {
     "TJ1": ["和平 Heping", "南开 Nankai", "滨海 Binhai", "西青 Xiqing", "武清 Wuqing"],
     "SH1": ["浦东 Pudong", "徐汇 Xuhui", "静安 Jing'an", "闵行 Minhang", "嘉定 Jiading"],
 }
+DRIVERS = [
+    "张伟 Zhang Wei",
+    "李强 Li Qiang",
+    "王磊 Wang Lei",
+    "赵军 Zhao Jun",
+    "刘洋 Liu Yang",
+    "陈刚 Chen Gang",
+    "杨勇 Yang Yong",
+    "黄涛 Huang Tao",
+    "周杰 Zhou Jie",
+    "吴斌 Wu Bin",
+    "徐明 Xu Ming",
+    "孙浩 Sun Hao",
+]
 SHOPS = ["便利店 Mart", "超市 Supermarket", "餐厅 Restaurant", "药房 Pharmacy", "食堂 Canteen"]
 
 
@@ -44,6 +58,12 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
         for n in range(4):
             Dock.objects.create(warehouse=warehouse, code=f"D{n + 1}")
         for n in range(4):
+            Driver.objects.create(
+                carrier=carriers["OWN" if n < 2 else "DEPPON"],
+                name=DRIVERS[w_index * 4 + n],
+                phone=f"138{w_index}{n}0{w_index}{n}{n}{w_index}{n}",
+                home_warehouse=warehouse,
+            )
             Vehicle.objects.create(
                 carrier=carriers["OWN" if n < 2 else "DEPPON"],
                 plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}A-{w_index}{n}8{n}6",
@@ -152,7 +172,11 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                 break
             try:
                 load = services.load_build(
-                    warehouse=warehouse, vehicle=vehicle, orders=group, actor=None
+                    warehouse=warehouse,
+                    vehicle=vehicle,
+                    orders=group,
+                    driver=_driver_for(vehicle),
+                    actor=None,
                 )
             except Exception:
                 continue
@@ -210,7 +234,13 @@ def _at_the_dock(
     vehicle = Vehicle.objects.filter(home_warehouse=warehouse, temperature_class="chilled").first()
     if vehicle is None or lane is None or not group:
         return
-    load = services.load_build(warehouse=warehouse, vehicle=vehicle, orders=group, actor=None)
+    load = services.load_build(
+        warehouse=warehouse,
+        vehicle=vehicle,
+        orders=group,
+        driver=_driver_for(vehicle),
+        actor=None,
+    )
     start = now + datetime.timedelta(minutes=10)
     appointment = services.appointment_book(
         dock=dock,
@@ -230,6 +260,16 @@ def _at_the_dock(
             continue
         services.unit_stage(unit=unit, lane=lane, actor=None)
         services.load_scan(load=load, sscc=unit.sscc, actor=None)
+
+
+def _driver_for(vehicle: Vehicle) -> Driver | None:
+    """A driver of the vehicle's carrier, based at its warehouse, not driving another load."""
+    return (
+        Driver.objects.filter(carrier=vehicle.carrier, home_warehouse=vehicle.home_warehouse)
+        .exclude(loads__status__in=("planned", "loading", "departed"))
+        .order_by("pk")
+        .first()
+    )
 
 
 def _picked_whole(order: Order) -> bool:

@@ -251,9 +251,14 @@ class Vehicle(models.Model):
 
 
 class Driver(models.Model):
+    """Someone who drives a carrier's vehicles; based at a warehouse, if the carrier says."""
+
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="drivers")
     name = models.CharField(_("name"), max_length=80)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    home_warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.SET_NULL, related_name="drivers"
+    )
 
     class Meta:
         ordering = ["name"]

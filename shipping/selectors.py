@@ -187,7 +187,7 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
 
     loads = list(
         Load.objects.filter(warehouse_id=warehouse_id, status__in=("planned", "loading"))
-        .select_related("vehicle", "wave", "appointment")
+        .select_related("vehicle", "driver", "wave", "appointment")
         .prefetch_related("orders")
         .order_by("pk")
     )
@@ -287,7 +287,7 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
 
     shipments = (
         Shipment.objects.filter(load__warehouse_id=warehouse_id, status="in_transit")
-        .select_related("load__vehicle", "load__warehouse")
+        .select_related("load__vehicle", "load__driver", "load__warehouse")
         .prefetch_related("stops__ship_to", "tracking")
         .order_by("departed_at")
     )
@@ -347,14 +347,24 @@ def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
 
 
 def planning_choices(*, warehouse_id: int) -> dict:
-    """What a dispatcher plans with: the warehouse's docks in service and its vehicles, and
-    the allocated orders not yet on a load, most urgent first."""
-    from shipping.models import Dock
+    """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the
+    drivers based here (or based nowhere, of a carrier with vehicles here), and the allocated
+    orders not yet on a load, most urgent first."""
+    from shipping.models import Dock, Driver
 
     return {
         "docks": list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True)),
         "vehicles": list(
             Vehicle.objects.filter(home_warehouse_id=warehouse_id).select_related("carrier")
+        ),
+        "drivers": list(
+            Driver.objects.filter(
+                Q(home_warehouse_id=warehouse_id)
+                | Q(home_warehouse__isnull=True, carrier__vehicles__home_warehouse_id=warehouse_id)
+            )
+            .select_related("carrier")
+            .distinct()
+            .order_by("carrier__code", "name")
         ),
         "orders": list(
             Order.objects.filter(warehouse_id=warehouse_id, status="allocated", load__isnull=True)

@@ -281,6 +281,7 @@ class CancelInput(serializers.Serializer):
 # --- dock, fleet, loads, waves --------------------------------------------------------------
 
 from core.api.base import WarehouseField  # noqa: E402
+from core.models import Warehouse  # noqa: E402
 from inventory.api.serializers import LocationField  # noqa: E402
 from inventory.models import Location  # noqa: E402
 from shipping.models import (  # noqa: E402
@@ -326,10 +327,13 @@ class VehicleSerializer(serializers.ModelSerializer):
 
 class DriverSerializer(serializers.ModelSerializer):
     carrier = serializers.SlugRelatedField(slug_field="code", queryset=Carrier.objects.all())
+    home_warehouse = serializers.SlugRelatedField(
+        slug_field="code", queryset=Warehouse.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Driver
-        fields = ["id", "carrier", "name", "phone"]
+        fields = ["id", "carrier", "name", "phone", "home_warehouse"]
 
 
 class DockSerializer(serializers.ModelSerializer):
@@ -429,10 +433,17 @@ class WaveSerializer(serializers.ModelSerializer):
         return TimingSerializer(wave_timing(wave).__dict__).data
 
 
+class LoadDriverSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Driver
+        fields = ["id", "name", "phone"]
+
+
 class LoadSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
     vehicle = serializers.CharField(source="vehicle.plate")
     orders = serializers.SlugRelatedField(slug_field="external_ref", many=True, read_only=True)
+    driver = LoadDriverSerializer(read_only=True, allow_null=True)
     fill = serializers.SerializerMethodField()
     wave = serializers.SerializerMethodField()
     appointment = serializers.SerializerMethodField()
@@ -444,6 +455,7 @@ class LoadSerializer(serializers.ModelSerializer):
             "reference",
             "warehouse",
             "vehicle",
+            "driver",
             "status",
             "created_at",
             "departed_at",
@@ -473,6 +485,13 @@ class LoadBuildInput(serializers.Serializer):
         error_messages={"does_not_exist": "Unknown vehicle {value}."},
     )
     orders = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+    driver = serializers.PrimaryKeyRelatedField(
+        queryset=Driver.objects.select_related("carrier"),
+        required=False,
+        allow_null=True,
+        help_text="Id of a driver of the vehicle's carrier (see /drivers/).",
+        error_messages={"does_not_exist": "Unknown driver {pk_value}."},
+    )
 
 
 class WavePlanInput(serializers.Serializer):

@@ -273,7 +273,7 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     serializer_class = s.LoadSerializer
     filterset_fields = {"status": ["exact"], "reference": ["exact"]}
     queryset = Load.objects.select_related(
-        "warehouse", "vehicle", "wave", "appointment"
+        "warehouse", "vehicle", "driver", "wave", "appointment"
     ).prefetch_related("orders")
 
     def _answer(self, load: Load, code: int = status.HTTP_200_OK) -> Response:
@@ -292,7 +292,11 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                 field="orders",
             )
         load = services.load_build(
-            warehouse=data["warehouse"], vehicle=data["vehicle"], orders=orders, actor=request.user
+            warehouse=data["warehouse"],
+            vehicle=data["vehicle"],
+            orders=orders,
+            driver=data.get("driver"),
+            actor=request.user,
         )
         return self._answer(load, status.HTTP_201_CREATED)
 

@@ -93,6 +93,32 @@ def _fits(vehicle: Vehicle, fill: Fill, field: str = "orders") -> None:
         )
 
 
+def _drivable(driver: Driver, vehicle: Vehicle) -> None:
+    """Refuse a driver who does not drive for the vehicle's carrier, or who is busy: with a
+    load planned or loading, or on the road until the shipment completes."""
+    Driver.objects.select_for_update().filter(pk=driver.pk).first()
+    if driver.carrier_id != vehicle.carrier_id:
+        raise DomainError(
+            _("%(driver)s drives for %(carrier)s, not for %(plate)s's carrier.")
+            % {"driver": driver.name, "carrier": driver.carrier.name, "plate": vehicle.plate},
+            field="driver",
+        )
+    busy = (
+        Load.objects.filter(driver=driver)
+        .filter(
+            Q(status__in=BUSY_LOAD_STATUSES)
+            | Q(status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT)
+        )
+        .first()
+    )
+    if busy is not None:
+        raise Conflict(
+            _("%(driver)s already drives load %(load)s.")
+            % {"driver": driver.name, "load": busy.reference},
+            field="driver",
+        )
+
+
 @service
 def load_build(
     *,
@@ -104,8 +130,10 @@ def load_build(
 ) -> Load:
     """Put allocated orders of one warehouse on a vehicle (`load.planned`).
 
-    Refused: a vehicle already planned or loading; an order not allocated here or already on
-    a live load; more weight or volume than the vehicle takes; goods colder than it carries.
+    Refused: a vehicle already planned or loading; a driver of another carrier than the
+    vehicle's, or with a load planned, loading or on the road; an order not allocated here
+    or already on a live load; more weight or volume than the vehicle takes; goods colder
+    than it carries.
     Loads are numbered per warehouse and day on its own calendar: L-BJ1-261125-001, -002, …
     """
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
@@ -121,6 +149,8 @@ def load_build(
             _("%(plate)s is on the road until its shipment completes.") % {"plate": vehicle.plate},
             field="vehicle",
         )
+    if driver is not None:
+        _drivable(driver, vehicle)
     if not orders:
         raise DomainError(_("A load has at least one order."), field="orders")
     orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
@@ -145,6 +175,7 @@ def load_build(
         payload={
             "load": load.reference,
             "vehicle": vehicle.plate,
+            "driver": driver.name if driver is not None else None,
             "orders": [o.external_ref for o in orders],
             "weight_kg": fill.weight_kg,
             "volume_l": fill.volume_l,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.models import Event
 from inventory.models import Task
 from shipping import services
-from shipping.models import Carrier, Dock, DockAppointment, Load, Order, Vehicle
+from shipping.models import Carrier, Dock, DockAppointment, Driver, Load, Order, Vehicle
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -61,13 +61,24 @@ def test_a_dispatcher_builds_a_load_books_its_dock_and_releases_its_wave(client,
     bj, vans, docks, orders = yard
     client.force_login(person("dispatcher", bj))
 
+    driver = Driver.objects.create(carrier=vans[0].carrier, name="Zhang", home_warehouse=bj)
+    assert (
+        f'<option value="{driver.pk}">Zhang · OWN</option>'
+        in client.get("/dispatch/?warehouse=BJ").content.decode()
+    )
     built = client.post(
         "/dispatch/loads/",
-        {"warehouse": bj.pk, "vehicle": vans[0].pk, "orders": [o.pk for o in orders[:3]]},
+        {
+            "warehouse": bj.pk,
+            "vehicle": vans[0].pk,
+            "driver": driver.pk,
+            "orders": [o.pk for o in orders[:3]],
+        },
         **HTMX,
     ).content.decode()
     load = Load.objects.get()
     assert f"Load {load.reference} planned on 京A-0." in built
+    assert load.driver == driver and '<span class="muted">Zhang</span>' in built
     assert "<html" not in built and f'data-load="{load.reference}"' in built
 
     booked = client.post(

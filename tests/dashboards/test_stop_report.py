@@ -9,7 +9,7 @@ import pytest
 
 from core.models import Event
 from shipping import services
-from shipping.models import Order, Shipment, TrackingEvent
+from shipping.models import Driver, Load, Order, Shipment, TrackingEvent
 from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -19,6 +19,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def on_the_road(picked):  # noqa: F811
     """The picked order packed, staged, scanned onto its truck, and gone: (order, shipment)."""
     order, load, lane = picked
+    driver = Driver.objects.create(carrier=load.vehicle.carrier, name="Zhao", phone="13900001111")
+    Load.objects.filter(pk=load.pk).update(driver=driver)  # as if built with him
     unit = services.unit_pack(order=order, contents=None, actor=None)
     services.unit_stage(unit=unit, lane=lane, actor=None)
     services.vehicle_check_in(appointment=load.appointment, actor=None)
@@ -37,6 +39,7 @@ def test_the_driver_phones_in_a_delay_then_the_delivery(client, on_the_road, per
     client.force_login(person("dispatcher", order.warehouse, username="wang"))
     board = client.get("/dispatch/?warehouse=BJ").content.decode()
     assert f'action="/dispatch/shipments/{shipment.pk}/report/"' in board
+    assert 'Zhao · <a href="tel:13900001111">13900001111</a>' in board  # the one to call
     stop = shipment.stops.get()
     eta = stop.eta
 

@@ -290,3 +290,54 @@ def test_through_the_api_an_order_comes_off_a_load_and_a_load_is_cancelled(
     assert sorted(cancelled_orders) == [second.external_ref, third.external_ref]
     again = dispatcher.post(f"/api/v1/loads/{load.pk}/cancel/")
     assert again.status_code == 409 and "only a planned load changes" in again.json()["message"]
+
+
+def test_a_load_gets_a_driver_of_its_vehicle_s_carrier_who_is_free(
+    network, beijing_shop, fleet, person, api
+):
+    from shipping.models import Driver
+
+    bj = network["BJ"]
+    tea = ItemFactory(sku="TEA-DRV")
+    stock_in(tea, bj[1], 100)
+    first, second, third = _orders(network, beijing_shop, (tea, 1), (tea, 1), (tea, 1))
+    own, other = fleet["van"].carrier, Carrier.objects.create(code="LTL", name="LTL co")
+    zhang = Driver.objects.create(carrier=own, name="Zhang", phone="13800000000")
+    stranger = Driver.objects.create(carrier=other, name="Li")
+
+    events = Event.objects.count()
+    with pytest.raises(DomainError, match="Li drives for LTL co") as wrong:
+        services.load_build(
+            warehouse=bj[0], vehicle=fleet["van"], orders=[first], driver=stranger, actor=None
+        )
+    assert wrong.value.field == "driver" and Event.objects.count() == events
+    load = services.load_build(
+        warehouse=bj[0], vehicle=fleet["van"], orders=[first], driver=zhang, actor=None
+    )
+    assert Event.objects.get(type="load.planned").payload["driver"] == "Zhang"
+    with pytest.raises(Conflict, match=f"Zhang already drives load {load.reference}"):
+        services.load_build(
+            warehouse=bj[0], vehicle=fleet["truck"], orders=[second], driver=zhang, actor=None
+        )
+
+    dispatcher = api(person("dispatcher", bj[0]))
+    shown = dispatcher.get(f"/api/v1/loads/{load.pk}/").json()
+    assert shown["driver"] == {"id": zhang.pk, "name": "Zhang", "phone": "13800000000"}
+    unknown = dispatcher.post(
+        "/api/v1/loads/",
+        {"warehouse": "BJ", "vehicle": "京A-20002", "orders": ["SO-L2"], "driver": 999},
+        format="json",
+    )
+    assert unknown.status_code == 400 and "Unknown driver 999." in unknown.json()["message"]
+    services.load_cancel(load=load, actor=None)  # Zhang is free again
+    built = dispatcher.post(
+        "/api/v1/loads/",
+        {
+            "warehouse": "BJ",
+            "vehicle": "京A-20002",
+            "orders": [third.external_ref],
+            "driver": zhang.pk,
+        },
+        format="json",
+    )
+    assert built.status_code == 201 and built.json()["driver"]["name"] == "Zhang"
