@@ -253,6 +253,25 @@ def appointment_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a booked appointment, freeing its slot."""
+
+    def act() -> str:
+        appointment = get_object_or_404(
+            DockAppointment.objects.select_related("dock", "vehicle"), pk=pk
+        )
+        require_role(request.user, appointment.dock.warehouse_id, PLANNING_ROLES)
+        shipping.appointment_cancel(appointment=appointment, actor=request.user)
+        return _("Appointment of %(plate)s at %(dock)s cancelled; the slot is free.") % {
+            "plate": appointment.vehicle.plate,
+            "dock": appointment.dock.code,
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
 def load_build(request: HttpRequest) -> HttpResponse:
     """Put chosen allocated orders on a vehicle of the warehouse."""
 

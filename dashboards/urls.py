@@ -20,6 +20,11 @@ urlpatterns = [
     path("dispatch/", views.dispatch, name="dispatch"),
     path("dispatch/appointments/", actions.appointment_book, name="dispatch-book"),
     path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
+    path(
+        "dispatch/appointments/<int:pk>/cancel/",
+        actions.appointment_cancel,
+        name="dispatch-cancel-appointment",
+    ),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
     path(

@@ -167,7 +167,10 @@ def appointment_cancel(
     """Cancel a booked appointment and free its slot; `appointment.cancelled`."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise Conflict(f"This appointment is {appointment.status}; only a booked one is cancelled.")
+        raise Conflict(
+            _("This appointment is %(status)s; only a booked one is cancelled.")
+            % {"status": appointment.get_status_display()}
+        )
     DockAppointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
     appointment.refresh_from_db()
     _event(appointment, "appointment.cancelled", {}, actor)

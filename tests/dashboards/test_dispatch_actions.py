@@ -156,6 +156,15 @@ def test_moving_an_appointment_and_an_operator_may_not_plan(client, yard, person
     assert appointment.dock == docks[1]
     assert appointment.ends_at - appointment.starts_at == datetime.timedelta(minutes=45)
 
+    freed = client.post(f"/dispatch/appointments/{appointment.pk}/cancel/", **HTMX)
+    assert "Appointment of 京A-0 at D2 cancelled; the slot is free." in freed.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    again = client.post(f"/dispatch/appointments/{appointment.pk}/cancel/", **HTMX)
+    assert (
+        "This appointment is Cancelled; only a booked one is cancelled." in again.content.decode()
+    )
+
     client.force_login(person("operator", bj))
     refused = client.post(
         "/dispatch/appointments/",
