@@ -21,8 +21,8 @@ class Warehouse(models.Model):
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
-    opens_at = models.TimeField(_("opens at"), default="07:00")
-    closes_at = models.TimeField(_("closes at"), default="22:00")
+    opens_at = models.TimeField(_("opens at"), default=datetime.time(7, 0))
+    closes_at = models.TimeField(_("closes at"), default=datetime.time(22, 0))
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
