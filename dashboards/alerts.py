@@ -20,6 +20,7 @@ from inventory.models import Allocation
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus
 from shipping.models import DockAppointment, LineReservation, Order, OrderLine, Stop
+from shipping.selectors import ship_deadline
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,7 @@ def orders_at_risk(
     out = []
     for order in orders:
         warehouse, limit = warehouses[order.warehouse_id], limits[order.warehouse_id]
-        deadline = order.cutoff_at or _local(
-            warehouse, order.promised_ship_date, warehouse.closes_at
-        )
+        deadline = ship_deadline(order, warehouse)
         lines = lines_by_order.get(order.pk, 0)
         needed = datetime.timedelta(hours=lines / limit.pick_lines_per_hour)
         margin = datetime.timedelta(minutes=limit.cutoff_margin_minutes)

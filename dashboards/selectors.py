@@ -16,7 +16,7 @@ from inventory.choices import OPEN_TASK_STATUSES
 from inventory.models import Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
 from shipping.models import DockAppointment, Load, Order, Shipment
-from shipping.selectors import promised_by
+from shipping.selectors import past_deadline, promised_by
 
 _NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
 
@@ -203,8 +203,8 @@ def warehouses_at_a_glance(
     *, warehouses: list[Warehouse], now: datetime.datetime
 ) -> dict[int, dict[str, int]]:
     """Per warehouse id, what needs people now, in five queries whatever their number:
-    orders due to ship by today on the warehouse's own calendar and not gone (`due`), of
-    those promised for an earlier day (`overdue`), backorders, open tasks, trucks at a dock,
+    orders due to ship by today on the warehouse's own calendar and not gone (`due`), those
+    past their cut-off or, without one, their promised day's closing time (`overdue`), backorders, open tasks, trucks at a dock,
     shipments on the road and live alerts."""
     out = {
         w.pk: dict.fromkeys(
@@ -219,7 +219,7 @@ def warehouses_at_a_glance(
         .values("warehouse_id")
         .annotate(
             due=Count("pk", filter=promised_by(warehouses, now)),
-            overdue=Count("pk", filter=promised_by(warehouses, now, overdue=True)),
+            overdue=Count("pk", filter=past_deadline(warehouses, now)),
             backordered=Count("pk", filter=Q(status=OrderStatus.BACKORDERED)),
         )
     )

@@ -37,7 +37,7 @@ from shipping.choices import (
     Priority,
     StopStatus,
 )
-from shipping.selectors import promised_by
+from shipping.selectors import past_deadline, promised_by
 
 
 @login_required
@@ -508,7 +508,7 @@ ORDERS_PER_PAGE = 50
 ORDER_VIEWS = {
     "open": gettext_lazy("In the warehouse"),
     "due": gettext_lazy("Due to ship by today"),
-    "late": gettext_lazy("Late to ship"),
+    "late": gettext_lazy("Late to ship (past cut-off)"),
     "all": gettext_lazy("All orders"),
 }
 
@@ -516,7 +516,8 @@ ORDER_VIEWS = {
 @login_required
 def orders_list(request: HttpRequest) -> HttpResponse:
     """The orders of the caller's warehouses, newest first, 50 to a page: those still in the
-    warehouse (the default), due to ship by today or late on each warehouse's own calendar,
+    warehouse (the default), due to ship by today on each warehouse's own calendar or past
+    their cut-off (or closing time) on its clock,
     of one status, or all; shipping from one warehouse or any; found by reference, customer
     or ship-to (`q`, which searches all statuses unless told). A reference typed whole, or
     the only match, opens its order at once."""
@@ -534,8 +535,10 @@ def orders_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if show in ("open", "due", "late"):
         orders = orders.filter(status__in=ORDERS_NOT_GONE)
-    if show in ("due", "late"):
-        orders = orders.filter(promised_by(warehouses, now, overdue=show == "late"))
+    if show == "due":
+        orders = orders.filter(promised_by(warehouses, now))
+    elif show == "late":
+        orders = orders.filter(past_deadline(warehouses, now))
     elif show in OrderStatus.values:
         orders = orders.filter(status=show)
     export = request.GET.get("export")
@@ -548,10 +551,11 @@ def orders_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     if text and page.paginator.count == 1:
         return redirect("order", pk=page[0].pk)
-    today = {w.pk: timezone.localtime(now, w.zone()).date() for w in warehouses}
     for order in page:
-        order.late = order.status in ORDERS_NOT_GONE and (
-            order.promised_ship_date < today.get(order.warehouse_id, order.promised_ship_date)
+        order.late = (
+            order.status in ORDERS_NOT_GONE
+            and order.warehouse is not None
+            and shipping_selectors.ship_deadline(order, order.warehouse) < now
         )
     asked = request.GET.copy()
     asked.pop("page", None)

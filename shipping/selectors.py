@@ -480,16 +480,34 @@ def orders_listed(*, warehouse_ids: Iterable[int], text: str = "") -> QuerySet[O
     )
 
 
-def promised_by(
-    warehouses: Iterable[Warehouse], now: datetime.datetime, *, overdue: bool = False
-) -> Q:
+def promised_by(warehouses: Iterable[Warehouse], now: datetime.datetime) -> Q:
     """Orders shipping from these warehouses and promised to ship by the day it is at `now`
-    on each warehouse's own calendar; with `overdue`, promised for an earlier day."""
+    on each warehouse's own calendar."""
     wanted = Q(pk__in=[])
     for warehouse in warehouses:
         today = timezone.localtime(now, warehouse.zone()).date()
-        by = {"promised_ship_date__lt" if overdue else "promised_ship_date__lte": today}
-        wanted |= Q(warehouse_id=warehouse.pk, **by)
+        wanted |= Q(warehouse_id=warehouse.pk, promised_ship_date__lte=today)
+    return wanted
+
+
+def ship_deadline(order: Order, warehouse: Warehouse) -> datetime.datetime:
+    """When the order must have left: its cut-off, or without one, the shipping warehouse's
+    closing time on the promised ship date, on its clock."""
+    return order.cutoff_at or datetime.datetime.combine(
+        order.promised_ship_date, warehouse.closes_at, tzinfo=warehouse.zone()
+    )
+
+
+def past_deadline(warehouses: Iterable[Warehouse], now: datetime.datetime) -> Q:
+    """Orders shipping from these warehouses whose `ship_deadline` is before `now`: the
+    cut-off gone, or without one, the warehouse closed on (or since) the promised day."""
+    wanted = Q(pk__in=[])
+    for warehouse in warehouses:
+        local = timezone.localtime(now, warehouse.zone())
+        closed_on = local.date() - datetime.timedelta(days=local.time() < warehouse.closes_at)
+        wanted |= Q(warehouse_id=warehouse.pk) & (
+            Q(cutoff_at__lt=now) | Q(cutoff_at__isnull=True, promised_ship_date__lte=closed_on)
+        )
     return wanted
 
 

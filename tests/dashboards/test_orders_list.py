@@ -44,6 +44,8 @@ def test_the_office_lists_what_is_due_late_backordered_or_gone(
         Order.objects.filter(pk=order.pk).update(
             promised_ship_date=today + datetime.timedelta(days=days)
         )
+    # Today's leaves by a cut-off still ahead, whatever the hour the test runs at.
+    Order.objects.filter(pk=due.pk).update(cutoff_at=timezone.now() + datetime.timedelta(hours=1))
     services.order_cancel(order=gone, reason="customer called", actor=None)
     client.force_login(person("dispatcher", beijing, network["TJ"][0]))
 
@@ -60,6 +62,11 @@ def test_the_office_lists_what_is_due_late_backordered_or_gone(
     assert _listed(_orders(client, "?show=cancelled")) == ["SO-L3"]
     assert len(_listed(_orders(client, "?show=all"))) == 5
     assert _listed(_orders(client, "?show=all&warehouse=TJ")) == []  # none ships from Tianjin
+
+    # Once its cut-off has gone by, today's order is late too.
+    Order.objects.filter(pk=due.pk).update(cutoff_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert sorted(_listed(_orders(client, "?show=late"))) == ["SO-L0", "SO-L1"]
+    assert '<b class="error">late</b>' in _row(_orders(client), "SO-L0")
 
     # Found by customer: all its orders, whatever their status, and none opens by itself.
     assert len(_listed(_orders(client, "?q=beijing+shop"))) == 5
@@ -134,3 +141,23 @@ def test_the_office_takes_the_list_away_as_a_sheet(client, network, beijing_shop
     workbook = client.get("/orders/?show=all&export=xlsx")
     table = pd.read_excel(io.BytesIO(workbook.content))
     assert sorted(table["订单"]) == ["SO-X1", "SO-X2"] and "发货日期" in table.columns
+
+
+def test_without_a_cut_off_an_order_is_late_once_its_warehouse_closes_on_its_day(
+    network, beijing_shop
+):
+    from shipping.selectors import past_deadline
+
+    beijing = network["BJ"][0]  # closes at 22:00, Beijing time
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 5)
+    order = order_placed(*beijing_shop, (tea, 1), ref="SO-NOCUT")
+    day = beijing.today()
+    Order.objects.filter(pk=order.pk).update(promised_ship_date=day, cutoff_at=None)
+
+    def late_at(hour: int, minute: int = 0) -> bool:
+        now = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=beijing.zone())
+        return Order.objects.filter(past_deadline([beijing], now), pk=order.pk).exists()
+
+    assert not late_at(21, 59) and late_at(22, 0)
+    assert late_at(0, 30) is False  # just after midnight of its own day: a whole day ahead
