@@ -286,9 +286,13 @@ def _day(
     counts["alerts"] += len(alerts)
 
 
-def demo_load(*, today: datetime.date, progress: Progress | None = None) -> dict[str, str]:
+def demo_load(
+    *, today: datetime.date | None = None, progress: Progress | None = None
+) -> dict[str, str]:
     """Load the whole demo (idempotent): warehouses and people, stock, orders and trucks,
-    then the KPI history. `progress(done, total)` follows it step by step."""
+    then the KPI history, around `today`: by default the demo warehouses' own date (in
+    Beijing it is already tomorrow from 16:00 UTC). `progress(done, total)` follows it step
+    by step."""
     from core.demo import core_demo_load
     from inventory.demo import inventory_demo_load
     from shipping.demo import shipping_demo_load
@@ -302,6 +306,7 @@ def demo_load(*, today: datetime.date, progress: Progress | None = None) -> dict
 
     with transaction.atomic():
         warehouses = core_demo_load()
+    today = today or next(iter(warehouses.values())).today()
     tell(1)
     stock = inventory_demo_load(warehouses=warehouses, today=today)
     tell(2)

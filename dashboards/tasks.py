@@ -68,12 +68,14 @@ def _reporter(task, steps: dict):  # type: ignore[no-untyped-def]
 
 
 @shared_task(name="dashboards.demo_load", bind=True)
-def demo_load(self, today: str) -> dict:  # type: ignore[no-untyped-def]
-    """Load the demo (see `dashboards.demo.demo_load`), reporting its progress."""
+def demo_load(self, today: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """Load the demo (see `dashboards.demo.demo_load`), reporting its progress; `today`
+    (ISO) defaults to the demo warehouses' own date."""
     from dashboards.demo import demo_load as load
 
     steps = {"done": 0, "total": 0}
-    summary = load(today=datetime.date.fromisoformat(today), progress=_reporter(self, steps))
+    day = datetime.date.fromisoformat(today) if today else None
+    summary = load(today=day, progress=_reporter(self, steps))
     return {**steps, **summary}
 
 

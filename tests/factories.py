@@ -1,9 +1,12 @@
 """Factories for tests: master data only; stock always enters through the services."""
 
+import datetime
+import zoneinfo
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from core.gs1 import gs1_check_digit
 from core.models import Membership, Warehouse
@@ -14,6 +17,16 @@ from inventory.models import Item, Location, Zone
 def gtin13(n: int) -> str:
     body = f"690999{n:06d}"
     return body + str(gs1_check_digit(body))
+
+
+# Test warehouses keep the model's default clock, Beijing's: their days are its days, which
+# from 16:00 UTC are a day ahead of the server's.
+WAREHOUSE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def warehouse_today() -> datetime.date:
+    """Today on the test warehouses' calendar (what their order dates are checked against)."""
+    return timezone.localdate(timezone=WAREHOUSE_ZONE)
 
 
 class WarehouseFactory(factory.django.DjangoModelFactory):

@@ -12,7 +12,7 @@ from dashboards.services import alerts_evaluate
 from inventory.models import ReorderPolicy
 from shipping import services as shipping
 from shipping.models import Carrier, Dock, Vehicle
-from tests.factories import ItemFactory
+from tests.factories import ItemFactory, warehouse_today
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
 
@@ -163,8 +163,8 @@ def test_a_shipment_running_late_and_a_dead_webhook_reach_logistics(network, bei
         ship_to=beijing_shop[1],
         external_ref="SO-LATE",
         lines=[shipping.LineInput(tea, 2)],
-        requested_delivery_date=timezone.localdate(),
-        promised_ship_date=timezone.localdate(),
+        requested_delivery_date=warehouse_today(),
+        promised_ship_date=warehouse_today(),
         actor=None,
     )
     load = shipping.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)

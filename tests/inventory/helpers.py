@@ -7,6 +7,7 @@ from django.db.models import Sum
 from core.models import Event
 from inventory import services
 from inventory.models import StockBalance, StockMovement
+from tests.factories import warehouse_today
 
 
 def stock_in(item, location, quantity, *, lot=None, expires_on=None):
@@ -39,4 +40,5 @@ def counts():
 
 
 def in_days(n: int) -> datetime.date:
-    return datetime.date.today() + datetime.timedelta(days=n)
+    """`n` days from today on the test warehouses' calendar."""
+    return warehouse_today() + datetime.timedelta(days=n)

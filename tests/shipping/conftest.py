@@ -7,7 +7,7 @@ import pytest
 
 from inventory.choices import ZoneKind
 from shipping.models import Customer, ShipTo
-from tests.factories import LocationFactory, WarehouseFactory, ZoneFactory
+from tests.factories import LocationFactory, WarehouseFactory, ZoneFactory, warehouse_today
 
 PLACES = {
     "BJ": (Decimal("39.904200"), Decimal("116.407400")),
@@ -48,4 +48,5 @@ def beijing_shop(db):
 
 
 def tomorrow(days: int = 1) -> datetime.date:
-    return datetime.date.today() + datetime.timedelta(days=days)
+    """`days` from today on the test warehouses' calendar (0: their today)."""
+    return warehouse_today() + datetime.timedelta(days=days)
