@@ -61,7 +61,7 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
             Driver.objects.create(
                 carrier=carriers["OWN" if n < 2 else "DEPPON"],
                 name=DRIVERS[w_index * 4 + n],
-                phone=f"138{w_index}{n}0{w_index}{n}{n}{w_index}{n}",
+                phone=f"13{w_index + 5}{n + 1}{(w_index * 4 + n + 1) * 8763 % 10_000_000:07d}",
                 home_warehouse=warehouse,
             )
             Vehicle.objects.create(

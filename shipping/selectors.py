@@ -16,7 +16,14 @@ from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from inventory.models import Allocation
-from shipping.choices import LoadStatus, OrderStatus, UnitStatus, WaveStatus
+from shipping.choices import (
+    BUSY_LOAD_STATUSES,
+    LoadStatus,
+    OrderStatus,
+    ShipmentStatus,
+    UnitStatus,
+    WaveStatus,
+)
 from shipping.models import (
     Customer,
     HandlingUnit,
@@ -346,10 +353,20 @@ def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
     return out
 
 
+def loads_busy() -> QuerySet[Load]:
+    """Loads that hold their vehicle and driver: planned, loading, or gone and on the road
+    until the shipment completes."""
+    return Load.objects.filter(
+        Q(status__in=BUSY_LOAD_STATUSES)
+        | Q(status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT)
+    )
+
+
 def planning_choices(*, warehouse_id: int) -> dict:
-    """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the
-    drivers based here (or based nowhere, of a carrier with vehicles here), and the allocated
-    orders not yet on a load, most urgent first."""
+    """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the free
+    drivers based here (or based nowhere, of a carrier with vehicles here: none with a load
+    planned, loading or on the road), and the allocated orders not yet on a load, most
+    urgent first."""
     from shipping.models import Dock, Driver
 
     return {
@@ -362,6 +379,7 @@ def planning_choices(*, warehouse_id: int) -> dict:
                 Q(home_warehouse_id=warehouse_id)
                 | Q(home_warehouse__isnull=True, carrier__vehicles__home_warehouse_id=warehouse_id)
             )
+            .exclude(pk__in=loads_busy().filter(driver__isnull=False).values("driver"))
             .select_related("carrier")
             .distinct()
             .order_by("carrier__code", "name")

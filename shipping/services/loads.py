@@ -21,7 +21,7 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import Fill, orders_fill, vehicle_carries, wave_timing
+from shipping.selectors import Fill, loads_busy, orders_fill, vehicle_carries, wave_timing
 from shipping.services.dock import appointment_cancel
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
@@ -103,14 +103,7 @@ def _drivable(driver: Driver, vehicle: Vehicle) -> None:
             % {"driver": driver.name, "carrier": driver.carrier.name, "plate": vehicle.plate},
             field="driver",
         )
-    busy = (
-        Load.objects.filter(driver=driver)
-        .filter(
-            Q(status__in=BUSY_LOAD_STATUSES)
-            | Q(status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT)
-        )
-        .first()
-    )
+    busy = loads_busy().filter(driver=driver).first()
     if busy is not None:
         raise Conflict(
             _("%(driver)s already drives load %(load)s.")

@@ -79,6 +79,7 @@ def test_a_dispatcher_builds_a_load_books_its_dock_and_releases_its_wave(client,
     load = Load.objects.get()
     assert f"Load {load.reference} planned on 京A-0." in built
     assert load.driver == driver and '<span class="muted">Zhang</span>' in built
+    assert "Zhang · OWN</option>" not in built  # busy now: not offered again
     assert "<html" not in built and f'data-load="{load.reference}"' in built
 
     booked = client.post(
