@@ -535,7 +535,9 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     road, and its milestones in time order. None if it is not visible. Bounded queries."""
     order = (
         orders_with_details(orders_visible(warehouse_ids=warehouse_ids).filter(pk=order_id))
-        .select_related("wave", "load__vehicle", "load__appointment__dock", "stop__shipment")
+        .select_related(
+            "wave", "load__vehicle", "load__driver", "load__appointment__dock", "stop__shipment"
+        )
         .prefetch_related("units")
         .first()
     )

@@ -2,6 +2,7 @@
 stock is held, its truck and dock, and its milestones on the shipping warehouse's clock;
 people of other warehouses do not find it."""
 
+from shipping.models import Driver, Load
 from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
 from tests.factories import WarehouseFactory
 from tests.shipping.helpers import order_placed
@@ -14,6 +15,8 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     django_assert_max_num_queries,
 ):
     order, load, _ = picked
+    driver = Driver.objects.create(carrier=load.vehicle.carrier, name="Zhao", phone="13900001111")
+    Load.objects.filter(pk=load.pk).update(driver=driver)  # as if built with him
     client.force_login(person("dispatcher", order.warehouse, username="wang"))
 
     found = client.get("/orders/?q=so-do")
@@ -26,6 +29,7 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     assert page.index("Received from the ERP") < page.index("Released to the floor")
     assert '<span class="held">BJ 3</span>' in page  # line 1's stock, held at BJ
     assert load.reference in page and "京A-7" in page and "D1" in page
+    assert 'Zhao <a href="tel:13900001111">' in page  # whom to call about it
     assert "Nearest warehouse that can ship it complete: BJ, 4 km." in page  # and why
 
     # SO-DOCK2 starts like SO-DOCK: the whole reference still opens it.
