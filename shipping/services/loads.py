@@ -180,14 +180,19 @@ def load_build(
     return load
 
 
-def _load_open_to_change(load: Load) -> Wave | None:
-    """The load's wave (if any), once sure the load may still change: planned, with no wave
-    on the floor (its orders are not being picked for this truck)."""
+def _load_planned(load: Load) -> None:
+    """Refuse to change a load that is no longer planned (loading, gone or cancelled)."""
     if load.status != LoadStatus.PLANNED:
         raise Conflict(
             _("Load %(load)s is %(status)s; only a planned load changes.")
             % {"load": load.reference, "status": load.get_status_display()}
         )
+
+
+def _load_open_to_change(load: Load) -> Wave | None:
+    """The load's wave (if any), once sure the load may still change: planned, with no wave
+    on the floor (its orders are not being picked for this truck)."""
+    _load_planned(load)
     wave = Wave.objects.select_for_update().filter(load=load).first()
     if wave is not None and wave.status != WaveStatus.PLANNED:
         raise Conflict(
@@ -195,6 +200,32 @@ def _load_open_to_change(load: Load) -> Wave | None:
             % {"load": load.reference}
         )
     return wave
+
+
+def _orders_changed(
+    load: Load,
+    kind: str,
+    order: Order,
+    orders: list[Order],
+    actor: AbstractBaseUser | None,
+    fill: Fill | None = None,
+) -> None:
+    """The event of an order put on or taken off a load: the load's orders and fill now."""
+    fill = fill or orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
+    event_record(
+        type=kind,
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={
+            "load": load.reference,
+            "order": order.external_ref,
+            "orders": [o.external_ref for o in orders],
+            "weight_pct": fill.weight_pct,
+            "volume_pct": fill.volume_pct,
+        },
+        actor=actor,
+    )
 
 
 @service
@@ -219,21 +250,7 @@ def load_order_remove(*, load: Load, order: Order, actor: AbstractBaseUser | Non
             field="order",
         )
     Order.objects.filter(pk=order.pk).update(load=None, wave=None)
-    fill = orders_fill(orders=rest, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
-    event_record(
-        type="load.order_removed",
-        aggregate_type="load",
-        aggregate_id=load.reference,
-        warehouse=load.warehouse_id,
-        payload={
-            "load": load.reference,
-            "order": order.external_ref,
-            "orders": [o.external_ref for o in rest],
-            "weight_pct": fill.weight_pct,
-            "volume_pct": fill.volume_pct,
-        },
-        actor=actor,
-    )
+    _orders_changed(load, "load.order_removed", order, rest, actor)
     return load
 
 
@@ -244,11 +261,7 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
     joins it (`wave.order_added`; on the floor already, its pick tasks come at once);
     otherwise it joins the load alone (`load.order_added`)."""
     load = Load.objects.select_for_update().select_related("vehicle", "warehouse").get(pk=load.pk)
-    if load.status != LoadStatus.PLANNED:
-        raise Conflict(
-            _("Load %(load)s is %(status)s; only a planned load changes.")
-            % {"load": load.reference, "status": load.get_status_display()}
-        )
+    _load_planned(load)
     wave = Wave.objects.filter(load=load).first()
     if wave is not None:
         wave_order_add(wave=wave, order=order, actor=actor)
@@ -259,20 +272,7 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
     fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
     _fits(load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(load=load)
-    event_record(
-        type="load.order_added",
-        aggregate_type="load",
-        aggregate_id=load.reference,
-        warehouse=load.warehouse_id,
-        payload={
-            "load": load.reference,
-            "order": order.external_ref,
-            "orders": [o.external_ref for o in orders],
-            "weight_pct": fill.weight_pct,
-            "volume_pct": fill.volume_pct,
-        },
-        actor=actor,
-    )
+    _orders_changed(load, "load.order_added", order, orders, actor, fill)
     return load
 
 
