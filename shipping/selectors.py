@@ -480,8 +480,9 @@ def orders_with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
 def orders_listed(*, warehouse_ids: Iterable[int], text: str = "") -> QuerySet[Order]:
     """Orders visible to these warehouses' people, newest first. With `text`, those whose
     reference starts with it, whose customer's or ship-to's name holds it, or whose customer
-    code it is (any case). Each with its customer, ship-to, warehouse and load, and its
-    number of lines (`line_count`)."""
+    code it is (any case). Each with its customer, ship-to, warehouse and load; their lines
+    are counted apart (`order_line_counts`), for the orders shown: counting them in the same
+    query grouped every visible order before the page was cut (seconds for 200,000)."""
     orders = orders_visible(warehouse_ids=warehouse_ids)
     text = text.strip()
     if text:
@@ -491,10 +492,18 @@ def orders_listed(*, warehouse_ids: Iterable[int], text: str = "") -> QuerySet[O
             | Q(customer__name__icontains=text)
             | Q(ship_to__name__icontains=text)
         )
-    return (
-        orders.select_related("customer", "ship_to", "warehouse", "load")
-        .annotate(line_count=Count("lines"))
-        .order_by("-received_at", "-pk")
+    return orders.select_related("customer", "ship_to", "warehouse", "load").order_by(
+        "-received_at", "-pk"
+    )
+
+
+def order_line_counts(orders: Iterable[Order] | QuerySet[Order]) -> dict[int, int]:
+    """How many lines each of these orders has, by order id, in one query."""
+    return dict(
+        OrderLine.objects.filter(order__in=orders)
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values_list("order", "n")
     )
 
 
