@@ -454,11 +454,10 @@ def orders_visible(*, warehouse_ids: Iterable[int]) -> QuerySet[Order]:
     """Orders shipping from, or holding stock in, one of these warehouses (what their people
     may see of the orders)."""
     ids = list(warehouse_ids)
-    return Order.objects.filter(
-        pk__in=Order.objects.filter(
-            Q(warehouse_id__in=ids) | Q(lines__reservations__warehouse_id__in=ids)
-        ).values("pk")
-    )
+    # Two conditions an index serves each, rather than one OR across a join (which scanned
+    # every order: half a second to count 200,000, more to find none).
+    holding_here = LineReservation.objects.filter(warehouse_id__in=ids).values("line__order")
+    return Order.objects.filter(Q(warehouse_id__in=ids) | Q(pk__in=holding_here))
 
 
 def orders_with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
