@@ -17,7 +17,6 @@ from shipping.choices import (
     AppointmentStatus,
     LoadStatus,
     OrderStatus,
-    ShipmentStatus,
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
@@ -130,18 +129,14 @@ def load_build(
     Loads are numbered per warehouse and day on its own calendar: L-BJ1-261125-001, -002, …
     """
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
-    if Load.objects.filter(vehicle=vehicle, status__in=BUSY_LOAD_STATUSES).exists():
-        raise Conflict(
-            _("%(plate)s already has a load planned or loading.") % {"plate": vehicle.plate},
-            field="vehicle",
+    busy = loads_busy().filter(vehicle=vehicle).first()
+    if busy is not None:
+        said = (
+            _("%(plate)s is on the road until its shipment completes.")
+            if busy.status == LoadStatus.DEPARTED
+            else _("%(plate)s already has a load planned or loading.")
         )
-    if Load.objects.filter(
-        vehicle=vehicle, status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT
-    ).exists():
-        raise Conflict(
-            _("%(plate)s is on the road until its shipment completes.") % {"plate": vehicle.plate},
-            field="vehicle",
-        )
+        raise Conflict(said % {"plate": vehicle.plate}, field="vehicle")
     if driver is not None:
         _drivable(driver, vehicle)
     if not orders:
