@@ -639,13 +639,7 @@ class DeliveryInput(serializers.Serializer):
         return photo
 
 
-class WaveAddInput(serializers.Serializer):
-    order = serializers.CharField(help_text="Reference of an allocated order.")
+class OrderRefInput(serializers.Serializer):
+    """The order an action on a wave or a load is about, by its external reference."""
 
-
-class LoadOrderAddInput(serializers.Serializer):
-    order = serializers.CharField(help_text="Reference of an allocated order of the warehouse.")
-
-
-class LoadOrderRemoveInput(serializers.Serializer):
-    order = serializers.CharField(help_text="Reference of an order on the load.")
+    order = serializers.CharField(help_text="The order's external reference.")

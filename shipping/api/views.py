@@ -308,26 +308,26 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         wave = services.wave_plan(load=load, actor=request.user, **_valid(s.WavePlanInput, request))
         return Response(s.WaveSerializer(wave).data, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.LoadOrderAddInput, responses=s.LoadSerializer)
+    @extend_schema(request=s.OrderRefInput, responses=s.LoadSerializer)
     @action(detail=True, methods=["post"], url_path="add-order")
     def add_order(self, request: Request, pk: str) -> Response:
         """Put an allocated order on a planned load, and on its wave if not yet picked."""
         load = self.get_object()
         require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
-        ref = _valid(s.LoadOrderAddInput, request)["order"]
+        ref = _valid(s.OrderRefInput, request)["order"]
         order = Order.objects.filter(external_ref=ref, warehouse_id=load.warehouse_id).first()
         if order is None:
             raise DomainError(f"No order {ref} ships from this warehouse.", field="order")
         services.load_order_add(load=load, order=order, actor=request.user)
         return self._answer(load)
 
-    @extend_schema(request=s.LoadOrderRemoveInput, responses=s.LoadSerializer)
+    @extend_schema(request=s.OrderRefInput, responses=s.LoadSerializer)
     @action(detail=True, methods=["post"], url_path="remove-order")
     def remove_order(self, request: Request, pk: str) -> Response:
         """Take an order off a planned load whose wave is not on the floor."""
         load = self.get_object()
         require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
-        ref = _valid(s.LoadOrderRemoveInput, request)["order"]
+        ref = _valid(s.OrderRefInput, request)["order"]
         order = load.orders.filter(external_ref=ref).first()
         if order is None:
             raise DomainError(f"Order {ref} is not on load {load.reference}.", field="order")
@@ -376,12 +376,12 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         "orders"
     )
 
-    @extend_schema(request=s.WaveAddInput, responses=s.WaveSerializer)
+    @extend_schema(request=s.OrderRefInput, responses=s.WaveSerializer)
     @action(detail=True, methods=["post"], url_path="add-order")
     def add_order(self, request: Request, pk: str) -> Response:
         wave = self.get_object()
         require_role(request.user, wave.warehouse_id, DISPATCH_ROLES | {Role.SUPERVISOR})
-        ref = _valid(s.WaveAddInput, request)["order"]
+        ref = _valid(s.OrderRefInput, request)["order"]
         order = Order.objects.filter(external_ref=ref, warehouse_id=wave.warehouse_id).first()
         if order is None:
             raise DomainError(f"No order {ref} ships from this warehouse.", field="order")
