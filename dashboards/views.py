@@ -1,7 +1,6 @@
 """Pages for people: what they need to see now, read through selectors."""
 
 import datetime
-import io
 import zoneinfo
 
 import pandas as pd
@@ -25,6 +24,7 @@ from core.choices import PLANNING_ROLES, Role
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
+from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from inventory.models import StockMovement, Task
@@ -621,20 +621,7 @@ def _orders_export(orders: QuerySet, warehouses: list[Warehouse], kind: str) -> 
         table[at] = local
     table = table[list(columns)].rename(columns=columns)
     name = f"orders-{timezone.now():%Y%m%d-%H%M}"
-    if kind == "csv":
-        # With a byte-order mark, as Excel needs to read UTF-8 (Chinese names) as UTF-8.
-        response = HttpResponse(
-            "\ufeff" + table.to_csv(index=False), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        out = io.BytesIO()
-        table.to_excel(out, index=False, sheet_name="Orders")
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response
+    return sheet_response(table, name=name, kind=kind, sheet="Orders", bom=True)
 
 
 @login_required

@@ -113,13 +113,13 @@ class ThresholdsViewSet(MasterDataViewSet):
 # --- the KPI board ---------------------------------------------------------------------------
 
 import datetime  # noqa: E402
-import io  # noqa: E402
 
 from django.http import HttpResponse  # noqa: E402
 from drf_spectacular.utils import OpenApiParameter  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
 from dashboards.board import kpi_board, kpi_table  # noqa: E402
+from dashboards.sheets import sheet_response  # noqa: E402
 
 
 class KpiQuery(serializers.Serializer):
@@ -166,19 +166,8 @@ class KpiView(APIView):
             freq="D" if q["trend"] == "daily" else "W-SUN",
         )
         name = f"kpis-{q['warehouse'].code}-{q['start']}-{q['end']}"
-        if q["export"] == "csv":
-            response = HttpResponse(kpi_table(board).to_csv(index=False), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-            return response
-        if q["export"] == "xlsx":
-            out = io.BytesIO()
-            kpi_table(board).to_excel(out, index=False, sheet_name="KPIs")
-            response = HttpResponse(
-                out.getvalue(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-            return response
+        if q["export"] in ("csv", "xlsx"):
+            return sheet_response(kpi_table(board), name=name, kind=q["export"], sheet="KPIs")
         return Response(
             {"warehouse": q["warehouse"].code, "start": q["start"], "end": q["end"], "kpis": board}
         )
