@@ -204,8 +204,8 @@ def warehouses_at_a_glance(
 ) -> dict[int, dict[str, int]]:
     """Per warehouse id, what needs people now, in five queries whatever their number:
     orders due to ship by today on the warehouse's own calendar and not gone (`due`), those
-    past their cut-off or, without one, their promised day's closing time (`overdue`), backorders, open tasks, trucks at a dock,
-    shipments on the road and live alerts."""
+    past their cut-off or, without one, their promised day's closing time (`overdue`),
+    backorders, open tasks, trucks at a dock, shipments on the road and live alerts."""
     out = {
         w.pk: dict.fromkeys(
             ("due", "overdue", "backordered", "tasks", "at_dock", "on_road", "alerts"), 0
