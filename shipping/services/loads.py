@@ -26,38 +26,44 @@ from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
 
 
-def _loadable(order: Order, warehouse: Warehouse, field: str = "orders") -> None:
+def _loadable(orders: list[Order], warehouse: Warehouse, field: str = "orders") -> None:
     """Refuse an order that may not go on a load of this warehouse: shipping from another,
-    holding stock elsewhere too, not allocated, or already on a live load."""
-    if order.warehouse_id != warehouse.pk:
-        raise DomainError(
-            _("Order %(order)s ships from another warehouse.") % {"order": order.external_ref},
-            field=field,
-        )
-    elsewhere = set(
-        LineReservation.objects.filter(line__order=order, quantity__gt=0)
+    holding stock elsewhere too, not allocated, or already on a live load. Two queries for
+    any number of orders."""
+    elsewhere: dict[int, set[str]] = {}
+    for order_id, code in (
+        LineReservation.objects.filter(line__order__in=orders, quantity__gt=0)
         .exclude(warehouse=warehouse)
-        .values_list("warehouse__code", flat=True)
-    )
-    if elsewhere:
-        raise DomainError(
-            _("Order %(order)s holds stock in %(places)s too; load only what ships from here.")
-            % {"order": order.external_ref, "places": ", ".join(sorted(elsewhere))},
-            field=field,
-            code="split_order",
-        )
-    if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
-        raise DomainError(
-            _("Order %(order)s is %(status)s; only allocated orders load.")
-            % {"order": order.external_ref, "status": order.get_status_display()},
-            field=field,
-        )
-    if order.load_id and order.load.status in BUSY_LOAD_STATUSES:
-        raise Conflict(
-            _("Order %(order)s is already on load %(load)s.")
-            % {"order": order.external_ref, "load": order.load.reference},
-            field=field,
-        )
+        .values_list("line__order", "warehouse__code")
+    ):
+        elsewhere.setdefault(order_id, set()).add(code)
+    loads = Load.objects.in_bulk({o.load_id for o in orders if o.load_id})
+    for order in orders:
+        if order.warehouse_id != warehouse.pk:
+            raise DomainError(
+                _("Order %(order)s ships from another warehouse.") % {"order": order.external_ref},
+                field=field,
+            )
+        if order.pk in elsewhere:
+            raise DomainError(
+                _("Order %(order)s holds stock in %(places)s too; load only what ships from here.")
+                % {"order": order.external_ref, "places": ", ".join(sorted(elsewhere[order.pk]))},
+                field=field,
+                code="split_order",
+            )
+        if order.status not in (OrderStatus.ALLOCATED, OrderStatus.RELEASED):
+            raise DomainError(
+                _("Order %(order)s is %(status)s; only allocated orders load.")
+                % {"order": order.external_ref, "status": order.get_status_display()},
+                field=field,
+            )
+        load = loads.get(order.load_id) if order.load_id else None
+        if load is not None and load.status in BUSY_LOAD_STATUSES:
+            raise Conflict(
+                _("Order %(order)s is already on load %(load)s.")
+                % {"order": order.external_ref, "load": load.reference},
+                field=field,
+            )
 
 
 def _fits(vehicle: Vehicle, fill: Fill, field: str = "orders") -> None:
@@ -142,8 +148,7 @@ def load_build(
     if not orders:
         raise DomainError(_("A load has at least one order."), field="orders")
     orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
-    for order in orders:
-        _loadable(order, warehouse)
+    _loadable(orders, warehouse)
     fill = orders_fill(orders=orders, warehouse_id=warehouse.pk, vehicle=vehicle)
     _fits(vehicle, fill)
     day = warehouse.today()
@@ -262,7 +267,7 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
         wave_order_add(wave=wave, order=order, actor=actor)
         return load
     order = Order.objects.select_for_update().get(pk=order.pk)
-    _loadable(order, load.warehouse, field="order")
+    _loadable([order], load.warehouse, field="order")
     orders = [*load.orders.all(), order]
     fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
     _fits(load.vehicle, fill, field="order")
@@ -410,7 +415,7 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
             % {"order": order.external_ref, "status": order.get_status_display()},
             field="order",
         )
-    _loadable(order, wave.warehouse, field="order")
+    _loadable([order], wave.warehouse, field="order")
     if wave.load_id:
         fill = orders_fill(
             orders=[*wave.load.orders.all(), order],

@@ -341,3 +341,24 @@ def test_a_load_gets_a_driver_of_its_vehicle_s_carrier_who_is_free(
         format="json",
     )
     assert built.status_code == 201 and built.json()["driver"]["name"] == "Zhang"
+
+
+def test_building_a_load_costs_the_same_queries_for_one_order_or_six(network, beijing_shop, fleet):
+    from django.test.utils import CaptureQueriesContext
+
+    bj = network["BJ"]
+    tea = ItemFactory(sku="TEA-Q")
+    stock_in(tea, bj[1], 100)
+    first, one, *six = _orders(network, beijing_shop, *[(tea, 1)] * 8)
+    spare = Vehicle.objects.create(
+        carrier=fleet["van"].carrier, plate="京A-3", capacity_weight_kg=900, capacity_volume_l=9000
+    )
+    # The day's first load starts its counter: not what is measured.
+    services.load_build(warehouse=bj[0], vehicle=spare, orders=[first], actor=None)
+
+    def queries(vehicle, orders) -> int:  # type: ignore[no-untyped-def]
+        with CaptureQueriesContext(connection) as ctx:
+            services.load_build(warehouse=bj[0], vehicle=vehicle, orders=orders, actor=None)
+        return len(ctx.captured_queries)
+
+    assert queries(fleet["van"], [one]) == queries(fleet["truck"], six)
