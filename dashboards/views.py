@@ -262,6 +262,14 @@ def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:
     return {
         "plan_docks": choices["docks"],
         "plan_vehicles": choices["vehicles"],
+        "plan_vehicles_free": [
+            v for v in choices["vehicles"] if v.pk not in choices["vehicles_busy"]
+        ],
+        "plan_vehicles_busy": [
+            (v, choices["vehicles_busy"][v.pk])
+            for v in choices["vehicles"]
+            if v.pk in choices["vehicles_busy"]
+        ],
         "plan_drivers": choices["drivers"],
         "plan_orders": choices["orders"],
         "plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"),

@@ -366,13 +366,23 @@ def planning_choices(*, warehouse_id: int) -> dict:
     """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the free
     drivers based here (or based nowhere, of a carrier with vehicles here: none with a load
     planned, loading or on the road), and the allocated orders not yet on a load, most
-    urgent first."""
+    urgent first. `vehicles_busy` maps each vehicle that cannot take another load now to the
+    reference of the load that holds it."""
     from shipping.models import Dock, Driver
 
+    vehicles = list(
+        Vehicle.objects.filter(home_warehouse_id=warehouse_id)
+        .select_related("carrier")
+        .order_by("plate")
+    )
     return {
         "docks": list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True)),
-        "vehicles": list(
-            Vehicle.objects.filter(home_warehouse_id=warehouse_id).select_related("carrier")
+        "vehicles": vehicles,
+        "vehicles_busy": dict(
+            loads_busy()
+            .filter(vehicle__in=vehicles)
+            .order_by("vehicle_id", "pk")
+            .values_list("vehicle_id", "reference")
         ),
         "drivers": list(
             Driver.objects.filter(

@@ -80,6 +80,9 @@ def test_a_dispatcher_builds_a_load_books_its_dock_and_releases_its_wave(client,
     assert f"Load {load.reference} planned on 京A-0." in built
     assert load.driver == driver and '<span class="muted">Zhang</span>' in built
     assert "Zhang · OWN</option>" not in built  # busy now: not offered again
+    # The van is held by the load: the load form shows it greyed out, with the load's name.
+    assert f'<option value="{vans[0].pk}" disabled>京A-0 · {load.reference}</option>' in built
+    assert f'<option value="{vans[1].pk}">京A-1 · ' in built
     assert "<html" not in built and f'data-load="{load.reference}"' in built
 
     booked = client.post(
