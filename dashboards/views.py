@@ -519,6 +519,12 @@ ORDER_VIEWS = {
     "late": gettext_lazy("Late to ship (past cut-off)"),
     "all": gettext_lazy("All orders"),
 }
+ORDER_SORT_LABELS = {
+    "received": gettext_lazy("Newest first"),
+    "ship": gettext_lazy("Ship date, soonest first"),
+    "priority": gettext_lazy("Most urgent first"),
+    "customer": gettext_lazy("Customer A–Z"),
+}
 
 
 @login_required
@@ -537,7 +543,12 @@ def orders_list(request: HttpRequest) -> HttpResponse:
     if show not in ORDER_VIEWS and show not in OrderStatus.values:
         show = "open"
     chosen = next((w for w in warehouses if w.code == request.GET.get("warehouse")), None)
-    orders = shipping_selectors.orders_listed(warehouse_ids=[w.pk for w in warehouses], text=text)
+    sort = request.GET.get("sort") or "received"
+    if sort not in ORDER_SORT_LABELS:
+        sort = "received"
+    orders = shipping_selectors.orders_listed(
+        warehouse_ids=[w.pk for w in warehouses], text=text, sort=sort
+    )
     if chosen is not None:
         orders = orders.filter(warehouse=chosen)
     now = timezone.now()
@@ -570,6 +581,8 @@ def orders_list(request: HttpRequest) -> HttpResponse:
     asked = request.GET.copy()
     asked.pop("page", None)
     asked.pop("export", None)
+    unsorted = asked.copy()
+    unsorted.pop("sort", None)
     return render(
         request,
         "dashboards/orders.html",
@@ -582,6 +595,9 @@ def orders_list(request: HttpRequest) -> HttpResponse:
             "warehouse": chosen,
             "page": page,
             "asked": asked.urlencode(),
+            "unsorted": unsorted.urlencode(),
+            "sort": sort,
+            "sorts": ORDER_SORT_LABELS,
         },
     )
 

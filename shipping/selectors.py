@@ -486,8 +486,21 @@ def orders_with_details(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
-def orders_listed(*, warehouse_ids: Iterable[int], text: str = "") -> QuerySet[Order]:
-    """Orders visible to these warehouses' people, newest first. With `text`, those whose
+# How a list of orders can be sorted: the key a page asks for, and its order_by.
+ORDER_SORTS: dict[str, tuple[str, ...]] = {
+    "received": ("-received_at", "-pk"),
+    "ship": ("promised_ship_date", "priority", "-received_at", "-pk"),
+    "priority": ("priority", "promised_ship_date", "-received_at", "-pk"),
+    "customer": ("customer__name", "-received_at", "-pk"),
+}
+
+
+def orders_listed(
+    *, warehouse_ids: Iterable[int], text: str = "", sort: str = "received"
+) -> QuerySet[Order]:
+    """Orders visible to these warehouses' people, newest first, or as `sort` says (a key of
+    ORDER_SORTS: soonest ship date, most urgent, or customer's name; ties newest first; an
+    unknown key sorts newest first). With `text`, those whose
     reference starts with it, whose customer's or ship-to's name holds it, or whose customer
     code it is (any case). Each with its customer, ship-to, warehouse and load; their lines
     are counted apart (`order_line_counts`), for the orders shown: counting them in the same
@@ -502,7 +515,7 @@ def orders_listed(*, warehouse_ids: Iterable[int], text: str = "") -> QuerySet[O
             | Q(ship_to__name__icontains=text)
         )
     return orders.select_related("customer", "ship_to", "warehouse", "load").order_by(
-        "-received_at", "-pk"
+        *ORDER_SORTS.get(sort, ORDER_SORTS["received"])
     )
 
 

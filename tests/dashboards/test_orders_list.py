@@ -51,7 +51,7 @@ def test_the_office_lists_what_is_due_late_backordered_or_gone(
 
     with django_assert_max_num_queries(9):  # as many for 5 orders as for 50
         page = _orders(client)
-    assert "<th>Ship date</th>" in page and "4 orders" in page
+    assert 'sort=ship">Ship date</a></th>' in page and "4 orders" in page
     assert sorted(_listed(page)) == ["SO-L0", "SO-L1", "SO-L2", "SO-LB"]  # not the cancelled
     assert '<b class="error">late</b>' in _row(page, "SO-L1")
     assert "late" not in _row(page, "SO-L0")
@@ -90,6 +90,35 @@ def test_the_list_pages_and_keeps_its_filters(client, network, beijing_shop, per
     assert "Page 1 of 3" in first and 'href="?show=allocated&amp;page=2" rel="next"' in first
     last = _orders(client, "?show=allocated&page=3")
     assert _listed(last) == ["SO-P0"] and 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_the_office_sorts_the_list_by_ship_date_urgency_or_customer(
+    client, network, beijing_shop, person, monkeypatch
+):
+    beijing = network["BJ"][0]
+    tea = ItemFactory(sku="TEA")
+    stock_in(tea, network["BJ"][1], 50)
+    made = [order_placed(*beijing_shop, (tea, 1), ref=f"SO-S{n}") for n in range(3)]
+    today = beijing.today()
+    for order, days, priority in zip(made, (2, 0, 1), (1, 3, 3), strict=True):
+        Order.objects.filter(pk=order.pk).update(
+            promised_ship_date=today + datetime.timedelta(days=days), priority=priority
+        )
+    client.force_login(person("dispatcher", beijing))
+
+    assert _listed(_orders(client)) == ["SO-S2", "SO-S1", "SO-S0"]  # newest first
+    by_date = _orders(client, "?show=open&sort=ship")
+    assert _listed(by_date) == ["SO-S1", "SO-S2", "SO-S0"]
+    assert '<th aria-sort="ascending">Ship date ↓</th>' in by_date
+    assert 'href="?show=open&amp;sort=customer">Customer</a>' in by_date  # filters kept
+    assert _listed(_orders(client, "?sort=priority")) == ["SO-S0", "SO-S1", "SO-S2"]
+    assert _listed(_orders(client, "?sort=nonsense")) == ["SO-S2", "SO-S1", "SO-S0"]
+
+    monkeypatch.setattr(views, "ORDERS_PER_PAGE", 2)  # the pages and the sheet keep the sort
+    assert 'href="?sort=ship&amp;page=2" rel="next"' in _orders(client, "?sort=ship")
+    assert _listed(_orders(client, "?sort=ship&page=2")) == ["SO-S0"]
+    sheet = client.get("/orders/?sort=ship&export=csv").content.decode("utf-8-sig")
+    assert list(pd.read_csv(io.StringIO(sheet))["Order"]) == ["SO-S1", "SO-S2", "SO-S0"]
 
 
 def test_people_see_only_their_warehouses_orders(client, network, beijing_shop, person):
