@@ -138,7 +138,7 @@ def test_the_list_reads_in_chinese(client, network, beijing_shop, person):
     client.force_login(person("dispatcher", network["BJ"][0]))
     client.cookies["django_language"] = "zh-hans"
     page = _orders(client)
-    assert "订单" in page and "发货日期" in page and "已分配" in page
+    assert "订单" in page and "发货日期" in page and "已分配" in page and "最新在前" in page
 
 
 def test_the_office_takes_the_list_away_as_a_sheet(client, network, beijing_shop, person):
