@@ -180,8 +180,11 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                 )
             except Exception:
                 continue
-            start = now + datetime.timedelta(hours=2 + 2 * step)
-            services.appointment_book(
+            # The first truck is in at its slot and leaves at once; the others are due later.
+            start = now + (
+                datetime.timedelta(hours=2 + 2 * step) if step else datetime.timedelta(minutes=1)
+            )
+            appointment = services.appointment_book(
                 dock=docks[step],
                 vehicle=vehicle,
                 starts_at=start,
@@ -195,6 +198,7 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
             services.wave_release(wave=wave, actor=None)
             if step == 1:
                 continue  # picking in progress
+            services.vehicle_check_in(appointment=appointment, actor=None)
             for order in group:
                 if _picked_whole(order):
                     unit = services.unit_pack(order=order, contents=None, actor=None)

@@ -31,6 +31,7 @@ from shipping.choices import (
 )
 from shipping.geo import distance_km
 from shipping.models import (
+    DockAppointment,
     HandlingUnit,
     HandlingUnitLine,
     Load,
@@ -214,16 +215,31 @@ def unit_stage(
     return unit
 
 
+def _truck_at_the_dock_check(load: Load) -> None:
+    """Raise Conflict if the load's truck has a dock appointment and has not checked in at
+    the gate: goods go onto a truck that is there, and its dwell is measured from check-in."""
+    appointment = DockAppointment.objects.filter(load=load).select_related("dock").first()
+    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+        raise Conflict(
+            _("Truck %(vehicle)s has not checked in for dock %(dock)s: check it in first.")
+            % {"vehicle": load.vehicle.plate, "dock": appointment.dock.code},
+            field="load",
+            code="truck_not_in",
+        )
+
+
 @service
 def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> HandlingUnit:
     """Scan a unit onto the vehicle (`unit.loaded`). A unit of another load, of a cancelled
-    order or not yet packed is refused."""
-    load = Load.objects.select_for_update().get(pk=load.pk)
+    order or not yet packed is refused, and so is any while the truck has not checked in for
+    its dock appointment."""
+    load = Load.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=load.pk)
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
         raise Conflict(
             _("Load %(load)s is %(status)s.")
             % {"load": load.reference, "status": load.get_status_display()}
         )
+    _truck_at_the_dock_check(load)
     unit = HandlingUnit.objects.select_for_update().filter(sscc=(sscc or "").strip()).first()
     if unit is None:
         raise DomainError(_("Unknown SSCC %(sscc)s.") % {"sscc": sscc}, field="sscc")
@@ -294,8 +310,9 @@ def _drive(km: float) -> datetime.timedelta:
 def load_depart(
     *, load: Load, actor: AbstractBaseUser | None, at: datetime.datetime | None = None
 ) -> Shipment:
-    """The truck leaves (`load.departed`): every unit must be scanned on; stock leaves the
-    ledger; orders are shipped; a shipment with its stops and planned ETAs begins."""
+    """The truck leaves (`load.departed`): every unit must be scanned on, and a truck with a
+    dock appointment must have checked in (it checks out now); stock leaves the ledger;
+    orders are shipped; a shipment with its stops and planned ETAs begins."""
     load = (
         Load.objects.select_for_update(of=("self",))
         .select_related("warehouse", "vehicle")
@@ -306,6 +323,7 @@ def load_depart(
             _("Load %(load)s is %(status)s.")
             % {"load": load.reference, "status": load.get_status_display()}
         )
+    _truck_at_the_dock_check(load)
     orders = list(load.orders.select_for_update(of=("self",)).select_related("ship_to"))
     live = [o for o in orders if o.status != OrderStatus.CANCELLED]
     if not live:

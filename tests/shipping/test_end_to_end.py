@@ -154,13 +154,17 @@ def test_orders_to_delivery_through_the_api(network, beijing_shop, person, api):
         assert "<svg" in operator.get(f"/api/v1/units/{sscc}/label/").content.decode()
         _ok(operator.post(f"/api/v1/units/{sscc}/stage/", {"lane": "BJ-DOCK-1"}))
         units.append(sscc)
+    # Nothing goes onto a truck that is not at the dock.
+    refused = operator.post(f"/api/v1/loads/{load['id']}/scan/", {"sscc": units[0]})
+    assert refused.status_code == 409 and refused.json()["code"] == "truck_not_in"
+    assert "has not checked in for dock D1" in refused.json()["message"]
+    _ok(operator.post(f"/api/v1/appointments/{appointment['id']}/check-in/", {}))
     refused = operator.post(f"/api/v1/loads/{load['id']}/depart/", {})
     assert refused.status_code == 409 and "unscanned units" in refused.json()["message"]
     for sscc in units:
         _ok(operator.post(f"/api/v1/loads/{load['id']}/scan/", {"sscc": sscc}))
 
-    # 5. The truck checks in, departs (stock leaves the ledger), is tracked and delivers.
-    _ok(operator.post(f"/api/v1/appointments/{appointment['id']}/check-in/", {}))
+    # 5. The truck departs (stock leaves the ledger, it checks out), is tracked and delivers.
     shipment = _ok(operator.post(f"/api/v1/loads/{load['id']}/depart/", {}), 201)
     assert [s["sequence"] for s in shipment["stops"]] == [1]
     tracked = _ok(
