@@ -328,6 +328,17 @@ def stock_totals(*, warehouse_ids: list[int]) -> dict[str, int]:
     return {key: value or 0 for key, value in totals.items()}
 
 
+def units_moved(*, references: Iterable[str], kinds: Iterable[str]) -> dict[tuple[str, str], int]:
+    """Per (reference, movement kind): the units moved under that reference, for these
+    references and kinds, in one query. A pair that moved nothing is absent."""
+    return {
+        (row["reference"], row["kind"]): row["q"]
+        for row in StockMovement.objects.filter(reference__in=list(references), kind__in=kinds)
+        .values("reference", "kind")
+        .annotate(q=Sum("quantity"))
+    }
+
+
 def picked_stock(*, reference: str) -> list[dict]:
     """Where the stock picked for a reference now is: per item, lot and drop location, the
     units picked there less those shipped or moved on from there under the same reference."""

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
-from inventory.choices import TemperatureClass
+from inventory.choices import MovementKind, TemperatureClass
 from inventory.models import Allocation
+from inventory.selectors import units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
     LoadStatus,
@@ -561,8 +562,8 @@ def past_deadline(warehouses: Iterable[Warehouse], now: datetime.datetime) -> Q:
 
 
 def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
-    """One order as the office tells a customer where it is: its lines and where their stock
-    is held, the allocation decision, its wave, truck and dock, its units, its stop on the
+    """One order as the office tells a customer where it is: its lines, where their stock
+    is held and how many of each were picked and shipped, the allocation decision, its wave, truck and dock, its units, its stop on the
     road, and its milestones in time order. None if it is not visible. Bounded queries."""
     order = (
         orders_with_details(orders_visible(warehouse_ids=warehouse_ids).filter(pk=order_id))
@@ -577,6 +578,14 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     units = list(order.units.all())
     appointment = getattr(order.load, "appointment", None) if order.load_id else None
     stop = order.stop
+    lines = list(order.lines.all())
+    moved = units_moved(
+        references=[line.reference for line in lines],
+        kinds=(MovementKind.PICK, MovementKind.SHIP),
+    )
+    for line in lines:
+        line.picked = moved.get((line.reference, MovementKind.PICK), 0)
+        line.shipped = moved.get((line.reference, MovementKind.SHIP), 0)
     moments: list[tuple[datetime.datetime | None, str, str]] = [
         (order.received_at, "received", ""),
         (order.allocated_at, "allocated", order.warehouse.code if order.warehouse_id else ""),
@@ -591,7 +600,7 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     return {
         "order": order,
         "allocation": allocation_told(order.allocation_note),
-        "lines": list(order.lines.all()),
+        "lines": lines,
         "units": units,
         "appointment": appointment,
         "stop": stop,

@@ -28,6 +28,9 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
         assert step in page
     assert page.index("Received from the ERP") < page.index("Released to the floor")
     assert '<span class="held">BJ 3</span>' in page  # line 1's stock, held at BJ
+    row = page[page.index('<tr data-line="1">') :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="num">3</td>\n    <td class="num">—</td>' in row  # all 3 picked, none gone
     assert load.reference in page and "京A-7" in page and "D1" in page
     assert 'Zhao <a href="tel:13900001111">' in page  # whom to call about it
     assert "Nearest warehouse that can ship it complete: BJ, 4 km." in page  # and why

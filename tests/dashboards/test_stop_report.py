@@ -69,6 +69,9 @@ def test_the_driver_phones_in_a_delay_then_the_delivery(client, on_the_road, per
     assert (stop.status, stop.receiver_name) == ("delivered", "Li Na")
     assert Order.objects.get(pk=order.pk).status == "delivered"
     assert Shipment.objects.get(pk=shipment.pk).status == "completed"
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    row = page[page.index('<tr data-line="1">') :]
+    assert '<td class="num">3</td>\n    <td class="num">3</td>' in row[: row.index("</tr>")]
 
 
 def test_a_refusal_needs_its_reason_and_the_floor_cannot_report(client, on_the_road, person):
