@@ -198,16 +198,24 @@ def alert_take(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def appointment_book(request: HttpRequest) -> HttpResponse:
-    """Book a truck at a dock for a time slot, optionally for a load."""
+    """Book a truck at a dock for a time slot, optionally for a load: without a truck chosen,
+    the load's own."""
 
     def act() -> str:
         dock = _chosen(request, "dock", Dock)
         require_role(request.user, dock.warehouse_id, PLANNING_ROLES)
-        vehicle = _chosen(request, "vehicle", Vehicle)
-        starts_at = _local_time(request, "starts_at", dock.warehouse)
         load = None
         if request.POST.get("load"):
-            load = _chosen(request, "load", Load.objects.filter(warehouse_id=dock.warehouse_id))
+            load = _chosen(
+                request,
+                "load",
+                Load.objects.filter(warehouse_id=dock.warehouse_id).select_related("vehicle"),
+            )
+        if request.POST.get("vehicle", "").strip() or load is None:
+            vehicle = _chosen(request, "vehicle", Vehicle)
+        else:
+            vehicle = load.vehicle
+        starts_at = _local_time(request, "starts_at", dock.warehouse)
         shipping.appointment_book(
             dock=dock,
             vehicle=vehicle,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
-from shipping.choices import AppointmentStatus
+from shipping.choices import AppointmentStatus, LoadStatus
 from shipping.models import Dock, DockAppointment, Load, Vehicle
 
 LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -105,6 +105,38 @@ def _save_or_conflict(appointment: DockAppointment) -> None:
         raise
 
 
+def _load_bookable_check(load: Load, dock: Dock, vehicle: Vehicle) -> None:
+    """Raise unless the load (locked here) may get this appointment: same warehouse, its own
+    vehicle, not gone or cancelled, and no appointment yet."""
+    load = Load.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=load.pk)
+    if load.warehouse_id != dock.warehouse_id:
+        raise DomainError(_("The load leaves from another warehouse."), field="load")
+    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+        raise Conflict(
+            _("Load %(load)s is %(status)s.")
+            % {"load": load.reference, "status": load.get_status_display()},
+            field="load",
+        )
+    if load.vehicle_id != vehicle.pk:
+        raise DomainError(
+            _("Load %(load)s goes on %(plate)s, not %(other)s.")
+            % {"load": load.reference, "plate": load.vehicle.plate, "other": vehicle.plate},
+            field="vehicle",
+        )
+    held = DockAppointment.objects.filter(load=load).select_related("dock").first()
+    if held is not None:
+        raise Conflict(
+            _("Load %(load)s already has an appointment: %(dock)s %(start)s; move that one.")
+            % {
+                "load": load.reference,
+                "dock": held.dock.code,
+                "start": f"{_wall(held.dock, held.starts_at):%m-%d %H:%M}",
+            },
+            field="load",
+            code="load_booked",
+        )
+
+
 @service
 def appointment_book(
     *,
@@ -115,10 +147,12 @@ def appointment_book(
     actor: AbstractBaseUser | None,
     load: Load | None = None,
 ) -> DockAppointment:
-    """Book a vehicle at a dock (`appointment.booked`); a taken slot is a conflict."""
+    """Book a vehicle at a dock (`appointment.booked`); a taken slot is a conflict. A load is
+    booked with its own vehicle, while planned or loading, and once: a load with a live
+    appointment moves that one instead (a cancelled one no longer holds it)."""
+    if load is not None:
+        _load_bookable_check(load, dock, vehicle)
     _slot_check(dock=dock, vehicle=vehicle, starts_at=starts_at, ends_at=ends_at)
-    if load is not None and load.warehouse_id != dock.warehouse_id:
-        raise DomainError(_("The load leaves from another warehouse."), field="load")
     appointment = DockAppointment(
         dock=dock, vehicle=vehicle, load=load, starts_at=starts_at, ends_at=ends_at
     )
@@ -164,16 +198,20 @@ def appointment_move(
 def appointment_cancel(
     *, appointment: DockAppointment, actor: AbstractBaseUser | None
 ) -> DockAppointment:
-    """Cancel a booked appointment and free its slot; `appointment.cancelled`."""
+    """Cancel a booked appointment and free its slot; `appointment.cancelled`, which names
+    its load. The load lets go of it, so it can be booked again."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
             _("This appointment is %(status)s; only a booked one is cancelled.")
             % {"status": appointment.get_status_display()}
         )
-    DockAppointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
+    DockAppointment.objects.filter(pk=appointment.pk).update(
+        status=AppointmentStatus.CANCELLED, load=None
+    )
+    appointment.status = AppointmentStatus.CANCELLED
+    _event(appointment, "appointment.cancelled", {}, actor)  # still naming the load
     appointment.refresh_from_db()
-    _event(appointment, "appointment.cancelled", {}, actor)
     return appointment
 
 

@@ -85,11 +85,19 @@ def test_a_dispatcher_builds_a_load_books_its_dock_and_releases_its_wave(client,
     assert f'<option value="{vans[1].pk}">京A-1 · ' in built
     assert "<html" not in built and f'data-load="{load.reference}"' in built
 
+    slot = {"warehouse_code": "BJ", "dock": docks[0].pk, "starts_at": _local(bj, 3), "minutes": 60}
+    nothing = client.post("/dispatch/appointments/", slot, **HTMX).content.decode()
+    assert "Vehicle: This field is required." in nothing  # no truck, and no load to take it from
+    wrong = client.post(
+        "/dispatch/appointments/", {**slot, "vehicle": vans[1].pk, "load": load.pk}, **HTMX
+    ).content.decode()
+    assert f"Load {load.reference} goes on 京A-0, not 京A-1." in wrong
+    assert not DockAppointment.objects.exists()
     booked = client.post(
         "/dispatch/appointments/",
         {
             "warehouse_code": "BJ",
-            "vehicle": vans[0].pk,
+            "vehicle": "",  # the load's own truck
             "dock": docks[0].pk,
             "starts_at": _local(bj, 3),
             "minutes": 60,

@@ -189,6 +189,65 @@ def test_a_load_respects_weight_volume_temperature_and_a_busy_vehicle(network, b
         services.load_build(warehouse=bj[0], vehicle=fleet["truck"], orders=[cold], actor=None)
 
 
+def test_a_load_has_one_live_appointment_for_its_own_truck_and_can_book_again_once_cancelled(
+    network, beijing_shop, fleet
+):
+    bj = network["BJ"]
+    tea = ItemFactory()
+    stock_in(tea, bj[1], 50)
+    load = services.load_build(
+        warehouse=bj[0],
+        vehicle=fleet["van"],
+        orders=_orders(network, beijing_shop, (tea, 2)),
+        actor=None,
+    )
+    first = services.appointment_book(
+        dock=fleet["dock1"],
+        vehicle=fleet["van"],
+        starts_at=at(9),
+        ends_at=at(10),
+        load=load,
+        actor=None,
+    )
+    events = Event.objects.count()
+    with pytest.raises(Conflict, match="already has an appointment: D1 ") as twice:
+        services.appointment_book(
+            dock=fleet["dock2"],
+            vehicle=fleet["van"],
+            starts_at=at(12),
+            ends_at=at(13),
+            load=load,
+            actor=None,
+        )
+    assert (twice.value.field, twice.value.code) == ("load", "load_booked")
+    with pytest.raises(DomainError, match="goes on 京A-10001, not 京A-20002") as other:
+        services.appointment_book(
+            dock=fleet["dock2"],
+            vehicle=fleet["truck"],
+            starts_at=at(12),
+            ends_at=at(13),
+            load=load,
+            actor=None,
+        )
+    assert other.value.field == "vehicle"
+    assert (DockAppointment.objects.count(), Event.objects.count()) == (1, events)
+
+    # Cancelled, the slot lets the load go: it books again, and the old one keeps its history.
+    services.appointment_cancel(appointment=first, actor=None)
+    load.refresh_from_db()
+    assert not DockAppointment.objects.filter(load=load).exists()
+    assert Event.objects.get(type="appointment.cancelled").payload["load"] == load.reference
+    again = services.appointment_book(
+        dock=fleet["dock2"],
+        vehicle=fleet["van"],
+        starts_at=at(12),
+        ends_at=at(13),
+        load=load,
+        actor=None,
+    )
+    assert Load.objects.get(pk=load.pk).appointment == again
+
+
 def test_a_wave_is_released_so_picking_ends_before_the_truck_and_tasks_follow_the_pick_path(
     network, beijing_shop, fleet
 ):
