@@ -246,7 +246,14 @@ def vehicle_check_out(
     actor: AbstractBaseUser | None,
     at: datetime.datetime | None = None,
 ) -> DockAppointment:
-    """The truck leaves the gate (`vehicle.checked_out`), with its dwell time."""
+    """The truck leaves the gate (`vehicle.checked_out`), with its dwell time.
+
+    A truck with goods scanned on for a load that has not departed is refused: it leaves by
+    the load's departure, which ships them. A truck leaving without loading its planned load
+    lets go of the load, which can book the dock again (the event names it)."""
+    # The load first, as loading and departure lock it, then the appointment.
+    load_id = DockAppointment.objects.filter(pk=appointment.pk).values_list("load", flat=True)[0]
+    load = Load.objects.select_for_update().filter(pk=load_id).first() if load_id else None
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.CHECKED_IN:
         raise Conflict(
@@ -255,11 +262,27 @@ def vehicle_check_out(
         )
     at = at or timezone.now()
     if at < appointment.checked_in_at:
-        raise DomainError("Check-out cannot be before check-in.", field="at")
+        raise DomainError(_("Check-out cannot be before check-in."), field="at")
+    if load is not None and load.status == LoadStatus.LOADING:
+        raise Conflict(
+            _("Units of load %(load)s are on the truck: it leaves when the load departs.")
+            % {"load": load.reference},
+            field="load",
+            code="load_on_truck",
+        )
+    left_behind = load is not None and load.status == LoadStatus.PLANNED
     DockAppointment.objects.filter(pk=appointment.pk).update(
-        status=AppointmentStatus.CHECKED_OUT, checked_out_at=at
+        status=AppointmentStatus.CHECKED_OUT,
+        checked_out_at=at,
+        **({"load": None} if left_behind else {}),
+    )
+    dwell = (at - appointment.checked_in_at).total_seconds() / 60
+    appointment.status, appointment.checked_out_at = AppointmentStatus.CHECKED_OUT, at
+    _event(  # still naming the load
+        appointment,
+        "vehicle.checked_out",
+        {"at": at, "dwell_minutes": round(dwell, 1), "load_left_behind": left_behind},
+        actor,
     )
     appointment.refresh_from_db()
-    dwell = (at - appointment.checked_in_at).total_seconds() / 60
-    _event(appointment, "vehicle.checked_out", {"at": at, "dwell_minutes": round(dwell, 1)}, actor)
     return appointment

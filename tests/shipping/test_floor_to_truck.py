@@ -1,5 +1,6 @@
 """Between the floor and the truck: late urgent orders, wrong units, busy vehicles, races."""
 
+import datetime
 import threading
 
 import pytest
@@ -7,9 +8,10 @@ from django.db import connection
 from django.utils import timezone
 
 from core.exceptions import Conflict, DomainError
+from core.models import Event
 from inventory.models import Task
 from shipping import services
-from shipping.models import Carrier, Order, Vehicle
+from shipping.models import Carrier, Dock, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -163,3 +165,43 @@ def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person)
     assert sorted(outcomes) == ["done", "task_closed"]
     order.refresh_from_db()
     assert order.status == "picked"
+
+
+def test_a_truck_with_goods_on_leaves_only_by_departing_and_an_empty_one_frees_its_load(
+    beijing, person
+):
+    operator = person("operator", beijing["wh"])
+    order = beijing["order"]("SO-GATE")
+    van = beijing["vans"][0]
+    load = services.load_build(warehouse=beijing["wh"], vehicle=van, orders=[order], actor=None)
+    dock = Dock.objects.create(warehouse=beijing["wh"], code="D9")
+    soon = timezone.now() + datetime.timedelta(minutes=30)
+    slot = {"dock": dock, "vehicle": van, "ends_at": soon + datetime.timedelta(hours=1)}
+    first = services.appointment_book(**slot, starts_at=soon, load=load, actor=None)
+    services.vehicle_check_in(appointment=first, actor=None)
+
+    # It came, loaded nothing and left: the load may book the dock again.
+    gone = services.vehicle_check_out(appointment=first, actor=None)
+    assert (gone.status, gone.load_id) == ("checked_out", None)
+    said = Event.objects.filter(type="vehicle.checked_out").last().payload
+    assert (said["load"], said["load_left_behind"]) == (load.reference, True)
+    later = soon + datetime.timedelta(hours=2)
+    again = services.appointment_book(
+        **{**slot, "ends_at": later + datetime.timedelta(hours=1)},
+        starts_at=later,
+        load=load,
+        actor=None,
+    )
+    services.vehicle_check_in(appointment=again, actor=None)
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    unit = _pick_pack_stage(beijing, Order.objects.get(pk=order.pk), operator)
+    services.load_scan(load=load, sscc=unit.sscc, actor=operator)
+
+    with pytest.raises(Conflict, match="are on the truck: it leaves when the load departs") as on:
+        services.vehicle_check_out(appointment=again, actor=None)
+    assert (on.value.field, on.value.code) == ("load", "load_on_truck")
+    again.refresh_from_db()
+    assert again.status == "checked_in"
+    services.load_depart(load=load, actor=operator)  # departing checks it out
+    again.refresh_from_db()
+    assert (again.status, again.load_id) == ("checked_out", load.pk)
