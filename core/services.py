@@ -3,12 +3,13 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Model, ProtectedError
 from django.forms.models import model_to_dict
 
 from core.db import service
 from core.events import event_record
-from core.exceptions import Conflict
+from core.exceptions import Conflict, DomainError
 
 
 def _label(instance: Model) -> str:
@@ -19,8 +20,19 @@ def _label(instance: Model) -> str:
 def record_save(
     *, instance: Model, actor: AbstractBaseUser | None, warehouse_id: int | None
 ) -> Model:
-    """Create or update a master-data record (already validated); `<model>.created|updated`."""
+    """Create or update a master-data record (its fields already validated);
+    `<model>.created|updated`. A record that breaks a unique field or a constraint of its
+    model (one per warehouse, capacity above zero, ...) is refused naming the field, and
+    nothing is written."""
     created = instance.pk is None
+    try:
+        instance.validate_unique()
+        instance.validate_constraints()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(
+            " ".join(messages), field=None if field == NON_FIELD_ERRORS else field
+        ) from None
     instance.save()
     payload: dict[str, Any] = model_to_dict(instance)
     event_record(

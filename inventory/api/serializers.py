@@ -337,9 +337,17 @@ class TaskSerializer(serializers.ModelSerializer):
 # --- action inputs ----------------------------------------------------------------------
 
 
+# The most units one request may name: far above any real line, and its sums stay within
+# the database's integers.
+QUANTITY_MAX = 100_000_000
+
+
 class Quantity(serializers.IntegerField):
+    """A number of units: at least 1 (or `min_value`), at most QUANTITY_MAX."""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", QUANTITY_MAX)
         kwargs.setdefault("error_messages", {"min_value": "Must be greater than zero."})
         super().__init__(**kwargs)
 
@@ -381,7 +389,7 @@ class MoveInput(LotInputMixin):
 class AdjustInput(LotInputMixin):
     item = ItemField()
     location = LocationField(queryset=Location.objects.none())
-    quantity_delta = serializers.IntegerField()
+    quantity_delta = serializers.IntegerField(min_value=-QUANTITY_MAX, max_value=QUANTITY_MAX)
     reason = serializers.CharField(max_length=200)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -444,7 +452,7 @@ class TaskConfirmInput(serializers.Serializer):
     location_barcode = serializers.CharField()
     item_code = serializers.CharField(help_text="GTIN or SKU as scanned.")
     lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    quantity = serializers.IntegerField(min_value=0)
+    quantity = Quantity(min_value=0)
     to_location_barcode = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -482,5 +490,5 @@ class BelowReorderPointSerializer(serializers.Serializer):
 
 class ReplenishInput(serializers.Serializer):
     warehouse = WarehouseField()
-    min_units = serializers.IntegerField(min_value=1)
-    target_units = serializers.IntegerField(min_value=1)
+    min_units = Quantity()
+    target_units = Quantity()

@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -6,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
+from inventory.api.serializers import QUANTITY_MAX, Quantity
 from inventory.selectors import items_by_sku
 from shipping.choices import ORDER_TRANSITIONS, Priority
 from shipping.models import Customer, Order, OrderLine, ShipTo
@@ -170,9 +172,7 @@ def _day(value: Any) -> str | None:
 
 class OrderLineInput(serializers.Serializer):
     item = serializers.CharField(max_length=64, help_text="SKU of the item.")
-    quantity = serializers.IntegerField(
-        min_value=1, error_messages={"min_value": "Must be greater than zero."}
-    )
+    quantity = Quantity()
 
 
 @extend_schema_field(OrderLineInput(many=True))
@@ -267,10 +267,9 @@ class OrderCreateInput(serializers.Serializer):
 
 
 class LineChangeInput(serializers.Serializer):
-    line_no = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(
-        min_value=1,
-        error_messages={"min_value": "Must be greater than zero; cancel the order to drop it."},
+    line_no = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
+    quantity = Quantity(
+        error_messages={"min_value": "Must be greater than zero; cancel the order to drop it."}
     )
 
 
@@ -323,6 +322,10 @@ class VehicleSerializer(serializers.ModelSerializer):
             "capacity_volume_l",
             "temperature_class",
         ]
+        extra_kwargs = {
+            "capacity_weight_kg": {"min_value": Decimal("0.1")},
+            "capacity_volume_l": {"min_value": Decimal("0.1")},
+        }
 
 
 class DriverSerializer(serializers.ModelSerializer):
@@ -495,9 +498,9 @@ class LoadBuildInput(serializers.Serializer):
 
 
 class WavePlanInput(serializers.Serializer):
-    lines_per_picker_hour = serializers.IntegerField(min_value=1, default=60)
-    pickers = serializers.IntegerField(min_value=1, default=2)
-    margin_minutes = serializers.IntegerField(min_value=0, default=30)
+    lines_per_picker_hour = serializers.IntegerField(min_value=1, max_value=10_000, default=60)
+    pickers = serializers.IntegerField(min_value=1, max_value=1_000, default=2)
+    margin_minutes = serializers.IntegerField(min_value=0, max_value=24 * 60, default=30)
 
 
 class ScanInput(serializers.Serializer):
@@ -508,12 +511,12 @@ class PickConfirmInput(serializers.Serializer):
     location_barcode = serializers.CharField()
     item_code = serializers.CharField()
     lot_code = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    quantity = serializers.IntegerField(min_value=0)
+    quantity = Quantity(min_value=0)
 
 
 class PackLineInput(serializers.Serializer):
-    line_no = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1)
+    line_no = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
+    quantity = Quantity()
 
 
 class PackInput(serializers.Serializer):
@@ -620,7 +623,9 @@ class TrackingInput(serializers.Serializer):
         max_value=180,
     )
     stop = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    delay_minutes = serializers.IntegerField(required=False, default=0)
+    delay_minutes = serializers.IntegerField(
+        required=False, default=0, min_value=-24 * 60, max_value=7 * 24 * 60
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

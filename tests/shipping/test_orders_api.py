@@ -77,6 +77,7 @@ def test_an_erp_posts_an_order_and_a_replay_changes_nothing(erp, tea, beijing_sh
         ({"lines": ["TEA"]}, "lines[0]"),
         ({"lines": [{"item": "TEA", "quantity": 1}, {"item": "TEA"}]}, "lines[1].quantity"),
         ({"lines": [{"item": "TEA", "quantity": "many"}]}, "lines[0].quantity"),
+        ({"lines": [{"item": "TEA", "quantity": 10**20}]}, "lines[0].quantity"),  # no overflow
         ({"lines": [{"item": "T" * 65, "quantity": 1}]}, "lines[0].item"),
         ({"promised_ship_date": "2020-01-01"}, "promised_ship_date"),
         ({"ship_to": "ELSEWHERE"}, "ship_to"),
