@@ -146,7 +146,8 @@ def orders_at_risk(
         warehouse, limit = warehouses[order.warehouse_id], limits[order.warehouse_id]
         deadline = ship_deadline(order, warehouse)
         lines = lines_by_order.get(order.pk, 0)
-        needed = datetime.timedelta(hours=lines / limit.pick_lines_per_hour)
+        # A rate of 0 (stored before the API refused it) reads as one line an hour.
+        needed = datetime.timedelta(hours=lines / max(limit.pick_lines_per_hour, 1))
         margin = datetime.timedelta(minutes=limit.cutoff_margin_minutes)
         if lines and now + needed + margin > deadline:
             late = now > deadline

@@ -61,6 +61,9 @@ class AlertSerializer(serializers.ModelSerializer):
         return template.format(id=alert.subject_id) if template else None
 
 
+WEEK_MINUTES = 7 * 24 * 60
+
+
 class ThresholdsSerializer(serializers.ModelSerializer):
     warehouse = WarehouseField()
 
@@ -74,6 +77,14 @@ class ThresholdsSerializer(serializers.ModelSerializer):
             "pick_lines_per_hour",
             "shipment_late_minutes",
         ]
+        # Minutes up to a week, and a pick rate of at least one line an hour: the alert rules
+        # divide by the rate and add the minutes to times.
+        extra_kwargs = {
+            "truck_wait_minutes": {"max_value": WEEK_MINUTES},
+            "cutoff_margin_minutes": {"max_value": WEEK_MINUTES},
+            "pick_lines_per_hour": {"min_value": 1, "max_value": 100_000},
+            "shipment_late_minutes": {"max_value": WEEK_MINUTES},
+        }
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

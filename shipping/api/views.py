@@ -401,6 +401,7 @@ class PickViewSet(ScopedViewSet):
     """An order's pick task confirmed by scans; short picks are re-allocated."""
 
     queryset = Task.objects.filter(kind="pick").select_related("allocation__reservation")
+    serializer_class = s.PickConfirmInput  # what OPTIONS describes
 
     @extend_schema(request=s.PickConfirmInput, responses=None)
     @action(detail=True, methods=["post"])
@@ -488,6 +489,7 @@ class OrderPackViewSet(ScopedViewSet):
     """Pack an order's picked goods into a handling unit with an SSCC."""
 
     queryset = Order.objects.all()
+    serializer_class = s.PackInput  # what OPTIONS describes
 
     def get_queryset(self) -> QuerySet[Order]:
         return Order.objects.filter(warehouse_id__in=warehouse_ids_for(self.request.user))

@@ -111,6 +111,19 @@ def test_schema_endpoint_serves_json(db, person, api, site):
     assert "/api/v1/reservations/" in schema["paths"]
 
 
+def test_every_api_route_describes_itself_to_options(db, person, api, site):
+    """A client asking OPTIONS (what a route takes) gets an answer, not a 500, on every route."""
+    admin = api(person("admin", site.warehouse))
+    paths = admin.get("/api/schema/?format=json").json()["paths"]
+    broken = []
+    for path in paths:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        answer = admin.options(url)
+        if answer.status_code >= 500:
+            broken.append(f"{url}: {answer.status_code}")
+    assert len(paths) > 50 and broken == []
+
+
 def test_api_docs_load_every_asset_from_this_server(client, db):
     response = client.get("/api/docs/")
     assert response.status_code == 200

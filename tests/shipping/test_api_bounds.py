@@ -62,6 +62,13 @@ def test_a_warehouse_has_one_set_of_alert_thresholds(site, other_site, person, a
     )
     _refused(moved, "warehouse")
     assert AlertThresholds.objects.filter(warehouse__code="WA").count() == 1
+    # The alert rules divide by the pick rate and add the minutes to times.
+    url = f"/api/v1/alert-thresholds/{other['id']}/"
+    _refused(manager.patch(url, {"pick_lines_per_hour": 0}, format="json"), "pick_lines_per_hour")
+    _refused(
+        manager.patch(url, {"cutoff_margin_minutes": 10**15}, format="json"),
+        "cutoff_margin_minutes",
+    )
     assert Event.objects.count() == events
 
 
