@@ -29,7 +29,10 @@ class BalanceFilter(django_filters.FilterSet):
     warehouse = django_filters.CharFilter(field_name="warehouse__code")
     item = django_filters.CharFilter(field_name="item__sku")
     location = django_filters.CharFilter(field_name="location__barcode")
-    zone = django_filters.NumberFilter(field_name="location__zone_id")
+    # A zone's id: a whole number within the database's integers, else a 400 naming `zone`.
+    zone = django_filters.NumberFilter(
+        field_name="location__zone_id", min_value=1, max_value=2**31 - 1, decimal_places=0
+    )
 
     class Meta:
         model = StockBalance

@@ -87,3 +87,11 @@ def test_a_wave_plan_of_impossible_figures_is_refused(network, beijing_shop, per
     _refused(dispatcher.post(url, {"pickers": 40279580106984841216}, format="json"), "pickers")
     _refused(dispatcher.post(url, {"margin_minutes": 476866}, format="json"), "margin_minutes")
     assert not Wave.objects.exists()
+
+
+def test_stock_balances_filtered_by_a_zone_out_of_range_say_so(site, person, api):
+    manager = api(person("manager", site.warehouse))
+    zone = site.loc["a1"].zone_id
+    assert manager.get(f"/api/v1/stock/balances/?zone={zone}").status_code == 200
+    _refused(manager.get("/api/v1/stock/balances/?zone=-1.94e%2B42"), "zone")
+    _refused(manager.get("/api/v1/stock/balances/?zone=99999999999999999999999"), "zone")
