@@ -548,6 +548,24 @@ def load_scan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def unit_unload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a scanned unit off the truck of this load, back to its lane."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
+        unit = shipping.unit_unload(load=load, sscc=_field(request, "sscc"), actor=request.user)
+        return _("Unit %(sscc)s is off %(load)s, back on lane %(lane)s.") % {
+            "sscc": unit.sscc,
+            "load": load.reference,
+            "lane": unit.location.barcode,
+        }
+
+    return _answer(request, _dock, act)
+
+
+@login_required
+@require_POST
 def load_depart(request: HttpRequest, pk: int) -> HttpResponse:
     """The loaded truck leaves: its orders ship and the shipment starts."""
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("floor/units/<int:pk>/stage/", actions.unit_stage, name="floor-stage"),
     path("floor/trucks/<int:pk>/check-in/", actions.truck_check_in, name="floor-check-in"),
     path("floor/loads/<int:pk>/scan/", actions.load_scan, name="floor-load-scan"),
+    path("floor/loads/<int:pk>/unload/", actions.unit_unload, name="floor-unload"),
     path("floor/loads/<int:pk>/depart/", actions.load_depart, name="floor-depart"),
     path("dispatch/", views.dispatch, name="dispatch"),
     path("dispatch/appointments/", actions.appointment_book, name="dispatch-book"),

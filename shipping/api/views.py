@@ -353,6 +353,17 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         )
         return Response(s.UnitSerializer(unit).data)
 
+    @extend_schema(request=s.ScanInput, responses=s.UnitSerializer)
+    @action(detail=True, methods=["post"])
+    def unload(self, request: Request, pk: str) -> Response:
+        """Take a unit off the truck, back to its lane."""
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
+        unit = services.unit_unload(
+            load=load, sscc=_valid(s.ScanInput, request)["sscc"], actor=request.user
+        )
+        return Response(s.UnitSerializer(unit).data)
+
     @extend_schema(request=s.GateInput, responses=s.ShipmentSerializer)
     @action(detail=True, methods=["post"])
     def depart(self, request: Request, pk: str) -> Response:

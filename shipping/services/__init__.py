@@ -7,6 +7,7 @@ from shipping.services.dispatch import (
     tracking_record,
     unit_pack,
     unit_stage,
+    unit_unload,
 )
 from shipping.services.dock import (
     appointment_book,
@@ -55,6 +56,7 @@ __all__ = [
     "tracking_record",
     "unit_pack",
     "unit_stage",
+    "unit_unload",
     "vehicle_check_in",
     "vehicle_check_out",
     "wave_order_add",

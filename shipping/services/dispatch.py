@@ -287,6 +287,52 @@ def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Handl
     return unit
 
 
+@service
+def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> HandlingUnit:
+    """Take a unit off the truck back to its lane (`unit.unloaded`): a unit loaded by
+    mistake, one of an order cancelled after it went on, or one that does not fit. Its order,
+    if loaded, is staged again; a load with nothing left on it is planned again."""
+    load = Load.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=load.pk)
+    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+        raise Conflict(
+            _("Load %(load)s is %(status)s.")
+            % {"load": load.reference, "status": load.get_status_display()}
+        )
+    unit = (
+        HandlingUnit.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(sscc=(sscc or "").strip())
+        .first()
+    )
+    if unit is None:
+        raise DomainError(_("Unknown SSCC %(sscc)s.") % {"sscc": sscc}, field="sscc")
+    if unit.load_id != load.pk or unit.status != UnitStatus.LOADED:
+        raise DomainError(
+            _("Unit %(sscc)s is not on %(load)s.") % {"sscc": unit.sscc, "load": load.reference},
+            field="sscc",
+            code="not_on_load",
+        )
+    HandlingUnit.objects.filter(pk=unit.pk).update(
+        load=None, status=UnitStatus.STAGED, loaded_at=None
+    )
+    order = unit.order
+    if order.status == OrderStatus.LOADED:
+        order_transition_check(order, OrderStatus.STAGED)
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.STAGED)
+    if not HandlingUnit.objects.filter(load=load, status=UnitStatus.LOADED).exists():
+        Load.objects.filter(pk=load.pk).update(status=LoadStatus.PLANNED)
+    unit.refresh_from_db()
+    _event(
+        "unit.unloaded",
+        "load",
+        load.reference,
+        load.warehouse_id,
+        {"load": load.reference, "sscc": unit.sscc, "order": order.external_ref},
+        actor,
+    )
+    return unit
+
+
 def _route(
     origin_lat: Decimal, origin_lon: Decimal, ship_tos: list[ShipTo]
 ) -> list[tuple[ShipTo, float]]:
@@ -331,7 +377,7 @@ def load_depart(
     cancelled_units = HandlingUnit.objects.filter(load=load, order__status=OrderStatus.CANCELLED)
     if cancelled_units.exists():
         raise Conflict(
-            _("Units of cancelled orders are on the truck: %(units)s")
+            _("Units of cancelled orders are on the truck: %(units)s; take them off.")
             % {"units": ", ".join(cancelled_units.values_list("sscc", flat=True))},
             field="units",
         )

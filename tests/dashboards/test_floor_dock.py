@@ -110,6 +110,18 @@ def test_from_the_packing_bench_to_the_road_on_the_floor_page(client, picked, pe
     assert f"Unit {unit.sscc} is on {load.reference}." in scanned
     assert '<span class="progress">1/1</span>' in scanned
 
+    # Loaded by mistake: it comes off to its lane, the order is staged again; then back on.
+    assert f'formaction="/floor/loads/{load.pk}/unload/"' in scanned
+    off = client.post(f"/floor/loads/{load.pk}/unload/", {"sscc": unit.sscc}, **HTMX)
+    off = off.content.decode()
+    assert f"Unit {unit.sscc} is off {load.reference}, back on lane {lane.barcode}." in off
+    assert '<span class="progress">0/1</span>' in off
+    assert Order.objects.get(pk=order.pk).status == "staged"
+    assert Event.objects.filter(type="unit.unloaded", payload__sscc=unit.sscc).exists()
+    again = client.post(f"/floor/loads/{load.pk}/unload/", {"sscc": unit.sscc}, **HTMX)
+    assert f"SSCC: Unit {unit.sscc} is not on {load.reference}." in again.content.decode()
+    client.post(f"/floor/loads/{load.pk}/scan/", {"sscc": unit.sscc}, **HTMX)
+
     gone = client.post(f"/floor/loads/{load.pk}/depart/", **HTMX).content.decode()
     shipment = Shipment.objects.get()
     assert f"京A-7 left with {load.reference}: shipment {shipment.reference}." in gone

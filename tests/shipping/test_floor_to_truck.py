@@ -11,7 +11,7 @@ from core.exceptions import Conflict, DomainError
 from core.models import Event
 from inventory.models import Task
 from shipping import services
-from shipping.models import Carrier, Dock, Order, Vehicle
+from shipping.models import Carrier, Dock, Load, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -205,3 +205,28 @@ def test_a_truck_with_goods_on_leaves_only_by_departing_and_an_empty_one_frees_i
     services.load_depart(load=load, actor=operator)  # departing checks it out
     again.refresh_from_db()
     assert (again.status, again.load_id) == ("checked_out", load.pk)
+
+
+def test_through_the_api_a_unit_comes_off_the_truck_and_the_load_is_planned_again(
+    beijing, person, api
+):
+    operator = person("operator", beijing["wh"])
+    order = beijing["order"]("SO-OFF")
+    load = services.load_build(
+        warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[order], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    unit = _pick_pack_stage(beijing, Order.objects.get(pk=order.pk), operator)
+    services.load_scan(load=load, sscc=unit.sscc, actor=operator)
+    assert Load.objects.get(pk=load.pk).status == "loading"
+
+    floor = api(operator)
+    off = floor.post(f"/api/v1/loads/{load.pk}/unload/", {"sscc": unit.sscc}, format="json")
+    assert off.status_code == 200, off.json()
+    assert off.json()["status"] == "staged"
+    assert Load.objects.get(pk=load.pk).status == "planned"  # nothing on it any more
+    assert Order.objects.get(pk=order.pk).status == "staged"
+    events = Event.objects.count()
+    twice = floor.post(f"/api/v1/loads/{load.pk}/unload/", {"sscc": unit.sscc}, format="json")
+    assert twice.status_code == 400 and twice.json()["code"] == "not_on_load"
+    assert "sscc" in twice.json()["fields"] and Event.objects.count() == events
