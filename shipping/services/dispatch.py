@@ -215,6 +215,22 @@ def unit_stage(
     return unit
 
 
+def _load_open_locked(load: Load) -> Load:
+    """The load again, locked, with its warehouse and vehicle, while units still go on and
+    off it (planned or loading); else Conflict naming its status."""
+    load = (
+        Load.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "vehicle")
+        .get(pk=load.pk)
+    )
+    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+        raise Conflict(
+            _("Load %(load)s is %(status)s.")
+            % {"load": load.reference, "status": load.get_status_display()}
+        )
+    return load
+
+
 def _truck_at_the_dock_check(load: Load) -> None:
     """Raise Conflict if the load's truck has a dock appointment and has not checked in at
     the gate: goods go onto a truck that is there, and its dwell is measured from check-in."""
@@ -233,12 +249,7 @@ def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Handl
     """Scan a unit onto the vehicle (`unit.loaded`). A unit of another load, of a cancelled
     order or not yet packed is refused, and so is any while the truck has not checked in for
     its dock appointment."""
-    load = Load.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=load.pk)
-    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
-        raise Conflict(
-            _("Load %(load)s is %(status)s.")
-            % {"load": load.reference, "status": load.get_status_display()}
-        )
+    load = _load_open_locked(load)
     _truck_at_the_dock_check(load)
     unit = HandlingUnit.objects.select_for_update().filter(sscc=(sscc or "").strip()).first()
     if unit is None:
@@ -292,12 +303,7 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
     """Take a unit off the truck back to its lane (`unit.unloaded`): a unit loaded by
     mistake, one of an order cancelled after it went on, or one that does not fit. Its order,
     if loaded, is staged again; a load with nothing left on it is planned again."""
-    load = Load.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=load.pk)
-    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
-        raise Conflict(
-            _("Load %(load)s is %(status)s.")
-            % {"load": load.reference, "status": load.get_status_display()}
-        )
+    load = _load_open_locked(load)
     unit = (
         HandlingUnit.objects.select_for_update(of=("self",))
         .select_related("order")
@@ -359,16 +365,7 @@ def load_depart(
     """The truck leaves (`load.departed`): every unit must be scanned on, and a truck with a
     dock appointment must have checked in (it checks out now); stock leaves the ledger;
     orders are shipped; a shipment with its stops and planned ETAs begins."""
-    load = (
-        Load.objects.select_for_update(of=("self",))
-        .select_related("warehouse", "vehicle")
-        .get(pk=load.pk)
-    )
-    if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
-        raise Conflict(
-            _("Load %(load)s is %(status)s.")
-            % {"load": load.reference, "status": load.get_status_display()}
-        )
+    load = _load_open_locked(load)
     _truck_at_the_dock_check(load)
     orders = list(load.orders.select_for_update(of=("self",)).select_related("ship_to"))
     live = [o for o in orders if o.status != OrderStatus.CANCELLED]

@@ -201,50 +201,32 @@ def test_a_load_has_one_live_appointment_for_its_own_truck_and_can_book_again_on
         orders=_orders(network, beijing_shop, (tea, 2)),
         actor=None,
     )
-    first = services.appointment_book(
-        dock=fleet["dock1"],
-        vehicle=fleet["van"],
-        starts_at=at(9),
-        ends_at=at(10),
-        load=load,
-        actor=None,
-    )
+
+    def book(dock: str = "dock2", vehicle: str = "van", hour: int = 12) -> DockAppointment:
+        return services.appointment_book(
+            dock=fleet[dock],
+            vehicle=fleet[vehicle],
+            starts_at=at(hour),
+            ends_at=at(hour + 1),
+            load=load,
+            actor=None,
+        )
+
+    first = book("dock1", hour=9)
     events = Event.objects.count()
     with pytest.raises(Conflict, match="already has an appointment: D1 ") as twice:
-        services.appointment_book(
-            dock=fleet["dock2"],
-            vehicle=fleet["van"],
-            starts_at=at(12),
-            ends_at=at(13),
-            load=load,
-            actor=None,
-        )
+        book()
     assert (twice.value.field, twice.value.code) == ("load", "load_booked")
     with pytest.raises(DomainError, match="goes on 京A-10001, not 京A-20002") as other:
-        services.appointment_book(
-            dock=fleet["dock2"],
-            vehicle=fleet["truck"],
-            starts_at=at(12),
-            ends_at=at(13),
-            load=load,
-            actor=None,
-        )
+        book(vehicle="truck")
     assert other.value.field == "vehicle"
     assert (DockAppointment.objects.count(), Event.objects.count()) == (1, events)
 
     # Cancelled, the slot lets the load go: it books again, and the old one keeps its history.
     services.appointment_cancel(appointment=first, actor=None)
-    load.refresh_from_db()
     assert not DockAppointment.objects.filter(load=load).exists()
     assert Event.objects.get(type="appointment.cancelled").payload["load"] == load.reference
-    again = services.appointment_book(
-        dock=fleet["dock2"],
-        vehicle=fleet["van"],
-        starts_at=at(12),
-        ends_at=at(13),
-        load=load,
-        actor=None,
-    )
+    again = book()
     assert Load.objects.get(pk=load.pk).appointment == again
 
 
