@@ -560,6 +560,23 @@ def orders_list(request: HttpRequest) -> HttpResponse:
         orders = orders.filter(past_deadline(warehouses, now))
     elif show in OrderStatus.values:
         orders = orders.filter(status=show)
+    # Promised ship dates from and until (both included), as the date inputs send them.
+    dates: dict[str, datetime.date | None] = {}
+    problems: list[str] = []
+    for name, label, lookup in (
+        ("from", _("Ship date from"), "promised_ship_date__gte"),
+        ("until", _("Ship date until"), "promised_ship_date__lte"),
+    ):
+        raw = request.GET.get(name, "").strip()
+        try:
+            dates[name] = datetime.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            dates[name] = None
+            problems.append(
+                _("%(field)s: not a date (YYYY-MM-DD): %(value)s") % {"field": label, "value": raw}
+            )
+        if dates[name] is not None:
+            orders = orders.filter(**{lookup: dates[name]})
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         return _orders_export(orders, warehouses, export)
@@ -598,6 +615,8 @@ def orders_list(request: HttpRequest) -> HttpResponse:
             "unsorted": unsorted.urlencode(),
             "sort": sort,
             "sorts": ORDER_SORT_LABELS,
+            "dates": dates,
+            "problems": problems,
         },
     )
 

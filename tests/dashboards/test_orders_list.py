@@ -114,6 +114,13 @@ def test_the_office_sorts_the_list_by_ship_date_urgency_or_customer(
     assert _listed(_orders(client, "?sort=priority")) == ["SO-S0", "SO-S1", "SO-S2"]
     assert _listed(_orders(client, "?sort=nonsense")) == ["SO-S2", "SO-S1", "SO-S0"]
 
+    day = today + datetime.timedelta(days=1)
+    assert _listed(_orders(client, f"?from={day}&until={day}")) == ["SO-S2"]  # by ship date
+    assert _listed(_orders(client, f"?from={day}&sort=ship")) == ["SO-S2", "SO-S0"]
+    muddled = _orders(client, "?until=someday")
+    assert "Ship date until: not a date (YYYY-MM-DD): someday" in muddled
+    assert "3 orders" in muddled  # the other filters still hold
+
     monkeypatch.setattr(views, "ORDERS_PER_PAGE", 2)  # the pages and the sheet keep the sort
     assert 'href="?sort=ship&amp;page=2" rel="next"' in _orders(client, "?sort=ship")
     assert _listed(_orders(client, "?sort=ship&page=2")) == ["SO-S0"]
