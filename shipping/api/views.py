@@ -1,5 +1,7 @@
 """Shipping API: customers and ship-tos, orders with allocation, changes and cancellation."""
 
+from collections.abc import Callable
+
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -343,26 +345,24 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         services.load_cancel(load=load, actor=request.user)
         return self._answer(load)
 
+    def _unit_scanned(self, request: Request, move: Callable[..., HandlingUnit]) -> Response:
+        """A floor person scans a unit (`sscc`) for this load; `move` puts it on or off."""
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
+        unit = move(load=load, sscc=_valid(s.ScanInput, request)["sscc"], actor=request.user)
+        return Response(s.UnitSerializer(unit).data)
+
     @extend_schema(request=s.ScanInput, responses=s.UnitSerializer)
     @action(detail=True, methods=["post"])
     def scan(self, request: Request, pk: str) -> Response:
-        load = self.get_object()
-        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
-        unit = services.load_scan(
-            load=load, sscc=_valid(s.ScanInput, request)["sscc"], actor=request.user
-        )
-        return Response(s.UnitSerializer(unit).data)
+        """Scan a staged unit onto the truck."""
+        return self._unit_scanned(request, services.load_scan)
 
     @extend_schema(request=s.ScanInput, responses=s.UnitSerializer)
     @action(detail=True, methods=["post"])
     def unload(self, request: Request, pk: str) -> Response:
         """Take a unit off the truck, back to its lane."""
-        load = self.get_object()
-        require_role(request.user, load.warehouse_id, FLOOR_ROLES)
-        unit = services.unit_unload(
-            load=load, sscc=_valid(s.ScanInput, request)["sscc"], actor=request.user
-        )
-        return Response(s.UnitSerializer(unit).data)
+        return self._unit_scanned(request, services.unit_unload)
 
     @extend_schema(request=s.GateInput, responses=s.ShipmentSerializer)
     @action(detail=True, methods=["post"])
