@@ -563,8 +563,9 @@ def past_deadline(warehouses: Iterable[Warehouse], now: datetime.datetime) -> Q:
 
 def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     """One order as the office tells a customer where it is: its lines, where their stock
-    is held and how many of each were picked and shipped, the allocation decision, its wave, truck and dock, its units, its stop on the
-    road, and its milestones in time order. None if it is not visible. Bounded queries."""
+    is held and how many of each were picked and shipped, the allocation decision, its
+    wave, truck and dock, its units, its stop on the road, and its milestones in time
+    order. None if it is not visible. Bounded queries."""
     order = (
         orders_with_details(orders_visible(warehouse_ids=warehouse_ids).filter(pk=order_id))
         .select_related(
