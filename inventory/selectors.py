@@ -340,12 +340,14 @@ def units_moved(*, references: Iterable[str], kinds: Iterable[str]) -> dict[tupl
 
 
 def picked_stock(*, reference: str) -> list[dict]:
-    """Where the stock picked for a reference now is: per item, lot and drop location, the
-    units picked there less those shipped or moved on from there under the same reference."""
+    """Where the stock picked for a reference now is: per item, lot and location, the units
+    picked or moved there under the same reference (a drop location, a staging lane) less
+    those shipped or moved on from there."""
     moves = StockMovement.objects.filter(reference=reference)
     here: dict[tuple, int] = defaultdict(int)
     for row in (
-        moves.filter(kind="pick")
+        moves.filter(to_location__isnull=False)
+        .exclude(kind__in=("receipt", "adjustment", "count"))
         .values("item_id", "lot_id", "to_location_id")
         .annotate(q=Sum("quantity"))
     ):

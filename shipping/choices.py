@@ -24,9 +24,11 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ALLOCATED: frozenset({S.ALLOCATED, S.BACKORDERED, S.RELEASED, S.CANCELLED}),
     S.RELEASED: frozenset({S.PICKED, S.ALLOCATED, S.CANCELLED}),
     S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
-    S.PACKED: frozenset({S.STAGED}),
-    S.STAGED: frozenset({S.LOADED}),
-    S.LOADED: frozenset({S.SHIPPED, S.STAGED}),
+    # Cancelled once packed: its units are broken down and their goods go back to stock;
+    # units already on a truck come off it first (the departure refuses them).
+    S.PACKED: frozenset({S.STAGED, S.CANCELLED}),
+    S.STAGED: frozenset({S.LOADED, S.CANCELLED}),
+    S.LOADED: frozenset({S.SHIPPED, S.STAGED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -80,6 +82,7 @@ class UnitStatus(models.TextChoices):
     STAGED = "staged", _("Staged")
     LOADED = "loaded", _("Loaded")
     SHIPPED = "shipped", _("Shipped")
+    CANCELLED = "cancelled", _("Broken down")  # its order was cancelled: goods back to stock
 
 
 class ShipmentStatus(models.TextChoices):

@@ -384,7 +384,7 @@ class HandlingUnit(models.Model):
     load = models.ForeignKey(
         Load, null=True, blank=True, on_delete=models.PROTECT, related_name="units"
     )
-    status = models.CharField(max_length=8, choices=UnitStatus.choices, default=UnitStatus.PACKED)
+    status = models.CharField(max_length=12, choices=UnitStatus.choices, default=UnitStatus.PACKED)
     weight_kg = models.DecimalField(max_digits=9, decimal_places=2, default=0)
     packed_at = models.DateTimeField(default=timezone.now)
     loaded_at = models.DateTimeField(null=True, blank=True)

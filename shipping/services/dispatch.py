@@ -18,7 +18,7 @@ from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build
 from inventory.choices import ZoneKind
 from inventory.models import Location, StockMovement
-from inventory.services import stock_move, stock_ship
+from inventory.services import putaway_task_create, stock_move, stock_ship
 from shipping.choices import (
     DONE_STOP_STATUSES,
     AppointmentStatus,
@@ -302,7 +302,8 @@ def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Handl
 def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> HandlingUnit:
     """Take a unit off the truck back to its lane (`unit.unloaded`): a unit loaded by
     mistake, one of an order cancelled after it went on, or one that does not fit. Its order,
-    if loaded, is staged again; a load with nothing left on it is planned again."""
+    if loaded, is staged again; a unit of a cancelled order is broken down and its goods get
+    a putaway task back to stock. A load with nothing left on it is planned again."""
     load = _load_open_locked(load)
     unit = (
         HandlingUnit.objects.select_for_update(of=("self",))
@@ -318,10 +319,25 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
             field="sscc",
             code="not_on_load",
         )
-    HandlingUnit.objects.filter(pk=unit.pk).update(
-        load=None, status=UnitStatus.STAGED, loaded_at=None
-    )
     order = unit.order
+    cancelled = order.status == OrderStatus.CANCELLED
+    HandlingUnit.objects.filter(pk=unit.pk).update(
+        load=None,
+        status=UnitStatus.CANCELLED if cancelled else UnitStatus.STAGED,
+        loaded_at=None,
+    )
+    put_back = []
+    if cancelled:
+        for content in unit.lines.select_related("line"):
+            task = putaway_task_create(
+                item_id=content.line.item_id,
+                lot_id=content.lot_id,
+                location_id=unit.location_id,
+                quantity=content.quantity,
+                reference=content.line.reference,
+                actor=actor,
+            )
+            put_back.append({"task": task.pk, "quantity": content.quantity})
     if order.status == OrderStatus.LOADED:
         order_transition_check(order, OrderStatus.STAGED)
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.STAGED)
@@ -333,7 +349,12 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
         "load",
         load.reference,
         load.warehouse_id,
-        {"load": load.reference, "sscc": unit.sscc, "order": order.external_ref},
+        {
+            "load": load.reference,
+            "sscc": unit.sscc,
+            "order": order.external_ref,
+            "put_back": put_back,
+        },
         actor,
     )
     return unit

@@ -1,6 +1,7 @@
 """Orders from the ERP: intake, allocation across warehouses, changes and cancellation."""
 
 import datetime
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,10 +25,18 @@ from inventory.services import (
     stock_reserve,
     stock_reserve_all_or_none,
 )
-from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority
+from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority, UnitStatus
 from shipping.exceptions import OrderTransitionRefused
 from shipping.geo import distance_km
-from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
+from shipping.models import (
+    Customer,
+    HandlingUnit,
+    HandlingUnitLine,
+    LineReservation,
+    Order,
+    OrderLine,
+    ShipTo,
+)
 
 
 @dataclass(frozen=True)
@@ -519,11 +528,21 @@ def order_line_change(
 def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -> Order:
     """Cancel an order (`order.cancelled`): every unit it still holds is released, its open
     pick tasks are cancelled with the reservations, and goods already picked get a putaway
-    task back to stock, so nothing is left orphaned."""
+    task back to stock from where they stand, so nothing is left orphaned. Its handling
+    units off any truck are broken down; those on a truck stay there until they are taken
+    off (the departure refuses them), which puts their goods back then."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     order_transition_check(order, OrderStatus.CANCELLED)
     if not (reason or "").strip():
         raise DomainError(_("Say why the order is cancelled."), field="reason")
+    # Goods in units on a truck are not where the ledger has them (the lane) for a putaway.
+    on_truck: dict[tuple[str, int | None, int], int] = defaultdict(int)
+    for content in HandlingUnitLine.objects.filter(
+        unit__order=order, unit__status=UnitStatus.LOADED
+    ).select_related("line", "unit"):
+        on_truck[(content.line.reference, content.lot_id, content.unit.location_id)] += (
+            content.quantity
+        )
     released = 0
     for held in LineReservation.objects.filter(line__order=order, quantity__gt=0).select_related(
         "reservation"
@@ -535,12 +554,18 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
         except Conflict:
             pass  # closed meanwhile: everything it held was picked
         LineReservation.objects.filter(pk=held.pk).update(quantity=0)
-    # What was already picked goes back to stock: a putaway task from where it was dropped.
+    # What was already picked goes back to stock: a putaway task from where it stands.
     put_back = []
     for line in order.lines.all():
         for spot in picked_stock(reference=line.reference):
-            task = putaway_task_create(reference=line.reference, actor=actor, **spot)
-            put_back.append({"task": task.pk, "quantity": spot["quantity"]})
+            key = (line.reference, spot["lot_id"], spot["location_id"])
+            spot["quantity"] -= on_truck.get(key, 0)
+            if spot["quantity"] > 0:
+                task = putaway_task_create(reference=line.reference, actor=actor, **spot)
+                put_back.append({"task": task.pk, "quantity": spot["quantity"]})
+    HandlingUnit.objects.filter(
+        order=order, status__in=(UnitStatus.PACKED, UnitStatus.STAGED)
+    ).update(status=UnitStatus.CANCELLED)
     Order.objects.filter(pk=order.pk).update(
         status=OrderStatus.CANCELLED, cancelled_at=timezone.now()
     )

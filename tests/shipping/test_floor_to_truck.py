@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from core.exceptions import Conflict, DomainError
 from core.models import Event
-from inventory.models import Task
+from inventory.models import Reservation, Task
 from shipping import services
-from shipping.models import Carrier, Dock, Load, Order, Vehicle
+from shipping.models import Carrier, Dock, HandlingUnit, Load, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -230,3 +230,49 @@ def test_through_the_api_a_unit_comes_off_the_truck_and_the_load_is_planned_agai
     twice = floor.post(f"/api/v1/loads/{load.pk}/unload/", {"sscc": unit.sscc}, format="json")
     assert twice.status_code == 400 and twice.json()["code"] == "not_on_load"
     assert "sscc" in twice.json()["fields"] and Event.objects.count() == events
+
+
+def test_an_order_cancelled_after_packing_puts_its_goods_back_and_its_units_come_off_the_truck(
+    beijing, person
+):
+    operator = person("operator", beijing["wh"])
+    lane = beijing["lane"]
+    staying, staged, loaded = (beijing["order"](f"SO-C{n}", qty=2 + n) for n in range(3))
+    load = services.load_build(
+        warehouse=beijing["wh"],
+        vehicle=beijing["vans"][0],
+        orders=[staying, staged, loaded],
+        actor=None,
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    units = {
+        o.pk: _pick_pack_stage(beijing, Order.objects.get(pk=o.pk), operator)
+        for o in (staying, staged, loaded)
+    }
+    for order in (staying, loaded):
+        services.load_scan(load=load, sscc=units[order.pk].sscc, actor=operator)
+
+    # Staged at the lane: cancelled, its unit is broken down and its 3 teas go back to stock.
+    services.order_cancel(order=staged, reason="customer called", actor=None)
+    unit = HandlingUnit.objects.get(pk=units[staged.pk].pk)
+    assert unit.status == "cancelled"
+    (back,) = Task.objects.filter(kind="putaway", reference__startswith=f"order:{staged.pk}:")
+    assert (back.location_id, back.quantity) == (lane.pk, 3)
+    assert not Reservation.objects.filter(
+        reference__startswith=f"order:{staged.pk}:", status="open"
+    )
+
+    # On the truck: cancelled too, but its goods are on the truck, not on the lane, so no task
+    # yet; the truck cannot leave with them, and taking them off puts them back.
+    services.order_cancel(order=loaded, reason="customer called", actor=None)
+    assert not Task.objects.filter(kind="putaway", reference__startswith=f"order:{loaded.pk}:")
+    with pytest.raises(Conflict, match="Units of cancelled orders are on the truck") as held:
+        services.load_depart(load=load, actor=operator)
+    assert units[loaded.pk].sscc in str(held.value)
+    off = services.unit_unload(load=load, sscc=units[loaded.pk].sscc, actor=operator)
+    assert off.status == "cancelled"
+    (back,) = Task.objects.filter(kind="putaway", reference__startswith=f"order:{loaded.pk}:")
+    assert (back.location_id, back.quantity) == (lane.pk, 4)
+
+    shipment = services.load_depart(load=load, actor=operator)
+    assert [o.external_ref for o in Order.objects.filter(stop__shipment=shipment)] == ["SO-C0"]
