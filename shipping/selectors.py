@@ -423,8 +423,9 @@ def order_lines_named(references: Iterable[str]) -> dict[str, tuple[str, int]]:
 def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
     """The work between picking and the road, for the people at the packing bench and the
     dock: orders picked and waiting to be packed, units packed and waiting for a lane, and
-    the trucks being loaded (their appointment, and how many of their units are on), first
-    due first. Four queries, whatever the numbers."""
+    the trucks being loaded (their appointment, how many of their units are on, and how many
+    of cancelled orders are on and must come off), first due first. Four queries, whatever
+    the numbers."""
     live_units = ~Q(orders__status=OrderStatus.CANCELLED)
     trucks = list(
         Load.objects.filter(
@@ -435,6 +436,11 @@ def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
             units_total=Count("orders__units", filter=live_units),
             units_loaded=Count(
                 "orders__units", filter=live_units & Q(orders__units__status=UnitStatus.LOADED)
+            ),
+            # Units of orders cancelled after they went on: to take off before it leaves.
+            units_void=Count(
+                "orders__units",
+                filter=~live_units & Q(orders__units__status=UnitStatus.LOADED),
             ),
         )
         .order_by(F("appointment__starts_at").asc(nulls_last=True), "pk")[:limit]

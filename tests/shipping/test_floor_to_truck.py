@@ -233,7 +233,7 @@ def test_through_the_api_a_unit_comes_off_the_truck_and_the_load_is_planned_agai
 
 
 def test_an_order_cancelled_after_packing_puts_its_goods_back_and_its_units_come_off_the_truck(
-    beijing, person
+    beijing, person, client
 ):
     operator = person("operator", beijing["wh"])
     lane = beijing["lane"]
@@ -266,6 +266,11 @@ def test_an_order_cancelled_after_packing_puts_its_goods_back_and_its_units_come
     # yet; the truck cannot leave with them, and taking them off puts them back.
     services.order_cancel(order=loaded, reason="customer called", actor=None)
     assert not Task.objects.filter(kind="putaway", reference__startswith=f"order:{loaded.pk}:")
+    client.force_login(operator)
+    row = client.get("/floor/?warehouse=BJ").content.decode()
+    row = row[row.index(f'data-load="{load.reference}"') :]
+    assert "1 unit of a cancelled order: take it off" in row[: row.index("</tr>")]
+    assert f'formaction="/floor/loads/{load.pk}/unload/"' in row
     with pytest.raises(Conflict, match="Units of cancelled orders are on the truck") as held:
         services.load_depart(load=load, actor=operator)
     assert units[loaded.pk].sscc in str(held.value)
