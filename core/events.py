@@ -1,8 +1,8 @@
 """The outbox: `event_record` writes a domain event inside the caller's transaction.
 
 Side effects (sockets, webhooks) happen only after commit: `event_committed` is sent from
-`transaction.on_commit`, and integrations listens to it to schedule the relay. Core knows
-nothing of who listens.
+`transaction.on_commit`, and integrations listens to it to schedule the relay; the relay
+sends `events_published` once a batch is out. Core knows nothing of who listens.
 """
 
 import json
@@ -18,6 +18,12 @@ from core.models import Event, Warehouse
 
 # Sent once per transaction that recorded events, after it committed.
 event_committed = Signal()
+
+# Sent by the relay after it published a batch of committed events (after its own commit),
+# with `types` (frozenset of event types) and `events` (the Event rows, in sequence order):
+# apps react to what happened (alert rules, backorders waiting for stock) without the relay
+# knowing them, and without importing the relay.
+events_published = Signal()
 
 # Any constant: the advisory lock that lets one sequencer at a time stamp events.
 _SEQUENCER_LOCK_KEY = 0x48414E44  # "HAND"

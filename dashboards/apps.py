@@ -6,7 +6,7 @@ class DashboardsConfig(AppConfig):
     verbose_name = "Dashboards"
 
     def ready(self) -> None:
+        from core.events import events_published
         from dashboards.tasks import alerts_on_events
-        from integrations.relay import events_published
 
         events_published.connect(alerts_on_events, dispatch_uid="dashboards.alerts_on_events")

@@ -35,7 +35,7 @@ ALERT_INPUTS = ("stock.", "order.", "wave.", "pick.", "vehicle.", "shipment.", "
 
 
 def alerts_on_events(*, types: frozenset[str], **kwargs: object) -> None:
-    """Listener of `integrations.relay.events_published`: evaluate the rules when something
+    """Listener of `core.events.events_published`: evaluate the rules when something
     they look at changed (never for alert.* events, so alerts do not feed themselves).
 
     With HANDOFF_ALERTS_GAP_S = 0 (embedded) the rules run after every such batch. Above 0

@@ -14,19 +14,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.dispatch import Signal
 from django.utils import timezone
 
-from core.events import events_sequence
+from core.events import events_published, events_sequence
 from core.models import Event
 from integrations.services.webhooks import webhook_deliveries_create
 from inventory.models import StockMovement
 
 BATCH = 500
-
-# Sent after a batch is published, with the event types in it (after its commit): listeners
-# (the alert rules) react to what changed without integrations knowing them.
-events_published = Signal()
 
 # Which live topic an event type belongs to (by its first word).
 TOPICS = {
@@ -122,7 +117,10 @@ def events_publish() -> int:
                 transaction.on_commit(webhooks_request, robust=True)
             types = frozenset(e.type for e in events)
             transaction.on_commit(
-                lambda types=types: events_published.send(sender=Event, types=types), robust=True
+                lambda types=types, events=events: events_published.send(
+                    sender=Event, types=types, events=events
+                ),
+                robust=True,
             )
             published += len(events)
 

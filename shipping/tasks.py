@@ -1,11 +1,47 @@
 """Celery tasks of shipping: each is named like the service it calls."""
 
+from collections.abc import Iterable
+
 from celery import shared_task
 
+from core.models import Event
 from shipping.services import orders_backordered_reallocate as reallocate
+
+# Events after which units may have become available to reserve: stock came in, went back
+# from a reservation, moved into a pickable place, was found by a count, or its location
+# opened again. Stock events name their item (aggregate "item", id the SKU).
+STOCK_FREED = frozenset(
+    {
+        "stock.received",
+        "stock.put_away",
+        "stock.moved",
+        "stock.adjusted",
+        "stock.counted",
+        "stock.released",
+        "location.unblocked",
+    }
+)
 
 
 @shared_task(name="shipping.orders_backordered_reallocate", ignore_result=True)
-def orders_backordered_reallocate() -> int:
-    """Try backordered orders again (stock may have arrived)."""
-    return reallocate()
+def orders_backordered_reallocate(skus: list[str] | None = None) -> int:
+    """Try backordered orders again (stock may have arrived): those with a line of these
+    SKUs, or all of them."""
+    return reallocate(skus=skus)
+
+
+def backorders_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
+    """Listener of `core.events.events_published`: when stock may have become available,
+    queue a retry of the backorders waiting for it, so an order waits for its stock
+    seconds, not until beat's sweep. Only the items named are retried; a location opened
+    again retries them all."""
+    skus: set[str] = set()
+    for event in events:
+        if event.type not in STOCK_FREED:
+            continue
+        if event.aggregate_type != "item":
+            orders_backordered_reallocate.delay(None)
+            return
+        skus.add(event.aggregate_id)
+    if skus:
+        orders_backordered_reallocate.delay(sorted(skus))

@@ -167,6 +167,8 @@ CELERY_TIMEZONE = "UTC"
 # many seconds when their inputs changed (see dashboards.tasks.alerts_on_events).
 HANDOFF_ALERTS_GAP_S = env.float("HANDOFF_ALERTS_GAP_S", default=2.0 if REDIS_URL else 0.0)
 CELERY_BEAT_SCHEDULE: dict = {
+    # Backorders are retried as soon as the relay publishes stock arriving for them
+    # (shipping.tasks.backorders_on_events); this sweep catches a lost message.
     "backorders-reallocate": {
         "task": "shipping.orders_backordered_reallocate",
         "schedule": env.float("HANDOFF_BACKORDER_RETRY_S", default=300.0),

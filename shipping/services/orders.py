@@ -2,7 +2,7 @@
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -584,13 +584,24 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
     return order
 
 
-def orders_backordered_reallocate(*, actor: AbstractBaseUser | None = None) -> int:
-    """Try every backordered order again, most urgent and oldest first, each in its own
-    transaction; return how many became fully allocated."""
+def orders_backordered_reallocate(
+    *, actor: AbstractBaseUser | None = None, skus: Collection[str] | None = None
+) -> int:
+    """Try the backordered orders again, most urgent and oldest first, each in its own
+    transaction; return how many became fully allocated.
+
+    With `skus`, only the orders with a line of one of those items (stock of them may have
+    arrived); without, every backordered order. order_allocate locks each order and reads it
+    again, so one allocated or cancelled meanwhile (by another run, say) is skipped, with
+    nothing written for it: runs may overlap.
+    """
+    waiting = Order.objects.filter(status=OrderStatus.BACKORDERED)
+    if skus is not None:
+        waiting = waiting.filter(
+            pk__in=OrderLine.objects.filter(item__sku__in=list(skus)).values("order_id")
+        )
     done = 0
-    for order in Order.objects.filter(status=OrderStatus.BACKORDERED).order_by(
-        "priority", "received_at", "pk"
-    ):
+    for order in waiting.order_by("priority", "received_at", "pk"):
         try:
             if order_allocate(order=order, actor=actor).status == OrderStatus.ALLOCATED:
                 done += 1
