@@ -11,7 +11,14 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
-from inventory.choices import PICKABLE_ZONE_KINDS, MovementKind, ReservationStatus, TaskKind
+from inventory.choices import (
+    OPEN_TASK_STATUSES,
+    PICKABLE_ZONE_KINDS,
+    MovementKind,
+    ReservationStatus,
+    TaskKind,
+    TaskStatus,
+)
 from inventory.exceptions import InsufficientStock
 from inventory.models import (
     Allocation,
@@ -252,6 +259,36 @@ def _close_if_done(reservation: Reservation) -> bool:
     return False
 
 
+def _pick_tasks_fit(reservation: Reservation, left: dict[int, int]) -> list[dict[str, int]]:
+    """Make the reservation's open pick tasks ask for at most what each allocation still
+    holds (`left`, by allocation id; 0 where absent), in task order; cancel those left with
+    nothing. Returns [{task, quantity}] of the tasks changed (quantity 0: cancelled)."""
+    changed = []
+    open_tasks = (
+        Task.objects.filter(
+            allocation__reservation=reservation,
+            kind=TaskKind.PICK,
+            status__in=OPEN_TASK_STATUSES,
+        )
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    for task in open_tasks:
+        budget = left.get(task.allocation_id, 0)
+        asked = min(task.quantity, budget)
+        left[task.allocation_id] = budget - asked
+        if asked == task.quantity:
+            continue
+        if asked:
+            Task.objects.filter(pk=task.pk).update(quantity=asked)
+        else:
+            Task.objects.filter(pk=task.pk).update(
+                status=TaskStatus.CANCELLED, done_at=timezone.now()
+            )
+        changed.append({"task": task.pk, "quantity": asked})
+    return changed
+
+
 @service
 def stock_release(
     *,
@@ -263,7 +300,9 @@ def stock_release(
     """Give back reserved stock (all that is still reserved, or `quantity` of it); `stock.released`.
 
     Allocations at `location` go first if given (a short pick there); then the latest-expiring,
-    so the reservation keeps FEFO order.
+    so the reservation keeps FEFO order. Open pick tasks of the reservation then ask for no
+    more than is still reserved where they pick: one with nothing left there is cancelled,
+    the others shrink (the event lists them), so nobody picks what was given back.
     """
     reservation = _reservation_lock(reservation)
     allocations = list(
@@ -292,20 +331,18 @@ def stock_release(
         here = location is not None and a.balance.location_id == location.pk
         return (here, _fefo_key(a.balance))
 
+    left = {a.pk: a.quantity for a in allocations}  # per allocation, reserved after this
     for allocation in sorted(allocations, key=release_order, reverse=True):
         if still == 0:
             break
         give = min(still, allocation.quantity)
         StockBalance.objects.filter(pk=allocation.balance_id).update(reserved=F("reserved") - give)
         Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") - give)
+        left[allocation.pk] -= give
         released.append({"location": allocation.balance.location.barcode, "quantity": give})
         still -= give
     closed = _close_if_done(reservation)
-    # Pick tasks for stock no longer reserved are cancelled, so nothing is left orphaned.
-    if closed:
-        Task.objects.filter(
-            allocation__reservation=reservation, status__in=("open", "assigned")
-        ).update(status="cancelled", done_at=timezone.now())
+    tasks = _pick_tasks_fit(reservation, left)
     event_record(
         type="stock.released",
         aggregate_type="item",
@@ -317,6 +354,7 @@ def stock_release(
             "released": sum(r["quantity"] for r in released),
             "allocations": released,
             "closed": closed,
+            "tasks": tasks,
         },
         actor=actor,
     )

@@ -14,9 +14,9 @@ from inventory.models import StockBalance, Task
 from inventory.selectors import ledger_drift
 from shipping import services
 from shipping.exceptions import OrderTransitionRefused
-from shipping.models import Order
+from shipping.models import LineReservation, Order
 from tests.factories import ItemFactory
-from tests.inventory.helpers import stock_in
+from tests.inventory.helpers import on_hand, stock_in
 from tests.shipping.conftest import tomorrow
 from tests.shipping.helpers import order_placed
 
@@ -93,6 +93,42 @@ def test_quantity_changes_release_or_reserve_and_cancel_releases_everything(netw
     assert {t.status for t in Task.objects.filter(pk__in=[t.pk for t in tasks])} == {"cancelled"}
     with pytest.raises(OrderTransitionRefused, match="it can go to: nowhere"):
         services.order_cancel(order=order, reason="again", actor=None)
+    assert ledger_drift() == []
+
+
+def test_less_of_a_line_already_on_the_floor_shrinks_its_pick_task_and_none_cancels_it(
+    network, beijing_shop, person
+):
+    tea, rice = ItemFactory(), ItemFactory()
+    bj = network["BJ"]
+    stock_in(tea, bj[1], 20)
+    stock_in(rice, bj[1], 20)
+    order = order_placed(*beijing_shop, (tea, 10), (rice, 4))
+    reservations = [held.reservation for held in LineReservation.objects.filter(line__order=order)]
+    tea_task, rice_task = sorted(
+        stock.pick_tasks_create(reservations=reservations, actor=None),
+        key=lambda t: t.item_id != tea.pk,
+    )
+
+    services.order_line_change(order=order, line_no=1, quantity=6, actor=None)
+    tea_task.refresh_from_db()
+    assert (tea_task.status, tea_task.quantity) == ("open", 6)  # the picker is asked for 6
+    # Picking the 6 asked for is a full pick: nothing is short, nothing adjusted out.
+    services.order_pick_confirm(
+        task=tea_task,
+        location_barcode="BJ-PF-1",
+        item_code=tea.sku,
+        quantity=6,
+        actor=person("operator", bj[0]),
+    )
+    assert not Event.objects.filter(type__in=("pick.short", "stock.adjusted")).exists()
+    assert on_hand(tea) == 20
+
+    services.order_line_change(order=order, line_no=2, quantity=1, actor=None)
+    rice_task.refresh_from_db()
+    assert (rice_task.status, rice_task.quantity) == ("open", 1)
+    released = Event.objects.filter(type="stock.released").last()
+    assert released.payload["tasks"] == [{"task": rice_task.pk, "quantity": 1}]
     assert ledger_drift() == []
 
 
