@@ -22,7 +22,7 @@ from shipping.choices import (
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
 from shipping.selectors import Fill, loads_busy, orders_fill, vehicle_carries, wave_timing
 from shipping.services.dock import appointment_cancel
-from shipping.services.orders import order_transition_check
+from shipping.services.orders import order_released_with_wave, order_transition_check
 from shipping.services.serials import serial_next
 
 
@@ -424,14 +424,8 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
         )
         _fits(wave.load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(wave=wave, load=wave.load)
-    tasks = []
-    if wave.status == WaveStatus.RELEASED:
-        order_transition_check(order, OrderStatus.RELEASED)
-        held = LineReservation.objects.filter(
-            line__order=order, warehouse_id=wave.warehouse_id, quantity__gt=0
-        ).select_related("reservation")
-        tasks = pick_tasks_create(reservations=[h.reservation for h in held], actor=actor)
-        Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
+    order.wave = wave
+    tasks = order_released_with_wave(order=order, actor=actor)
     event_record(
         type="wave.order_added",
         aggregate_type="wave",

@@ -16,16 +16,25 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from core.selectors import warehouses_active
+from inventory.choices import ReservationStatus
 from inventory.exceptions import InsufficientStock
-from inventory.models import Item, Reservation
+from inventory.models import Item, Reservation, Task
 from inventory.selectors import available_to_reserve, picked_stock
 from inventory.services import (
+    pick_tasks_create,
     putaway_task_create,
     stock_release,
     stock_reserve,
     stock_reserve_all_or_none,
 )
-from shipping.choices import CHANGEABLE, ORDER_TRANSITIONS, OrderStatus, Priority, UnitStatus
+from shipping.choices import (
+    CHANGEABLE,
+    ORDER_TRANSITIONS,
+    OrderStatus,
+    Priority,
+    UnitStatus,
+    WaveStatus,
+)
 from shipping.exceptions import OrderTransitionRefused
 from shipping.geo import distance_km
 from shipping.models import (
@@ -51,6 +60,26 @@ def order_transition_check(order: Order, wanted: str) -> None:
         raise OrderTransitionRefused(
             reference=order.external_ref, status=order.status, wanted=wanted
         )
+
+
+def order_released_with_wave(*, order: Order, actor: AbstractBaseUser | None) -> list[Task]:
+    """If the order's wave is on the floor: the order is released with it (again) and gets
+    pick tasks, in the wave's warehouse, for what it holds there that no open task asks for
+    yet (`tasks.created`). Returns the tasks made; none if its wave is not on the floor.
+    For an order the caller holds locked, inside the caller's transaction."""
+    wave = order.wave if order.wave_id else None
+    if wave is None or wave.status != WaveStatus.RELEASED:
+        return []
+    order_transition_check(order, OrderStatus.RELEASED)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
+    order.status = OrderStatus.RELEASED
+    held = LineReservation.objects.filter(
+        line__order=order,
+        warehouse_id=wave.warehouse_id,
+        quantity__gt=0,
+        reservation__status=ReservationStatus.OPEN,
+    ).select_related("reservation")
+    return pick_tasks_create(reservations=[h.reservation for h in held], actor=actor)
 
 
 def _event(order: Order, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
@@ -470,7 +499,9 @@ def _release_line(line: OrderLine, quantity: int, actor: AbstractBaseUser | None
 def order_line_change(
     *, order: Order, line_no: int, quantity: int, actor: AbstractBaseUser | None
 ) -> Order:
-    """Change a line's quantity (`order.changed`): less releases stock, more re-allocates."""
+    """Change a line's quantity (`order.changed`): less releases stock (and shrinks or cancels
+    its open pick tasks), more re-allocates (with pick tasks at once if its wave is on the
+    floor)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in CHANGEABLE:
         raise OrderTransitionRefused(
@@ -514,7 +545,10 @@ def order_line_change(
         actor,
     )
     if _outstanding(order):
-        return order_allocate(order=order, actor=actor)
+        # More of it: reserved now, and picked with its wave if that is on the floor.
+        order = order_allocate(order=order, actor=actor)
+        order_released_with_wave(order=order, actor=actor)
+        return order
     if order.status == OrderStatus.BACKORDERED:
         order_transition_check(order, OrderStatus.ALLOCATED)
         Order.objects.filter(pk=order.pk).update(

@@ -9,11 +9,16 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import DomainError
 from inventory.models import Allocation, StockBalance, Task
-from inventory.services import count_tasks_create, pick_tasks_create, stock_adjust, stock_release
+from inventory.services import count_tasks_create, stock_adjust, stock_release
 from inventory.services import task_confirm as inventory_task_confirm
-from shipping.choices import OrderStatus, WaveStatus
+from shipping.choices import OrderStatus
 from shipping.models import LineReservation, Order
-from shipping.services.orders import _outstanding, order_allocate, order_transition_check
+from shipping.services.orders import (
+    _outstanding,
+    order_allocate,
+    order_released_with_wave,
+    order_transition_check,
+)
 
 
 @service
@@ -56,19 +61,7 @@ def order_pick_confirm(
     if short:
         _short_pick(done, held, short, actor)
         order = order_allocate(order=order, actor=actor) if _outstanding(order) else order
-        if order.wave_id and order.wave.status == WaveStatus.RELEASED:
-            order_transition_check(order, OrderStatus.RELEASED)
-            Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
-            fresh = LineReservation.objects.filter(line__order=order, quantity__gt=0)
-            pick_tasks_create(
-                reservations=[
-                    r.reservation
-                    for r in fresh.select_related("reservation")
-                    if r.reservation.status == "open"
-                    and r.reservation.warehouse_id == done.warehouse_id
-                ],
-                actor=actor,
-            )
+        order_released_with_wave(order=order, actor=actor)
     _picked_if_complete(order, actor)
     return done
 

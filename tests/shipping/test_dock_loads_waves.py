@@ -271,6 +271,25 @@ def test_a_wave_is_released_so_picking_ends_before_the_truck_and_tasks_follow_th
         services.wave_release(wave=wave, actor=None)
 
 
+def test_more_of_a_line_on_a_wave_already_on_the_floor_gets_its_pick_task_at_once(
+    network, beijing_shop, fleet
+):
+    bj = network["BJ"]
+    tea = ItemFactory(sku="TEA-MORE")
+    stock_in(tea, bj[1], 20)
+    (order,) = _orders(network, beijing_shop, (tea, 4))
+    load = services.load_build(warehouse=bj[0], vehicle=fleet["van"], orders=[order], actor=None)
+    wave = services.wave_plan(load=load, actor=None)
+    services.wave_release(wave=wave, actor=None)
+
+    order = services.order_line_change(order=order, line_no=1, quantity=7, actor=None)
+
+    assert order.status == "released"  # still with its wave on the floor
+    tasks = Task.objects.filter(kind="pick", status="open", item=tea).order_by("pk")
+    assert [t.quantity for t in tasks] == [4, 3]  # the 3 more are asked for at once
+    assert Event.objects.filter(type="tasks.created").count() == 2
+
+
 def test_loads_are_numbered_per_warehouse_and_day_on_its_calendar(network, beijing_shop):
     carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
     loads = []
