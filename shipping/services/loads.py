@@ -20,7 +20,8 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import Fill, loads_busy, orders_fill, vehicle_carries, wave_timing
+from shipping.selectors import Fill, loads_busy, orders_fill, wave_timing
+from shipping.services.capacity import vehicle_fits
 from shipping.services.dock import appointment_cancel
 from shipping.services.orders import order_released_with_wave, order_transition_check
 from shipping.services.serials import serial_next
@@ -64,38 +65,6 @@ def _loadable(orders: list[Order], warehouse: Warehouse, field: str = "orders") 
                 % {"order": order.external_ref, "load": load.reference},
                 field=field,
             )
-
-
-def _fits(vehicle: Vehicle, fill: Fill, field: str = "orders") -> None:
-    """Refuse goods heavier, bulkier or colder than the vehicle takes."""
-    if fill.weight_pct > 100:
-        raise DomainError(
-            _("Overweight: %(kg)s kg for %(plate)s's %(capacity)s kg.")
-            % {
-                "kg": f"{fill.weight_kg:.0f}",
-                "plate": vehicle.plate,
-                "capacity": f"{vehicle.capacity_weight_kg:.0f}",
-            },
-            field=field,
-            code="overweight",
-        )
-    if fill.volume_pct > 100:
-        raise DomainError(
-            _("Too bulky: %(l)s l for %(plate)s's %(capacity)s l.")
-            % {
-                "l": f"{fill.volume_l:.0f}",
-                "plate": vehicle.plate,
-                "capacity": f"{vehicle.capacity_volume_l:.0f}",
-            },
-            field=field,
-            code="over_volume",
-        )
-    if not vehicle_carries(vehicle, fill.coldest):
-        raise DomainError(
-            _("%(plate)s is %(has)s; the goods need %(needs)s.")
-            % {"plate": vehicle.plate, "has": vehicle.temperature_class, "needs": fill.coldest},
-            field="vehicle",
-        )
 
 
 def _drivable(driver: Driver, vehicle: Vehicle) -> None:
@@ -150,7 +119,7 @@ def load_build(
     orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
     _loadable(orders, warehouse)
     fill = orders_fill(orders=orders, warehouse_id=warehouse.pk, vehicle=vehicle)
-    _fits(vehicle, fill)
+    vehicle_fits(vehicle, fill)
     day = warehouse.today()
     number = serial_next(f"load:{warehouse.code}:{day:%y%m%d}")
     load = Load.objects.create(
@@ -270,7 +239,7 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
     _loadable([order], load.warehouse, field="order")
     orders = [*load.orders.all(), order]
     fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
-    _fits(load.vehicle, fill, field="order")
+    vehicle_fits(load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(load=load)
     _orders_changed(load, "load.order_added", order, orders, actor, fill)
     return load
@@ -422,7 +391,7 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
             warehouse_id=wave.warehouse_id,
             vehicle=wave.load.vehicle,
         )
-        _fits(wave.load.vehicle, fill, field="order")
+        vehicle_fits(wave.load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(wave=wave, load=wave.load)
     order.wave = wave
     tasks = order_released_with_wave(order=order, actor=actor)

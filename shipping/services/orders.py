@@ -42,10 +42,13 @@ from shipping.models import (
     HandlingUnit,
     HandlingUnitLine,
     LineReservation,
+    Load,
     Order,
     OrderLine,
     ShipTo,
 )
+from shipping.selectors import load_fill
+from shipping.services.capacity import vehicle_fits
 
 
 @dataclass(frozen=True)
@@ -501,7 +504,8 @@ def order_line_change(
 ) -> Order:
     """Change a line's quantity (`order.changed`): less releases stock (and shrinks or cancels
     its open pick tasks), more re-allocates (with pick tasks at once if its wave is on the
-    floor)."""
+    floor). More is refused, with nothing written, if the order's load would no longer fit
+    its truck."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in CHANGEABLE:
         raise OrderTransitionRefused(
@@ -547,6 +551,9 @@ def order_line_change(
     if _outstanding(order):
         # More of it: reserved now, and picked with its wave if that is on the floor.
         order = order_allocate(order=order, actor=actor)
+        if order.load_id:  # the truck it is planned on must still take it
+            load = Load.objects.select_for_update(of=("self",)).get(pk=order.load_id)
+            vehicle_fits(load.vehicle, load_fill(load), field="quantity")
         order_released_with_wave(order=order, actor=actor)
         return order
     if order.status == OrderStatus.BACKORDERED:

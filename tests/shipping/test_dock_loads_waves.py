@@ -271,6 +271,24 @@ def test_a_wave_is_released_so_picking_ends_before_the_truck_and_tasks_follow_th
         services.wave_release(wave=wave, actor=None)
 
 
+def test_more_of_a_line_on_a_load_must_still_fit_its_truck(network, beijing_shop, fleet):
+    bj = network["BJ"]
+    water = ItemFactory(weight_kg=Decimal("12"), volume_l=Decimal("14"))
+    stock_in(water, bj[1], 500)
+    (order,) = _orders(network, beijing_shop, (water, 50))
+    load = services.load_build(warehouse=bj[0], vehicle=fleet["van"], orders=[order], actor=None)
+    events_before = Event.objects.count()
+
+    with pytest.raises(DomainError, match="Overweight: 1200 kg for 京A-10001's 1000 kg") as refused:
+        services.order_line_change(order=order, line_no=1, quantity=100, actor=None)
+
+    assert (refused.value.field, refused.value.code) == ("quantity", "overweight")
+    assert order.lines.get().quantity == 50  # nothing of the change was written
+    assert (load_fill(load).weight_pct, Event.objects.count()) == (60.0, events_before)
+    services.order_line_change(order=order, line_no=1, quantity=80, actor=None)
+    assert load_fill(load).weight_pct == 96.0
+
+
 def test_more_of_a_line_on_a_wave_already_on_the_floor_gets_its_pick_task_at_once(
     network, beijing_shop, fleet
 ):
