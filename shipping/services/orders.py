@@ -18,7 +18,7 @@ from core.models import Warehouse
 from core.selectors import warehouses_active
 from inventory.choices import ReservationStatus
 from inventory.exceptions import InsufficientStock
-from inventory.models import Item, Reservation, Task
+from inventory.models import Allocation, Item, Reservation, Task
 from inventory.selectors import available_to_reserve, picked_stock
 from inventory.services import (
     pick_tasks_create,
@@ -520,7 +520,7 @@ def order_line_change(
         )
     if quantity <= 0:
         raise DomainError(
-            "Must be greater than zero; cancel the order to drop it.", field="quantity"
+            _("Must be greater than zero; cancel the order to drop it."), field="quantity"
         )
     parts = list(
         Order.objects.filter(split_from=order, lines__line_no=line_no)
@@ -538,6 +538,18 @@ def order_line_change(
     before = line.quantity
     if quantity == before:
         return order
+    reservations = line.reservations.values("reservation_id")
+    picked = (
+        Allocation.objects.filter(reservation_id__in=reservations).aggregate(q=Sum("picked"))["q"]
+        or 0
+    )
+    if quantity < picked:  # those goods are off the shelf: a change does not put them back
+        raise Conflict(
+            _("%(picked)s of line %(line)s are picked already; it cannot go below %(picked)s.")
+            % {"picked": picked, "line": line_no},
+            field="quantity",
+            code="picked_already",
+        )
     held = line.reservations.aggregate(q=Sum("quantity"))["q"] or 0
     if quantity < held:
         _release_line(line, held - quantity, actor)

@@ -308,6 +308,34 @@ def test_more_of_a_line_on_a_wave_already_on_the_floor_gets_its_pick_task_at_onc
     assert Event.objects.filter(type="tasks.created").count() == 2
 
 
+def test_a_line_cannot_go_below_what_is_picked_of_it(network, beijing_shop, fleet, person, api):
+    bj = network["BJ"]
+    tea, rice = ItemFactory(sku="TEA-PICKED"), ItemFactory(sku="RICE-WAITS")
+    stock_in(tea, bj[1], 20)
+    stock_in(rice, bj[1], 20)
+    order = order_placed(*beijing_shop, (tea, 10), (rice, 3))  # rice is not picked yet
+    load = services.load_build(warehouse=bj[0], vehicle=fleet["van"], orders=[order], actor=None)
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    task = Task.objects.get(item=tea)
+    operator = person("operator", bj[0])
+    answer = api(operator).post(
+        f"/api/v1/picks/{task.pk}/confirm/",
+        {"location_barcode": "BJ-PF-1", "item_code": tea.sku, "quantity": 10},
+    )
+    assert answer.status_code == 200, answer.content
+    events_before = Event.objects.count()
+
+    refused = api(person("dispatcher", bj[0])).post(
+        f"/api/v1/orders/{order.pk}/change-line/", {"line_no": 1, "quantity": 4}
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["fields"] == {
+        "quantity": ["10 of line 1 are picked already; it cannot go below 10."]
+    }
+    assert (order.lines.get(line_no=1).quantity, Event.objects.count()) == (10, events_before)
+
+
 def test_loads_are_numbered_per_warehouse_and_day_on_its_calendar(network, beijing_shop):
     carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
     loads = []
