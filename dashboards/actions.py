@@ -29,7 +29,7 @@ from inventory.models import Location, Receipt, Task
 from inventory.selectors import item_by_code
 from inventory.services import stock_receive, task_assign
 from shipping import services as shipping
-from shipping.choices import TrackingSource, TrackingStatus
+from shipping.choices import StopStatus, TrackingSource, TrackingStatus
 from shipping.models import (
     Dock,
     DockAppointment,
@@ -40,6 +40,7 @@ from shipping.models import (
     Shipment,
     Vehicle,
 )
+from shipping.selectors import stop_return_reference
 
 
 class FormError(DomainError):
@@ -357,11 +358,16 @@ def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             raise FormError(_("No such choice: %(value)s") % {"value": what}, field="what")
-        return _("Stop %(n)s, %(place)s: %(what)s.") % {
+        said = _("Stop %(n)s, %(place)s: %(what)s.") % {
             "n": stop.sequence,
             "place": stop.ship_to.name,
             "what": views.STOP_REPORTS[what],
         }
+        if what == StopStatus.REFUSED:
+            said += " " + _("The goods are expected back on receipt %(receipt)s.") % {
+                "receipt": stop_return_reference(stop)
+            }
+        return said
 
     return _answer(request, _board, act)
 

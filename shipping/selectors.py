@@ -33,6 +33,7 @@ from shipping.models import (
     Order,
     OrderLine,
     ShipTo,
+    Stop,
     Vehicle,
     Wave,
 )
@@ -640,3 +641,8 @@ def allocation_told(note: dict) -> str:
         items = ", ".join(f"{sku} × {qty}" for sku, qty in note["backordered"].items())
         said.append(_("Waiting for stock: %(items)s.") % {"items": items})
     return " ".join(said)
+
+
+def stop_return_reference(stop: Stop) -> str:
+    """The receipt a refused stop's goods come back on (see `delivery_record`)."""
+    return f"RET-{stop.shipment.reference}-{stop.sequence}"

@@ -16,9 +16,10 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build
-from inventory.choices import ZoneKind
-from inventory.models import Location, StockMovement
-from inventory.services import putaway_task_create, stock_move, stock_ship
+from inventory.choices import MovementKind, ZoneKind
+from inventory.models import Item, Location, Receipt, StockMovement
+from inventory.selectors import units_moved
+from inventory.services import putaway_task_create, receipt_create, stock_move, stock_ship
 from shipping.choices import (
     DONE_STOP_STATUSES,
     AppointmentStatus,
@@ -42,7 +43,7 @@ from shipping.models import (
     Stop,
     TrackingEvent,
 )
-from shipping.selectors import load_fill
+from shipping.selectors import load_fill, stop_return_reference
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
 
@@ -617,7 +618,9 @@ def delivery_record(
 ) -> Stop:
     """Proof of delivery at a stop (`shipment.delivered`): delivered, partly delivered (with
     a note of what was not taken) or refused. Orders of the stop are delivered unless refused;
-    the shipment completes with its last stop."""
+    the shipment completes with its last stop. A refusal (`shipment.refused`) sends the goods
+    back: what was shipped to the stop is expected at the warehouse it left as a receipt,
+    `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other."""
     stop = Stop.objects.select_for_update().select_related("shipment").get(pk=stop.pk)
     if stop.status in DONE_STOP_STATUSES:
         raise Conflict(
@@ -656,6 +659,7 @@ def delivery_record(
         note=note,
     )
     shipment = stop.shipment
+    back = _return_expected(stop, actor) if outcome == StopStatus.REFUSED else None
     if not shipment.stops.exclude(status__in=DONE_STOP_STATUSES).exists():
         Shipment.objects.filter(pk=shipment.pk).update(
             status=ShipmentStatus.COMPLETED, completed_at=at
@@ -673,7 +677,32 @@ def delivery_record(
             "at": at,
             "note": stop.note,
             "orders": list(stop.orders.values_list("external_ref", flat=True)),
+            "return_receipt": back.reference if back else None,
         },
         actor,
     )
     return stop
+
+
+def _return_expected(stop: Stop, actor: AbstractBaseUser | None) -> Receipt | None:
+    """Expect back at the shipping warehouse what was shipped to this stop, per item (none if
+    nothing was)."""
+    lines = list(
+        OrderLine.objects.filter(order__stop=stop).select_related("item", "order__customer")
+    )
+    shipped = units_moved(references=[line.reference for line in lines], kinds=[MovementKind.SHIP])
+    per_item: dict[Item, int] = defaultdict(int)
+    for line in lines:
+        per_item[line.item] += shipped.get((line.reference, MovementKind.SHIP), 0)
+    back = sorted(((item, n) for item, n in per_item.items() if n), key=lambda p: p[0].sku)
+    if not back:
+        return None
+    warehouse = stop.shipment.load.warehouse
+    return receipt_create(
+        warehouse=warehouse,
+        reference=stop_return_reference(stop),
+        supplier=lines[0].order.customer.name,
+        expected_on=warehouse.today(),
+        lines=back,
+        actor=actor,
+    )

@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 from core.models import Event
+from inventory.models import Receipt
 from shipping import services
 from shipping.models import Driver, Load, Order, Shipment, TrackingEvent
 from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
@@ -80,8 +81,24 @@ def test_a_refusal_needs_its_reason_and_the_floor_cannot_report(client, on_the_r
     why = _report(client, shipment, what="refused")
     assert "Note: Say what was not delivered, and why." in why
     refused = _report(client, shipment, what="refused", note="shop closed")
-    assert "Stop 1, Chaoyang store: Refused." in refused
+    back = f"RET-{shipment.reference}-1"
+    assert (
+        f"Stop 1, Chaoyang store: Refused. The goods are expected back on receipt {back}."
+        in refused
+    )
     assert Order.objects.get(pk=order.pk).status == "shipped"  # still out, not delivered
+    # The 3 units that left are expected back where they left from, to be received by scan.
+    receipt = Receipt.objects.get(reference=back)
+    assert (receipt.warehouse, receipt.status, receipt.supplier) == (
+        order.warehouse,
+        "expected",
+        "Beijing shop",
+    )
+    assert [(ln.item.sku, ln.expected_quantity) for ln in receipt.lines.all()] == [
+        (order.lines.get().item.sku, 3)
+    ]
+    assert Event.objects.get(type="shipment.refused").payload["return_receipt"] == back
+    assert Event.objects.filter(type="receipt.expected", aggregate_id=str(receipt.pk)).exists()
 
     client.force_login(person("operator", order.warehouse, username="liu2"))
     assert (
