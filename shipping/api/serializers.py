@@ -635,6 +635,10 @@ class DeliveryInput(serializers.Serializer):
     at = serializers.DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photo = serializers.FileField(required=False, allow_null=True)
+    returned = OrderLinesField(
+        required=False,
+        help_text="Partial delivery: what came back, as item SKU and units (a JSON body).",
+    )
 
     def validate_photo(self, photo):  # type: ignore[no-untyped-def]
         if photo is not None and not (photo.content_type or "").startswith("image/"):

@@ -492,7 +492,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         if stop is None:
             raise DomainError(f"The shipment has no stop {sequence}.", field="stop")
         data = _valid(s.DeliveryInput, request)
-        services.delivery_record(stop=stop, actor=request.user, **data)
+        returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
+        services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
         return self._answer(shipment)
 
 

@@ -2,7 +2,7 @@
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from shipping.choices import (
 )
 from shipping.geo import distance_km
 from shipping.models import (
+    Customer,
     DockAppointment,
     HandlingUnit,
     HandlingUnitLine,
@@ -615,12 +616,15 @@ def delivery_record(
     actor: AbstractBaseUser | None,
     note: str = "",
     photo: UploadedFile | None = None,
+    returned: Sequence[tuple[Item, int]] = (),
 ) -> Stop:
     """Proof of delivery at a stop (`shipment.delivered`): delivered, partly delivered (with
     a note of what was not taken) or refused. Orders of the stop are delivered unless refused;
     the shipment completes with its last stop. A refusal (`shipment.refused`) sends the goods
     back: what was shipped to the stop is expected at the warehouse it left as a receipt,
-    `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other."""
+    `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other. A
+    partial delivery may say what came back (`returned`, item and units, at most what was
+    shipped there), expected the same way; refused with nothing written otherwise."""
     stop = Stop.objects.select_for_update().select_related("shipment").get(pk=stop.pk)
     if stop.status in DONE_STOP_STATUSES:
         raise Conflict(
@@ -635,6 +639,19 @@ def delivery_record(
         raise DomainError(_("Say what was not delivered, and why."), field="note")
     if at < stop.shipment.departed_at or at > timezone.now() + datetime.timedelta(minutes=5):
         raise DomainError(_("The delivery time is before departure or in the future."), field="at")
+    if returned and outcome != StopStatus.PARTIAL:
+        raise DomainError(
+            _("Only a partial delivery names what came back; a refusal brings back everything."),
+            field="returned",
+        )
+    shipped = _shipped_to(stop) if outcome == StopStatus.REFUSED or returned else {}
+    for index, (item, quantity) in enumerate(returned):
+        if quantity > shipped.get(item, 0):
+            raise DomainError(
+                _("%(n)s of %(sku)s went to this stop; %(back)s cannot come back.")
+                % {"n": shipped.get(item, 0), "sku": item.sku, "back": quantity},
+                field=f"returned[{index}].quantity",
+            )
     stop.status, stop.delivered_at, stop.receiver_name, stop.note = (
         outcome,
         at,
@@ -659,7 +676,11 @@ def delivery_record(
         note=note,
     )
     shipment = stop.shipment
-    back = _return_expected(stop, actor) if outcome == StopStatus.REFUSED else None
+    back = None
+    if outcome == StopStatus.REFUSED:
+        back = _return_expected(stop, shipped.items(), actor)
+    elif returned:
+        back = _return_expected(stop, returned, actor)
     if not shipment.stops.exclude(status__in=DONE_STOP_STATUSES).exists():
         Shipment.objects.filter(pk=shipment.pk).update(
             status=ShipmentStatus.COMPLETED, completed_at=at
@@ -684,25 +705,31 @@ def delivery_record(
     return stop
 
 
-def _return_expected(stop: Stop, actor: AbstractBaseUser | None) -> Receipt | None:
-    """Expect back at the shipping warehouse what was shipped to this stop, per item (none if
-    nothing was)."""
-    lines = list(
-        OrderLine.objects.filter(order__stop=stop).select_related("item", "order__customer")
-    )
-    shipped = units_moved(references=[line.reference for line in lines], kinds=[MovementKind.SHIP])
-    per_item: dict[Item, int] = defaultdict(int)
+def _shipped_to(stop: Stop) -> dict[Item, int]:
+    """Per item, the units the ledger shipped for the stop's orders."""
+    lines = list(OrderLine.objects.filter(order__stop=stop).select_related("item"))
+    moved = units_moved(references=[line.reference for line in lines], kinds=[MovementKind.SHIP])
+    shipped: dict[Item, int] = defaultdict(int)
     for line in lines:
-        per_item[line.item] += shipped.get((line.reference, MovementKind.SHIP), 0)
-    back = sorted(((item, n) for item, n in per_item.items() if n), key=lambda p: p[0].sku)
-    if not back:
+        shipped[line.item] += moved.get((line.reference, MovementKind.SHIP), 0)
+    return {item: n for item, n in shipped.items() if n}
+
+
+def _return_expected(
+    stop: Stop, back: Iterable[tuple[Item, int]], actor: AbstractBaseUser | None
+) -> Receipt | None:
+    """Expect these units back, from the stop's customer, at the warehouse the stop's goods
+    left (no receipt if there are none)."""
+    lines = sorted(((item, n) for item, n in back if n), key=lambda pair: pair[0].sku)
+    if not lines:
         return None
     warehouse = stop.shipment.load.warehouse
+    customer = Customer.objects.filter(orders__stop=stop).first()
     return receipt_create(
         warehouse=warehouse,
         reference=stop_return_reference(stop),
-        supplier=lines[0].order.customer.name,
+        supplier=customer.name if customer else "",
         expected_on=warehouse.today(),
-        lines=back,
+        lines=lines,
         actor=actor,
     )

@@ -6,6 +6,7 @@ says which field and writes nothing."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from core.models import Event
 from inventory.models import Receipt
@@ -119,3 +120,38 @@ def test_the_report_speaks_chinese(client, on_the_road, person):
     assert "第 1 站" in arrived and "已到达" in arrived
     nobody = _report(client, shipment, what="delivered")
     assert "签收人：谁签收了货物？" in nobody  # the service's own reason, in Chinese
+
+
+def test_a_partial_delivery_says_what_came_back_and_it_is_expected_home(on_the_road, person, api):
+    order, shipment = on_the_road
+    sku = order.lines.get().item.sku
+    dispatcher = api(person("dispatcher", order.warehouse, username="wang"))
+    url = f"/api/v1/shipments/{shipment.pk}/stops/1/deliver/"
+    pod = {"receiver_name": "Li Na", "at": timezone.now().isoformat(), "note": "one was dented"}
+
+    wrong_outcome = dispatcher.post(
+        url, {**pod, "outcome": "delivered", "returned": [{"item": sku, "quantity": 1}]}, "json"
+    )
+    too_many = dispatcher.post(
+        url, {**pod, "outcome": "partial", "returned": [{"item": sku, "quantity": 5}]}, "json"
+    )
+    unknown = dispatcher.post(
+        url, {**pod, "outcome": "partial", "returned": [{"item": "NOPE", "quantity": 1}]}, "json"
+    )
+
+    assert wrong_outcome.status_code == 400 and "returned" in wrong_outcome.json()["fields"]
+    assert too_many.json()["fields"] == {
+        "returned[0].quantity": [f"3 of {sku} went to this stop; 5 cannot come back."]
+    }
+    assert unknown.json()["fields"] == {"returned[0].item": ["Unknown SKU NOPE."]}
+    assert not Receipt.objects.exists() and shipment.stops.get().status == "pending"
+
+    done = dispatcher.post(
+        url, {**pod, "outcome": "partial", "returned": [{"item": sku, "quantity": 1}]}, "json"
+    )
+    assert done.status_code == 200, done.content
+    (receipt,) = Receipt.objects.all()
+    assert receipt.reference == f"RET-{shipment.reference}-1"
+    assert [(ln.item.sku, ln.expected_quantity) for ln in receipt.lines.all()] == [(sku, 1)]
+    assert shipment.stops.get().status == "partial"
+    assert Order.objects.get(pk=order.pk).status == "delivered"
