@@ -645,7 +645,13 @@ def delivery_record(
             field="returned",
         )
     shipped = _shipped_to(stop) if outcome == StopStatus.REFUSED or returned else {}
+    seen: set[int] = set()
     for index, (item, quantity) in enumerate(returned):
+        if item.pk in seen:
+            raise DomainError(
+                _("%(sku)s is named twice.") % {"sku": item.sku}, field=f"returned[{index}].item"
+            )
+        seen.add(item.pk)
         if quantity > shipped.get(item, 0):
             raise DomainError(
                 _("%(n)s of %(sku)s went to this stop; %(back)s cannot come back.")

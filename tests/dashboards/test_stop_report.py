@@ -143,7 +143,13 @@ def test_a_partial_delivery_says_what_came_back_and_it_is_expected_home(on_the_r
     assert too_many.json()["fields"] == {
         "returned[0].quantity": [f"3 of {sku} went to this stop; 5 cannot come back."]
     }
+    twice = dispatcher.post(
+        url,
+        {**pod, "outcome": "partial", "returned": [{"item": sku, "quantity": 2}] * 2},
+        "json",
+    )
     assert unknown.json()["fields"] == {"returned[0].item": ["Unknown SKU NOPE."]}
+    assert twice.json()["fields"] == {"returned[1].item": [f"{sku} is named twice."]}
     assert not Receipt.objects.exists() and shipment.stops.get().status == "pending"
 
     done = dispatcher.post(
