@@ -19,9 +19,11 @@ from inventory.models import Allocation
 from inventory.selectors import units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
+    DONE_STOP_STATUSES,
     LoadStatus,
     OrderStatus,
     ShipmentStatus,
+    StopStatus,
     UnitStatus,
     WaveStatus,
 )
@@ -602,7 +604,7 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
         (appointment.checked_in_at if appointment else None, "truck_in", ""),
         (max((u.loaded_at for u in units if u.loaded_at), default=None), "loaded", ""),
         (order.shipped_at, "shipped", order.load.reference if order.load_id else ""),
-        (stop.delivered_at if stop else None, "delivered", stop.receiver_name if stop else ""),
+        _stop_outcome(stop),
         (order.cancelled_at, "cancelled", ""),
     ]
     return {
@@ -614,6 +616,16 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
         "stop": stop,
         "milestones": sorted((m for m in moments if m[0] is not None), key=lambda m: m[0]),
     }
+
+
+def _stop_outcome(stop: Stop | None) -> tuple[datetime.datetime | None, str, str]:
+    """The milestone of an order's stop once it is done: delivered or partly delivered (to
+    whom), or refused (the receipt its goods come back on)."""
+    if stop is None or stop.status not in DONE_STOP_STATUSES:
+        return (None, "delivered", "")
+    if stop.status == StopStatus.REFUSED:
+        return (stop.delivered_at, "refused", stop_return_reference(stop))
+    return (stop.delivered_at, stop.status, stop.receiver_name)
 
 
 def allocation_told(note: dict) -> str:

@@ -100,6 +100,9 @@ def test_a_refusal_needs_its_reason_and_the_floor_cannot_report(client, on_the_r
     ]
     assert Event.objects.get(type="shipment.refused").payload["return_receipt"] == back
     assert Event.objects.filter(type="receipt.expected", aggregate_id=str(receipt.pk)).exists()
+    story = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f"Refused: expected back on receipt {back}" in story
+    assert "Delivered" not in story[story.index('class="milestones"') :]
 
     client.force_login(person("operator", order.warehouse, username="liu2"))
     assert (
@@ -122,7 +125,9 @@ def test_the_report_speaks_chinese(client, on_the_road, person):
     assert "签收人：谁签收了货物？" in nobody  # the service's own reason, in Chinese
 
 
-def test_a_partial_delivery_says_what_came_back_and_it_is_expected_home(on_the_road, person, api):
+def test_a_partial_delivery_says_what_came_back_and_it_is_expected_home(
+    on_the_road, person, api, client
+):
     order, shipment = on_the_road
     sku = order.lines.get().item.sku
     dispatcher = api(person("dispatcher", order.warehouse, username="wang"))
@@ -161,3 +166,5 @@ def test_a_partial_delivery_says_what_came_back_and_it_is_expected_home(on_the_r
     assert [(ln.item.sku, ln.expected_quantity) for ln in receipt.lines.all()] == [(sku, 1)]
     assert shipment.stops.get().status == "partial"
     assert Order.objects.get(pk=order.pk).status == "delivered"
+    client.force_login(person("dispatcher", order.warehouse, username="li"))
+    assert "Partly delivered · Li Na" in client.get(f"/orders/{order.pk}/").content.decode()
