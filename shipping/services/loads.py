@@ -319,14 +319,16 @@ def wave_plan(
 @service
 def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
     """Release a wave to the floor (`wave.released`): its orders become released and pick
-    tasks are created along the pick path for what they hold in this warehouse."""
+    tasks are created along the pick path for what they hold in this warehouse. Orders
+    cancelled meanwhile are left out."""
     wave = Wave.objects.select_for_update(of=("self",)).select_related("load").get(pk=wave.pk)
     if wave.status != WaveStatus.PLANNED:
         raise Conflict(
             _("Wave W%(wave)s is %(status)s.")
             % {"wave": wave.pk, "status": wave.get_status_display()}
         )
-    orders = list(wave.orders.select_for_update())
+    # An order cancelled since it was planned stays on its load, with nothing to pick.
+    orders = list(wave.orders.exclude(status=OrderStatus.CANCELLED).select_for_update())
     if not orders:
         raise DomainError(_("The wave has no orders."), field="orders")
     for order in orders:

@@ -336,6 +336,28 @@ def test_a_line_cannot_go_below_what_is_picked_of_it(network, beijing_shop, flee
     assert (order.lines.get(line_no=1).quantity, Event.objects.count()) == (10, events_before)
 
 
+def test_an_order_cancelled_after_its_wave_was_planned_does_not_hold_the_wave_back(
+    network, beijing_shop, fleet
+):
+    bj = network["BJ"]
+    tea = ItemFactory(sku="TEA-WAVE")
+    stock_in(tea, bj[1], 20)
+    kept, dropped = _orders(network, beijing_shop, (tea, 2), (tea, 3))
+    load = services.load_build(
+        warehouse=bj[0], vehicle=fleet["van"], orders=[kept, dropped], actor=None
+    )
+    wave = services.wave_plan(load=load, actor=None)
+    services.order_cancel(order=dropped, reason="customer called", actor=None)
+
+    services.wave_release(wave=wave, actor=None)
+
+    (task,) = Task.objects.filter(kind="pick")
+    assert (task.reference, task.quantity) == (f"order:{kept.pk}:line:1", 2)
+    statuses = dict(load.orders.values_list("external_ref", "status"))
+    assert statuses == {kept.external_ref: "released", dropped.external_ref: "cancelled"}
+    assert Event.objects.get(type="wave.released").payload["orders"] == [kept.external_ref]
+
+
 def test_loads_are_numbered_per_warehouse_and_day_on_its_calendar(network, beijing_shop):
     carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
     loads = []
