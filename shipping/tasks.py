@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from celery import shared_task
 
 from core.models import Event
+from shipping.models import OrderLine
 from shipping.services import orders_backordered_reallocate as reallocate
 
 # Events after which units may have become available to reserve: stock came in, went back
@@ -39,6 +40,10 @@ def backorders_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     for event in events:
         if event.type not in STOCK_FREED:
             continue
+        if event.type == "stock.moved" and OrderLine.of_reference(
+            event.payload.get("reference") or ""
+        ):
+            continue  # an order's own picked goods on their way to the truck: nothing freed
         if event.aggregate_type != "item":
             orders_backordered_reallocate.delay(None)
             return

@@ -251,7 +251,9 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     A fresh order ships complete from the nearest warehouse that has every line available.
     Only when no single warehouse can, it is split: each line takes what the warehouses already
     serving the order have, then the nearest others; what nobody has is backordered. The
-    decision and its reason are kept on the order (`allocation_note`).
+    decision and its reason are kept on the order (`allocation_note`). A backordered order
+    for which nothing more can be reserved, still waiting for what it was, is left as it
+    was: no write, no event.
     """
     # Lock the order row only: a plain FOR UPDATE would lock the joined ship-to too, and every
     # order to that address would wait for this one's whole transaction.
@@ -361,6 +363,13 @@ def _allocate(
                     parts[warehouse.code] = parts.get(warehouse.code, 0) + got
             if still:
                 left[pk] = still
+        waiting = {lines[pk].item.sku: qty for pk, qty in left.items()}
+        if (
+            not parts
+            and order.status == OrderStatus.BACKORDERED
+            and waiting == (order.allocation_note or {}).get("backordered")
+        ):
+            return None  # still nothing for it: a retry that reserves nothing changes nothing
         rows_insert(made)
         decision.update(
             mode="split" if len(parts) > 1 or already else "partial",

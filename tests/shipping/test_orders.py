@@ -64,7 +64,9 @@ def test_split_only_when_no_warehouse_can_and_the_rest_is_backordered_then_reall
     assert order.allocation_note["parts"] == {"BJ": 5, "TJ": 3}
     assert order.allocation_note["backordered"] == {tea.sku: 2}
     assert order.warehouse == bj[0]
+    events = Event.objects.count()
     assert services.orders_backordered_reallocate() == 0
+    assert Event.objects.count() == events  # nothing new for it: nothing said again
     stock_in(tea, network["SH"][1], 1)
     stock_in(tea, bj[1], 1)
     assert services.orders_backordered_reallocate() == 1
@@ -74,6 +76,24 @@ def test_split_only_when_no_warehouse_can_and_the_rest_is_backordered_then_reall
     assert order.allocation_note["parts"] == {"BJ": 1, "SH": 1}
     assert _reserved(tea) == 10
     assert ledger_drift() == []
+
+
+def test_a_backorder_retried_with_nothing_new_says_nothing_until_it_changes(network, beijing_shop):
+    rare = ItemFactory(sku="RARE")
+    order = order_placed(*beijing_shop, (rare, 3))
+    assert order.allocation_note["backordered"] == {"RARE": 3}
+    said = Event.objects.filter(aggregate_id=order.external_ref).count()
+    for _ in range(3):  # beat's sweep, stock of other items arriving...
+        assert services.orders_backordered_reallocate() == 0
+    assert Event.objects.filter(aggregate_id=order.external_ref).count() == said
+
+    order = services.order_line_change(order=order, line_no=1, quantity=5, actor=None)
+    assert order.allocation_note["backordered"] == {"RARE": 5}  # the note follows the change
+    assert list(
+        Event.objects.filter(aggregate_id=order.external_ref)
+        .order_by("pk")
+        .values_list("type", flat=True)[said:]
+    ) == ["order.changed", "order.backordered"]
 
 
 def test_quantity_changes_release_or_reserve_and_cancel_releases_everything(network, beijing_shop):
