@@ -6,6 +6,7 @@ refused action is written, since each service runs in its one transaction.
 """
 
 import datetime
+import re
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -25,8 +26,8 @@ from core.models import Warehouse
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
-from inventory.models import Location, Receipt, Task
-from inventory.selectors import item_by_code
+from inventory.models import Item, Location, Receipt, Task
+from inventory.selectors import item_by_code, items_by_sku
 from inventory.services import stock_receive, task_assign
 from shipping import services as shipping
 from shipping.choices import StopStatus, TrackingSource, TrackingStatus
@@ -158,7 +159,7 @@ def _refusal(error: DomainError) -> dict:
     was typed still in the form."""
     if not error.field:
         return {"good": False, "text": error.message, "field": ""}
-    name, label = FIELDS.get(error.field, (error.field, error.field))
+    name, label = FIELDS.get(error.field, (error.field, error.extra.get("label", error.field)))
     text = _("%(field)s: %(reason)s") % {"field": label, "reason": error.message}
     return {"good": False, "text": text, "field": name}
 
@@ -319,6 +320,32 @@ def wave_release(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, _board, act)
 
 
+def _returned_label(name: str) -> dict[str, str]:
+    """The label of a stop report's `returned_<SKU>` input, as the board shows it."""
+    return {"label": _("Came back: %(sku)s") % {"sku": name.removeprefix("returned_")}}
+
+
+def _came_back(request: HttpRequest) -> tuple[list[str], list[tuple[Item, int]]]:
+    """A stop report's `returned_<SKU>` inputs that were filled in: their names, and each
+    item with its units (a whole number, at least 1, or a FormError naming the input)."""
+    filled = {
+        key: value.strip()
+        for key, value in request.POST.items()
+        if key.startswith("returned_") and value.strip()
+    }
+    for name, value in filled.items():
+        if not value.isdigit() or int(value) < 1:
+            raise FormError(
+                _("A whole number of units, at least 1."), field=name, extra=_returned_label(name)
+            )
+    items = items_by_sku(name.removeprefix("returned_") for name in filled)
+    for name in filled:
+        if name.removeprefix("returned_") not in items:
+            raise FormError(_("No such item."), field=name, extra=_returned_label(name))
+    names = list(filled)
+    return names, [(items[name.removeprefix("returned_")], int(filled[name])) for name in names]
+
+
 @login_required
 @require_POST
 def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
@@ -333,6 +360,7 @@ def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
         what = _field(request, "what")
         note = request.POST.get("note", "").strip()
         now = timezone.now()
+        returned: list[tuple[Item, int]] = []
         if what in ("arrived", "delayed"):
             late = what == "delayed"
             shipping.tracking_record(
@@ -348,14 +376,23 @@ def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
             )
         elif what in views.STOP_REPORTS:
-            shipping.delivery_record(
-                stop=stop,
-                outcome=what,
-                receiver_name=request.POST.get("receiver_name", ""),
-                note=note,
-                at=now,
-                actor=request.user,
-            )
+            fields, returned = _came_back(request)
+            try:
+                shipping.delivery_record(
+                    stop=stop,
+                    outcome=what,
+                    receiver_name=request.POST.get("receiver_name", ""),
+                    note=note,
+                    at=now,
+                    actor=request.user,
+                    returned=returned,
+                )
+            except DomainError as error:  # about a returned line: the input it came from
+                at = re.fullmatch(r"returned(?:\[(\d+)\]\.\w+)?", error.field or "")
+                if at is None:
+                    raise
+                name = fields[int(at[1] or 0)]
+                raise FormError(error.message, field=name, extra=_returned_label(name)) from error
         else:
             raise FormError(_("No such choice: %(value)s") % {"value": what}, field="what")
         said = _("Stop %(n)s, %(place)s: %(what)s.") % {
@@ -363,7 +400,7 @@ def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
             "place": stop.ship_to.name,
             "what": views.STOP_REPORTS[what],
         }
-        if what == StopStatus.REFUSED:
+        if what == StopStatus.REFUSED or (what == StopStatus.PARTIAL and returned):
             said += " " + _("The goods are expected back on receipt %(receipt)s.") % {
                 "receipt": stop_return_reference(stop)
             }

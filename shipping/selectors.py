@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 from inventory.choices import MovementKind, TemperatureClass
-from inventory.models import Allocation
+from inventory.models import Allocation, Item
 from inventory.selectors import units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
@@ -291,8 +291,25 @@ def _count_by_reservation_owner(rows, path: str, owner: str, held, *, by=(), **m
     return {(row["owner"], *(row[b] for b in by)): row for row in counted}
 
 
+def stops_shipped(stops: Iterable[Stop]) -> dict[int, dict[Item, int]]:
+    """Per stop id, per item, the units the ledger shipped for the stop's orders (items with
+    none left out). Two queries for any number of stops."""
+    lines = list(
+        OrderLine.objects.filter(order__stop__in=list(stops)).select_related("item", "order")
+    )
+    moved = units_moved(references=[line.reference for line in lines], kinds=[MovementKind.SHIP])
+    shipped: dict[int, dict[Item, int]] = {}
+    for line in lines:
+        n = moved.get((line.reference, MovementKind.SHIP), 0)
+        if n:
+            per_item = shipped.setdefault(line.order.stop_id, {})
+            per_item[line.item] = per_item.get(line.item, 0) + n
+    return shipped
+
+
 def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
-    """Shipments on the road: last tracking event, next open stop with its ETA and delay."""
+    """Shipments on the road: last tracking event, next open stop with its ETA and delay, and
+    what was shipped to that stop per item (what could come back from it)."""
     from shipping.choices import DONE_STOP_STATUSES
     from shipping.models import Shipment
 
@@ -319,6 +336,10 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
                 "delay_minutes": delay,
             }
         )
+    shipped = stops_shipped(row["next_stop"] for row in out if row["next_stop"])
+    for row in out:
+        per_item = shipped.get(row["next_stop"].pk, {}) if row["next_stop"] else {}
+        row["next_stop_items"] = sorted(per_item.items(), key=lambda pair: pair[0].sku)
     return out
 
 

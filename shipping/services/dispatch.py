@@ -16,9 +16,8 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build
-from inventory.choices import MovementKind, ZoneKind
+from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Receipt, StockMovement
-from inventory.selectors import units_moved
 from inventory.services import putaway_task_create, receipt_create, stock_move, stock_ship
 from shipping.choices import (
     DONE_STOP_STATUSES,
@@ -44,7 +43,7 @@ from shipping.models import (
     Stop,
     TrackingEvent,
 )
-from shipping.selectors import load_fill, stop_return_reference
+from shipping.selectors import load_fill, stop_return_reference, stops_shipped
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
 
@@ -644,7 +643,9 @@ def delivery_record(
             _("Only a partial delivery names what came back; a refusal brings back everything."),
             field="returned",
         )
-    shipped = _shipped_to(stop) if outcome == StopStatus.REFUSED or returned else {}
+    shipped = (
+        stops_shipped([stop]).get(stop.pk, {}) if outcome == StopStatus.REFUSED or returned else {}
+    )
     seen: set[int] = set()
     for index, (item, quantity) in enumerate(returned):
         if item.pk in seen:
@@ -709,16 +710,6 @@ def delivery_record(
         actor,
     )
     return stop
-
-
-def _shipped_to(stop: Stop) -> dict[Item, int]:
-    """Per item, the units the ledger shipped for the stop's orders."""
-    lines = list(OrderLine.objects.filter(order__stop=stop).select_related("item"))
-    moved = units_moved(references=[line.reference for line in lines], kinds=[MovementKind.SHIP])
-    shipped: dict[Item, int] = defaultdict(int)
-    for line in lines:
-        shipped[line.item] += moved.get((line.reference, MovementKind.SHIP), 0)
-    return {item: n for item, n in shipped.items() if n}
 
 
 def _return_expected(

@@ -168,3 +168,26 @@ def test_a_partial_delivery_says_what_came_back_and_it_is_expected_home(
     assert Order.objects.get(pk=order.pk).status == "delivered"
     client.force_login(person("dispatcher", order.warehouse, username="li"))
     assert "Partly delivered · Li Na" in client.get(f"/orders/{order.pk}/").content.decode()
+
+
+def test_the_dispatcher_records_what_came_back_from_a_partial_delivery(client, on_the_road, person):
+    order, shipment = on_the_road
+    sku = order.lines.get().item.sku
+    client.force_login(person("dispatcher", order.warehouse, username="wang"))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert f'name="returned_{sku}"' in board and 'placeholder="≤3"' in board
+    partial = {"what": "partial", "receiver_name": "Li Na", "note": "one dented"}
+
+    typo = _report(client, shipment, **partial, **{f"returned_{sku}": "two"})
+    too_many = _report(client, shipment, **partial, **{f"returned_{sku}": "4"})
+
+    assert f"Came back: {sku}: A whole number of units, at least 1." in typo
+    assert f"Came back: {sku}: 3 of {sku} went to this stop; 4 cannot come back." in too_many
+    assert f'data-field="returned_{sku}"' in too_many  # the cursor goes back there
+    assert not Receipt.objects.exists() and shipment.stops.get().status == "pending"
+
+    done = _report(client, shipment, **partial, **{f"returned_{sku}": "1"})
+    back = f"RET-{shipment.reference}-1"
+    assert f"Partly delivered. The goods are expected back on receipt {back}." in done
+    receipt = Receipt.objects.get(reference=back)
+    assert [(ln.item.sku, ln.expected_quantity) for ln in receipt.lines.all()] == [(sku, 1)]

@@ -42,10 +42,15 @@
       const values = was.values.getAll(field.name).map(String);
       if (field.type === "checkbox" || field.type === "radio") field.checked = values.includes(field.value);
       else field.value = values[0];
+      // What was typed inside a folded part of the form is shown again, unfolded.
+      if (field.value && field.type !== "checkbox" && field.type !== "radio") {
+        field.closest("details")?.setAttribute("open", "");
+      }
     }
     form.closest("details")?.setAttribute("open", "");
     const named = refusal.dataset.field && form.querySelector(`[name="${CSS.escape(refusal.dataset.field)}"]`);
     if (named) {
+      named.closest("details")?.setAttribute("open", "");
       named.setAttribute("aria-invalid", "true");
       named.focus();
     }
