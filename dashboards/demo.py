@@ -181,7 +181,7 @@ def _day(
             customer=ship_to.customer,
             ship_to=ship_to,
             warehouse=warehouse,
-            status="delivered",
+            status="refused" if outcome == "refused" else "delivered",
             priority=1 if n == 0 else 3,
             requested_delivery_date=day + datetime.timedelta(days=1),
             promised_ship_date=day,
@@ -191,7 +191,7 @@ def _day(
             allocated_at=received + datetime.timedelta(minutes=1),
             ever_backordered=rng.random() < 0.06,
             shipped_at=shipped,
-            delivered_at=delivered,
+            delivered_at=None if outcome == "refused" else delivered,
         )
         orders.append(order)
         for k in range(1 + n % 4):

@@ -13,6 +13,8 @@ class OrderStatus(models.TextChoices):
     LOADED = "loaded", _("Loaded")
     SHIPPED = "shipped", _("Shipped")
     DELIVERED = "delivered", _("Delivered")
+    # The customer refused it at the door: its goods come back on the stop's return receipt.
+    REFUSED = "refused", _("Refused")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -29,12 +31,15 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.PACKED: frozenset({S.STAGED, S.CANCELLED}),
     S.STAGED: frozenset({S.LOADED, S.CANCELLED}),
     S.LOADED: frozenset({S.SHIPPED, S.STAGED, S.CANCELLED}),
-    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.REFUSED}),
     S.DELIVERED: frozenset(),
+    S.REFUSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 # Orders still in the warehouse: not yet on a truck that left, not cancelled.
-ORDERS_NOT_GONE = tuple(s for s in OrderStatus if s not in (S.SHIPPED, S.DELIVERED, S.CANCELLED))
+ORDERS_NOT_GONE = tuple(
+    s for s in OrderStatus if s not in (S.SHIPPED, S.DELIVERED, S.REFUSED, S.CANCELLED)
+)
 # Orders whose stock may still be changed (quantity change, cancellation with release).
 CHANGEABLE = frozenset({S.RECEIVED, S.BACKORDERED, S.ALLOCATED, S.RELEASED})
 

@@ -618,7 +618,7 @@ def delivery_record(
     returned: Sequence[tuple[Item, int]] = (),
 ) -> Stop:
     """Proof of delivery at a stop (`shipment.delivered`): delivered, partly delivered (with
-    a note of what was not taken) or refused. Orders of the stop are delivered unless refused;
+    a note of what was not taken) or refused. Orders of the stop are delivered, or refused;
     the shipment completes with its last stop. A refusal (`shipment.refused`) sends the goods
     back: what was shipped to the stop is expected at the warehouse it left as a receipt,
     `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other. A
@@ -669,8 +669,12 @@ def delivery_record(
     if photo is not None:
         stop.pod_photo = photo
     stop.save()
-    if outcome != StopStatus.REFUSED:
-        for order in stop.orders.select_for_update():
+    refused = outcome == StopStatus.REFUSED
+    for order in stop.orders.select_for_update():
+        if refused:
+            order_transition_check(order, OrderStatus.REFUSED)
+            Order.objects.filter(pk=order.pk).update(status=OrderStatus.REFUSED)
+        else:
             order_transition_check(order, OrderStatus.DELIVERED)
             Order.objects.filter(pk=order.pk).update(status=OrderStatus.DELIVERED, delivered_at=at)
     TrackingEvent.objects.create(

@@ -87,7 +87,7 @@ def test_a_refusal_needs_its_reason_and_the_floor_cannot_report(client, on_the_r
         f"Stop 1, Chaoyang store: Refused. The goods are expected back on receipt {back}."
         in refused
     )
-    assert Order.objects.get(pk=order.pk).status == "shipped"  # still out, not delivered
+    assert Order.objects.get(pk=order.pk).status == "refused"  # not delivered, and done
     # The 3 units that left are expected back where they left from, to be received by scan.
     receipt = Receipt.objects.get(reference=back)
     assert (receipt.warehouse, receipt.status, receipt.supplier) == (

@@ -124,7 +124,7 @@ def test_a_vehicle_on_the_road_gets_no_new_load_until_its_shipment_completes(bei
         actor=None,
     )
     first.refresh_from_db()
-    assert first.status == "shipped"  # refused: not delivered
+    assert first.status == "refused"  # not delivered: its goods come back
     assert services.load_build(warehouse=beijing["wh"], vehicle=van, orders=[second], actor=None)
 
 
