@@ -19,11 +19,12 @@
     if (el.dataset.dirty) { soon(el, 1000); return; } // someone is typing here: later
     const response = await fetch(el.dataset.liveFragment, { credentials: "same-origin" });
     if (!response.ok) return;
-    // A message an action just answered with stays a while, though the part re-renders
-    // (the action's own events come back as a refresh a moment later).
-    const flash = el.querySelector("[data-flash]");
     const html = await response.text();
     if (el.dataset.dirty) { soon(el, 1000); return; }
+    // A message an action just answered with stays a while, though the part re-renders
+    // (the action's own events come back as a refresh a moment later, sometimes before the
+    // action's answer: so the message is looked for now, not before the fetch).
+    const flash = el.querySelector("[data-flash]");
     // A field that has the focus (nothing typed yet) gets it back in the new part, so a
     // scanner's keystrokes still land in it.
     const focused = el.contains(document.activeElement) ? document.activeElement : null;
