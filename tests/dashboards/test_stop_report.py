@@ -118,7 +118,7 @@ def test_the_report_speaks_chinese(client, on_the_road, person):
     client.force_login(person("dispatcher", order.warehouse, username="wang"))
     client.cookies["django_language"] = "zh-hans"
     board = client.get("/dispatch/?warehouse=BJ").content.decode()
-    assert "签收人" in board and "晚到" in board
+    assert "签收人" in board and "晚到" in board and "部分签收：退回的货物" in board
     arrived = _report(client, shipment, what="arrived")
     assert "第 1 站" in arrived and "已到达" in arrived
     nobody = _report(client, shipment, what="delivered")
