@@ -329,21 +329,22 @@ def _came_back(request: HttpRequest) -> tuple[list[str], list[tuple[Item, int]]]
     """A stop report's `returned_<SKU>` inputs that were filled in: their names, and each
     item with its units (a whole number, at least 1, or a FormError naming the input)."""
     filled = {
-        key: value.strip()
+        key.removeprefix("returned_"): value.strip()
         for key, value in request.POST.items()
         if key.startswith("returned_") and value.strip()
     }
-    for name, value in filled.items():
+    items = items_by_sku(filled)
+    for sku, value in filled.items():
+        name = f"returned_{sku}"
         if not value.isdigit() or int(value) < 1:
             raise FormError(
                 _("A whole number of units, at least 1."), field=name, extra=_returned_label(name)
             )
-    items = items_by_sku(name.removeprefix("returned_") for name in filled)
-    for name in filled:
-        if name.removeprefix("returned_") not in items:
+        if sku not in items:
             raise FormError(_("No such item."), field=name, extra=_returned_label(name))
-    names = list(filled)
-    return names, [(items[name.removeprefix("returned_")], int(filled[name])) for name in names]
+    return [f"returned_{sku}" for sku in filled], [
+        (items[sku], int(value)) for sku, value in filled.items()
+    ]
 
 
 @login_required
