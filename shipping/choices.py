@@ -24,7 +24,8 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.RECEIVED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
     S.BACKORDERED: frozenset({S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
     S.ALLOCATED: frozenset({S.ALLOCATED, S.BACKORDERED, S.RELEASED, S.CANCELLED}),
-    S.RELEASED: frozenset({S.PICKED, S.ALLOCATED, S.CANCELLED}),
+    # Released and backordered: nothing of it was found on the floor, nor anywhere else.
+    S.RELEASED: frozenset({S.PICKED, S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
     S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
     # Cancelled once packed: its units are broken down and their goods go back to stock;
     # units already on a truck come off it first (the departure refuses them).

@@ -662,14 +662,29 @@ def allocation_told(note: dict) -> str:
             _("Nearest warehouse that can ship it complete: %(warehouse)s, %(km)s km.")
             % {"warehouse": note["warehouse"], "km": f"{km:.0f}" if km is not None else "?"}
         )
+    elif note.get("mode") == "split_part":
+        said.append(
+            _("The part of %(order)s that ships from %(warehouse)s.")
+            % {"order": note["split_from"], "warehouse": note["warehouse"]}
+        )
+    elif note.get("mode") == "backorder":
+        said.append(
+            _("What %(order)s was short on the floor, with none anywhere else.")
+            % {"order": note["split_from"]}
+        )
     elif note.get("parts"):
         parts = ", ".join(f"{code} {units}" for code, units in note["parts"].items())
         said.append(
             _("No single warehouse can ship it complete: split by distance (%(parts)s).")
             % {"parts": parts}
         )
-    elif note:
+    elif note and not note.get("backorder"):
         said.append(_("No warehouse has stock for it: backordered."))
+    if note.get("backorder"):
+        said.append(
+            _("Short on the floor: what is here ships, the rest follows as %(part)s.")
+            % {"part": note["backorder"]}
+        )
     if note.get("backordered"):
         items = ", ".join(f"{sku} × {qty}" for sku, qty in note["backordered"].items())
         said.append(_("Waiting for stock: %(items)s.") % {"items": items})

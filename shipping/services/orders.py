@@ -387,6 +387,20 @@ def _allocate(
             chosen = next((w for w, _ in ranked if w.code == main), ranked[0][0])
         decision["split_off"] = _split_off(order, chosen, decision, actor)
 
+    off_the_truck = False
+    if left and order.status == OrderStatus.RELEASED:
+        # On the floor for its truck: what is there ships on it, and what nobody has
+        # follows as a backorder of its own; with nothing of it there, it waits whole.
+        now = dict(OrderLine.objects.filter(order=order).values_list("pk", "quantity"))
+        if any(quantity > left.get(pk, 0) for pk, quantity in now.items()):
+            part = _backorder_split_off(order, lines, now, left, actor)
+            decision.update(
+                backorder=part,
+                reason=f"Short on the floor and nowhere else: what is here ships, the rest follows as {part}.",
+            )
+            left = {}
+        else:
+            off_the_truck = True
     status = OrderStatus.BACKORDERED if left else OrderStatus.ALLOCATED
     order_transition_check(order, status)
     decision["backordered"] = {lines[pk].item.sku: qty for pk, qty in left.items()}
@@ -397,6 +411,8 @@ def _allocate(
         "allocation_note": decision,
         "allocated_at": timezone.now() if not left else None,
     }
+    if off_the_truck:
+        changes.update(load=None, wave=None)
     row_update(order, **changes)
     _event(
         order,
@@ -437,11 +453,7 @@ def _split_off(
         by_warehouse.setdefault(held.warehouse, []).append(held)
     made = {}
     for warehouse, helds in by_warehouse.items():
-        reference = f"{order.external_ref}/{warehouse.code}"
-        n = 1
-        while Order.objects.filter(customer_id=order.customer_id, external_ref=reference).exists():
-            n += 1
-            reference = f"{order.external_ref}/{warehouse.code}-{n}"
+        reference = _part_reference(order, warehouse.code)
         part = Order.objects.create(
             external_ref=reference,
             customer_id=order.customer_id,
@@ -492,6 +504,74 @@ def _split_off(
         )
         made[warehouse.code] = reference
     return made
+
+
+def _part_reference(order: Order, suffix: str) -> str:
+    """A reference for a part of the order that this customer has not used: `<ref>/<suffix>`,
+    or `<ref>/<suffix>-2`, -3, … when an earlier part took it."""
+    reference = f"{order.external_ref}/{suffix}"
+    n = 1
+    while Order.objects.filter(customer_id=order.customer_id, external_ref=reference).exists():
+        n += 1
+        reference = f"{order.external_ref}/{suffix}-{n}"
+    return reference
+
+
+def _backorder_split_off(
+    order: Order,
+    lines: dict[int, OrderLine],
+    quantities: dict[int, int],
+    left: dict[int, int],
+    actor: AbstractBaseUser | None,
+) -> str:
+    """Move the units of a released order that nobody has (`left`, per line id) to a
+    backordered order of their own, `<ref>/BO` (`order.backordered`), and return its
+    reference. `quantities` are the lines' quantities now (a split may have just taken
+    some). The original keeps what it holds or has picked, and goes on with its truck; a
+    line left with nothing is dropped from it. Every unit of every line stays in exactly one
+    order; the part is allocated when stock arrives, like any backorder."""
+    waiting = {lines[pk].item.sku: qty for pk, qty in left.items()}
+    part = Order.objects.create(
+        external_ref=_part_reference(order, "BO"),
+        customer_id=order.customer_id,
+        ship_to_id=order.ship_to_id,
+        warehouse_id=order.warehouse_id,
+        status=OrderStatus.BACKORDERED,
+        priority=order.priority,
+        requested_delivery_date=order.requested_delivery_date,
+        promised_ship_date=order.promised_ship_date,
+        cutoff_at=order.cutoff_at,
+        received_at=order.received_at,
+        ever_backordered=True,
+        split_from=order,
+        allocation_note={
+            "mode": "backorder",
+            "split_from": order.external_ref,
+            "backordered": waiting,
+            "reason": "Short on the floor and nowhere else: it follows when stock arrives.",
+            "at": timezone.now().isoformat(),
+        },
+    )
+    rows_insert(
+        [
+            OrderLine(
+                order=part, line_no=lines[pk].line_no, item_id=lines[pk].item_id, quantity=qty
+            )
+            for pk, qty in sorted(left.items(), key=lambda pair: lines[pair[0]].line_no)
+        ]
+    )
+    for pk, qty in left.items():
+        if quantities[pk] == qty:  # nothing of the line is on the floor
+            OrderLine.objects.filter(pk=pk).delete()
+        else:
+            OrderLine.objects.filter(pk=pk).update(quantity=F("quantity") - qty)
+    _event(
+        part,
+        "order.backordered",
+        {"decision": part.allocation_note, "split_from": order.external_ref},
+        actor,
+    )
+    return part.external_ref
 
 
 def _release_line(line: OrderLine, quantity: int, actor: AbstractBaseUser | None) -> None:

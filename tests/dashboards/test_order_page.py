@@ -78,6 +78,17 @@ def test_a_split_and_backordered_decision_is_told_with_its_parts():
         "No warehouse has stock for it: backordered. Waiting for stock: TEA × 1."
     )
     assert allocation_told({}) == ""  # not allocated yet
+    # A part of a split order says whose part it is, not that it waits for stock.
+    assert allocation_told(
+        {"mode": "split_part", "split_from": "SO-1", "warehouse": "TJ", "reason": "…"}
+    ) == ("The part of SO-1 that ships from TJ.")
+    # Short on the floor: the order ships what is there, its backorder waits for the rest.
+    assert allocation_told(
+        {"mode": "partial", "parts": {}, "backorder": "SO-1/BO", "backordered": {}}
+    ) == ("Short on the floor: what is here ships, the rest follows as SO-1/BO.")
+    assert allocation_told(
+        {"mode": "backorder", "split_from": "SO-1", "backordered": {"TEA": 2}}
+    ) == ("What SO-1 was short on the floor, with none anywhere else. Waiting for stock: TEA × 2.")
 
 
 def test_the_office_changes_a_line_and_cancels_the_order_from_its_page(

@@ -1,0 +1,136 @@
+"""When the floor finds less than the books say and nobody has the rest: the truck still
+leaves with what is there, and the rest follows as a backorder of its own."""
+
+import pytest
+
+from core.exceptions import Conflict
+from core.models import Event
+from inventory.models import Reservation, Task
+from shipping import services
+from shipping.models import Carrier, Order, Vehicle
+from tests.factories import ItemFactory, LocationFactory, ZoneFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping.conftest import tomorrow
+
+
+@pytest.fixture
+def floor(network, beijing_shop, person):
+    bj, pick, _stage = network["BJ"]
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="京A-1", capacity_weight_kg=900, capacity_volume_l=9000
+    )
+    lane = LocationFactory(
+        zone=ZoneFactory(warehouse=bj, code="BJ-DOCK", kind="dock"), barcode="BJ-LANE"
+    )
+    tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
+    stock_in(tea, pick, 6)
+    stock_in(rice, pick, 3)
+    return {
+        "wh": bj,
+        "van": van,
+        "lane": lane,
+        "tea": tea,
+        "rice": rice,
+        "shop": beijing_shop,
+        "operator": person("operator", bj),
+    }
+
+
+def _released(floor, *lines, ref="SO-1"):
+    order = services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref=ref,
+        lines=[services.LineInput(item, qty) for item, qty in lines],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    return Order.objects.get(pk=order.pk), load
+
+
+def _pick(floor, task, quantity):
+    return services.order_pick_confirm(
+        task=task,
+        location_barcode=task.location.barcode,
+        item_code=task.item.sku,
+        quantity=quantity,
+        actor=floor["operator"],
+    )
+
+
+def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missing(floor):
+    order, load = _released(floor, (floor["tea"], 6), (floor["rice"], 2))
+    tea_task = Task.objects.get(kind="pick", item=floor["tea"])
+    # The picker finds 4 teas where the books say 6, and no warehouse has more.
+    _pick(floor, tea_task, 4)
+    order.refresh_from_db()
+    assert order.status == "released"  # still on its truck's wave: the rice is to pick
+    assert {line.item.sku: line.quantity for line in order.lines.all()} == {"TEA": 4, "RICE": 2}
+    (part,) = order.split_parts.all()
+    assert (part.external_ref, part.status, part.load_id, part.wave_id) == (
+        "SO-1/BO",
+        "backordered",
+        None,
+        None,
+    )
+    assert [(line.line_no, line.item.sku, line.quantity) for line in part.lines.all()] == [
+        (1, "TEA", 2)
+    ]
+    assert part.allocation_note["backordered"] == {"TEA": 2}
+    assert order.allocation_note["backorder"] == "SO-1/BO"
+    backordered = Event.objects.get(type="order.backordered", aggregate_id="SO-1/BO")
+    assert backordered.payload["split_from"] == "SO-1"
+
+    # The rest of the order goes on as planned, and the truck leaves with 4 teas and 2 rice.
+    _pick(floor, Task.objects.get(kind="pick", item=floor["rice"], status="open"), 2)
+    order.refresh_from_db()
+    assert order.status == "picked"
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
+    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+    services.load_depart(load=load, actor=floor["operator"])
+    order.refresh_from_db()
+    assert order.status == "shipped"
+
+    # Teas arrive: the backorder takes them, and ships on a truck of its own.
+    stock_in(floor["tea"], floor["wh"].zones.get(code="BJ-PF").locations.first(), 5)
+    assert services.orders_backordered_reallocate(skus=["TEA"]) == 1
+    part.refresh_from_db()
+    assert part.status == "allocated"
+    assert Reservation.objects.get(reference=part.lines.get().reference).requested == 2
+
+
+def test_a_line_changed_on_the_floor_is_not_changed_again_where_it_was_split(floor):
+    order, _load = _released(floor, (floor["tea"], 6), (floor["rice"], 2))
+    _pick(floor, Task.objects.get(kind="pick", item=floor["tea"]), 4)
+    with pytest.raises(Conflict, match="part of it ships as SO-1/BO"):
+        services.order_line_change(order=order, line_no=1, quantity=5, actor=None)
+
+
+def test_more_of_a_line_on_the_floor_than_anyone_has_follows_as_a_backorder(floor):
+    order, _load = _released(floor, (floor["tea"], 4))
+    services.order_line_change(order=order, line_no=1, quantity=9, actor=None)
+    order.refresh_from_db()
+    # The 2 teas still on the shelf join this truck's picking; the 3 nobody has follow.
+    assert (order.status, order.lines.get().quantity) == ("released", 6)
+    assert sorted(
+        Task.objects.filter(kind="pick", status="open").values_list("quantity", flat=True)
+    ) == [2, 4]
+    (part,) = order.split_parts.all()
+    assert (part.status, part.lines.get().quantity) == ("backordered", 3)
+
+
+def test_a_released_order_whose_every_unit_is_missing_leaves_its_truck_and_waits(floor):
+    order, _load = _released(floor, (floor["tea"], 6))
+    _pick(floor, Task.objects.get(kind="pick"), 0)
+    order.refresh_from_db()
+    # Nothing of it is on the floor: it waits for stock, whole, off the truck.
+    assert (order.status, order.load_id, order.wave_id) == ("backordered", None, None)
+    assert not order.split_parts.exists()
+    assert order.lines.get().quantity == 6
