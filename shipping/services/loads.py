@@ -158,11 +158,15 @@ def _load_planned(load: Load) -> None:
         )
 
 
-def _load_open_to_change(load: Load) -> Wave | None:
+def _load_open_to_change(load: Load, *, unless_empty: bool = False) -> Wave | None:
     """The load's wave (if any), once sure the load may still change: planned, with no wave
-    on the floor (its orders are not being picked for this truck)."""
+    on the floor (its orders are not being picked for this truck). With `unless_empty`, a
+    wave on the floor is no bar once no live order is left on the load (all cancelled, or
+    gone back to wait for stock): nobody picks for this truck any more."""
     _load_planned(load)
     wave = Wave.objects.select_for_update().filter(load=load).first()
+    if unless_empty and not load.orders.exclude(status=OrderStatus.CANCELLED).exists():
+        return wave
     if wave is not None and wave.status != WaveStatus.PLANNED:
         raise Conflict(
             _("The wave of %(load)s is on the floor; its orders are picked for this truck.")
@@ -247,11 +251,12 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
 
 @service
 def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
-    """Cancel a planned load whose wave is not on the floor (`load.cancelled`): its orders
-    stay allocated, free for another load; its planned wave is cancelled, and its booked dock
-    appointment too, freeing the slot (a truck already at the dock stays checked in)."""
+    """Cancel a planned load whose wave is not on the floor, or whose orders are all gone
+    (`load.cancelled`): its orders stay allocated, free for another load; its wave is
+    cancelled, and its booked dock appointment too, freeing the slot (a truck already at the
+    dock stays checked in)."""
     load = Load.objects.select_for_update().select_related("vehicle").get(pk=load.pk)
-    wave = _load_open_to_change(load)
+    wave = _load_open_to_change(load, unless_empty=True)
     orders = list(load.orders.values_list("external_ref", flat=True))
     Order.objects.filter(load=load).update(load=None, wave=None)
     if wave is not None:
@@ -379,6 +384,11 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
         raise Conflict(
             _("Wave W%(wave)s is %(status)s; give the order a wave of its own.")
             % {"wave": wave.pk, "status": wave.get_status_display()}
+        )
+    if wave.load_id and wave.load.status not in BUSY_LOAD_STATUSES:
+        raise Conflict(
+            _("The truck of wave W%(wave)s has left (%(load)s); give the order a load of its own.")
+            % {"wave": wave.pk, "load": wave.load.reference}
         )
     if order.status != OrderStatus.ALLOCATED:
         raise DomainError(

@@ -2,12 +2,13 @@
 leaves with what is there, and the rest follows as a backorder of its own."""
 
 import pytest
+from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.models import Event
 from inventory.models import Reservation, Task
 from shipping import services
-from shipping.models import Carrier, Order, Vehicle
+from shipping.models import Carrier, Load, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -127,10 +128,50 @@ def test_more_of_a_line_on_the_floor_than_anyone_has_follows_as_a_backorder(floo
 
 
 def test_a_released_order_whose_every_unit_is_missing_leaves_its_truck_and_waits(floor):
-    order, _load = _released(floor, (floor["tea"], 6))
+    order, load = _released(floor, (floor["tea"], 6))
     _pick(floor, Task.objects.get(kind="pick"), 0)
     order.refresh_from_db()
     # Nothing of it is on the floor: it waits for stock, whole, off the truck.
     assert (order.status, order.load_id, order.wave_id) == ("backordered", None, None)
     assert not order.split_parts.exists()
     assert order.lines.get().quantity == 6
+    # The truck has nothing left to take: the dispatcher can cancel it, freeing the van.
+    services.load_cancel(load=load, actor=None)
+    assert Load.objects.get(pk=load.pk).status == "cancelled"
+    assert load.wave.__class__.objects.get(pk=load.wave.pk).status == "cancelled"
+
+
+def test_a_truck_whose_orders_were_all_cancelled_on_the_floor_can_be_cancelled(floor):
+    order, load = _released(floor, (floor["tea"], 2))
+    services.order_cancel(order=order, reason="customer", actor=None)
+    with pytest.raises(Exception, match="no orders to ship"):
+        services.load_depart(load=load, actor=None)
+    services.load_cancel(load=load, actor=None)
+    assert Load.objects.get(pk=load.pk).status == "cancelled"
+    # A load with a live order on the floor still cannot be cancelled.
+    _other, load = _released(floor, (floor["tea"], 2), ref="SO-2")
+    with pytest.raises(Conflict, match="on the floor"):
+        services.load_cancel(load=load, actor=None)
+
+
+def test_an_order_cannot_join_the_wave_of_a_truck_that_left(floor):
+    order, load = _released(floor, (floor["rice"], 1))
+    _pick(floor, Task.objects.get(kind="pick"), 1)
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
+    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+    services.load_depart(load=load, actor=floor["operator"], at=timezone.now())
+    late = services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref="SO-LATE",
+        lines=[services.LineInput(floor["tea"], 1)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    with pytest.raises(Conflict, match="has left"):
+        services.wave_order_add(wave=load.wave, order=late, actor=None)
+    late.refresh_from_db()
+    assert (late.status, late.load_id, late.wave_id) == ("allocated", None, None)
+    assert not Task.objects.filter(reference__startswith=f"order:{late.pk}:").exists()
