@@ -1,0 +1,483 @@
+"""Hypothesis drives random sequences of the order-to-truck services through one warehouse:
+orders placed, changed and cancelled, stock arriving for backorders, loads built, changed and
+cancelled, waves planned and released, urgent orders joining them, picks (some short),
+packing, staging, loading, departures and deliveries. After every step the books must hold:
+the ledger is exact, every reserved unit belongs to an open reservation of a live order line,
+no pick task asks for more than is reserved where it picks, and what an order holds matches
+its status."""
+
+import datetime
+import os
+from collections import defaultdict
+
+import pytest
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from core.exceptions import DomainError
+from inventory.models import Allocation, Reservation, StockBalance, Task
+from inventory.selectors import ledger_drift
+from inventory.services import (
+    count_record,
+    count_tasks_create,
+    stock_adjust,
+    stock_move,
+    stock_receive,
+)
+from shipping import services
+from shipping.choices import OrderStatus, UnitStatus
+from shipping.models import (
+    Carrier,
+    Dock,
+    DockAppointment,
+    HandlingUnit,
+    HandlingUnitLine,
+    Load,
+    Order,
+    OrderLine,
+    Stop,
+    Vehicle,
+    Wave,
+)
+from tests.factories import ItemFactory, LocationFactory, ZoneFactory
+from tests.shipping.conftest import tomorrow
+
+# What an order in each status holds, in reserved units (R) and picked units (P), per line:
+HOLDS_ALL = {OrderStatus.ALLOCATED, OrderStatus.RELEASED}  # R + P == quantity
+HOLDS_NOTHING = {
+    OrderStatus.CANCELLED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUSED,
+}  # R == 0
+ALL_PICKED = {OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.STAGED, OrderStatus.LOADED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beijing_shop, person):
+    bj, pick_face, _stage = network["BJ"]
+    second_face = LocationFactory(zone=pick_face.zone, barcode="BJ-PF-2")
+    lane = LocationFactory(
+        zone=ZoneFactory(warehouse=bj, code="BJ-DOCK", kind="dock"), barcode="BJ-LANE"
+    )
+    items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE")]
+    faces = [pick_face, second_face]
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    vans = [
+        Vehicle.objects.create(
+            carrier=carrier, plate=f"京A-{n}", capacity_weight_kg=900, capacity_volume_l=90000
+        )
+        for n in range(2)
+    ]
+    dock = Dock.objects.create(warehouse=bj, code="D1")
+    operator = person("operator", bj)
+    customer, ship_to = beijing_shop
+    quantities = st.integers(min_value=1, max_value=6)
+
+    class Flow(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            self.n = 0
+            for item, face in zip(items, faces, strict=True):
+                stock_receive(item=item, quantity=8, location=face, actor=None)
+
+        def teardown(self) -> None:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+
+        def _try(self, fn, **kwargs):
+            """Call a service; a refusal is fine when it says why."""
+            try:
+                return fn(**kwargs)
+            except DomainError as refused:
+                assert refused.message
+                return None
+
+        def _must(self, fn, **kwargs):
+            """Call a service that has no reason to refuse (a picker scanning what an open
+            task asks for, at its place): a refusal fails the test."""
+            return fn(**kwargs)
+
+        def _some(self, data, rows):
+            rows = list(rows.order_by("pk"))
+            return data.draw(st.sampled_from(rows)) if rows else None
+
+        # --- the office -------------------------------------------------------------------
+
+        @rule(
+            lines=st.lists(
+                st.tuples(st.sampled_from(items), quantities),
+                min_size=1,
+                max_size=2,
+                unique_by=lambda line: line[0].pk,
+            ),
+            urgent=st.booleans(),
+        )
+        def place(self, lines, urgent):
+            self.n += 1
+            self._try(
+                services.order_create,
+                customer=customer,
+                ship_to=ship_to,
+                external_ref=f"SO-{self.n}",
+                lines=[services.LineInput(item, qty) for item, qty in lines],
+                requested_delivery_date=tomorrow(2),
+                promised_ship_date=tomorrow(),
+                priority=1 if urgent else 3,
+                actor=None,
+            )
+
+        @rule(data=st.data(), qty=st.integers(min_value=0, max_value=8))
+        def change(self, data, qty):
+            line = self._some(data, OrderLine.objects.select_related("order"))
+            if line is not None:
+                self._try(
+                    services.order_line_change,
+                    order=line.order,
+                    line_no=line.line_no,
+                    quantity=qty,
+                    actor=None,
+                )
+
+        @rule(data=st.data())
+        def cancel(self, data):
+            order = self._some(data, Order.objects.all())
+            if order is not None:
+                self._try(services.order_cancel, order=order, reason="customer", actor=None)
+
+        @rule(item=st.sampled_from(items), face=st.sampled_from(faces), qty=quantities)
+        def stock_arrives(self, item, face, qty):
+            stock_receive(item=item, quantity=qty, location=face, actor=None)
+            services.orders_backordered_reallocate(skus=[item.sku])
+
+        # --- the dispatcher ---------------------------------------------------------------
+
+        @rule(data=st.data(), van=st.sampled_from(vans))
+        def build_load(self, data, van):
+            free = list(
+                Order.objects.filter(status=OrderStatus.ALLOCATED, load=None).order_by("pk")
+            )
+            if free:
+                chosen = data.draw(st.lists(st.sampled_from(free), min_size=1, unique=True))
+                self._try(services.load_build, warehouse=bj, vehicle=van, orders=chosen, actor=None)
+
+        @rule(data=st.data())
+        def plan_wave(self, data):
+            load = self._some(data, Load.objects.filter(wave=None))
+            if load is not None:
+                self._try(services.wave_plan, load=load, actor=None)
+
+        @rule(data=st.data())
+        def release_wave(self, data):
+            wave = self._some(data, Wave.objects.all())
+            if wave is not None:
+                self._try(services.wave_release, wave=wave, actor=None)
+
+        @rule(data=st.data())
+        def join_wave(self, data):
+            wave = self._some(data, Wave.objects.all())
+            order = self._some(data, Order.objects.filter(status=OrderStatus.ALLOCATED))
+            if wave is not None and order is not None:
+                self._try(services.wave_order_add, wave=wave, order=order, actor=None)
+
+        @rule(data=st.data())
+        def join_load(self, data):
+            load = self._some(data, Load.objects.all())
+            order = self._some(data, Order.objects.filter(status=OrderStatus.ALLOCATED))
+            if load is not None and order is not None:
+                self._try(services.load_order_add, load=load, order=order, actor=None)
+
+        @rule(data=st.data())
+        def leave_load(self, data):
+            order = self._some(data, Order.objects.exclude(load=None).select_related("load"))
+            if order is not None:
+                self._try(services.load_order_remove, load=order.load, order=order, actor=None)
+
+        @rule(data=st.data())
+        def cancel_load(self, data):
+            load = self._some(data, Load.objects.all())
+            if load is not None:
+                self._try(services.load_cancel, load=load, actor=None)
+
+        # --- the floor --------------------------------------------------------------------
+
+        @rule(data=st.data(), short=st.integers(min_value=0, max_value=2))
+        def pick(self, data, short):
+            task = self._some(
+                data, Task.objects.filter(kind="pick", status="open").select_related("location")
+            )
+            if task is not None:
+                self._must(
+                    services.order_pick_confirm,
+                    task=task,
+                    location_barcode=task.location.barcode,
+                    item_code=task.item.sku,
+                    quantity=max(task.quantity - short, 0),
+                    actor=operator,
+                )
+
+        @rule(data=st.data())
+        def pack(self, data):
+            order = self._some(data, Order.objects.filter(status=OrderStatus.PICKED))
+            if order is not None:
+                self._try(services.unit_pack, order=order, contents=None, actor=operator)
+
+        @rule(data=st.data())
+        def stage_unit(self, data):
+            unit = self._some(data, HandlingUnit.objects.filter(status=UnitStatus.PACKED))
+            if unit is not None:
+                self._try(services.unit_stage, unit=unit, lane=lane, actor=operator)
+
+        @rule(data=st.data())
+        def scan_on(self, data):
+            unit = self._some(data, HandlingUnit.objects.filter(status=UnitStatus.STAGED))
+            load = self._some(data, Load.objects.all())
+            if unit is not None and load is not None:
+                self._try(services.load_scan, load=load, sscc=unit.sscc, actor=operator)
+
+        @rule(data=st.data())
+        def depart(self, data):
+            load = self._some(data, Load.objects.all())
+            if load is not None:
+                self._try(services.load_depart, load=load, actor=operator)
+
+        @rule(
+            data=st.data(),
+            outcome=st.sampled_from(["delivered", "partial", "refused"]),
+            back=st.integers(min_value=0, max_value=2),
+        )
+        def deliver(self, data, outcome, back):
+            stop = self._some(data, Stop.objects.all())
+            if stop is None:
+                return
+            returned = []
+            if outcome == "partial" and back:
+                line = OrderLine.objects.filter(order__stop=stop).select_related("item").first()
+                if line is not None:
+                    returned = [(line.item, back)]
+            self._try(
+                services.delivery_record,
+                stop=stop,
+                outcome=outcome,
+                receiver_name="" if outcome == "refused" else "Ms Li",
+                note="" if outcome == "delivered" else "damaged",
+                at=timezone.now(),
+                returned=returned,
+                actor=None,
+            )
+
+        @rule(data=st.data(), van=st.sampled_from(vans), steps=st.integers(1, 9))
+        def advance(self, data, van, steps):
+            """One live order a few steps further along the happy path, so that runs reach
+            the truck and the customer, not only the office."""
+            order = self._some(
+                data,
+                Order.objects.exclude(status__in=HOLDS_NOTHING).exclude(
+                    status__in=(OrderStatus.RECEIVED, OrderStatus.BACKORDERED)
+                ),
+            )
+            for _ in range(steps if order is not None else 0):
+                self._step(
+                    Order.objects.select_related("load", "wave", "stop").get(pk=order.pk), van
+                )
+
+        def _step(self, order, van):
+            if order.load is None or order.load.status == "cancelled":
+                self._try(
+                    services.load_build, warehouse=bj, vehicle=van, orders=[order], actor=None
+                )
+            elif order.wave is None or order.wave.status == "cancelled":
+                self._try(services.wave_plan, load=order.load, actor=None)
+            elif order.status == OrderStatus.ALLOCATED:
+                self._try(services.wave_release, wave=order.wave, actor=None)
+            elif order.status == OrderStatus.RELEASED:
+                for task in Task.objects.filter(
+                    kind="pick", status="open", reference__startswith=f"order:{order.pk}:"
+                ).select_related("location", "item"):
+                    self._must(
+                        services.order_pick_confirm,
+                        task=task,
+                        location_barcode=task.location.barcode,
+                        item_code=task.item.sku,
+                        quantity=task.quantity,
+                        actor=operator,
+                    )
+            elif order.status == OrderStatus.PICKED:
+                self._try(services.unit_pack, order=order, contents=None, actor=operator)
+            elif order.status == OrderStatus.PACKED:
+                for unit in order.units.filter(status=UnitStatus.PACKED):
+                    self._try(services.unit_stage, unit=unit, lane=lane, actor=operator)
+            elif order.status == OrderStatus.STAGED:
+                for unit in order.units.filter(status=UnitStatus.STAGED):
+                    self._try(services.load_scan, load=order.load, sscc=unit.sscc, actor=operator)
+            elif order.status == OrderStatus.LOADED:
+                booked = DockAppointment.objects.filter(load=order.load, status="booked").first()
+                if booked is not None:
+                    self._try(services.vehicle_check_in, appointment=booked, actor=None)
+                self._try(services.load_depart, load=order.load, actor=operator)
+            elif order.status == OrderStatus.SHIPPED:
+                self._try(
+                    services.delivery_record,
+                    stop=order.stop,
+                    outcome="delivered",
+                    receiver_name="Mr Wang",
+                    at=timezone.now(),
+                    actor=None,
+                )
+
+        # --- what else happens on the floor and at the gate ------------------------------
+
+        @rule(data=st.data(), off=st.integers(min_value=-3, max_value=2))
+        def count(self, data, off):
+            """A counter finds what the books say, or a little more or less."""
+            balance = self._some(data, StockBalance.objects.filter(location__in=faces))
+            if balance is None:
+                return
+            for task in count_tasks_create(
+                warehouse=bj, item=balance.item, location=balance.location, actor=None
+            ):
+                self._try(
+                    count_record,
+                    task=task,
+                    counted_quantity=max(balance.on_hand + off, 0),
+                    actor=operator,
+                )
+            services.orders_backordered_reallocate(skus=[balance.item.sku])
+
+        @rule(item=st.sampled_from(items), qty=quantities, delta=st.integers(-3, 3))
+        def move_or_adjust(self, item, qty, delta):
+            self._try(
+                stock_move,
+                item=item,
+                lot=None,
+                from_location=faces[0],
+                to_location=faces[1],
+                quantity=qty,
+                actor=None,
+            )
+            self._try(
+                stock_adjust,
+                item=item,
+                lot=None,
+                location=faces[1],
+                quantity_delta=delta,
+                reason="found / damaged",
+                actor=None,
+            )
+
+        @rule(data=st.data())
+        def unload(self, data):
+            unit = self._some(
+                data, HandlingUnit.objects.filter(status=UnitStatus.LOADED).select_related("load")
+            )
+            if unit is not None:
+                self._try(services.unit_unload, load=unit.load, sscc=unit.sscc, actor=operator)
+
+        @rule(data=st.data(), hour=st.integers(min_value=1, max_value=6))
+        def book_and_check_in(self, data, hour):
+            load = self._some(data, Load.objects.filter(status__in=("planned", "loading")))
+            if load is None:
+                return
+            starts = timezone.now() + datetime.timedelta(hours=hour)
+            appointment = self._try(
+                services.appointment_book,
+                dock=dock,
+                vehicle=load.vehicle,
+                load=load,
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(minutes=45),
+                actor=None,
+            )
+            if appointment is not None and data.draw(st.booleans()):
+                self._try(services.vehicle_check_in, appointment=appointment, actor=None)
+
+        # --- the books --------------------------------------------------------------------
+
+        @invariant()
+        def ledger_is_exact(self):
+            assert ledger_drift() == []
+            assert not StockBalance.objects.filter(reserved__gt=F("on_hand")).exists()
+            still = dict(
+                Allocation.objects.values_list("balance")
+                .annotate(q=Sum("quantity"))
+                .values_list("balance", "q")
+            )
+            for balance in StockBalance.objects.all():
+                assert balance.reserved == still.get(balance.pk, 0), balance
+
+        @invariant()
+        def reservations_belong_to_live_lines(self):
+            for reservation in Reservation.objects.exclude(status="open"):
+                assert not reservation.allocations.filter(quantity__gt=0).exists(), reservation
+            for line in OrderLine.objects.select_related("order"):
+                reserved = (
+                    Allocation.objects.filter(
+                        reservation__reference=line.reference, reservation__status="open"
+                    ).aggregate(q=Sum("quantity"))["q"]
+                    or 0
+                )
+                picked = (
+                    Allocation.objects.filter(reservation__reference=line.reference).aggregate(
+                        q=Sum("picked")
+                    )["q"]
+                    or 0
+                )
+                status = line.order.status
+                where = f"{line.order.external_ref} line {line.line_no} ({status})"
+                if status in HOLDS_ALL:
+                    assert reserved + picked == line.quantity, (where, reserved, picked)
+                elif status in HOLDS_NOTHING:
+                    assert reserved == 0, (where, reserved)
+                elif status in ALL_PICKED:
+                    assert (reserved, picked) == (0, line.quantity), (where, reserved, picked)
+                else:  # received, backordered: some or none
+                    assert reserved + picked <= line.quantity, (where, reserved, picked)
+                packed = (
+                    HandlingUnitLine.objects.filter(line=line)
+                    .exclude(unit__status=UnitStatus.CANCELLED)
+                    .aggregate(q=Sum("quantity"))["q"]
+                    or 0
+                )
+                assert packed <= picked or status in HOLDS_NOTHING, (where, packed, picked)
+
+        @invariant()
+        def pick_tasks_ask_for_what_is_reserved(self):
+            asked = defaultdict(int)
+            for task in Task.objects.filter(kind="pick", status="open").select_related(
+                "allocation__reservation"
+            ):
+                asked[task.allocation_id] += task.quantity
+                order_pk = int(task.reference.split(":")[1])
+                status = Order.objects.get(pk=order_pk).status
+                assert status == OrderStatus.RELEASED, (task.reference, status)
+            for allocation in Allocation.objects.filter(pk__in=asked):
+                assert asked[allocation.pk] <= allocation.quantity, allocation
+
+        @invariant()
+        def loads_carry_what_they_may(self):
+            for order in Order.objects.exclude(load=None).select_related("load", "wave"):
+                if order.wave_id:
+                    assert order.wave.load_id == order.load_id, order.external_ref
+                if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+                    assert order.load.status == "departed", order.external_ref
+                if order.load.status == "departed":
+                    assert order.status in HOLDS_NOTHING, (order.external_ref, order.status)
+            for van in vans:
+                busy = Load.objects.filter(vehicle=van, status__in=("planned", "loading"))
+                assert busy.count() <= 1, van.plate
+
+    run_state_machine_as_test(
+        Flow,
+        settings=settings(
+            max_examples=int(os.environ.get("FLOW_EXAMPLES", "25")),
+            stateful_step_count=int(os.environ.get("FLOW_STEPS", "40")),
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
