@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 from inventory.choices import MovementKind, TemperatureClass
-from inventory.models import Allocation, Item
+from inventory.models import Allocation, Item, ReceiptLine, StockMovement
 from inventory.selectors import units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
@@ -626,6 +626,7 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
         (max((u.loaded_at for u in units if u.loaded_at), default=None), "loaded", ""),
         (order.shipped_at, "shipped", order.load.reference if order.load_id else ""),
         _stop_outcome(stop),
+        _came_back(stop),
         (order.cancelled_at, "cancelled", ""),
     ]
     return {
@@ -647,6 +648,31 @@ def _stop_outcome(stop: Stop | None) -> tuple[datetime.datetime | None, str, str
     if stop.status == StopStatus.REFUSED:
         return (stop.delivered_at, "refused", stop_return_reference(stop))
     return (stop.delivered_at, stop.status, stop.receiver_name)
+
+
+def _came_back(stop: Stop | None) -> tuple[datetime.datetime | None, str, str]:
+    """The milestone of goods a stop sent back (refused, or named as returned from a partial
+    delivery), once some are received against its return receipt: when the last came in, and
+    "RET-…: SKU × received of expected" per item. Two queries, only for such a stop."""
+    if stop is None or stop.status not in (StopStatus.REFUSED, StopStatus.PARTIAL):
+        return (None, "back", "")
+    reference = stop_return_reference(stop)
+    lines = list(
+        ReceiptLine.objects.filter(receipt__reference=reference)
+        .select_related("item")
+        .order_by("item__sku")
+    )
+    if not any(ln.received_quantity for ln in lines):
+        return (None, "back", "")
+    last = StockMovement.objects.filter(reference=reference, kind=MovementKind.RECEIPT).aggregate(
+        at=Max("created_at")
+    )["at"]
+    what = ", ".join(
+        _("%(sku)s × %(received)s of %(expected)s")
+        % {"sku": ln.item.sku, "received": ln.received_quantity, "expected": ln.expected_quantity}
+        for ln in lines
+    )
+    return (last, "back", f"{reference}: {what}")
 
 
 def allocation_told(note: dict) -> str:

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from core.models import Event
-from inventory.models import Receipt
+from inventory import services as services_inventory
+from inventory.models import Location, Receipt
 from shipping import services
 from shipping.models import Driver, Load, Order, Shipment, TrackingEvent
 from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
@@ -103,6 +104,20 @@ def test_a_refusal_needs_its_reason_and_the_floor_cannot_report(client, on_the_r
     story = client.get(f"/orders/{order.pk}/").content.decode()
     assert f"Refused: expected back on receipt {back}" in story
     assert "Delivered" not in story[story.index('class="milestones"') :]
+    assert "Back in the warehouse" not in story  # nothing received yet
+
+    # The goods come back and are received by scan against the return receipt: the order's
+    # page says what is back, so the office can credit the customer.
+    sku = order.lines.get().item
+    services_inventory.stock_receive(
+        item=sku,
+        quantity=2,
+        location=Location.objects.get(barcode="BJ-PF-1"),
+        receipt=receipt,
+        actor=None,
+    )
+    story = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f"Back in the warehouse on {back}: {sku.sku} × 2 of 3" in story
 
     client.force_login(person("operator", order.warehouse, username="liu2"))
     assert (
