@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from inventory.models import StockBalance
+from inventory.models import Allocation, StockBalance
 
 
 def balance_ensure(*, warehouse_id: int, item_id: int, location_id: int, lot_id: int | None) -> int:
@@ -28,3 +28,19 @@ def balances_lock(pks: Iterable[int]) -> dict[int, StockBalance]:
         .select_for_update(of=("self",))
     )
     return {row.pk: row for row in rows}
+
+
+def reservations_balances_lock(reservation_ids: Iterable[int]) -> None:
+    """Lock every balance these reservations still hold, in pk order, before a writer
+    releases or picks several of them: one by one, each would take its own balances in turn,
+    and two such writers could take the same two balances in opposite orders."""
+    list(
+        StockBalance.objects.filter(
+            pk__in=Allocation.objects.filter(
+                reservation_id__in=list(reservation_ids), quantity__gt=0
+            ).values("balance_id")
+        )
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )

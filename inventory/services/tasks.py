@@ -12,7 +12,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from inventory.choices import OPEN_TASK_STATUSES, TaskKind, TaskStatus, ZoneKind
 from inventory.exceptions import WrongScan
-from inventory.models import Item, Location, StockBalance, Task
+from inventory.models import Allocation, Item, Location, Reservation, StockBalance, Task
 from inventory.selectors import location_suggest
 from inventory.services.counts import count_record
 from inventory.services.moves import stock_move, stock_put_away
@@ -196,7 +196,13 @@ def task_confirm(
     A wrong scan is refused with what was expected and nothing changes. Two people confirming
     one task: the first wins, the second gets a conflict. A pick of fewer units than asked is a
     short pick (`pick.short`); the task is done and the rest stays reserved for re-allocation.
+    A pick task's reservation is locked before the task, in the order every service that
+    changes a reservation's tasks takes them (stock_release), so the two never deadlock.
     """
+    if task.kind == TaskKind.PICK and task.allocation_id is not None:
+        Reservation.objects.select_for_update().filter(
+            pk__in=Allocation.objects.filter(pk=task.allocation_id).values("reservation_id")
+        ).first()
     task = _task_lock(task)
     if task.assigned_to_id and task.assigned_to_id != actor.pk and not _may_override(actor, task):
         raise Conflict(_("This task is assigned to someone else."), code="task_assigned_elsewhere")

@@ -18,6 +18,7 @@ from core.models import Warehouse
 from core.selectors import warehouses_active
 from inventory.choices import ReservationStatus
 from inventory.exceptions import InsufficientStock
+from inventory.locks import reservations_balances_lock
 from inventory.models import Allocation, Item, Reservation, Task
 from inventory.selectors import available_to_reserve, picked_stock
 from inventory.services import (
@@ -686,9 +687,13 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
             content.quantity
         )
     released = 0
-    for held in LineReservation.objects.filter(line__order=order, quantity__gt=0).select_related(
-        "reservation"
-    ):
+    holding = list(
+        LineReservation.objects.filter(line__order=order, quantity__gt=0).select_related(
+            "reservation"
+        )
+    )
+    reservations_balances_lock(held.reservation_id for held in holding)
+    for held in holding:
         picked = held.reservation.allocations.aggregate(q=Sum("picked"))["q"] or 0
         try:
             stock_release(reservation=held.reservation, actor=actor)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
-from core.exceptions import DomainError
+from core.exceptions import Conflict, DomainError
 from inventory.models import Allocation, StockBalance, Task
 from inventory.services import count_tasks_create, stock_adjust, stock_release
 from inventory.services import task_confirm as inventory_task_confirm
@@ -38,16 +38,19 @@ def order_pick_confirm(
     planned, and the order is allocated again (another location or warehouse), with new pick
     tasks if its wave is already on the floor. When nothing of the order is left to pick,
     it becomes picked (`order.picked`).
+
+    The order is locked first, then (by the task confirmation) the reservation and the task:
+    the order in which cancelling or changing the order takes them, so they never deadlock.
     """
     if task.allocation_id is None:
         raise DomainError(_("This is not a pick task of an order."), field="task")
-    held = (
-        LineReservation.objects.select_related("line__order", "reservation")
-        .filter(reservation_id=task.allocation.reservation_id)
-        .first()
-    )
-    if held is None:
-        raise DomainError(_("This pick task belongs to no order."), field="task")
+    held = _order_line_held(task)
+    order = Order.objects.select_for_update().get(pk=held.line.order_id)
+    if _order_line_held(task).line.order_id != order.pk:  # split off meanwhile: rare
+        raise Conflict(
+            _("Order %(order)s was split meanwhile; scan again.") % {"order": order.external_ref},
+            field="task",
+        )
     done = inventory_task_confirm(
         task=task,
         location_barcode=location_barcode,
@@ -56,7 +59,6 @@ def order_pick_confirm(
         quantity=quantity,
         actor=actor,
     )
-    order = Order.objects.select_for_update().get(pk=held.line.order_id)
     short = done.quantity - quantity
     if short:
         _short_pick(done, held, short, actor)
@@ -64,6 +66,18 @@ def order_pick_confirm(
         order_released_with_wave(order=order, actor=actor)
     _picked_if_complete(order, actor)
     return done
+
+
+def _order_line_held(task: Task) -> LineReservation:
+    """The order line whose reservation the pick task picks for; else DomainError."""
+    held = (
+        LineReservation.objects.select_related("line", "reservation")
+        .filter(reservation_id=task.allocation.reservation_id)
+        .first()
+    )
+    if held is None:
+        raise DomainError(_("This pick task belongs to no order."), field="task")
+    return held
 
 
 def _short_pick(task: Task, held: LineReservation, short: int, actor: AbstractBaseUser) -> None:
