@@ -8,19 +8,16 @@ its status."""
 
 import datetime
 import os
-from collections import defaultdict
 
 import pytest
 from django.db import transaction
-from django.db.models import F, Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from core.exceptions import DomainError
-from inventory.models import Allocation, Reservation, StockBalance, Task
-from inventory.selectors import ledger_drift
+from inventory.models import StockBalance, Task
 from inventory.services import (
     count_record,
     count_tasks_create,
@@ -35,7 +32,6 @@ from shipping.models import (
     Dock,
     DockAppointment,
     HandlingUnit,
-    HandlingUnitLine,
     Load,
     Order,
     OrderLine,
@@ -44,17 +40,8 @@ from shipping.models import (
     Wave,
 )
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
+from tests.shipping import books
 from tests.shipping.conftest import tomorrow
-
-# What an order in each status holds, in reserved units (R) and picked units (P), per line:
-HOLDS_ALL = {OrderStatus.ALLOCATED, OrderStatus.RELEASED}  # R + P == quantity
-HOLDS_NOTHING = {
-    OrderStatus.CANCELLED,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.REFUSED,
-}  # R == 0
-ALL_PICKED = {OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.STAGED, OrderStatus.LOADED}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -278,7 +265,7 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             the truck and the customer, not only the office."""
             order = self._some(
                 data,
-                Order.objects.exclude(status__in=HOLDS_NOTHING).exclude(
+                Order.objects.exclude(status__in=books.HOLDS_NOTHING).exclude(
                     status__in=(OrderStatus.RECEIVED, OrderStatus.BACKORDERED)
                 ),
             )
@@ -400,77 +387,8 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
         # --- the books --------------------------------------------------------------------
 
         @invariant()
-        def ledger_is_exact(self):
-            assert ledger_drift() == []
-            assert not StockBalance.objects.filter(reserved__gt=F("on_hand")).exists()
-            still = dict(
-                Allocation.objects.values_list("balance")
-                .annotate(q=Sum("quantity"))
-                .values_list("balance", "q")
-            )
-            for balance in StockBalance.objects.all():
-                assert balance.reserved == still.get(balance.pk, 0), balance
-
-        @invariant()
-        def reservations_belong_to_live_lines(self):
-            for reservation in Reservation.objects.exclude(status="open"):
-                assert not reservation.allocations.filter(quantity__gt=0).exists(), reservation
-            for line in OrderLine.objects.select_related("order"):
-                reserved = (
-                    Allocation.objects.filter(
-                        reservation__reference=line.reference, reservation__status="open"
-                    ).aggregate(q=Sum("quantity"))["q"]
-                    or 0
-                )
-                picked = (
-                    Allocation.objects.filter(reservation__reference=line.reference).aggregate(
-                        q=Sum("picked")
-                    )["q"]
-                    or 0
-                )
-                status = line.order.status
-                where = f"{line.order.external_ref} line {line.line_no} ({status})"
-                if status in HOLDS_ALL:
-                    assert reserved + picked == line.quantity, (where, reserved, picked)
-                elif status in HOLDS_NOTHING:
-                    assert reserved == 0, (where, reserved)
-                elif status in ALL_PICKED:
-                    assert (reserved, picked) == (0, line.quantity), (where, reserved, picked)
-                else:  # received, backordered: some or none
-                    assert reserved + picked <= line.quantity, (where, reserved, picked)
-                packed = (
-                    HandlingUnitLine.objects.filter(line=line)
-                    .exclude(unit__status=UnitStatus.CANCELLED)
-                    .aggregate(q=Sum("quantity"))["q"]
-                    or 0
-                )
-                assert packed <= picked or status in HOLDS_NOTHING, (where, packed, picked)
-
-        @invariant()
-        def pick_tasks_ask_for_what_is_reserved(self):
-            asked = defaultdict(int)
-            for task in Task.objects.filter(kind="pick", status="open").select_related(
-                "allocation__reservation"
-            ):
-                asked[task.allocation_id] += task.quantity
-                order_pk = int(task.reference.split(":")[1])
-                status = Order.objects.get(pk=order_pk).status
-                assert status == OrderStatus.RELEASED, (task.reference, status)
-            for allocation in Allocation.objects.filter(pk__in=asked):
-                assert asked[allocation.pk] <= allocation.quantity, allocation
-
-        @invariant()
-        def loads_carry_what_they_may(self):
-            for order in Order.objects.exclude(load=None).select_related("load", "wave"):
-                if order.wave_id:
-                    assert order.wave.load_id == order.load_id, order.external_ref
-                if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-                    assert order.load.status == "departed", order.external_ref
-                if order.load.status == "departed":
-                    assert order.status in HOLDS_NOTHING, (order.external_ref, order.status)
-            for van in vans:
-                busy = Load.objects.filter(vehicle=van, status__in=("planned", "loading"))
-                assert busy.count() <= 1, van.plate
+        def books_hold(self):
+            books.books_hold()
 
     run_state_machine_as_test(
         Flow,

@@ -1,0 +1,111 @@
+"""What must hold of stock, orders, tasks and loads after any sequence of services, however
+interleaved: the checks the random and the concurrent flow tests run."""
+
+from collections import defaultdict
+
+from django.db.models import Count, F, Sum
+
+from inventory.models import Allocation, Reservation, StockBalance, Task
+from inventory.selectors import ledger_drift
+from shipping.choices import OrderStatus, UnitStatus
+from shipping.models import HandlingUnitLine, Load, Order, OrderLine
+
+# What an order in each status holds, in reserved units (R) and picked units (P), per line:
+HOLDS_ALL = {OrderStatus.ALLOCATED, OrderStatus.RELEASED}  # R + P == quantity
+HOLDS_NOTHING = {
+    OrderStatus.CANCELLED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.REFUSED,
+}  # R == 0
+ALL_PICKED = {OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.STAGED, OrderStatus.LOADED}
+
+
+def ledger_is_exact() -> None:
+    """Balances equal the ledger, and what each balance has reserved is exactly what the
+    allocations on it still hold."""
+    assert ledger_drift() == []
+    assert not StockBalance.objects.filter(reserved__gt=F("on_hand")).exists()
+    still = dict(
+        Allocation.objects.values_list("balance")
+        .annotate(q=Sum("quantity"))
+        .values_list("balance", "q")
+    )
+    for balance in StockBalance.objects.all():
+        assert balance.reserved == still.get(balance.pk, 0), balance
+
+
+def reservations_belong_to_live_lines() -> None:
+    """A closed reservation holds nothing; what each order line holds and has picked matches
+    its order's status; nothing packed that was not picked."""
+    for reservation in Reservation.objects.exclude(status="open"):
+        assert not reservation.allocations.filter(quantity__gt=0).exists(), reservation
+    for line in OrderLine.objects.select_related("order"):
+        reserved = (
+            Allocation.objects.filter(
+                reservation__reference=line.reference, reservation__status="open"
+            ).aggregate(q=Sum("quantity"))["q"]
+            or 0
+        )
+        picked = (
+            Allocation.objects.filter(reservation__reference=line.reference).aggregate(
+                q=Sum("picked")
+            )["q"]
+            or 0
+        )
+        status = line.order.status
+        where = f"{line.order.external_ref} line {line.line_no} ({status})"
+        if status in HOLDS_ALL:
+            assert reserved + picked == line.quantity, (where, reserved, picked)
+        elif status in HOLDS_NOTHING:
+            assert reserved == 0, (where, reserved)
+        elif status in ALL_PICKED:
+            assert (reserved, picked) == (0, line.quantity), (where, reserved, picked)
+        else:  # received, backordered: some or none
+            assert reserved + picked <= line.quantity, (where, reserved, picked)
+        packed = (
+            HandlingUnitLine.objects.filter(line=line)
+            .exclude(unit__status=UnitStatus.CANCELLED)
+            .aggregate(q=Sum("quantity"))["q"]
+            or 0
+        )
+        assert packed <= picked or status in HOLDS_NOTHING, (where, packed, picked)
+
+
+def pick_tasks_ask_for_what_is_reserved() -> None:
+    """Open pick tasks belong to released orders and ask for no more than their allocation
+    still holds."""
+    asked: dict[int, int] = defaultdict(int)
+    for task in Task.objects.filter(kind="pick", status="open"):
+        asked[task.allocation_id] += task.quantity
+        order_pk = int(task.reference.split(":")[1])
+        status = Order.objects.get(pk=order_pk).status
+        assert status == OrderStatus.RELEASED, (task.reference, status)
+    for allocation in Allocation.objects.filter(pk__in=asked):
+        assert asked[allocation.pk] <= allocation.quantity, allocation
+
+
+def loads_carry_what_they_may() -> None:
+    """An order's wave is its load's; what shipped left on a departed truck, and a departed
+    truck carries nothing still in the warehouse; a vehicle has one live load at most."""
+    for order in Order.objects.exclude(load=None).select_related("load", "wave"):
+        if order.wave_id:
+            assert order.wave.load_id == order.load_id, order.external_ref
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            assert order.load.status == "departed", order.external_ref
+        if order.load.status == "departed":
+            assert order.status in HOLDS_NOTHING, (order.external_ref, order.status)
+    busy = (
+        Load.objects.filter(status__in=("planned", "loading"))
+        .values("vehicle")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+    )
+    assert not busy.exists(), list(busy)
+
+
+def books_hold() -> None:
+    ledger_is_exact()
+    reservations_belong_to_live_lines()
+    pick_tasks_ask_for_what_is_reserved()
+    loads_carry_what_they_may()

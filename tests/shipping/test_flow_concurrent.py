@@ -1,0 +1,176 @@
+"""Many hands at once, on PostgreSQL: an ERP posting and changing orders, the office
+cancelling them, dispatchers building trucks and releasing waves, pickers scanning (some
+short), packers, and goods arriving, all on the same few items, in parallel connections.
+Each service either does its whole work or refuses with a reason; afterwards the books hold
+exactly as after any sequence of the same services run one by one."""
+
+import os
+import random
+import threading
+import traceback
+
+import pytest
+from django.db import connection
+
+from core.exceptions import DomainError
+from inventory.models import Task
+from inventory.services import stock_receive
+from shipping import services
+from shipping.choices import OrderStatus
+from shipping.models import Carrier, Order, OrderLine, Vehicle
+from tests.factories import ItemFactory, LocationFactory
+from tests.shipping import books
+from tests.shipping.conftest import tomorrow
+
+HANDS = 6
+STEPS = int(os.environ.get("HANDS_STEPS", "40"))
+SEED = int(os.environ.get("HANDS_SEED", "0"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person):
+    bj, pick_face, stage = network["BJ"]
+    faces = [pick_face, LocationFactory(zone=pick_face.zone, barcode="BJ-PF-2")]
+    items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE"), ItemFactory(sku="SALT")]
+    for item in items:
+        for face in faces:
+            stock_receive(item=item, quantity=15, location=face, actor=None)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    vans = [
+        Vehicle.objects.create(
+            carrier=carrier, plate=f"京A-{n}", capacity_weight_kg=5000, capacity_volume_l=90000
+        )
+        for n in range(HANDS * 3)
+    ]
+    people = [person("operator", bj) for _ in range(HANDS)]
+    customer, ship_to = beijing_shop
+    start = threading.Barrier(HANDS)
+    failures: list[str] = []
+    done: list[str] = []
+
+    def live(status: str) -> list[Order]:
+        return list(Order.objects.filter(status=status).order_by("pk"))
+
+    def hand(n: int) -> None:
+        rng = random.Random(n + SEED)
+        me = people[n]
+        my_vans = vans[n * 3 : n * 3 + 3]
+        made = 0
+        try:
+            start.wait()
+            for _ in range(STEPS):
+                what = rng.choice(
+                    [
+                        "place",
+                        "place",
+                        "change",
+                        "cancel",
+                        "truck",
+                        "pick",
+                        "pick",
+                        "pick",
+                        "pack",
+                        "arrive",
+                    ]
+                )
+                try:
+                    if what == "place":
+                        made += 1
+                        services.order_create(
+                            customer=customer,
+                            ship_to=ship_to,
+                            external_ref=f"SO-{n}-{made}",
+                            lines=[
+                                services.LineInput(item, rng.randint(1, 5))
+                                for item in rng.sample(items, rng.randint(1, 3))
+                            ],
+                            requested_delivery_date=tomorrow(2),
+                            promised_ship_date=tomorrow(),
+                            actor=None,
+                        )
+                    elif what == "change":
+                        lines = list(OrderLine.objects.select_related("order").order_by("pk"))
+                        if lines:
+                            line = rng.choice(lines)
+                            services.order_line_change(
+                                order=line.order,
+                                line_no=line.line_no,
+                                quantity=rng.randint(1, 7),
+                                actor=None,
+                            )
+                    elif what == "cancel":
+                        orders = list(
+                            Order.objects.filter(
+                                status__in=(OrderStatus.ALLOCATED, OrderStatus.RELEASED)
+                            ).order_by("pk")
+                        )
+                        if orders:
+                            services.order_cancel(
+                                order=rng.choice(orders), reason="customer", actor=None
+                            )
+                    elif what == "truck":
+                        free = list(
+                            Order.objects.filter(status=OrderStatus.ALLOCATED, load=None).order_by(
+                                "pk"
+                            )
+                        )
+                        if free:
+                            load = services.load_build(
+                                warehouse=bj,
+                                vehicle=rng.choice(my_vans),
+                                orders=rng.sample(free, min(len(free), rng.randint(1, 3))),
+                                actor=None,
+                            )
+                            wave = services.wave_plan(load=load, actor=None)
+                            services.wave_release(wave=wave, actor=None)
+                    elif what == "pick":
+                        tasks = list(
+                            Task.objects.filter(kind="pick", status="open")
+                            .select_related("location", "item")
+                            .order_by("pk")
+                        )
+                        if tasks:
+                            task = rng.choice(tasks)
+                            services.order_pick_confirm(
+                                task=task,
+                                location_barcode=task.location.barcode,
+                                item_code=task.item.sku,
+                                quantity=max(task.quantity - rng.choice([0, 0, 0, 1, 2]), 0),
+                                actor=me,
+                            )
+                    elif what == "pack":
+                        picked = live(OrderStatus.PICKED)
+                        if picked:
+                            unit = services.unit_pack(
+                                order=rng.choice(picked), contents=None, actor=me
+                            )
+                            services.unit_stage(unit=unit, lane=stage, actor=me)
+                    elif what == "arrive":
+                        item = rng.choice(items)
+                        stock_receive(
+                            item=item,
+                            quantity=rng.randint(1, 8),
+                            location=rng.choice(faces),
+                            actor=None,
+                        )
+                        services.orders_backordered_reallocate(skus=[item.sku])
+                    done.append(what)
+                except DomainError as refused:
+                    assert refused.message
+        except Exception:  # anything but a reasoned refusal is a failure of the services
+            failures.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hand, args=(n,)) for n in range(HANDS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failures, failures[0]
+    assert not any(t.is_alive() for t in threads)
+    # Enough of every kind of work went through for the check to mean something.
+    for what in ("place", "truck", "pick", "pack"):
+        assert done.count(what) >= 3, (what, done.count(what))
+    books.books_hold()
