@@ -372,8 +372,12 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
 
     If the wave is on the floor already, the order is released with it and its pick tasks
     are created at once; if the wave has a load, the order joins the load too (the load's
-    weight, volume and temperature rules apply).
+    weight, volume and temperature rules apply). The load is locked first, as its departure
+    and load_order_add take it, so an order never joins a truck that is leaving meanwhile.
     """
+    load_id = Wave.objects.filter(pk=wave.pk).values_list("load_id", flat=True).first()
+    if load_id is not None:
+        Load.objects.select_for_update().filter(pk=load_id).first()
     wave = (
         Wave.objects.select_for_update(of=("self",))
         .select_related("load__vehicle", "warehouse")

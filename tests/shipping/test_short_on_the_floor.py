@@ -1,7 +1,11 @@
 """When the floor finds less than the books say and nobody has the rest: the truck still
 leaves with what is there, and the rest follows as a backorder of its own."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.exceptions import Conflict
@@ -175,3 +179,54 @@ def test_an_order_cannot_join_the_wave_of_a_truck_that_left(floor):
     late.refresh_from_db()
     assert (late.status, late.load_id, late.wave_id) == ("allocated", None, None)
     assert not Task.objects.filter(reference__startswith=f"order:{late.pk}:").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_an_order_joining_while_the_truck_leaves_waits_and_is_refused(floor):
+    order, load = _released(floor, (floor["rice"], 1))
+    _pick(floor, Task.objects.get(kind="pick"), 1)
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
+    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+    late = services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref="SO-LATE",
+        lines=[services.LineInput(floor["tea"], 1)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    holding = threading.Barrier(2)
+    answers = []
+
+    def departure() -> None:
+        # A departure in progress holds its load's row until it commits.
+        try:
+            with transaction.atomic():
+                Load.objects.select_for_update().get(pk=load.pk)
+                holding.wait()
+                time.sleep(0.5)
+                Load.objects.filter(pk=load.pk).update(status="departed")
+        finally:
+            connection.close()
+
+    def join() -> None:
+        try:
+            holding.wait()
+            services.wave_order_add(wave=load.wave, order=late, actor=None)
+            answers.append("joined")
+        except Conflict as refused:
+            answers.append(refused.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=departure), threading.Thread(target=join)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(answers) == 1 and "has left" in answers[0]
+    late.refresh_from_db()
+    assert (late.load_id, late.wave_id) == (None, None)
