@@ -11,13 +11,14 @@ import traceback
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from core.exceptions import DomainError
 from inventory.models import Task
 from inventory.services import stock_receive
 from shipping import services
 from shipping.choices import OrderStatus
-from shipping.models import Carrier, Order, OrderLine, Vehicle
+from shipping.models import Carrier, Order, OrderLine, Stop, Vehicle, Wave
 from tests.factories import ItemFactory, LocationFactory
 from tests.shipping import books
 from tests.shipping.conftest import tomorrow
@@ -72,6 +73,10 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "pick",
                         "pack",
                         "arrive",
+                        "join",
+                        "load",
+                        "load",
+                        "deliver",
                     ]
                 )
                 try:
@@ -155,6 +160,33 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             actor=None,
                         )
                         services.orders_backordered_reallocate(skus=[item.sku])
+                    elif what == "join":  # a late order onto a truck still here
+                        free = live(OrderStatus.ALLOCATED)
+                        waves = list(
+                            Wave.objects.filter(status__in=("planned", "released")).order_by("pk")
+                        )
+                        if free and waves:
+                            services.wave_order_add(
+                                wave=rng.choice(waves), order=rng.choice(free), actor=None
+                            )
+                    elif what == "load":  # scan a staged order's units on; leave when all are
+                        staged = [o for o in live(OrderStatus.STAGED) if o.load_id]
+                        if staged:
+                            order = rng.choice(staged)
+                            for unit in order.units.filter(status="staged"):
+                                services.load_scan(load=order.load, sscc=unit.sscc, actor=me)
+                            services.load_depart(load=order.load, actor=me)
+                    elif what == "deliver":
+                        stops = list(Stop.objects.filter(status="pending").order_by("pk"))
+                        if stops:
+                            services.delivery_record(
+                                stop=rng.choice(stops),
+                                outcome=rng.choice(["delivered", "delivered", "refused"]),
+                                receiver_name="Ms Li",
+                                note="closed",
+                                at=timezone.now(),
+                                actor=None,
+                            )
                     done.append(what)
                 except DomainError as refused:
                     assert refused.message
@@ -171,6 +203,6 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
     assert not failures, failures[0]
     assert not any(t.is_alive() for t in threads)
     # Enough of every kind of work went through for the check to mean something.
-    for what in ("place", "truck", "pick", "pack"):
+    for what in ("place", "truck", "pick", "pack", "load"):
         assert done.count(what) >= 3, (what, done.count(what))
     books.books_hold()
