@@ -1,4 +1,10 @@
-"""Row locks on stock balances, always taken in primary-key order so writers never deadlock."""
+"""Row locks on stock balances, always taken in primary-key order so writers never deadlock.
+
+Across kinds of rows, every service takes its locks in one order: load, wave, order
+(shipping), then reservation, task, balances (inventory). A service that needs an earlier
+kind after a later one reads the row's id unlocked, locks in this order, and checks again
+(e.g. `shipping.services.picking.order_pick_confirm`, `inventory.services.tasks.task_confirm`).
+"""
 
 from collections.abc import Iterable
 
