@@ -102,7 +102,7 @@ def unit_pack(
     lie at one drop location. When all the order's picked goods are packed, the order is
     packed.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status not in (OrderStatus.PICKED, OrderStatus.PACKED):
         raise Conflict(
             _("Order %(order)s is %(status)s; pack it once it is picked.")
@@ -220,7 +220,7 @@ def _load_open_locked(load: Load) -> Load:
     """The load again, locked, with its warehouse and vehicle, while units still go on and
     off it (planned or loading); else Conflict naming its status."""
     load = (
-        Load.objects.select_for_update(of=("self",))
+        Load.objects.select_for_update(of=("self",), no_key=True)
         .select_related("warehouse", "vehicle")
         .get(pk=load.pk)
     )
@@ -389,7 +389,9 @@ def load_depart(
     orders are shipped; a shipment with its stops and planned ETAs begins."""
     load = _load_open_locked(load)
     _truck_at_the_dock_check(load)
-    orders = list(load.orders.select_for_update(of=("self",)).select_related("ship_to"))
+    orders = list(
+        load.orders.select_for_update(of=("self",), no_key=True).select_related("ship_to")
+    )
     live = [o for o in orders if o.status != OrderStatus.CANCELLED]
     if not live:
         raise DomainError(_("The load has no orders to ship."), field="orders")
@@ -670,7 +672,7 @@ def delivery_record(
         stop.pod_photo = photo
     stop.save()
     refused = outcome == StopStatus.REFUSED
-    for order in stop.orders.select_for_update():
+    for order in stop.orders.select_for_update(no_key=True):
         if refused:
             order_transition_check(order, OrderStatus.REFUSED)
             Order.objects.filter(pk=order.pk).update(status=OrderStatus.REFUSED)

@@ -108,7 +108,11 @@ def _save_or_conflict(appointment: DockAppointment) -> None:
 def _load_bookable_check(load: Load, dock: Dock, vehicle: Vehicle) -> None:
     """Raise unless the load (locked here) may get this appointment: same warehouse, its own
     vehicle, not gone or cancelled, and no appointment yet."""
-    load = Load.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=load.pk)
+    load = (
+        Load.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("vehicle")
+        .get(pk=load.pk)
+    )
     if load.warehouse_id != dock.warehouse_id:
         raise DomainError(_("The load leaves from another warehouse."), field="load")
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
@@ -253,7 +257,9 @@ def vehicle_check_out(
     lets go of the load, which can book the dock again (the event names it)."""
     # The load first, as loading and departure lock it, then the appointment.
     load_id = DockAppointment.objects.filter(pk=appointment.pk).values_list("load", flat=True)[0]
-    load = Load.objects.select_for_update().filter(pk=load_id).first() if load_id else None
+    load = (
+        Load.objects.select_for_update(no_key=True).filter(pk=load_id).first() if load_id else None
+    )
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.CHECKED_IN:
         raise Conflict(

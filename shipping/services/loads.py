@@ -116,7 +116,9 @@ def load_build(
         _drivable(driver, vehicle)
     if not orders:
         raise DomainError(_("A load has at least one order."), field="orders")
-    orders = list(Order.objects.select_for_update().filter(pk__in=[o.pk for o in orders]))
+    orders = list(
+        Order.objects.select_for_update(no_key=True).filter(pk__in=[o.pk for o in orders])
+    )
     _loadable(orders, warehouse)
     fill = orders_fill(orders=orders, warehouse_id=warehouse.pk, vehicle=vehicle)
     vehicle_fits(vehicle, fill)
@@ -206,9 +208,9 @@ def load_order_remove(*, load: Load, order: Order, actor: AbstractBaseUser | Non
     """Take an order off a planned load whose wave is not on the floor
     (`load.order_removed`): the order stays allocated, free for another load, and leaves the
     load's planned wave too. The load's last order stays: cancel the load instead."""
-    load = Load.objects.select_for_update().select_related("vehicle").get(pk=load.pk)
+    load = Load.objects.select_for_update(no_key=True).select_related("vehicle").get(pk=load.pk)
     _load_open_to_change(load)
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.load_id != load.pk:
         raise DomainError(
             _("Order %(order)s is not on load %(load)s.")
@@ -233,13 +235,17 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
     weight, volume and temperature rules. If the load has a wave not yet picked, the order
     joins it (`wave.order_added`; on the floor already, its pick tasks come at once);
     otherwise it joins the load alone (`load.order_added`)."""
-    load = Load.objects.select_for_update().select_related("vehicle", "warehouse").get(pk=load.pk)
+    load = (
+        Load.objects.select_for_update(no_key=True)
+        .select_related("vehicle", "warehouse")
+        .get(pk=load.pk)
+    )
     _load_planned(load)
     wave = Wave.objects.filter(load=load).first()
     if wave is not None:
         wave_order_add(wave=wave, order=order, actor=actor)
         return load
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     _loadable([order], load.warehouse, field="order")
     orders = [*load.orders.all(), order]
     fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
@@ -255,7 +261,7 @@ def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
     (`load.cancelled`): its orders stay allocated, free for another load; its wave is
     cancelled, and its booked dock appointment too, freeing the slot (a truck already at the
     dock stays checked in)."""
-    load = Load.objects.select_for_update().select_related("vehicle").get(pk=load.pk)
+    load = Load.objects.select_for_update(no_key=True).select_related("vehicle").get(pk=load.pk)
     wave = _load_open_to_change(load, unless_empty=True)
     orders = list(load.orders.values_list("external_ref", flat=True))
     Order.objects.filter(load=load).update(load=None, wave=None)
@@ -333,7 +339,7 @@ def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
             % {"wave": wave.pk, "status": wave.get_status_display()}
         )
     # An order cancelled since it was planned stays on its load, with nothing to pick.
-    orders = list(wave.orders.exclude(status=OrderStatus.CANCELLED).select_for_update())
+    orders = list(wave.orders.exclude(status=OrderStatus.CANCELLED).select_for_update(no_key=True))
     if not orders:
         raise DomainError(_("The wave has no orders."), field="orders")
     for order in orders:
@@ -377,13 +383,13 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
     """
     load_id = Wave.objects.filter(pk=wave.pk).values_list("load_id", flat=True).first()
     if load_id is not None:
-        Load.objects.select_for_update().filter(pk=load_id).first()
+        Load.objects.select_for_update(no_key=True).filter(pk=load_id).first()
     wave = (
         Wave.objects.select_for_update(of=("self",))
         .select_related("load__vehicle", "warehouse")
         .get(pk=wave.pk)
     )
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
         raise Conflict(
             _("Wave W%(wave)s is %(status)s; give the order a wave of its own.")

@@ -258,7 +258,11 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     """
     # Lock the order row only: a plain FOR UPDATE would lock the joined ship-to too, and every
     # order to that address would wait for this one's whole transaction.
-    order = Order.objects.select_for_update(of=("self",)).select_related("ship_to").get(pk=order.pk)
+    order = (
+        Order.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("ship_to")
+        .get(pk=order.pk)
+    )
     lines = {line.pk: line for line in order.lines.select_related("item")}
     outstanding = _outstanding(order)
     if not outstanding:
@@ -595,8 +599,11 @@ def order_line_change(
     """Change a line's quantity (`order.changed`): less releases stock (and shrinks or cancels
     its open pick tasks), more re-allocates (with pick tasks at once if its wave is on the
     floor). More is refused, with nothing written, if the order's load would no longer fit
-    its truck."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    its truck. The order's load, if any, is locked before the order (see inventory.locks)."""
+    load_id = Order.objects.filter(pk=order.pk).values_list("load_id", flat=True).first()
+    if load_id is not None:
+        Load.objects.select_for_update(of=("self",), no_key=True).filter(pk=load_id).first()
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status not in CHANGEABLE:
         raise OrderTransitionRefused(
             reference=order.external_ref, status=order.status, wanted="changed"
@@ -654,7 +661,7 @@ def order_line_change(
         # More of it: reserved now, and picked with its wave if that is on the floor.
         order = order_allocate(order=order, actor=actor)
         if order.load_id:  # the truck it is planned on must still take it
-            load = Load.objects.select_for_update(of=("self",)).get(pk=order.load_id)
+            load = Load.objects.select_for_update(of=("self",), no_key=True).get(pk=order.load_id)
             vehicle_fits(load.vehicle, load_fill(load), field="quantity")
         order_released_with_wave(order=order, actor=actor)
         return order
@@ -674,7 +681,7 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
     task back to stock from where they stand, so nothing is left orphaned. Its handling
     units off any truck are broken down; those on a truck stay there until they are taken
     off (the departure refuses them), which puts their goods back then."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     order_transition_check(order, OrderStatus.CANCELLED)
     if not (reason or "").strip():
         raise DomainError(_("Say why the order is cancelled."), field="reason")

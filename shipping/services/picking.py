@@ -45,7 +45,7 @@ def order_pick_confirm(
     if task.allocation_id is None:
         raise DomainError(_("This is not a pick task of an order."), field="task")
     held = _order_line_held(task)
-    order = Order.objects.select_for_update().get(pk=held.line.order_id)
+    order = Order.objects.select_for_update(no_key=True).get(pk=held.line.order_id)
     if _order_line_held(task).line.order_id != order.pk:  # split off meanwhile: rare
         raise Conflict(
             _("Order %(order)s was split meanwhile; scan again.") % {"order": order.external_ref},
