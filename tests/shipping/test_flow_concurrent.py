@@ -77,6 +77,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "load",
                         "load",
                         "deliver",
+                        "grow",
                     ]
                 )
                 try:
@@ -160,6 +161,20 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             actor=None,
                         )
                         services.orders_backordered_reallocate(skus=[item.sku])
+                    elif what == "grow":  # the ERP changes a line of an order on the floor
+                        lines = list(
+                            OrderLine.objects.filter(order__status=OrderStatus.RELEASED)
+                            .select_related("order")
+                            .order_by("pk")
+                        )
+                        if lines:
+                            line = rng.choice(lines)
+                            services.order_line_change(
+                                order=line.order,
+                                line_no=line.line_no,
+                                quantity=line.quantity + rng.choice([-1, 1, 2]),
+                                actor=None,
+                            )
                     elif what == "join":  # a late order onto a truck still here
                         free = live(OrderStatus.ALLOCATED)
                         waves = list(
