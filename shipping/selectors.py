@@ -264,6 +264,13 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
                 # Orders may still come off, or the load be cancelled.
                 "changeable": load.status == LoadStatus.PLANNED
                 and (wave is None or wave.status == WaveStatus.PLANNED),
+                # Or cancelled because nothing is left to take: its orders are all gone.
+                "cancellable": load.status == LoadStatus.PLANNED
+                and (
+                    wave is None
+                    or wave.status == WaveStatus.PLANNED
+                    or all(o.status == OrderStatus.CANCELLED for o in load.orders.all())
+                ),
                 # Orders may still go on: its wave, if any, is not yet picked.
                 "addable": load.status == LoadStatus.PLANNED
                 and (wave is None or wave.status in (WaveStatus.PLANNED, WaveStatus.RELEASED)),

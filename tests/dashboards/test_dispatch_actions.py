@@ -317,3 +317,25 @@ def test_a_dispatcher_puts_a_late_order_on_a_load_before_and_after_its_wave_is_r
     late = Order.objects.get(pk=orders[3].pk)
     assert (late.status, late.wave, late.load) == ("released", load.wave, load)
     assert Task.objects.filter(reference__startswith=f"order:{late.pk}:").count() == 1
+
+
+def test_a_truck_whose_orders_were_all_cancelled_on_the_floor_is_cancelled_from_the_board(
+    client, yard, person
+):
+    bj, vans, _docks, orders = yard
+    load = services.load_build(warehouse=bj, vehicle=vans[0], orders=orders[:1], actor=None)
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    client.force_login(person("dispatcher", bj))
+    # Its wave is on the floor: the load stays.
+    assert (
+        f'action="/dispatch/loads/{load.pk}/cancel/"'
+        not in client.get("/dispatch/?warehouse=BJ").content.decode()
+    )
+    services.order_cancel(order=orders[0], reason="customer", actor=None)
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert f'action="/dispatch/loads/{load.pk}/cancel/"' in board  # nothing left to take
+    gone = client.post(
+        f"/dispatch/loads/{load.pk}/cancel/", {"warehouse_code": "BJ"}, **HTMX
+    ).content.decode()
+    assert f"Load {load.reference} cancelled" in gone
+    assert Load.objects.get(pk=load.pk).status == "cancelled"
