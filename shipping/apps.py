@@ -10,3 +10,10 @@ class ShippingConfig(AppConfig):
         from shipping.tasks import backorders_on_events
 
         events_published.connect(backorders_on_events, dispatch_uid="shipping.backorders_on_events")
+
+        from inventory.signals import reservation_lost
+        from shipping.services.orders import reservation_lost_received
+
+        reservation_lost.connect(
+            reservation_lost_received, dispatch_uid="shipping.reservation_lost_received"
+        )

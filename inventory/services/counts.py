@@ -9,8 +9,10 @@ from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.choices import OPEN_TASK_STATUSES, MovementKind, TaskKind, TaskStatus
 from inventory.locks import balances_lock
-from inventory.models import Item, Location, StockBalance, Task, Zone
+from inventory.models import Allocation, Item, Location, Reservation, StockBalance, Task, Zone
 from inventory.services.moves import stock_adjust
+from inventory.services.reservations import stock_release
+from inventory.signals import reservation_lost
 
 
 @service
@@ -75,12 +77,38 @@ def count_tasks_create(
     return tasks
 
 
+def _reservations_lose(
+    balance: StockBalance, missing: int, task: Task, actor: AbstractBaseUser | None
+) -> list[tuple[Reservation, int]]:
+    """Give back `missing` reserved units of a counted balance that are not there, newest
+    reservations first (the oldest orders keep their stock). Returns (reservation, units)
+    in the order given back."""
+    released = []
+    for allocation in (
+        Allocation.objects.filter(balance=balance, quantity__gt=0)
+        .select_related("reservation")
+        .order_by("-reservation__created_at", "-reservation_id")
+    ):
+        if missing == 0:
+            break
+        give = min(missing, allocation.quantity)
+        reservation = stock_release(
+            reservation=allocation.reservation, quantity=give, location=task.location, actor=actor
+        )
+        released.append((reservation, give))
+        missing -= give
+    return released
+
+
 @service
 def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser | None) -> Task:
     """Record a count; a variance is posted as a count adjustment; `stock.counted`.
 
     The task keeps system and counted quantities, so inventory record accuracy (share of
-    counted positions that matched) can be computed from done count tasks.
+    counted positions that matched) can be computed from done count tasks. The count is the
+    truth: fewer than are reserved there, the missing reserved units are given back first
+    (newest reservations first; `released` in the event), and each reservation's owner
+    makes up for them in this transaction (`inventory.signals.reservation_lost`).
     """
     task = (
         Task.objects.select_for_update(of=("self",))
@@ -102,12 +130,11 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
     if balance is not None:
         balance = balances_lock([balance.pk])[balance.pk]
         system = balance.on_hand
-        if counted_quantity < balance.reserved:
-            raise Conflict(
-                f"Counted {counted_quantity} but {balance.reserved} are reserved here: "
-                "release or re-allocate those reservations, then count again.",
-                field="quantity",
-            )
+    released = (
+        _reservations_lose(balance, balance.reserved - counted_quantity, task, actor)
+        if balance is not None and counted_quantity < balance.reserved
+        else []
+    )
     variance = counted_quantity - system
     if variance:
         stock_adjust(
@@ -119,6 +146,11 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
             actor=actor,
             kind=MovementKind.COUNT,
             reference=task.reference,
+        )
+    # Only now, with the books saying what is there, may the owners reserve again.
+    for reservation, units in released:
+        reservation_lost.send(
+            sender=Reservation, reservation=reservation, quantity=units, actor=actor
         )
     Task.objects.filter(pk=task.pk).update(
         status=TaskStatus.DONE,
@@ -141,6 +173,7 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
             "counted_quantity": counted_quantity,
             "variance": variance,
             "matched": variance == 0,
+            "released": [{"reference": r.reference, "quantity": q} for r, q in released],
         },
         actor=actor,
     )

@@ -4,6 +4,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -736,6 +737,33 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
         if OrderStatus.CANCELLED in ORDER_TRANSITIONS.get(part.status, ()):
             order_cancel(order=part, reason=reason, actor=actor)
     return order
+
+
+@service
+def order_stock_lost(
+    *, reservation: Reservation, quantity: int, actor: AbstractBaseUser | None
+) -> Order | None:
+    """Units an order line held that are not there (a count found fewer; sent by inventory
+    as `reservation_lost`, inside the count's transaction, after it gave them back): the line
+    holds that much less, and the order is allocated again at once (another place or
+    warehouse; on the floor, what nobody has follows as a backorder), with pick tasks at
+    once if its wave is on the floor. None if the reservation is no order line's."""
+    held = LineReservation.objects.filter(reservation=reservation).select_related("line").first()
+    if held is None:
+        return None
+    order = Order.objects.select_for_update(no_key=True).get(pk=held.line.order_id)
+    LineReservation.objects.filter(pk=held.pk).update(quantity=F("quantity") - quantity)
+    if order.status in CHANGEABLE and _outstanding(order):
+        order = order_allocate(order=order, actor=actor)
+        order_released_with_wave(order=order, actor=actor)
+    return order
+
+
+def reservation_lost_received(
+    sender: object, *, reservation: Reservation, quantity: int, actor: Any, **kwargs: Any
+) -> None:
+    """inventory's `reservation_lost`, to order_stock_lost (connected in ShippingConfig)."""
+    order_stock_lost(reservation=reservation, quantity=quantity, actor=actor)
 
 
 def orders_backordered_reallocate(

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.models import Event
-from inventory.models import Reservation, Task
+from inventory.models import Location, Reservation, Task
 from shipping import services
 from shipping.models import Carrier, Load, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
-from tests.inventory.helpers import stock_in
+from tests.inventory.helpers import on_hand, stock_in
+from tests.shipping import books
 from tests.shipping.conftest import tomorrow
 
 
@@ -230,3 +231,51 @@ def test_on_postgres_an_order_joining_while_the_truck_leaves_waits_and_is_refuse
     assert len(answers) == 1 and "has left" in answers[0]
     late.refresh_from_db()
     assert (late.load_id, late.wave_id) == (None, None)
+
+
+def _count(floor, item, location, counted):
+    from inventory.services import count_record, count_tasks_create
+
+    (task,) = count_tasks_create(warehouse=floor["wh"], item=item, location=location, actor=None)
+    return count_record(task=task, counted_quantity=counted, actor=floor["operator"])
+
+
+def test_a_count_that_finds_less_than_is_reserved_moves_the_orders_to_stock_elsewhere(floor):
+    face = Location.objects.get(barcode="BJ-PF-1")
+    other = LocationFactory(zone=face.zone, barcode="BJ-PF-2")
+    order, _load = _released(floor, (floor["tea"], 5))
+    stock_in(floor["tea"], other, 4)
+    # The counter finds 2 teas where the books say 6, 5 of them reserved for SO-1's picking.
+    done = _count(floor, floor["tea"], face, 2)
+    assert (done.status, done.system_quantity, done.counted_quantity) == ("done", 6, 2)
+    assert on_hand(floor["tea"], face) == 2
+    # SO-1 keeps 2 there and takes the 3 it lost from BJ-PF-2, with a pick task there.
+    order.refresh_from_db()
+    assert order.status == "released"
+    asked = sorted(
+        Task.objects.filter(kind="pick", status="open").values_list("location__barcode", "quantity")
+    )
+    assert asked == [("BJ-PF-1", 2), ("BJ-PF-2", 3)]
+    counted = Event.objects.get(type="stock.counted").payload
+    assert counted["released"] == [{"reference": order.lines.get().reference, "quantity": 3}]
+    books.books_hold()
+
+
+def test_a_count_that_finds_less_than_is_reserved_with_none_elsewhere_backorders_it(floor):
+    face = Location.objects.get(barcode="BJ-PF-1")
+    allocated = services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref="SO-A",
+        lines=[services.LineInput(floor["rice"], 3)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    _count(floor, floor["rice"], face, 1)
+    allocated.refresh_from_db()
+    assert (allocated.status, allocated.allocation_note["backordered"]) == (
+        "backordered",
+        {"RICE": 2},
+    )
+    books.books_hold()
