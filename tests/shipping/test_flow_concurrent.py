@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from core.exceptions import DomainError
 from inventory.models import Task
-from inventory.services import stock_receive
+from inventory.services import count_record, count_tasks_create, stock_receive
 from shipping import services
 from shipping.choices import OrderStatus
 from shipping.models import Carrier, Order, OrderLine, Stop, Vehicle, Wave
 from tests.factories import ItemFactory, LocationFactory
+from tests.inventory.helpers import on_hand
 from tests.shipping import books
 from tests.shipping.conftest import tomorrow
 
@@ -78,6 +79,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "load",
                         "deliver",
                         "grow",
+                        "count",
                     ]
                 )
                 try:
@@ -174,6 +176,17 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                                 line_no=line.line_no,
                                 quantity=line.quantity + rng.choice([-1, 1, 2]),
                                 actor=None,
+                            )
+                    elif what == "count":  # a counter finds a little less than the books
+                        item, face = rng.choice(items), rng.choice(faces)
+                        for task in count_tasks_create(
+                            warehouse=bj, item=item, location=face, actor=None
+                        ):
+                            have = on_hand(item, face)
+                            count_record(
+                                task=task,
+                                counted_quantity=max(have - rng.randint(0, 3), 0),
+                                actor=me,
                             )
                     elif what == "join":  # a late order onto a truck still here
                         free = live(OrderStatus.ALLOCATED)
