@@ -705,6 +705,9 @@ def allocation_told(note: dict) -> str:
             _("What %(order)s was short on the floor, with none anywhere else.")
             % {"order": note["split_from"]}
         )
+    elif note.get("mode") == "again":
+        parts = ", ".join(f"{code} {units}" for code, units in note["parts"].items())
+        said.append(_("Reserved again where it already ships from (%(parts)s).") % {"parts": parts})
     elif note.get("parts"):
         parts = ", ".join(f"{code} {units}" for code, units in note["parts"].items())
         said.append(

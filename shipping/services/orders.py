@@ -377,11 +377,15 @@ def _allocate(
         ):
             return None  # still nothing for it: a retry that reserves nothing changes nothing
         rows_insert(made)
+        serving = {w.code for w, _ in ranked if w.pk in already}
+        again = bool(parts) and set(parts) <= serving  # more from where it already ships
         decision.update(
-            mode="split" if len(parts) > 1 or already else "partial",
+            mode="again" if again else "split" if len(parts) > 1 or already else "partial",
             parts=parts,
             reason=(
-                "No single warehouse can ship it complete: split by distance."
+                "Reserved again where it already ships from."
+                if again
+                else "No single warehouse can ship it complete: split by distance."
                 if parts
                 else "No warehouse has stock for it: backordered."
             ),

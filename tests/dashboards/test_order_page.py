@@ -78,6 +78,10 @@ def test_a_split_and_backordered_decision_is_told_with_its_parts():
         "No warehouse has stock for it: backordered. Waiting for stock: TEA × 1."
     )
     assert allocation_told({}) == ""  # not allocated yet
+    # More units from where it already ships (a short pick or a count made up): not a split.
+    assert allocation_told({"mode": "again", "parts": {"BJ": 3}, "backordered": {}}) == (
+        "Reserved again where it already ships from (BJ 3)."
+    )
     # A part of a split order says whose part it is, not that it waits for stock.
     assert allocation_told(
         {"mode": "split_part", "split_from": "SO-1", "warehouse": "TJ", "reason": "…"}

@@ -258,6 +258,8 @@ def test_a_count_that_finds_less_than_is_reserved_moves_the_orders_to_stock_else
     assert asked == [("BJ-PF-1", 2), ("BJ-PF-2", 3)]
     counted = Event.objects.get(type="stock.counted").payload
     assert counted["released"] == [{"reference": order.lines.get().reference, "quantity": 3}]
+    order.refresh_from_db()
+    assert (order.allocation_note["mode"], order.allocation_note["parts"]) == ("again", {"BJ": 3})
     books.books_hold()
 
 
