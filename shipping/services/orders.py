@@ -463,22 +463,12 @@ def _split_off(
         by_warehouse.setdefault(held.warehouse, []).append(held)
     made = {}
     for warehouse, helds in by_warehouse.items():
-        reference = _part_reference(order, warehouse.code)
-        part = Order.objects.create(
-            external_ref=reference,
-            customer_id=order.customer_id,
-            ship_to_id=order.ship_to_id,
-            warehouse=warehouse,
+        part = _part_create(
+            order,
+            suffix=warehouse.code,
+            warehouse_id=warehouse.pk,
             status=OrderStatus.ALLOCATED,
-            priority=order.priority,
-            requested_delivery_date=order.requested_delivery_date,
-            promised_ship_date=order.promised_ship_date,
-            cutoff_at=order.cutoff_at,
-            received_at=order.received_at,
-            allocated_at=timezone.now(),
-            ever_backordered=order.ever_backordered,
-            split_from=order,
-            allocation_note={
+            note={
                 "mode": "split_part",
                 "split_from": order.external_ref,
                 "warehouse": warehouse.code,
@@ -500,31 +490,53 @@ def _split_off(
             LineReservation.objects.filter(pk=held.pk).update(line=line)
             Reservation.objects.filter(pk=held.reservation_id).update(reference=line.reference)
             source = OrderLine.objects.get(pk=held.line_id)
-            if source.quantity == held.quantity:  # the whole line ships from there
-                source.delete()
-            else:
-                OrderLine.objects.filter(pk=source.pk).update(
-                    quantity=F("quantity") - held.quantity
-                )
+            _line_reduce(source.pk, by=held.quantity, had=source.quantity)
         _event(
             part,
             "order.allocated",
             {"decision": part.allocation_note, "split_from": order.external_ref},
             actor,
         )
-        made[warehouse.code] = reference
+        made[warehouse.code] = part.external_ref
     return made
 
 
-def _part_reference(order: Order, suffix: str) -> str:
-    """A reference for a part of the order that this customer has not used: `<ref>/<suffix>`,
-    or `<ref>/<suffix>-2`, -3, … when an earlier part took it."""
+def _part_create(
+    order: Order, *, suffix: str, warehouse_id: int | None, status: str, note: dict
+) -> Order:
+    """A new order for a part of `order`: its customer, ship-to, priority, dates and receipt
+    time, `split_from` it, with a reference this customer has not used, `<ref>/<suffix>`
+    (or `-2`, -3, … when an earlier part took it). Allocated now if `status` says so."""
     reference = f"{order.external_ref}/{suffix}"
     n = 1
     while Order.objects.filter(customer_id=order.customer_id, external_ref=reference).exists():
         n += 1
         reference = f"{order.external_ref}/{suffix}-{n}"
-    return reference
+    return Order.objects.create(
+        external_ref=reference,
+        customer_id=order.customer_id,
+        ship_to_id=order.ship_to_id,
+        warehouse_id=warehouse_id,
+        status=status,
+        priority=order.priority,
+        requested_delivery_date=order.requested_delivery_date,
+        promised_ship_date=order.promised_ship_date,
+        cutoff_at=order.cutoff_at,
+        received_at=order.received_at,
+        allocated_at=timezone.now() if status == OrderStatus.ALLOCATED else None,
+        ever_backordered=order.ever_backordered or status == OrderStatus.BACKORDERED,
+        split_from=order,
+        allocation_note=note,
+    )
+
+
+def _line_reduce(pk: int, *, by: int, had: int) -> None:
+    """Take `by` units off an order line that had `had`, which moved to a part; a line left
+    with none is dropped."""
+    if by == had:
+        OrderLine.objects.filter(pk=pk).delete()
+    else:
+        OrderLine.objects.filter(pk=pk).update(quantity=F("quantity") - by)
 
 
 def _backorder_split_off(
@@ -540,24 +552,15 @@ def _backorder_split_off(
     some). The original keeps what it holds or has picked, and goes on with its truck; a
     line left with nothing is dropped from it. Every unit of every line stays in exactly one
     order; the part is allocated when stock arrives, like any backorder."""
-    waiting = {lines[pk].item.sku: qty for pk, qty in left.items()}
-    part = Order.objects.create(
-        external_ref=_part_reference(order, "BO"),
-        customer_id=order.customer_id,
-        ship_to_id=order.ship_to_id,
+    part = _part_create(
+        order,
+        suffix="BO",
         warehouse_id=order.warehouse_id,
         status=OrderStatus.BACKORDERED,
-        priority=order.priority,
-        requested_delivery_date=order.requested_delivery_date,
-        promised_ship_date=order.promised_ship_date,
-        cutoff_at=order.cutoff_at,
-        received_at=order.received_at,
-        ever_backordered=True,
-        split_from=order,
-        allocation_note={
+        note={
             "mode": "backorder",
             "split_from": order.external_ref,
-            "backordered": waiting,
+            "backordered": {lines[pk].item.sku: qty for pk, qty in left.items()},
             "reason": "Short on the floor and nowhere else: it follows when stock arrives.",
             "at": timezone.now().isoformat(),
         },
@@ -571,10 +574,7 @@ def _backorder_split_off(
         ]
     )
     for pk, qty in left.items():
-        if quantities[pk] == qty:  # nothing of the line is on the floor
-            OrderLine.objects.filter(pk=pk).delete()
-        else:
-            OrderLine.objects.filter(pk=pk).update(quantity=F("quantity") - qty)
+        _line_reduce(pk, by=qty, had=quantities[pk])
     _event(
         part,
         "order.backordered",
