@@ -40,13 +40,8 @@ def reservations_balances_lock(reservation_ids: Iterable[int]) -> None:
     """Lock every balance these reservations still hold, in pk order, before a writer
     releases or picks several of them: one by one, each would take its own balances in turn,
     and two such writers could take the same two balances in opposite orders."""
-    list(
-        StockBalance.objects.filter(
-            pk__in=Allocation.objects.filter(
-                reservation_id__in=list(reservation_ids), quantity__gt=0
-            ).values("balance_id")
-        )
-        .order_by("pk")
-        .select_for_update(of=("self",))
-        .values_list("pk", flat=True)
+    balances_lock(
+        Allocation.objects.filter(
+            reservation_id__in=list(reservation_ids), quantity__gt=0
+        ).values_list("balance_id", flat=True)
     )

@@ -23,7 +23,11 @@ from shipping.models import DockAppointment, Driver, LineReservation, Load, Orde
 from shipping.selectors import Fill, loads_busy, orders_fill, wave_timing
 from shipping.services.capacity import vehicle_fits
 from shipping.services.dock import appointment_cancel
-from shipping.services.orders import order_released_with_wave, order_transition_check
+from shipping.services.orders import (
+    load_lock_first,
+    order_released_with_wave,
+    order_transition_check,
+)
 from shipping.services.serials import serial_next
 
 
@@ -381,9 +385,7 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
     weight, volume and temperature rules apply). The load is locked first, as its departure
     and load_order_add take it, so an order never joins a truck that is leaving meanwhile.
     """
-    load_id = Wave.objects.filter(pk=wave.pk).values_list("load_id", flat=True).first()
-    if load_id is not None:
-        Load.objects.select_for_update(no_key=True).filter(pk=load_id).first()
+    load_lock_first(Wave.objects.filter(pk=wave.pk).values_list("load_id", flat=True).first())
     wave = (
         Wave.objects.select_for_update(of=("self",))
         .select_related("load__vehicle", "warehouse")

@@ -59,6 +59,13 @@ class LineInput:
     quantity: int
 
 
+def load_lock_first(load_id: int | None) -> None:
+    """Lock a load (if any), by an id read unlocked, before its wave and orders: the order in
+    which its departure and every change to it take them (see inventory.locks)."""
+    if load_id is not None:
+        Load.objects.select_for_update(of=("self",), no_key=True).filter(pk=load_id).first()
+
+
 def order_transition_check(order: Order, wanted: str) -> None:
     """Raise OrderTransitionRefused (409, listing the open transitions) if not allowed."""
     if wanted not in ORDER_TRANSITIONS.get(order.status, ()):
@@ -605,9 +612,7 @@ def order_line_change(
     its open pick tasks), more re-allocates (with pick tasks at once if its wave is on the
     floor). More is refused, with nothing written, if the order's load would no longer fit
     its truck. The order's load, if any, is locked before the order (see inventory.locks)."""
-    load_id = Order.objects.filter(pk=order.pk).values_list("load_id", flat=True).first()
-    if load_id is not None:
-        Load.objects.select_for_update(of=("self",), no_key=True).filter(pk=load_id).first()
+    load_lock_first(Order.objects.filter(pk=order.pk).values_list("load_id", flat=True).first())
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status not in CHANGEABLE:
         raise OrderTransitionRefused(
