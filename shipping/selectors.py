@@ -686,6 +686,7 @@ def allocation_told(note: dict) -> str:
     """An order's allocation decision (`allocation_note`, as the service recorded it) in the
     reader's language: where from and why, what was split, what waits for stock."""
     said: list[str] = []
+    parts = ", ".join(f"{code} {units}" for code, units in (note.get("parts") or {}).items())
     if note.get("mode") == "complete":
         km = next(
             (c["km"] for c in note.get("considered", []) if c["warehouse"] == note["warehouse"]),
@@ -706,10 +707,8 @@ def allocation_told(note: dict) -> str:
             % {"order": note["split_from"]}
         )
     elif note.get("mode") == "again":
-        parts = ", ".join(f"{code} {units}" for code, units in note["parts"].items())
         said.append(_("Reserved again where it already ships from (%(parts)s).") % {"parts": parts})
     elif note.get("parts"):
-        parts = ", ".join(f"{code} {units}" for code, units in note["parts"].items())
         said.append(
             _("No single warehouse can ship it complete: split by distance (%(parts)s).")
             % {"parts": parts}
