@@ -70,6 +70,26 @@ def _pick(floor, task, quantity):
     )
 
 
+def _on_the_truck(floor, order, load):
+    """Pack the order's picked goods, stage them and scan them onto its load."""
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
+    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+
+
+def _late_order(floor):
+    """An order for one tea, allocated and on no truck yet."""
+    return services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref="SO-LATE",
+        lines=[services.LineInput(floor["tea"], 1)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+
+
 def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missing(floor):
     order, load = _released(floor, (floor["tea"], 6), (floor["rice"], 2))
     tea_task = Task.objects.get(kind="pick", item=floor["tea"])
@@ -97,9 +117,7 @@ def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missi
     _pick(floor, Task.objects.get(kind="pick", item=floor["rice"], status="open"), 2)
     order.refresh_from_db()
     assert order.status == "picked"
-    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
-    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
-    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+    _on_the_truck(floor, order, load)
     services.load_depart(load=load, actor=floor["operator"])
     order.refresh_from_db()
     assert order.status == "shipped"
@@ -162,19 +180,9 @@ def test_a_truck_whose_orders_were_all_cancelled_on_the_floor_can_be_cancelled(f
 def test_an_order_cannot_join_the_wave_of_a_truck_that_left(floor):
     order, load = _released(floor, (floor["rice"], 1))
     _pick(floor, Task.objects.get(kind="pick"), 1)
-    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
-    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
-    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+    _on_the_truck(floor, order, load)
     services.load_depart(load=load, actor=floor["operator"], at=timezone.now())
-    late = services.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref="SO-LATE",
-        lines=[services.LineInput(floor["tea"], 1)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    late = _late_order(floor)
     with pytest.raises(Conflict, match="has left"):
         services.wave_order_add(wave=load.wave, order=late, actor=None)
     late.refresh_from_db()
@@ -187,18 +195,8 @@ def test_an_order_cannot_join_the_wave_of_a_truck_that_left(floor):
 def test_on_postgres_an_order_joining_while_the_truck_leaves_waits_and_is_refused(floor):
     order, load = _released(floor, (floor["rice"], 1))
     _pick(floor, Task.objects.get(kind="pick"), 1)
-    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
-    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
-    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
-    late = services.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref="SO-LATE",
-        lines=[services.LineInput(floor["tea"], 1)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    _on_the_truck(floor, order, load)
+    late = _late_order(floor)
     holding = threading.Barrier(2)
     answers = []
 
