@@ -6,8 +6,15 @@ from decimal import Decimal
 import pytest
 
 from inventory.choices import ZoneKind
-from shipping.models import Customer, ShipTo
-from tests.factories import LocationFactory, WarehouseFactory, ZoneFactory, warehouse_today
+from shipping.models import Carrier, Customer, ShipTo, Vehicle
+from tests.factories import (
+    ItemFactory,
+    LocationFactory,
+    WarehouseFactory,
+    ZoneFactory,
+    warehouse_today,
+)
+from tests.inventory.helpers import stock_in
 
 PLACES = {
     "BJ": (Decimal("39.904200"), Decimal("116.407400")),
@@ -50,3 +57,28 @@ def beijing_shop(db):
 def tomorrow(days: int = 1) -> datetime.date:
     """`days` from today on the test warehouses' calendar (0: their today)."""
     return warehouse_today() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def floor(network, beijing_shop, person):
+    """Beijing with a van, a dock lane, 6 teas and 3 rice on its pick face, an operator."""
+    bj, pick, _stage = network["BJ"]
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    van = Vehicle.objects.create(
+        carrier=carrier, plate="京A-1", capacity_weight_kg=900, capacity_volume_l=9000
+    )
+    lane = LocationFactory(
+        zone=ZoneFactory(warehouse=bj, code="BJ-DOCK", kind="dock"), barcode="BJ-LANE"
+    )
+    tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
+    stock_in(tea, pick, 6)
+    stock_in(rice, pick, 3)
+    return {
+        "wh": bj,
+        "van": van,
+        "lane": lane,
+        "tea": tea,
+        "rice": rice,
+        "shop": beijing_shop,
+        "operator": person("operator", bj),
+    }

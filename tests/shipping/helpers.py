@@ -17,3 +17,52 @@ def order_placed(customer, ship_to, *lines, ref: str = "SO-1") -> Order:  # type
         promised_ship_date=tomorrow(),
         actor=None,
     )
+
+
+def released_on_a_truck(floor, *lines, ref="SO-1"):  # type: ignore[no-untyped-def]
+    """An order of these (item, quantity) lines, on a load of the van, its wave released."""
+    order = services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref=ref,
+        lines=[services.LineInput(item, qty) for item, qty in lines],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    return Order.objects.get(pk=order.pk), load
+
+
+def pick(floor, task, quantity):  # type: ignore[no-untyped-def]
+    """The floor operator scans the task's place and item and confirms `quantity`."""
+    return services.order_pick_confirm(
+        task=task,
+        location_barcode=task.location.barcode,
+        item_code=task.item.sku,
+        quantity=quantity,
+        actor=floor["operator"],
+    )
+
+
+def on_the_truck(floor, order, load):  # type: ignore[no-untyped-def]
+    """Pack the order's picked goods, stage them and scan them onto its load."""
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
+    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
+
+
+def late_order(floor):  # type: ignore[no-untyped-def]
+    """An order for one tea, allocated and on no truck yet."""
+    return services.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref="SO-LATE",
+        lines=[services.LineInput(floor["tea"], 1)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )

@@ -12,89 +12,19 @@ from core.exceptions import Conflict
 from core.models import Event
 from inventory.models import Location, Reservation, Task
 from shipping import services
-from shipping.models import Carrier, Load, Order, Vehicle
-from tests.factories import ItemFactory, LocationFactory, ZoneFactory
+from shipping.models import Load
+from tests.factories import LocationFactory
 from tests.inventory.helpers import on_hand, stock_in
 from tests.shipping import books
 from tests.shipping.conftest import tomorrow
-
-
-@pytest.fixture
-def floor(network, beijing_shop, person):
-    bj, pick, _stage = network["BJ"]
-    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
-    van = Vehicle.objects.create(
-        carrier=carrier, plate="京A-1", capacity_weight_kg=900, capacity_volume_l=9000
-    )
-    lane = LocationFactory(
-        zone=ZoneFactory(warehouse=bj, code="BJ-DOCK", kind="dock"), barcode="BJ-LANE"
-    )
-    tea, rice = ItemFactory(sku="TEA"), ItemFactory(sku="RICE")
-    stock_in(tea, pick, 6)
-    stock_in(rice, pick, 3)
-    return {
-        "wh": bj,
-        "van": van,
-        "lane": lane,
-        "tea": tea,
-        "rice": rice,
-        "shop": beijing_shop,
-        "operator": person("operator", bj),
-    }
-
-
-def _released(floor, *lines, ref="SO-1"):
-    order = services.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref=ref,
-        lines=[services.LineInput(item, qty) for item, qty in lines],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
-    load = services.load_build(
-        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
-    )
-    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
-    return Order.objects.get(pk=order.pk), load
-
-
-def _pick(floor, task, quantity):
-    return services.order_pick_confirm(
-        task=task,
-        location_barcode=task.location.barcode,
-        item_code=task.item.sku,
-        quantity=quantity,
-        actor=floor["operator"],
-    )
-
-
-def _on_the_truck(floor, order, load):
-    """Pack the order's picked goods, stage them and scan them onto its load."""
-    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
-    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
-    services.load_scan(load=load, sscc=unit.sscc, actor=floor["operator"])
-
-
-def _late_order(floor):
-    """An order for one tea, allocated and on no truck yet."""
-    return services.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref="SO-LATE",
-        lines=[services.LineInput(floor["tea"], 1)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+from tests.shipping.helpers import late_order, on_the_truck, pick, released_on_a_truck
 
 
 def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missing(floor):
-    order, load = _released(floor, (floor["tea"], 6), (floor["rice"], 2))
+    order, load = released_on_a_truck(floor, (floor["tea"], 6), (floor["rice"], 2))
     tea_task = Task.objects.get(kind="pick", item=floor["tea"])
     # The picker finds 4 teas where the books say 6, and no warehouse has more.
-    _pick(floor, tea_task, 4)
+    pick(floor, tea_task, 4)
     order.refresh_from_db()
     assert order.status == "released"  # still on its truck's wave: the rice is to pick
     assert {line.item.sku: line.quantity for line in order.lines.all()} == {"TEA": 4, "RICE": 2}
@@ -114,10 +44,10 @@ def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missi
     assert backordered.payload["split_from"] == "SO-1"
 
     # The rest of the order goes on as planned, and the truck leaves with 4 teas and 2 rice.
-    _pick(floor, Task.objects.get(kind="pick", item=floor["rice"], status="open"), 2)
+    pick(floor, Task.objects.get(kind="pick", item=floor["rice"], status="open"), 2)
     order.refresh_from_db()
     assert order.status == "picked"
-    _on_the_truck(floor, order, load)
+    on_the_truck(floor, order, load)
     services.load_depart(load=load, actor=floor["operator"])
     order.refresh_from_db()
     assert order.status == "shipped"
@@ -131,14 +61,14 @@ def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missi
 
 
 def test_a_line_changed_on_the_floor_is_not_changed_again_where_it_was_split(floor):
-    order, _load = _released(floor, (floor["tea"], 6), (floor["rice"], 2))
-    _pick(floor, Task.objects.get(kind="pick", item=floor["tea"]), 4)
+    order, _load = released_on_a_truck(floor, (floor["tea"], 6), (floor["rice"], 2))
+    pick(floor, Task.objects.get(kind="pick", item=floor["tea"]), 4)
     with pytest.raises(Conflict, match="part of it ships as SO-1/BO"):
         services.order_line_change(order=order, line_no=1, quantity=5, actor=None)
 
 
 def test_more_of_a_line_on_the_floor_than_anyone_has_follows_as_a_backorder(floor):
-    order, _load = _released(floor, (floor["tea"], 4))
+    order, _load = released_on_a_truck(floor, (floor["tea"], 4))
     services.order_line_change(order=order, line_no=1, quantity=9, actor=None)
     order.refresh_from_db()
     # The 2 teas still on the shelf join this truck's picking; the 3 nobody has follow.
@@ -151,8 +81,8 @@ def test_more_of_a_line_on_the_floor_than_anyone_has_follows_as_a_backorder(floo
 
 
 def test_a_released_order_whose_every_unit_is_missing_leaves_its_truck_and_waits(floor):
-    order, load = _released(floor, (floor["tea"], 6))
-    _pick(floor, Task.objects.get(kind="pick"), 0)
+    order, load = released_on_a_truck(floor, (floor["tea"], 6))
+    pick(floor, Task.objects.get(kind="pick"), 0)
     order.refresh_from_db()
     # Nothing of it is on the floor: it waits for stock, whole, off the truck.
     assert (order.status, order.load_id, order.wave_id) == ("backordered", None, None)
@@ -165,24 +95,24 @@ def test_a_released_order_whose_every_unit_is_missing_leaves_its_truck_and_waits
 
 
 def test_a_truck_whose_orders_were_all_cancelled_on_the_floor_can_be_cancelled(floor):
-    order, load = _released(floor, (floor["tea"], 2))
+    order, load = released_on_a_truck(floor, (floor["tea"], 2))
     services.order_cancel(order=order, reason="customer", actor=None)
     with pytest.raises(Exception, match="no orders to ship"):
         services.load_depart(load=load, actor=None)
     services.load_cancel(load=load, actor=None)
     assert Load.objects.get(pk=load.pk).status == "cancelled"
     # A load with a live order on the floor still cannot be cancelled.
-    _other, load = _released(floor, (floor["tea"], 2), ref="SO-2")
+    _other, load = released_on_a_truck(floor, (floor["tea"], 2), ref="SO-2")
     with pytest.raises(Conflict, match="on the floor"):
         services.load_cancel(load=load, actor=None)
 
 
 def test_an_order_cannot_join_the_wave_of_a_truck_that_left(floor):
-    order, load = _released(floor, (floor["rice"], 1))
-    _pick(floor, Task.objects.get(kind="pick"), 1)
-    _on_the_truck(floor, order, load)
+    order, load = released_on_a_truck(floor, (floor["rice"], 1))
+    pick(floor, Task.objects.get(kind="pick"), 1)
+    on_the_truck(floor, order, load)
     services.load_depart(load=load, actor=floor["operator"], at=timezone.now())
-    late = _late_order(floor)
+    late = late_order(floor)
     with pytest.raises(Conflict, match="has left"):
         services.wave_order_add(wave=load.wave, order=late, actor=None)
     late.refresh_from_db()
@@ -193,10 +123,10 @@ def test_an_order_cannot_join_the_wave_of_a_truck_that_left(floor):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgres_an_order_joining_while_the_truck_leaves_waits_and_is_refused(floor):
-    order, load = _released(floor, (floor["rice"], 1))
-    _pick(floor, Task.objects.get(kind="pick"), 1)
-    _on_the_truck(floor, order, load)
-    late = _late_order(floor)
+    order, load = released_on_a_truck(floor, (floor["rice"], 1))
+    pick(floor, Task.objects.get(kind="pick"), 1)
+    on_the_truck(floor, order, load)
+    late = late_order(floor)
     holding = threading.Barrier(2)
     answers = []
 
@@ -241,7 +171,7 @@ def _count(floor, item, location, counted):
 def test_a_count_that_finds_less_than_is_reserved_moves_the_orders_to_stock_elsewhere(floor):
     face = Location.objects.get(barcode="BJ-PF-1")
     other = LocationFactory(zone=face.zone, barcode="BJ-PF-2")
-    order, _load = _released(floor, (floor["tea"], 5))
+    order, _load = released_on_a_truck(floor, (floor["tea"], 5))
     stock_in(floor["tea"], other, 4)
     # The counter finds 2 teas where the books say 6, 5 of them reserved for SO-1's picking.
     done = _count(floor, floor["tea"], face, 2)
