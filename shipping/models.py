@@ -350,6 +350,8 @@ class Wave(models.Model):
     margin_minutes = models.PositiveIntegerField(_("ready before the truck (min)"), default=30)
     created_at = models.DateTimeField(default=timezone.now)
     released_at = models.DateTimeField(null=True, blank=True)
+    # When the last of its orders was picked: its truck's goods were ready.
+    picked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

@@ -144,7 +144,8 @@ def wave_timing(
     wave: Wave, *, now: datetime.datetime | None = None, lines: int | None = None
 ) -> WaveTiming:
     """When the wave must be released so picking ends `margin` before the truck is due, and
-    when it will be ready if released now (or when it was released). `lines`: the wave's
+    when it will be ready if released now (or when it was released; or when it was, once
+    picked). `lines`: the wave's
     pick lines if the caller counted them already (see `loads_open`)."""
     now = now or timezone.now()
     lines = wave_lines(wave) if lines is None else lines
@@ -155,7 +156,8 @@ def wave_timing(
     ready_by = due - datetime.timedelta(minutes=wave.margin_minutes) if due else None
     release_at = ready_by - datetime.timedelta(minutes=pick_minutes) if ready_by else None
     start = wave.released_at or max(now, release_at or now)
-    expected_ready = start + datetime.timedelta(minutes=pick_minutes)
+    # Picked: ready when its last order was.
+    expected_ready = wave.picked_at or start + datetime.timedelta(minutes=pick_minutes)
     late = 0
     if ready_by and expected_ready > ready_by:
         late = math.ceil((expected_ready - ready_by).total_seconds() / 60)

@@ -428,6 +428,7 @@ class WaveSerializer(serializers.ModelSerializer):
             "pickers",
             "margin_minutes",
             "released_at",
+            "picked_at",
             "orders",
             "timing",
         ]

@@ -392,15 +392,22 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
         .get(pk=wave.pk)
     )
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
+    if wave.load_id and wave.load.status == LoadStatus.DEPARTED:
+        raise Conflict(
+            _("The truck of wave W%(wave)s has left (%(load)s); give the order a load of its own.")
+            % {"wave": wave.pk, "load": wave.load.reference}
+        )
+    if wave.status == WaveStatus.PICKED:
+        raise Conflict(
+            _(
+                "Wave W%(wave)s is picked already: its truck's goods are ready. Give the order a load and wave of its own."
+            )
+            % {"wave": wave.pk}
+        )
     if wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
         raise Conflict(
             _("Wave W%(wave)s is %(status)s; give the order a wave of its own.")
             % {"wave": wave.pk, "status": wave.get_status_display()}
-        )
-    if wave.load_id and wave.load.status not in BUSY_LOAD_STATUSES:
-        raise Conflict(
-            _("The truck of wave W%(wave)s has left (%(load)s); give the order a load of its own.")
-            % {"wave": wave.pk, "load": wave.load.reference}
         )
     if order.status != OrderStatus.ALLOCATED:
         raise DomainError(

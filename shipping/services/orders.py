@@ -48,8 +48,9 @@ from shipping.models import (
     Order,
     OrderLine,
     ShipTo,
+    Wave,
 )
-from shipping.selectors import load_fill
+from shipping.selectors import load_fill, wave_timing
 from shipping.services.capacity import vehicle_fits
 
 
@@ -92,6 +93,81 @@ def order_released_with_wave(*, order: Order, actor: AbstractBaseUser | None) ->
         reservation__status=ReservationStatus.OPEN,
     ).select_related("reservation")
     return pick_tasks_create(reservations=[h.reservation for h in held], actor=actor)
+
+
+# An order in one of these still has picking to come on its wave.
+_STILL_TO_PICK = (
+    OrderStatus.RECEIVED,
+    OrderStatus.ALLOCATED,
+    OrderStatus.BACKORDERED,
+    OrderStatus.RELEASED,
+)
+
+
+def order_picked_if_done(order: Order, actor: AbstractBaseUser | None) -> Order:
+    """A released order with nothing left to reserve or pick, and something picked, becomes
+    picked (`order.picked`); then its wave, if no order on it is left to pick, becomes picked
+    too (`wave.picked`). Whatever took the last of its picking away calls this: the last
+    pick, a short pick, a line cut to what is picked, a count that moved the rest elsewhere.
+    For an order the caller holds locked, inside the caller's transaction; returns it fresh."""
+    order.refresh_from_db()
+    if order.status != OrderStatus.RELEASED or _outstanding(order):
+        return order
+    reservations = LineReservation.objects.filter(line__order=order).values("reservation")
+    still = Allocation.objects.filter(reservation__in=reservations).aggregate(
+        left=Sum("quantity"), picked=Sum("picked")
+    )
+    if still["left"] or not still["picked"]:
+        return order
+    order_transition_check(order, OrderStatus.PICKED)
+    now = timezone.now()
+    row_update(order, status=OrderStatus.PICKED)
+    _event(order, "order.picked", {"at": now}, actor)
+    if order.wave_id:
+        wave_picked_if_done(order.wave_id, actor)
+    return order
+
+
+def wave_picked_if_done(wave_id: int, actor: AbstractBaseUser | None) -> None:
+    """A wave on the floor whose orders are all picked (or gone: cancelled, or back to wait
+    for stock), at least one of them, becomes picked (`wave.picked`, with how it did against
+    its truck's ready-by time): its truck's goods are ready, and no late order joins it any
+    more. The wave's row is locked before its orders are read, so of two last picks of one
+    wave committing at once, the second sees the first (inside the caller's transaction)."""
+    wave = (
+        Wave.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("load")
+        .filter(pk=wave_id, status=WaveStatus.RELEASED)
+        .first()
+    )
+    if wave is None:
+        return
+    statuses = set(wave.orders.values_list("status", flat=True))
+    if statuses & set(_STILL_TO_PICK) or not statuses - {OrderStatus.CANCELLED}:
+        return
+    now = timezone.now()
+    row_update(wave, status=WaveStatus.PICKED, picked_at=now)
+    timing = wave_timing(wave, now=now, lines=0)
+    event_record(
+        type="wave.picked",
+        aggregate_type="wave",
+        aggregate_id=wave.pk,
+        warehouse=wave.warehouse_id,
+        payload={
+            "wave": wave.pk,
+            "load": wave.load.reference if wave.load_id else None,
+            "orders": sorted(
+                wave.orders.exclude(status=OrderStatus.CANCELLED).values_list(
+                    "external_ref", flat=True
+                )
+            ),
+            "picked_at": now,
+            "ready_by": timing.ready_by,
+            "truck_due": timing.truck_due,
+            "late_minutes": timing.late_minutes,
+        },
+        actor=actor,
+    )
 
 
 def _event(order: Order, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
@@ -428,6 +504,7 @@ def _allocate(
         "allocation_note": decision,
         "allocated_at": timezone.now() if not left else None,
     }
+    left_wave = order.wave_id if off_the_truck else None
     if off_the_truck:
         changes.update(load=None, wave=None)
     row_update(order, **changes)
@@ -437,6 +514,8 @@ def _allocate(
         {"decision": decision},
         actor,
     )
+    if left_wave:  # the rest of the wave it left may be picked
+        wave_picked_if_done(left_wave, actor)
     return complete
 
 
@@ -674,14 +753,14 @@ def order_line_change(
             load = Load.objects.select_for_update(of=("self",), no_key=True).get(pk=order.load_id)
             vehicle_fits(load.vehicle, load_fill(load), field="quantity")
         order_released_with_wave(order=order, actor=actor)
-        return order
+        return order_picked_if_done(order, actor)  # what is left may all be picked
     if order.status == OrderStatus.BACKORDERED:
         order_transition_check(order, OrderStatus.ALLOCATED)
         Order.objects.filter(pk=order.pk).update(
             status=OrderStatus.ALLOCATED, allocated_at=timezone.now()
         )
-    order.refresh_from_db()
-    return order
+    # Cut to what is picked already: nothing of it is left to pick.
+    return order_picked_if_done(order, actor)
 
 
 @service
@@ -740,6 +819,8 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
         {"reason": reason.strip(), "released": released, "put_back": put_back},
         actor,
     )
+    if order.wave_id:  # the rest of its wave may be picked
+        wave_picked_if_done(order.wave_id, actor)
     # The customer cancelled the whole order: its parts from other warehouses go too, unless
     # they are already on their way.
     for part in order.split_parts.all():
@@ -765,6 +846,7 @@ def order_stock_lost(
     if order.status in CHANGEABLE and _outstanding(order):
         order = order_allocate(order=order, actor=actor)
         order_released_with_wave(order=order, actor=actor)
+        order = order_picked_if_done(order, actor)  # the rest, picked already, ships
     return order
 
 

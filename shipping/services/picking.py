@@ -1,23 +1,20 @@
 """Picking an order's goods: scan-confirmed, with short picks turned into a re-allocation."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Sum
-from django.utils import timezone
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.db import service
-from core.events import event_record
 from core.exceptions import Conflict, DomainError
-from inventory.models import Allocation, StockBalance, Task
+from inventory.models import StockBalance, Task
 from inventory.services import count_tasks_create, stock_adjust, stock_release
 from inventory.services import task_confirm as inventory_task_confirm
-from shipping.choices import OrderStatus
 from shipping.models import LineReservation, Order
 from shipping.services.orders import (
     _outstanding,
     order_allocate,
+    order_picked_if_done,
     order_released_with_wave,
-    order_transition_check,
 )
 
 
@@ -37,7 +34,7 @@ def order_pick_confirm(
     the missing units are released there and adjusted out, a count of that position is
     planned, and the order is allocated again (another location or warehouse), with new pick
     tasks if its wave is already on the floor. When nothing of the order is left to pick,
-    it becomes picked (`order.picked`).
+    it becomes picked (`order.picked`), and its wave too once all its orders are.
 
     The order is locked first, then (by the task confirmation) the reservation and the task:
     the order in which cancelling or changing the order takes them, so they never deadlock.
@@ -64,7 +61,7 @@ def order_pick_confirm(
         _short_pick(done, held, short, actor)
         order = order_allocate(order=order, actor=actor) if _outstanding(order) else order
         order_released_with_wave(order=order, actor=actor)
-    _picked_if_complete(order, actor)
+    order_picked_if_done(order, actor)
     return done
 
 
@@ -100,26 +97,4 @@ def _short_pick(task: Task, held: LineReservation, short: int, actor: AbstractBa
         )
     count_tasks_create(
         warehouse=task.warehouse, item=task.item, location=task.location, actor=actor
-    )
-
-
-def _picked_if_complete(order: Order, actor: AbstractBaseUser | None) -> None:
-    order.refresh_from_db()
-    if order.status != OrderStatus.RELEASED or _outstanding(order):
-        return
-    reservations = LineReservation.objects.filter(line__order=order).values("reservation")
-    still = Allocation.objects.filter(reservation__in=reservations).aggregate(
-        left=Sum("quantity"), picked=Sum("picked")
-    )
-    if still["left"] or not still["picked"]:
-        return
-    order_transition_check(order, OrderStatus.PICKED)
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.PICKED)
-    event_record(
-        type="order.picked",
-        aggregate_type="order",
-        aggregate_id=order.external_ref,
-        warehouse=order.warehouse_id,
-        payload={"order": order.pk, "reference": order.external_ref, "at": timezone.now()},
-        actor=actor,
     )

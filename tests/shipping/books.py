@@ -8,7 +8,7 @@ from django.db.models import Count, F, Sum
 from inventory.models import Allocation, Reservation, StockBalance, Task
 from inventory.selectors import ledger_drift
 from shipping.choices import OrderStatus, UnitStatus
-from shipping.models import HandlingUnitLine, Load, Order, OrderLine
+from shipping.models import HandlingUnitLine, Load, Order, OrderLine, Wave
 
 # What an order in each status holds, in reserved units (R) and picked units (P), per line:
 HOLDS_ALL = {OrderStatus.ALLOCATED, OrderStatus.RELEASED}  # R + P == quantity
@@ -85,6 +85,37 @@ def pick_tasks_ask_for_what_is_reserved() -> None:
         assert asked[allocation.pk] <= allocation.quantity, allocation
 
 
+def released_orders_have_picking_to_do() -> None:
+    """An order released to the floor has an open pick task: once nothing of it is left to
+    pick, it is picked, not left released where nobody can pack it."""
+    for order in Order.objects.filter(status=OrderStatus.RELEASED):
+        references = [line.reference for line in order.lines.all()]
+        assert Task.objects.filter(kind="pick", status="open", reference__in=references).exists(), (
+            order.external_ref
+        )
+
+
+STILL_TO_PICK = {
+    OrderStatus.RECEIVED,
+    OrderStatus.ALLOCATED,
+    OrderStatus.BACKORDERED,
+    OrderStatus.RELEASED,
+}
+
+
+def waves_picked_when_done() -> None:
+    """A released wave becomes picked once no order on it is left to pick and one of them
+    was picked (not all cancelled), and stays so (its orders may be cancelled later)."""
+    for wave in Wave.objects.filter(status__in=("released", "picked")):
+        statuses = set(wave.orders.values_list("status", flat=True))
+        to_pick = bool(statuses & STILL_TO_PICK)
+        if wave.status == "picked":
+            assert not to_pick and wave.picked_at is not None, (wave.pk, statuses)
+        else:
+            assert to_pick or not statuses - {OrderStatus.CANCELLED}, (wave.pk, statuses)
+            assert wave.picked_at is None, wave.pk
+
+
 def loads_carry_what_they_may() -> None:
     """An order's wave is its load's; what shipped left on a departed truck, and a departed
     truck carries nothing still in the warehouse; a vehicle has one live load at most."""
@@ -108,4 +139,6 @@ def books_hold() -> None:
     ledger_is_exact()
     reservations_belong_to_live_lines()
     pick_tasks_ask_for_what_is_reserved()
+    released_orders_have_picking_to_do()
+    waves_picked_when_done()
     loads_carry_what_they_may()

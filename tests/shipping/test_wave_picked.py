@@ -1,0 +1,189 @@
+"""A wave is picked once the last of its orders is: the dispatcher sees its truck's goods
+ready (and how that went against the truck), and a late order no longer joins it. An order
+whose picking was taken away by a change, not finished by a pick, is picked all the same."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from core.exceptions import Conflict
+from core.models import Event
+from inventory.models import Location, Task
+from inventory.services import count_record, count_tasks_create
+from shipping import services
+from shipping.models import Dock, Load, Order, Wave
+from tests.factories import LocationFactory
+from tests.inventory.helpers import stock_in
+from tests.shipping import books
+from tests.shipping.conftest import tomorrow
+from tests.shipping.helpers import late_order, on_the_truck, pick, released_on_a_truck
+
+
+def _two_orders_on_one_truck(floor):
+    """SO-1 (3 teas) and SO-2 (2 rice) on the van's load, its wave released."""
+    orders = [
+        services.order_create(
+            customer=floor["shop"][0],
+            ship_to=floor["shop"][1],
+            external_ref=ref,
+            lines=[services.LineInput(item, qty)],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            actor=None,
+        )
+        for ref, item, qty in (("SO-1", floor["tea"], 3), ("SO-2", floor["rice"], 2))
+    ]
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=orders, actor=None
+    )
+    wave = services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    return orders, load, wave
+
+
+def test_a_wave_is_picked_when_its_last_order_is(floor):
+    (tea_order, rice_order), load, wave = _two_orders_on_one_truck(floor)
+    pick(floor, Task.objects.get(kind="pick", item=floor["tea"]), 3)
+    assert Wave.objects.get(pk=wave.pk).status == "released"  # the rice is still to pick
+    assert not Event.objects.filter(type="wave.picked").exists()
+
+    pick(floor, Task.objects.get(kind="pick", item=floor["rice"]), 2)
+    wave.refresh_from_db()
+    assert wave.status == "picked" and wave.picked_at is not None
+    (told,) = Event.objects.filter(type="wave.picked")
+    assert told.payload["load"] == load.reference
+    assert told.payload["orders"] == ["SO-1", "SO-2"]
+    assert told.payload["late_minutes"] == 0  # no appointment: nothing to be late for
+    books.books_hold()
+
+    # The goods of this truck are ready: a late order gets a truck of its own.
+    late = late_order(floor)
+    with pytest.raises(Conflict, match="picked already"):
+        services.load_order_add(load=load, order=late, actor=None)
+    late.refresh_from_db()
+    assert (late.status, late.load_id, late.wave_id) == ("allocated", None, None)
+
+    # Packing, staging and loading go on as before, and the truck leaves.
+    for order in (tea_order, rice_order):
+        on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    services.load_depart(load=load, actor=floor["operator"])
+    assert Load.objects.get(pk=load.pk).status == "departed"
+
+
+def test_a_wave_picked_after_its_ready_by_time_says_how_late(floor):
+    dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
+    (_tea, _rice), load, _wave = _two_orders_on_one_truck(floor)
+    # The truck is due in 20 minutes; goods should be ready 30 minutes before it: 10 ago.
+    services.appointment_book(
+        dock=dock,
+        vehicle=floor["van"],
+        load=load,
+        starts_at=timezone.now() + timezone.timedelta(minutes=20),
+        ends_at=timezone.now() + timezone.timedelta(minutes=80),
+        actor=None,
+    )
+    for task in Task.objects.filter(kind="pick").order_by("pk"):
+        pick(floor, task, task.quantity)
+    told = Event.objects.get(type="wave.picked").payload
+    assert 9 <= told["late_minutes"] <= 11
+    assert told["truck_due"] is not None
+
+
+def test_cutting_a_line_to_what_is_picked_leaves_the_order_picked_not_stuck(floor, network):
+    _bj, face, _stage = network["BJ"]
+    stock_in(floor["tea"], LocationFactory(zone=face.zone, barcode="BJ-PF-2"), 5)
+    order, load = released_on_a_truck(floor, (floor["tea"], 9))
+    first, second = Task.objects.filter(kind="pick").order_by("location__barcode")
+    assert (first.quantity, second.quantity) == (6, 3)
+    pick(floor, first, 6)
+    # The customer wants 6 after all: the 3 at BJ-PF-2 go back, and nothing is left to pick.
+    order = services.order_line_change(order=order, line_no=1, quantity=6, actor=None)
+    assert order.status == "picked"
+    assert Task.objects.get(pk=second.pk).status == "cancelled"
+    assert Wave.objects.get(load=load).status == "picked"
+    books.books_hold()
+    # Before, the order stayed "released" with nothing to pick, and packing refused it.
+    on_the_truck(floor, order, load)
+    assert Order.objects.get(pk=order.pk).status == "loaded"
+
+
+def test_cancelling_the_last_order_still_to_pick_leaves_the_wave_picked(floor):
+    (_tea_order, rice_order), _load, wave = _two_orders_on_one_truck(floor)
+    pick(floor, Task.objects.get(kind="pick", item=floor["tea"]), 3)
+    services.order_cancel(order=rice_order, reason="customer", actor=None)
+    assert Wave.objects.get(pk=wave.pk).status == "picked"
+    books.books_hold()
+
+
+def test_a_wave_whose_orders_are_all_cancelled_is_not_picked(floor):
+    (tea_order, rice_order), load, wave = _two_orders_on_one_truck(floor)
+    for order in (tea_order, rice_order):
+        services.order_cancel(order=order, reason="customer", actor=None)
+    assert Wave.objects.get(pk=wave.pk).status == "released"
+    services.load_cancel(load=load, actor=None)  # nothing left to take: the van is free
+    assert Wave.objects.get(pk=wave.pk).status == "cancelled"
+
+
+def test_a_count_that_moves_the_rest_of_an_order_away_leaves_what_is_picked_ready(floor):
+    """Tea picked; the rice place counted empty and no rice anywhere: the rice follows as a
+    backorder and the order, all of whose goods here are picked, is picked with its wave."""
+    order, load = released_on_a_truck(floor, (floor["tea"], 2), (floor["rice"], 3))
+    pick(floor, Task.objects.get(kind="pick", item=floor["tea"]), 2)
+    face = Location.objects.get(barcode="BJ-PF-1")
+    (count,) = count_tasks_create(
+        warehouse=floor["wh"], item=floor["rice"], location=face, actor=None
+    )
+    count_record(task=count, counted_quantity=0, actor=floor["operator"])
+    order.refresh_from_db()
+    assert order.status == "picked"
+    assert [p.external_ref for p in order.split_parts.all()] == ["SO-1/BO"]
+    assert Wave.objects.get(load=load).status == "picked"
+    books.books_hold()
+
+
+def test_the_dispatch_board_shows_a_picked_wave_ready_and_offers_no_late_join(
+    floor, client, person
+):
+    (_tea, _rice), load, _wave = _two_orders_on_one_truck(floor)
+    for task in Task.objects.filter(kind="pick").order_by("pk"):
+        pick(floor, task, task.quantity)
+    client.force_login(person("dispatcher", floor["wh"]))
+    late_order(floor)
+    page = client.get(reverse("dispatch"), {"warehouse": floor["wh"].code})
+    assert page.status_code == 200
+    (row,) = [r for r in page.context["loads"] if r["load"].pk == load.pk]
+    assert row["wave"].status == "picked" and not row["addable"]
+    body = page.content.decode()
+    assert "Picked" in body
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_last_picks_of_one_wave_at_once_leave_it_picked_once(floor):
+    (_tea, _rice), _load, wave = _two_orders_on_one_truck(floor)
+    tasks = list(Task.objects.filter(kind="pick").order_by("pk"))
+    start = threading.Barrier(len(tasks))
+    failed = []
+
+    def picker(task: Task) -> None:
+        try:
+            start.wait()
+            pick(floor, task, task.quantity)
+        except Exception as error:
+            failed.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=picker, args=(t,)) for t in tasks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert failed == []
+    # Each pick finished an order; whichever committed second saw the first and closed the
+    # wave. Without the wave's row lock both could miss each other, leaving it "released".
+    assert Wave.objects.get(pk=wave.pk).status == "picked"
+    assert Event.objects.filter(type="wave.picked").count() == 1
+    books.books_hold()
