@@ -301,7 +301,10 @@ def wave_plan(
     pickers: int = 2,
     margin_minutes: int = 30,
 ) -> Wave:
-    """A wave for the load's orders (`wave.planned`), timed from the load's dock appointment."""
+    """A wave for the load's orders (`wave.planned`), timed from the load's dock appointment.
+    Only a planned load gets one: not one that is loading, gone or cancelled."""
+    load = Load.objects.select_for_update(no_key=True).get(pk=load.pk)
+    _load_planned(load)
     if hasattr(load, "wave"):
         raise Conflict(
             _("Load %(load)s already has wave W%(wave)s.")
@@ -397,6 +400,8 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
             _("The truck of wave W%(wave)s has left (%(load)s); give the order a load of its own.")
             % {"wave": wave.pk, "load": wave.load.reference}
         )
+    if wave.load_id and wave.load.status not in BUSY_LOAD_STATUSES:
+        _load_planned(wave.load)  # cancelled: says so
     if wave.status == WaveStatus.PICKED:
         raise Conflict(
             _(

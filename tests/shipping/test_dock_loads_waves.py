@@ -13,7 +13,7 @@ from core.exceptions import Conflict, DomainError
 from core.models import Event
 from inventory.models import Task
 from shipping import services
-from shipping.models import Carrier, Dock, DockAppointment, Load, Vehicle
+from shipping.models import Carrier, Dock, DockAppointment, Load, Vehicle, Wave
 from shipping.selectors import load_fill, wave_timing
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import stock_in
@@ -418,6 +418,10 @@ def test_through_the_api_an_order_comes_off_a_load_and_a_load_is_cancelled(
     assert sorted(cancelled_orders) == [second.external_ref, third.external_ref]
     again = dispatcher.post(f"/api/v1/loads/{load.pk}/cancel/")
     assert again.status_code == 409 and "only a planned load changes" in again.json()["message"]
+    # A cancelled load gets no wave: before, it got one, and a late order joined that wave.
+    waved = dispatcher.post(f"/api/v1/loads/{load.pk}/plan-wave/", {}, format="json")
+    assert waved.status_code == 409 and "only a planned load changes" in waved.json()["message"]
+    assert not Wave.objects.filter(load=load).exists()
 
 
 def test_a_load_gets_a_driver_of_its_vehicle_s_carrier_who_is_free(

@@ -11,13 +11,14 @@ import os
 
 import pytest
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from core.exceptions import DomainError
-from inventory.models import StockBalance, Task
+from inventory.models import Allocation, StockBalance, Task
 from inventory.services import (
     count_record,
     count_tasks_create,
@@ -131,6 +132,24 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                     order=line.order,
                     line_no=line.line_no,
                     quantity=qty,
+                    actor=None,
+                )
+
+        @rule(data=st.data())
+        def cut_to_picked(self, data):
+            """The customer wants only what the floor picked already of a line."""
+            line = self._some(data, OrderLine.objects.filter(order__status=OrderStatus.RELEASED))
+            if line is None:
+                return
+            picked = Allocation.objects.filter(reservation__reference=line.reference).aggregate(
+                q=Sum("picked")
+            )["q"]
+            if picked:
+                self._try(
+                    services.order_line_change,
+                    order=line.order,
+                    line_no=line.line_no,
+                    quantity=picked,
                     actor=None,
                 )
 
