@@ -188,9 +188,9 @@ STOP_REPORTS = {
 
 @login_required
 def dispatch(request: HttpRequest) -> HttpResponse:
-    """The dispatch board: the docks from 4 hours back to 11 ahead, loads and their readiness,
-    orders at risk, trucks on the road. `?fragment=board` returns the board alone, for the
-    live refresh."""
+    """The dispatch board: the docks from 4 to 6 hours back (an even hour) to 16 hours after
+    that, loads and their readiness, orders at risk, trucks on the road. `?fragment=board`
+    returns the board alone, for the live refresh."""
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
@@ -222,8 +222,9 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         context.update(
             docks=docks,
             hours=_hour_marks(start, end, zone),
-            hours_back=DOCKS_BACK_HOURS,
-            hours_ahead=DOCKS_SPAN_HOURS - DOCKS_BACK_HOURS - 1,
+            # The window starts on an even hour: 4 to 6 hours back, as the clock goes.
+            hours_back=round((now - start).total_seconds() / 3600),
+            hours_ahead=round((end - now).total_seconds() / 3600),
             now_pct=pct(now),
             loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
             at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
