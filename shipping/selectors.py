@@ -144,9 +144,9 @@ def wave_timing(
     wave: Wave, *, now: datetime.datetime | None = None, lines: int | None = None
 ) -> WaveTiming:
     """When the wave must be released so picking ends `margin` before the truck is due, and
-    when it will be ready if released now (or when it was released; or when it was, once
-    picked). `lines`: the wave's
-    pick lines if the caller counted them already (see `loads_open`)."""
+    when it will be ready: planned, if released then (or now, if that is past); on the floor,
+    once what is left to pick is picked from now; picked, when it was. `lines`: the wave's
+    pick lines still to pick, if the caller counted them already (see `loads_open`)."""
     now = now or timezone.now()
     lines = wave_lines(wave) if lines is None else lines
     rate = wave.lines_per_picker_hour * wave.pickers
@@ -155,9 +155,12 @@ def wave_timing(
     due = appointment.starts_at if appointment else None
     ready_by = due - datetime.timedelta(minutes=wave.margin_minutes) if due else None
     release_at = ready_by - datetime.timedelta(minutes=pick_minutes) if ready_by else None
-    start = wave.released_at or max(now, release_at or now)
-    # Picked: ready when its last order was.
-    expected_ready = wave.picked_at or start + datetime.timedelta(minutes=pick_minutes)
+    if wave.picked_at:
+        expected_ready = wave.picked_at
+    else:
+        # On the floor, `lines` are those left: a wave nobody picks does not look ready.
+        start = max(now, wave.released_at) if wave.released_at else max(now, release_at or now)
+        expected_ready = start + datetime.timedelta(minutes=pick_minutes)
     late = 0
     if ready_by and expected_ready > ready_by:
         late = math.ceil((expected_ready - ready_by).total_seconds() / 60)

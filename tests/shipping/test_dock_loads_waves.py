@@ -267,6 +267,14 @@ def test_a_wave_is_released_so_picking_ends_before_the_truck_and_tasks_follow_th
     released = Event.objects.get(type="wave.released")
     assert released.payload["pick_tasks"] == 3
     assert released.payload["truck_due"] is not None
+    # On the floor, what is left is picked from now on: a wave nobody has picked for 20
+    # minutes is ready 30 minutes from then, not when it would have been; one line left, 10.
+    wave.refresh_from_db()
+    later = wave.released_at + datetime.timedelta(minutes=20)
+    assert wave_timing(wave, now=later).expected_ready == later + datetime.timedelta(minutes=30)
+    assert wave_timing(wave, now=later, lines=1).expected_ready == later + datetime.timedelta(
+        minutes=10
+    )
     with pytest.raises(Conflict):
         services.wave_release(wave=wave, actor=None)
 
