@@ -1,10 +1,12 @@
 """Hypothesis drives random sequences of the order-to-truck services through one warehouse:
-orders placed, changed and cancelled, stock arriving for backorders, loads built, changed and
-cancelled, waves planned and released, urgent orders joining them, picks (some short),
-packing, staging, loading, departures and deliveries. After every step the books must hold:
-the ledger is exact, every reserved unit belongs to an open reservation of a live order line,
-no pick task asks for more than is reserved where it picks, and what an order holds matches
-its status."""
+orders placed, changed (some cut to what is picked) and cancelled (some once picked, their
+goods put back), stock arriving for backorders, loads built, changed and cancelled, waves
+planned and released, urgent orders joining them, picks (some short), packing, staging,
+loading, departures and deliveries. After every step the books must hold (tests/shipping/
+books.py): the ledger is exact, every reserved unit belongs to an open reservation of a live
+order line, no pick task asks for more than is reserved where it picks, what an order holds
+matches its status, a released order has picking to do, and a wave is picked once its
+orders are."""
 
 import datetime
 import os
@@ -15,7 +17,13 @@ from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from core.exceptions import DomainError
 from inventory.models import Allocation, StockBalance, Task
@@ -25,6 +33,7 @@ from inventory.services import (
     stock_adjust,
     stock_move,
     stock_receive,
+    task_confirm,
 )
 from shipping import services
 from shipping.choices import OrderStatus, UnitStatus
@@ -156,6 +165,14 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
         @rule(data=st.data())
         def cancel(self, data):
             order = self._some(data, Order.objects.all())
+            if order is not None:
+                self._try(services.order_cancel, order=order, reason="customer", actor=None)
+
+        @precondition(lambda self: Order.objects.filter(status__in=books.ALL_PICKED).exists())
+        @rule(data=st.data())
+        def cancel_picked(self, data):
+            """The customer cancels once the goods are off the shelf: they go back to stock."""
+            order = self._some(data, Order.objects.filter(status__in=books.ALL_PICKED))
             if order is not None:
                 self._try(services.order_cancel, order=order, reason="customer", actor=None)
 
@@ -378,6 +395,29 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 reason="found / damaged",
                 actor=None,
             )
+
+        @precondition(lambda self: Task.objects.filter(kind="putaway", status="open").exists())
+        @rule(data=st.data())
+        def put_back(self, data):
+            """Goods of a cancelled order, picked already, go back to stock by their putaway
+            task: scanning what it asks for is never refused."""
+            task = self._some(
+                data,
+                Task.objects.filter(kind="putaway", status="open").select_related(
+                    "location", "item", "lot", "to_location"
+                ),
+            )
+            if task is not None:
+                self._must(
+                    task_confirm,
+                    task=task,
+                    location_barcode=task.location.barcode,
+                    item_code=task.item.sku,
+                    lot_code=task.lot.code if task.lot_id else None,
+                    quantity=task.quantity,
+                    to_location_barcode=(task.to_location or faces[0]).barcode,
+                    actor=operator,
+                )
 
         @rule(data=st.data())
         def unload(self, data):
