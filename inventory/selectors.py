@@ -14,6 +14,7 @@ from django.db.models import (
     DecimalField,
     F,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -337,6 +338,14 @@ def units_moved(*, references: Iterable[str], kinds: Iterable[str]) -> dict[tupl
         .values("reference", "kind")
         .annotate(q=Sum("quantity"))
     }
+
+
+def last_moved(*, references: Iterable[str], kind: str) -> datetime.datetime | None:
+    """When the last movement of this kind under any of these references was (None if none),
+    in one query on the references' index."""
+    return StockMovement.objects.filter(reference__in=list(references), kind=kind).aggregate(
+        at=Max("created_at")
+    )["at"]
 
 
 def picked_stock(*, reference: str) -> list[dict]:

@@ -16,7 +16,7 @@ from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 from inventory.choices import MovementKind, TemperatureClass
 from inventory.models import Allocation, Item, ReceiptLine, StockMovement
-from inventory.selectors import units_moved
+from inventory.selectors import last_moved, units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
     DONE_STOP_STATUSES,
@@ -633,6 +633,7 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
         (order.received_at, "received", ""),
         (order.allocated_at, "allocated", order.warehouse.code if order.warehouse_id else ""),
         (order.wave.released_at if order.wave_id else None, "released", ""),
+        (_picked_at(order, lines), "picked", ""),
         (min((u.packed_at for u in units), default=None), "packed", ""),
         (appointment.checked_in_at if appointment else None, "truck_in", ""),
         (max((u.loaded_at for u in units if u.loaded_at), default=None), "loaded", ""),
@@ -650,6 +651,19 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
         "stop": stop,
         "milestones": sorted((m for m in moments if m[0] is not None), key=lambda m: m[0]),
     }
+
+
+def _picked_at(order: Order, lines: list[OrderLine]) -> datetime.datetime | None:
+    """When the order's last unit was picked, once it is all picked (None before, and for an
+    order cancelled before it was)."""
+    if order.status in (
+        OrderStatus.RECEIVED,
+        OrderStatus.ALLOCATED,
+        OrderStatus.BACKORDERED,
+        OrderStatus.RELEASED,
+    ) or not any(line.picked for line in lines):
+        return None
+    return last_moved(references=[line.reference for line in lines], kind=MovementKind.PICK)
 
 
 def _stop_outcome(stop: Stop | None) -> tuple[datetime.datetime | None, str, str]:

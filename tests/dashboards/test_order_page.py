@@ -27,6 +27,9 @@ def test_the_office_finds_an_order_and_sees_where_it_is(
     for step in ("Received from the ERP", "Stock reserved at BJ", "Released to the floor"):
         assert step in page
     assert page.index("Received from the ERP") < page.index("Released to the floor")
+    story = page[page.index('class="milestones"') :]
+    story = story[: story.index("</ol>")]
+    assert story.index("Released to the floor") < story.index('class="step-picked"')
     assert '<span class="held">BJ 3</span>' in page  # line 1's stock, held at BJ
     row = page[page.index('<tr data-line="1">') :]
     row = row[: row.index("</tr>")]
