@@ -1,6 +1,7 @@
-"""Many hands at once, on PostgreSQL: an ERP posting and changing orders, the office
-cancelling them, dispatchers building trucks and releasing waves, pickers scanning (some
-short), packers, and goods arriving, all on the same few items, in parallel connections.
+"""Many hands at once, on PostgreSQL: an ERP posting and changing orders (some cut to what is
+picked), the office cancelling them (some once picked, their goods put back to stock),
+dispatchers building trucks and releasing waves, pickers scanning (some short), packers, and
+goods arriving, all on the same few items, in parallel connections.
 Each service either does its whole work or refuses with a reason; afterwards the books hold
 exactly as after any sequence of the same services run one by one."""
 
@@ -11,11 +12,12 @@ import traceback
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from inventory.models import Task
-from inventory.services import count_record, count_tasks_create, stock_receive
+from inventory.models import Allocation, Task
+from inventory.services import count_record, count_tasks_create, stock_receive, task_confirm
 from shipping import services
 from shipping.choices import OrderStatus
 from shipping.models import Carrier, Order, OrderLine, Stop, Vehicle, Wave
@@ -80,6 +82,8 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "deliver",
                         "grow",
                         "count",
+                        "cut",
+                        "put",
                     ]
                 )
                 try:
@@ -110,7 +114,11 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                     elif what == "cancel":
                         orders = list(
                             Order.objects.filter(
-                                status__in=(OrderStatus.ALLOCATED, OrderStatus.RELEASED)
+                                status__in=(
+                                    OrderStatus.ALLOCATED,
+                                    OrderStatus.RELEASED,
+                                    OrderStatus.PICKED,  # its goods go back to stock
+                                )
                             ).order_by("pk")
                         )
                         if orders:
@@ -176,6 +184,40 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                                 line_no=line.line_no,
                                 quantity=line.quantity + rng.choice([-1, 1, 2]),
                                 actor=None,
+                            )
+                    elif what == "cut":  # the customer wants only what is picked of a line
+                        picked = list(
+                            Allocation.objects.filter(
+                                picked__gt=0, reservation__reference__startswith="order:"
+                            )
+                            .values_list("reservation__reference")
+                            .annotate(q=Sum("picked"))
+                            .order_by("reservation__reference")
+                        )
+                        if picked:
+                            reference, quantity = rng.choice(picked)
+                            order_pk, line_no = OrderLine.of_reference(reference)
+                            services.order_line_change(
+                                order=Order.objects.get(pk=order_pk),
+                                line_no=line_no,
+                                quantity=quantity,
+                                actor=None,
+                            )
+                    elif what == "put":  # goods of a cancelled order back to stock
+                        tasks = list(
+                            Task.objects.filter(kind="putaway", status="open")
+                            .select_related("location", "item", "to_location")
+                            .order_by("pk")
+                        )
+                        if tasks:
+                            task = rng.choice(tasks)
+                            task_confirm(
+                                task=task,
+                                location_barcode=task.location.barcode,
+                                item_code=task.item.sku,
+                                quantity=task.quantity,
+                                to_location_barcode=(task.to_location or faces[0]).barcode,
+                                actor=me,
                             )
                     elif what == "count":  # a counter finds a little less than the books
                         item, face = rng.choice(items), rng.choice(faces)
