@@ -187,3 +187,24 @@ def test_on_postgres_two_last_picks_of_one_wave_at_once_leave_it_picked_once(flo
     assert Wave.objects.get(pk=wave.pk).status == "picked"
     assert Event.objects.filter(type="wave.picked").count() == 1
     books.books_hold()
+
+
+def test_through_the_api_a_picked_wave_is_listed_as_such_and_refuses_a_late_order(
+    floor, person, api
+):
+    (_tea, _rice), _load, wave = _two_orders_on_one_truck(floor)
+    for task in Task.objects.filter(kind="pick").order_by("pk"):
+        pick(floor, task, task.quantity)
+    late = late_order(floor)
+    dispatcher = api(person("dispatcher", floor["wh"]))
+
+    (listed,) = dispatcher.get("/api/v1/waves/", {"status": "picked"}).json()["results"]
+    assert (listed["id"], listed["status"]) == (wave.pk, "picked")
+    assert listed["picked_at"] is not None
+    assert listed["timing"]["expected_ready"] == listed["picked_at"]
+    joined = dispatcher.post(
+        f"/api/v1/waves/{wave.pk}/add-order/", {"order": late.external_ref}, format="json"
+    )
+    assert joined.status_code == 409
+    assert "picked already" in joined.json()["message"]
+    assert Order.objects.get(pk=late.pk).wave_id is None
