@@ -8,7 +8,7 @@ from django.db.models import Count, F, Sum
 from inventory.models import Allocation, Reservation, StockBalance, Task
 from inventory.selectors import ledger_drift
 from shipping.choices import OrderStatus, UnitStatus
-from shipping.models import HandlingUnitLine, Load, Order, OrderLine, Wave
+from shipping.models import HandlingUnit, HandlingUnitLine, Load, Order, OrderLine, Wave
 
 # What an order in each status holds, in reserved units (R) and picked units (P), per line:
 HOLDS_ALL = {OrderStatus.ALLOCATED, OrderStatus.RELEASED}  # R + P == quantity
@@ -37,9 +37,11 @@ def ledger_is_exact() -> None:
 
 def reservations_belong_to_live_lines() -> None:
     """A closed reservation holds nothing; what each order line holds and has picked matches
-    its order's status; nothing packed that was not picked."""
+    its order's status; nothing packed that was not picked, and a picked order has something
+    left to pack."""
     for reservation in Reservation.objects.exclude(status="open"):
         assert not reservation.allocations.filter(quantity__gt=0).exists(), reservation
+    unpacked: dict[str, int] = defaultdict(int)  # per picked order: picked, not yet packed
     for line in OrderLine.objects.select_related("order"):
         reserved = (
             Allocation.objects.filter(
@@ -70,6 +72,10 @@ def reservations_belong_to_live_lines() -> None:
             or 0
         )
         assert packed <= picked or status in HOLDS_NOTHING, (where, packed, picked)
+        if status == OrderStatus.PICKED:
+            unpacked[line.order.external_ref] += picked - packed
+    # A picked order has goods to pack: all packed, it is packed, not left picked.
+    assert all(unpacked.values()), unpacked
 
 
 def pick_tasks_ask_for_what_is_reserved() -> None:
@@ -93,6 +99,24 @@ def released_orders_have_picking_to_do() -> None:
         assert Task.objects.filter(kind="pick", status="open", reference__in=references).exists(), (
             order.external_ref
         )
+
+
+def orders_go_on_with_their_units() -> None:
+    """An order packed, staged or loaded is where its units are, so the next step can take it:
+    packed has a unit to stage, staged a unit to load, loaded all its units on the truck."""
+    waiting = {OrderStatus.PACKED: UnitStatus.PACKED, OrderStatus.STAGED: UnitStatus.STAGED}
+    for order in Order.objects.filter(
+        status__in=(OrderStatus.PACKED, OrderStatus.STAGED, OrderStatus.LOADED)
+    ):
+        units = set(
+            HandlingUnit.objects.filter(order=order)
+            .exclude(status=UnitStatus.CANCELLED)
+            .values_list("status", flat=True)
+        )
+        if order.status == OrderStatus.LOADED:
+            assert units == {UnitStatus.LOADED}, (order.external_ref, units)
+        else:
+            assert waiting[order.status] in units, (order.external_ref, order.status, units)
 
 
 STILL_TO_PICK = {
@@ -140,5 +164,6 @@ def books_hold() -> None:
     reservations_belong_to_live_lines()
     pick_tasks_ask_for_what_is_reserved()
     released_orders_have_picking_to_do()
+    orders_go_on_with_their_units()
     waves_picked_when_done()
     loads_carry_what_they_may()
