@@ -18,9 +18,9 @@ from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, WebhookDelivery
 from inventory.models import Allocation
 from inventory.selectors import items_below_reorder_point
-from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus
+from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, OrderLine, Stop
-from shipping.selectors import ship_deadline
+from shipping.selectors import loads_open, ship_deadline
 
 
 @dataclass(frozen=True)
@@ -260,6 +260,53 @@ def trucks_waiting(
     return out
 
 
+def loads_not_ready(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """A truck's goods will not be ready by their ready-by time (its wave's margin before the
+    truck is due): its wave is still planned past its release-by time, or what is left to pick
+    of it, at the wave's pace from now, ends after that time. Critical once the truck is due."""
+    out = []
+    for warehouse_id, warehouse in warehouses.items():
+        for row in loads_open(warehouse_id=warehouse_id, now=now):
+            wave, timing = row["wave"], row["timing"]
+            if timing is None or wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
+                continue
+            if not timing.late_minutes:
+                continue
+            zone = warehouse.zone()
+            values: dict[str, object] = {
+                "load": row["load"].reference,
+                "ready": f"{timing.expected_ready.astimezone(zone):%H:%M}",
+                "minutes": timing.late_minutes,
+                "due": f"{timing.truck_due.astimezone(zone):%H:%M}",
+            }
+            if wave.status == WaveStatus.PLANNED:
+                text = gettext_noop(
+                    "%(load)s: its wave is not released; released now, its goods are ready "
+                    "%(ready)s, %(minutes)s min late for the truck due %(due)s."
+                )
+            else:
+                text = gettext_noop(
+                    "%(load)s: %(lines)s line(s) still to pick, ready %(ready)s, %(minutes)s "
+                    "min late for the truck due %(due)s."
+                )
+                values["lines"] = timing.lines
+            out.append(
+                Condition(
+                    rule="load_not_ready",
+                    key=row["load"].reference,
+                    warehouse_id=warehouse_id,
+                    department=Department.WAREHOUSE,
+                    severity=Severity.CRITICAL if now >= timing.truck_due else Severity.WARNING,
+                    **said(text, **values),
+                    subject_type="load",
+                    subject_id=row["load"].reference,
+                )
+            )
+    return out
+
+
 def integration_failures(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -295,5 +342,6 @@ RULES = [
     orders_at_risk,
     shipments_late,
     trucks_waiting,
+    loads_not_ready,
     integration_failures,
 ]

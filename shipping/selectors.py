@@ -194,8 +194,9 @@ def dock_window(
     return [{"dock": d, "appointments": by_dock[d.pk]} for d in docks]
 
 
-def loads_open(*, warehouse_id: int) -> list[dict]:
-    """Loads not yet gone, with fill and the wave's timing (when the goods will be ready).
+def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> list[dict]:
+    """Loads not yet gone, with fill and the wave's timing (when the goods will be ready, as
+    of `now`).
 
     A fixed number of queries whatever the number of loads: fills, wave lines and pick
     progress are each summed for all loads at once."""
@@ -260,7 +261,7 @@ def loads_open(*, warehouse_id: int) -> list[dict]:
                 "fill": fill,
                 "wave": wave,
                 "timing": (
-                    wave_timing(wave, lines=lines_of_wave.get(wave.pk, {"n": 0})["n"])
+                    wave_timing(wave, now=now, lines=lines_of_wave.get(wave.pk, {"n": 0})["n"])
                     if wave
                     else None
                 ),

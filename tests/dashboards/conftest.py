@@ -1,3 +1,3 @@
 """Dashboards read everything: reuse the shipping network of warehouses and customers."""
 
-from tests.shipping.conftest import beijing_shop, network  # noqa: F401
+from tests.shipping.conftest import beijing_shop, floor, network  # noqa: F401

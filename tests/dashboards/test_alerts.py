@@ -4,17 +4,18 @@ when the condition clears. Time is set, never waited for."""
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import Event
 from dashboards.models import Alert, AlertThresholds
 from dashboards.services import alerts_evaluate
-from inventory.models import ReorderPolicy
+from inventory.models import ReorderPolicy, Task
 from shipping import services as shipping
 from shipping.models import Carrier, Dock, Vehicle
 from tests.factories import ItemFactory, warehouse_today
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
+from tests.shipping.helpers import pick
 
 
 def _live(rule):
@@ -221,3 +222,62 @@ def test_a_committed_change_is_enough_for_its_alert_to_open(site):
         alerts_evaluate()
     (alert,) = _live("below_reorder_point")
     assert alert.subject_id == "SOAP-E"
+
+
+def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
+    """The warehouse hears of it before the truck waits: while the wave is still planned
+    past its release-by time, and while picking runs behind; it clears once picked."""
+    dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
+    order = shipping.order_create(
+        customer=floor["shop"][0],
+        ship_to=floor["shop"][1],
+        external_ref="SO-T1",
+        lines=[shipping.LineInput(floor["tea"], 2), shipping.LineInput(floor["rice"], 1)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    load = shipping.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
+    )
+    due = timezone.now() + datetime.timedelta(hours=3)
+    shipping.appointment_book(
+        dock=dock,
+        vehicle=floor["van"],
+        load=load,
+        starts_at=due,
+        ends_at=due + datetime.timedelta(hours=1),
+        actor=None,
+    )
+    # 2 lines at 60 an hour by one picker: 2 minutes; ready 30 minutes before the truck.
+    wave = shipping.wave_plan(load=load, lines_per_picker_hour=60, pickers=1, actor=None)
+    ready_by = due - datetime.timedelta(minutes=30)
+    alerts_evaluate(now=ready_by - datetime.timedelta(minutes=10))  # release by: 2 min before
+    assert _live("load_not_ready") == []
+
+    alerts_evaluate(now=ready_by + datetime.timedelta(minutes=3))
+    (late,) = _live("load_not_ready")
+    local = floor["wh"].zone()
+    ready = f"{(ready_by + datetime.timedelta(minutes=5)).astimezone(local):%H:%M}"
+    assert (late.subject_id, late.severity, late.department) == (
+        load.reference,
+        "warning",
+        "warehouse",
+    )
+    assert late.message == (
+        f"{load.reference}: its wave is not released; released now, its goods are ready "
+        f"{ready}, 5 min late for the truck due {due.astimezone(local):%H:%M}."
+    )
+    with translation.override("zh-hans"):
+        assert late.text.startswith(f"{load.reference}：波次尚未下发；现在下发，货物 {ready} 备妥")
+
+    shipping.wave_release(wave=wave, actor=None)
+    alerts_evaluate(now=due + datetime.timedelta(minutes=1))  # the truck is due: critical
+    (late,) = _live("load_not_ready")
+    assert late.severity == "critical"
+    assert f"{load.reference}: 2 line(s) still to pick" in late.message
+
+    for task in Task.objects.filter(kind="pick").order_by("pk"):
+        pick(floor, task, task.quantity)
+    alerts_evaluate(now=due + datetime.timedelta(minutes=2))
+    assert _live("load_not_ready") == []  # picked: its goods are ready
