@@ -1,4 +1,5 @@
-"""Hypothesis drives random sequences of the order-to-truck services through one warehouse:
+"""Hypothesis drives random sequences of the order-to-truck services through a warehouse
+(Beijing; stock also arrives in Tianjin, so some orders are allocated there or split):
 orders placed, changed (some cut to what is picked) and cancelled (some once picked, their
 goods put back), stock arriving for backorders, loads built, changed and cancelled, waves
 planned and released, urgent orders joining them, picks (some short), packing, staging,
@@ -176,7 +177,13 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             if order is not None:
                 self._try(services.order_cancel, order=order, reason="customer", actor=None)
 
-        @rule(item=st.sampled_from(items), face=st.sampled_from(faces), qty=quantities)
+        # Stock arrives in Tianjin too: an order Beijing cannot ship complete is allocated
+        # there, or split between the two, and its parts live on beside it.
+        @rule(
+            item=st.sampled_from(items),
+            face=st.sampled_from([*faces, network["TJ"][1]]),
+            qty=quantities,
+        )
         def stock_arrives(self, item, face, qty):
             stock_receive(item=item, quantity=qty, location=face, actor=None)
             services.orders_backordered_reallocate(skus=[item.sku])
