@@ -29,6 +29,7 @@ from shipping.services.orders import (
     order_transition_check,
 )
 from shipping.services.serials import serial_next
+from shipping.services.waves import wave_event
 
 
 def _loadable(orders: list[Order], warehouse: Warehouse, field: str = "orders") -> None:
@@ -322,15 +323,7 @@ def wave_plan(
         margin_minutes=margin_minutes,
     )
     Order.objects.filter(load=load).update(wave=wave)
-    timing = wave_timing(wave)
-    event_record(
-        type="wave.planned",
-        aggregate_type="wave",
-        aggregate_id=wave.pk,
-        warehouse=load.warehouse_id,
-        payload={"wave": wave.pk, "load": load.reference, **timing.__dict__},
-        actor=actor,
-    )
+    wave_event(wave, "wave.planned", wave_timing(wave).__dict__, actor)
     return wave
 
 
@@ -361,20 +354,15 @@ def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(status=OrderStatus.RELEASED)
     Wave.objects.filter(pk=wave.pk).update(status=WaveStatus.RELEASED, released_at=now)
     wave.refresh_from_db()
-    timing = wave_timing(wave, now=now)
-    event_record(
-        type="wave.released",
-        aggregate_type="wave",
-        aggregate_id=wave.pk,
-        warehouse=wave.warehouse_id,
-        payload={
-            "wave": wave.pk,
-            "load": wave.load.reference if wave.load_id else None,
+    wave_event(
+        wave,
+        "wave.released",
+        {
             "orders": [o.external_ref for o in orders],
             "pick_tasks": len(tasks),
-            **timing.__dict__,
+            **wave_timing(wave, now=now).__dict__,
         },
-        actor=actor,
+        actor,
     )
     return wave
 
@@ -431,12 +419,7 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
     Order.objects.filter(pk=order.pk).update(wave=wave, load=wave.load)
     order.wave = wave
     tasks = order_released_with_wave(order=order, actor=actor)
-    event_record(
-        type="wave.order_added",
-        aggregate_type="wave",
-        aggregate_id=wave.pk,
-        warehouse=wave.warehouse_id,
-        payload={"wave": wave.pk, "order": order.external_ref, "pick_tasks": len(tasks)},
-        actor=actor,
+    wave_event(
+        wave, "wave.order_added", {"order": order.external_ref, "pick_tasks": len(tasks)}, actor
     )
     return wave

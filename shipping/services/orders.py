@@ -48,10 +48,10 @@ from shipping.models import (
     Order,
     OrderLine,
     ShipTo,
-    Wave,
 )
-from shipping.selectors import load_fill, wave_timing
+from shipping.selectors import load_fill
 from shipping.services.capacity import vehicle_fits
+from shipping.services.waves import wave_picked_if_done
 
 
 @dataclass(frozen=True)
@@ -95,15 +95,6 @@ def order_released_with_wave(*, order: Order, actor: AbstractBaseUser | None) ->
     return pick_tasks_create(reservations=[h.reservation for h in held], actor=actor)
 
 
-# An order in one of these still has picking to come on its wave.
-_STILL_TO_PICK = (
-    OrderStatus.RECEIVED,
-    OrderStatus.ALLOCATED,
-    OrderStatus.BACKORDERED,
-    OrderStatus.RELEASED,
-)
-
-
 def order_picked_if_done(order: Order, actor: AbstractBaseUser | None) -> Order:
     """A released order with nothing left to reserve or pick, and something picked, becomes
     picked (`order.picked`); then its wave, if no order on it is left to pick, becomes picked
@@ -126,48 +117,6 @@ def order_picked_if_done(order: Order, actor: AbstractBaseUser | None) -> Order:
     if order.wave_id:
         wave_picked_if_done(order.wave_id, actor)
     return order
-
-
-def wave_picked_if_done(wave_id: int, actor: AbstractBaseUser | None) -> None:
-    """A wave on the floor whose orders are all picked (or gone: cancelled, or back to wait
-    for stock), at least one of them, becomes picked (`wave.picked`, with how it did against
-    its truck's ready-by time): its truck's goods are ready, and no late order joins it any
-    more. The wave's row is locked before its orders are read, so of two last picks of one
-    wave committing at once, the second sees the first (inside the caller's transaction)."""
-    wave = (
-        Wave.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("load")
-        .filter(pk=wave_id, status=WaveStatus.RELEASED)
-        .first()
-    )
-    if wave is None:
-        return
-    statuses = set(wave.orders.values_list("status", flat=True))
-    if statuses & set(_STILL_TO_PICK) or not statuses - {OrderStatus.CANCELLED}:
-        return
-    now = timezone.now()
-    row_update(wave, status=WaveStatus.PICKED, picked_at=now)
-    timing = wave_timing(wave, now=now, lines=0)
-    event_record(
-        type="wave.picked",
-        aggregate_type="wave",
-        aggregate_id=wave.pk,
-        warehouse=wave.warehouse_id,
-        payload={
-            "wave": wave.pk,
-            "load": wave.load.reference if wave.load_id else None,
-            "orders": sorted(
-                wave.orders.exclude(status=OrderStatus.CANCELLED).values_list(
-                    "external_ref", flat=True
-                )
-            ),
-            "picked_at": now,
-            "ready_by": timing.ready_by,
-            "truck_due": timing.truck_due,
-            "late_minutes": timing.late_minutes,
-        },
-        actor=actor,
-    )
 
 
 def _event(order: Order, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
