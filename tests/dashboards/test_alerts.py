@@ -15,7 +15,7 @@ from shipping.models import Carrier, Dock, Vehicle
 from tests.factories import ItemFactory, warehouse_today
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
-from tests.shipping.helpers import pick
+from tests.shipping.helpers import floor_order, pick_all
 
 
 def _live(rule):
@@ -146,7 +146,6 @@ def test_a_shipment_running_late_and_a_dead_webhook_reach_logistics(network, bei
     from core.events import event_record
     from integrations import services as integrations
     from integrations.relay import events_publish
-    from inventory.models import Task
     from tests.factories import LocationFactory, ZoneFactory
 
     bj, pick, _ = network["BJ"]
@@ -228,15 +227,7 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
     """The warehouse hears of it before the truck waits: while the wave is still planned
     past its release-by time, and while picking runs behind; it clears once picked."""
     dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
-    order = shipping.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref="SO-T1",
-        lines=[shipping.LineInput(floor["tea"], 2), shipping.LineInput(floor["rice"], 1)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-T1")
     load = shipping.load_build(
         warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
     )
@@ -277,7 +268,6 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
     assert late.severity == "critical"
     assert f"{load.reference}: 2 line(s) still to pick" in late.message
 
-    for task in Task.objects.filter(kind="pick").order_by("pk"):
-        pick(floor, task, task.quantity)
+    pick_all(floor)
     alerts_evaluate(now=due + datetime.timedelta(minutes=2))
     assert _live("load_not_ready") == []  # picked: its goods are ready

@@ -1,5 +1,6 @@
 """Small helpers for shipping tests."""
 
+from inventory.models import Task
 from shipping import services
 from shipping.models import Order
 from tests.shipping.conftest import tomorrow
@@ -19,9 +20,10 @@ def order_placed(customer, ship_to, *lines, ref: str = "SO-1") -> Order:  # type
     )
 
 
-def released_on_a_truck(floor, *lines, ref="SO-1"):  # type: ignore[no-untyped-def]
-    """An order of these (item, quantity) lines, on a load of the van, its wave released."""
-    order = services.order_create(
+def floor_order(floor, *lines, ref="SO-1"):  # type: ignore[no-untyped-def]
+    """An order of the floor's shop, allocated: (item, quantity) lines, to ship today on the
+    warehouse's calendar and arrive tomorrow."""
+    return services.order_create(
         customer=floor["shop"][0],
         ship_to=floor["shop"][1],
         external_ref=ref,
@@ -30,6 +32,11 @@ def released_on_a_truck(floor, *lines, ref="SO-1"):  # type: ignore[no-untyped-d
         promised_ship_date=tomorrow(0),
         actor=None,
     )
+
+
+def released_on_a_truck(floor, *lines, ref="SO-1"):  # type: ignore[no-untyped-def]
+    """An order of these (item, quantity) lines, on a load of the van, its wave released."""
+    order = floor_order(floor, *lines, ref=ref)
     load = services.load_build(
         warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
     )
@@ -48,6 +55,12 @@ def pick(floor, task, quantity):  # type: ignore[no-untyped-def]
     )
 
 
+def pick_all(floor):  # type: ignore[no-untyped-def]
+    """Every open pick task picked whole, in the order they were made."""
+    for task in Task.objects.filter(kind="pick", status="open").order_by("pk"):
+        pick(floor, task, task.quantity)
+
+
 def on_the_truck(floor, order, load):  # type: ignore[no-untyped-def]
     """Pack the order's picked goods, stage them and scan them onto its load."""
     unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
@@ -57,12 +70,4 @@ def on_the_truck(floor, order, load):  # type: ignore[no-untyped-def]
 
 def late_order(floor):  # type: ignore[no-untyped-def]
     """An order for one tea, allocated and on no truck yet."""
-    return services.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref="SO-LATE",
-        lines=[services.LineInput(floor["tea"], 1)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    return floor_order(floor, (floor["tea"], 1), ref="SO-LATE")

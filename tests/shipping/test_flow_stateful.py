@@ -133,17 +133,25 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 actor=None,
             )
 
+        def _change(self, line, quantity):
+            self._try(
+                services.order_line_change,
+                order=line.order,
+                line_no=line.line_no,
+                quantity=quantity,
+                actor=None,
+            )
+
+        def _cancel_one_of(self, data, orders):
+            order = self._some(data, orders)
+            if order is not None:
+                self._try(services.order_cancel, order=order, reason="customer", actor=None)
+
         @rule(data=st.data(), qty=st.integers(min_value=0, max_value=8))
         def change(self, data, qty):
             line = self._some(data, OrderLine.objects.select_related("order"))
             if line is not None:
-                self._try(
-                    services.order_line_change,
-                    order=line.order,
-                    line_no=line.line_no,
-                    quantity=qty,
-                    actor=None,
-                )
+                self._change(line, qty)
 
         @rule(data=st.data())
         def cut_to_picked(self, data):
@@ -155,27 +163,17 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 q=Sum("picked")
             )["q"]
             if picked:
-                self._try(
-                    services.order_line_change,
-                    order=line.order,
-                    line_no=line.line_no,
-                    quantity=picked,
-                    actor=None,
-                )
+                self._change(line, picked)
 
         @rule(data=st.data())
         def cancel(self, data):
-            order = self._some(data, Order.objects.all())
-            if order is not None:
-                self._try(services.order_cancel, order=order, reason="customer", actor=None)
+            self._cancel_one_of(data, Order.objects.all())
 
         @precondition(lambda self: Order.objects.filter(status__in=books.ALL_PICKED).exists())
         @rule(data=st.data())
         def cancel_picked(self, data):
             """The customer cancels once the goods are off the shelf: they go back to stock."""
-            order = self._some(data, Order.objects.filter(status__in=books.ALL_PICKED))
-            if order is not None:
-                self._try(services.order_cancel, order=order, reason="customer", actor=None)
+            self._cancel_one_of(data, Order.objects.filter(status__in=books.ALL_PICKED))
 
         # Stock arrives in Tianjin too: an order Beijing cannot ship complete is allocated
         # there, or split between the two, and its parts live on beside it.

@@ -16,8 +16,13 @@ from shipping.models import Load
 from tests.factories import LocationFactory
 from tests.inventory.helpers import on_hand, stock_in
 from tests.shipping import books
-from tests.shipping.conftest import tomorrow
-from tests.shipping.helpers import late_order, on_the_truck, pick, released_on_a_truck
+from tests.shipping.helpers import (
+    floor_order,
+    late_order,
+    on_the_truck,
+    pick,
+    released_on_a_truck,
+)
 
 
 def test_a_short_pick_nobody_can_make_up_ships_the_rest_and_backorders_the_missing(floor):
@@ -193,15 +198,7 @@ def test_a_count_that_finds_less_than_is_reserved_moves_the_orders_to_stock_else
 
 def test_a_count_that_finds_less_than_is_reserved_with_none_elsewhere_backorders_it(floor):
     face = Location.objects.get(barcode="BJ-PF-1")
-    allocated = services.order_create(
-        customer=floor["shop"][0],
-        ship_to=floor["shop"][1],
-        external_ref="SO-A",
-        lines=[services.LineInput(floor["rice"], 3)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    allocated = floor_order(floor, (floor["rice"], 3), ref="SO-A")
     _count(floor, floor["rice"], face, 1)
     allocated.refresh_from_db()
     assert (allocated.status, allocated.allocation_note["backordered"]) == (

@@ -18,23 +18,21 @@ from shipping.models import Dock, Load, Order, Wave
 from tests.factories import LocationFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping import books
-from tests.shipping.conftest import tomorrow
-from tests.shipping.helpers import late_order, on_the_truck, pick, released_on_a_truck
+from tests.shipping.helpers import (
+    floor_order,
+    late_order,
+    on_the_truck,
+    pick,
+    pick_all,
+    released_on_a_truck,
+)
 
 
 def _two_orders_on_one_truck(floor):
     """SO-1 (3 teas) and SO-2 (2 rice) on the van's load, its wave released."""
     orders = [
-        services.order_create(
-            customer=floor["shop"][0],
-            ship_to=floor["shop"][1],
-            external_ref=ref,
-            lines=[services.LineInput(item, qty)],
-            requested_delivery_date=tomorrow(1),
-            promised_ship_date=tomorrow(0),
-            actor=None,
-        )
-        for ref, item, qty in (("SO-1", floor["tea"], 3), ("SO-2", floor["rice"], 2))
+        floor_order(floor, (floor["tea"], 3), ref="SO-1"),
+        floor_order(floor, (floor["rice"], 2), ref="SO-2"),
     ]
     load = services.load_build(
         warehouse=floor["wh"], vehicle=floor["van"], orders=orders, actor=None
@@ -84,8 +82,7 @@ def test_a_wave_picked_after_its_ready_by_time_says_how_late(floor):
         ends_at=timezone.now() + timezone.timedelta(minutes=80),
         actor=None,
     )
-    for task in Task.objects.filter(kind="pick").order_by("pk"):
-        pick(floor, task, task.quantity)
+    pick_all(floor)
     told = Event.objects.get(type="wave.picked").payload
     assert 9 <= told["late_minutes"] <= 11
     assert told["truck_due"] is not None
@@ -147,8 +144,7 @@ def test_the_dispatch_board_shows_a_picked_wave_ready_and_offers_no_late_join(
     floor, client, person
 ):
     (_tea, _rice), load, _wave = _two_orders_on_one_truck(floor)
-    for task in Task.objects.filter(kind="pick").order_by("pk"):
-        pick(floor, task, task.quantity)
+    pick_all(floor)
     client.force_login(person("dispatcher", floor["wh"]))
     late_order(floor)
     page = client.get(reverse("dispatch"), {"warehouse": floor["wh"].code})
@@ -193,8 +189,7 @@ def test_through_the_api_a_picked_wave_is_listed_as_such_and_refuses_a_late_orde
     floor, person, api
 ):
     (_tea, _rice), _load, wave = _two_orders_on_one_truck(floor)
-    for task in Task.objects.filter(kind="pick").order_by("pk"):
-        pick(floor, task, task.quantity)
+    pick_all(floor)
     late = late_order(floor)
     dispatcher = api(person("dispatcher", floor["wh"]))
 
