@@ -339,3 +339,18 @@ def test_a_truck_whose_orders_were_all_cancelled_on_the_floor_is_cancelled_from_
     ).content.decode()
     assert f"Load {load.reference} cancelled" in gone
     assert Load.objects.get(pk=load.pk).status == "cancelled"
+
+
+def test_with_every_van_on_a_load_the_load_form_says_so(client, yard, person):
+    bj, vans, _, orders = yard
+    for n, van in enumerate(vans):
+        services.load_build(warehouse=bj, vehicle=van, orders=[orders[n]], actor=None)
+    client.force_login(person("dispatcher", bj))
+
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert '<option value="" selected disabled>No free vehicle: each one is on a load</option>' in board
+    refused = client.post(
+        "/dispatch/loads/", {"warehouse": bj.pk, "orders": [orders[5].pk]}, **HTMX
+    ).content.decode()
+    assert "Vehicle: This field is required." in refused
+    assert Load.objects.count() == len(vans)
