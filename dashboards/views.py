@@ -386,12 +386,25 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
-        end = _date(request.GET.get("end")) or chosen.today() + datetime.timedelta(days=1)
+        # The form's "To" is the last day shown (`until`, included), as people read a range;
+        # `end`, the midnight after it, is what links and the API pass.
+        until = _date(request.GET.get("until"))
+        end = (
+            until + datetime.timedelta(days=1)
+            if until
+            else _date(request.GET.get("end")) or chosen.today() + datetime.timedelta(days=1)
+        )
         start = _date(request.GET.get("start")) or end - datetime.timedelta(days=30)
         weekly = request.GET.get("trend") == "weekly"
         # Short ranges follow the floor live; a long one is a job, computed on request.
         live_tiles = end - start <= LONG_RANGE
-        context.update(start=start, end=end, weekly=weekly, live_tiles=live_tiles)
+        context.update(
+            start=start,
+            end=end,
+            until=end - datetime.timedelta(days=1),
+            weekly=weekly,
+            live_tiles=live_tiles,
+        )
         board, job = _kpi_board_or_job(
             request,
             warehouse_id=chosen.pk,

@@ -109,3 +109,17 @@ def test_the_kpi_board_names_every_kpi_in_chinese(client, site, person):
     assert len(titles) == 13
     assert "准时发运率" in titles and "车辆装载率，体积（%）" in titles
     assert [t for t in titles if not re.search(r"[\u4e00-\u9fff]", t)] == []  # none left in English
+
+
+def test_the_range_s_to_is_the_last_day_shown(client, site, person):
+    client.force_login(person("manager", site.warehouse))
+    page = client.get(
+        f"/kpis/?warehouse={site.warehouse.code}&start=2026-11-01&until=2026-11-30"
+    ).content.decode()
+    assert 'name="until" value="2026-11-30"' in page
+    assert "start=2026-11-01&end=2026-12-01&trend=daily&export=csv" in page  # the API's end
+
+    today = site.warehouse.today()
+    page = client.get(f"/kpis/?warehouse={site.warehouse.code}").content.decode()
+    assert f'name="until" value="{today}"' in page
+    assert f'name="start" value="{today - datetime.timedelta(days=29)}"' in page
