@@ -348,7 +348,10 @@ def test_with_every_van_on_a_load_the_load_form_says_so(client, yard, person):
     client.force_login(person("dispatcher", bj))
 
     board = client.get("/dispatch/?warehouse=BJ").content.decode()
-    assert '<option value="" selected disabled>No free vehicle: each one is on a load</option>' in board
+    assert (
+        '<option value="" selected disabled>No free vehicle: each one is on a load</option>'
+        in board
+    )
     refused = client.post(
         "/dispatch/loads/", {"warehouse": bj.pk, "orders": [orders[5].pk]}, **HTMX
     ).content.decode()
