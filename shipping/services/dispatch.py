@@ -29,7 +29,6 @@ from shipping.choices import (
     TrackingStatus,
     UnitStatus,
 )
-from shipping.geo import distance_km
 from shipping.models import (
     Customer,
     DockAppointment,
@@ -39,17 +38,13 @@ from shipping.models import (
     Order,
     OrderLine,
     Shipment,
-    ShipTo,
     Stop,
     TrackingEvent,
 )
+from shipping.routing import UNLOADING_MINUTES, calls_timed, route_plan
 from shipping.selectors import load_fill, stop_return_reference, stops_shipped
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
-
-# Road planning figures for ETAs: average speed and time spent at each stop.
-AVERAGE_SPEED_KMH = 45.0
-SERVICE_MINUTES_PER_STOP = 20
 
 
 def _event(type: str, aggregate: str, key: str, warehouse_id: int, payload: dict, actor) -> None:  # type: ignore[no-untyped-def]
@@ -361,25 +356,6 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
     return unit
 
 
-def _route(
-    origin_lat: Decimal, origin_lon: Decimal, ship_tos: list[ShipTo]
-) -> list[tuple[ShipTo, float]]:
-    """Stops in nearest-neighbour order from the warehouse, with the leg distance to each."""
-    left = list({s.pk: s for s in ship_tos}.values())
-    lat, lon = origin_lat, origin_lon
-    route = []
-    while left:
-        nearest = min(left, key=lambda s: distance_km(lat, lon, s.latitude, s.longitude))
-        route.append((nearest, distance_km(lat, lon, nearest.latitude, nearest.longitude)))
-        left.remove(nearest)
-        lat, lon = nearest.latitude, nearest.longitude
-    return route
-
-
-def _drive(km: float) -> datetime.timedelta:
-    return datetime.timedelta(hours=km / AVERAGE_SPEED_KMH)
-
-
 @service
 def load_depart(
     *, load: Load, actor: AbstractBaseUser | None, at: datetime.datetime | None = None
@@ -440,26 +416,18 @@ def load_depart(
     shipment = Shipment.objects.create(
         load=load, reference=f"SH-{load.reference}"[:32], departed_at=now
     )
-    eta = now
-    stops = []
-    for n, (ship_to, km) in enumerate(
-        _route(load.warehouse.latitude, load.warehouse.longitude, [o.ship_to for o in live]),
-        start=1,
-    ):
-        eta = (
-            eta
-            + _drive(km)
-            + (
-                datetime.timedelta(minutes=SERVICE_MINUTES_PER_STOP)
-                if n > 1
-                else datetime.timedelta()
-            )
+    route = route_plan(
+        origin=(load.warehouse.latitude, load.warehouse.longitude),
+        at=now,
+        ship_tos=[o.ship_to for o in live],
+        zone=load.warehouse.zone(),
+    )
+    stops = [
+        Stop.objects.create(
+            shipment=shipment, sequence=n, ship_to=call.ship_to, planned_eta=call.eta, eta=call.eta
         )
-        stops.append(
-            Stop.objects.create(
-                shipment=shipment, sequence=n, ship_to=ship_to, planned_eta=eta, eta=eta
-            )
-        )
+        for n, call in enumerate(route, start=1)
+    ]
     by_ship_to = {s.ship_to_id: s for s in stops}
     for order in live:
         order_transition_check(order, OrderStatus.SHIPPED)
@@ -493,7 +461,15 @@ def load_depart(
             "vehicle": load.vehicle.plate,
             "at": now,
             "stops": [
-                {"sequence": s.sequence, "ship_to": s.ship_to.code, "eta": s.eta} for s in stops
+                {
+                    "sequence": n,
+                    "ship_to": call.ship_to.code,
+                    "eta": call.eta,
+                    "km": round(call.km, 1),
+                    "waits_minutes": round(call.waits.total_seconds() / 60),
+                    "late_minutes": round(call.late.total_seconds() / 60),
+                }
+                for n, call in enumerate(route, start=1)
             ],
         },
         actor,
@@ -508,28 +484,31 @@ def _etas_from(
     lon: Decimal | None,
     delay: datetime.timedelta,
 ) -> list[Stop]:
-    """Recompute the ETA of each open stop: from a known position by distance, else shifted."""
+    """Recompute the ETA of each open stop, in the route's order and the stops' windows: the
+    next from the truck's position if known, else shifted by the delay; each after it from
+    the one before, once that one is unloaded."""
     open_stops = list(
         shipment.stops.exclude(status__in=DONE_STOP_STATUSES).select_related("ship_to")
     )
-    eta = at
+    zone = shipment.load.warehouse.zone()
+    unloading = datetime.timedelta(minutes=UNLOADING_MINUTES)
     for n, stop in enumerate(open_stops):
-        if lat is not None and lon is not None:
-            km = distance_km(lat, lon, stop.ship_to.latitude, stop.ship_to.longitude)
-            eta = (
-                eta
-                + _drive(km)
-                + (
-                    datetime.timedelta(minutes=SERVICE_MINUTES_PER_STOP)
-                    if n
-                    else datetime.timedelta()
-                )
-            )
-            lat, lon = stop.ship_to.latitude, stop.ship_to.longitude
-        else:
-            eta = max(stop.eta + delay, at)
         if stop.status == StopStatus.ARRIVED:
             eta = stop.arrived_at or at
+        elif n:
+            before = open_stops[n - 1].ship_to
+            (call,) = calls_timed(
+                start=(before.latitude, before.longitude),
+                at=open_stops[n - 1].eta + unloading,
+                ship_tos=[stop.ship_to],
+                zone=zone,
+            )
+            eta = call.eta
+        elif lat is not None and lon is not None:
+            (call,) = calls_timed(start=(lat, lon), at=at, ship_tos=[stop.ship_to], zone=zone)
+            eta = call.eta
+        else:
+            eta = max(stop.eta + delay, at)
         Stop.objects.filter(pk=stop.pk).update(eta=eta)
         stop.eta = eta
     return open_stops

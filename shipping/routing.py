@@ -1,0 +1,173 @@
+"""A truck's route: the order of its stops, and when it is at each, in the customers'
+delivery windows.
+
+A stop is unloaded from the moment the truck is there and the ship-to's window is open: a
+truck that comes early waits for the window to open; one that comes after it closed is
+unloaded at once and is late by that much. Windows are times of day on the warehouse's
+clock, on the day the truck gets there. Distances are great-circle kilometres at an
+average road speed, as everywhere in Handoff's planning.
+"""
+
+import bisect
+import datetime
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from shipping.geo import distance_km
+from shipping.models import ShipTo
+
+AVERAGE_SPEED_KMH = 45.0
+UNLOADING_MINUTES = 20  # at each stop, before the truck drives on
+EXACT_UP_TO = 6  # stops: every order is tried; beyond, a local search from two starts
+SEARCH_TRIES = 6_000  # orders each local search may time at most: a long route stays quick
+HORIZON_DAYS = 7  # windows are known this many days ahead of the departure
+
+Point = tuple[Decimal | float, Decimal | float]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One stop of a route: how far from the point before, when the truck gets there, and
+    when unloading starts (`eta`: on arrival, or when the window opens)."""
+
+    ship_to: ShipTo
+    km: float
+    arrives_at: datetime.datetime
+    eta: datetime.datetime
+    late: datetime.timedelta  # unloading starts this long after the window closed
+
+    @property
+    def waits(self) -> datetime.timedelta:
+        return self.eta - self.arrives_at
+
+
+def drive(km: float) -> datetime.timedelta:
+    """How long the road takes."""
+    return datetime.timedelta(hours=km / AVERAGE_SPEED_KMH)
+
+
+class _Trip:
+    """The numbers of one planning question, in seconds from the start: the kilometres
+    between the start (index 0) and each stop (1..n), and each stop's windows by day."""
+
+    def __init__(
+        self, start: Point, at: datetime.datetime, ship_tos: Sequence[ShipTo], zone: ZoneInfo
+    ) -> None:
+        self.at, self.ship_tos = at, list(ship_tos)
+        points = [(float(start[0]), float(start[1]))] + [
+            (float(s.latitude), float(s.longitude)) for s in ship_tos
+        ]
+        self.km = [[distance_km(*a, *b) for b in points] for a in points]
+        first_day = at.astimezone(zone).date()
+        days = [first_day + datetime.timedelta(days=k) for k in range(HORIZON_DAYS + 1)]
+
+        def seconds(day: datetime.date, time: datetime.time) -> float:
+            return (datetime.datetime.combine(day, time, zone) - at).total_seconds()
+
+        self.midnights = [seconds(day, datetime.time()) for day in days]
+        self.windows = [
+            [(seconds(day, s.window_opens), seconds(day, s.window_closes)) for day in days]
+            for s in ship_tos
+        ]
+
+    def times(self, order: Sequence[int]) -> list[tuple[float, float, float]]:
+        """(arrives, unloading starts, late) in seconds, for stops 1..n in this order."""
+        out = []
+        where, now = 0, 0.0
+        for stop in order:
+            arrives = now + self.km[where][stop] / AVERAGE_SPEED_KMH * 3600
+            day = min(bisect.bisect_right(self.midnights, arrives) - 1, HORIZON_DAYS)
+            opens, closes = self.windows[stop - 1][max(day, 0)]
+            eta = max(arrives, opens)
+            out.append((arrives, eta, max(eta - closes, 0.0)))
+            where, now = stop, eta + UNLOADING_MINUTES * 60
+        return out
+
+    def cost(self, order: Sequence[int]) -> tuple[float, float, float]:
+        """Minutes late in all, then seconds until the truck is back at the start, then km."""
+        if not order:
+            return (0.0, 0.0, 0.0)
+        timed = self.times(order)
+        home = self.km[order[-1]][0]
+        back = timed[-1][1] + UNLOADING_MINUTES * 60 + home / AVERAGE_SPEED_KMH * 3600
+        km = self.km[0][order[0]] + sum(self.km[a][b] for a, b in itertools.pairwise(order))
+        return (round(sum(t[2] for t in timed) / 60, 6), round(back, 3), round(km + home, 6))
+
+    def calls(self, order: Sequence[int]) -> list[Call]:
+        calls, where = [], 0
+        for stop, (arrives, eta, late) in zip(order, self.times(order), strict=True):
+            calls.append(
+                Call(
+                    ship_to=self.ship_tos[stop - 1],
+                    km=self.km[where][stop],
+                    arrives_at=self.at + datetime.timedelta(seconds=arrives),
+                    eta=self.at + datetime.timedelta(seconds=eta),
+                    late=datetime.timedelta(seconds=late),
+                )
+            )
+            where = stop
+        return calls
+
+
+def calls_timed(
+    *, start: Point, at: datetime.datetime, ship_tos: Sequence[ShipTo], zone: ZoneInfo
+) -> list[Call]:
+    """The stops in the given order, the truck leaving `start` at `at`."""
+    trip = _Trip(start, at, ship_tos, zone)
+    return trip.calls(range(1, len(ship_tos) + 1))
+
+
+def route_plan(
+    *, origin: Point, at: datetime.datetime, ship_tos: Sequence[ShipTo], zone: ZoneInfo
+) -> list[Call]:
+    """The order of stops that is late the fewest minutes in all, then brings the truck back
+    to `origin` soonest (waiting for windows counts), then drives the fewest kilometres;
+    each ship-to once. Exact up to `EXACT_UP_TO` stops; beyond, the better of two bounded
+    local searches (move a stop elsewhere, reverse a stretch), from the nearest-neighbour
+    order and from the earliest-closing order. The same stops give the same route."""
+    stops = sorted({s.pk: s for s in ship_tos}.values(), key=lambda s: s.pk)
+    trip = _Trip(origin, at, stops, zone)
+    every = list(range(1, len(stops) + 1))
+    if len(stops) <= EXACT_UP_TO:
+        best = min(itertools.permutations(every), key=trip.cost, default=())
+    else:
+        nearest = _nearest_first(trip, every)
+        closing = sorted(every, key=lambda i: (trip.windows[i - 1][0][1], i))
+        best = min((_improved(trip, nearest), _improved(trip, closing)), key=trip.cost)
+    return trip.calls(best)
+
+
+def _nearest_first(trip: _Trip, stops: list[int]) -> list[int]:
+    left, order, where = list(stops), [], 0
+    while left:
+        nearest = min(left, key=lambda i: (trip.km[where][i], i))
+        order.append(nearest)
+        left.remove(nearest)
+        where = nearest
+    return order
+
+
+def _improved(trip: _Trip, order: list[int]) -> list[int]:
+    """Take each better neighbour (a stop moved elsewhere, or a stretch reversed) as it is
+    found, pass after pass, until a whole pass finds none or `SEARCH_TRIES` are spent."""
+    best, best_cost = list(order), trip.cost(order)
+    better, tries = True, 0
+    while better and tries < SEARCH_TRIES:
+        better = False
+        for i, j in itertools.permutations(range(len(best)), 2):
+            tries += 2
+            if tries > SEARCH_TRIES:
+                break
+            moved = best[:i] + best[i + 1 :]
+            moved.insert(j, best[i])
+            low, high = min(i, j), max(i, j)
+            reversed_ = best[:low] + best[low : high + 1][::-1] + best[high + 1 :]
+            for candidate in (moved, reversed_):
+                cost = trip.cost(candidate)
+                if cost < best_cost:
+                    best, best_cost, better = candidate, cost, True
+                    break
+    return best

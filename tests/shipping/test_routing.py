@@ -1,0 +1,176 @@
+"""A truck's stops go in the order that meets the customers' delivery windows: a dispatcher
+sees each stop's ETA when the shop is open to take the goods, a truck that comes early
+waits, one that comes after closing is late by that much, and the ETAs move with the
+carrier's reports in the same windows."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from core.models import Event
+from shipping import services
+from shipping.models import Order, ShipTo
+from shipping.routing import calls_timed, route_plan
+from tests.shipping.helpers import on_the_truck, pick_all
+
+KM_PER_DEGREE_EAST = Decimal("85.26")  # of longitude, at Beijing's latitude
+
+
+def _shop(customer, code, *, km_east, opens, closes, km_north=0.0):  # type: ignore[no-untyped-def]
+    """A shop of the customer this far east (and north) of the Beijing warehouse."""
+    bj_lat, bj_lon = Decimal("39.904200"), Decimal("116.407400")
+    return ShipTo.objects.create(
+        customer=customer,
+        code=code,
+        name=f"Shop {code}",
+        address="-",
+        city="Beijing",
+        latitude=bj_lat + Decimal(str(km_north)) / Decimal("111.2"),
+        longitude=bj_lon + Decimal(str(km_east)) / KM_PER_DEGREE_EAST,
+        window_opens=datetime.time(*opens),
+        window_closes=datetime.time(*closes),
+    )
+
+
+@pytest.fixture
+def shops(network, beijing_shop):  # type: ignore[no-untyped-def]
+    """Near (5 km), open 10:00-12:00; far (20 km), open 08:00-09:00."""
+    customer = beijing_shop[0]
+    near = _shop(customer, "NEAR", km_east=5, opens=(10, 0), closes=(12, 0))
+    far = _shop(customer, "FAR", km_east=20, opens=(8, 0), closes=(9, 0))
+    return network["BJ"][0], near, far
+
+
+def _local(warehouse, hour: int, minute: int = 0, days: int = 0) -> datetime.datetime:  # type: ignore[no-untyped-def]
+    day = warehouse.today() + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour, minute), warehouse.zone())
+
+
+def _hm(at: datetime.datetime, warehouse) -> str:  # type: ignore[no-untyped-def]
+    """A time as the board shows it: to the nearest minute, on the warehouse's clock."""
+    return (at + datetime.timedelta(seconds=30)).astimezone(warehouse.zone()).strftime("%H:%M")
+
+
+def _origin(warehouse):  # type: ignore[no-untyped-def]
+    return (warehouse.latitude, warehouse.longitude)
+
+
+def test_the_far_shop_that_closes_first_is_served_first_and_the_truck_waits_for_windows(shops):
+    bj, near, far = shops
+    route = route_plan(
+        origin=_origin(bj), at=_local(bj, 7, 30), ship_tos=[near, far], zone=bj.zone()
+    )
+    assert [c.ship_to for c in route] == [far, near]  # nearest first would be 100 min late
+    first, second = route
+    assert first.eta == _local(bj, 8, 0)  # there at about 07:57, unloads when it opens
+    assert datetime.timedelta(minutes=3) <= first.waits < datetime.timedelta(minutes=4)
+    assert _hm(second.arrives_at, bj) == "08:40"  # 20 min unloading, 15 km at 45 km/h
+    assert second.eta == _local(bj, 10, 0) and round(second.waits.total_seconds() / 60) == 80
+    assert first.late == second.late == datetime.timedelta()
+    assert round(first.km) == 20 and round(second.km) == 15
+
+
+def test_a_shop_reached_after_closing_is_late_by_that_much(shops):
+    bj, _, far = shops
+    (call,) = calls_timed(start=_origin(bj), at=_local(bj, 8, 50), ship_tos=[far], zone=bj.zone())
+    assert call.eta == call.arrives_at  # unloaded at once
+    assert datetime.timedelta(minutes=16) < call.late < datetime.timedelta(minutes=17)
+
+
+def test_nine_stops_around_the_warehouse_follow_their_windows_one_after_another(
+    network, beijing_shop
+):
+    bj = network["BJ"][0]
+    # Around a circle of 10 km, each open 20 minutes, half an hour after the one before.
+    import math
+
+    ring = []
+    for k in range(9):
+        opens = datetime.datetime.combine(datetime.date(2026, 1, 1), datetime.time(8, 0))
+        opens += datetime.timedelta(minutes=30 * k)
+        ring.append(
+            _shop(
+                beijing_shop[0],
+                f"R{k}",
+                km_east=round(10 * math.cos(math.radians(40 * k)), 3),
+                km_north=round(10 * math.sin(math.radians(40 * k)), 3),
+                opens=(opens.hour, opens.minute),
+                closes=(opens.hour, opens.minute + 20),
+            )
+        )
+    shuffled = [ring[k] for k in (4, 1, 7, 0, 8, 3, 6, 2, 5)]
+    route = route_plan(origin=_origin(bj), at=_local(bj, 7, 30), ship_tos=shuffled, zone=bj.zone())
+    assert [c.ship_to.code for c in route] == [s.code for s in ring]
+    assert all(c.late == datetime.timedelta() for c in route)
+    again = route_plan(origin=_origin(bj), at=_local(bj, 7, 30), ship_tos=ring, zone=bj.zone())
+    assert again == route
+
+
+@pytest.fixture
+def two_shops_on_the_truck(floor, shops):  # type: ignore[no-untyped-def]
+    """One order to each shop, picked, packed and scanned onto the van: the load."""
+    _, near, far = shops
+    orders = [
+        services.order_create(
+            customer=floor["shop"][0],
+            ship_to=ship_to,
+            external_ref=f"SO-{ship_to.code}",
+            lines=[services.LineInput(floor["tea"], 1)],
+            requested_delivery_date=floor["wh"].today(),
+            promised_ship_date=floor["wh"].today(),
+            actor=None,
+        )
+        for ship_to in (near, far)
+    ]
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=orders, actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    pick_all(floor)
+    for order in orders:
+        on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    return load
+
+
+def test_departure_plans_the_stops_in_their_windows_and_tells_the_feed(
+    floor, shops, two_shops_on_the_truck
+):
+    bj, near, far = shops
+    left = _local(bj, 7, 30, days=-1)  # yesterday morning, so the reports below are past
+    shipment = services.load_depart(load=two_shops_on_the_truck, actor=None, at=left)
+    stops = list(shipment.stops.order_by("sequence"))
+    assert [(s.ship_to, s.planned_eta, s.eta) for s in stops] == [
+        (far, _local(bj, 8, 0, days=-1), _local(bj, 8, 0, days=-1)),
+        (near, _local(bj, 10, 0, days=-1), _local(bj, 10, 0, days=-1)),
+    ]
+    told = Event.objects.get(type="load.departed").payload["stops"]
+    assert [(s["ship_to"], s["waits_minutes"], s["late_minutes"]) for s in told] == [
+        ("FAR", 3, 0),
+        ("NEAR", 80, 0),
+    ]
+    assert told[0]["km"] == 20.0
+
+    # The truck reports itself 2 km from the far shop at 07:50: still unloaded at 08:00.
+    services.tracking_record(
+        shipment=shipment,
+        status="position",
+        at=_local(bj, 7, 50, days=-1),
+        latitude=far.latitude,
+        longitude=far.longitude - 2 / KM_PER_DEGREE_EAST,
+        actor=None,
+    )
+    assert [s.eta for s in shipment.stops.order_by("sequence")] == [
+        _local(bj, 8, 0, days=-1),
+        _local(bj, 10, 0, days=-1),
+    ]
+    # Then it is stuck for two and a half hours: the far shop is late, and the near one
+    # follows from it, 20 minutes' unloading and 20 minutes' road later, in its window.
+    services.tracking_record(
+        shipment=shipment,
+        status="delayed",
+        at=_local(bj, 7, 55, days=-1),
+        delay_minutes=150,
+        actor=None,
+    )
+    assert [_hm(s.eta, bj) for s in shipment.stops.order_by("sequence")] == ["10:30", "11:10"]
