@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
+    path("dispatch/loads/<int:pk>/route/", views.load_route, name="dispatch-load-route"),
     path(
         "dispatch/loads/<int:pk>/remove-order/",
         actions.load_order_remove,

@@ -171,6 +171,18 @@ def stock_lookup(request: HttpRequest) -> HttpResponse:
     return _render_local(request, "dashboards/_lookup.html", {"found": found}, chosen)
 
 
+@login_required
+def load_route(request: HttpRequest, pk: int) -> HttpResponse:
+    """The route of a load not yet gone, if its truck left at the end of its dock slot (or
+    now): each stop's ETA in its delivery window, the wait and the lateness. The board's
+    "Route" fold loads it when opened."""
+    load = shipping_selectors.load_not_gone(pk=pk, warehouse_ids=warehouse_ids_for(request.user))
+    if load is None:
+        raise Http404
+    route = shipping_selectors.load_route(load=load)
+    return _render_local(request, "dashboards/_load_route.html", {"route": route}, load.warehouse)
+
+
 # The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
 DOCKS_BACK_HOURS = 4
 DOCKS_SPAN_HOURS = 16

@@ -43,6 +43,14 @@ class Call:
     def waits(self) -> datetime.timedelta:
         return self.eta - self.arrives_at
 
+    @property
+    def waits_minutes(self) -> int:
+        return round(self.waits.total_seconds() / 60)
+
+    @property
+    def late_minutes(self) -> int:
+        return round(self.late.total_seconds() / 60)
+
 
 def drive(km: float) -> datetime.timedelta:
     """How long the road takes."""

@@ -20,6 +20,7 @@ from inventory.selectors import last_moved, units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
     DONE_STOP_STATUSES,
+    AppointmentStatus,
     LoadStatus,
     OrderStatus,
     ShipmentStatus,
@@ -39,6 +40,7 @@ from shipping.models import (
     Vehicle,
     Wave,
 )
+from shipping.routing import route_plan
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
@@ -749,3 +751,49 @@ def allocation_told(note: dict) -> str:
 def stop_return_reference(stop: Stop) -> str:
     """The receipt a refused stop's goods come back on (see `delivery_record`)."""
     return f"RET-{stop.shipment.reference}-{stop.sequence}"
+
+
+def load_not_gone(*, pk: int, warehouse_ids: Iterable[int]) -> Load | None:
+    """A planned or loading load of one of these warehouses, with its warehouse and dock
+    appointment; None if there is none such."""
+    return (
+        Load.objects.select_related("warehouse", "appointment")
+        .filter(
+            pk=pk,
+            warehouse_id__in=list(warehouse_ids),
+            status__in=(LoadStatus.PLANNED, LoadStatus.LOADING),
+        )
+        .first()
+    )
+
+
+def load_route(
+    *,
+    load: Load,
+    leaves_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> dict:
+    """The route the load's truck would drive if it left at `leaves_at`: by default at the
+    end of its dock slot, or now if that is past or it has none. Its orders' ship-tos (not
+    the cancelled ones) in the order `shipping.routing.route_plan` gives, each stop's ETA
+    in its window; with the minutes late in all."""
+    now = now or timezone.now()
+    if leaves_at is None:
+        appointment = getattr(load, "appointment", None)
+        booked = appointment is not None and appointment.status != AppointmentStatus.CANCELLED
+        leaves_at = max(now, appointment.ends_at) if booked else now
+    ship_tos = [
+        o.ship_to
+        for o in load.orders.select_related("ship_to").exclude(status=OrderStatus.CANCELLED)
+    ]
+    calls = route_plan(
+        origin=(load.warehouse.latitude, load.warehouse.longitude),
+        at=leaves_at,
+        ship_tos=ship_tos,
+        zone=load.warehouse.zone(),
+    )
+    return {
+        "leaves_at": leaves_at,
+        "calls": calls,
+        "late_minutes": sum(c.late_minutes for c in calls),
+    }

@@ -443,6 +443,33 @@ class LoadDriverSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "phone"]
 
 
+class RouteQuery(serializers.Serializer):
+    leaves_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the truck would leave; default: the end of its dock slot, or now.",
+    )
+
+
+class RouteStopSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    ship_to = serializers.CharField(source="call.ship_to.code")
+    name = serializers.CharField(source="call.ship_to.name")
+    km = serializers.FloatField()
+    arrives_at = serializers.DateTimeField(source="call.arrives_at")
+    eta = serializers.DateTimeField(source="call.eta")
+    window_opens = serializers.TimeField(source="call.ship_to.window_opens")
+    window_closes = serializers.TimeField(source="call.ship_to.window_closes")
+    waits_minutes = serializers.IntegerField(source="call.waits_minutes")
+    late_minutes = serializers.IntegerField(source="call.late_minutes")
+
+
+class RouteSerializer(serializers.Serializer):
+    load = serializers.CharField()
+    leaves_at = serializers.DateTimeField()
+    late_minutes = serializers.IntegerField()
+    stops = RouteStopSerializer(many=True)
+
+
 class LoadSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
     vehicle = serializers.CharField(source="vehicle.plate")

@@ -158,8 +158,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser  # no
 
 from core.access import require_role  # noqa: E402
 from core.choices import FLOOR_ROLES  # noqa: E402
-from core.exceptions import DomainError  # noqa: E402
+from core.exceptions import Conflict, DomainError  # noqa: E402
 from inventory.models import Task  # noqa: E402
+from shipping.choices import LoadStatus  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
@@ -173,6 +174,7 @@ from shipping.models import (  # noqa: E402
     Vehicle,
     Wave,
 )
+from shipping.selectors import load_route  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
@@ -301,6 +303,35 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             actor=request.user,
         )
         return self._answer(load, status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[s.RouteQuery], responses=s.RouteSerializer)
+    @action(detail=True, methods=["get"])
+    def route(self, request: Request, pk: str) -> Response:
+        """The stops in the order the truck would drive them, each with its ETA in the ship-to's
+        delivery window, if it left at `leaves_at`."""
+        load = self.get_object()
+        if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+            raise Conflict(
+                f"Load {load.reference} is {load.get_status_display().lower()}: "
+                "its stops are on its shipment.",
+                field="load",
+            )
+        query = s.RouteQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        route = load_route(load=load, leaves_at=query.validated_data.get("leaves_at"))
+        return Response(
+            s.RouteSerializer(
+                {
+                    "load": load.reference,
+                    "leaves_at": route["leaves_at"],
+                    "late_minutes": route["late_minutes"],
+                    "stops": [
+                        {"sequence": n, "call": call, "km": round(call.km, 1)}
+                        for n, call in enumerate(route["calls"], start=1)
+                    ],
+                }
+            ).data
+        )
 
     @extend_schema(request=s.WavePlanInput, responses={201: s.WaveSerializer})
     @action(detail=True, methods=["post"], url_path="plan-wave")

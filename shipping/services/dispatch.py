@@ -466,8 +466,8 @@ def load_depart(
                     "ship_to": call.ship_to.code,
                     "eta": call.eta,
                     "km": round(call.km, 1),
-                    "waits_minutes": round(call.waits.total_seconds() / 60),
-                    "late_minutes": round(call.late.total_seconds() / 60),
+                    "waits_minutes": call.waits_minutes,
+                    "late_minutes": call.late_minutes,
                 }
                 for n, call in enumerate(route, start=1)
             ],

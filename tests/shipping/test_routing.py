@@ -174,3 +174,45 @@ def test_departure_plans_the_stops_in_their_windows_and_tells_the_feed(
         actor=None,
     )
     assert [_hm(s.eta, bj) for s in shipment.stops.order_by("sequence")] == ["10:30", "11:10"]
+
+
+def test_the_dispatcher_sees_a_load_s_route_before_it_leaves(
+    client, api, person, network, floor, shops, two_shops_on_the_truck
+):
+    bj = shops[0]
+    load = two_shops_on_the_truck
+    dispatcher = person("dispatcher", bj)
+    leaving = _local(bj, 7, 30, days=1)
+    answer = api(dispatcher).get(
+        f"/api/v1/loads/{load.pk}/route/", {"leaves_at": leaving.isoformat()}
+    )
+    assert answer.status_code == 200, answer.content
+    route = answer.json()
+    assert [(s["ship_to"], s["waits_minutes"], s["late_minutes"]) for s in route["stops"]] == [
+        ("FAR", 3, 0),
+        ("NEAR", 80, 0),
+    ]
+    assert route["stops"][0]["window_opens"] == "08:00:00" and route["late_minutes"] == 0
+    # Leaving at 08:50 the far shop is reached after it closes: still first, 16 minutes late,
+    # against 100 if the near one went first.
+    late = (
+        api(dispatcher)
+        .get(
+            f"/api/v1/loads/{load.pk}/route/",
+            {"leaves_at": _local(bj, 8, 50, days=1).isoformat()},
+        )
+        .json()
+    )
+    assert [(s["ship_to"], s["late_minutes"]) for s in late["stops"]] == [("FAR", 17), ("NEAR", 0)]
+    assert late["late_minutes"] == 17
+    wrong = api(dispatcher).get(f"/api/v1/loads/{load.pk}/route/", {"leaves_at": "soon"})
+    assert wrong.status_code == 400 and "leaves_at" in wrong.content.decode()
+
+    # The board's fold: by default the truck leaves now (no dock slot), times on BJ's clock.
+    client.force_login(dispatcher)
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert f'hx-get="/dispatch/loads/{load.pk}/route/"' in board
+    fold = client.get(f"/dispatch/loads/{load.pk}/route/").content.decode()
+    assert "Shop FAR" in fold and "(08:00–09:00, 20 km)" in fold
+    client.force_login(person("dispatcher", network["SH"][0], username="shanghai"))
+    assert client.get(f"/dispatch/loads/{load.pk}/route/").status_code == 404  # not theirs
