@@ -38,6 +38,15 @@ DRIVERS = [
     "孙浩 Sun Hao",
 ]
 SHOPS = ["便利店 Mart", "超市 Supermarket", "餐厅 Restaurant", "药房 Pharmacy", "食堂 Canteen"]
+# When each kind of shop takes deliveries: a supermarket's dock in the morning, a restaurant
+# before lunch, a canteen before it serves; a mart all day.
+SHOP_WINDOWS = [
+    ("06:00", "22:00"),
+    ("07:00", "11:00"),
+    ("09:00", "11:00"),
+    ("09:00", "17:00"),
+    ("06:30", "10:00"),
+]
 
 
 # Licence plates start with the province's character: trucks are registered where they live.
@@ -91,6 +100,8 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
                 + Decimal(rng.uniform(-0.25, 0.25)).quantize(Decimal("0.000001")),
                 longitude=warehouse.longitude
                 + Decimal(rng.uniform(-0.3, 0.3)).quantize(Decimal("0.000001")),
+                window_opens=SHOP_WINDOWS[n % 5][0],
+                window_closes=SHOP_WINDOWS[n % 5][1],
             )
         )
     # Each customer orders what its nearest warehouse carries (so most orders ship complete).
