@@ -183,6 +183,29 @@ def load_route(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_local(request, "dashboards/_load_route.html", {"route": route}, load.warehouse)
 
 
+@login_required
+def vehicle_choice(request: HttpRequest) -> HttpResponse:
+    """The load form's vehicle list for the orders ticked (`orders`, ids), best first: free
+    vehicles that take the goods, own fleet first, the fullest first, the best chosen;
+    then the others greyed out, each with why not."""
+    _, chosen = _warehouse_choice(request)
+    if chosen is None:
+        raise Http404
+    picked = [int(pk) for pk in request.GET.getlist("orders") if pk.isdigit()]
+    orders = shipping_selectors.orders_of_warehouse(warehouse_id=chosen.pk, pks=picked)
+    ranked = (
+        shipping_selectors.vehicles_ranked(warehouse_id=chosen.pk, orders=orders)
+        if orders
+        else None
+    )
+    return _render_local(
+        request,
+        "dashboards/_vehicle_select.html",
+        {"ranked": ranked, **_planning(chosen, timezone.now())},
+        chosen,
+    )
+
+
 # The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
 DOCKS_BACK_HOURS = 4
 DOCKS_SPAN_HOURS = 16

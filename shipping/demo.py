@@ -161,8 +161,9 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
 
 
 def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
-    """In each warehouse: one load delivered (or on the road), one picking, one planned, and
-    one truck at the dock with its goods picked: one order to pack, one to stage, one on."""
+    """In each warehouse: one load delivered (or on the road), one picking, one planned (in
+    Beijing; elsewhere that truck is free), and one truck at the dock with its goods picked:
+    one order to pack, one to stage, one on."""
     now = timezone.now()
     for warehouse in warehouses.values():
         lane = Location.objects.filter(warehouse=warehouse, zone__kind=ZoneKind.DOCK).first()
@@ -179,8 +180,8 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
         ]
         for step, vehicle in enumerate(vehicles[:3]):
             group = allocated[step * 3 : step * 3 + 3]
-            if not group:
-                break
+            if not group or (step == 2 and warehouse.code != "BJ1"):
+                break  # Tianjin and Shanghai keep a truck free for the dispatcher's next load
             try:
                 load = services.load_build(
                     warehouse=warehouse,

@@ -23,6 +23,7 @@ from shipping.choices import (
     AppointmentStatus,
     LoadStatus,
     OrderStatus,
+    ServiceLevel,
     ShipmentStatus,
     StopStatus,
     UnitStatus,
@@ -90,6 +91,12 @@ class Fill:
 
 def orders_fill(*, orders: Iterable[Order], warehouse_id: int, vehicle: Vehicle) -> Fill:
     """Weight and volume of what the orders hold in the warehouse, against the vehicle."""
+    return _fill_of(_goods(orders=orders, warehouse_id=warehouse_id), vehicle)
+
+
+def _goods(*, orders: Iterable[Order], warehouse_id: int) -> tuple[Decimal, Decimal, str]:
+    """Weight (kg), volume (l) and the coldest temperature class of what the orders hold in
+    the warehouse."""
     rows = LineReservation.objects.filter(
         line__order__in=list(orders), warehouse_id=warehouse_id, quantity__gt=0
     )
@@ -99,14 +106,73 @@ def orders_fill(*, orders: Iterable[Order], warehouse_id: int, vehicle: Vehicle)
     )
     temps = set(rows.values_list("line__item__temperature_class", flat=True))
     coldest = max(temps, key=lambda t: _COLD_RANK[t], default=TemperatureClass.AMBIENT)
-    weight = totals["weight"] or Decimal(0)
-    volume = totals["volume"] or Decimal(0)
+    return totals["weight"] or Decimal(0), totals["volume"] or Decimal(0), coldest
+
+
+def _fill_of(goods: tuple[Decimal, Decimal, str], vehicle: Vehicle) -> Fill:
+    weight, volume, coldest = goods
     return Fill(
         weight_kg=weight,
         volume_l=volume,
         weight_pct=round(float(weight / vehicle.capacity_weight_kg * 100), 1),
         volume_pct=round(float(volume / vehicle.capacity_volume_l * 100), 1),
         coldest=coldest,
+    )
+
+
+@dataclass(frozen=True)
+class VehicleChoice:
+    """A vehicle of the warehouse for some orders: how full they would make it, and why it
+    cannot take them (`refusal`, empty if it can)."""
+
+    vehicle: Vehicle
+    fill: Fill
+    refusal: str
+
+    @property
+    def usable(self) -> bool:
+        return not self.refusal
+
+
+_SERVICE_RANK = {ServiceLevel.OWN_FLEET: 0, ServiceLevel.LTL: 1, ServiceLevel.PARCEL: 2}
+
+
+def orders_of_warehouse(*, warehouse_id: int, pks: Iterable[int]) -> list[Order]:
+    """The orders of these ids that ship from the warehouse (others are left out)."""
+    return list(Order.objects.filter(warehouse_id=warehouse_id, pk__in=list(pks)))
+
+
+def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[VehicleChoice]:
+    """The warehouse's vehicles for these orders, best first: those free that take the goods
+    (weight, volume, cold), own fleet before hired carriers (LTL, then parcel), the fullest
+    (the smallest that fits) first; then the others, each with why not."""
+    choices = planning_choices_vehicles(warehouse_id=warehouse_id)
+    goods = _goods(orders=orders, warehouse_id=warehouse_id)
+    out = []
+    for vehicle in choices["vehicles"]:
+        fill = _fill_of(goods, vehicle)
+        busy = choices["vehicles_busy"].get(vehicle.pk)
+        if busy:
+            refusal = _("on load %(load)s") % {"load": busy}
+        elif fill.weight_pct > 100:
+            refusal = _("too heavy: %(pct)s%% of its payload") % {"pct": f"{fill.weight_pct:.0f}"}
+        elif fill.volume_pct > 100:
+            refusal = _("too bulky: %(pct)s%% of its space") % {"pct": f"{fill.volume_pct:.0f}"}
+        elif not vehicle_carries(vehicle, fill.coldest):
+            refusal = _("does not keep the goods cold enough (%(class)s)") % {
+                "class": TemperatureClass(fill.coldest).label
+            }
+        else:
+            refusal = ""
+        out.append(VehicleChoice(vehicle=vehicle, fill=fill, refusal=refusal))
+    return sorted(
+        out,
+        key=lambda c: (
+            not c.usable,
+            _SERVICE_RANK.get(c.vehicle.carrier.service_level, 3),
+            -max(c.fill.weight_pct, c.fill.volume_pct),
+            c.vehicle.plate,
+        ),
     )
 
 
@@ -402,6 +468,25 @@ def loads_busy() -> QuerySet[Load]:
     )
 
 
+def planning_choices_vehicles(*, warehouse_id: int) -> dict:
+    """The warehouse's vehicles (`vehicles`), and those that cannot take another load now,
+    each with the reference of the load that holds it (`vehicles_busy`)."""
+    vehicles = list(
+        Vehicle.objects.filter(home_warehouse_id=warehouse_id)
+        .select_related("carrier")
+        .order_by("plate")
+    )
+    return {
+        "vehicles": vehicles,
+        "vehicles_busy": dict(
+            loads_busy()
+            .filter(vehicle__in=vehicles)
+            .order_by("vehicle_id", "pk")
+            .values_list("vehicle_id", "reference")
+        ),
+    }
+
+
 def planning_choices(*, warehouse_id: int) -> dict:
     """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the free
     drivers based here (or based nowhere, of a carrier with vehicles here: none with a load
@@ -410,20 +495,9 @@ def planning_choices(*, warehouse_id: int) -> dict:
     reference of the load that holds it."""
     from shipping.models import Dock, Driver
 
-    vehicles = list(
-        Vehicle.objects.filter(home_warehouse_id=warehouse_id)
-        .select_related("carrier")
-        .order_by("plate")
-    )
     return {
         "docks": list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True)),
-        "vehicles": vehicles,
-        "vehicles_busy": dict(
-            loads_busy()
-            .filter(vehicle__in=vehicles)
-            .order_by("vehicle_id", "pk")
-            .values_list("vehicle_id", "reference")
-        ),
+        **planning_choices_vehicles(warehouse_id=warehouse_id),
         "drivers": list(
             Driver.objects.filter(
                 Q(home_warehouse_id=warehouse_id)

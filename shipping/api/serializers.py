@@ -513,6 +513,9 @@ class LoadBuildInput(serializers.Serializer):
     vehicle = serializers.SlugRelatedField(
         slug_field="plate",
         queryset=Vehicle.objects.all(),
+        required=False,
+        help_text="Plate; default: the best free vehicle that takes the orders "
+        "(see /loads/vehicle-choice/).",
         error_messages={"does_not_exist": "Unknown vehicle {value}."},
     )
     orders = serializers.ListField(child=serializers.CharField(), allow_empty=False)
@@ -523,6 +526,22 @@ class LoadBuildInput(serializers.Serializer):
         help_text="Id of a driver of the vehicle's carrier (see /drivers/).",
         error_messages={"does_not_exist": "Unknown driver {pk_value}."},
     )
+
+
+class VehicleChoiceQuery(serializers.Serializer):
+    warehouse = WarehouseField()
+    orders = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+
+
+class VehicleChoiceSerializer(serializers.Serializer):
+    vehicle = serializers.CharField(source="vehicle.plate")
+    carrier = serializers.CharField(source="vehicle.carrier.code")
+    service_level = serializers.CharField(source="vehicle.carrier.service_level")
+    temperature_class = serializers.CharField(source="vehicle.temperature_class")
+    weight_pct = serializers.FloatField(source="fill.weight_pct")
+    volume_pct = serializers.FloatField(source="fill.volume_pct")
+    usable = serializers.BooleanField()
+    refusal = serializers.CharField()
 
 
 class WavePlanInput(serializers.Serializer):

@@ -159,6 +159,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser  # no
 from core.access import require_role  # noqa: E402
 from core.choices import FLOOR_ROLES  # noqa: E402
 from core.exceptions import Conflict, DomainError  # noqa: E402
+from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
 from shipping.choices import LoadStatus  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
@@ -174,7 +175,7 @@ from shipping.models import (  # noqa: E402
     Vehicle,
     Wave,
 )
-from shipping.selectors import load_route  # noqa: E402
+from shipping.selectors import load_route, vehicles_ranked  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
@@ -185,6 +186,29 @@ def _valid(serializer_class: type, request: Request) -> dict:
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _orders_named(refs: list[str], warehouse: Warehouse) -> list[Order]:
+    """The warehouse's orders of these references, or a DomainError naming those it lacks."""
+    orders = list(Order.objects.filter(external_ref__in=refs, warehouse=warehouse))
+    missing = sorted(set(refs) - {o.external_ref for o in orders})
+    if missing:
+        raise DomainError(
+            f"No order {', '.join(missing)} ships from {warehouse.code}.", field="orders"
+        )
+    return orders
+
+
+def _vehicle_best(warehouse: Warehouse, orders: list[Order]) -> Vehicle:
+    """The best free vehicle of the warehouse that takes the orders, or a DomainError naming
+    `vehicle` and why each one cannot."""
+    ranked = vehicles_ranked(warehouse_id=warehouse.pk, orders=orders)
+    if ranked and ranked[0].usable:
+        return ranked[0].vehicle
+    why = "; ".join(f"{c.vehicle.plate}: {c.refusal}" for c in ranked) or "it has none"
+    raise DomainError(
+        f"No vehicle of {warehouse.code} takes these orders ({why}).", field="vehicle"
+    )
 
 
 class CarrierViewSet(GlobalMasterDataViewSet):
@@ -287,22 +311,38 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def create(self, request: Request) -> Response:
         data = _valid(s.LoadBuildInput, request)
         require_role(request.user, data["warehouse"].pk, DISPATCH_ROLES)
-        refs = data["orders"]
-        orders = list(Order.objects.filter(external_ref__in=refs, warehouse=data["warehouse"]))
-        missing = sorted(set(refs) - {o.external_ref for o in orders})
-        if missing:
-            raise DomainError(
-                f"No order {', '.join(missing)} ships from {data['warehouse'].code}.",
-                field="orders",
-            )
+        orders = _orders_named(data["orders"], data["warehouse"])
+        vehicle = data.get("vehicle") or _vehicle_best(data["warehouse"], orders)
         load = services.load_build(
             warehouse=data["warehouse"],
-            vehicle=data["vehicle"],
+            vehicle=vehicle,
             orders=orders,
             driver=data.get("driver"),
             actor=request.user,
         )
         return self._answer(load, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[s.VehicleChoiceQuery], responses=s.VehicleChoiceSerializer(many=True)
+    )
+    @action(detail=False, methods=["get"], url_path="vehicle-choice")
+    def vehicle_choice(self, request: Request) -> Response:
+        """The warehouse's vehicles for these orders, best first: free ones that take the
+        goods, own fleet before hired carriers, the fullest first; then the others, with why
+        not. `?warehouse=BJ&orders=SO-1&orders=SO-2`."""
+        query = s.VehicleChoiceQuery(
+            data={
+                "warehouse": request.query_params.get("warehouse"),
+                "orders": request.query_params.getlist("orders"),
+            },
+            context={"request": request},
+        )
+        query.is_valid(raise_exception=True)
+        warehouse = query.validated_data["warehouse"]
+        require_role(request.user, warehouse.pk, DISPATCH_ROLES)
+        orders = _orders_named(query.validated_data["orders"], warehouse)
+        ranked = vehicles_ranked(warehouse_id=warehouse.pk, orders=orders)
+        return Response(s.VehicleChoiceSerializer(ranked, many=True).data)
 
     @extend_schema(parameters=[s.RouteQuery], responses=s.RouteSerializer)
     @action(detail=True, methods=["get"])
