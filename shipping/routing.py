@@ -52,11 +52,6 @@ class Call:
         return round(self.late.total_seconds() / 60)
 
 
-def drive(km: float) -> datetime.timedelta:
-    """How long the road takes."""
-    return datetime.timedelta(hours=km / AVERAGE_SPEED_KMH)
-
-
 class _Trip:
     """The numbers of one planning question, in seconds from the start: the kilometres
     between the start (index 0) and each stop (1..n), and each stop's windows by day."""
