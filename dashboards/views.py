@@ -28,6 +28,7 @@ from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from inventory import selectors
 from inventory.models import StockMovement, Task
+from shipping import planning
 from shipping import selectors as shipping_selectors
 from shipping.choices import (
     CHANGEABLE,
@@ -202,6 +203,21 @@ def vehicle_choice(request: HttpRequest) -> HttpResponse:
         request,
         "dashboards/_vehicle_select.html",
         {"ranked": ranked, **_planning(chosen, timezone.now())},
+        chosen,
+    )
+
+
+@login_required
+def loads_proposed(request: HttpRequest) -> HttpResponse:
+    """Loads proposed for the orders waiting for one, on the free vehicles (see
+    `shipping.planning`), each with its route and a button to build it; for planners."""
+    _, chosen = _warehouse_choice(request)
+    if chosen is None or role_in(request.user, chosen.pk) not in PLANNING_ROLES:
+        raise Http404
+    return _render_local(
+        request,
+        "dashboards/_load_proposals.html",
+        {"proposals": planning.loads_proposed(warehouse=chosen), "warehouse": chosen},
         chosen,
     )
 

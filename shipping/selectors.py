@@ -43,7 +43,7 @@ from shipping.models import (
 )
 from shipping.routing import route_plan
 
-_COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
+COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
 
 def customer_and_ship_to(
@@ -105,7 +105,7 @@ def _goods(*, orders: Iterable[Order], warehouse_id: int) -> tuple[Decimal, Deci
         volume=Sum(F("quantity") * F("line__item__volume_l")),
     )
     temps = set(rows.values_list("line__item__temperature_class", flat=True))
-    coldest = max(temps, key=lambda t: _COLD_RANK[t], default=TemperatureClass.AMBIENT)
+    coldest = max(temps, key=lambda t: COLD_RANK[t], default=TemperatureClass.AMBIENT)
     return totals["weight"] or Decimal(0), totals["volume"] or Decimal(0), coldest
 
 
@@ -134,7 +134,7 @@ class VehicleChoice:
         return not self.refusal
 
 
-_SERVICE_RANK = {ServiceLevel.OWN_FLEET: 0, ServiceLevel.LTL: 1, ServiceLevel.PARCEL: 2}
+SERVICE_RANK = {ServiceLevel.OWN_FLEET: 0, ServiceLevel.LTL: 1, ServiceLevel.PARCEL: 2}
 
 
 def orders_of_warehouse(*, warehouse_id: int, pks: Iterable[int]) -> list[Order]:
@@ -169,7 +169,7 @@ def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[Vehic
         out,
         key=lambda c: (
             not c.usable,
-            _SERVICE_RANK.get(c.vehicle.carrier.service_level, 3),
+            SERVICE_RANK.get(c.vehicle.carrier.service_level, 3),
             -max(c.fill.weight_pct, c.fill.volume_pct),
             c.vehicle.plate,
         ),
@@ -184,7 +184,7 @@ def load_fill(load: Load) -> Fill:
 
 def vehicle_carries(vehicle: Vehicle, temperature_class: str) -> bool:
     """A frozen truck carries chilled and ambient goods too; an ambient one only ambient."""
-    return _COLD_RANK[vehicle.temperature_class] >= _COLD_RANK[temperature_class]
+    return COLD_RANK[vehicle.temperature_class] >= COLD_RANK[temperature_class]
 
 
 @dataclass(frozen=True)
@@ -318,7 +318,7 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
             volume_pct=round(float(volume / load.vehicle.capacity_volume_l * 100), 1),
             coldest=max(
                 temps.get(load.pk, ()),
-                key=lambda t: _COLD_RANK[t],
+                key=lambda t: COLD_RANK[t],
                 default=TemperatureClass.AMBIENT,
             ),
         )

@@ -544,6 +544,29 @@ class VehicleChoiceSerializer(serializers.Serializer):
     refusal = serializers.CharField()
 
 
+class WarehouseQuery(serializers.Serializer):
+    warehouse = WarehouseField()
+
+
+class LoadProposalSerializer(serializers.Serializer):
+    vehicle = serializers.CharField(source="vehicle.plate")
+    carrier = serializers.CharField(source="vehicle.carrier.code")
+    orders = serializers.SerializerMethodField()
+    weight_pct = serializers.FloatField()
+    volume_pct = serializers.FloatField()
+    late_minutes = serializers.IntegerField()
+    stops = serializers.SerializerMethodField()
+
+    def get_orders(self, proposal: object) -> list[str]:
+        return [o.external_ref for o in proposal.orders]  # type: ignore[attr-defined]
+
+    def get_stops(self, proposal: object) -> list[dict]:
+        return [
+            {"ship_to": c.ship_to.code, "eta": c.eta, "late_minutes": c.late_minutes}
+            for c in proposal.route  # type: ignore[attr-defined]
+        ]
+
+
 class WavePlanInput(serializers.Serializer):
     lines_per_picker_hour = serializers.IntegerField(min_value=1, max_value=10_000, default=60)
     pickers = serializers.IntegerField(min_value=1, max_value=1_000, default=2)

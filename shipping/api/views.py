@@ -175,6 +175,7 @@ from shipping.models import (  # noqa: E402
     Vehicle,
     Wave,
 )
+from shipping.planning import loads_proposed  # noqa: E402
 from shipping.selectors import load_route, vehicles_ranked  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
@@ -372,6 +373,18 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                 }
             ).data
         )
+
+    @extend_schema(parameters=[s.WarehouseQuery], responses=s.LoadProposalSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def proposed(self, request: Request) -> Response:
+        """Loads proposed for the allocated orders waiting for one, on the warehouse's free
+        vehicles (see shipping/planning.py); nothing is written. `?warehouse=BJ1`."""
+        query = s.WarehouseQuery(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        warehouse = query.validated_data["warehouse"]
+        require_role(request.user, warehouse.pk, DISPATCH_ROLES)
+        proposals = loads_proposed(warehouse=warehouse)
+        return Response(s.LoadProposalSerializer(proposals, many=True).data)
 
     @extend_schema(request=s.WavePlanInput, responses={201: s.WaveSerializer})
     @action(detail=True, methods=["post"], url_path="plan-wave")
