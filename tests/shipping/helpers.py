@@ -1,8 +1,12 @@
 """Small helpers for shipping tests."""
 
+from decimal import Decimal
+
 from inventory.models import Task
 from shipping import services
-from shipping.models import Order
+from shipping.models import Carrier, Order, Vehicle
+from tests.factories import ItemFactory, LocationFactory, ZoneFactory
+from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
 
 
@@ -71,3 +75,35 @@ def on_the_truck(floor, order, load):  # type: ignore[no-untyped-def]
 def late_order(floor):  # type: ignore[no-untyped-def]
     """An order for one tea, allocated and on no truck yet."""
     return floor_order(floor, (floor["tea"], 1), ref="SO-LATE")
+
+
+def cement_and_ice(warehouse, pick):  # type: ignore[no-untyped-def]
+    """Cement (40 kg and 30 l a bag, 100 on the pick face) and ice cream (chilled, 10 in a
+    cold room of the warehouse): (cement, ice)."""
+    cement = ItemFactory(sku="CEMENT", weight_kg=Decimal("40"), volume_l=Decimal("30"))
+    ice = ItemFactory(sku="ICE", temperature_class="chilled")
+    stock_in(cement, pick, 100)
+    cold_room = ZoneFactory(
+        warehouse=warehouse, code="BJ-COLD", kind="pick_face", temperature_class="chilled"
+    )
+    stock_in(ice, LocationFactory(zone=cold_room, barcode="BJ-COLD-1"), 10)
+    return cement, ice
+
+
+def carriers() -> tuple[Carrier, Carrier]:
+    """The own fleet and an LTL carrier: (own, ltl)."""
+    return (
+        Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet"),
+        Carrier.objects.create(code="DEPPON", name="Deppon", service_level="ltl"),
+    )
+
+
+def truck(carrier, plate, warehouse, kg):  # type: ignore[no-untyped-def]
+    """An ambient vehicle of the carrier based at the warehouse: `kg` payload, 20 m³."""
+    return Vehicle.objects.create(
+        carrier=carrier,
+        plate=plate,
+        home_warehouse=warehouse,
+        capacity_weight_kg=Decimal(kg),
+        capacity_volume_l=Decimal(20_000),
+    )

@@ -6,11 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from shipping.models import Carrier, Load, Vehicle
+from shipping.models import Load, Vehicle
 from shipping.planning import loads_proposed
-from tests.factories import ItemFactory, LocationFactory, ZoneFactory
-from tests.inventory.helpers import stock_in
-from tests.shipping.helpers import order_placed
+from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
 from tests.shipping.test_routing import _shop
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -21,31 +19,9 @@ def waiting(network, beijing_shop):  # type: ignore[no-untyped-def]
     """Beijing: two orders to shops east of it and two west (240 kg each), one of ice cream;
     an own truck of 1 t and a hired one of 2 t, both ambient."""
     bj, pick, _ = network["BJ"]
-    cement = ItemFactory(sku="CEMENT", weight_kg=Decimal("40"), volume_l=Decimal("30"))
-    ice = ItemFactory(sku="ICE", temperature_class="chilled")
-    stock_in(cement, pick, 100)
-    cold_room = ZoneFactory(
-        warehouse=bj, code="BJ-COLD", kind="pick_face", temperature_class="chilled"
-    )
-    stock_in(ice, LocationFactory(zone=cold_room, barcode="BJ-COLD-1"), 10)
-    own = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
-    ltl = Carrier.objects.create(code="DEPPON", name="Deppon", service_level="ltl")
-    trucks = {
-        "own": Vehicle.objects.create(
-            carrier=own,
-            plate="京A-OWN",
-            home_warehouse=bj,
-            capacity_weight_kg=Decimal(1000),
-            capacity_volume_l=Decimal(20_000),
-        ),
-        "hired": Vehicle.objects.create(
-            carrier=ltl,
-            plate="京A-LTL",
-            home_warehouse=bj,
-            capacity_weight_kg=Decimal(2000),
-            capacity_volume_l=Decimal(20_000),
-        ),
-    }
+    cement, ice = cement_and_ice(bj, pick)
+    own, ltl = carriers()
+    trucks = {"own": truck(own, "京A-OWN", bj, 1000), "hired": truck(ltl, "京A-LTL", bj, 2000)}
     customer = beijing_shop[0]
     orders = {}
     for code, km_east in (("E1", 10), ("E2", 15), ("W1", -10), ("W2", -15)):

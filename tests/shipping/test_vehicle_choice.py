@@ -4,15 +4,11 @@ hired carriers, the fullest first; the others say why not. A load built without 
 gets the best one; with none that takes the goods, the refusal names `vehicle` and why each
 cannot, and nothing is written."""
 
-from decimal import Decimal
-
 import pytest
 
 from shipping import services
-from shipping.models import Carrier, Load, Vehicle
-from tests.factories import ItemFactory, LocationFactory, ZoneFactory
-from tests.inventory.helpers import stock_in
-from tests.shipping.helpers import order_placed
+from shipping.models import Load
+from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -23,30 +19,13 @@ def fleet(network, beijing_shop):  # type: ignore[no-untyped-def]
     an own van (500 kg), an own truck (5 t), an LTL carrier's truck (2 t), and an own van
     already on a load."""
     bj, pick, _ = network["BJ"]
-    cement = ItemFactory(sku="CEMENT", weight_kg=Decimal("40"), volume_l=Decimal("30"))
-    ice = ItemFactory(sku="ICE", temperature_class="chilled")
-    stock_in(cement, pick, 100)
-    cold_room = ZoneFactory(
-        warehouse=bj, code="BJ-COLD", kind="pick_face", temperature_class="chilled"
-    )
-    stock_in(ice, LocationFactory(zone=cold_room, barcode="BJ-COLD-1"), 10)
-    own = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
-    ltl = Carrier.objects.create(code="DEPPON", name="Deppon", service_level="ltl")
-
-    def vehicle(carrier, plate, kg):  # type: ignore[no-untyped-def]
-        return Vehicle.objects.create(
-            carrier=carrier,
-            plate=plate,
-            home_warehouse=bj,
-            capacity_weight_kg=Decimal(kg),
-            capacity_volume_l=Decimal(20_000),
-        )
-
+    cement, ice = cement_and_ice(bj, pick)
+    own, ltl = carriers()
     vans = {
-        "van": vehicle(own, "京A-VAN", 500),
-        "truck": vehicle(own, "京A-TRUCK", 5000),
-        "hired": vehicle(ltl, "京A-LTL", 2000),
-        "busy": vehicle(own, "京A-BUSY", 9000),
+        "van": truck(own, "京A-VAN", bj, 500),
+        "truck": truck(own, "京A-TRUCK", bj, 5000),
+        "hired": truck(ltl, "京A-LTL", bj, 2000),
+        "busy": truck(own, "京A-BUSY", bj, 9000),
     }
     customer, ship_to = beijing_shop
     other = order_placed(customer, ship_to, (cement, 1), ref="SO-OTHER")
