@@ -11,18 +11,30 @@ import numpy as np
 import pandas as pd
 
 
-def _hours(delta: pd.Series) -> pd.Series:
-    return delta.dt.total_seconds() / 3600
+def _hours(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    """Hours from `earlier` to `later`, row by row (NaN where either is missing)."""
+    return _span(later, earlier) / np.timedelta64(1, "h")
 
 
-def _minutes(delta: pd.Series) -> pd.Series:
-    return delta.dt.total_seconds() / 60
+def _minutes(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    """Minutes from `earlier` to `later`, row by row (NaN where either is missing)."""
+    return _span(later, earlier) / np.timedelta64(1, "m")
 
 
-def _stats(values: pd.Series, digits: int = 1) -> dict[str, float | None]:
+def _span(later: pd.Series, earlier: pd.Series) -> np.ndarray:
+    # On bare datetime64 arrays (UTC instants): what a trend asks once per day costs a
+    # fraction of the zone-aware Series arithmetic, with the same numbers.
+    return later.to_numpy(dtype="datetime64[ns]") - earlier.to_numpy(dtype="datetime64[ns]")
+
+
+def _stats(values: pd.Series | np.ndarray, digits: int = 1) -> dict[str, float | None]:
     # On the bare array: the same median and p90 (linear interpolation, as pandas) at a
     # fraction of the cost, which counts when a trend asks once per day.
-    array = values.to_numpy(dtype=float, na_value=np.nan)
+    array = (
+        values.to_numpy(dtype=float, na_value=np.nan)
+        if isinstance(values, pd.Series)
+        else np.asarray(values, dtype=float)
+    )
     array = array[~np.isnan(array)]
     if not array.size:
         return {"median": None, "p90": None, "count": 0}
@@ -42,27 +54,26 @@ def order_cycle_time(orders: pd.DataFrame) -> dict[str, Any]:
     """Hours from received to shipped and to delivered (median, p90), over orders that got
     there. Columns: received_at, shipped_at, delivered_at."""
     return {
-        "to_shipped_h": _stats(_hours(orders["shipped_at"] - orders["received_at"])),
-        "to_delivered_h": _stats(_hours(orders["delivered_at"] - orders["received_at"])),
+        "to_shipped_h": _stats(_hours(orders["shipped_at"], orders["received_at"])),
+        "to_delivered_h": _stats(_hours(orders["delivered_at"], orders["received_at"])),
     }
 
 
 def on_time_shipping(orders: pd.DataFrame) -> float | None:
     """Share of shipped orders that left on or before their promised ship date.
     Columns: shipped_on (date), promised_ship_date."""
-    shipped = orders.dropna(subset=["shipped_on"])
-    return _share(shipped["shipped_on"] <= shipped["promised_ship_date"])
+    shipped = orders["shipped_on"].notna()  # a mask, not a copy of the frame: once a day
+    return _share(orders["shipped_on"][shipped] <= orders["promised_ship_date"][shipped])
 
 
 def otif(orders: pd.DataFrame) -> float | None:
     """On time in full: of delivered (or refused / partly delivered) orders, the share
     delivered complete on or before the requested date. Columns: delivered_on,
     requested_delivery_date, outcome (delivered, partial, refused)."""
-    done = orders.dropna(subset=["outcome"])
-    on_time = done["delivered_on"].notna() & (
-        done["delivered_on"] <= done["requested_delivery_date"]
-    )
-    return _share(on_time & (done["outcome"] == "delivered"))
+    done = orders["outcome"].notna()
+    delivered_on = orders["delivered_on"][done]
+    on_time = delivered_on.notna() & (delivered_on <= orders["requested_delivery_date"][done])
+    return _share(on_time & (orders["outcome"][done] == "delivered"))
 
 
 def backorder_rate(orders: pd.DataFrame) -> float | None:
@@ -80,7 +91,7 @@ def inventory_record_accuracy(counts: pd.DataFrame) -> float | None:
 
 def dock_to_stock(putaways: pd.DataFrame) -> dict[str, float | None]:
     """Minutes from goods received on the dock to put away. Columns: created_at, done_at."""
-    return _stats(_minutes(putaways["done_at"] - putaways["created_at"]))
+    return _stats(_minutes(putaways["done_at"], putaways["created_at"]))
 
 
 def pick_rate(picks: pd.DataFrame) -> float | None:
@@ -106,7 +117,7 @@ def vehicle_fill(loads: pd.DataFrame) -> dict[str, float | None]:
 
 def truck_dwell(visits: pd.DataFrame) -> dict[str, float | None]:
     """Minutes from gate check-in to check-out. Columns: checked_in_at, checked_out_at."""
-    return _stats(_minutes(visits["checked_out_at"] - visits["checked_in_at"]))
+    return _stats(_minutes(visits["checked_out_at"], visits["checked_in_at"]))
 
 
 def alert_response(alerts: pd.DataFrame) -> dict[str, dict[str, float | None]]:
@@ -115,7 +126,7 @@ def alert_response(alerts: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     out = {}
     for department in ("warehouse", "logistics"):
         mine = alerts[alerts["department"] == department]
-        out[department] = _stats(_minutes(mine["acknowledged_at"] - mine["opened_at"]))
+        out[department] = _stats(_minutes(mine["acknowledged_at"], mine["opened_at"]))
     return out
 
 

@@ -74,8 +74,15 @@ def _from_csv(column: pd.Series) -> pd.Series:
 
 
 def _dates(series: pd.Series) -> pd.Series:
-    """Dates as `datetime.date`, whether the database gave dates or ISO strings (SQLite)."""
-    return pd.to_datetime(series).dt.date
+    """Dates as days (midnight, no zone: datetime64), whether the database gave dates or ISO
+    strings: compared whole columns at a time, not date object by date object."""
+    return pd.to_datetime(series)
+
+
+def _days(times: pd.Series) -> pd.Series:
+    """The day of each time on its own clock (the warehouse's), as `_dates` gives days; NaT
+    where there is no time."""
+    return times.dt.tz_localize(None).dt.normalize()
 
 
 def kpi_frames(
@@ -106,8 +113,8 @@ def kpi_frames(
     for column in ("promised_ship_date", "requested_delivery_date"):
         frame[column] = _dates(frame[column])
     frame["ever_backordered"] = frame["ever_backordered"].astype(bool)
-    frame["shipped_on"] = frame["shipped_at"].dt.date.where(frame["shipped_at"].notna(), None)
-    frame["delivered_on"] = frame["delivered_at"].dt.date.where(frame["delivered_at"].notna(), None)
+    frame["shipped_on"] = _days(frame["shipped_at"])
+    frame["delivered_on"] = _days(frame["delivered_at"])
     done = {"delivered", "partial", "refused"}
     frame["outcome"] = frame["stop__status"].where(frame["stop__status"].isin(done), None)
     frame = frame[frame["status"] != "cancelled"]
