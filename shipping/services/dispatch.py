@@ -605,7 +605,11 @@ def delivery_record(
     `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other. A
     partial delivery may say what came back (`returned`, item and units, at most what was
     shipped there), expected the same way; refused with nothing written otherwise."""
-    stop = Stop.objects.select_for_update().select_related("shipment").get(pk=stop.pk)
+    stop = (
+        Stop.objects.select_for_update(of=("self",))
+        .select_related("shipment", "ship_to")
+        .get(pk=stop.pk)
+    )
     if stop.status in DONE_STOP_STATUSES:
         raise Conflict(
             _("Stop %(n)s is already %(status)s.")
@@ -673,7 +677,10 @@ def delivery_record(
         back = _return_expected(stop, shipped.items(), actor)
     elif returned:
         back = _return_expected(stop, returned, actor)
-    if not shipment.stops.exclude(status__in=DONE_STOP_STATUSES).exists():
+    # The truck drives on from here, now: the stops after this one move with it.
+    at_stop = (stop.ship_to.latitude, stop.ship_to.longitude)
+    still = _etas_from(shipment, at, *at_stop, datetime.timedelta())
+    if not still:
         Shipment.objects.filter(pk=shipment.pk).update(
             status=ShipmentStatus.COMPLETED, completed_at=at
         )
@@ -691,6 +698,9 @@ def delivery_record(
             "note": stop.note,
             "orders": list(stop.orders.values_list("external_ref", flat=True)),
             "return_receipt": back.reference if back else None,
+            "etas": [
+                {"sequence": s.sequence, "eta": s.eta, "planned_eta": s.planned_eta} for s in still
+            ],
         },
         actor,
     )

@@ -216,3 +216,36 @@ def test_the_dispatcher_sees_a_load_s_route_before_it_leaves(
     assert "Shop FAR" in fold and "(08:00–09:00, 20 km)" in fold
     client.force_login(person("dispatcher", network["SH"][0], username="shanghai"))
     assert client.get(f"/dispatch/loads/{load.pk}/route/").status_code == 404  # not theirs
+
+
+def test_a_delivery_moves_the_next_stops_from_where_and_when_it_was_done(
+    floor, shops, two_shops_on_the_truck
+):
+    bj = shops[0]
+    shipment = services.load_depart(
+        load=two_shops_on_the_truck, actor=None, at=_local(bj, 7, 30, days=-1)
+    )
+    first, second = shipment.stops.order_by("sequence")
+    # Unloading at the far shop took until 09:50: the near one is reached at 10:10.
+    services.delivery_record(
+        stop=first,
+        outcome="delivered",
+        receiver_name="Li",
+        at=_local(bj, 9, 50, days=-1),
+        actor=None,
+    )
+    second.refresh_from_db()
+    assert _hm(second.eta, bj) == "10:10" and second.planned_eta == _local(bj, 10, 0, days=-1)
+    told = Event.objects.get(type="shipment.delivered").payload["etas"]
+    assert [(e["sequence"], _hm(datetime.datetime.fromisoformat(e["eta"]), bj)) for e in told] == [
+        (2, "10:10")
+    ]
+    services.delivery_record(
+        stop=second,
+        outcome="delivered",
+        receiver_name="Wu",
+        at=_local(bj, 10, 30, days=-1),
+        actor=None,
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == "completed"
