@@ -605,8 +605,10 @@ def delivery_record(
     `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other. A
     partial delivery may say what came back (`returned`, item and units, at most what was
     shipped there), expected the same way; refused with nothing written otherwise."""
+    # The stop and its shipment (two deliveries of one truck complete it once); not the
+    # ship-to, which new orders to it only reference.
     stop = (
-        Stop.objects.select_for_update(of=("self",))
+        Stop.objects.select_for_update(of=("self", "shipment"))
         .select_related("shipment", "ship_to")
         .get(pk=stop.pk)
     )
