@@ -408,6 +408,7 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
         delay = (
             round((next_stop.eta - next_stop.planned_eta).total_seconds() / 60) if next_stop else 0
         )
+        zone = shipment.load.warehouse.zone()
         out.append(
             {
                 "shipment": shipment,
@@ -415,6 +416,12 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
                 "next_stop": next_stop,
                 "last_event": tracking[-1] if tracking else None,
                 "delay_minutes": delay,
+                # Each stop still to do, with the minutes its ETA is past its window's close.
+                "ahead": [
+                    (stop, _minutes_after_window(stop, zone))
+                    for stop in stops
+                    if stop.status not in DONE_STOP_STATUSES
+                ],
             }
         )
     shipped = stops_shipped(row["next_stop"] for row in out if row["next_stop"])
@@ -422,6 +429,13 @@ def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
         per_item = shipped.get(row["next_stop"].pk, {}) if row["next_stop"] else {}
         row["next_stop_items"] = sorted(per_item.items(), key=lambda pair: pair[0].sku)
     return out
+
+
+def _minutes_after_window(stop: Stop, zone: datetime.tzinfo) -> int:
+    """How many minutes the stop's ETA is after its ship-to's window closes that day."""
+    day = stop.eta.astimezone(zone).date()
+    closes = datetime.datetime.combine(day, stop.ship_to.window_closes, zone)
+    return max(0, round((stop.eta - closes).total_seconds() / 60))
 
 
 def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:

@@ -249,3 +249,27 @@ def test_a_delivery_moves_the_next_stops_from_where_and_when_it_was_done(
     )
     shipment.refresh_from_db()
     assert shipment.status == "completed"
+
+
+def test_the_board_shows_every_stop_ahead_of_a_truck_and_which_will_be_late(
+    client, person, floor, shops, two_shops_on_the_truck
+):
+    bj = shops[0]
+    shipment = services.load_depart(
+        load=two_shops_on_the_truck, actor=None, at=_local(bj, 7, 30, days=-1)
+    )
+    services.tracking_record(
+        shipment=shipment,
+        status="delayed",
+        at=_local(bj, 7, 55, days=-1),
+        delay_minutes=150,
+        actor=None,
+    )
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert "2 stops ahead" in board
+    assert (
+        'Shop FAR · <b>10:30</b> <span class="muted">(08:00–09:00)</span> '
+        '<b class="error">90 min late</b>' in board
+    )
+    assert 'Shop NEAR · <b>11:10</b> <span class="muted">(10:00–12:00)</span></li>' in board
