@@ -133,12 +133,31 @@ def two_shops_on_the_truck(floor, shops):  # type: ignore[no-untyped-def]
     return load
 
 
-def test_departure_plans_the_stops_in_their_windows_and_tells_the_feed(
-    floor, shops, two_shops_on_the_truck
-):
+@pytest.fixture
+def gone_yesterday(shops, two_shops_on_the_truck):  # type: ignore[no-untyped-def]
+    """The truck of the two shops left at 07:30 yesterday (so reports after it are past)."""
+    return services.load_depart(
+        load=two_shops_on_the_truck, actor=None, at=_local(shops[0], 7, 30, days=-1)
+    )
+
+
+def _yesterday(warehouse, hour: int, minute: int = 0) -> datetime.datetime:  # type: ignore[no-untyped-def]
+    return _local(warehouse, hour, minute, days=-1)
+
+
+def _delivered(stop, at: datetime.datetime) -> None:  # type: ignore[no-untyped-def]
+    services.delivery_record(stop=stop, outcome="delivered", receiver_name="Li", at=at, actor=None)
+
+
+def _late(shipment, at: datetime.datetime, minutes: int) -> None:  # type: ignore[no-untyped-def]
+    services.tracking_record(
+        shipment=shipment, status="delayed", at=at, delay_minutes=minutes, actor=None
+    )
+
+
+def test_departure_plans_the_stops_in_their_windows_and_tells_the_feed(shops, gone_yesterday):
     bj, near, far = shops
-    left = _local(bj, 7, 30, days=-1)  # yesterday morning, so the reports below are past
-    shipment = services.load_depart(load=two_shops_on_the_truck, actor=None, at=left)
+    shipment = gone_yesterday
     stops = list(shipment.stops.order_by("sequence"))
     assert [(s.ship_to, s.planned_eta, s.eta) for s in stops] == [
         (far, _local(bj, 8, 0, days=-1), _local(bj, 8, 0, days=-1)),
@@ -166,13 +185,7 @@ def test_departure_plans_the_stops_in_their_windows_and_tells_the_feed(
     ]
     # Then it is stuck for two and a half hours: the far shop is late, and the near one
     # follows from it, 20 minutes' unloading and 20 minutes' road later, in its window.
-    services.tracking_record(
-        shipment=shipment,
-        status="delayed",
-        at=_local(bj, 7, 55, days=-1),
-        delay_minutes=150,
-        actor=None,
-    )
+    _late(shipment, _yesterday(bj, 7, 55), 150)
     assert [_hm(s.eta, bj) for s in shipment.stops.order_by("sequence")] == ["10:30", "11:10"]
 
 
@@ -218,53 +231,27 @@ def test_the_dispatcher_sees_a_load_s_route_before_it_leaves(
     assert client.get(f"/dispatch/loads/{load.pk}/route/").status_code == 404  # not theirs
 
 
-def test_a_delivery_moves_the_next_stops_from_where_and_when_it_was_done(
-    floor, shops, two_shops_on_the_truck
-):
-    bj = shops[0]
-    shipment = services.load_depart(
-        load=two_shops_on_the_truck, actor=None, at=_local(bj, 7, 30, days=-1)
-    )
+def test_a_delivery_moves_the_next_stops_from_where_and_when_it_was_done(shops, gone_yesterday):
+    bj, shipment = shops[0], gone_yesterday
     first, second = shipment.stops.order_by("sequence")
     # Unloading at the far shop took until 09:50: the near one is reached at 10:10.
-    services.delivery_record(
-        stop=first,
-        outcome="delivered",
-        receiver_name="Li",
-        at=_local(bj, 9, 50, days=-1),
-        actor=None,
-    )
+    _delivered(first, _yesterday(bj, 9, 50))
     second.refresh_from_db()
-    assert _hm(second.eta, bj) == "10:10" and second.planned_eta == _local(bj, 10, 0, days=-1)
+    assert _hm(second.eta, bj) == "10:10" and second.planned_eta == _yesterday(bj, 10, 0)
     told = Event.objects.get(type="shipment.delivered").payload["etas"]
     assert [(e["sequence"], _hm(datetime.datetime.fromisoformat(e["eta"]), bj)) for e in told] == [
         (2, "10:10")
     ]
-    services.delivery_record(
-        stop=second,
-        outcome="delivered",
-        receiver_name="Wu",
-        at=_local(bj, 10, 30, days=-1),
-        actor=None,
-    )
+    _delivered(second, _yesterday(bj, 10, 30))
     shipment.refresh_from_db()
     assert shipment.status == "completed"
 
 
 def test_the_board_shows_every_stop_ahead_of_a_truck_and_which_will_be_late(
-    client, person, floor, shops, two_shops_on_the_truck
+    client, person, shops, gone_yesterday
 ):
     bj = shops[0]
-    shipment = services.load_depart(
-        load=two_shops_on_the_truck, actor=None, at=_local(bj, 7, 30, days=-1)
-    )
-    services.tracking_record(
-        shipment=shipment,
-        status="delayed",
-        at=_local(bj, 7, 55, days=-1),
-        delay_minutes=150,
-        actor=None,
-    )
+    _late(gone_yesterday, _yesterday(bj, 7, 55), 150)
     client.force_login(person("dispatcher", bj))
     board = client.get("/dispatch/?warehouse=BJ").content.decode()
     assert "2 stops ahead" in board
