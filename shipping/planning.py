@@ -6,7 +6,8 @@ order of their ship-tos' bearing from the warehouse, clockwise from north, so th
 truck gets one direction; the free vehicles are filled one after another (own fleet before
 hired carriers, the biggest first, so that fewer trucks go), each taking the next orders
 while they fit its payload and its space and stay within a quarter turn of its first
-(orders colder than it keeps are left for a colder truck). Each proposal comes with its route, as
+(orders colder than it keeps are left for a colder truck). Today's and urgent orders are
+swept before the later ones, which then fill the room left in their direction. Each proposal comes with its route, as
 `shipping.routing` would drive it.
 """
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
+from shipping.choices import Priority
 from shipping.models import LineReservation, Order, Vehicle
 from shipping.routing import Call, route_plan
 from shipping.selectors import COLD_RANK, SERVICE_RANK, planning_choices_vehicles
@@ -78,12 +80,22 @@ def _goods_by_order(orders: Iterable[Order], warehouse_id: int) -> dict[int, tup
     }
 
 
+class _Truck:
+    """A free vehicle being filled: its orders, their kg and litres."""
+
+    def __init__(self, vehicle: Vehicle) -> None:
+        self.vehicle, self.orders = vehicle, []  # type: list[Order]
+        self.kg, self.litres = Decimal(0), Decimal(0)
+
+
 def loads_proposed(
     *, warehouse: Warehouse, now: datetime.datetime | None = None
 ) -> list[LoadProposal]:
     """Loads for the allocated orders waiting for one, on the warehouse's free vehicles (see
-    the module). Orders no free vehicle takes are left out; the same orders and vehicles
-    give the same proposals."""
+    the module). The orders due to ship today (or earlier) and the urgent ones are swept
+    first; the later ones then fill what room is left on those trucks, in their direction,
+    and go on the trucks still free. Orders no free vehicle takes are left out; the same
+    orders and vehicles give the same proposals."""
     now = now or timezone.now()
     waiting = list(
         Order.objects.filter(warehouse=warehouse, status="allocated", load__isnull=True)
@@ -100,51 +112,74 @@ def loads_proposed(
         ),
     )
     goods = _goods_by_order(waiting, warehouse.pk)
+    nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
 
-    def fits(order: Order, vehicle: Vehicle, kg: Decimal, litres: Decimal) -> bool:
-        o_kg, o_litres, cold = goods.get(order.pk, (Decimal(0), Decimal(0), "ambient"))
+    def cold_enough(order: Order, vehicle: Vehicle) -> bool:
+        return COLD_RANK[vehicle.temperature_class] >= COLD_RANK[goods.get(order.pk, nothing)[2]]
+
+    def room(order: Order, truck: _Truck) -> bool:
+        kg, litres, _ = goods.get(order.pk, nothing)
         return (
-            kg + o_kg <= vehicle.capacity_weight_kg
-            and litres + o_litres <= vehicle.capacity_volume_l
-            and COLD_RANK[vehicle.temperature_class] >= COLD_RANK[cold]
+            truck.kg + kg <= truck.vehicle.capacity_weight_kg
+            and truck.litres + litres <= truck.vehicle.capacity_volume_l
         )
+
+    def take(order: Order, truck: _Truck) -> None:
+        kg, litres, _ = goods.get(order.pk, nothing)
+        truck.orders.append(order)
+        truck.kg, truck.litres = truck.kg + kg, truck.litres + litres
+
+    def ahead(order: Order, truck: _Truck) -> bool:
+        """Within the quarter turn that starts at the truck's first order."""
+        turn = _bearing(warehouse, order) - _bearing(warehouse, truck.orders[0])
+        return turn % 360 <= SECTOR_DEGREES
+
+    def sweep(orders: list[Order], vehicles: list[Vehicle]) -> list[_Truck]:
+        """Fill the vehicles one after another with the orders in bearing order."""
+        trucks, left = [], list(orders)
+        for vehicle in vehicles:
+            truck = _Truck(vehicle)
+            for order in left:
+                if not cold_enough(order, vehicle):
+                    continue  # for a colder truck
+                if truck.orders and not ahead(order, truck):
+                    break  # another direction: another truck
+                if not room(order, truck):
+                    break  # full
+                take(order, truck)
+            if truck.orders:
+                trucks.append(truck)
+                left = [o for o in left if o not in truck.orders]
+        return trucks
 
     # An order that no free vehicle takes, even empty, waits; it would close every sweep.
-    left = sorted(
-        (o for o in waiting if any(fits(o, v, Decimal(0), Decimal(0)) for v in free)),
+    takeable = sorted(
+        (o for o in waiting if any(cold_enough(o, v) and room(o, _Truck(v)) for v in free)),
         key=lambda o: (_bearing(warehouse, o), o.pk),
     )
-    proposals = []
-    for vehicle in free:
-        kg, litres, taken = Decimal(0), Decimal(0), []
-        for order in left:
-            cold = goods.get(order.pk, (0, 0, "ambient"))[2]
-            if COLD_RANK[vehicle.temperature_class] < COLD_RANK[cold]:
-                continue  # for a colder truck
-            if taken and (
-                (_bearing(warehouse, order) - _bearing(warehouse, taken[0])) % 360 > SECTOR_DEGREES
-            ):
-                break  # another direction: another truck
-            if not fits(order, vehicle, kg, litres):
-                break  # full
-            taken.append(order)
-            o_kg, o_litres, _ = goods.get(order.pk, (Decimal(0), Decimal(0), "ambient"))
-            kg, litres = kg + o_kg, litres + o_litres
-        if not taken:
-            continue
-        left = [o for o in left if o not in taken]
-        proposals.append(
-            LoadProposal(
-                vehicle=vehicle,
-                orders=taken,
-                weight_pct=round(float(kg / vehicle.capacity_weight_kg * 100), 1),
-                volume_pct=round(float(litres / vehicle.capacity_volume_l * 100), 1),
-                route=route_plan(
-                    origin=(warehouse.latitude, warehouse.longitude),
-                    at=now + LEAVES_IN,
-                    ship_tos=[o.ship_to for o in taken],
-                    zone=warehouse.zone(),
-                ),
-            )
+    today = warehouse.today()
+    first = [o for o in takeable if o.promised_ship_date <= today or o.priority == Priority.URGENT]
+    trucks = sweep(first, free)
+    later = [o for o in takeable if o not in first]
+    for truck in trucks:  # room left on today's trucks, in their direction
+        for order in later:
+            if cold_enough(order, truck.vehicle) and ahead(order, truck) and room(order, truck):
+                take(order, truck)
+        later = [o for o in later if o not in truck.orders]
+    used = {t.vehicle.pk for t in trucks}
+    trucks += sweep(later, [v for v in free if v.pk not in used])
+    return [
+        LoadProposal(
+            vehicle=truck.vehicle,
+            orders=truck.orders,
+            weight_pct=round(float(truck.kg / truck.vehicle.capacity_weight_kg * 100), 1),
+            volume_pct=round(float(truck.litres / truck.vehicle.capacity_volume_l * 100), 1),
+            route=route_plan(
+                origin=(warehouse.latitude, warehouse.longitude),
+                at=now + LEAVES_IN,
+                ship_tos=[o.ship_to for o in truck.orders],
+                zone=warehouse.zone(),
+            ),
         )
-    return proposals
+        for truck in trucks
+    ]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from shipping import services
 from shipping.models import Load, Vehicle
 from shipping.planning import loads_proposed
 from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
@@ -99,3 +100,24 @@ def test_an_integration_reads_the_proposals_from_the_api(api, person, waiting):
     unknown = api(person("dispatcher", bj)).get("/api/v1/loads/proposed/", {"warehouse": "XX"})
     assert unknown.status_code == 400 and list(unknown.json()["fields"]) == ["warehouse"]
     assert not Load.objects.exists()
+
+
+def test_an_order_due_today_gets_the_one_truck_and_later_ones_of_its_way_fill_it(waiting):
+    bj, trucks, orders = waiting
+    trucks["hired"].delete()
+    cement = orders["W1"].lines.get().item
+    today_shop = orders["W1"].ship_to
+    due = services.order_create(
+        customer=today_shop.customer,
+        ship_to=today_shop,
+        external_ref="SO-TODAY",
+        lines=[services.LineInput(cement, 6)],
+        requested_delivery_date=bj.today(),
+        promised_ship_date=bj.today(),
+        actor=None,
+    )
+    (proposal,) = loads_proposed(warehouse=bj)
+    # Swept by bearing alone, the east orders (tomorrow's) came first and took the truck.
+    assert proposal.vehicle == trucks["own"]
+    assert [o.external_ref for o in proposal.orders] == [due.external_ref, "SO-W1", "SO-W2"]
+    assert proposal.weight_pct == 72.0
