@@ -13,20 +13,22 @@ swept before the later ones, which then fill the room left in their direction. E
 
 import datetime
 import math
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Sum
 from django.utils import timezone
 
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import Priority
-from shipping.models import LineReservation, Order, Vehicle
+from shipping.models import Order, Vehicle
 from shipping.routing import Call, route_plan
-from shipping.selectors import COLD_RANK, SERVICE_RANK, planning_choices_vehicles
+from shipping.selectors import (
+    SERVICE_RANK,
+    goods_by_order,
+    planning_choices_vehicles,
+    vehicle_carries,
+)
 
 LEAVES_IN = datetime.timedelta(hours=1)  # a proposal's route is timed from then
 SECTOR_DEGREES = 90  # of bearing at most between a truck's first and last order
@@ -53,31 +55,6 @@ def _bearing(warehouse: Warehouse, order: Order) -> float:
     d_lat = float(order.ship_to.latitude - warehouse.latitude)
     d_lon *= math.cos(math.radians(float(warehouse.latitude)))
     return math.degrees(math.atan2(d_lon, d_lat)) % 360
-
-
-def _goods_by_order(orders: Iterable[Order], warehouse_id: int) -> dict[int, tuple]:
-    """Per order id: (kg, l, coldest class) of what it holds in the warehouse."""
-    held = LineReservation.objects.filter(
-        line__order__in=list(orders), warehouse_id=warehouse_id, quantity__gt=0
-    )
-    sums = {
-        row["line__order"]: row
-        for row in held.values("line__order").annotate(
-            kg=Sum(F("quantity") * F("line__item__weight_kg")),
-            litres=Sum(F("quantity") * F("line__item__volume_l")),
-        )
-    }
-    temps: dict[int, set[str]] = defaultdict(set)
-    for order_id, temp in held.values_list("line__order", "line__item__temperature_class"):
-        temps[order_id].add(temp)
-    return {
-        order_id: (
-            row["kg"] or Decimal(0),
-            row["litres"] or Decimal(0),
-            max(temps[order_id], key=lambda t: COLD_RANK[t], default=TemperatureClass.AMBIENT),
-        )
-        for order_id, row in sums.items()
-    }
 
 
 class _Truck:
@@ -111,11 +88,11 @@ def loads_proposed(
             v.plate,
         ),
     )
-    goods = _goods_by_order(waiting, warehouse.pk)
+    goods = goods_by_order(orders=waiting, warehouse_id=warehouse.pk)
     nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
 
     def cold_enough(order: Order, vehicle: Vehicle) -> bool:
-        return COLD_RANK[vehicle.temperature_class] >= COLD_RANK[goods.get(order.pk, nothing)[2]]
+        return vehicle_carries(vehicle, goods.get(order.pk, nothing)[2])
 
     def room(order: Order, truck: _Truck) -> bool:
         kg, litres, _ = goods.get(order.pk, nothing)

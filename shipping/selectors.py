@@ -43,7 +43,7 @@ from shipping.models import (
 )
 from shipping.routing import route_plan
 
-COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
+_COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
 
 def customer_and_ship_to(
@@ -94,22 +94,47 @@ def orders_fill(*, orders: Iterable[Order], warehouse_id: int, vehicle: Vehicle)
     return _fill_of(_goods(orders=orders, warehouse_id=warehouse_id), vehicle)
 
 
-def _goods(*, orders: Iterable[Order], warehouse_id: int) -> tuple[Decimal, Decimal, str]:
-    """Weight (kg), volume (l) and the coldest temperature class of what the orders hold in
-    the warehouse."""
-    rows = LineReservation.objects.filter(
+Goods = tuple[Decimal, Decimal, str]  # kg, litres, the coldest temperature class
+
+
+def goods_by_order(*, orders: Iterable[Order], warehouse_id: int) -> dict[int, Goods]:
+    """Per order id: the weight (kg), volume (l) and coldest temperature class of what the
+    order holds in the warehouse; orders holding nothing there are left out. Two queries."""
+    held = LineReservation.objects.filter(
         line__order__in=list(orders), warehouse_id=warehouse_id, quantity__gt=0
     )
-    totals = rows.aggregate(
-        weight=Sum(F("quantity") * F("line__item__weight_kg")),
-        volume=Sum(F("quantity") * F("line__item__volume_l")),
+    sums = held.values("line__order").annotate(
+        kg=Sum(F("quantity") * F("line__item__weight_kg")),
+        litres=Sum(F("quantity") * F("line__item__volume_l")),
     )
-    temps = set(rows.values_list("line__item__temperature_class", flat=True))
-    coldest = max(temps, key=lambda t: COLD_RANK[t], default=TemperatureClass.AMBIENT)
-    return totals["weight"] or Decimal(0), totals["volume"] or Decimal(0), coldest
+    temps: dict[int, set[str]] = {}
+    for order_id, temp in held.values_list("line__order", "line__item__temperature_class"):
+        temps.setdefault(order_id, set()).add(temp)
+    return {
+        row["line__order"]: (
+            row["kg"] or Decimal(0),
+            row["litres"] or Decimal(0),
+            _coldest(temps[row["line__order"]]),
+        )
+        for row in sums
+    }
 
 
-def _fill_of(goods: tuple[Decimal, Decimal, str], vehicle: Vehicle) -> Fill:
+def _coldest(classes: Iterable[str]) -> str:
+    return max(classes, key=lambda t: _COLD_RANK[t], default=TemperatureClass.AMBIENT)
+
+
+def _goods(*, orders: Iterable[Order], warehouse_id: int) -> Goods:
+    """What the orders hold in the warehouse, all together."""
+    each = goods_by_order(orders=orders, warehouse_id=warehouse_id).values()
+    return (
+        sum((g[0] for g in each), Decimal(0)),
+        sum((g[1] for g in each), Decimal(0)),
+        _coldest(g[2] for g in each),
+    )
+
+
+def _fill_of(goods: Goods, vehicle: Vehicle) -> Fill:
     weight, volume, coldest = goods
     return Fill(
         weight_kg=weight,
@@ -184,7 +209,7 @@ def load_fill(load: Load) -> Fill:
 
 def vehicle_carries(vehicle: Vehicle, temperature_class: str) -> bool:
     """A frozen truck carries chilled and ambient goods too; an ambient one only ambient."""
-    return COLD_RANK[vehicle.temperature_class] >= COLD_RANK[temperature_class]
+    return _COLD_RANK[vehicle.temperature_class] >= _COLD_RANK[temperature_class]
 
 
 @dataclass(frozen=True)
@@ -316,11 +341,7 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
             volume_l=volume,
             weight_pct=round(float(weight / load.vehicle.capacity_weight_kg * 100), 1),
             volume_pct=round(float(volume / load.vehicle.capacity_volume_l * 100), 1),
-            coldest=max(
-                temps.get(load.pk, ()),
-                key=lambda t: COLD_RANK[t],
-                default=TemperatureClass.AMBIENT,
-            ),
+            coldest=_coldest(temps.get(load.pk, ())),
         )
         picked = picks_of_load.get(load.pk, {"n": 0, "done": 0})
         out.append(
