@@ -27,15 +27,10 @@ def _span(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return later.to_numpy(dtype="datetime64[ns]") - earlier.to_numpy(dtype="datetime64[ns]")
 
 
-def _stats(values: pd.Series | np.ndarray, digits: int = 1) -> dict[str, float | None]:
+def _stats(values: np.ndarray, digits: int = 1) -> dict[str, float | None]:
     # On the bare array: the same median and p90 (linear interpolation, as pandas) at a
     # fraction of the cost, which counts when a trend asks once per day.
-    array = (
-        values.to_numpy(dtype=float, na_value=np.nan)
-        if isinstance(values, pd.Series)
-        else np.asarray(values, dtype=float)
-    )
-    array = array[~np.isnan(array)]
+    array = values[~np.isnan(values)]
     if not array.size:
         return {"median": None, "p90": None, "count": 0}
     return {
