@@ -514,6 +514,11 @@ def _etas_from(
     return open_stops
 
 
+def _etas_told(stops: list[Stop]) -> list[dict]:
+    """The stops' ETAs as the feed tells them."""
+    return [{"sequence": s.sequence, "eta": s.eta, "planned_eta": s.planned_eta} for s in stops]
+
+
 @service
 def tracking_record(
     *,
@@ -577,9 +582,7 @@ def tracking_record(
             "at": at,
             "place": place,
             "source": source,
-            "etas": [
-                {"sequence": s.sequence, "eta": s.eta, "planned_eta": s.planned_eta} for s in stops
-            ],
+            "etas": _etas_told(stops),
         },
         actor,
     )
@@ -700,9 +703,7 @@ def delivery_record(
             "note": stop.note,
             "orders": list(stop.orders.values_list("external_ref", flat=True)),
             "return_receipt": back.reference if back else None,
-            "etas": [
-                {"sequence": s.sequence, "eta": s.eta, "planned_eta": s.planned_eta} for s in still
-            ],
+            "etas": _etas_told(still),
         },
         actor,
     )
