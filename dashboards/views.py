@@ -202,7 +202,12 @@ def vehicle_choice(request: HttpRequest) -> HttpResponse:
     return _render_local(
         request,
         "dashboards/_vehicle_select.html",
-        {"ranked": ranked, **_planning(chosen, timezone.now())},
+        {
+            "ranked": ranked,
+            **_vehicles_free_and_busy(
+                shipping_selectors.planning_choices_vehicles(warehouse_id=chosen.pk)
+            ),
+        },
         chosen,
     )
 
@@ -308,20 +313,22 @@ def _hour_marks(
     return marks
 
 
+def _vehicles_free_and_busy(choices: dict) -> dict:
+    """The load form's vehicle list: the free ones, then the busy ones with their load."""
+    busy = choices["vehicles_busy"]
+    return {
+        "plan_vehicles": choices["vehicles"],
+        "plan_vehicles_free": [v for v in choices["vehicles"] if v.pk not in busy],
+        "plan_vehicles_busy": [(v, busy[v.pk]) for v in choices["vehicles"] if v.pk in busy],
+    }
+
+
 def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:
     """What the dispatcher's forms offer, and the hour they start from."""
     choices = shipping_selectors.planning_choices(warehouse_id=warehouse.pk)
     return {
         "plan_docks": choices["docks"],
-        "plan_vehicles": choices["vehicles"],
-        "plan_vehicles_free": [
-            v for v in choices["vehicles"] if v.pk not in choices["vehicles_busy"]
-        ],
-        "plan_vehicles_busy": [
-            (v, choices["vehicles_busy"][v.pk])
-            for v in choices["vehicles"]
-            if v.pk in choices["vehicles_busy"]
-        ],
+        **_vehicles_free_and_busy(choices),
         "plan_drivers": choices["drivers"],
         "plan_orders": choices["orders"],
         "plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"),
