@@ -61,7 +61,8 @@ class _Truck:
     """A free vehicle being filled: its orders, their kg and litres."""
 
     def __init__(self, vehicle: Vehicle) -> None:
-        self.vehicle, self.orders = vehicle, []  # type: list[Order]
+        self.vehicle = vehicle
+        self.orders: list[Order] = []
         self.kg, self.litres = Decimal(0), Decimal(0)
 
 
