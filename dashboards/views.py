@@ -222,7 +222,7 @@ def loads_proposed(request: HttpRequest) -> HttpResponse:
     return _render_local(
         request,
         "dashboards/_load_proposals.html",
-        {"proposals": planning.loads_proposed(warehouse=chosen), "warehouse": chosen},
+        {"plan": planning.loads_proposed(warehouse=chosen), "warehouse": chosen},
         chosen,
     )
 

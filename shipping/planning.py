@@ -6,9 +6,11 @@ order of their ship-tos' bearing from the warehouse, clockwise from north, so th
 truck gets one direction; the free vehicles are filled one after another (own fleet before
 hired carriers, the biggest first, so that fewer trucks go), each taking the next orders
 while they fit its payload and its space and stay within a quarter turn of its first
-(orders colder than it keeps are left for a colder truck). Today's and urgent orders are
-swept before the later ones, which then fill the room left in their direction. Each proposal comes with its route, as
-`shipping.routing` would drive it.
+(orders colder than it keeps are left for a colder truck) and its route can still reach
+every stop in its delivery window (an order whose window that truck would miss is left for
+the next truck). Today's and urgent orders are swept before the later ones, which then
+fill the room left in their direction. Each proposal comes with its route, as
+`shipping.routing` would drive it; each order left waiting comes with the reason.
 """
 
 import datetime
@@ -17,12 +19,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import Priority
-from shipping.models import Order, Vehicle
-from shipping.routing import Call, route_plan
+from shipping.models import Order, ShipTo, Vehicle
+from shipping.routing import Call, route_plan, route_with
 from shipping.selectors import (
     SERVICE_RANK,
     goods_by_order,
@@ -32,6 +35,15 @@ from shipping.selectors import (
 
 LEAVES_IN = datetime.timedelta(hours=1)  # a proposal's route is timed from then
 SECTOR_DEGREES = 90  # of bearing at most between a truck's first and last order
+LATE_SLACK_MINUTES = 0.5  # a route later than that by less than this is not later
+
+# Why an order is left waiting by the proposals.
+WAIT_REASONS = {
+    "no_vehicle": _("No vehicle is free."),
+    "goods": _("No free vehicle takes its goods: too heavy, too big or not cold enough."),
+    "window": _("The free trucks going its way would miss its delivery window."),
+    "room": _("No free truck has room left in its direction."),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,26 @@ class LoadProposal:
         return sum(c.late_minutes for c in self.route)
 
 
+@dataclass(frozen=True)
+class OrderWaiting:
+    """An order the proposals leave waiting, and why (a key of `WAIT_REASONS`)."""
+
+    order: Order
+    reason: str
+
+    @property
+    def why(self) -> str:
+        return str(WAIT_REASONS[self.reason])
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """The loads proposed, and the orders waiting that none of them takes."""
+
+    proposals: list[LoadProposal]
+    waiting: list[OrderWaiting]
+
+
 def _bearing(warehouse: Warehouse, order: Order) -> float:
     """Degrees clockwise from north, from the warehouse to the order's ship-to."""
     d_lon = float(order.ship_to.longitude - warehouse.longitude)
@@ -64,17 +96,25 @@ class _Truck:
         self.vehicle = vehicle
         self.orders: list[Order] = []
         self.kg, self.litres = Decimal(0), Decimal(0)
+        self.route: list[ShipTo] = []  # its stops in driving order
+        self.late = 0.0  # minutes late in all on that route
 
 
-def loads_proposed(
-    *, warehouse: Warehouse, now: datetime.datetime | None = None
-) -> list[LoadProposal]:
+def _late(calls: list[Call]) -> float:
+    return sum(c.late.total_seconds() for c in calls) / 60
+
+
+def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None) -> LoadPlan:
     """Loads for the allocated orders waiting for one, on the warehouse's free vehicles (see
-    the module). The orders due to ship today (or earlier) and the urgent ones are swept
-    first; the later ones then fill what room is left on those trucks, in their direction,
-    and go on the trucks still free. Orders no free vehicle takes are left out; the same
-    orders and vehicles give the same proposals."""
+    the module), each route timed from `LEAVES_IN` after `now`. The orders due to ship today
+    (or earlier) and the urgent ones are swept first; the later ones then fill what room is
+    left on those trucks, in their direction, and go on the trucks still free. No order makes
+    a truck's route later than its own stop would be on a truck of its own. Every waiting
+    order is either on one proposal or in `waiting` with its reason; the same orders and
+    vehicles give the same plan."""
     now = now or timezone.now()
+    at, zone = now + LEAVES_IN, warehouse.zone()
+    origin = (warehouse.latitude, warehouse.longitude)
     waiting = list(
         Order.objects.filter(warehouse=warehouse, status="allocated", load__isnull=True)
         .select_related("ship_to")
@@ -91,6 +131,8 @@ def loads_proposed(
     )
     goods = goods_by_order(orders=waiting, warehouse_id=warehouse.pk)
     nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
+    late_alone: dict[int, float] = {}  # minutes late going to that ship-to alone
+    missed: set[int] = set()  # orders a truck of their way left for their window
 
     def cold_enough(order: Order, vehicle: Vehicle) -> bool:
         return vehicle_carries(vehicle, goods.get(order.pk, nothing)[2])
@@ -102,10 +144,25 @@ def loads_proposed(
             and truck.litres + litres <= truck.vehicle.capacity_volume_l
         )
 
-    def take(order: Order, truck: _Truck) -> None:
+    def in_time(order: Order, truck: _Truck) -> list[Call] | None:
+        """The truck's route with the order's stop on it, unless that makes the route later
+        than it was by more than the stop would be late on its own."""
+        calls = route_with(
+            origin=origin, at=at, route=truck.route, ship_to=order.ship_to, zone=zone
+        )
+        if order.ship_to_id not in late_alone:
+            alone = route_plan(origin=origin, at=at, ship_tos=[order.ship_to], zone=zone)
+            late_alone[order.ship_to_id] = _late(alone)
+        if _late(calls) > truck.late + late_alone[order.ship_to_id] + LATE_SLACK_MINUTES:
+            missed.add(order.pk)
+            return None
+        return calls
+
+    def take(order: Order, truck: _Truck, calls: list[Call]) -> None:
         kg, litres, _ = goods.get(order.pk, nothing)
         truck.orders.append(order)
         truck.kg, truck.litres = truck.kg + kg, truck.litres + litres
+        truck.route, truck.late = [c.ship_to for c in calls], _late(calls)
 
     def ahead(order: Order, truck: _Truck) -> bool:
         """Within the quarter turn that starts at the truck's first order."""
@@ -124,7 +181,9 @@ def loads_proposed(
                     break  # another direction: another truck
                 if not room(order, truck):
                     break  # full
-                take(order, truck)
+                calls = in_time(order, truck)
+                if calls is not None:  # else for a truck that gets there in its window
+                    take(order, truck, calls)
             if truck.orders:
                 trucks.append(truck)
                 left = [o for o in left if o not in truck.orders]
@@ -142,22 +201,39 @@ def loads_proposed(
     for truck in trucks:  # room left on today's trucks, in their direction
         for order in later:
             if cold_enough(order, truck.vehicle) and ahead(order, truck) and room(order, truck):
-                take(order, truck)
+                calls = in_time(order, truck)
+                if calls is not None:
+                    take(order, truck, calls)
         later = [o for o in later if o not in truck.orders]
     used = {t.vehicle.pk for t in trucks}
     trucks += sweep(later, [v for v in free if v.pk not in used])
-    return [
+    proposals = [
         LoadProposal(
             vehicle=truck.vehicle,
             orders=truck.orders,
             weight_pct=round(float(truck.kg / truck.vehicle.capacity_weight_kg * 100), 1),
             volume_pct=round(float(truck.litres / truck.vehicle.capacity_volume_l * 100), 1),
             route=route_plan(
-                origin=(warehouse.latitude, warehouse.longitude),
-                at=now + LEAVES_IN,
+                origin=origin,
+                at=at,
                 ship_tos=[o.ship_to for o in truck.orders],
-                zone=warehouse.zone(),
+                zone=zone,
+                hint=truck.route,
             ),
         )
         for truck in trucks
     ]
+    proposed = {o.pk for t in trucks for o in t.orders}
+    takes = {o.pk for o in takeable}
+
+    def reason(order: Order) -> str:
+        if not free:
+            return "no_vehicle"
+        if order.pk not in takes:
+            return "goods"
+        return "window" if order.pk in missed else "room"
+
+    return LoadPlan(
+        proposals=proposals,
+        waiting=[OrderWaiting(o, reason(o)) for o in waiting if o.pk not in proposed],
+    )

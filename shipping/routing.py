@@ -124,22 +124,58 @@ def calls_timed(
 
 
 def route_plan(
-    *, origin: Point, at: datetime.datetime, ship_tos: Sequence[ShipTo], zone: ZoneInfo
+    *,
+    origin: Point,
+    at: datetime.datetime,
+    ship_tos: Sequence[ShipTo],
+    zone: ZoneInfo,
+    hint: Sequence[ShipTo] = (),
 ) -> list[Call]:
     """The order of stops that is late the fewest minutes in all, then brings the truck back
     to `origin` soonest (waiting for windows counts), then drives the fewest kilometres;
-    each ship-to once. Exact up to `EXACT_UP_TO` stops; beyond, the better of two bounded
-    local searches (move a stop elsewhere, reverse a stretch), from the nearest-neighbour
-    order and from the earliest-closing order. The same stops give the same route."""
+    each ship-to once. Exact up to `EXACT_UP_TO` stops; beyond, the best of bounded local
+    searches (move a stop elsewhere, reverse a stretch) from the nearest-neighbour order,
+    from the earliest-closing order and from `hint` (an order of the same stops, if given),
+    so never worse than `hint`. The same stops give the same route."""
     stops = sorted({s.pk: s for s in ship_tos}.values(), key=lambda s: s.pk)
     trip = _Trip(origin, at, stops, zone)
     every = list(range(1, len(stops) + 1))
     if len(stops) <= EXACT_UP_TO:
         best = min(itertools.permutations(every), key=trip.cost, default=())
     else:
-        nearest = _nearest_first(trip, every)
-        closing = sorted(every, key=lambda i: (trip.windows[i - 1][0][1], i))
-        best = min((_improved(trip, nearest), _improved(trip, closing)), key=trip.cost)
+        starts = [
+            _nearest_first(trip, every),
+            sorted(every, key=lambda i: (trip.windows[i - 1][0][1], i)),
+        ]
+        index = {s.pk: i for i, s in enumerate(stops, start=1)}
+        hinted = list(dict.fromkeys(index[s.pk] for s in hint if s.pk in index))
+        if sorted(hinted) == every:
+            starts.append(hinted)
+        best = min((_improved(trip, start) for start in starts), key=trip.cost)
+    return trip.calls(best)
+
+
+def route_with(
+    *,
+    origin: Point,
+    at: datetime.datetime,
+    route: Sequence[ShipTo],
+    ship_to: ShipTo,
+    zone: ZoneInfo,
+) -> list[Call]:
+    """`route` (stops in driving order) with `ship_to` on it too: re-planned whole while that
+    is exact (`EXACT_UP_TO` stops), else `ship_to` put between the two stops where it costs
+    least, the others kept in their order. A stop already on the route changes nothing."""
+    if any(s.pk == ship_to.pk for s in route):
+        return calls_timed(start=origin, at=at, ship_tos=route, zone=zone)
+    if len(route) + 1 <= EXACT_UP_TO:
+        return route_plan(origin=origin, at=at, ship_tos=[*route, ship_to], zone=zone)
+    trip = _Trip(origin, at, [*route, ship_to], zone)
+    kept, new = list(range(1, len(route) + 1)), len(route) + 1
+    best = min(
+        ([*kept[:k], new, *kept[k:]] for k in range(len(kept) + 1)),
+        key=trip.cost,
+    )
     return trip.calls(best)
 
 

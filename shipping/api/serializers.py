@@ -567,6 +567,18 @@ class LoadProposalSerializer(serializers.Serializer):
         ]
 
 
+class OrderWaitingSerializer(serializers.Serializer):
+    order = serializers.CharField(source="order.external_ref")
+    ship_to = serializers.CharField(source="order.ship_to.code")
+    reason = serializers.CharField()
+    why = serializers.CharField()
+
+
+class LoadPlanSerializer(serializers.Serializer):
+    proposals = LoadProposalSerializer(many=True)
+    waiting = OrderWaitingSerializer(many=True)
+
+
 class WavePlanInput(serializers.Serializer):
     lines_per_picker_hour = serializers.IntegerField(min_value=1, max_value=10_000, default=60)
     pickers = serializers.IntegerField(min_value=1, max_value=1_000, default=2)

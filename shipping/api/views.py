@@ -374,17 +374,18 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             ).data
         )
 
-    @extend_schema(parameters=[s.WarehouseQuery], responses=s.LoadProposalSerializer(many=True))
+    @extend_schema(parameters=[s.WarehouseQuery], responses=s.LoadPlanSerializer)
     @action(detail=False, methods=["get"])
     def proposed(self, request: Request) -> Response:
         """Loads proposed for the allocated orders waiting for one, on the warehouse's free
-        vehicles (see shipping/planning.py); nothing is written. `?warehouse=BJ1`."""
+        vehicles (see shipping/planning.py), and the orders they leave waiting with the
+        reason (`no_vehicle`, `goods`, `window`, `room`); nothing is written.
+        `?warehouse=BJ1`."""
         query = s.WarehouseQuery(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         warehouse = query.validated_data["warehouse"]
         require_role(request.user, warehouse.pk, DISPATCH_ROLES)
-        proposals = loads_proposed(warehouse=warehouse)
-        return Response(s.LoadProposalSerializer(proposals, many=True).data)
+        return Response(s.LoadPlanSerializer(loads_proposed(warehouse=warehouse)).data)
 
     @extend_schema(request=s.WavePlanInput, responses={201: s.WaveSerializer})
     @action(detail=True, methods=["post"], url_path="plan-wave")

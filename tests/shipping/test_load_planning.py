@@ -1,6 +1,8 @@
 """The dispatcher asks the board to propose loads: the orders waiting for one are swept
 around the warehouse, each free truck takes one direction while its goods fit, own fleet
-first; goods no free truck keeps cold enough wait. One click builds a proposal."""
+first, and leaves an order whose delivery window its route would miss to the next truck;
+goods no free truck keeps cold enough wait, and the board says why each order waits. One
+click builds a proposal."""
 
 from decimal import Decimal
 
@@ -8,9 +10,9 @@ import pytest
 
 from shipping import services
 from shipping.models import Load, Vehicle
-from shipping.planning import loads_proposed
+from shipping.planning import OrderWaiting, loads_proposed
 from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
-from tests.shipping.test_routing import _shop
+from tests.shipping.test_routing import _local, _shop
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -33,8 +35,10 @@ def waiting(network, beijing_shop):  # type: ignore[no-untyped-def]
 
 
 def test_each_truck_takes_one_direction_own_fleet_first_and_cold_goods_wait(waiting):
-    bj, trucks, _ = waiting
-    proposals = loads_proposed(warehouse=bj)
+    bj, trucks, orders = waiting
+    plan = loads_proposed(warehouse=bj)
+    proposals = plan.proposals
+    assert plan.waiting == [OrderWaiting(orders["ICE"], "goods")]
     assert [(p.vehicle, [o.external_ref for o in p.orders]) for p in proposals] == [
         (trucks["own"], ["SO-E1", "SO-E2"]),  # east, at a bearing of 90°
         (trucks["hired"], ["SO-W1", "SO-W2"]),  # west, 270°: another direction
@@ -48,13 +52,19 @@ def test_each_truck_takes_one_direction_own_fleet_first_and_cold_goods_wait(wait
 def test_a_full_truck_leaves_the_rest_of_its_direction_to_the_next(waiting):
     bj, trucks, _ = waiting
     Vehicle.objects.filter(pk=trucks["own"].pk).update(capacity_weight_kg=Decimal(300))
-    proposals = loads_proposed(warehouse=bj)
+    plan = loads_proposed(warehouse=bj)
+    proposals = plan.proposals
     # The own truck takes one 240 kg order; the hired one the other east; the west waits.
     assert [(p.vehicle.plate, [o.external_ref for o in p.orders]) for p in proposals] == [
         ("京A-OWN", ["SO-E1"]),
         ("京A-LTL", ["SO-E2"]),
     ]
     assert proposals[0].weight_pct == 80.0
+    assert [(w.order.external_ref, w.reason) for w in plan.waiting] == [
+        ("SO-W1", "room"),
+        ("SO-W2", "room"),
+        ("SO-ICE", "goods"),
+    ]
 
 
 def test_the_dispatcher_builds_a_proposed_load_in_one_click(client, person, waiting):
@@ -89,14 +99,23 @@ def test_the_dispatcher_builds_a_proposed_load_in_one_click(client, person, wait
 
 
 def test_an_integration_reads_the_proposals_from_the_api(api, person, waiting):
-    bj, _, _ = waiting
+    bj, _, orders = waiting
     answer = api(person("dispatcher", bj)).get("/api/v1/loads/proposed/", {"warehouse": "BJ"})
     assert answer.status_code == 200, answer.content
-    assert [(p["vehicle"], p["orders"], p["late_minutes"]) for p in answer.json()] == [
+    plan = answer.json()
+    assert [(p["vehicle"], p["orders"], p["late_minutes"]) for p in plan["proposals"]] == [
         ("京A-OWN", ["SO-E1", "SO-E2"], 0),
         ("京A-LTL", ["SO-W1", "SO-W2"], 0),
     ]
-    assert [s["ship_to"] for s in answer.json()[0]["stops"]] == ["E1", "E2"]
+    assert [s["ship_to"] for s in plan["proposals"][0]["stops"]] == ["E1", "E2"]
+    assert plan["waiting"] == [
+        {
+            "order": "SO-ICE",
+            "ship_to": orders["ICE"].ship_to.code,
+            "reason": "goods",
+            "why": "No free vehicle takes its goods: too heavy, too big or not cold enough.",
+        }
+    ]
     unknown = api(person("dispatcher", bj)).get("/api/v1/loads/proposed/", {"warehouse": "XX"})
     assert unknown.status_code == 400 and list(unknown.json()["fields"]) == ["warehouse"]
     assert not Load.objects.exists()
@@ -116,8 +135,63 @@ def test_an_order_due_today_gets_the_one_truck_and_later_ones_of_its_way_fill_it
         promised_ship_date=bj.today(),
         actor=None,
     )
-    (proposal,) = loads_proposed(warehouse=bj)
+    (proposal,) = loads_proposed(warehouse=bj).proposals
     # Swept by bearing alone, the east orders (tomorrow's) came first and took the truck.
     assert proposal.vehicle == trucks["own"]
     assert [o.external_ref for o in proposal.orders] == [due.external_ref, "SO-W1", "SO-W2"]
     assert proposal.weight_pct == 72.0
+
+
+@pytest.fixture
+def windows(network, beijing_shop):  # type: ignore[no-untyped-def]
+    """Two shops 15 km out, one east (open 08:30-09:00) and one north-east (08:30-08:40),
+    11.5 km apart: a truck leaving at 08:00 is on time at either alone, but not at both."""
+    bj, pick, _ = network["BJ"]
+    cement, _ = cement_and_ice(bj, pick)
+    own, ltl = carriers()
+    trucks = {"own": truck(own, "京A-OWN", bj, 1000), "hired": truck(ltl, "京A-LTL", bj, 2000)}
+    customer = beijing_shop[0]
+    east = _shop(customer, "EAST", km_east=15, opens=(8, 30), closes=(9, 0))
+    north_east = _shop(
+        customer, "NE", km_east=10.607, km_north=10.607, opens=(8, 30), closes=(8, 40)
+    )
+    orders = {
+        "EAST": order_placed(customer, east, (cement, 6), ref="SO-EAST"),
+        "NE": order_placed(customer, north_east, (cement, 6), ref="SO-NE"),
+    }
+    return bj, trucks, orders, _local(bj, 7, 0)  # proposals leave an hour later
+
+
+def test_a_truck_leaves_an_order_whose_window_it_would_miss_to_the_next_truck(windows):
+    bj, trucks, _, now = windows
+    plan = loads_proposed(warehouse=bj, now=now)
+    # One truck to both would be late at the second (5 min at best); two trucks are on time.
+    assert [(p.vehicle, [o.external_ref for o in p.orders]) for p in plan.proposals] == [
+        (trucks["own"], ["SO-NE"]),
+        (trucks["hired"], ["SO-EAST"]),
+    ]
+    assert [p.late_minutes for p in plan.proposals] == [0, 0]
+    assert [c.eta.astimezone(bj.zone()).strftime("%H:%M") for c in plan.proposals[0].route] == [
+        "08:30"
+    ]
+    assert plan.waiting == []
+
+
+def test_with_one_truck_the_order_it_would_be_late_for_waits_and_the_board_says_why(
+    client, person, windows
+):
+    bj, trucks, orders, now = windows
+    trucks["hired"].delete()
+    plan = loads_proposed(warehouse=bj, now=now)
+    assert [[o.external_ref for o in p.orders] for p in plan.proposals] == [["SO-NE"]]
+    assert plan.waiting == [OrderWaiting(orders["EAST"], "window")]
+    assert plan.proposals[0].late_minutes == 0
+
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/loads/proposed/?warehouse=BJ", **HTMX).content.decode()
+    assert "1 order left waiting" in board
+    assert (
+        f'<a href="/orders/{orders["EAST"].pk}/">SO-EAST</a> · Shop EAST'
+        ' <span class="muted">(08:30–09:00)</span>:'
+        " The free trucks going its way would miss its delivery window." in board
+    )

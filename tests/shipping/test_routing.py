@@ -11,7 +11,7 @@ import pytest
 from core.models import Event
 from shipping import services
 from shipping.models import Order, ShipTo
-from shipping.routing import calls_timed, route_plan
+from shipping.routing import calls_timed, route_plan, route_with
 from tests.shipping.helpers import on_the_truck, pick_all
 
 KM_PER_DEGREE_EAST = Decimal("85.26")  # of longitude, at Beijing's latitude
@@ -105,6 +105,16 @@ def test_nine_stops_around_the_warehouse_follow_their_windows_one_after_another(
     assert all(c.late == datetime.timedelta() for c in route)
     again = route_plan(origin=_origin(bj), at=_local(bj, 7, 30), ship_tos=ring, zone=bj.zone())
     assert again == route
+    # A ninth stop put on a route of eight goes between the two it fits in time.
+    eight = [*ring[:4], *ring[5:]]
+    inserted = route_with(
+        origin=_origin(bj), at=_local(bj, 7, 30), route=eight, ship_to=ring[4], zone=bj.zone()
+    )
+    assert inserted == route
+    same = route_with(
+        origin=_origin(bj), at=_local(bj, 7, 30), route=ring, ship_to=ring[2], zone=bj.zone()
+    )
+    assert same == route
 
 
 @pytest.fixture
