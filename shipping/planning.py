@@ -42,7 +42,7 @@ WAIT_REASONS = {
     "no_vehicle": _("No vehicle is free."),
     "goods": _("No free vehicle takes its goods: too heavy, too big or not cold enough."),
     "window": _("The free trucks going its way would miss its delivery window."),
-    "room": _("No free truck has room left in its direction."),
+    "room": _("Every free truck is full or goes another way."),
 }
 
 
