@@ -4,6 +4,7 @@ from dashboards import actions, shell, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
     path("start/", shell.start, name="start"),
     path("alerts/bell/", shell.bell, name="bell"),
     path("alerts/<int:pk>/take/", actions.alert_take, name="alert-acknowledge"),

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -39,6 +40,12 @@ from shipping.choices import (
     StopStatus,
 )
 from shipping.selectors import past_deadline, promised_by
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Handoff's icon, for browsers that ask /favicon.ico (pages with no icon link: the API
+    docs)."""
+    return redirect(static("dashboards/handoff.svg"))
 
 
 @login_required
@@ -409,9 +416,16 @@ _CHART_STYLE = Style(  # the page's colours: the value in brand green, the targe
 )
 
 
-def _chart(trend: list[dict], target: float | None, *, share: bool = False) -> str:
+RUNNING_DOT = "fill: #fff; stroke: #0b6e4f; stroke-width: 2"  # a period not over yet
+
+
+def _chart(
+    trend: list[dict], target: float | None, *, share: bool = False, running: str = ""
+) -> str:
     """A small line chart of the trend with its target, as inline SVG (no script loaded): a
-    few round marks on the value axis, a share as a percentage."""
+    few round marks on the value axis, a share as a percentage. The point of the period
+    `running` (its first day; the day or week still going on) is a hollow dot, titled "so
+    far": it is not that period's last word."""
     chart = pygal.Line(
         js=[],
         height=160,
@@ -430,7 +444,16 @@ def _chart(trend: list[dict], target: float | None, *, share: bool = False) -> s
         margin=8,
     )
     chart.x_labels = [p["period"][5:] for p in trend]
-    chart.add("value", [p["value"] for p in trend])
+    so_far = str(_("so far"))
+    chart.add(
+        "value",
+        [
+            {"value": p["value"], "label": so_far, "style": RUNNING_DOT, "node": {"r": 3.5}}
+            if p["period"] == running
+            else p["value"]
+            for p in trend
+        ],
+    )
     if target is not None and trend:
         chart.add(
             "target", [target] * len(trend), show_dots=False, stroke_style={"dasharray": "4,4"}
@@ -475,7 +498,10 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
             context["job"] = job
             return _render_local(request, "dashboards/kpis.html", context, chosen)
         targets = settings.HANDOFF_KPI_TARGETS
+        today = chosen.today()
+        running = str(today - datetime.timedelta(days=today.weekday()) if weekly else today)
         context.update(
+            running_shown=start <= today < end,
             tiles=[
                 {
                     "name": name,
@@ -484,7 +510,12 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
                     "share": name in SHARES,
                     "target": targets.get(name),
                     "chart": mark_safe(
-                        _chart(kpi["trend"], targets.get(name), share=name in SHARES)
+                        _chart(
+                            kpi["trend"],
+                            targets.get(name),
+                            share=name in SHARES,
+                            running=running,
+                        )
                     ),
                 }
                 for name, kpi in board.items()

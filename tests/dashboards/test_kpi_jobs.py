@@ -123,3 +123,35 @@ def test_the_range_s_to_is_the_last_day_shown(client, site, person):
     page = client.get(f"/kpis/?warehouse={site.warehouse.code}").content.decode()
     assert f'name="until" value="{today}"' in page
     assert f'name="start" value="{today - datetime.timedelta(days=29)}"' in page
+
+
+def test_today_s_point_is_marked_as_so_far(client, site, person):
+    """A count recorded today gives today's inventory accuracy: its point is a hollow dot
+    titled "so far", and the board says what the hollow dot means."""
+    from inventory.services import count_record, count_tasks_create, stock_receive
+    from tests.factories import ItemFactory
+
+    item = ItemFactory()
+    stock_receive(item=item, quantity=5, location=site.loc["a1"], actor=None)
+    (count,) = count_tasks_create(
+        warehouse=site.warehouse, item=item, location=site.loc["a1"], actor=None
+    )
+    count_record(task=count, counted_quantity=5, actor=person("operator", site.warehouse))
+    client.force_login(person("manager", site.warehouse))
+
+    page = client.get(f"/kpis/?warehouse={site.warehouse.code}").content.decode()
+    tile = page[page.index('data-kpi="inventory_record_accuracy"') :]
+    tile = tile[: tile.index("</section>")]
+    assert tile.count('<g class="dots"') == 1  # the one day with a count: today
+    assert (
+        '<g class="dots" style="fill: #fff; stroke: #0b6e4f; stroke-width: 2">'
+        '<desc class="label">so far</desc>'
+    ) in tile
+    assert "today so far" in page
+
+    weekly = client.get(f"/kpis/?warehouse={site.warehouse.code}&trend=weekly").content.decode()
+    assert "this week so far" in weekly and '<desc class="label">so far</desc>' in weekly
+    past = client.get(
+        f"/kpis/?warehouse={site.warehouse.code}&start=2026-01-01&until=2026-01-31"
+    ).content.decode()
+    assert "so far" not in past

@@ -77,3 +77,10 @@ def test_the_bell_tells_the_time_on_the_warehouse_s_clock(client, site, person):
     assert "2026年11月25日 20:10" in page  # the page's bell
     refreshed = client.get("/alerts/bell/").content.decode()  # and its live refresh
     assert "2026年11月25日 20:10" in refreshed and "12:10" not in refreshed
+
+
+def test_the_browser_tab_shows_handoff_s_icon(client):
+    login = client.get("/login/").content.decode()
+    assert '<link rel="icon" href="/static/dashboards/handoff.svg" type="image/svg+xml">' in login
+    asked = client.get("/favicon.ico")  # what a browser asks on a page without the link
+    assert asked.status_code == 302 and asked["Location"] == "/static/dashboards/handoff.svg"
