@@ -20,7 +20,7 @@ from inventory.models import Allocation
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, OrderLine, Stop
-from shipping.selectors import loads_open, ship_deadline
+from shipping.selectors import loads_open, routes_booked, ship_deadline
 
 
 @dataclass(frozen=True)
@@ -229,6 +229,47 @@ def shipments_late(
     return out
 
 
+def routes_outside_windows(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """A truck not yet gone whose route, leaving at the end of its dock slot, reaches a stop
+    after its delivery window closed by more than the late-shipment limit: the dispatcher
+    hears of it while the slot or the orders can still be moved, not from the road."""
+    out = []
+    for row in routes_booked(warehouse_ids=list(warehouses), now=now):
+        load = row["load"]
+        limit = datetime.timedelta(minutes=limits[load.warehouse_id].shipment_late_minutes)
+        outside = [c for c in row["calls"] if c.late > limit]
+        if not outside:
+            continue
+        zone = warehouses[load.warehouse_id].zone()
+        out.append(
+            Condition(
+                rule="route_outside_windows",
+                key=load.reference,
+                warehouse_id=load.warehouse_id,
+                department=Department.LOGISTICS,
+                severity=Severity.WARNING,
+                **said(
+                    gettext_noop(
+                        "%(load)s leaving %(leaves)s reaches %(stops)s of %(all)s stop(s) after "
+                        "their windows close, the first %(place)s %(minutes)s min late: move "
+                        "its dock slot or its orders."
+                    ),
+                    load=load.reference,
+                    leaves=f"{row['leaves_at'].astimezone(zone):%m-%d %H:%M}",
+                    stops=len(outside),
+                    all=len(row["calls"]),
+                    place=outside[0].ship_to.name,
+                    minutes=outside[0].late_minutes,
+                ),
+                subject_type="load",
+                subject_id=load.reference,
+            )
+        )
+    return out
+
+
 def trucks_waiting(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -341,6 +382,7 @@ RULES = [
     stockout_blocking,
     orders_at_risk,
     shipments_late,
+    routes_outside_windows,
     trucks_waiting,
     loads_not_ready,
     integration_failures,

@@ -31,7 +31,17 @@ def alerts_evaluate_if_changed() -> dict[str, int] | None:
 
 
 # Event types that can open or clear an alert condition.
-ALERT_INPUTS = ("stock.", "order.", "wave.", "pick.", "vehicle.", "shipment.", "load.", "webhook.")
+ALERT_INPUTS = (
+    "stock.",
+    "order.",
+    "wave.",
+    "pick.",
+    "vehicle.",
+    "appointment.",
+    "shipment.",
+    "load.",
+    "webhook.",
+)
 
 
 def alerts_on_events(*, types: frozenset[str], **kwargs: object) -> None:

@@ -876,25 +876,15 @@ def load_not_gone(*, pk: int, warehouse_ids: Iterable[int]) -> Load | None:
     )
 
 
-def load_route(
-    *,
-    load: Load,
-    leaves_at: datetime.datetime | None = None,
-    now: datetime.datetime | None = None,
-) -> dict:
-    """The route the load's truck would drive if it left at `leaves_at`: by default at the
-    end of its dock slot, or now if that is past or it has none. Its orders' ship-tos (not
-    the cancelled ones) in the order `shipping.routing.route_plan` gives, each stop's ETA
-    in its window; with the minutes late in all."""
-    now = now or timezone.now()
-    if leaves_at is None:
-        appointment = getattr(load, "appointment", None)
-        booked = appointment is not None and appointment.status != AppointmentStatus.CANCELLED
-        leaves_at = max(now, appointment.ends_at) if booked else now
-    ship_tos = [
-        o.ship_to
-        for o in load.orders.select_related("ship_to").exclude(status=OrderStatus.CANCELLED)
-    ]
+def _leaves_at(load: Load, now: datetime.datetime) -> datetime.datetime:
+    """When a load's truck leaves, as its route is planned: at the end of its dock slot, or
+    now if that is past or it has none."""
+    appointment = getattr(load, "appointment", None)
+    booked = appointment is not None and appointment.status != AppointmentStatus.CANCELLED
+    return max(now, appointment.ends_at) if booked else now
+
+
+def _route(load: Load, ship_tos: list[ShipTo], leaves_at: datetime.datetime) -> dict:
     calls = route_plan(
         origin=(load.warehouse.latitude, load.warehouse.longitude),
         at=leaves_at,
@@ -906,3 +896,51 @@ def load_route(
         "calls": calls,
         "late_minutes": sum(c.late_minutes for c in calls),
     }
+
+
+def load_route(
+    *,
+    load: Load,
+    leaves_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> dict:
+    """The route the load's truck would drive if it left at `leaves_at`: by default at the
+    end of its dock slot, or now if that is past or it has none. Its orders' ship-tos (not
+    the cancelled ones) in the order `shipping.routing.route_plan` gives, each stop's ETA
+    in its window; with the minutes late in all."""
+    ship_tos = [
+        o.ship_to
+        for o in load.orders.select_related("ship_to").exclude(status=OrderStatus.CANCELLED)
+    ]
+    return _route(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
+
+
+def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[dict]:
+    """Each load of these warehouses not yet gone that has a dock slot, with its route as
+    `load_route` gives it (leaving at the end of the slot, or now if that is past): dicts of
+    `load` and the route's keys. Two queries whatever the number of loads."""
+    loads = list(
+        Load.objects.filter(
+            warehouse_id__in=list(warehouse_ids),
+            status__in=(LoadStatus.PLANNED, LoadStatus.LOADING),
+            appointment__isnull=False,
+        )
+        .exclude(appointment__status=AppointmentStatus.CANCELLED)
+        .select_related("warehouse", "appointment")
+        .prefetch_related(
+            Prefetch(
+                "orders",
+                queryset=Order.objects.exclude(status=OrderStatus.CANCELLED).select_related(
+                    "ship_to"
+                ),
+            )
+        )
+        .order_by("pk")
+    )
+    return [
+        {
+            "load": load,
+            **_route(load, [o.ship_to for o in load.orders.all()], _leaves_at(load, now)),
+        }
+        for load in loads
+    ]

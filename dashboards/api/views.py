@@ -20,6 +20,7 @@ SUBJECT_LINKS = {
     "order": "/api/v1/orders/?external_ref={id}",
     "shipment": "/api/v1/shipments/?reference={id}",
     "appointment": "/api/v1/appointments/{id}/",
+    "load": "/api/v1/loads/?reference={id}",
     "webhook": "/api/v1/webhooks/{id}/",
 }
 

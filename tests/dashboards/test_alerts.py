@@ -271,3 +271,59 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
     pick_all(floor)
     alerts_evaluate(now=due + datetime.timedelta(minutes=2))
     assert _live("load_not_ready") == []  # picked: its goods are ready
+
+
+def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher(
+    network, beijing_shop, api, person
+):
+    """The shop takes goods 08:00-09:00. A slot ending at 11:00 tomorrow brings the truck
+    there at 11:27, 147 minutes after closing: logistics hears of it before the truck
+    leaves. Moved to 06:00-07:00, the truck waits for the shop to open, and it clears."""
+    from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
+    from tests.shipping.test_routing import _local, _shop
+
+    bj, pick, _ = network["BJ"]
+    cement, _ = cement_and_ice(bj, pick)
+    own, _ = carriers()
+    van = truck(own, "京A-VAN", bj, 1000)
+    shop = _shop(beijing_shop[0], "EARLY", km_east=20, opens=(8, 0), closes=(9, 0))
+    order = order_placed(beijing_shop[0], shop, (cement, 2), ref="SO-EARLY")
+    load = shipping.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
+    appointment = shipping.appointment_book(
+        dock=Dock.objects.create(warehouse=bj, code="D1"),
+        vehicle=van,
+        load=load,
+        starts_at=_local(bj, 10, days=1),
+        ends_at=_local(bj, 11, days=1),
+        actor=None,
+    )
+    alerts_evaluate()
+    (alert,) = _live("route_outside_windows")
+    assert (alert.department, alert.severity, alert.subject_id) == (
+        "logistics",
+        "warning",
+        load.reference,
+    )
+    tomorrow_ = _local(bj, 11, days=1).strftime("%m-%d")
+    assert alert.message == (
+        f"{load.reference} leaving {tomorrow_} 11:00 reaches 1 of 1 stop(s) after their "
+        "windows close, the first Shop EARLY 147 min late: move its dock slot or its orders."
+    )
+    with translation.override("zh-hans"):
+        assert alert.text.startswith(f"{load.reference} 于 {tomorrow_} 11:00 出发")
+    dispatcher = person("dispatcher", bj)
+    (listed,) = [
+        a
+        for a in api(dispatcher).get("/api/v1/alerts/").json()["results"]
+        if a["rule"] == "route_outside_windows"
+    ]
+    assert listed["link"] == f"/api/v1/loads/?reference={load.reference}"
+
+    shipping.appointment_move(
+        appointment=appointment,
+        starts_at=_local(bj, 6, days=1),
+        ends_at=_local(bj, 7, days=1),
+        actor=None,
+    )
+    alerts_evaluate()
+    assert _live("route_outside_windows") == []
