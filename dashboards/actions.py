@@ -294,13 +294,30 @@ def load_build(request: HttpRequest) -> HttpResponse:
             raise FormError(_("Choose at least one order."), field="orders")
         orders = list(Order.objects.filter(pk__in=ids, warehouse=warehouse))
         driver = _chosen(request, "driver", Driver) if request.POST.get("driver") else None
+        slot = None
+        if request.POST.get("dock"):  # a proposal's slot, booked with the load
+            dock = _chosen(request, "dock", Dock.objects.filter(warehouse=warehouse))
+            starts_at = _local_time(request, "starts_at", warehouse)
+            slot = shipping.DockSlot(dock, starts_at, starts_at + _minutes(request, "minutes"))
         load = shipping.load_build(
-            warehouse=warehouse, vehicle=vehicle, orders=orders, driver=driver, actor=request.user
+            warehouse=warehouse,
+            vehicle=vehicle,
+            orders=orders,
+            driver=driver,
+            slot=slot,
+            actor=request.user,
         )
-        return _("Load %(load)s planned on %(plate)s.") % {
+        said = _("Load %(load)s planned on %(plate)s.") % {
             "load": load.reference,
             "plate": vehicle.plate,
         }
+        if slot is not None:
+            said += " " + _("Booked at %(dock)s, %(start)s–%(end)s.") % {
+                "dock": slot.dock.code,
+                "start": f"{slot.starts_at:%H:%M}",
+                "end": f"{slot.ends_at:%H:%M}",
+            }
+        return said
 
     return _answer(request, _board, act)
 

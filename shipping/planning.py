@@ -11,6 +11,12 @@ every stop in its delivery window (an order whose window that truck would miss i
 the next truck). Today's and urgent orders are swept before the later ones, which then
 fill the room left in their direction. Each proposal comes with its route, as
 `shipping.routing` would drive it; each order left waiting comes with the reason.
+
+Each truck leaves at a time of its own, on the quarter hour: as soon as its goods can be
+picked and loaded if its first stop is open by then, else on the day its first stop opens
+next; and no earlier than it needs, so that it does not wait at its first stop. Its dock
+slot is the hour before it leaves, at a door free then (moved earlier, or later, by
+quarter hours if none is), so the wave can be released in step with it.
 """
 
 import datetime
@@ -24,16 +30,24 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import Priority
-from shipping.models import Order, ShipTo, Vehicle
-from shipping.routing import Call, route_plan, route_with
+from shipping.models import Dock, Order, ShipTo, Vehicle, Wave
+from shipping.routing import Call, calls_timed, route_plan, route_with
 from shipping.selectors import (
     SERVICE_RANK,
+    dock_window,
     goods_by_order,
+    order_line_counts,
     planning_choices_vehicles,
     vehicle_carries,
 )
 
-LEAVES_IN = datetime.timedelta(hours=1)  # a proposal's route is timed from then
+SLOT = datetime.timedelta(hours=1)  # a proposed dock slot: loading; the truck leaves at its end
+STEP = datetime.timedelta(minutes=15)  # proposed times are on the quarter hour
+SLOT_TRIES = 16  # quarter hours a slot moves earlier, then later, to find a free door
+# Before the slot: picking (at a new wave's pace) and the wave's margin.
+_WAVE = {f.name: f.default for f in Wave._meta.fields}
+PICK_LINES_PER_HOUR = _WAVE["lines_per_picker_hour"] * _WAVE["pickers"]
+READY_BEFORE = datetime.timedelta(minutes=_WAVE["margin_minutes"])
 SECTOR_DEGREES = 90  # of bearing at most between a truck's first and last order
 LATE_SLACK_MINUTES = 0.5  # a route later than that by less than this is not later
 
@@ -48,13 +62,21 @@ WAIT_REASONS = {
 
 @dataclass(frozen=True)
 class LoadProposal:
-    """Orders for one vehicle: what they weigh and take up of it, and its route."""
+    """Orders for one vehicle: what they weigh and take up of it, when it leaves, its dock
+    slot (the `SLOT` before it leaves, at `dock`; None if no door is free around then) and
+    its route from then."""
 
     vehicle: Vehicle
     orders: list[Order]
     weight_pct: float
     volume_pct: float
     route: list[Call]
+    leaves_at: datetime.datetime
+    dock: Dock | None
+
+    @property
+    def slot_starts_at(self) -> datetime.datetime:
+        return self.leaves_at - SLOT
 
     @property
     def late_minutes(self) -> int:
@@ -98,6 +120,16 @@ class _Truck:
         self.kg, self.litres = Decimal(0), Decimal(0)
         self.route: list[ShipTo] = []  # its stops in driving order
         self.late = 0.0  # minutes late in all on that route
+        self.leaves_at: datetime.datetime | None = None  # set by its first order
+
+
+def _quarter(at: datetime.datetime, *, up: bool = False) -> datetime.datetime:
+    """`at` on the quarter hour: the one before (or with `up`, the one after)."""
+    seconds = at.timestamp() % STEP.total_seconds()
+    if not seconds:
+        return at
+    down = at - datetime.timedelta(seconds=seconds)
+    return down + STEP if up else down
 
 
 def _late(calls: list[Call]) -> float:
@@ -105,16 +137,18 @@ def _late(calls: list[Call]) -> float:
 
 
 def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None) -> LoadPlan:
-    """Loads for the allocated orders waiting for one, on the warehouse's free vehicles (see
-    the module), each route timed from `LEAVES_IN` after `now`. The orders due to ship today
-    (or earlier) and the urgent ones are swept first; the later ones then fill what room is
-    left on those trucks, in their direction, and go on the trucks still free. No order makes
-    a truck's route later than its own stop would be on a truck of its own. Every waiting
-    order is either on one proposal or in `waiting` with its reason; the same orders and
-    vehicles give the same plan."""
+    """Loads for the allocated orders waiting for one, on the warehouse's free vehicles, each
+    with its departure and dock slot (see the module). The orders due to ship today (or
+    earlier) and the urgent ones are swept first; the later ones then fill what room is left
+    on those trucks, in their direction, and go on the trucks still free. No order makes a
+    truck's route later than its own stop would be on that truck alone. Every waiting order
+    is either on one proposal or in `waiting` with its reason; the same orders, vehicles and
+    slots give the same plan."""
     now = now or timezone.now()
-    at, zone = now + LEAVES_IN, warehouse.zone()
+    zone = warehouse.zone()
     origin = (warehouse.latitude, warehouse.longitude)
+    # The soonest a truck can leave: one order picked, the margin, its slot.
+    soonest = _quarter(now + READY_BEFORE + SLOT + datetime.timedelta(minutes=1), up=True)
     waiting = list(
         Order.objects.filter(warehouse=warehouse, status="allocated", load__isnull=True)
         .select_related("ship_to")
@@ -131,7 +165,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     )
     goods = goods_by_order(orders=waiting, warehouse_id=warehouse.pk)
     nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
-    late_alone: dict[int, float] = {}  # minutes late going to that ship-to alone
+    late_alone: dict[tuple[int, datetime.datetime], float] = {}  # (ship-to, leaving): minutes
     missed: set[int] = set()  # orders a truck of their way left for their window
 
     def cold_enough(order: Order, vehicle: Vehicle) -> bool:
@@ -144,16 +178,34 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             and truck.litres + litres <= truck.vehicle.capacity_volume_l
         )
 
+    def alone(ship_to: ShipTo, leaves_at: datetime.datetime) -> list[Call]:
+        return route_plan(origin=origin, at=leaves_at, ship_tos=[ship_to], zone=zone)
+
+    def first_leaving(order: Order) -> datetime.datetime:
+        """When a truck with this order first leaves: as soon as it can if the stop is open
+        by then, else so as to be there when it next opens."""
+        today = alone(order.ship_to, soonest)
+        if not _late(today):
+            return soonest
+        midnight = datetime.datetime.combine(
+            soonest.astimezone(zone).date() + datetime.timedelta(days=1), datetime.time(), zone
+        )
+        later = max(soonest, _quarter(midnight + alone(order.ship_to, midnight)[0].waits))
+        return later if _late(alone(order.ship_to, later)) < _late(today) else soonest
+
     def in_time(order: Order, truck: _Truck) -> list[Call] | None:
         """The truck's route with the order's stop on it, unless that makes the route later
         than it was by more than the stop would be late on its own."""
+        if truck.leaves_at is None:
+            truck.leaves_at = first_leaving(order)
+        at = truck.leaves_at
         calls = route_with(
             origin=origin, at=at, route=truck.route, ship_to=order.ship_to, zone=zone
         )
-        if order.ship_to_id not in late_alone:
-            alone = route_plan(origin=origin, at=at, ship_tos=[order.ship_to], zone=zone)
-            late_alone[order.ship_to_id] = _late(alone)
-        if _late(calls) > truck.late + late_alone[order.ship_to_id] + LATE_SLACK_MINUTES:
+        key = (order.ship_to_id, at)
+        if key not in late_alone:
+            late_alone[key] = _late(alone(order.ship_to, at))
+        if _late(calls) > truck.late + late_alone[key] + LATE_SLACK_MINUTES:
             missed.add(order.pk)
             return None
         return calls
@@ -207,22 +259,61 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         later = [o for o in later if o not in truck.orders]
     used = {t.vehicle.pk for t in trucks}
     trucks += sweep(later, [v for v in free if v.pk not in used])
-    proposals = [
-        LoadProposal(
-            vehicle=truck.vehicle,
-            orders=truck.orders,
-            weight_pct=round(float(truck.kg / truck.vehicle.capacity_weight_kg * 100), 1),
-            volume_pct=round(float(truck.litres / truck.vehicle.capacity_volume_l * 100), 1),
-            route=route_plan(
-                origin=origin,
-                at=at,
-                ship_tos=[o.ship_to for o in truck.orders],
-                zone=zone,
-                hint=truck.route,
-            ),
+
+    lines = order_line_counts([o for t in trucks for o in t.orders])
+    doors = dock_window(warehouse_id=warehouse.pk, start=now, end=now + datetime.timedelta(days=3))
+    taken = {
+        row["dock"].pk: [(a.starts_at, a.ends_at) for a in row["appointments"]] for row in doors
+    }
+
+    def door_free(starts_at: datetime.datetime) -> Dock | None:
+        ends_at = starts_at + SLOT
+        for row in doors:
+            if all(e <= starts_at or s >= ends_at for s, e in taken[row["dock"].pk]):
+                return row["dock"]
+        return None
+
+    proposals = []
+    for truck in trucks:
+        picking = datetime.timedelta(
+            minutes=math.ceil(
+                sum(lines.get(o.pk, 0) for o in truck.orders) * 60 / PICK_LINES_PER_HOUR
+            )
         )
-        for truck in trucks
-    ]
+        earliest = _quarter(now + picking + READY_BEFORE + SLOT, up=True)
+        leaves = max(earliest, truck.leaves_at or soonest)
+        planned = route_plan(
+            origin=origin,
+            at=leaves,
+            ship_tos=[o.ship_to for o in truck.orders],
+            zone=zone,
+            hint=truck.route,
+        )
+        stops = [c.ship_to for c in planned]
+        # No earlier than it needs: not waiting at the first stop.
+        leaves = max(earliest, _quarter(leaves + planned[0].waits))
+        # The hour before it leaves at a free door: that hour, or the nearest free one.
+        dock = None
+        for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
+            tried = leaves + k * STEP
+            if tried < earliest:
+                continue
+            dock = door_free(tried - SLOT)
+            if dock is not None:
+                leaves = tried
+                taken[dock.pk].append((tried - SLOT, tried))
+                break
+        proposals.append(
+            LoadProposal(
+                vehicle=truck.vehicle,
+                orders=truck.orders,
+                weight_pct=round(float(truck.kg / truck.vehicle.capacity_weight_kg * 100), 1),
+                volume_pct=round(float(truck.litres / truck.vehicle.capacity_volume_l * 100), 1),
+                route=calls_timed(start=origin, at=leaves, ship_tos=stops, zone=zone),
+                leaves_at=leaves,
+                dock=dock,
+            )
+        )
     proposed = {o.pk for t in trucks for o in t.orders}
     takes = {o.pk for o in takeable}
 

@@ -526,6 +526,29 @@ class LoadBuildInput(serializers.Serializer):
         help_text="Id of a driver of the vehicle's carrier (see /drivers/).",
         error_messages={"does_not_exist": "Unknown driver {pk_value}."},
     )
+    dock = serializers.PrimaryKeyRelatedField(
+        queryset=Dock.objects.all(),
+        required=False,
+        help_text="With starts_at and ends_at: book the vehicle at this door then, for the "
+        "load (as /loads/proposed/ suggests).",
+        error_messages={"does_not_exist": "Unknown dock {pk_value}."},
+    )
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+
+    def validate(self, data: dict) -> dict:
+        slot = ("dock", "starts_at", "ends_at")
+        given = [name for name in slot if data.get(name) is not None]
+        if given and len(given) < len(slot):
+            missing = next(name for name in slot if name not in given)
+            raise serializers.ValidationError(
+                {missing: f"A dock slot needs dock, starts_at and ends_at; {missing} is missing."}
+            )
+        if given and data["dock"].warehouse_id != data["warehouse"].pk:
+            raise serializers.ValidationError(
+                {"dock": f"Dock {data['dock'].code} is in another warehouse."}
+            )
+        return data
 
 
 class VehicleChoiceQuery(serializers.Serializer):
@@ -555,6 +578,10 @@ class LoadProposalSerializer(serializers.Serializer):
     weight_pct = serializers.FloatField()
     volume_pct = serializers.FloatField()
     late_minutes = serializers.IntegerField()
+    leaves_at = serializers.DateTimeField()
+    dock = serializers.CharField(source="dock.code", allow_null=True, default=None)
+    dock_id = serializers.IntegerField(source="dock.pk", allow_null=True, default=None)
+    slot_starts_at = serializers.DateTimeField()
     stops = serializers.SerializerMethodField()
 
     def get_orders(self, proposal: object) -> list[str]:

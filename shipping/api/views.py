@@ -314,10 +314,16 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         require_role(request.user, data["warehouse"].pk, DISPATCH_ROLES)
         orders = _orders_named(data["orders"], data["warehouse"])
         vehicle = data.get("vehicle") or _vehicle_best(data["warehouse"], orders)
+        slot = (
+            services.DockSlot(data["dock"], data["starts_at"], data["ends_at"])
+            if data.get("dock")
+            else None
+        )
         load = services.load_build(
             warehouse=data["warehouse"],
             vehicle=vehicle,
             orders=orders,
+            slot=slot,
             driver=data.get("driver"),
             actor=request.user,
         )

@@ -10,6 +10,7 @@ from shipping.services.dispatch import (
     unit_unload,
 )
 from shipping.services.dock import (
+    DockSlot,
     appointment_book,
     appointment_cancel,
     appointment_move,
@@ -36,6 +37,7 @@ from shipping.services.orders import (
 from shipping.services.picking import order_pick_confirm
 
 __all__ = [
+    "DockSlot",
     "LineInput",
     "appointment_book",
     "appointment_cancel",

@@ -1,6 +1,7 @@
 """The dock: appointments that never double-book a door, and the gate's check-in and -out."""
 
 import datetime
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -40,6 +41,14 @@ def _event(
 def _wall(dock: Dock, at: datetime.datetime) -> datetime.datetime:
     """`at` on the dock's warehouse's wall clock, as the people there read times."""
     return timezone.localtime(at, dock.warehouse.zone())
+
+
+class DockSlot(NamedTuple):
+    """A door and a time at it, to book."""
+
+    dock: Dock
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
 
 
 def _slot_check(

@@ -22,7 +22,7 @@ from shipping.choices import (
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
 from shipping.selectors import Fill, loads_busy, orders_fill, wave_timing
 from shipping.services.capacity import vehicle_fits
-from shipping.services.dock import appointment_cancel
+from shipping.services.dock import DockSlot, appointment_book, appointment_cancel
 from shipping.services.orders import (
     load_lock_first,
     order_released_with_wave,
@@ -99,13 +99,15 @@ def load_build(
     orders: Sequence[Order],
     actor: AbstractBaseUser | None,
     driver: Driver | None = None,
+    slot: DockSlot | None = None,
 ) -> Load:
-    """Put allocated orders of one warehouse on a vehicle (`load.planned`).
+    """Put allocated orders of one warehouse on a vehicle (`load.planned`) and, with `slot`,
+    book the vehicle at that door then for the load (`appointment.booked`): both or neither.
 
     Refused: a vehicle already planned or loading; a driver of another carrier than the
     vehicle's, or with a load planned, loading or on the road; an order not allocated here
     or already on a live load; more weight or volume than the vehicle takes; goods colder
-    than it carries.
+    than it carries; a slot `appointment_book` refuses.
     Loads are numbered per warehouse and day on its own calendar: L-BJ1-261125-001, -002, …
     """
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
@@ -153,6 +155,15 @@ def load_build(
         },
         actor=actor,
     )
+    if slot is not None:
+        appointment_book(
+            dock=slot.dock,
+            vehicle=vehicle,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            load=load,
+            actor=actor,
+        )
     return load
 
 

@@ -4,12 +4,15 @@ first, and leaves an order whose delivery window its route would miss to the nex
 goods no free truck keeps cold enough wait, and the board says why each order waits. One
 click builds a proposal."""
 
+import datetime
+import re
 from decimal import Decimal
 
 import pytest
 
+from core.models import Event
 from shipping import services
-from shipping.models import Load, Vehicle
+from shipping.models import Dock, Load, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed
 from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
 from tests.shipping.test_routing import _local, _shop
@@ -145,7 +148,8 @@ def test_an_order_due_today_gets_the_one_truck_and_later_ones_of_its_way_fill_it
 @pytest.fixture
 def windows(network, beijing_shop):  # type: ignore[no-untyped-def]
     """Two shops 15 km out, one east (open 08:30-09:00) and one north-east (08:30-08:40),
-    11.5 km apart: a truck leaving at 08:00 is on time at either alone, but not at both."""
+    11.5 km apart: a truck leaving at 08:00 is on time at either alone, but not at both.
+    Two doors, D1 and D2. The plan is asked at 06:00 tomorrow (a time no test has passed)."""
     bj, pick, _ = network["BJ"]
     cement, _ = cement_and_ice(bj, pick)
     own, ltl = carriers()
@@ -159,7 +163,25 @@ def windows(network, beijing_shop):  # type: ignore[no-untyped-def]
         "EAST": order_placed(customer, east, (cement, 6), ref="SO-EAST"),
         "NE": order_placed(customer, north_east, (cement, 6), ref="SO-NE"),
     }
-    return bj, trucks, orders, _local(bj, 7, 0)  # proposals leave an hour later
+    for code in ("D1", "D2"):
+        Dock.objects.create(warehouse=bj, code=code)
+    return bj, trucks, orders, _local(bj, 6, 0, days=1)
+
+
+def _hm(at, warehouse) -> str:  # type: ignore[no-untyped-def]
+    return at.astimezone(warehouse.zone()).strftime("%H:%M")
+
+
+def _slots(plan, warehouse) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """(door, slot start, leaving) of each proposal, on the warehouse's clock."""
+    return [
+        (
+            p.dock.code if p.dock else None,
+            _hm(p.slot_starts_at, warehouse),
+            _hm(p.leaves_at, warehouse),
+        )
+        for p in plan.proposals
+    ]
 
 
 def test_a_truck_leaves_an_order_whose_window_it_would_miss_to_the_next_truck(windows):
@@ -171,10 +193,98 @@ def test_a_truck_leaves_an_order_whose_window_it_would_miss_to_the_next_truck(wi
         (trucks["hired"], ["SO-EAST"]),
     ]
     assert [p.late_minutes for p in plan.proposals] == [0, 0]
-    assert [c.eta.astimezone(bj.zone()).strftime("%H:%M") for c in plan.proposals[0].route] == [
-        "08:30"
-    ]
+    assert [_hm(c.eta, bj) for c in plan.proposals[0].route] == ["08:30"]
     assert plan.waiting == []
+    # Picked and loaded by 07:45 at the soonest; each leaves as late as it can without
+    # waiting at its shop (20 min away, open at 08:30): at 08:00, each from its own door.
+    assert _slots(plan, bj) == [("D1", "07:00", "08:00"), ("D2", "07:00", "08:00")]
+
+
+def test_a_slot_moves_to_the_nearest_free_hour_and_the_truck_waits_at_the_shop(network, windows):
+    bj, trucks, _, now = windows
+    trucks["hired"].delete()
+    Dock.objects.filter(code="D2").delete()
+    elsewhere = truck(trucks["own"].carrier, "津A-ELSE", network["TJ"][0], 1000)
+    services.appointment_book(
+        dock=Dock.objects.get(code="D1"),
+        vehicle=elsewhere,
+        starts_at=_local(bj, 7, 0, days=1),
+        ends_at=_local(bj, 8, 0, days=1),
+        actor=None,
+    )
+    plan = loads_proposed(warehouse=bj, now=now - datetime.timedelta(hours=1))  # at 05:00
+    # 07:00-08:00 is taken; the nearest free hour is 06:00-07:00 (earlier is on time too).
+    assert _slots(plan, bj) == [("D1", "06:00", "07:00")]
+    (call,) = plan.proposals[0].route
+    assert (_hm(call.eta, bj), call.waits_minutes) == ("08:30", 70)  # there at 07:20
+
+
+def test_a_shop_closed_by_the_time_the_goods_can_go_gets_them_the_morning_after(windows):
+    bj, trucks, _, now = windows
+    trucks["hired"].delete()
+    plan = loads_proposed(warehouse=bj, now=now + datetime.timedelta(hours=4))  # at 10:00
+    (proposal,) = plan.proposals
+    assert proposal.leaves_at == _local(bj, 8, 0, days=2)
+    assert (proposal.dock.code, proposal.late_minutes) == ("D1", 0)
+
+
+def test_the_dispatcher_builds_a_proposal_and_books_its_slot_in_one_click(
+    client, person, api, network, windows
+):
+    bj, _, _, _ = windows
+    client.force_login(person("dispatcher", bj))
+    proposed = client.get("/dispatch/loads/proposed/?warehouse=BJ", **HTMX).content.decode()
+    form = proposed[: proposed.index("</form>")]
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', form))
+    assert "Build this load and book its slot" in form and fields["minutes"] == "60"
+    built = client.post(
+        "/dispatch/loads/",
+        {**fields, "orders": re.findall(r'name="orders" value="(\d+)"', form)},
+        **HTMX,
+    ).content.decode()
+    load = Load.objects.get()
+    booked = load.appointment
+    starts_at = booked.starts_at.astimezone(bj.zone())
+    assert starts_at.strftime("%Y-%m-%dT%H:%M") == fields["starts_at"]
+    assert booked.ends_at - booked.starts_at == datetime.timedelta(hours=1)
+    assert f"Booked at {booked.dock.code}, {starts_at:%H:%M}–" in built
+    assert list(
+        Event.objects.filter(type__in=("load.planned", "appointment.booked")).values_list(
+            "type", flat=True
+        )
+    ) == ["load.planned", "appointment.booked"]
+
+    # Through the API: the slot comes whole, or the load is refused and nothing written.
+    dispatcher = api(person("dispatcher", bj))
+    (proposal,) = dispatcher.get("/api/v1/loads/proposed/", {"warehouse": "BJ"}).json()["proposals"]
+    body = {
+        "warehouse": "BJ",
+        "vehicle": proposal["vehicle"],
+        "orders": proposal["orders"],
+        "dock": proposal["dock_id"],
+        "starts_at": proposal["slot_starts_at"],
+    }
+    half = dispatcher.post("/api/v1/loads/", body, format="json")
+    assert half.status_code == 400 and list(half.json()["fields"]) == ["ends_at"]
+    elsewhere = Dock.objects.create(warehouse=network["TJ"][0], code="T1")
+    wrong = dispatcher.post(
+        "/api/v1/loads/",
+        {**body, "dock": elsewhere.pk, "ends_at": proposal["leaves_at"]},
+        format="json",
+    )
+    assert wrong.status_code == 400 and wrong.json()["fields"]["dock"] == [
+        "Dock T1 is in another warehouse."
+    ]
+    assert Load.objects.count() == 1
+    made = dispatcher.post(
+        "/api/v1/loads/", {**body, "ends_at": proposal["leaves_at"]}, format="json"
+    )
+    assert made.status_code == 201, made.content
+    second = Load.objects.get(reference=made.json()["reference"])
+    assert (second.appointment.dock.code, second.appointment.ends_at) == (
+        proposal["dock"],
+        datetime.datetime.fromisoformat(proposal["leaves_at"].replace("Z", "+00:00")),
+    )
 
 
 def test_with_one_truck_the_order_it_would_be_late_for_waits_and_the_board_says_why(
