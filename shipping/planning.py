@@ -12,11 +12,12 @@ the next truck). Today's and urgent orders are swept before the later ones, whic
 fill the room left in their direction. Each proposal comes with its route, as
 `shipping.routing` would drive it; each order left waiting comes with the reason.
 
-Each truck leaves at a time of its own, on the quarter hour: as soon as its goods can be
-picked and loaded if its first stop is open by then, else on the day its first stop opens
-next; and no earlier than it needs, so that it does not wait at its first stop. Its dock
-slot is the hour before it leaves, at a door free then (moved earlier, or later, by
-quarter hours if none is), so the wave can be released in step with it.
+Each truck gets a free driver of its carrier, and leaves at a time of its own, on the
+quarter hour: as soon as its goods can be picked and loaded if its first stop is open by
+then, else on the day its first stop opens next; and no earlier than it needs, so that it
+does not wait at its first stop. Its dock slot is the hour before it leaves, at a door free
+then (moved earlier, or later, by quarter hours if none is), so the wave can be released
+in step with it.
 """
 
 import datetime
@@ -30,11 +31,12 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import Priority
-from shipping.models import Dock, Order, ShipTo, Vehicle, Wave
+from shipping.models import Dock, Driver, Order, ShipTo, Vehicle, Wave
 from shipping.routing import Call, calls_timed, route_plan, route_with
 from shipping.selectors import (
     SERVICE_RANK,
     dock_window,
+    drivers_free,
     goods_by_order,
     order_line_counts,
     planning_choices_vehicles,
@@ -63,8 +65,8 @@ WAIT_REASONS = {
 @dataclass(frozen=True)
 class LoadProposal:
     """Orders for one vehicle: what they weigh and take up of it, when it leaves, its dock
-    slot (the `SLOT` before it leaves, at `dock`; None if no door is free around then) and
-    its route from then."""
+    slot (the `SLOT` before it leaves, at `dock`; None if no door is free around then), its
+    driver (a free one of its carrier; None if there is none) and its route from then."""
 
     vehicle: Vehicle
     orders: list[Order]
@@ -73,6 +75,7 @@ class LoadProposal:
     route: list[Call]
     leaves_at: datetime.datetime
     dock: Dock | None
+    driver: Driver | None
 
     @property
     def slot_starts_at(self) -> datetime.datetime:
@@ -273,6 +276,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                 return row["dock"]
         return None
 
+    drivers = drivers_free(warehouse_id=warehouse.pk)
     proposals = []
     for truck in trucks:
         picking = datetime.timedelta(
@@ -312,8 +316,10 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                 route=calls_timed(start=origin, at=leaves, ship_tos=stops, zone=zone),
                 leaves_at=leaves,
                 dock=dock,
+                driver=next((d for d in drivers if d.carrier_id == truck.vehicle.carrier_id), None),
             )
         )
+        drivers = [d for d in drivers if d != proposals[-1].driver]
     proposed = {o.pk for t in trucks for o in t.orders}
     takes = {o.pk for o in takeable}
 

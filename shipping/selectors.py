@@ -31,6 +31,7 @@ from shipping.choices import (
 )
 from shipping.models import (
     Customer,
+    Driver,
     HandlingUnit,
     LineReservation,
     Load,
@@ -522,27 +523,33 @@ def planning_choices_vehicles(*, warehouse_id: int) -> dict:
     }
 
 
+def drivers_free(*, warehouse_id: int) -> list[Driver]:
+    """The drivers based at the warehouse (or based nowhere, of a carrier with vehicles
+    here) with no load planned, loading or on the road; by carrier, then name."""
+    return list(
+        Driver.objects.filter(
+            Q(home_warehouse_id=warehouse_id)
+            | Q(home_warehouse__isnull=True, carrier__vehicles__home_warehouse_id=warehouse_id)
+        )
+        .exclude(pk__in=loads_busy().filter(driver__isnull=False).values("driver"))
+        .select_related("carrier")
+        .distinct()
+        .order_by("carrier__code", "name")
+    )
+
+
 def planning_choices(*, warehouse_id: int) -> dict:
     """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the free
     drivers based here (or based nowhere, of a carrier with vehicles here: none with a load
     planned, loading or on the road), and the allocated orders not yet on a load, most
     urgent first. `vehicles_busy` maps each vehicle that cannot take another load now to the
     reference of the load that holds it."""
-    from shipping.models import Dock, Driver
+    from shipping.models import Dock
 
     return {
         "docks": list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True)),
         **planning_choices_vehicles(warehouse_id=warehouse_id),
-        "drivers": list(
-            Driver.objects.filter(
-                Q(home_warehouse_id=warehouse_id)
-                | Q(home_warehouse__isnull=True, carrier__vehicles__home_warehouse_id=warehouse_id)
-            )
-            .exclude(pk__in=loads_busy().filter(driver__isnull=False).values("driver"))
-            .select_related("carrier")
-            .distinct()
-            .order_by("carrier__code", "name")
-        ),
+        "drivers": drivers_free(warehouse_id=warehouse_id),
         "orders": list(
             Order.objects.filter(warehouse_id=warehouse_id, status="allocated", load__isnull=True)
             .select_related("ship_to")

@@ -582,6 +582,8 @@ class LoadProposalSerializer(serializers.Serializer):
     dock = serializers.CharField(source="dock.code", allow_null=True, default=None)
     dock_id = serializers.IntegerField(source="dock.pk", allow_null=True, default=None)
     slot_starts_at = serializers.DateTimeField()
+    driver = serializers.CharField(source="driver.name", allow_null=True, default=None)
+    driver_id = serializers.IntegerField(source="driver.pk", allow_null=True, default=None)
     stops = serializers.SerializerMethodField()
 
     def get_orders(self, proposal: object) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 
 from core.models import Event
 from shipping import services
-from shipping.models import Dock, Load, Vehicle
+from shipping.models import Dock, Driver, Load, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed
 from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
 from tests.shipping.test_routing import _local, _shop
@@ -231,18 +231,24 @@ def test_a_shop_closed_by_the_time_the_goods_can_go_gets_them_the_morning_after(
 def test_the_dispatcher_builds_a_proposal_and_books_its_slot_in_one_click(
     client, person, api, network, windows
 ):
-    bj, _, _, _ = windows
+    bj, trucks, _, _ = windows
+    wang = Driver.objects.create(
+        carrier=trucks["own"].carrier, name="王磊 Wang Lei", phone="13500000000", home_warehouse=bj
+    )
     client.force_login(person("dispatcher", bj))
     proposed = client.get("/dispatch/loads/proposed/?warehouse=BJ", **HTMX).content.decode()
     form = proposed[: proposed.index("</form>")]
     fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', form))
     assert "Build this load and book its slot" in form and fields["minutes"] == "60"
+    assert "王磊 Wang Lei · Dock D" in form and fields["driver"] == str(wang.pk)
+    assert "no free driver" in proposed[len(form) :]  # nobody drives for the hired carrier
     built = client.post(
         "/dispatch/loads/",
         {**fields, "orders": re.findall(r'name="orders" value="(\d+)"', form)},
         **HTMX,
     ).content.decode()
     load = Load.objects.get()
+    assert load.driver == wang
     booked = load.appointment
     starts_at = booked.starts_at.astimezone(bj.zone())
     assert starts_at.strftime("%Y-%m-%dT%H:%M") == fields["starts_at"]
@@ -257,6 +263,7 @@ def test_the_dispatcher_builds_a_proposal_and_books_its_slot_in_one_click(
     # Through the API: the slot comes whole, or the load is refused and nothing written.
     dispatcher = api(person("dispatcher", bj))
     (proposal,) = dispatcher.get("/api/v1/loads/proposed/", {"warehouse": "BJ"}).json()["proposals"]
+    assert (proposal["driver"], proposal["driver_id"]) == (None, None)
     body = {
         "warehouse": "BJ",
         "vehicle": proposal["vehicle"],
