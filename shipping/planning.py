@@ -22,6 +22,7 @@ in step with it.
 
 import datetime
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -135,6 +136,40 @@ def _quarter(at: datetime.datetime, *, up: bool = False) -> datetime.datetime:
     return down + STEP if up else down
 
 
+def departure_planned(
+    *,
+    warehouse: Warehouse,
+    ship_tos: Sequence[ShipTo],
+    soonest: datetime.datetime,
+    hint: Sequence[ShipTo] = (),
+    waiting: bool = False,
+) -> tuple[datetime.datetime, list[Call]]:
+    """When a truck to these stops leaves, on the quarter hour and not before `soonest`, and
+    its route from then (`route_plan`, with `hint`): at `soonest` if that is the least late,
+    else on the morning its first stop next opens if that is less late; and, unless
+    `waiting`, later by what it would wait at its first stop, rounded down: it leaves no
+    earlier than it needs. At least one stop."""
+    origin, zone = (warehouse.latitude, warehouse.longitude), warehouse.zone()
+
+    def planned(at: datetime.datetime) -> list[Call]:
+        return route_plan(origin=origin, at=at, ship_tos=ship_tos, zone=zone, hint=hint)
+
+    leaves = _quarter(soonest, up=True)
+    calls = planned(leaves)
+    if _late(calls):
+        midnight = datetime.datetime.combine(
+            leaves.astimezone(zone).date() + datetime.timedelta(days=1), datetime.time(), zone
+        )
+        morning = max(leaves, _quarter(midnight + planned(midnight)[0].waits))
+        then = planned(morning)
+        if _late(then) < _late(calls):
+            leaves, calls = morning, then
+    if not waiting and calls[0].waits >= STEP:
+        leaves = _quarter(leaves + calls[0].waits)
+        calls = calls_timed(start=origin, at=leaves, ship_tos=[c.ship_to for c in calls], zone=zone)
+    return leaves, calls
+
+
 def _late(calls: list[Call]) -> float:
     return sum(c.late.total_seconds() for c in calls) / 60
 
@@ -187,14 +222,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     def first_leaving(order: Order) -> datetime.datetime:
         """When a truck with this order first leaves: as soon as it can if the stop is open
         by then, else so as to be there when it next opens."""
-        today = alone(order.ship_to, soonest)
-        if not _late(today):
-            return soonest
-        midnight = datetime.datetime.combine(
-            soonest.astimezone(zone).date() + datetime.timedelta(days=1), datetime.time(), zone
-        )
-        later = max(soonest, _quarter(midnight + alone(order.ship_to, midnight)[0].waits))
-        return later if _late(alone(order.ship_to, later)) < _late(today) else soonest
+        return departure_planned(
+            warehouse=warehouse, ship_tos=[order.ship_to], soonest=soonest, waiting=True
+        )[0]
 
     def in_time(order: Order, truck: _Truck) -> list[Call] | None:
         """The truck's route with the order's stop on it, unless that makes the route later
@@ -285,17 +315,13 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             )
         )
         earliest = _quarter(now + picking + READY_BEFORE + SLOT, up=True)
-        leaves = max(earliest, truck.leaves_at or soonest)
-        planned = route_plan(
-            origin=origin,
-            at=leaves,
+        leaves, planned = departure_planned(
+            warehouse=warehouse,
             ship_tos=[o.ship_to for o in truck.orders],
-            zone=zone,
+            soonest=max(earliest, truck.leaves_at or soonest),
             hint=truck.route,
         )
         stops = [c.ship_to for c in planned]
-        # No earlier than it needs: not waiting at the first stop.
-        leaves = max(earliest, _quarter(leaves + planned[0].waits))
         # The hour before it leaves at a free door: that hour, or the nearest free one.
         dock = None
         for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
