@@ -35,6 +35,7 @@ from shipping.choices import (
     CHANGEABLE,
     ORDER_TRANSITIONS,
     ORDERS_NOT_GONE,
+    AppointmentStatus,
     OrderStatus,
     Priority,
     StopStatus,
@@ -237,6 +238,7 @@ def loads_proposed(request: HttpRequest) -> HttpResponse:
 # The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
 DOCKS_BACK_HOURS = 4
 DOCKS_SPAN_HOURS = 16
+BOOKED_AHEAD = datetime.timedelta(hours=36)  # appointments listed to move or cancel
 
 
 # What the driver phones in about the next stop, as the dispatcher records it.
@@ -271,7 +273,15 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         def pct(moment: datetime.datetime) -> float:
             return max(0.0, min(100.0, (moment - start).total_seconds() / span * 100))
 
-        docks = shipping_selectors.dock_window(warehouse_id=chosen.pk, start=start, end=end)
+        # Booked ahead as far as a day and a half, to move or cancel; the timeline shows its
+        # own hours of them.
+        ahead = shipping_selectors.dock_window(
+            warehouse_id=chosen.pk, start=start, end=max(end, now + BOOKED_AHEAD)
+        )
+        docks = [
+            {**row, "appointments": [a for a in row["appointments"] if a.starts_at < end]}
+            for row in ahead
+        ]
         for row in docks:
             for a in row["appointments"]:
                 a.left = pct(a.starts_at)
@@ -284,6 +294,12 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         transit = shipping_selectors.shipments_in_transit(warehouse_id=chosen.pk)
         context.update(
             docks=docks,
+            booked=[
+                (row["dock"], a)
+                for row in ahead
+                for a in row["appointments"]
+                if a.status == AppointmentStatus.BOOKED
+            ],
             hours=_hour_marks(start, end, zone),
             # The window starts on an even hour: 4 to 6 hours back, as the clock goes.
             hours_back=round((now - start).total_seconds() / 3600),

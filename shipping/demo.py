@@ -12,6 +12,8 @@ from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
 from shipping import services
 from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehicle
+from shipping.planning import departure_planned
+from shipping.selectors import Goods, goods_by_order, vehicle_carries
 
 CARRIERS = [
     ("OWN", "自有车队 Own fleet", "own_fleet"),
@@ -38,6 +40,9 @@ DRIVERS = [
     "孙浩 Sun Hao",
 ]
 SHOPS = ["便利店 Mart", "超市 Supermarket", "餐厅 Restaurant", "药房 Pharmacy", "食堂 Canteen"]
+# Cases a line of each kind of shop orders, fewest and most: a supermarket by the pallet
+# layer, a pharmacy a few cases.
+SHOP_CASES = [(2, 8), (12, 30), (4, 12), (1, 5), (6, 16)]
 # When each kind of shop takes deliveries: a supermarket's dock in the morning, a restaurant
 # before lunch, a canteen before it serves; a mart all day.
 SHOP_WINDOWS = [
@@ -51,6 +56,15 @@ SHOP_WINDOWS = [
 
 # Licence plates start with the province's character: trucks are registered where they live.
 PLATE_PREFIX = {"Beijing": "京", "Tianjin": "津", "Shanghai": "沪"}
+# A city fleet: light trucks of the own fleet, bigger ones hired. Kg, litres, temperature.
+FLEET = [
+    (1500, 9000, "ambient"),
+    (1500, 8000, "chilled"),
+    (2000, 10000, "frozen"),
+    (3000, 18000, "ambient"),
+]
+TRUCK_FULL = Decimal("0.9")  # the demo's trucks are loaded to this share of their payload
+TRUCK_ORDERS = 5  # at most, so that orders are left for the dispatcher to plan
 
 
 @transaction.atomic
@@ -77,9 +91,9 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
                 carrier=carriers["OWN" if n < 2 else "DEPPON"],
                 plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}A-{w_index}{n}8{n}6",
                 home_warehouse=warehouse,
-                capacity_weight_kg=Decimal([1500, 3000, 8000, 12000][n]),
-                capacity_volume_l=Decimal([9000, 18000, 40000, 60000][n]),
-                temperature_class=["ambient", "chilled", "frozen", "ambient"][n],
+                capacity_weight_kg=Decimal(FLEET[n][0]),
+                capacity_volume_l=Decimal(FLEET[n][1]),
+                temperature_class=FLEET[n][2],
             )
     ship_tos = []
     for n in range(50):
@@ -124,8 +138,11 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
     for n in range(100):
         ship_to = ship_tos[n % 50]
         mine = carried[list(warehouses.values())[(n % 50) % 3].pk]
+        fewest, most = SHOP_CASES[(n % 50) % 5]
         lines = [
-            services.LineInput(mine[(n * 7 + k * 13) % len(mine)], 1 + (n + k) % 4)
+            services.LineInput(
+                mine[(n * 7 + k * 13) % len(mine)], fewest + (n * 7 + k * 5) % (most - fewest + 1)
+            )
             for k in range(1 + n % 4)
         ]
         orders.append(
@@ -178,10 +195,12 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
             for o in Order.objects.filter(warehouse=warehouse, status="allocated").order_by("pk")
             if not o.lines.exclude(reservations__warehouse=warehouse).exists()
         ]
+        goods = goods_by_order(orders=allocated, warehouse_id=warehouse.pk)
         for step, vehicle in enumerate(vehicles[:3]):
-            group = allocated[step * 3 : step * 3 + 3]
+            group = _truckload(vehicle, allocated, goods)
             if not group or (step == 2 and warehouse.code != "BJ1"):
                 break  # Tianjin and Shanghai keep a truck free for the dispatcher's next load
+            allocated = [o for o in allocated if o not in group]
             try:
                 load = services.load_build(
                     warehouse=warehouse,
@@ -192,10 +211,16 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                 )
             except Exception:
                 continue
-            # The first truck is in at its slot and leaves at once; the others are due later.
-            start = now + (
-                datetime.timedelta(hours=2 + 2 * step) if step else datetime.timedelta(minutes=1)
-            )
+            # The first truck is in at its slot and leaves at once; the others leave as the
+            # planner would have them, two and four hours on at the soonest.
+            start = now + datetime.timedelta(minutes=1)
+            if step:
+                leaves, _ = departure_planned(
+                    warehouse=warehouse,
+                    ship_tos=[o.ship_to for o in group],
+                    soonest=now + datetime.timedelta(hours=2 + 2 * step),
+                )
+                start = leaves - datetime.timedelta(hours=1)
             appointment = services.appointment_book(
                 dock=docks[step],
                 vehicle=vehicle,
@@ -235,7 +260,31 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                     at=timezone.now(),
                     actor=None,
                 )
-        _at_the_dock(warehouse, allocated[9:12], docks[3], lane, now)
+        chilled = Vehicle.objects.filter(
+            home_warehouse=warehouse, temperature_class="chilled"
+        ).first()
+        if chilled is not None:
+            _at_the_dock(warehouse, _truckload(chilled, allocated, goods), docks[3], lane, now)
+
+
+def _truckload(vehicle: Vehicle, orders: list[Order], goods: dict[int, Goods]) -> list[Order]:
+    """The first orders, in their order, that the vehicle carries and that keep it within
+    `TRUCK_FULL` of its payload and space, `TRUCK_ORDERS` at most."""
+    group: list[Order] = []
+    kg = litres = Decimal(0)
+    for order in orders:
+        weight, volume, coldest = goods.get(order.pk, (Decimal(0), Decimal(0), "ambient"))
+        if len(group) == TRUCK_ORDERS:
+            break
+        if not vehicle_carries(vehicle, coldest):
+            continue
+        if kg + weight > vehicle.capacity_weight_kg * TRUCK_FULL:
+            continue
+        if litres + volume > vehicle.capacity_volume_l * TRUCK_FULL:
+            continue
+        group.append(order)
+        kg, litres = kg + weight, litres + volume
+    return group
 
 
 def _at_the_dock(

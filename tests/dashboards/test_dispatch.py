@@ -91,4 +91,7 @@ def test_the_evening_shift_sees_the_night_s_trucks_on_the_dock_timeline(
     marks = timeline[timeline.index('class="hours"') : timeline.index("</div>")]
     assert marks.count("<span>") == 9 and "<span>16:00</span>" in marks  # 2-hourly from 5 h back
     assert "<span>11-26</span>" in marks  # midnight, as the new day
-    assert "D1 · 京A-NIGHT · 01:30–02:30" in page  # and it can be moved from the board
+    # Both can be moved from the board, the morning's too, though past the timeline: a day
+    # other than today is named.
+    assert "D1 · 京A-NIGHT · 11-26 01:30–02:30" in page
+    assert "D1 · 京A-MORNING · 11-26 10:00–11:00" in page
