@@ -13,7 +13,7 @@ from core.exceptions import Conflict, DomainError
 from core.models import Event
 from inventory.models import Task
 from shipping import services
-from shipping.models import Carrier, Dock, DockAppointment, Load, Vehicle, Wave
+from shipping.models import Carrier, Dock, DockAppointment, Load, Order, Vehicle, Wave
 from shipping.selectors import load_fill, wave_timing
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import stock_in
@@ -187,6 +187,71 @@ def test_a_load_respects_weight_volume_temperature_and_a_busy_vehicle(network, b
     (cold,) = _orders(network, beijing_shop, (peas, 2), prefix="SO-COLD")
     with pytest.raises(DomainError, match="the goods need frozen"):
         services.load_build(warehouse=bj[0], vehicle=fleet["truck"], orders=[cold], actor=None)
+
+
+def test_a_load_built_with_a_taken_slot_is_not_built_at_all(network, beijing_shop, fleet):
+    bj = network["BJ"]
+    tea = ItemFactory()
+    stock_in(tea, bj[1], 50)
+    first, second = _orders(network, beijing_shop, (tea, 2), (tea, 3))
+    nine = services.DockSlot(fleet["dock1"], at(9), at(10))
+    load = services.load_build(
+        warehouse=bj[0], vehicle=fleet["van"], orders=[first], slot=nine, actor=None
+    )
+    assert (load.appointment.dock, load.appointment.starts_at) == (fleet["dock1"], at(9))
+    events = Event.objects.count()
+    with pytest.raises(Conflict, match="Dock D1 is booked") as taken:
+        services.load_build(
+            warehouse=bj[0], vehicle=fleet["truck"], orders=[second], slot=nine, actor=None
+        )
+    assert taken.value.field == "starts_at"
+    second.refresh_from_db()
+    assert (Load.objects.count(), Event.objects.count(), second.load_id) == (1, events, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_dispatchers_building_loads_for_one_slot_one_wins_whole(
+    network, beijing_shop, fleet
+):
+    """Each builds a proposal on its own truck for the same door and hour: one load is built
+    and booked; the other is refused, and neither its load nor its orders' change is left."""
+    bj = network["BJ"]
+    tea = ItemFactory()
+    stock_in(tea, bj[1], 50)
+    orders = _orders(network, beijing_shop, (tea, 2), (tea, 3))
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def build(vehicle, order):
+        try:
+            start.wait()
+            services.load_build(
+                warehouse=bj[0],
+                vehicle=vehicle,
+                orders=[order],
+                slot=services.DockSlot(fleet["dock1"], at(9), at(10)),
+                actor=None,
+            )
+            outcomes.append("built")
+        except Conflict:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=build, args=(fleet[v], order))
+        for v, order in zip(("van", "truck"), orders, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(outcomes) == ["built", "refused"]
+    (load,) = Load.objects.all()
+    assert DockAppointment.objects.get().load == load
+    assert [o.load_id for o in Order.objects.order_by("pk")].count(None) == 1
+    assert Event.objects.filter(type="load.planned").count() == 1
 
 
 def test_a_load_has_one_live_appointment_for_its_own_truck_and_can_book_again_once_cancelled(
