@@ -127,6 +127,44 @@ class _Truck:
         self.leaves_at: datetime.datetime | None = None  # set by its first order
 
 
+class _Doors:
+    """The warehouse's doors in service and the hours booked at each, from `now` on, with
+    the slots given to the proposals so far."""
+
+    def __init__(self, warehouse: Warehouse, now: datetime.datetime) -> None:
+        rows = dock_window(
+            warehouse_id=warehouse.pk, start=now, end=now + datetime.timedelta(days=3)
+        )
+        self.docks = [row["dock"] for row in rows]
+        self.taken = {
+            row["dock"].pk: [(a.starts_at, a.ends_at) for a in row["appointments"]] for row in rows
+        }
+
+    def free(self, starts_at: datetime.datetime) -> Dock | None:
+        """The first door free for the `SLOT` from `starts_at`, if any."""
+        ends_at = starts_at + SLOT
+        for dock in self.docks:
+            if all(e <= starts_at or s >= ends_at for s, e in self.taken[dock.pk]):
+                return dock
+        return None
+
+    def slot_taken(
+        self, *, leaves: datetime.datetime, earliest: datetime.datetime
+    ) -> tuple[Dock | None, datetime.datetime]:
+        """A door for the `SLOT` before `leaves`, or before the nearest quarter hour to it
+        (earlier first, never before `earliest`) within `SLOT_TRIES` of them, taken for the
+        proposal: the door and when the truck leaves it. (None, `leaves`) if none is free."""
+        for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
+            tried = leaves + k * STEP
+            if tried < earliest:
+                continue
+            dock = self.free(tried - SLOT)
+            if dock is not None:
+                self.taken[dock.pk].append((tried - SLOT, tried))
+                return dock, tried
+        return None, leaves
+
+
 def _quarter(at: datetime.datetime, *, up: bool = False) -> datetime.datetime:
     """`at` on the quarter hour: the one before (or with `up`, the one after)."""
     seconds = at.timestamp() % STEP.total_seconds()
@@ -142,12 +180,12 @@ def departure_planned(
     ship_tos: Sequence[ShipTo],
     soonest: datetime.datetime,
     hint: Sequence[ShipTo] = (),
-    waiting: bool = False,
+    may_wait: bool = False,
 ) -> tuple[datetime.datetime, list[Call]]:
     """When a truck to these stops leaves, on the quarter hour and not before `soonest`, and
     its route from then (`route_plan`, with `hint`): at `soonest` if that is the least late,
     else on the morning its first stop next opens if that is less late; and, unless
-    `waiting`, later by what it would wait at its first stop, rounded down: it leaves no
+    `may_wait`, later by what it would wait at its first stop, rounded down: it leaves no
     earlier than it needs. At least one stop."""
     origin, zone = (warehouse.latitude, warehouse.longitude), warehouse.zone()
 
@@ -164,7 +202,7 @@ def departure_planned(
         then = planned(morning)
         if _late(then) < _late(calls):
             leaves, calls = morning, then
-    if not waiting and calls[0].waits >= STEP:
+    if not may_wait and calls[0].waits >= STEP:
         leaves = _quarter(leaves + calls[0].waits)
         calls = calls_timed(start=origin, at=leaves, ship_tos=[c.ship_to for c in calls], zone=zone)
     return leaves, calls
@@ -223,7 +261,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         """When a truck with this order first leaves: as soon as it can if the stop is open
         by then, else so as to be there when it next opens."""
         return departure_planned(
-            warehouse=warehouse, ship_tos=[order.ship_to], soonest=soonest, waiting=True
+            warehouse=warehouse, ship_tos=[order.ship_to], soonest=soonest, may_wait=True
         )[0]
 
     def in_time(order: Order, truck: _Truck) -> list[Call] | None:
@@ -294,18 +332,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     trucks += sweep(later, [v for v in free if v.pk not in used])
 
     lines = order_line_counts([o for t in trucks for o in t.orders])
-    doors = dock_window(warehouse_id=warehouse.pk, start=now, end=now + datetime.timedelta(days=3))
-    taken = {
-        row["dock"].pk: [(a.starts_at, a.ends_at) for a in row["appointments"]] for row in doors
-    }
-
-    def door_free(starts_at: datetime.datetime) -> Dock | None:
-        ends_at = starts_at + SLOT
-        for row in doors:
-            if all(e <= starts_at or s >= ends_at for s, e in taken[row["dock"].pk]):
-                return row["dock"]
-        return None
-
+    doors = _Doors(warehouse, now)
     drivers = drivers_free(warehouse_id=warehouse.pk)
     proposals = []
     for truck in trucks:
@@ -322,17 +349,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             hint=truck.route,
         )
         stops = [c.ship_to for c in planned]
-        # The hour before it leaves at a free door: that hour, or the nearest free one.
-        dock = None
-        for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
-            tried = leaves + k * STEP
-            if tried < earliest:
-                continue
-            dock = door_free(tried - SLOT)
-            if dock is not None:
-                leaves = tried
-                taken[dock.pk].append((tried - SLOT, tried))
-                break
+        dock, leaves = doors.slot_taken(leaves=leaves, earliest=earliest)
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,
