@@ -26,6 +26,7 @@ from core.models import Warehouse
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
+from dashboards.templatetags.clock import clock_text
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
 from inventory.services import stock_receive, task_assign
@@ -314,7 +315,7 @@ def load_build(request: HttpRequest) -> HttpResponse:
         if slot is not None:
             said += " " + _("Booked at %(dock)s, %(start)s–%(end)s.") % {
                 "dock": slot.dock.code,
-                "start": f"{slot.starts_at:%H:%M}",
+                "start": clock_text(slot.starts_at, warehouse.zone()),
                 "end": f"{slot.ends_at:%H:%M}",
             }
         return said

@@ -2,6 +2,7 @@
 otherwise (on the current time zone's calendar, the warehouse's on its pages)."""
 
 import datetime
+import zoneinfo
 
 from django import template
 from django.utils import timezone
@@ -10,12 +11,15 @@ from django.utils.dateformat import format as date_format
 register = template.Library()
 
 
+def clock_text(moment: datetime.datetime, zone: zoneinfo.ZoneInfo | None = None) -> str:
+    """ "08:30" if `moment` is today in `zone` (by default the current time zone), else
+    "12-07 08:30"."""
+    local = timezone.localtime(moment, zone)
+    today = timezone.localdate(timezone=zone)
+    return date_format(local, "H:i" if local.date() == today else "m-d H:i")
+
+
 @register.filter
 def clock(moment: datetime.datetime | None) -> str:
-    """ "08:30" today; "12-07 08:30" on another day; "" for none."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localdate():
-        return date_format(local, "H:i")
-    return date_format(local, "m-d H:i")
+    """`clock_text` in the current time zone; "" for none."""
+    return "" if moment is None else clock_text(moment)

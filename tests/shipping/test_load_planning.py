@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from core.models import Event
+from dashboards.templatetags.clock import clock_text
 from shipping import services
 from shipping.models import Dock, Driver, Load, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed
@@ -253,7 +254,11 @@ def test_the_dispatcher_builds_a_proposal_and_books_its_slot_in_one_click(
     starts_at = booked.starts_at.astimezone(bj.zone())
     assert starts_at.strftime("%Y-%m-%dT%H:%M") == fields["starts_at"]
     assert booked.ends_at - booked.starts_at == datetime.timedelta(hours=1)
-    assert f"Booked at {booked.dock.code}, {starts_at:%H:%M}–" in built
+    shown = clock_text(booked.starts_at, bj.zone())  # with the day, if not today's
+    assert (
+        f"Booked at {booked.dock.code}, {shown}–{booked.ends_at.astimezone(bj.zone()):%H:%M}."
+        in built
+    )
     assert list(
         Event.objects.filter(type__in=("load.planned", "appointment.booked")).values_list(
             "type", flat=True
