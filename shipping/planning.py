@@ -127,40 +127,52 @@ class _Truck:
         self.leaves_at: datetime.datetime | None = None  # set by its first order
 
 
+Hours = list[tuple[datetime.datetime, datetime.datetime]]
+
+
+def _clear(hours: Hours, starts_at: datetime.datetime, ends_at: datetime.datetime) -> bool:
+    return all(e <= starts_at or s >= ends_at for s, e in hours)
+
+
 class _Doors:
-    """The warehouse's doors in service and the hours booked at each, from `now` on, with
-    the slots given to the proposals so far."""
+    """The warehouse's doors in service and the hours booked at each, and at each vehicle,
+    from `now` on, with the slots given to the proposals so far."""
 
     def __init__(self, warehouse: Warehouse, now: datetime.datetime) -> None:
         rows = dock_window(
             warehouse_id=warehouse.pk, start=now, end=now + datetime.timedelta(days=3)
         )
         self.docks = [row["dock"] for row in rows]
-        self.taken = {
-            row["dock"].pk: [(a.starts_at, a.ends_at) for a in row["appointments"]] for row in rows
-        }
+        self.taken: dict[int, Hours] = {}
+        self.driving: dict[int, Hours] = {}  # a vehicle is at one door at a time
+        for row in rows:
+            self.taken[row["dock"].pk] = [(a.starts_at, a.ends_at) for a in row["appointments"]]
+            for a in row["appointments"]:
+                self.driving.setdefault(a.vehicle_id, []).append((a.starts_at, a.ends_at))
 
     def free(self, starts_at: datetime.datetime) -> Dock | None:
         """The first door free for the `SLOT` from `starts_at`, if any."""
-        ends_at = starts_at + SLOT
         for dock in self.docks:
-            if all(e <= starts_at or s >= ends_at for s, e in self.taken[dock.pk]):
+            if _clear(self.taken[dock.pk], starts_at, starts_at + SLOT):
                 return dock
         return None
 
     def slot_taken(
-        self, *, leaves: datetime.datetime, earliest: datetime.datetime
+        self, *, vehicle: Vehicle, leaves: datetime.datetime, earliest: datetime.datetime
     ) -> tuple[Dock | None, datetime.datetime]:
         """A door for the `SLOT` before `leaves`, or before the nearest quarter hour to it
-        (earlier first, never before `earliest`) within `SLOT_TRIES` of them, taken for the
-        proposal: the door and when the truck leaves it. (None, `leaves`) if none is free."""
+        (earlier first, never before `earliest`) within `SLOT_TRIES` of them, at an hour the
+        vehicle is due at no other door; taken for the proposal: the door and when the truck
+        leaves it. (None, `leaves`) if there is none."""
         for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
             tried = leaves + k * STEP
-            if tried < earliest:
+            due_elsewhere = not _clear(self.driving.get(vehicle.pk, []), tried - SLOT, tried)
+            if tried < earliest or due_elsewhere:
                 continue
             dock = self.free(tried - SLOT)
             if dock is not None:
                 self.taken[dock.pk].append((tried - SLOT, tried))
+                self.driving.setdefault(vehicle.pk, []).append((tried - SLOT, tried))
                 return dock, tried
         return None, leaves
 
@@ -349,7 +361,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             hint=truck.route,
         )
         stops = [c.ship_to for c in planned]
-        dock, leaves = doors.slot_taken(leaves=leaves, earliest=earliest)
+        dock, leaves = doors.slot_taken(vehicle=truck.vehicle, leaves=leaves, earliest=earliest)
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,

@@ -50,6 +50,7 @@ from shipping.models import (
     Vehicle,
     Wave,
 )
+from shipping.planning import loads_proposed
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.shipping import books
 from tests.shipping.conftest import tomorrow
@@ -196,6 +197,31 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             if free:
                 chosen = data.draw(st.lists(st.sampled_from(free), min_size=1, unique=True))
                 self._try(services.load_build, warehouse=bj, vehicle=van, orders=chosen, actor=None)
+
+        @rule(data=st.data())
+        def build_proposed(self, data):
+            """The dispatcher asks for proposals and builds one with its slot: every order
+            waiting is proposed once or told why it waits, and a proposal builds."""
+            plan = loads_proposed(warehouse=bj)
+            proposed = [o.pk for p in plan.proposals for o in p.orders]
+            waiting = [w.order.pk for w in plan.waiting]
+            assert sorted(proposed + waiting) == sorted(
+                Order.objects.filter(status=OrderStatus.ALLOCATED, load=None).values_list(
+                    "pk", flat=True
+                )
+            )
+            if plan.proposals:
+                p = data.draw(st.sampled_from(plan.proposals))
+                slot = services.DockSlot(p.dock, p.slot_starts_at, p.leaves_at) if p.dock else None
+                self._must(
+                    services.load_build,
+                    warehouse=bj,
+                    vehicle=p.vehicle,
+                    orders=p.orders,
+                    driver=p.driver,
+                    slot=slot,
+                    actor=None,
+                )
 
         @rule(data=st.data())
         def plan_wave(self, data):

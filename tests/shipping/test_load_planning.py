@@ -220,6 +220,21 @@ def test_a_slot_moves_to_the_nearest_free_hour_and_the_truck_waits_at_the_shop(n
     assert (_hm(call.eta, bj), call.waits_minutes) == ("08:30", 70)  # there at 07:20
 
 
+def test_a_truck_already_due_at_another_door_gets_a_slot_at_another_hour(windows):
+    bj, trucks, _, now = windows
+    trucks["hired"].delete()
+    services.appointment_book(  # booked at D2 07:00-08:00 for something else
+        dock=Dock.objects.get(code="D2"),
+        vehicle=trucks["own"],
+        starts_at=_local(bj, 7, 0, days=1),
+        ends_at=_local(bj, 8, 0, days=1),
+        actor=None,
+    )
+    plan = loads_proposed(warehouse=bj, now=now - datetime.timedelta(hours=1))  # at 05:00
+    # D1 is free 07:00-08:00, but the truck is at D2 then: it loads 06:00-07:00 instead.
+    assert _slots(plan, bj) == [("D1", "06:00", "07:00")]
+
+
 def test_a_shop_closed_by_the_time_the_goods_can_go_gets_them_the_morning_after(windows):
     bj, trucks, _, now = windows
     trucks["hired"].delete()
