@@ -30,6 +30,7 @@ urlpatterns = [
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
     path("dispatch/vehicles/", views.vehicle_choice, name="dispatch-vehicle-choice"),
     path("dispatch/loads/proposed/", views.loads_proposed, name="dispatch-loads-proposed"),
+    path("dispatch/loads/slot/", views.load_slot, name="dispatch-load-slot"),
     path("dispatch/loads/<int:pk>/release/", actions.wave_release, name="dispatch-release"),
     path("dispatch/loads/<int:pk>/route/", views.load_route, name="dispatch-load-route"),
     path(

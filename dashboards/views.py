@@ -235,6 +235,33 @@ def loads_proposed(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def load_slot(request: HttpRequest) -> HttpResponse:
+    """The booking form's dock, arrival and minutes filled with the slot suggested for the
+    load chosen in it (`shipping.planning.slot_suggested`), and what it gives; for planners.
+    With no load chosen, the form as it was."""
+    _, chosen = _warehouse_choice(request)
+    if chosen is None or role_in(request.user, chosen.pk) not in PLANNING_ROLES:
+        raise Http404
+    docks = shipping_selectors.docks_in_service(warehouse_id=chosen.pk)
+    context: dict = {"plan_docks": docks, **_planning_start(chosen)}
+    asked = request.GET.get("load", "")
+    if asked:
+        load = (
+            shipping_selectors.load_not_gone(pk=int(asked), warehouse_ids=[chosen.pk])
+            if asked.isdigit()
+            else None
+        )
+        if load is None:
+            raise Http404  # not a load of this warehouse still at its dock
+        slot = planning.slot_suggested(load=load)
+        context.update(slot=slot, slot_load=load)
+        if slot.dock is not None:
+            start = timezone.localtime(slot.slot_starts_at, chosen.zone())
+            context.update(book_dock=slot.dock.pk, plan_start=start.strftime("%Y-%m-%dT%H:%M"))
+    return _render_local(request, "dashboards/_book_fields.html", context, chosen)
+
+
 # The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
 DOCKS_BACK_HOURS = 4
 DOCKS_SPAN_HOURS = 16
@@ -354,8 +381,14 @@ def _planning(warehouse: Warehouse, local_now: datetime.datetime) -> dict:
         **_vehicles_free_and_busy(choices),
         "plan_drivers": choices["drivers"],
         "plan_orders": choices["orders"],
-        "plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00"),
+        **_planning_start(warehouse, local_now),
     }
+
+
+def _planning_start(warehouse: Warehouse, local_now: datetime.datetime | None = None) -> dict:
+    """The booking form's arrival by default: the next full hour on the warehouse's clock."""
+    local_now = local_now or timezone.localtime(timezone.now(), warehouse.zone())
+    return {"plan_start": (local_now + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:00")}
 
 
 def _route_svg(warehouse: Warehouse, transit: list[dict]) -> dict:

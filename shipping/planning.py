@@ -31,8 +31,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
-from shipping.choices import Priority
-from shipping.models import Dock, Driver, Order, ShipTo, Vehicle, Wave
+from shipping.choices import OrderStatus, Priority, WaveStatus
+from shipping.models import Dock, Driver, Load, Order, ShipTo, Vehicle, Wave
 from shipping.routing import Call, calls_timed, route_plan, route_with
 from shipping.selectors import (
     SERVICE_RANK,
@@ -42,6 +42,7 @@ from shipping.selectors import (
     order_line_counts,
     planning_choices_vehicles,
     vehicle_carries,
+    wave_timing,
 )
 
 SLOT = datetime.timedelta(hours=1)  # a proposed dock slot: loading; the truck leaves at its end
@@ -138,17 +139,21 @@ class _Doors:
     """The warehouse's doors in service and the hours booked at each, and at each vehicle,
     from `now` on, with the slots given to the proposals so far."""
 
-    def __init__(self, warehouse: Warehouse, now: datetime.datetime) -> None:
+    def __init__(
+        self, warehouse: Warehouse, now: datetime.datetime, *, ignoring: int | None = None
+    ) -> None:
+        """`ignoring`: an appointment whose hour does not count (the one a slot moves)."""
         rows = dock_window(
             warehouse_id=warehouse.pk, start=now, end=now + datetime.timedelta(days=3)
         )
         self.docks = [row["dock"] for row in rows]
-        self.taken: dict[int, Hours] = {}
+        self.taken: dict[int, Hours] = {dock.pk: [] for dock in self.docks}
         self.driving: dict[int, Hours] = {}  # a vehicle is at one door at a time
         for row in rows:
-            self.taken[row["dock"].pk] = [(a.starts_at, a.ends_at) for a in row["appointments"]]
             for a in row["appointments"]:
-                self.driving.setdefault(a.vehicle_id, []).append((a.starts_at, a.ends_at))
+                if a.pk != ignoring:
+                    self.taken[a.dock_id].append((a.starts_at, a.ends_at))
+                    self.driving.setdefault(a.vehicle_id, []).append((a.starts_at, a.ends_at))
 
     def free(self, starts_at: datetime.datetime) -> Dock | None:
         """The first door free for the `SLOT` from `starts_at`, if any."""
@@ -389,3 +394,54 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         proposals=proposals,
         waiting=[OrderWaiting(o, reason(o)) for o in waiting if o.pk not in proposed],
     )
+
+
+@dataclass(frozen=True)
+class SlotSuggested:
+    """Where and when to book a load's truck: the door (None if none is free around then),
+    when it leaves (the end of its `SLOT`) and its route from then."""
+
+    dock: Dock | None
+    leaves_at: datetime.datetime
+    route: list[Call]
+
+    @property
+    def slot_starts_at(self) -> datetime.datetime:
+        return self.leaves_at - SLOT
+
+    @property
+    def late_minutes(self) -> int:
+        return sum(c.late_minutes for c in self.route)
+
+
+def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotSuggested:
+    """The dock slot for a load not yet gone, as a proposal would have it: the truck leaves
+    as soon as the load's goods are picked (a wave on the floor at its pace, else every line
+    at a new wave's pace from now), `READY_BEFORE` then, and loaded, if its first shop is open
+    by then, else the morning it next opens; not waiting at its first shop; at a door free
+    for the `SLOT` before (the load's own appointment, which the slot would move, does not
+    count). A load with no order left (all cancelled) leaves as soon as it can."""
+    now = now or timezone.now()
+    warehouse = load.warehouse
+    orders = list(load.orders.exclude(status=OrderStatus.CANCELLED).select_related("ship_to"))
+    wave = getattr(load, "wave", None)
+    if wave is not None and wave.status in (WaveStatus.RELEASED, WaveStatus.PICKED):
+        ready = max(now, wave_timing(wave, now=now).expected_ready)
+    else:
+        lines = sum(order_line_counts(orders).values())
+        ready = now + datetime.timedelta(minutes=math.ceil(lines * 60 / PICK_LINES_PER_HOUR))
+    earliest = _quarter(ready + READY_BEFORE + SLOT, up=True)
+    if orders:
+        leaves, _ = departure_planned(
+            warehouse=warehouse, ship_tos=[o.ship_to for o in orders], soonest=earliest
+        )
+    else:
+        leaves = earliest
+    appointment = getattr(load, "appointment", None)
+    doors = _Doors(warehouse, now, ignoring=appointment.pk if appointment else None)
+    dock, leaves = doors.slot_taken(vehicle=load.vehicle, leaves=leaves, earliest=earliest)
+    origin = (warehouse.latitude, warehouse.longitude)
+    route = route_plan(
+        origin=origin, at=leaves, ship_tos=[o.ship_to for o in orders], zone=warehouse.zone()
+    )
+    return SlotSuggested(dock=dock, leaves_at=leaves, route=route)

@@ -31,6 +31,7 @@ from shipping.choices import (
 )
 from shipping.models import (
     Customer,
+    Dock,
     Driver,
     HandlingUnit,
     LineReservation,
@@ -538,16 +539,19 @@ def drivers_free(*, warehouse_id: int) -> list[Driver]:
     )
 
 
+def docks_in_service(*, warehouse_id: int) -> list[Dock]:
+    """The warehouse's docks that take trucks, by code."""
+    return list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True).order_by("code"))
+
+
 def planning_choices(*, warehouse_id: int) -> dict:
     """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the free
     drivers based here (or based nowhere, of a carrier with vehicles here: none with a load
     planned, loading or on the road), and the allocated orders not yet on a load, most
     urgent first. `vehicles_busy` maps each vehicle that cannot take another load now to the
     reference of the load that holds it."""
-    from shipping.models import Dock
-
     return {
-        "docks": list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True)),
+        "docks": docks_in_service(warehouse_id=warehouse_id),
         **planning_choices_vehicles(warehouse_id=warehouse_id),
         "drivers": drivers_free(warehouse_id=warehouse_id),
         "orders": list(

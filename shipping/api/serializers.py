@@ -470,6 +470,16 @@ class RouteSerializer(serializers.Serializer):
     stops = RouteStopSerializer(many=True)
 
 
+class SlotSuggestedSerializer(serializers.Serializer):
+    load = serializers.CharField()
+    dock = serializers.CharField(allow_null=True, help_text="Null if no door is free around then.")
+    dock_id = serializers.IntegerField(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="When the truck leaves.")
+    late_minutes = serializers.IntegerField()
+    stops = RouteStopSerializer(many=True)
+
+
 class LoadSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
     vehicle = serializers.CharField(source="vehicle.plate")

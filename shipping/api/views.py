@@ -175,7 +175,7 @@ from shipping.models import (  # noqa: E402
     Vehicle,
     Wave,
 )
-from shipping.planning import loads_proposed  # noqa: E402
+from shipping.planning import loads_proposed, slot_suggested  # noqa: E402
 from shipping.selectors import load_route, vehicles_ranked  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
@@ -375,6 +375,39 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                     "stops": [
                         {"sequence": n, "call": call, "km": round(call.km, 1)}
                         for n, call in enumerate(route["calls"], start=1)
+                    ],
+                }
+            ).data
+        )
+
+    @extend_schema(responses=s.SlotSuggestedSerializer)
+    @action(detail=True, methods=["get"])
+    def slot(self, request: Request, pk: str) -> Response:
+        """The dock slot to book (or to move its appointment to): the truck leaves as soon as
+        its goods are picked and loaded if its first shop is open by then, else the morning
+        it next opens, not waiting there; at a door free then (see shipping/planning.py).
+        Book it with POST /appointments/."""
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
+        if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
+            raise Conflict(
+                f"Load {load.reference} is {load.get_status_display().lower()}: it has left "
+                "its dock.",
+                field="load",
+            )
+        slot = slot_suggested(load=load)
+        return Response(
+            s.SlotSuggestedSerializer(
+                {
+                    "load": load.reference,
+                    "dock": slot.dock.code if slot.dock else None,
+                    "dock_id": slot.dock.pk if slot.dock else None,
+                    "starts_at": slot.slot_starts_at,
+                    "ends_at": slot.leaves_at,
+                    "late_minutes": slot.late_minutes,
+                    "stops": [
+                        {"sequence": n, "call": call, "km": round(call.km, 1)}
+                        for n, call in enumerate(slot.route, start=1)
                     ],
                 }
             ).data

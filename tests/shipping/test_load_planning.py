@@ -14,7 +14,7 @@ from core.models import Event
 from dashboards.templatetags.clock import clock_text
 from shipping import services
 from shipping.models import Dock, Driver, Load, Vehicle
-from shipping.planning import OrderWaiting, loads_proposed
+from shipping.planning import OrderWaiting, loads_proposed, slot_suggested
 from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
 from tests.shipping.test_routing import _local, _shop
 
@@ -331,4 +331,63 @@ def test_with_one_truck_the_order_it_would_be_late_for_waits_and_the_board_says_
         f'<a href="/orders/{orders["EAST"].pk}/">SO-EAST</a> · Shop EAST'
         ' <span class="muted">(08:30–09:00)</span>:'
         " The free trucks going its way would miss its delivery window." in board
+    )
+
+
+def test_a_load_built_by_hand_gets_its_slot_suggested_moving_its_own_appointment(
+    client, person, api, network, windows
+):
+    bj, trucks, orders, now = windows
+    load = services.load_build(
+        warehouse=bj, vehicle=trucks["own"], orders=[orders["NE"]], actor=None
+    )
+    # Booked too late for the shop (it closes at 08:40): 07:30-08:30 at D1.
+    services.appointment_book(
+        dock=Dock.objects.get(code="D1"),
+        vehicle=trucks["own"],
+        load=load,
+        starts_at=_local(bj, 7, 30, days=1),
+        ends_at=_local(bj, 8, 30, days=1),
+        actor=None,
+    )
+    slot = slot_suggested(load=load, now=now - datetime.timedelta(hours=1))  # at 05:00
+    # Its own hour does not hold D1: the truck loads there 07:00-08:00 and is on time.
+    assert (slot.dock.code, _hm(slot.slot_starts_at, bj), _hm(slot.leaves_at, bj)) == (
+        "D1",
+        "07:00",
+        "08:00",
+    )
+    assert slot.late_minutes == 0 and [_hm(c.eta, bj) for c in slot.route] == ["08:30"]
+
+    # Now, through the API and on the board: a door and an hour on time, whatever the clock.
+    dispatcher = person("dispatcher", bj)
+    answer = api(dispatcher).get(f"/api/v1/loads/{load.pk}/slot/")
+    assert answer.status_code == 200, answer.content
+    told = answer.json()
+    starts_at = datetime.datetime.fromisoformat(told["starts_at"].replace("Z", "+00:00"))
+    ends_at = datetime.datetime.fromisoformat(told["ends_at"].replace("Z", "+00:00"))
+    assert told["dock"] in ("D1", "D2") and told["late_minutes"] == 0
+    assert ends_at - starts_at == datetime.timedelta(hours=1)
+    assert [s["ship_to"] for s in told["stops"]] == ["NE"]
+    client.force_login(dispatcher)
+    fields = client.get(
+        "/dispatch/loads/slot/", {"warehouse": "BJ", "load": load.pk}, **HTMX
+    ).content.decode()
+    dock = Dock.objects.get(code=told["dock"])
+    assert f'<option value="{dock.pk}" selected>{dock.code}</option>' in fields
+    local = starts_at.astimezone(bj.zone())
+    assert f'name="starts_at" value="{local:%Y-%m-%dT%H:%M}"' in fields
+    assert f"{load.reference}: {dock.code} from " in fields and "on time" in fields
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert 'hx-get="/dispatch/loads/slot/"' in board
+
+    client.force_login(person("dispatcher", network["SH"][0], username="shanghai"))
+    assert (
+        api(person("dispatcher", network["SH"][0]))
+        .get(f"/api/v1/loads/{load.pk}/slot/")
+        .status_code
+        == 404
+    )
+    assert (
+        client.get("/dispatch/loads/slot/", {"warehouse": "BJ", "load": load.pk}).status_code == 404
     )
