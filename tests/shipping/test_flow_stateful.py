@@ -206,9 +206,9 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             proposed = [o.pk for p in plan.proposals for o in p.orders]
             waiting = [w.order.pk for w in plan.waiting]
             assert sorted(proposed + waiting) == sorted(
-                Order.objects.filter(status=OrderStatus.ALLOCATED, load=None).values_list(
-                    "pk", flat=True
-                )
+                Order.objects.filter(
+                    warehouse=bj, status=OrderStatus.ALLOCATED, load=None
+                ).values_list("pk", flat=True)
             )
             if plan.proposals:
                 p = data.draw(st.sampled_from(plan.proposals))
