@@ -22,6 +22,7 @@ from pygal.style import Style
 
 from core.access import members, role_in, warehouse_ids_for
 from core.choices import PLANNING_ROLES, Role
+from core.exceptions import DomainError
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
@@ -254,7 +255,11 @@ def load_slot(request: HttpRequest) -> HttpResponse:
         )
         if load is None:
             raise Http404  # not a load of this warehouse still at its dock
-        slot = planning.slot_suggested(load=load)
+        try:
+            slot = planning.slot_suggested(load=load)
+        except DomainError as refused:
+            context["slot_refused"] = refused.message
+            return _render_local(request, "dashboards/_book_fields.html", context, chosen)
         context.update(slot=slot, slot_load=load)
         if slot.dock is not None:
             start = timezone.localtime(slot.slot_starts_at, chosen.zone())

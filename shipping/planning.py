@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import Conflict
 from core.models import Warehouse
 from inventory.choices import TemperatureClass
-from shipping.choices import OrderStatus, Priority, WaveStatus
+from shipping.choices import AppointmentStatus, OrderStatus, Priority, WaveStatus
 from shipping.models import Dock, Driver, Load, Order, ShipTo, Vehicle, Wave
 from shipping.routing import Call, calls_timed, route_plan, route_with
 from shipping.selectors import (
@@ -420,9 +422,18 @@ def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotS
     at a new wave's pace from now), `READY_BEFORE` then, and loaded, if its first shop is open
     by then, else the morning it next opens; not waiting at its first shop; at a door free
     for the `SLOT` before (the load's own appointment, which the slot would move, does not
-    count). A load with no order left (all cancelled) leaves as soon as it can."""
+    count). A load with no order left (all cancelled) leaves as soon as it can.
+
+    Refused (Conflict): a load whose truck is checked in at its door already."""
     now = now or timezone.now()
     warehouse = load.warehouse
+    appointment = getattr(load, "appointment", None)
+    if appointment is not None and appointment.status == AppointmentStatus.CHECKED_IN:
+        raise Conflict(
+            gettext("%(load)s: its truck is at dock %(dock)s already.")
+            % {"load": load.reference, "dock": appointment.dock.code},
+            field="load",
+        )
     orders = list(load.orders.exclude(status=OrderStatus.CANCELLED).select_related("ship_to"))
     wave = getattr(load, "wave", None)
     if wave is not None and wave.status in (WaveStatus.RELEASED, WaveStatus.PICKED):
@@ -437,7 +448,6 @@ def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotS
         )
     else:
         leaves = earliest
-    appointment = getattr(load, "appointment", None)
     doors = _Doors(warehouse, now, ignoring=appointment.pk if appointment else None)
     dock, leaves = doors.slot_taken(vehicle=load.vehicle, leaves=leaves, earliest=earliest)
     origin = (warehouse.latitude, warehouse.longitude)

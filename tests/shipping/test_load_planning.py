@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.models import Event
 from dashboards.templatetags.clock import clock_text
@@ -391,3 +392,27 @@ def test_a_load_built_by_hand_gets_its_slot_suggested_moving_its_own_appointment
     assert (
         client.get("/dispatch/loads/slot/", {"warehouse": "BJ", "load": load.pk}).status_code == 404
     )
+
+
+def test_no_slot_is_suggested_for_a_truck_already_at_its_door(client, person, api, windows):
+    bj, trucks, orders, _ = windows
+    load = services.load_build(
+        warehouse=bj, vehicle=trucks["own"], orders=[orders["NE"]], actor=None
+    )
+    soon = timezone.now() + datetime.timedelta(minutes=10)
+    appointment = services.appointment_book(
+        dock=Dock.objects.get(code="D2"),
+        vehicle=trucks["own"],
+        load=load,
+        starts_at=soon,
+        ends_at=soon + datetime.timedelta(hours=1),
+        actor=None,
+    )
+    services.vehicle_check_in(appointment=appointment, actor=None)
+    dispatcher = person("dispatcher", bj)
+    refused = api(dispatcher).get(f"/api/v1/loads/{load.pk}/slot/")
+    said = f"{load.reference}: its truck is at dock D2 already."
+    assert refused.status_code == 409 and refused.json()["fields"] == {"load": [said]}
+    client.force_login(dispatcher)
+    fields = client.get("/dispatch/loads/slot/", {"warehouse": "BJ", "load": load.pk}, **HTMX)
+    assert f'<p class="error">{said}</p>' in fields.content.decode()
