@@ -197,11 +197,13 @@ def bell_alerts(*, user) -> dict:  # type: ignore[no-untyped-def]
     return {"alerts": alerts, "count": count}
 
 
-def alerts_live(*, warehouse_id: int, rule: str) -> list[Alert]:
-    """A rule's open and acknowledged alerts in a warehouse, most severe first, then oldest."""
+def alerts_live(*, warehouse_id: int, rule: str | tuple[str, ...]) -> list[Alert]:
+    """The open and acknowledged alerts of a rule (or of any of several) in a warehouse, most
+    severe first, then oldest."""
+    rules = (rule,) if isinstance(rule, str) else rule
     return list(
         Alert.objects.filter(
-            warehouse_id=warehouse_id, rule=rule, status__in=LIVE_ALERT_STATUSES
+            warehouse_id=warehouse_id, rule__in=rules, status__in=LIVE_ALERT_STATUSES
         ).order_by("-severity", "opened_at")
     )
 

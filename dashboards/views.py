@@ -339,6 +339,9 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             now_pct=pct(now),
             loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
             at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
+            trucks_at_risk=alerts_live(
+                warehouse_id=chosen.pk, rule=("load_not_ready", "route_outside_windows")
+            ),
             transit=transit,
             route=_route_svg(chosen, transit),
             flash=getattr(request, "flash", None),

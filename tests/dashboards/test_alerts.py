@@ -274,7 +274,7 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
 
 
 def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher(
-    network, beijing_shop, api, person
+    network, beijing_shop, api, person, client
 ):
     """The shop takes goods 08:00-09:00. A slot ending at 11:00 tomorrow brings the truck
     there at 11:27, 147 minutes after closing: logistics hears of it before the truck
@@ -318,6 +318,10 @@ def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher
         if a["rule"] == "route_outside_windows"
     ]
     assert listed["link"] == f"/api/v1/loads/?reference={load.reference}"
+    client.force_login(dispatcher)
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    trucks = board[board.index('<ul class="alerts trucks-at-risk">') :]
+    assert trucks[: trucks.index("</ul>")].count("<li") == 1 and alert.message in trucks
 
     shipping.appointment_move(
         appointment=appointment,
@@ -327,3 +331,4 @@ def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher
     )
     alerts_evaluate()
     assert _live("route_outside_windows") == []
+    assert "Trucks at risk" not in client.get("/dispatch/?warehouse=BJ").content.decode()
