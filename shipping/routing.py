@@ -10,11 +10,14 @@ average road speed, as everywhere in Handoff's planning.
 
 import bisect
 import datetime
+import hashlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
 
 from shipping.geo import distance_km
 from shipping.models import ShipTo
@@ -24,6 +27,8 @@ UNLOADING_MINUTES = 20  # at each stop, before the truck drives on
 EXACT_UP_TO = 6  # stops: every order is tried; beyond, a local search from two starts
 SEARCH_TRIES = 6_000  # orders each local search may time at most: a long route stays quick
 HORIZON_DAYS = 7  # windows are known this many days ahead of the departure
+CACHED_FROM = 5  # stops: a route this long is kept once planned (it takes a while to find)
+ROUTE_KEPT_S = 3600
 
 Point = tuple[Decimal | float, Decimal | float]
 
@@ -140,19 +145,50 @@ def route_plan(
     stops = sorted({s.pk: s for s in ship_tos}.values(), key=lambda s: s.pk)
     trip = _Trip(origin, at, stops, zone)
     every = list(range(1, len(stops) + 1))
-    if len(stops) <= EXACT_UP_TO:
-        best = min(itertools.permutations(every), key=trip.cost, default=())
-    else:
-        starts = [
-            _nearest_first(trip, every),
-            sorted(every, key=lambda i: (trip.windows[i - 1][0][1], i)),
-        ]
-        index = {s.pk: i for i, s in enumerate(stops, start=1)}
-        hinted = list(dict.fromkeys(index[s.pk] for s in hint if s.pk in index))
-        if sorted(hinted) == every:
-            starts.append(hinted)
-        best = min((_improved(trip, start) for start in starts), key=trip.cost)
+    if len(stops) < CACHED_FROM:
+        return trip.calls(_best_order(trip, stops, every, hint))
+    # The same question gets the same answer: the order found is kept for a while, so that
+    # the alert rules, the board and the API asking about a load again do not search again.
+    key = _plan_key(origin, at, stops, zone, hint)
+    best = cache.get(key)
+    if best is None or sorted(best) != every:
+        best = _best_order(trip, stops, every, hint)
+        cache.set(key, best, ROUTE_KEPT_S)
     return trip.calls(best)
+
+
+def _plan_key(
+    origin: Point,
+    at: datetime.datetime,
+    stops: list[ShipTo],
+    zone: ZoneInfo,
+    hint: Sequence[ShipTo],
+) -> str:
+    """Everything the order of a route depends on, the rules' numbers too."""
+    rules = (AVERAGE_SPEED_KMH, UNLOADING_MINUTES, EXACT_UP_TO, SEARCH_TRIES, HORIZON_DAYS)
+    parts = [repr(rules), f"{origin[0]}", f"{origin[1]}", at.isoformat(), str(zone)]
+    parts += [
+        f"{s.pk}:{s.latitude}:{s.longitude}:{s.window_opens}:{s.window_closes}" for s in stops
+    ]
+    parts += ["hint", *(str(s.pk) for s in hint)]
+    return "handoff:route:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _best_order(
+    trip: _Trip, stops: list[ShipTo], every: list[int], hint: Sequence[ShipTo]
+) -> list[int]:
+    """The order `route_plan` drives (stop numbers 1..n of `stops`)."""
+    if len(stops) <= EXACT_UP_TO:
+        return list(min(itertools.permutations(every), key=trip.cost, default=()))
+    starts = [
+        _nearest_first(trip, every),
+        sorted(every, key=lambda i: (trip.windows[i - 1][0][1], i)),
+    ]
+    index = {s.pk: i for i, s in enumerate(stops, start=1)}
+    hinted = list(dict.fromkeys(index[s.pk] for s in hint if s.pk in index))
+    if sorted(hinted) == every:
+        starts.append(hinted)
+    return min((_improved(trip, start) for start in starts), key=trip.cost)
 
 
 def route_with(
