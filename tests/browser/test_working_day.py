@@ -72,6 +72,14 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     expect(dispatcher.locator("[data-flash]")).to_contain_text("released to the floor")
     dispatcher.wait_for_timeout(1500)
     expect(dispatcher.locator("[data-flash]")).to_contain_text("released to the floor")
+    # Tianjin has a truck free: the dispatcher asks for proposals and builds one, slot and all.
+    dispatcher.goto(f"{base}/dispatch/?warehouse=TJ1")
+    dispatcher.locator("text=Propose loads for the orders waiting").click()
+    build = dispatcher.locator("#load-proposals button[type=submit]").first
+    expect(build).to_have_text("Build this load and book its slot")
+    build.click()
+    expect(dispatcher.locator("[data-flash]")).to_contain_text("planned on 津A-")
+    expect(dispatcher.locator("[data-flash]")).to_contain_text("Booked at D")
 
     operator = _person(chromium, base, "operator", width=1000, height=1000)
     assert operator.url.startswith(f"{base}/floor/")
