@@ -383,6 +383,11 @@ def _allocate(
             )
             break
     if chosen is None:
+        holding = set(
+            LineReservation.objects.filter(line__order=order, quantity__gt=0).values_list(
+                "warehouse_id", flat=True
+            )
+        )
         order_of_preference = [w for w, _ in ranked if w.pk in already] + [
             w for w, _ in ranked if w.pk not in already
         ]
@@ -422,15 +427,20 @@ def _allocate(
                 else "No warehouse has stock for it: backordered."
             ),
         )
-        if already and order.warehouse_id in already:
-            chosen = order.warehouse  # the order stays where its part already is
+        # The order stays where its part already is: where it held units before this (its
+        # links there may have been emptied by a count, and then it held none), or, with
+        # nothing reserved anywhere this time, where it was.
+        if order.warehouse_id in holding or (not parts and order.warehouse_id in already):
+            chosen = order.warehouse
         else:
             main = max(parts.items(), key=lambda p: p[1])[0] if parts else None
             chosen = next((w for w, _ in ranked if w.code == main), ranked[0][0])
         decision["split_off"] = _split_off(order, chosen, decision, actor)
 
-    off_the_truck = False
-    if left and order.status == OrderStatus.RELEASED:
+    # Nothing of it is held where it was any more: it ships from elsewhere, not on the truck
+    # or wave it had there.
+    off_the_truck = chosen.pk != order.warehouse_id and bool(order.load_id or order.wave_id)
+    if left and order.status == OrderStatus.RELEASED and not off_the_truck:
         # On the floor for its truck: what is there ships on it, and what nobody has
         # follows as a backorder of its own; with nothing of it there, it waits whole.
         now = dict(OrderLine.objects.filter(order=order).values_list("pk", "quantity"))

@@ -91,6 +91,13 @@ def pick_tasks_ask_for_what_is_reserved() -> None:
         assert asked[allocation.pk] <= allocation.quantity, allocation
 
 
+def orders_have_lines() -> None:
+    """An order not cancelled has a line: moving its units to parts never leaves a shell that
+    could be allocated, released or loaded with nothing in it."""
+    empty = Order.objects.exclude(status=OrderStatus.CANCELLED).filter(lines__isnull=True)
+    assert not empty.exists(), [(o.external_ref, o.status) for o in empty]
+
+
 def released_orders_have_picking_to_do() -> None:
     """An order released to the floor has an open pick task: once nothing of it is left to
     pick, it is picked, not left released where nobody can pack it."""
@@ -163,6 +170,7 @@ def books_hold() -> None:
     ledger_is_exact()
     reservations_belong_to_live_lines()
     pick_tasks_ask_for_what_is_reserved()
+    orders_have_lines()
     released_orders_have_picking_to_do()
     orders_go_on_with_their_units()
     waves_picked_when_done()

@@ -203,3 +203,47 @@ def test_through_the_api_a_picked_wave_is_listed_as_such_and_refuses_a_late_orde
     assert joined.status_code == 409
     assert "picked already" in joined.json()["message"]
     assert Order.objects.get(pk=late.pk).wave_id is None
+
+
+def _count_empty(floor, item) -> None:  # type: ignore[no-untyped-def]
+    """A blind count finds none of the item on Beijing's pick face."""
+    face = Location.objects.get(barcode="BJ-PF-1")
+    (count,) = count_tasks_create(warehouse=floor["wh"], item=item, location=face, actor=None)
+    count_record(task=count, counted_quantity=0, actor=floor["operator"])
+
+
+def test_a_released_order_whose_stock_a_count_took_leaves_its_truck_for_where_it_is(network, floor):
+    """Tianjin has the rice a count finds gone in Beijing: the order moves there whole, off
+    the Beijing truck and wave, not split into an empty order on the truck and a part."""
+    stock_in(floor["rice"], network["TJ"][1], 5)
+    order, _ = released_on_a_truck(floor, (floor["rice"], 3))
+    _count_empty(floor, floor["rice"])
+    order.refresh_from_db()
+    assert (order.status, order.warehouse.code, order.load_id, order.wave_id) == (
+        "allocated",
+        "TJ",
+        None,
+        None,
+    )
+    assert list(order.lines.values_list("quantity", flat=True)) == [3]
+    assert not Order.objects.filter(split_from=order).exists()
+    assert not Task.objects.filter(kind="pick", status="open").exists()
+    books.books_hold()
+
+
+def test_a_backorder_whose_stock_a_count_took_is_allocated_whole_where_stock_arrives(
+    network, floor
+):
+    """The count leaves the order waiting whole; when rice arrives in Tianjin it goes there
+    whole, not as an empty order in Beijing with its line in a Tianjin part."""
+    order, _ = released_on_a_truck(floor, (floor["rice"], 3))
+    _count_empty(floor, floor["rice"])
+    order.refresh_from_db()
+    assert (order.status, order.load_id) == ("backordered", None)
+    stock_in(floor["rice"], network["TJ"][1], 5)
+    services.orders_backordered_reallocate(skus=["RICE"])
+    order.refresh_from_db()
+    assert (order.status, order.warehouse.code) == ("allocated", "TJ")
+    assert list(order.lines.values_list("quantity", flat=True)) == [3]
+    assert not Order.objects.filter(split_from=order).exists()
+    books.books_hold()
