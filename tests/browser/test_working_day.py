@@ -77,6 +77,14 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     dispatcher.locator("text=Propose loads for the orders waiting").click()
     build = dispatcher.locator("#load-proposals button[type=submit]").first
     expect(build).to_have_text("Build this load and book its slot")
+    # The board re-renders live on every event of its warehouse: the proposals asked for stay.
+    dispatcher.evaluate(
+        """() => new Promise((done) => {
+            document.addEventListener("handoff:rendered", () => done(), { once: true });
+            document.dispatchEvent(new CustomEvent("handoff:online"));
+        })"""
+    )
+    expect(build).to_have_text("Build this load and book its slot")
     build.click()
     expect(dispatcher.locator("[data-flash]")).to_contain_text("planned on 津A-")
     expect(dispatcher.locator("[data-flash]")).to_contain_text("Booked at D")

@@ -4,7 +4,8 @@
 // Events arrive as `handoff:event` on the document (detail: the event); `handoff:online`
 // says the link is (back) up. Parts of a page marked `data-live-fragment="<url>"` with
 // `data-topics` and `data-warehouse-id` re-render themselves when an event of theirs arrives,
-// unless someone is typing in them (then right after). The alert bell follows alert events.
+// unless someone is typing in them (then right after); what inside them is marked
+// `data-live-keep` (with an id) stays as it is. The alert bell follows alert events.
 (() => {
   const topicOf = { order: "orders", wave: "orders", pick: "orders", unit: "orders", load: "orders",
                     appointment: "dock", vehicle: "dock", shipment: "shipments", alert: "alerts",
@@ -29,7 +30,11 @@
     // scanner's keystrokes still land in it.
     const focused = el.contains(document.activeElement) ? document.activeElement : null;
     const key = focused && fieldKey(focused);
+    // What the person asked for in this part (proposed loads, a suggested slot) stays: the
+    // fresh part has an empty place of the same id for it.
+    const kept = [...el.querySelectorAll("[data-live-keep]")].filter((k) => k.id);
     el.innerHTML = html;
+    for (const k of kept) el.querySelector(`#${CSS.escape(k.id)}`)?.replaceWith(k);
     const again = key && el.querySelector(key);
     if (again) {
       again.closest("details")?.setAttribute("open", "");
