@@ -67,19 +67,13 @@ WAIT_REASONS = {
 
 
 @dataclass(frozen=True)
-class LoadProposal:
-    """Orders for one vehicle: what they weigh and take up of it, when it leaves, its dock
-    slot (the `SLOT` before it leaves, at `dock`; None if no door is free around then), its
-    driver (a free one of its carrier; None if there is none) and its route from then."""
+class SlotSuggested:
+    """Where and when to book a load's truck: the door (None if none is free around then),
+    when it leaves (the end of its `SLOT`) and its route from then."""
 
-    vehicle: Vehicle
-    orders: list[Order]
-    weight_pct: float
-    volume_pct: float
-    route: list[Call]
-    leaves_at: datetime.datetime
     dock: Dock | None
-    driver: Driver | None
+    leaves_at: datetime.datetime
+    route: list[Call]
 
     @property
     def slot_starts_at(self) -> datetime.datetime:
@@ -88,6 +82,18 @@ class LoadProposal:
     @property
     def late_minutes(self) -> int:
         return sum(c.late_minutes for c in self.route)
+
+
+@dataclass(frozen=True)
+class LoadProposal(SlotSuggested):
+    """Orders for one vehicle, with its slot (see `SlotSuggested`): what they weigh and take
+    up of it, and its driver (a free one of its carrier; None if there is none)."""
+
+    vehicle: Vehicle
+    orders: list[Order]
+    weight_pct: float
+    volume_pct: float
+    driver: Driver | None
 
 
 @dataclass(frozen=True)
@@ -396,24 +402,6 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         proposals=proposals,
         waiting=[OrderWaiting(o, reason(o)) for o in waiting if o.pk not in proposed],
     )
-
-
-@dataclass(frozen=True)
-class SlotSuggested:
-    """Where and when to book a load's truck: the door (None if none is free around then),
-    when it leaves (the end of its `SLOT`) and its route from then."""
-
-    dock: Dock | None
-    leaves_at: datetime.datetime
-    route: list[Call]
-
-    @property
-    def slot_starts_at(self) -> datetime.datetime:
-        return self.leaves_at - SLOT
-
-    @property
-    def late_minutes(self) -> int:
-        return sum(c.late_minutes for c in self.route)
 
 
 def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotSuggested:
