@@ -199,6 +199,47 @@ def _quarter(at: datetime.datetime, *, up: bool = False) -> datetime.datetime:
     return down + STEP if up else down
 
 
+def _picking(lines: int) -> datetime.timedelta:
+    """How long a new wave's pickers take for these pick lines."""
+    return datetime.timedelta(minutes=math.ceil(lines * 60 / PICK_LINES_PER_HOUR))
+
+
+def _soonest_leaving(ready: datetime.datetime) -> datetime.datetime:
+    """The soonest a truck leaves whose goods are picked at `ready`: the wave's margin, then
+    its `SLOT` at the door, on the quarter hour."""
+    return _quarter(ready + READY_BEFORE + SLOT, up=True)
+
+
+def _slot_booked(
+    *,
+    warehouse: Warehouse,
+    vehicle: Vehicle,
+    ship_tos: Sequence[ShipTo],
+    soonest: datetime.datetime,
+    earliest: datetime.datetime,
+    doors: _Doors,
+    hint: Sequence[ShipTo] = (),
+) -> SlotSuggested:
+    """The departure `departure_planned` gives (not before `soonest`), moved to the nearest
+    hour a door is free for the vehicle (never before `earliest`, when its goods can be
+    ready), taken in `doors`; the route timed from then, in the planned order. No stops:
+    it leaves at `soonest`."""
+    if ship_tos:
+        leaves, planned = departure_planned(
+            warehouse=warehouse, ship_tos=ship_tos, soonest=soonest, hint=hint
+        )
+    else:
+        leaves, planned = soonest, []
+    dock, leaves = doors.slot_taken(vehicle=vehicle, leaves=leaves, earliest=earliest)
+    route = calls_timed(
+        start=(warehouse.latitude, warehouse.longitude),
+        at=leaves,
+        ship_tos=[c.ship_to for c in planned],
+        zone=warehouse.zone(),
+    )
+    return SlotSuggested(dock=dock, leaves_at=leaves, route=route)
+
+
 def departure_planned(
     *,
     warehouse: Warehouse,
@@ -248,8 +289,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     now = now or timezone.now()
     zone = warehouse.zone()
     origin = (warehouse.latitude, warehouse.longitude)
-    # The soonest a truck can leave: one order picked, the margin, its slot.
-    soonest = _quarter(now + READY_BEFORE + SLOT + datetime.timedelta(minutes=1), up=True)
+    soonest = _soonest_leaving(now + _picking(1))  # a truck with one line to pick
     waiting = list(
         Order.objects.filter(warehouse=warehouse, status="allocated", load__isnull=True)
         .select_related("ship_to")
@@ -361,29 +401,25 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     drivers = drivers_free(warehouse_id=warehouse.pk)
     proposals = []
     for truck in trucks:
-        picking = datetime.timedelta(
-            minutes=math.ceil(
-                sum(lines.get(o.pk, 0) for o in truck.orders) * 60 / PICK_LINES_PER_HOUR
-            )
-        )
-        earliest = _quarter(now + picking + READY_BEFORE + SLOT, up=True)
-        leaves, planned = departure_planned(
+        earliest = _soonest_leaving(now + _picking(sum(lines.get(o.pk, 0) for o in truck.orders)))
+        slot = _slot_booked(
             warehouse=warehouse,
+            vehicle=truck.vehicle,
             ship_tos=[o.ship_to for o in truck.orders],
             soonest=max(earliest, truck.leaves_at or soonest),
+            earliest=earliest,
+            doors=doors,
             hint=truck.route,
         )
-        stops = [c.ship_to for c in planned]
-        dock, leaves = doors.slot_taken(vehicle=truck.vehicle, leaves=leaves, earliest=earliest)
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,
                 orders=truck.orders,
                 weight_pct=round(float(truck.kg / truck.vehicle.capacity_weight_kg * 100), 1),
                 volume_pct=round(float(truck.litres / truck.vehicle.capacity_volume_l * 100), 1),
-                route=calls_timed(start=origin, at=leaves, ship_tos=stops, zone=zone),
-                leaves_at=leaves,
-                dock=dock,
+                route=slot.route,
+                leaves_at=slot.leaves_at,
+                dock=slot.dock,
                 driver=next((d for d in drivers if d.carrier_id == truck.vehicle.carrier_id), None),
             )
         )
@@ -427,19 +463,13 @@ def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotS
     if wave is not None and wave.status in (WaveStatus.RELEASED, WaveStatus.PICKED):
         ready = max(now, wave_timing(wave, now=now).expected_ready)
     else:
-        lines = sum(order_line_counts(orders).values())
-        ready = now + datetime.timedelta(minutes=math.ceil(lines * 60 / PICK_LINES_PER_HOUR))
-    earliest = _quarter(ready + READY_BEFORE + SLOT, up=True)
-    if orders:
-        leaves, _ = departure_planned(
-            warehouse=warehouse, ship_tos=[o.ship_to for o in orders], soonest=earliest
-        )
-    else:
-        leaves = earliest
-    doors = _Doors(warehouse, now, ignoring=appointment.pk if appointment else None)
-    dock, leaves = doors.slot_taken(vehicle=load.vehicle, leaves=leaves, earliest=earliest)
-    origin = (warehouse.latitude, warehouse.longitude)
-    route = route_plan(
-        origin=origin, at=leaves, ship_tos=[o.ship_to for o in orders], zone=warehouse.zone()
+        ready = now + _picking(sum(order_line_counts(orders).values()))
+    earliest = _soonest_leaving(ready)
+    return _slot_booked(
+        warehouse=warehouse,
+        vehicle=load.vehicle,
+        ship_tos=[o.ship_to for o in orders],
+        soonest=earliest,
+        earliest=earliest,
+        doors=_Doors(warehouse, now, ignoring=appointment.pk if appointment else None),
     )
-    return SlotSuggested(dock=dock, leaves_at=leaves, route=route)
