@@ -259,11 +259,11 @@ def load_slot(request: HttpRequest) -> HttpResponse:
             slot = planning.slot_suggested(load=load)
         except DomainError as refused:
             context["slot_refused"] = refused.message
-            return _render_local(request, "dashboards/_book_fields.html", context, chosen)
-        context.update(slot=slot, slot_load=load)
-        if slot.dock is not None:
-            start = timezone.localtime(slot.slot_starts_at, chosen.zone())
-            context.update(book_dock=slot.dock.pk, plan_start=start.strftime("%Y-%m-%dT%H:%M"))
+        else:
+            context.update(slot=slot, slot_load=load)
+            if slot.dock is not None:
+                start = timezone.localtime(slot.slot_starts_at, chosen.zone())
+                context.update(book_dock=slot.dock.pk, plan_start=f"{start:%Y-%m-%dT%H:%M}")
     return _render_local(request, "dashboards/_book_fields.html", context, chosen)
 
 

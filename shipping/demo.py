@@ -12,7 +12,7 @@ from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
 from shipping import services
 from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehicle
-from shipping.planning import departure_planned
+from shipping.planning import SLOT, departure_planned
 from shipping.selectors import Goods, goods_by_order, vehicle_carries
 
 CARRIERS = [
@@ -220,7 +220,7 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                     ship_tos=[o.ship_to for o in group],
                     soonest=now + datetime.timedelta(hours=2 + 2 * step),
                 )
-                start = leaves - datetime.timedelta(hours=1)
+                start = leaves - SLOT
             appointment = services.appointment_book(
                 dock=docks[step],
                 vehicle=vehicle,
@@ -264,7 +264,8 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
             home_warehouse=warehouse, temperature_class="chilled"
         ).first()
         if chilled is not None:
-            _at_the_dock(warehouse, _truckload(chilled, allocated, goods), docks[3], lane, now)
+            group = _truckload(chilled, allocated, goods)
+            _at_the_dock(warehouse, chilled, group, docks[3], lane, now)
 
 
 def _truckload(vehicle: Vehicle, orders: list[Order], goods: dict[int, Goods]) -> list[Order]:
@@ -289,15 +290,15 @@ def _truckload(vehicle: Vehicle, orders: list[Order], goods: dict[int, Goods]) -
 
 def _at_the_dock(
     warehouse: Warehouse,
+    vehicle: Vehicle,
     group: list[Order],
     dock: Dock,
     lane: Location | None,
     now: datetime.datetime,
 ) -> None:
-    """A truck checked in at the dock, its orders picked: the first waits at the packing
+    """The vehicle checked in at the dock, its orders picked: the first waits at the packing
     bench, the second is packed and waits for a lane, the rest are staged and scanned on."""
-    vehicle = Vehicle.objects.filter(home_warehouse=warehouse, temperature_class="chilled").first()
-    if vehicle is None or lane is None or not group:
+    if lane is None or not group:
         return
     load = services.load_build(
         warehouse=warehouse,
