@@ -164,13 +164,15 @@ def _plan_key(
     zone: ZoneInfo,
     hint: Sequence[ShipTo],
 ) -> str:
-    """Everything the order of a route depends on, the rules' numbers too."""
+    """Everything the order of a route depends on, the rules' numbers too (and the hint only
+    where it is a start of the search)."""
     rules = (AVERAGE_SPEED_KMH, UNLOADING_MINUTES, EXACT_UP_TO, SEARCH_TRIES, HORIZON_DAYS)
     parts = [repr(rules), f"{origin[0]}", f"{origin[1]}", at.isoformat(), str(zone)]
     parts += [
         f"{s.pk}:{s.latitude}:{s.longitude}:{s.window_opens}:{s.window_closes}" for s in stops
     ]
-    parts += ["hint", *(str(s.pk) for s in hint)]
+    if len(stops) > EXACT_UP_TO:  # an exact search does not start from the hint
+        parts += ["hint", *(str(s.pk) for s in hint)]
     return "handoff:route:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
