@@ -372,11 +372,14 @@ def _hour_marks(
 
 
 def _vehicles_free_and_busy(choices: dict) -> dict:
-    """The load form's vehicle list: the free ones, then the busy ones with their load."""
-    busy = choices["vehicles_busy"]
+    """The load form's vehicle list: the free ones (with the trips booked for them, which
+    another load goes before or after), then the busy ones with their load."""
+    busy, trips = choices["vehicles_busy"], choices["vehicles_trips"]
     return {
         "plan_vehicles": choices["vehicles"],
-        "plan_vehicles_free": [v for v in choices["vehicles"] if v.pk not in busy],
+        "plan_vehicles_free": [
+            (v, trips.get(v.pk, [])) for v in choices["vehicles"] if v.pk not in busy
+        ],
         "plan_vehicles_busy": [(v, busy[v.pk]) for v in choices["vehicles"] if v.pk in busy],
     }
 

@@ -22,7 +22,7 @@ in step with it.
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,14 +35,17 @@ from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import AppointmentStatus, OrderStatus, Priority, WaveStatus
 from shipping.models import Dock, Driver, Load, Order, ShipTo, Vehicle, Wave
-from shipping.routing import Call, calls_timed, route_plan, route_with
+from shipping.routing import Call, back_at, calls_timed, route_plan, route_with
 from shipping.selectors import (
     SERVICE_RANK,
+    Trip,
     dock_window,
     drivers_free,
     goods_by_order,
     order_line_counts,
     planning_choices_vehicles,
+    trip_back,
+    trips_holding,
     vehicle_carries,
     wave_timing,
 )
@@ -63,6 +66,10 @@ WAIT_REASONS = {
     "goods": _("No free vehicle takes its goods: too heavy, too big or not cold enough."),
     "window": _("The free trucks going its way would miss its delivery window."),
     "room": _("Every free truck is full or goes another way."),
+    "trips": _(
+        "The free trucks going its way are due back for their next trips before they could "
+        "deliver it, or have no door free around their time."
+    ),
 }
 
 
@@ -125,10 +132,12 @@ def _bearing(warehouse: Warehouse, order: Order) -> float:
 
 
 class _Truck:
-    """A free vehicle being filled: its orders, their kg and litres."""
+    """A free vehicle being filled: its orders, their kg and litres; and the trips its loads
+    planned with a slot take it on (this one goes before, between or after them)."""
 
-    def __init__(self, vehicle: Vehicle) -> None:
+    def __init__(self, vehicle: Vehicle, trips: Sequence[Trip] = ()) -> None:
         self.vehicle = vehicle
+        self.trips = list(trips)
         self.orders: list[Order] = []
         self.kg, self.litres = Decimal(0), Decimal(0)
         self.route: list[ShipTo] = []  # its stops in driving order
@@ -144,11 +153,17 @@ def _clear(hours: Hours, starts_at: datetime.datetime, ends_at: datetime.datetim
 
 
 class _Doors:
-    """The warehouse's doors in service and the hours booked at each, and at each vehicle,
-    from `now` on, with the slots given to the proposals so far."""
+    """The warehouse's doors in service and the hours booked at each, and the hours each
+    vehicle is at a door or on a trip (`trips`), from `now` on, with the slots and trips
+    given to the proposals so far."""
 
     def __init__(
-        self, warehouse: Warehouse, now: datetime.datetime, *, ignoring: int | None = None
+        self,
+        warehouse: Warehouse,
+        now: datetime.datetime,
+        *,
+        ignoring: int | None = None,
+        trips: Sequence[Trip] = (),
     ) -> None:
         """`ignoring`: an appointment whose hour does not count (the one a slot moves)."""
         rows = dock_window(
@@ -162,6 +177,11 @@ class _Doors:
                 if a.pk != ignoring:
                     self.taken[a.dock_id].append((a.starts_at, a.ends_at))
                     self.driving.setdefault(a.vehicle_id, []).append((a.starts_at, a.ends_at))
+        for trip in trips:
+            if not trip.whole:
+                self.driving.setdefault(trip.load.vehicle_id, []).append(
+                    (trip.starts_at, trip.back_at)
+                )
 
     def free(self, starts_at: datetime.datetime) -> Dock | None:
         """The first door free for the `SLOT` from `starts_at`, if any."""
@@ -171,21 +191,30 @@ class _Doors:
         return None
 
     def slot_taken(
-        self, *, vehicle: Vehicle, leaves: datetime.datetime, earliest: datetime.datetime
+        self,
+        *,
+        vehicle: Vehicle,
+        leaves: datetime.datetime,
+        earliest: datetime.datetime,
+        back: Callable[[datetime.datetime], datetime.datetime],
     ) -> tuple[Dock | None, datetime.datetime]:
         """A door for the `SLOT` before `leaves`, or before the nearest quarter hour to it
         (earlier first, never before `earliest`) within `SLOT_TRIES` of them, at an hour the
-        vehicle is due at no other door; taken for the proposal: the door and when the truck
+        vehicle is at no other door and on no other trip until it is `back` (asked only of
+        a vehicle with other hours); taken for the proposal: the door and when the truck
         leaves it. (None, `leaves`) if there is none."""
+        hours = self.driving.get(vehicle.pk, [])
         for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
             tried = leaves + k * STEP
-            due_elsewhere = not _clear(self.driving.get(vehicle.pk, []), tried - SLOT, tried)
-            if tried < earliest or due_elsewhere:
+            if tried < earliest:
+                continue
+            until = back(tried) if hours else tried
+            if not _clear(hours, tried - SLOT, until):
                 continue
             dock = self.free(tried - SLOT)
             if dock is not None:
                 self.taken[dock.pk].append((tried - SLOT, tried))
-                self.driving.setdefault(vehicle.pk, []).append((tried - SLOT, tried))
+                self.driving.setdefault(vehicle.pk, []).append((tried - SLOT, until))
                 return dock, tried
         return None, leaves
 
@@ -230,7 +259,11 @@ def _slot_booked(
         )
     else:
         leaves, planned = soonest, []
-    dock, leaves = doors.slot_taken(vehicle=vehicle, leaves=leaves, earliest=earliest)
+
+    def back(at: datetime.datetime) -> datetime.datetime:  # as the booking will check it
+        return trip_back(warehouse=warehouse, ship_tos=list(ship_tos), leaves_at=at)
+
+    dock, leaves = doors.slot_taken(vehicle=vehicle, leaves=leaves, earliest=earliest, back=back)
     route = calls_timed(
         start=(warehouse.latitude, warehouse.longitude),
         at=leaves,
@@ -295,7 +328,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         .select_related("ship_to")
         .order_by("pk")
     )
-    choices = planning_choices_vehicles(warehouse_id=warehouse.pk)
+    choices = planning_choices_vehicles(warehouse_id=warehouse.pk, now=now)
+    trips: dict[int, list[Trip]] = choices["vehicles_trips"]
     free = sorted(
         (v for v in choices["vehicles"] if v.pk not in choices["vehicles_busy"]),
         key=lambda v: (
@@ -308,6 +342,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
     late_alone: dict[tuple[int, datetime.datetime], float] = {}  # (ship-to, leaving): minutes
     missed: set[int] = set()  # orders a truck of their way left for their window
+    between: set[int] = set()  # orders a truck of their way left for its next trip
 
     def cold_enough(order: Order, vehicle: Vehicle) -> bool:
         return vehicle_carries(vehicle, goods.get(order.pk, nothing)[2])
@@ -329,15 +364,31 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             warehouse=warehouse, ship_tos=[order.ship_to], soonest=soonest, may_wait=True
         )[0]
 
+    def clear(truck: _Truck, at: datetime.datetime, calls: list[Call]) -> bool:
+        """Whether the truck, at its door a `SLOT` before `at` and back after these calls,
+        is on none of its other trips meanwhile."""
+        back = back_at(origin=origin, leaves_at=at, calls=calls)
+        return not any(trip.meets(at - SLOT, back) for trip in truck.trips)
+
     def in_time(order: Order, truck: _Truck) -> list[Call] | None:
         """The truck's route with the order's stop on it, unless that makes the route later
-        than it was by more than the stop would be late on its own."""
+        than it was by more than the stop would be late on its own, or brings the truck back
+        after its next trip starts. The first order times the truck: as `first_leaving`,
+        or after the trip it would meet then."""
         if truck.leaves_at is None:
-            truck.leaves_at = first_leaving(order)
+            at = first_leaving(order)
+            for trip in truck.trips:  # first first
+                if clear(truck, at, alone(order.ship_to, at)):
+                    break
+                at = max(at, _quarter(trip.back_at + SLOT, up=True))
+            truck.leaves_at = at
         at = truck.leaves_at
         calls = route_with(
             origin=origin, at=at, route=truck.route, ship_to=order.ship_to, zone=zone
         )
+        if truck.trips and not clear(truck, at, calls):
+            between.add(order.pk)
+            return None
         key = (order.ship_to_id, at)
         if key not in late_alone:
             late_alone[key] = _late(alone(order.ship_to, at))
@@ -361,7 +412,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         """Fill the vehicles one after another with the orders in bearing order."""
         trucks, left = [], list(orders)
         for vehicle in vehicles:
-            truck = _Truck(vehicle)
+            truck = _Truck(vehicle, trips.get(vehicle.pk, ()))
             for order in left:
                 if not cold_enough(order, vehicle):
                     continue  # for a colder truck
@@ -397,7 +448,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     trucks += sweep(later, [v for v in free if v.pk not in used])
 
     lines = order_line_counts([o for t in trucks for o in t.orders])
-    doors = _Doors(warehouse, now)
+    doors = _Doors(warehouse, now, trips=[t for held in trips.values() for t in held])
     drivers = drivers_free(warehouse_id=warehouse.pk)
     proposals = []
     for truck in trucks:
@@ -411,6 +462,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             doors=doors,
             hint=truck.route,
         )
+        if truck.trips and slot.dock is None:
+            between.update(o.pk for o in truck.orders)  # it cannot leave with no slot booked
+            continue
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,
@@ -424,7 +478,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             )
         )
         drivers = [d for d in drivers if d != proposals[-1].driver]
-    proposed = {o.pk for t in trucks for o in t.orders}
+    proposed = {o.pk for p in proposals for o in p.orders}
     takes = {o.pk for o in takeable}
 
     def reason(order: Order) -> str:
@@ -432,7 +486,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             return "no_vehicle"
         if order.pk not in takes:
             return "goods"
-        return "window" if order.pk in missed else "room"
+        if order.pk in missed:
+            return "window"
+        return "trips" if order.pk in between else "room"
 
     return LoadPlan(
         proposals=proposals,
@@ -446,7 +502,7 @@ def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotS
     at a new wave's pace from now), `READY_BEFORE` then, and loaded, if its first shop is open
     by then, else the morning it next opens; not waiting at its first shop; at a door free
     for the `SLOT` before (the load's own appointment, which the slot would move, does not
-    count). A load with no order left (all cancelled) leaves as soon as it can.
+    count), while its vehicle is on none of its other loads' trips. A load with no order left (all cancelled) leaves as soon as it can.
 
     Refused (Conflict): a load whose truck is checked in at its door already."""
     now = now or timezone.now()
@@ -471,5 +527,10 @@ def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotS
         ship_tos=[o.ship_to for o in orders],
         soonest=earliest,
         earliest=earliest,
-        doors=_Doors(warehouse, now, ignoring=appointment.pk if appointment else None),
+        doors=_Doors(
+            warehouse,
+            now,
+            ignoring=appointment.pk if appointment else None,
+            trips=trips_holding(vehicle_ids=[load.vehicle_id], excluding=load.pk, now=now),
+        ),
     )

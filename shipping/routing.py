@@ -128,6 +128,23 @@ def calls_timed(
     return trip.calls(range(1, len(ship_tos) + 1))
 
 
+def back_at(
+    *, origin: Point, leaves_at: datetime.datetime, calls: Sequence[Call]
+) -> datetime.datetime:
+    """When a truck that left `origin` at `leaves_at` on this route is back there: unloaded at
+    its last stop, then driven home. With no stop, when it left."""
+    if not calls:
+        return leaves_at
+    last = calls[-1]
+    home = distance_km(
+        float(last.ship_to.latitude),
+        float(last.ship_to.longitude),
+        float(origin[0]),
+        float(origin[1]),
+    )
+    return last.eta + datetime.timedelta(minutes=UNLOADING_MINUTES, hours=home / AVERAGE_SPEED_KMH)
+
+
 def route_plan(
     *,
     origin: Point,

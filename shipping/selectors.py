@@ -43,7 +43,7 @@ from shipping.models import (
     Vehicle,
     Wave,
 )
-from shipping.routing import route_plan
+from shipping.routing import back_at, route_plan
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
@@ -505,37 +505,128 @@ def loads_busy() -> QuerySet[Load]:
     )
 
 
-def planning_choices_vehicles(*, warehouse_id: int) -> dict:
-    """The warehouse's vehicles (`vehicles`), and those that cannot take another load now,
-    each with the reference of the load that holds it (`vehicles_busy`)."""
+@dataclass(frozen=True)
+class Trip:
+    """A load holding its vehicle and driver. A load planned with a dock slot holds them for
+    its trip: from the start of its slot until the truck is back from its last stop
+    (`back_at`); another load may take them before or after. Any other live load (planned
+    with no slot, loading, or on the road until its shipment completes) holds them whole:
+    no time (`starts_at` None)."""
+
+    load: Load
+    starts_at: datetime.datetime | None = None
+    back_at: datetime.datetime | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.starts_at is None
+
+    def meets(self, starts_at: datetime.datetime, back: datetime.datetime) -> bool:
+        """Whether a trip from `starts_at` until `back` would overlap this one."""
+        assert self.starts_at is not None and self.back_at is not None
+        return self.starts_at < back and starts_at < self.back_at
+
+
+def trip_back(
+    *, warehouse: Warehouse, ship_tos: list[ShipTo], leaves_at: datetime.datetime
+) -> datetime.datetime:
+    """When a truck leaving the warehouse at `leaves_at` for these stops is back, on the route
+    `route_plan` gives (as the board and the alerts show it)."""
+    origin = (warehouse.latitude, warehouse.longitude)
+    calls = route_plan(origin=origin, at=leaves_at, ship_tos=ship_tos, zone=warehouse.zone())
+    return back_at(origin=origin, leaves_at=leaves_at, calls=calls)
+
+
+def trips_holding(
+    *,
+    vehicle_ids: Iterable[int] = (),
+    driver_ids: Iterable[int] = (),
+    excluding: int | None = None,
+    now: datetime.datetime | None = None,
+) -> list[Trip]:
+    """The trips of the live loads (`loads_busy`) on these vehicles or with these drivers,
+    but the load `excluding`: timed for a load planned with a booked slot (leaving at its end,
+    or now if that is past), else whole. Three queries, and a route per timed load."""
+    now = now or timezone.now()
+    loads = (
+        loads_busy()
+        .filter(Q(vehicle_id__in=list(vehicle_ids)) | Q(driver_id__in=list(driver_ids)))
+        .exclude(pk=excluding)
+        .select_related("warehouse", "appointment")
+        .prefetch_related(
+            Prefetch(
+                "orders",
+                queryset=Order.objects.exclude(status=OrderStatus.CANCELLED).select_related(
+                    "ship_to"
+                ),
+            )
+        )
+        .order_by("pk")
+    )
+    trips = []
+    for load in loads:
+        appointment = getattr(load, "appointment", None)
+        if load.status != LoadStatus.PLANNED or appointment is None:
+            trips.append(Trip(load))
+            continue
+        if appointment.status != AppointmentStatus.BOOKED:
+            trips.append(Trip(load))  # its truck at the door: loading, whatever its status says
+            continue
+        back = trip_back(
+            warehouse=load.warehouse,
+            ship_tos=[o.ship_to for o in load.orders.all()],
+            leaves_at=max(now, appointment.ends_at),
+        )
+        trips.append(Trip(load, appointment.starts_at, back))
+    return trips
+
+
+def planning_choices_vehicles(*, warehouse_id: int, now: datetime.datetime | None = None) -> dict:
+    """The warehouse's vehicles (`vehicles`); those a live load holds whole, each with the
+    reference of the first such load (`vehicles_busy`: they cannot take another load now);
+    and the trips of the others' loads planned with a slot (`vehicles_trips`: they take
+    another load whose trip does not overlap them), first first."""
     vehicles = list(
         Vehicle.objects.filter(home_warehouse_id=warehouse_id)
         .select_related("carrier")
         .order_by("plate")
     )
+    busy: dict[int, str] = {}
+    trips: dict[int, list[Trip]] = {}
+    for trip in trips_holding(vehicle_ids=[v.pk for v in vehicles], now=now):
+        if trip.whole:
+            busy.setdefault(trip.load.vehicle_id, trip.load.reference)
+        else:
+            trips.setdefault(trip.load.vehicle_id, []).append(trip)
+    for held in trips.values():
+        held.sort(key=lambda t: t.starts_at)
     return {
         "vehicles": vehicles,
-        "vehicles_busy": dict(
-            loads_busy()
-            .filter(vehicle__in=vehicles)
-            .order_by("vehicle_id", "pk")
-            .values_list("vehicle_id", "reference")
-        ),
+        "vehicles_busy": busy,
+        "vehicles_trips": {pk: held for pk, held in trips.items() if pk not in busy},
     }
 
 
-def drivers_free(*, warehouse_id: int) -> list[Driver]:
+def drivers_here(*, warehouse_id: int) -> QuerySet[Driver]:
     """The drivers based at the warehouse (or based nowhere, of a carrier with vehicles
-    here) with no load planned, loading or on the road; by carrier, then name."""
-    return list(
+    here); by carrier, then name."""
+    return (
         Driver.objects.filter(
             Q(home_warehouse_id=warehouse_id)
             | Q(home_warehouse__isnull=True, carrier__vehicles__home_warehouse_id=warehouse_id)
         )
-        .exclude(pk__in=loads_busy().filter(driver__isnull=False).values("driver"))
         .select_related("carrier")
         .distinct()
         .order_by("carrier__code", "name")
+    )
+
+
+def drivers_free(*, warehouse_id: int) -> list[Driver]:
+    """`drivers_here` with no load planned, loading or on the road."""
+    return list(
+        drivers_here(warehouse_id=warehouse_id).exclude(
+            pk__in=loads_busy().filter(driver__isnull=False).values("driver")
+        )
     )
 
 

@@ -13,6 +13,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from shipping.choices import AppointmentStatus, LoadStatus
 from shipping.models import Dock, DockAppointment, Load, Vehicle
+from shipping.services.trips import load_trip_clear
 
 LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 
@@ -162,10 +163,13 @@ def appointment_book(
 ) -> DockAppointment:
     """Book a vehicle at a dock (`appointment.booked`); a taken slot is a conflict. A load is
     booked with its own vehicle, while planned or loading, and once: a load with a live
-    appointment moves that one instead (a cancelled one no longer holds it)."""
+    appointment moves that one instead (a cancelled one no longer holds it); and only for a
+    trip its vehicle and driver are free for (`trip_clear`)."""
     if load is not None:
         _load_bookable_check(load, dock, vehicle)
     _slot_check(dock=dock, vehicle=vehicle, starts_at=starts_at, ends_at=ends_at)
+    if load is not None:
+        load_trip_clear(load, vehicle, starts_at, ends_at)
     appointment = DockAppointment(
         dock=dock, vehicle=vehicle, load=load, starts_at=starts_at, ends_at=ends_at
     )
@@ -183,7 +187,8 @@ def appointment_move(
     actor: AbstractBaseUser | None,
     dock: Dock | None = None,
 ) -> DockAppointment:
-    """Move a booked appointment to another time (or door); `appointment.moved`."""
+    """Move a booked appointment to another time (or door); `appointment.moved`. A load's
+    appointment moves only to a trip its vehicle and driver are free for (`trip_clear`)."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
@@ -200,6 +205,8 @@ def appointment_move(
         ends_at=ends_at,
         moving=appointment,
     )
+    if appointment.load_id is not None:
+        load_trip_clear(appointment.load, appointment.vehicle, starts_at, ends_at)
     before = {"from_starts_at": appointment.starts_at, "from_dock": appointment.dock.code}
     appointment.dock, appointment.starts_at, appointment.ends_at = dock, starts_at, ends_at
     _save_or_conflict(appointment)
@@ -235,12 +242,28 @@ def vehicle_check_in(
     actor: AbstractBaseUser | None,
     at: datetime.datetime | None = None,
 ) -> DockAppointment:
-    """The gate lets the truck in (`vehicle.checked_in`): dwell time starts here."""
+    """The gate lets the truck in (`vehicle.checked_in`): dwell time starts here. A truck
+    checked in at another door (for another trip) checks out there first."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
             _("This appointment is %(status)s; it cannot check in.")
             % {"status": appointment.get_status_display()}
+        )
+    Vehicle.objects.select_for_update().filter(pk=appointment.vehicle_id).first()
+    inside = (
+        DockAppointment.objects.filter(
+            vehicle_id=appointment.vehicle_id, status=AppointmentStatus.CHECKED_IN
+        )
+        .select_related("dock", "vehicle")
+        .first()
+    )
+    if inside is not None:
+        raise Conflict(
+            _("%(plate)s is checked in at dock %(dock)s already; it checks out there first.")
+            % {"plate": inside.vehicle.plate, "dock": inside.dock.code},
+            field="appointment",
+            code="inside_already",
         )
     at = at or timezone.now()
     DockAppointment.objects.filter(pk=appointment.pk).update(

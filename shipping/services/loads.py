@@ -20,7 +20,7 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import Fill, loads_busy, orders_fill, wave_timing
+from shipping.selectors import Fill, orders_fill, wave_timing
 from shipping.services.capacity import vehicle_fits
 from shipping.services.dock import DockSlot, appointment_book, appointment_cancel
 from shipping.services.orders import (
@@ -29,6 +29,7 @@ from shipping.services.orders import (
     order_transition_check,
 )
 from shipping.services.serials import serial_next
+from shipping.services.trips import load_trip_clear, trip_clear
 from shipping.services.waves import wave_event
 
 
@@ -73,20 +74,13 @@ def _loadable(orders: list[Order], warehouse: Warehouse, field: str = "orders") 
 
 
 def _drivable(driver: Driver, vehicle: Vehicle) -> None:
-    """Refuse a driver who does not drive for the vehicle's carrier, or who is busy: with a
-    load planned or loading, or on the road until the shipment completes."""
+    """Refuse a driver who does not drive for the vehicle's carrier (locked here; whether
+    the driver is free is `trip_clear`'s)."""
     Driver.objects.select_for_update().filter(pk=driver.pk).first()
     if driver.carrier_id != vehicle.carrier_id:
         raise DomainError(
             _("%(driver)s drives for %(carrier)s, not for %(plate)s's carrier.")
             % {"driver": driver.name, "carrier": driver.carrier.name, "plate": vehicle.plate},
-            field="driver",
-        )
-    busy = loads_busy().filter(driver=driver).first()
-    if busy is not None:
-        raise Conflict(
-            _("%(driver)s already drives load %(load)s.")
-            % {"driver": driver.name, "load": busy.reference},
             field="driver",
         )
 
@@ -104,21 +98,16 @@ def load_build(
     """Put allocated orders of one warehouse on a vehicle (`load.planned`) and, with `slot`,
     book the vehicle at that door then for the load (`appointment.booked`): both or neither.
 
-    Refused: a vehicle already planned or loading; a driver of another carrier than the
-    vehicle's, or with a load planned, loading or on the road; an order not allocated here
+    Refused: a vehicle or driver on another trip (`trip_clear`: with no slot, on any live
+    load; with one, on a load whose trip overlaps this one's); a driver of another carrier
+    than the vehicle's; an order not allocated here
     or already on a live load; more weight or volume than the vehicle takes; goods colder
     than it carries; a slot `appointment_book` refuses.
     Loads are numbered per warehouse and day on its own calendar: L-BJ1-261125-001, -002, …
     """
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
-    busy = loads_busy().filter(vehicle=vehicle).first()
-    if busy is not None:
-        said = (
-            _("%(plate)s is on the road until its shipment completes.")
-            if busy.status == LoadStatus.DEPARTED
-            else _("%(plate)s already has a load planned or loading.")
-        )
-        raise Conflict(said % {"plate": vehicle.plate}, field="vehicle")
+    if slot is None:  # else its appointment's booking checks its trip
+        trip_clear(vehicle=vehicle, driver=driver, trip=None)
     if driver is not None:
         _drivable(driver, vehicle)
     if not orders:
@@ -165,6 +154,18 @@ def load_build(
             actor=actor,
         )
     return load
+
+
+def _trip_kept(load: Load) -> None:
+    """After an order joined a load booked at the dock: its trip, longer now, still clears
+    its vehicle's and driver's other trips (`load_trip_clear`, naming the order)."""
+    booked = (
+        DockAppointment.objects.filter(load=load, status=AppointmentStatus.BOOKED)
+        .select_related("vehicle")
+        .first()
+    )
+    if booked is not None:
+        load_trip_clear(load, booked.vehicle, booked.starts_at, booked.ends_at, field="order")
 
 
 def _load_planned(load: Load) -> None:
@@ -267,6 +268,7 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
     fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
     vehicle_fits(load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(load=load)
+    _trip_kept(load)
     _orders_changed(load, "load.order_added", order, orders, actor, fill)
     return load
 
@@ -428,6 +430,8 @@ def wave_order_add(*, wave: Wave, order: Order, actor: AbstractBaseUser | None) 
         )
         vehicle_fits(wave.load.vehicle, fill, field="order")
     Order.objects.filter(pk=order.pk).update(wave=wave, load=wave.load)
+    if wave.load_id:
+        _trip_kept(wave.load)
     order.wave = wave
     tasks = order_released_with_wave(order=order, actor=actor)
     wave_event(

@@ -1,14 +1,26 @@
 """What must hold of stock, orders, tasks and loads after any sequence of services, however
 interleaved: the checks the random and the concurrent flow tests run."""
 
+import itertools
 from collections import defaultdict
 
 from django.db.models import Count, F, Sum
+from django.utils import timezone
 
 from inventory.models import Allocation, Reservation, StockBalance, Task
 from inventory.selectors import ledger_drift
 from shipping.choices import OrderStatus, UnitStatus
-from shipping.models import HandlingUnit, HandlingUnitLine, Load, Order, OrderLine, Wave
+from shipping.models import (
+    DockAppointment,
+    HandlingUnit,
+    HandlingUnitLine,
+    Load,
+    Order,
+    OrderLine,
+    Vehicle,
+    Wave,
+)
+from shipping.selectors import trips_holding
 
 # What an order in each status holds, in reserved units (R) and picked units (P), per line:
 HOLDS_ALL = {OrderStatus.ALLOCATED, OrderStatus.RELEASED}  # R + P == quantity
@@ -149,7 +161,8 @@ def waves_picked_when_done() -> None:
 
 def loads_carry_what_they_may() -> None:
     """An order's wave is its load's; what shipped left on a departed truck, and a departed
-    truck carries nothing still in the warehouse; a vehicle has one live load at most."""
+    truck carries nothing still in the warehouse; a vehicle is inside at one door at most,
+    loads one load at most, and its trips booked ahead do not overlap."""
     for order in Order.objects.exclude(load=None).select_related("load", "wave"):
         if order.wave_id:
             assert order.wave.load_id == order.load_id, order.external_ref
@@ -157,13 +170,21 @@ def loads_carry_what_they_may() -> None:
             assert order.load.status == "departed", order.external_ref
         if order.load.status == "departed":
             assert order.status in HOLDS_NOTHING, (order.external_ref, order.status)
-    busy = (
-        Load.objects.filter(status__in=("planned", "loading"))
-        .values("vehicle")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-    )
-    assert not busy.exists(), list(busy)
+    for live in (
+        DockAppointment.objects.filter(status="checked_in"),
+        Load.objects.filter(status="loading"),
+    ):
+        twice = live.values("vehicle").annotate(n=Count("pk")).filter(n__gt=1)
+        assert not twice.exists(), list(twice)
+    now = timezone.now()
+    ahead: dict[int, list] = {}
+    for trip in trips_holding(vehicle_ids=Vehicle.objects.values_list("pk", flat=True), now=now):
+        if not trip.whole and trip.load.appointment.ends_at > now:
+            ahead.setdefault(trip.load.vehicle_id, []).append(trip)
+    for trips in ahead.values():
+        trips.sort(key=lambda t: t.starts_at)
+        for before, after in itertools.pairwise(trips):
+            assert before.back_at <= after.starts_at, (before.load.reference, after.load.reference)
 
 
 def books_hold() -> None:

@@ -232,8 +232,9 @@ def test_a_truck_already_due_at_another_door_gets_a_slot_at_another_hour(windows
         actor=None,
     )
     plan = loads_proposed(warehouse=bj, now=now - datetime.timedelta(hours=1))  # at 05:00
-    # D1 is free 07:00-08:00, but the truck is at D2 then: it loads 06:00-07:00 instead.
-    assert _slots(plan, bj) == [("D1", "06:00", "07:00")]
+    # D1 is free 07:00-08:00, but the truck is at D2 then; loading 06:00-07:00 it would be
+    # on the road then: it loads 08:00-09:00, after.
+    assert _slots(plan, bj) == [("D1", "08:00", "09:00")]
 
 
 def test_a_shop_closed_by_the_time_the_goods_can_go_gets_them_the_morning_after(windows):

@@ -1,0 +1,236 @@
+"""A city truck makes several trips a day. A load booked at the dock holds its truck and
+driver from its slot until the truck is back from its last stop; the dispatcher gives the
+truck another load before or after that trip, never overlapping it, and the proposals do
+the same."""
+
+import datetime
+import re
+import threading
+
+import pytest
+from django.db import connection
+
+from core.exceptions import Conflict
+from core.models import Event
+from shipping import services
+from shipping.models import Dock, Driver, Load
+from shipping.planning import loads_proposed, slot_suggested
+from shipping.selectors import planning_choices_vehicles
+from tests.shipping.helpers import truck
+from tests.shipping.test_load_planning import _slots, windows  # noqa: F401 (a fixture)
+from tests.shipping.test_routing import _local, _shop
+
+
+def _slot(warehouse, dock: str, hour: int, minute: int = 0) -> services.DockSlot:  # type: ignore[no-untyped-def]
+    """An hour at the door, tomorrow on the warehouse's clock."""
+    starts_at = _local(warehouse, hour, minute, days=1)
+    return services.DockSlot(
+        Dock.objects.get(code=dock), starts_at, starts_at + datetime.timedelta(hours=1)
+    )
+
+
+@pytest.fixture
+def first_trip(windows):  # type: ignore[no-untyped-def]  # noqa: F811
+    """The own truck, with its driver, booked at D1 07:00-08:00 tomorrow for the east shop
+    (15 km, open from 08:30): there at 08:20, unloaded 08:30-08:50, back at 09:10."""
+    bj, trucks, orders, now = windows
+    trucks["hired"].delete()
+    zhang = Driver.objects.create(carrier=trucks["own"].carrier, name="Zhang", phone="1")
+    first = services.load_build(
+        warehouse=bj,
+        vehicle=trucks["own"],
+        orders=[orders["EAST"]],
+        driver=zhang,
+        slot=_slot(bj, "D1", 7),
+        actor=None,
+    )
+    return bj, trucks["own"], zhang, first, orders, now
+
+
+def _refused(**kwargs) -> Conflict:  # type: ignore[no-untyped-def]
+    """load_build's refusal; nothing of it is written."""
+    loads, events = Load.objects.count(), Event.objects.count()
+    with pytest.raises(Conflict) as refused:
+        services.load_build(actor=None, **kwargs)
+    assert (Load.objects.count(), Event.objects.count()) == (loads, events)
+    return refused.value
+
+
+def test_a_truck_takes_a_second_load_for_a_trip_after_its_first(first_trip):
+    bj, own, zhang, first, orders, _ = first_trip
+    second = {"warehouse": bj, "vehicle": own, "orders": [orders["NE"]], "driver": zhang}
+
+    overlapping = _refused(**second, slot=_slot(bj, "D2", 8, 30))
+    assert (overlapping.field, overlapping.code) == ("starts_at", "on_a_trip"), str(overlapping)
+    assert re.search(
+        rf"京A-OWN is on load {first.reference} from .*07:00 until about .*09:10; this trip "
+        r"would take it from .*08:30",
+        str(overlapping),
+    )
+    unslotted = _refused(**second)
+    assert unslotted.field == "starts_at"
+    assert "give this load a dock slot too" in str(unslotted)
+
+    # Back at 09:10: loading from 09:15 is after its first trip.
+    load = services.load_build(**second, slot=_slot(bj, "D2", 9, 15), actor=None)
+    assert (load.vehicle, load.driver, load.appointment.dock.code) == (own, zhang, "D2")
+    assert Load.objects.filter(vehicle=own, status="planned").count() == 2
+    # At the gate the truck is at one door at a time.
+    services.vehicle_check_in(appointment=first.appointment, actor=None)
+    with pytest.raises(Conflict, match="京A-OWN is checked in at dock D1 already") as inside:
+        services.vehicle_check_in(appointment=load.appointment, actor=None)
+    assert inside.value.field == "appointment"
+
+
+def test_a_first_trip_moved_onto_the_second_is_refused(first_trip):
+    bj, own, zhang, first, orders, _ = first_trip
+    services.load_build(
+        warehouse=bj,
+        vehicle=own,
+        orders=[orders["NE"]],
+        driver=zhang,
+        slot=_slot(bj, "D2", 9, 15),
+        actor=None,
+    )
+    later = _local(bj, 8, 0, days=1)  # back at about 10:10, after the second trip starts
+    with pytest.raises(Conflict) as refused:
+        services.appointment_move(
+            appointment=first.appointment,
+            starts_at=later,
+            ends_at=later + datetime.timedelta(hours=1),
+            actor=None,
+        )
+    assert refused.value.field == "starts_at" and "L-" in str(refused.value)
+    first.appointment.refresh_from_db()
+    assert first.appointment.starts_at == _local(bj, 7, 0, days=1)
+
+
+def test_a_truck_at_its_door_or_on_a_load_with_no_slot_takes_no_other(first_trip):
+    bj, own, zhang, first, orders, _ = first_trip
+    services.vehicle_check_in(appointment=first.appointment, actor=None)
+    at_the_door = _refused(
+        warehouse=bj, vehicle=own, orders=[orders["NE"]], slot=_slot(bj, "D2", 11)
+    )
+    assert at_the_door.field == "vehicle"
+    assert f"京A-OWN is at the dock with load {first.reference}." == str(at_the_door)
+    # Its driver is held with it: not on another truck of the carrier either.
+    spare = truck(own.carrier, "京A-SPARE", bj, 1000)
+    driver_busy = _refused(
+        warehouse=bj, vehicle=spare, orders=[orders["NE"]], driver=zhang, slot=_slot(bj, "D2", 11)
+    )
+    assert driver_busy.field == "driver"
+    assert f"Zhang is at the dock with load {first.reference}." == str(driver_busy)
+    assert planning_choices_vehicles(warehouse_id=bj.pk)["vehicles_busy"] == {
+        own.pk: first.reference
+    }
+
+
+def test_the_proposals_give_a_booked_truck_a_trip_after_its_first(first_trip):
+    bj, own, _, first, orders, now = first_trip
+    services.order_cancel(order=orders["NE"], reason="not needed", actor=None)
+    customer = orders["EAST"].customer
+    west = _shop(customer, "WEST", km_east=-10, opens=(0, 0), closes=(23, 59))
+    cement = orders["EAST"].lines.get().item
+    services.order_create(
+        customer=customer,
+        ship_to=west,
+        external_ref="SO-WEST",
+        lines=[services.LineInput(cement, 6)],
+        requested_delivery_date=orders["EAST"].requested_delivery_date,
+        promised_ship_date=orders["EAST"].promised_ship_date,
+        actor=None,
+    )
+    choices = planning_choices_vehicles(warehouse_id=bj.pk, now=now)
+    (trip,) = choices["vehicles_trips"][own.pk]
+    assert (trip.load, trip.starts_at) == (first, _local(bj, 7, 0, days=1))
+    assert trip.back_at.astimezone(bj.zone()).strftime("%H:%M") == "09:10"
+    assert choices["vehicles_busy"] == {}
+
+    plan = loads_proposed(warehouse=bj, now=now)  # at 06:00
+    # The truck could load at 06:45, but would be on the road when due at D1 at 07:00:
+    # it loads after its first trip, from the first quarter hour it is back.
+    by_ref = {tuple(o.external_ref for o in p.orders): p for p in plan.proposals}
+    assert ("SO-WEST",) in by_ref, (by_ref, plan.waiting)
+    assert _slots(plan, bj)[list(by_ref).index(("SO-WEST",))] == ("D1", "09:15", "10:15")
+    proposal = by_ref[("SO-WEST",)]
+    assert proposal.vehicle == own and proposal.driver is None  # Zhang drives the first
+    load = services.load_build(
+        warehouse=bj,
+        vehicle=own,
+        orders=proposal.orders,
+        slot=services.DockSlot(proposal.dock, proposal.slot_starts_at, proposal.leaves_at),
+        actor=None,
+    )
+    # Suggested again, the second load's slot stays clear of the first trip.
+    assert slot_suggested(load=load, now=now).slot_starts_at >= trip.back_at
+
+
+def test_the_dispatcher_books_a_second_trip_from_the_board(client, person, first_trip):
+    bj, own, _, first, orders, _ = first_trip
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    tomorrow = _local(bj, 7, 0, days=1).strftime("%m-%d")
+    assert (
+        f"京A-OWN · Ambient · 1000 kg / 20000 L · on {first.reference} {tomorrow} 07:00–09:10"
+        in board
+    )
+    assert "Book its dock slot too" in board
+    form = {
+        "warehouse": bj.pk,
+        "warehouse_code": "BJ",
+        "vehicle": own.pk,
+        "orders": [orders["NE"].pk],
+        "dock": "",
+        "minutes": "60",
+    }
+    refused = client.post("/dispatch/loads/", form, HTTP_HX_REQUEST="true").content.decode()
+    assert "give this load a dock slot too" in refused
+    at = _local(bj, 9, 15, days=1).strftime("%Y-%m-%dT%H:%M")
+    dock = Dock.objects.get(code="D2")
+    built = client.post(
+        "/dispatch/loads/", {**form, "dock": dock.pk, "starts_at": at}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    second = Load.objects.exclude(pk=first.pk).get()
+    assert f"Load {second.reference} planned on 京A-OWN." in built
+    assert f"Booked at D2, {tomorrow} 09:15–10:15." in built
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_dispatchers_giving_one_truck_overlapping_trips_one_wins(
+    windows,  # noqa: F811
+):
+    """Each books the truck at a door of their own, half an hour apart: one load is built
+    and booked; the other is refused with nothing of it left."""
+    bj, trucks, orders, _ = windows
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def build(order, dock: str, minute: int) -> None:  # type: ignore[no-untyped-def]
+        try:
+            start.wait()
+            services.load_build(
+                warehouse=bj,
+                vehicle=trucks["own"],
+                orders=[order],
+                slot=_slot(bj, dock, 7, minute),
+                actor=None,
+            )
+            outcomes.append("built")
+        except Conflict as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=build, args=(orders["EAST"], "D1", 0)),
+        threading.Thread(target=build, args=(orders["NE"], "D2", 30)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(outcomes) == ["built", "on_a_trip"]
+    (load,) = Load.objects.all()
+    assert load.appointment.vehicle == trucks["own"]
+    assert Event.objects.filter(type__in=("load.planned", "appointment.booked")).count() == 2
