@@ -17,7 +17,9 @@ quarter hour: as soon as its goods can be picked and loaded if its first stop is
 then, else on the day its first stop opens next; and no earlier than it needs, so that it
 does not wait at its first stop. Its dock slot is the hour before it leaves, at a door free
 then (moved earlier, or later, by quarter hours if none is), so the wave can be released
-in step with it.
+in step with it. A truck with loads booked already (`shipping.selectors.Trip`) makes this
+trip before, between or after those: from its slot until it is back from its last stop, it
+is on none of them; with no door free for such a slot, its orders wait.
 """
 
 import datetime

@@ -200,20 +200,21 @@ def test_the_dispatcher_books_a_second_trip_from_the_board(client, person, first
 def test_on_postgres_two_dispatchers_giving_one_truck_overlapping_trips_one_wins(
     windows,  # noqa: F811
 ):
-    """Each books the truck at a door of their own, half an hour apart: one load is built
-    and booked; the other is refused with nothing of it left."""
+    """Each books the truck at a door of their own, at 07:00 and 08:15: the hours do not
+    overlap, but either trip does the other's. One load is built and booked; the other is
+    refused with nothing of it left."""
     bj, trucks, orders, _ = windows
     start = threading.Barrier(2)
     outcomes = []
 
-    def build(order, dock: str, minute: int) -> None:  # type: ignore[no-untyped-def]
+    def build(order, dock: str, hour: int, minute: int) -> None:  # type: ignore[no-untyped-def]
         try:
             start.wait()
             services.load_build(
                 warehouse=bj,
                 vehicle=trucks["own"],
                 orders=[order],
-                slot=_slot(bj, dock, 7, minute),
+                slot=_slot(bj, dock, hour, minute),
                 actor=None,
             )
             outcomes.append("built")
@@ -223,8 +224,8 @@ def test_on_postgres_two_dispatchers_giving_one_truck_overlapping_trips_one_wins
             connection.close()
 
     threads = [
-        threading.Thread(target=build, args=(orders["EAST"], "D1", 0)),
-        threading.Thread(target=build, args=(orders["NE"], "D2", 30)),
+        threading.Thread(target=build, args=(orders["EAST"], "D1", 7, 0)),
+        threading.Thread(target=build, args=(orders["NE"], "D2", 8, 15)),
     ]
     for t in threads:
         t.start()
