@@ -505,6 +505,14 @@ def loads_busy() -> QuerySet[Load]:
     )
 
 
+def _live_orders() -> Prefetch:
+    """A load's orders still going (not cancelled) with their ship-tos: its route's stops."""
+    return Prefetch(
+        "orders",
+        queryset=Order.objects.exclude(status=OrderStatus.CANCELLED).select_related("ship_to"),
+    )
+
+
 @dataclass(frozen=True)
 class Trip:
     """A load holding its vehicle and driver. A load planned with a dock slot holds them for
@@ -553,14 +561,7 @@ def trips_holding(
         .filter(Q(vehicle_id__in=list(vehicle_ids)) | Q(driver_id__in=list(driver_ids)))
         .exclude(pk=excluding)
         .select_related("warehouse", "appointment")
-        .prefetch_related(
-            Prefetch(
-                "orders",
-                queryset=Order.objects.exclude(status=OrderStatus.CANCELLED).select_related(
-                    "ship_to"
-                ),
-            )
-        )
+        .prefetch_related(_live_orders())
         .order_by("pk")
     )
     trips = []
@@ -1029,14 +1030,7 @@ def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
         )
         .exclude(appointment__status=AppointmentStatus.CANCELLED)
         .select_related("warehouse", "appointment")
-        .prefetch_related(
-            Prefetch(
-                "orders",
-                queryset=Order.objects.exclude(status=OrderStatus.CANCELLED).select_related(
-                    "ship_to"
-                ),
-            )
-        )
+        .prefetch_related(_live_orders())
         .order_by("pk")
     )
     return [
