@@ -221,6 +221,38 @@ class _Doors:
         return None, leaves
 
 
+class _Drivers:
+    """The warehouse's drivers free (`drivers_free`: not on a load with no slot, at a door or
+    on the road) and the hours each is on a trip booked, with the proposals' trips so far."""
+
+    def __init__(self, warehouse: Warehouse, now: datetime.datetime, trips: Sequence[Trip]):
+        """`trips`: the vehicles' trips booked; a vehicle's driver on them is its usual one."""
+        free = drivers_free(warehouse_id=warehouse.pk, now=now)
+        self.drivers = [d for d, _ in free]
+        self.hours: dict[int, Hours] = {
+            d.pk: [(t.starts_at, t.back_at) for t in held] for d, held in free if held
+        }
+        self.usual = {t.load.vehicle_id: t.load.driver_id for t in trips if t.load.driver_id}
+
+    def taken(
+        self, vehicle: Vehicle, starts_at: datetime.datetime, back: datetime.datetime
+    ) -> Driver | None:
+        """A driver of the vehicle's carrier free from `starts_at` until `back`, taken for
+        the proposal: the one who drives the vehicle's other trips, else one with no trip,
+        else one whose trips are at other hours (by carrier, then name); None if none is."""
+        fits = [
+            d
+            for d in self.drivers
+            if d.carrier_id == vehicle.carrier_id
+            and _clear(self.hours.get(d.pk, []), starts_at, back)
+        ]
+        if not fits:
+            return None
+        driver = min(fits, key=lambda d: (d.pk != self.usual.get(vehicle.pk), d.pk in self.hours))
+        self.hours.setdefault(driver.pk, []).append((starts_at, back))
+        return driver
+
+
 def _quarter(at: datetime.datetime, *, up: bool = False) -> datetime.datetime:
     """`at` on the quarter hour: the one before (or with `up`, the one after)."""
     seconds = at.timestamp() % STEP.total_seconds()
@@ -359,12 +391,16 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     def alone(ship_to: ShipTo, leaves_at: datetime.datetime) -> list[Call]:
         return route_plan(origin=origin, at=leaves_at, ship_tos=[ship_to], zone=zone)
 
+    first_leavings: dict[int, datetime.datetime] = {}  # ship-to: when
+
     def first_leaving(order: Order) -> datetime.datetime:
         """When a truck with this order first leaves: as soon as it can if the stop is open
         by then, else so as to be there when it next opens."""
-        return departure_planned(
-            warehouse=warehouse, ship_tos=[order.ship_to], soonest=soonest, may_wait=True
-        )[0]
+        if order.ship_to_id not in first_leavings:
+            first_leavings[order.ship_to_id] = departure_planned(
+                warehouse=warehouse, ship_tos=[order.ship_to], soonest=soonest, may_wait=True
+            )[0]
+        return first_leavings[order.ship_to_id]
 
     def clear(truck: _Truck, at: datetime.datetime, calls: list[Call]) -> bool:
         """Whether the truck, at its door a `SLOT` before `at` and back after these calls,
@@ -374,8 +410,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
 
     def in_time(order: Order, truck: _Truck) -> list[Call] | None:
         """The truck's route with the order's stop on it, unless that makes the route later
-        than it was by more than the stop would be late on its own, or brings the truck back
-        after its next trip starts. The first order times the truck: as `first_leaving`,
+        than it was by more than the stop would be late on its own (on a truck with other
+        trips, on its own on a truck free when the order could first leave, if that is less),
+        or brings the truck back after its next trip starts. The first order times the truck: as `first_leaving`,
         or after the trip it would meet then."""
         if truck.leaves_at is None:
             at = first_leaving(order)
@@ -391,11 +428,18 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         if truck.trips and not clear(truck, at, calls):
             between.add(order.pk)
             return None
-        key = (order.ship_to_id, at)
-        if key not in late_alone:
-            late_alone[key] = _late(alone(order.ship_to, at))
-        if _late(calls) > truck.late + late_alone[key] + LATE_SLACK_MINUTES:
-            missed.add(order.pk)
+
+        def late_leaving(leaves_at: datetime.datetime) -> float:
+            key = (order.ship_to_id, leaves_at)
+            if key not in late_alone:
+                late_alone[key] = _late(alone(order.ship_to, leaves_at))
+            return late_alone[key]
+
+        alone_late = late_leaving(at)
+        if truck.trips:  # it may leave later than a truck free now: is it later for that?
+            alone_late = min(alone_late, late_leaving(first_leaving(order)))
+        if _late(calls) > truck.late + alone_late + LATE_SLACK_MINUTES:
+            (between if alone_late < late_leaving(at) else missed).add(order.pk)
             return None
         return calls
 
@@ -451,7 +495,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
 
     lines = order_line_counts([o for t in trucks for o in t.orders])
     doors = _Doors(warehouse, now, trips=[t for held in trips.values() for t in held])
-    drivers = drivers_free(warehouse_id=warehouse.pk)
+    drivers = _Drivers(warehouse, now, [t for held in trips.values() for t in held])
     proposals = []
     for truck in trucks:
         earliest = _soonest_leaving(now + _picking(sum(lines.get(o.pk, 0) for o in truck.orders)))
@@ -467,6 +511,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         if truck.trips and slot.dock is None:
             between.update(o.pk for o in truck.orders)  # it cannot leave with no slot booked
             continue
+        ship_tos = [c.ship_to for c in slot.route]
+        back = trip_back(warehouse=warehouse, ship_tos=ship_tos, leaves_at=slot.leaves_at)
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,
@@ -476,10 +522,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                 route=slot.route,
                 leaves_at=slot.leaves_at,
                 dock=slot.dock,
-                driver=next((d for d in drivers if d.carrier_id == truck.vehicle.carrier_id), None),
+                driver=drivers.taken(truck.vehicle, slot.leaves_at - SLOT, back),
             )
         )
-        drivers = [d for d in drivers if d != proposals[-1].driver]
     proposed = {o.pk for p in proposals for o in p.orders}
     takes = {o.pk for o in takeable}
 

@@ -622,13 +622,24 @@ def drivers_here(*, warehouse_id: int) -> QuerySet[Driver]:
     )
 
 
-def drivers_free(*, warehouse_id: int) -> list[Driver]:
-    """`drivers_here` with no load planned, loading or on the road."""
-    return list(
-        drivers_here(warehouse_id=warehouse_id).exclude(
-            pk__in=loads_busy().filter(driver__isnull=False).values("driver")
-        )
-    )
+def drivers_free(
+    *, warehouse_id: int, now: datetime.datetime | None = None
+) -> list[tuple[Driver, list[Trip]]]:
+    """`drivers_here` that no live load holds whole, each with the trips booked for them
+    (first first; another load goes before or after those)."""
+    drivers = list(drivers_here(warehouse_id=warehouse_id))
+    out: set[int] = set()
+    trips: dict[int, list[Trip]] = {}
+    for trip in trips_holding(driver_ids=[d.pk for d in drivers], now=now):
+        if trip.whole:
+            out.add(trip.load.driver_id)
+        else:
+            trips.setdefault(trip.load.driver_id, []).append(trip)
+    return [
+        (d, sorted(trips.get(d.pk, []), key=lambda t: t.starts_at))
+        for d in drivers
+        if d.pk not in out
+    ]
 
 
 def docks_in_service(*, warehouse_id: int) -> list[Dock]:
@@ -637,10 +648,9 @@ def docks_in_service(*, warehouse_id: int) -> list[Dock]:
 
 
 def planning_choices(*, warehouse_id: int) -> dict:
-    """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the free
-    drivers based here (or based nowhere, of a carrier with vehicles here: none with a load
-    planned, loading or on the road), and the allocated orders not yet on a load, most
-    urgent first. `vehicles_busy` maps each vehicle that cannot take another load now to the
+    """What a dispatcher plans with: the warehouse's docks in service, its vehicles, the
+    drivers free (`drivers_free`, with their trips), and the allocated orders not yet on a
+    load, most urgent first. `vehicles_busy` maps each vehicle that cannot take another load now to the
     reference of the load that holds it."""
     return {
         "docks": docks_in_service(warehouse_id=warehouse_id),

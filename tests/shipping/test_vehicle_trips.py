@@ -13,7 +13,7 @@ from django.db import connection
 from core.exceptions import Conflict
 from core.models import Event
 from shipping import services
-from shipping.models import Dock, Driver, Load
+from shipping.models import Carrier, Dock, Driver, Load
 from shipping.planning import loads_proposed, slot_suggested
 from shipping.selectors import planning_choices_vehicles
 from tests.shipping.helpers import truck
@@ -126,7 +126,7 @@ def test_a_truck_at_its_door_or_on_a_load_with_no_slot_takes_no_other(first_trip
 
 
 def test_the_proposals_give_a_booked_truck_a_trip_after_its_first(first_trip):
-    bj, own, _, first, orders, now = first_trip
+    bj, own, zhang, first, orders, now = first_trip
     services.order_cancel(order=orders["NE"], reason="not needed", actor=None)
     customer = orders["EAST"].customer
     west = _shop(customer, "WEST", km_east=-10, opens=(0, 0), closes=(23, 59))
@@ -153,11 +153,12 @@ def test_the_proposals_give_a_booked_truck_a_trip_after_its_first(first_trip):
     assert ("SO-WEST",) in by_ref, (by_ref, plan.waiting)
     assert _slots(plan, bj)[list(by_ref).index(("SO-WEST",))] == ("D1", "09:15", "10:15")
     proposal = by_ref[("SO-WEST",)]
-    assert proposal.vehicle == own and proposal.driver is None  # Zhang drives the first
+    assert (proposal.vehicle, proposal.driver) == (own, zhang)  # who drives its first trip
     load = services.load_build(
         warehouse=bj,
         vehicle=own,
         orders=proposal.orders,
+        driver=proposal.driver,
         slot=services.DockSlot(proposal.dock, proposal.slot_starts_at, proposal.leaves_at),
         actor=None,
     )
@@ -175,6 +176,8 @@ def test_the_dispatcher_books_a_second_trip_from_the_board(client, person, first
         in board
     )
     assert "Book its dock slot too" in board
+    # Its driver is offered for another trip too, with the one booked.
+    assert f"Zhang · OWN · 1 · on {first.reference} {tomorrow} 07:00–09:10</option>" in board
     form = {
         "warehouse": bj.pk,
         "warehouse_code": "BJ",
@@ -235,3 +238,15 @@ def test_on_postgres_two_dispatchers_giving_one_truck_overlapping_trips_one_wins
     (load,) = Load.objects.all()
     assert load.appointment.vehicle == trucks["own"]
     assert Event.objects.filter(type__in=("load.planned", "appointment.booked")).count() == 2
+
+
+def test_an_order_a_busy_truck_would_bring_late_goes_on_a_truck_free_in_time(first_trip):
+    bj, _, _, _, orders, now = first_trip
+    # The north-east shop closes at 08:40: the truck, back at 09:10, would be late there.
+    plan = loads_proposed(warehouse=bj, now=now)
+    assert plan.proposals == []
+    assert [(w.order, w.reason) for w in plan.waiting] == [(orders["NE"], "trips")]
+    assert "due back for their next trips" in plan.waiting[0].why
+    hired = truck(Carrier.objects.get(code="DEPPON"), "京A-LTL2", bj, 2000)
+    (proposal,) = loads_proposed(warehouse=bj, now=now).proposals
+    assert (proposal.vehicle, proposal.orders, proposal.late_minutes) == (hired, [orders["NE"]], 0)
