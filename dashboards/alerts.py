@@ -20,7 +20,7 @@ from inventory.models import Allocation
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, OrderLine, Stop
-from shipping.selectors import loads_open, routes_booked, ship_deadline
+from shipping.selectors import loads_open, routes_booked, ship_deadline, trips_at_risk
 
 
 @dataclass(frozen=True)
@@ -270,6 +270,44 @@ def routes_outside_windows(
     return out
 
 
+def next_trips_at_risk(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """A truck booked for another trip that will not be back from the one before in time
+    (longer on the road than planned, or late leaving its slot): the dispatcher hears of it
+    while the next slot can still move or take another truck. Critical within the hour."""
+    out = []
+    for row in trips_at_risk(warehouse_ids=list(warehouses), now=now):
+        load, appointment = row["load"], row["load"].appointment
+        zone = warehouses[load.warehouse_id].zone()
+        late = appointment.starts_at - now <= datetime.timedelta(hours=1)
+        out.append(
+            Condition(
+                rule="next_trip_at_risk",
+                key=load.reference,
+                warehouse_id=load.warehouse_id,
+                department=Department.LOGISTICS,
+                severity=Severity.CRITICAL if late else Severity.WARNING,
+                **said(
+                    gettext_noop(
+                        "%(plate)s is back from %(after)s about %(back)s, after %(load)s is due "
+                        "at dock %(dock)s at %(start)s: move that slot or give the load another "
+                        "truck."
+                    ),
+                    plate=load.vehicle.plate,
+                    after=row["after"].reference,
+                    back=f"{row['back_at'].astimezone(zone):%m-%d %H:%M}",
+                    load=load.reference,
+                    dock=appointment.dock.code,
+                    start=f"{appointment.starts_at.astimezone(zone):%m-%d %H:%M}",
+                ),
+                subject_type="load",
+                subject_id=load.reference,
+            )
+        )
+    return out
+
+
 def trucks_waiting(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -383,6 +421,7 @@ RULES = [
     orders_at_risk,
     shipments_late,
     routes_outside_windows,
+    next_trips_at_risk,
     trucks_waiting,
     loads_not_ready,
     integration_failures,

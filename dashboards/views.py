@@ -340,7 +340,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
             at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
             trucks_at_risk=alerts_live(
-                warehouse_id=chosen.pk, rule=("load_not_ready", "route_outside_windows")
+                warehouse_id=chosen.pk,
+                rule=("load_not_ready", "route_outside_windows", "next_trip_at_risk"),
             ),
             transit=transit,
             route=_route_svg(chosen, transit),

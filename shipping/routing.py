@@ -136,13 +136,19 @@ def back_at(
     if not calls:
         return leaves_at
     last = calls[-1]
-    home = distance_km(
-        float(last.ship_to.latitude),
-        float(last.ship_to.longitude),
-        float(origin[0]),
-        float(origin[1]),
+    return home_at(origin=origin, ship_to=last.ship_to, unloading_from=last.eta)
+
+
+def home_at(
+    *, origin: Point, ship_to: ShipTo, unloading_from: datetime.datetime
+) -> datetime.datetime:
+    """When a truck unloading at `ship_to` from `unloading_from` is back at `origin`."""
+    km = distance_km(
+        float(ship_to.latitude), float(ship_to.longitude), float(origin[0]), float(origin[1])
     )
-    return last.eta + datetime.timedelta(minutes=UNLOADING_MINUTES, hours=home / AVERAGE_SPEED_KMH)
+    return unloading_from + datetime.timedelta(
+        minutes=UNLOADING_MINUTES, hours=km / AVERAGE_SPEED_KMH
+    )
 
 
 def route_plan(

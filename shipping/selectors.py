@@ -43,7 +43,7 @@ from shipping.models import (
     Vehicle,
     Wave,
 )
-from shipping.routing import back_at, route_plan
+from shipping.routing import back_at, home_at, route_plan
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
@@ -580,6 +580,80 @@ def trips_holding(
         )
         trips.append(Trip(load, appointment.starts_at, back))
     return trips
+
+
+def _back_from(load: Load, now: datetime.datetime) -> datetime.datetime | None:
+    """When the truck of a live load is back, as far as is known now: on the road, from its
+    last stop's ETA (kept up to date by its tracking) or the time it was done there; at its
+    door or booked, from the end of its slot (or now, if that is past), on its route; with
+    no slot, not known (None)."""
+    origin = (load.warehouse.latitude, load.warehouse.longitude)
+    if load.status == LoadStatus.DEPARTED:
+        stops = list(load.shipment.stops.all())
+        if not stops:
+            return None
+        last = stops[-1]
+        if last.status in DONE_STOP_STATUSES:
+            done = last.delivered_at or last.arrived_at or last.eta
+            return max(now, home_at(origin=origin, ship_to=last.ship_to, unloading_from=done))
+        return home_at(origin=origin, ship_to=last.ship_to, unloading_from=max(now, last.eta))
+    appointment = getattr(load, "appointment", None)
+    if appointment is None or appointment.status == AppointmentStatus.CANCELLED:
+        return None
+    return trip_back(
+        warehouse=load.warehouse,
+        ship_tos=[o.ship_to for o in load.orders.all()],
+        leaves_at=max(now, appointment.ends_at),
+    )
+
+
+def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[dict]:
+    """Each trip booked ahead (a load planned with a slot still to come) whose truck is due
+    back from another of its loads after the slot starts: on the road longer than planned,
+    or leaving late from a slot that has passed. Dicts of `load` (the trip at risk), `after`
+    (the load it waits for) and `back_at` (when that one's truck is back, as known now)."""
+    loads = list(
+        loads_busy()
+        .filter(
+            vehicle__in=Load.objects.filter(warehouse_id__in=list(warehouse_ids)).values("vehicle")
+        )
+        .select_related("warehouse", "vehicle", "appointment__dock")
+        .prefetch_related(
+            _live_orders(),
+            Prefetch("shipment__stops", queryset=Stop.objects.select_related("ship_to")),
+        )
+        .order_by("vehicle_id", "pk")
+    )
+    by_vehicle: dict[int, list[Load]] = {}
+    for load in loads:
+        by_vehicle.setdefault(load.vehicle_id, []).append(load)
+    out = []
+    for held in by_vehicle.values():
+        ahead = [
+            load
+            for load in held
+            if load.status == LoadStatus.PLANNED
+            and getattr(load, "appointment", None) is not None
+            and load.appointment.status == AppointmentStatus.BOOKED
+            and load.appointment.starts_at > now
+        ]
+        if not ahead:
+            continue
+        backs = {load.pk: _back_from(load, now) for load in held}
+        for load in ahead:
+            starts_at = load.appointment.starts_at
+            before = [
+                (backs[other.pk], other)
+                for other in held
+                if other.pk != load.pk
+                and backs[other.pk] is not None
+                and backs[other.pk] > starts_at
+                and (other not in ahead or other.appointment.starts_at < starts_at)
+            ]
+            if before:
+                back, after = max(before, key=lambda pair: pair[0])
+                out.append({"load": load, "after": after, "back_at": back})
+    return out
 
 
 def planning_choices_vehicles(*, warehouse_id: int, now: datetime.datetime | None = None) -> dict:

@@ -9,14 +9,17 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.models import Event
+from dashboards.services import alerts_evaluate
 from shipping import services
-from shipping.models import Carrier, Dock, Driver, Load
+from shipping.models import Carrier, Dock, Driver, Load, Order
 from shipping.planning import loads_proposed, slot_suggested
 from shipping.selectors import planning_choices_vehicles
-from tests.shipping.helpers import truck
+from tests.dashboards.test_alerts import _live
+from tests.shipping.helpers import on_the_truck, pick_all, truck
 from tests.shipping.test_load_planning import _slots, windows  # noqa: F401 (a fixture)
 from tests.shipping.test_routing import _local, _shop
 
@@ -250,3 +253,93 @@ def test_an_order_a_busy_truck_would_bring_late_goes_on_a_truck_free_in_time(fir
     hired = truck(Carrier.objects.get(code="DEPPON"), "京A-LTL2", bj, 2000)
     (proposal,) = loads_proposed(warehouse=bj, now=now).proposals
     assert (proposal.vehicle, proposal.orders, proposal.late_minutes) == (hired, [orders["NE"]], 0)
+
+
+def test_a_truck_late_from_its_first_trip_puts_its_next_at_risk(client, person, first_trip):
+    bj, own, zhang, first, orders, now = first_trip
+    second = services.load_build(
+        warehouse=bj,
+        vehicle=own,
+        orders=[orders["NE"]],
+        driver=zhang,
+        slot=_slot(bj, "D2", 9, 15),
+        actor=None,
+    )
+    alerts_evaluate(now=now)  # 06:00: back at 09:10 from the first, in time
+    assert _live("next_trip_at_risk") == []
+
+    # 08:30, and the truck has not come for its 07:00 slot: leaving now, it is back at
+    # 09:30, a quarter of an hour after its next trip is due.
+    alerts_evaluate(now=_local(bj, 8, 30, days=1))
+    (alert,) = _live("next_trip_at_risk")
+    day = _local(bj, 8, 30, days=1).strftime("%m-%d")
+    assert (alert.department, alert.severity, alert.subject_id) == (
+        "logistics",
+        "critical",
+        second.reference,
+    )
+    assert alert.message == (
+        f"京A-OWN is back from {first.reference} about {day} 09:30, after {second.reference} "
+        f"is due at dock D2 at {day} 09:15: move that slot or give the load another truck."
+    )
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    trucks = board[board.index('<ul class="alerts trucks-at-risk">') :]
+    assert alert.message in trucks[: trucks.index("</ul>")]
+
+    later = _local(bj, 9, 45, days=1)
+    services.appointment_move(
+        appointment=second.appointment,
+        starts_at=later,
+        ends_at=later + datetime.timedelta(hours=1),
+        actor=None,
+    )
+    alerts_evaluate(now=_local(bj, 8, 30, days=1))
+    assert _live("next_trip_at_risk") == []
+
+
+def test_a_truck_late_on_the_road_puts_its_next_trip_at_risk(floor, beijing_shop):
+    bj, van = floor["wh"], floor["van"]
+    shop = _shop(beijing_shop[0], "ALLDAY", km_east=20, opens=(0, 0), closes=(23, 59))
+    now = timezone.now().replace(second=0, microsecond=0)
+    docks = [Dock.objects.create(warehouse=bj, code=code) for code in ("D1", "D2")]
+
+    def booked(ref: str, dock: Dock, starts_at: datetime.datetime) -> Load:
+        order = services.order_create(
+            customer=beijing_shop[0],
+            ship_to=shop,
+            external_ref=ref,
+            lines=[services.LineInput(floor["tea"], 1)],
+            requested_delivery_date=bj.today(),
+            promised_ship_date=bj.today(),
+            actor=None,
+        )
+        ends_at = starts_at + datetime.timedelta(hours=1)
+        return services.load_build(
+            warehouse=bj,
+            vehicle=van,
+            orders=[order],
+            slot=services.DockSlot(dock, starts_at, ends_at),
+            actor=None,
+        )
+
+    # 27 min out, 20 unloading, 27 back: out of the first slot's end 74 min.
+    first = booked("SO-1", docks[0], now + datetime.timedelta(minutes=10))
+    second = booked("SO-2", docks[1], now + datetime.timedelta(minutes=160))
+    services.vehicle_check_in(appointment=first.appointment, actor=None)
+    services.wave_release(wave=services.wave_plan(load=first, actor=None), actor=None)
+    pick_all(floor)
+    on_the_truck(floor, Order.objects.get(external_ref="SO-1"), first)
+    shipment = services.load_depart(load=first, actor=None)
+    alerts_evaluate(now=now)
+    assert _live("next_trip_at_risk") == []
+
+    # Two hours behind: back 74 min after leaving and 120 more, after the next slot.
+    now = timezone.now()
+    services.tracking_record(
+        shipment=shipment, status="delayed", at=now, delay_minutes=120, actor=None
+    )
+    alerts_evaluate(now=now)
+    (alert,) = _live("next_trip_at_risk")
+    assert (alert.severity, alert.subject_id) == ("warning", second.reference)
+    assert alert.message.startswith(f"京A-1 is back from {first.reference} about ")
