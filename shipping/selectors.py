@@ -149,12 +149,14 @@ def _fill_of(goods: Goods, vehicle: Vehicle) -> Fill:
 
 @dataclass(frozen=True)
 class VehicleChoice:
-    """A vehicle of the warehouse for some orders: how full they would make it, and why it
-    cannot take them (`refusal`, empty if it can)."""
+    """A vehicle of the warehouse for some orders: how full they would make it, why it
+    cannot take them (`refusal`, empty if it can), and the trips booked for it, which their
+    load goes before or after (`trips`)."""
 
     vehicle: Vehicle
     fill: Fill
     refusal: str
+    trips: tuple["Trip", ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -191,7 +193,8 @@ def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[Vehic
             }
         else:
             refusal = ""
-        out.append(VehicleChoice(vehicle=vehicle, fill=fill, refusal=refusal))
+        trips = tuple(choices["vehicles_trips"].get(vehicle.pk, ()))
+        out.append(VehicleChoice(vehicle=vehicle, fill=fill, refusal=refusal, trips=trips))
     return sorted(
         out,
         key=lambda c: (

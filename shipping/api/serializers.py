@@ -566,6 +566,14 @@ class VehicleChoiceQuery(serializers.Serializer):
     orders = serializers.ListField(child=serializers.CharField(), allow_empty=False)
 
 
+class TripSerializer(serializers.Serializer):
+    """A trip booked for a vehicle: its load, from its slot until the truck is back."""
+
+    load = serializers.CharField(source="load.reference")
+    starts_at = serializers.DateTimeField()
+    back_at = serializers.DateTimeField()
+
+
 class VehicleChoiceSerializer(serializers.Serializer):
     vehicle = serializers.CharField(source="vehicle.plate")
     carrier = serializers.CharField(source="vehicle.carrier.code")
@@ -575,6 +583,7 @@ class VehicleChoiceSerializer(serializers.Serializer):
     volume_pct = serializers.FloatField(source="fill.volume_pct")
     usable = serializers.BooleanField()
     refusal = serializers.CharField()
+    trips = TripSerializer(many=True)
 
 
 class WarehouseQuery(serializers.Serializer):

@@ -176,7 +176,12 @@ from shipping.models import (  # noqa: E402
     Wave,
 )
 from shipping.planning import loads_proposed, slot_suggested  # noqa: E402
-from shipping.selectors import load_route, vehicles_ranked  # noqa: E402
+from shipping.selectors import (  # noqa: E402
+    VehicleChoice,
+    load_route,
+    trip_back,
+    vehicles_ranked,
+)
 
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
@@ -200,13 +205,32 @@ def _orders_named(refs: list[str], warehouse: Warehouse) -> list[Order]:
     return orders
 
 
-def _vehicle_best(warehouse: Warehouse, orders: list[Order]) -> Vehicle:
-    """The best free vehicle of the warehouse that takes the orders, or a DomainError naming
-    `vehicle` and why each one cannot."""
+def _vehicle_best(
+    warehouse: Warehouse, orders: list[Order], slot: services.DockSlot | None
+) -> Vehicle:
+    """The best free vehicle of the warehouse that takes the orders, on no trip the load's
+    would overlap (with no `slot`, on no trip at all), or a DomainError naming `vehicle` and
+    why each one cannot."""
     ranked = vehicles_ranked(warehouse_id=warehouse.pk, orders=orders)
-    if ranked and ranked[0].usable:
-        return ranked[0].vehicle
-    why = "; ".join(f"{c.vehicle.plate}: {c.refusal}" for c in ranked) or "it has none"
+    back = (
+        trip_back(
+            warehouse=warehouse,
+            ship_tos=[o.ship_to for o in orders],
+            leaves_at=slot.ends_at,
+        )
+        if slot is not None
+        else None
+    )
+
+    def booked(choice: VehicleChoice) -> str:
+        """Why the vehicle's trips keep it from this load ("" if they do not)."""
+        met = [t for t in choice.trips if back is None or t.meets(slot.starts_at, back)]
+        return f"on {met[0].load.reference}, give the load a slot clear of it" if met else ""
+
+    for choice in ranked:
+        if choice.usable and not booked(choice):
+            return choice.vehicle
+    why = "; ".join(f"{c.vehicle.plate}: {c.refusal or booked(c)}" for c in ranked) or "it has none"
     raise DomainError(
         f"No vehicle of {warehouse.code} takes these orders ({why}).", field="vehicle"
     )
@@ -313,12 +337,12 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         data = _valid(s.LoadBuildInput, request)
         require_role(request.user, data["warehouse"].pk, DISPATCH_ROLES)
         orders = _orders_named(data["orders"], data["warehouse"])
-        vehicle = data.get("vehicle") or _vehicle_best(data["warehouse"], orders)
         slot = (
             services.DockSlot(data["dock"], data["starts_at"], data["ends_at"])
             if data.get("dock")
             else None
         )
+        vehicle = data.get("vehicle") or _vehicle_best(data["warehouse"], orders, slot)
         load = services.load_build(
             warehouse=data["warehouse"],
             vehicle=vehicle,

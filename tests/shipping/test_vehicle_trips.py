@@ -343,3 +343,41 @@ def test_a_truck_late_on_the_road_puts_its_next_trip_at_risk(floor, beijing_shop
     (alert,) = _live("next_trip_at_risk")
     assert (alert.severity, alert.subject_id) == ("warning", second.reference)
     assert alert.message.startswith(f"京A-1 is back from {first.reference} about ")
+
+
+def test_an_integration_sees_a_truck_s_trips_and_books_its_next_through_the_api(
+    api, person, first_trip
+):
+    bj, own, _, first, _, _ = first_trip
+    dispatcher = api(person("dispatcher", bj))
+    (choice,) = dispatcher.get(
+        "/api/v1/loads/vehicle-choice/", {"warehouse": "BJ", "orders": ["SO-NE"]}
+    ).json()
+    assert (choice["vehicle"], choice["usable"]) == ("京A-OWN", True)
+    (trip,) = choice["trips"]
+    assert trip["load"] == first.reference
+    back = datetime.datetime.fromisoformat(trip["back_at"].replace("Z", "+00:00"))
+    assert back.astimezone(bj.zone()).strftime("%H:%M") == "09:10"
+
+    # With no vehicle named, the load gets one free for its trip: none, with no slot.
+    body = {"warehouse": "BJ", "orders": ["SO-NE"]}
+    refused = dispatcher.post("/api/v1/loads/", body, format="json")
+    assert refused.status_code == 400 and list(refused.json()["fields"]) == ["vehicle"]
+    assert (
+        f"京A-OWN: on {first.reference}, give the load a slot clear of it"
+        in (refused.json()["message"])
+    )
+    slot = _slot(bj, "D2", 9, 15)
+    made = dispatcher.post(
+        "/api/v1/loads/",
+        {
+            **body,
+            "dock": slot.dock.pk,
+            "starts_at": slot.starts_at.isoformat(),
+            "ends_at": slot.ends_at.isoformat(),
+        },
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["vehicle"] == "京A-OWN"
+    assert Load.objects.filter(vehicle=own).count() == 2
