@@ -323,9 +323,18 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                     if a.status == "checked_in"
                     else None
                 )
+        trucks = shipping_selectors.trucks_day(
+            warehouse_id=chosen.pk, start=start, end=end, now=now
+        )
+        for row in trucks:
+            for trip in row["trips"]:
+                trip["left"] = pct(trip["starts_at"])
+                trip["width"] = max(1.0, pct(trip["back_at"]) - trip["left"])
         transit = shipping_selectors.shipments_in_transit(warehouse_id=chosen.pk)
         context.update(
             docks=docks,
+            trucks=[row for row in trucks if row["trips"]],
+            trucks_idle=[row["vehicle"] for row in trucks if not row["trips"]],
             booked=[
                 (row["dock"], a)
                 for row in ahead

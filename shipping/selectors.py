@@ -659,6 +659,50 @@ def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
     return out
 
 
+def trucks_day(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime, now: datetime.datetime
+) -> list[dict]:
+    """Each vehicle of the warehouse with its trips overlapping [start, end): dicts of `load`,
+    `starts_at` (its slot's start; at the door, when it came in; on the road, when it left),
+    `back_at` (when it is back, as known now: `_back_from`), and `at_risk` (not back in time
+    for a trip after it). A load with no slot has no time and is left out. A fixed number of
+    queries, and a route per load at the dock or booked."""
+    vehicles = list(
+        Vehicle.objects.filter(home_warehouse_id=warehouse_id)
+        .select_related("carrier")
+        .order_by("plate")
+    )
+    loads = (
+        loads_busy()
+        .filter(vehicle__in=vehicles)
+        .select_related("warehouse", "appointment")
+        .prefetch_related(
+            _live_orders(),
+            Prefetch("shipment__stops", queryset=Stop.objects.select_related("ship_to")),
+        )
+        .order_by("pk")
+    )
+    late = {row["after"].pk for row in trips_at_risk(warehouse_ids=[warehouse_id], now=now)}
+    trips: dict[int, list[dict]] = {v.pk: [] for v in vehicles}
+    for load in loads:
+        appointment = getattr(load, "appointment", None)
+        if load.status == LoadStatus.DEPARTED:
+            starts_at = load.departed_at
+        elif appointment is None or appointment.status == AppointmentStatus.CANCELLED:
+            continue
+        else:
+            starts_at = appointment.checked_in_at or appointment.starts_at
+        back = _back_from(load, now)
+        if starts_at is None or back is None or back <= start or starts_at >= end:
+            continue
+        trips[load.vehicle_id].append(
+            {"load": load, "starts_at": starts_at, "back_at": back, "at_risk": load.pk in late}
+        )
+    return [
+        {"vehicle": v, "trips": sorted(trips[v.pk], key=lambda t: t["starts_at"])} for v in vehicles
+    ]
+
+
 def planning_choices_vehicles(*, warehouse_id: int, now: datetime.datetime | None = None) -> dict:
     """The warehouse's vehicles (`vehicles`); those a live load holds whole, each with the
     reference of the first such load (`vehicles_busy`: they cannot take another load now);

@@ -17,11 +17,13 @@ from dashboards.services import alerts_evaluate
 from shipping import services
 from shipping.models import Carrier, Dock, Driver, Load, Order
 from shipping.planning import loads_proposed, slot_suggested
-from shipping.selectors import planning_choices_vehicles
+from shipping.selectors import planning_choices_vehicles, trucks_day
 from tests.dashboards.test_alerts import _live
 from tests.shipping.helpers import on_the_truck, pick_all, truck
 from tests.shipping.test_load_planning import _slots, windows  # noqa: F401 (a fixture)
 from tests.shipping.test_routing import _local, _shop
+
+DAY = datetime.timedelta(days=1)
 
 
 def _slot(warehouse, dock: str, hour: int, minute: int = 0) -> services.DockSlot:  # type: ignore[no-untyped-def]
@@ -343,6 +345,15 @@ def test_a_truck_late_on_the_road_puts_its_next_trip_at_risk(floor, beijing_shop
     (alert,) = _live("next_trip_at_risk")
     assert (alert.severity, alert.subject_id) == ("warning", second.reference)
     assert alert.message.startswith(f"京A-1 is back from {first.reference} about ")
+    # The board's trucks: on the road since it left, back late (marked), then the next trip.
+    van.home_warehouse = bj
+    van.save()
+    (day,) = trucks_day(
+        warehouse_id=bj.pk, start=now - datetime.timedelta(hours=1), end=now + DAY, now=now
+    )
+    on_road, booked_next = day["trips"]
+    assert (on_road["load"], on_road["at_risk"], booked_next["load"]) == (first, True, second)
+    assert on_road["back_at"] > second.appointment.starts_at > on_road["starts_at"]
 
 
 def test_an_integration_sees_a_truck_s_trips_and_books_its_next_through_the_api(
