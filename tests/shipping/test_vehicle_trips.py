@@ -300,7 +300,7 @@ def test_a_truck_late_from_its_first_trip_puts_its_next_at_risk(client, person, 
     assert _live("next_trip_at_risk") == []
 
 
-def test_a_truck_late_on_the_road_puts_its_next_trip_at_risk(floor, beijing_shop):
+def test_a_truck_late_on_the_road_puts_its_next_trip_at_risk(client, person, floor, beijing_shop):
     bj, van = floor["wh"], floor["van"]
     shop = _shop(beijing_shop[0], "ALLDAY", km_east=20, opens=(0, 0), closes=(23, 59))
     now = timezone.now().replace(second=0, microsecond=0)
@@ -354,6 +354,13 @@ def test_a_truck_late_on_the_road_puts_its_next_trip_at_risk(floor, beijing_shop
     on_road, booked_next = day["trips"]
     assert (on_road["load"], on_road["at_risk"], booked_next["load"]) == (first, True, second)
     assert on_road["back_at"] > second.appointment.starts_at > on_road["starts_at"]
+    client.force_login(person("dispatcher", bj))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    lane = board[board.index('<span class="dock">京A-1</span>') :]
+    lane = lane[: lane.index('<div class="lane">') if '<div class="lane">' in lane else None]
+    assert lane.count('class="bar trip') == 2
+    assert 'class="bar trip departed waiting"' in lane  # not back for the next: marked
+    assert f"#{second.reference[-3:]} " in lane
 
 
 def test_an_integration_sees_a_truck_s_trips_and_books_its_next_through_the_api(
