@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from core.models import Warehouse
 from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
 from shipping import services
 from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehicle
 from shipping.planning import SLOT, departure_planned
-from shipping.selectors import Goods, goods_by_order, vehicle_carries
+from shipping.selectors import Goods, goods_by_order, trips_holding, vehicle_carries
 
 CARRIERS = [
     ("OWN", "自有车队 Own fleet", "own_fleet"),
@@ -229,6 +230,8 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                 load=load,
                 actor=None,
             )
+            if step == 0:  # its next trip, booked before it leaves on this one
+                allocated = _next_trip(warehouse, vehicle, allocated, goods, docks)
             wave = services.wave_plan(load=load, actor=None)
             if step == 2:
                 continue  # planned, not yet on the floor
@@ -266,6 +269,39 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
         if chilled is not None:
             group = _truckload(chilled, allocated, goods)
             _at_the_dock(warehouse, chilled, group, docks[3], lane, now)
+
+
+def _next_trip(
+    warehouse: Warehouse,
+    vehicle: Vehicle,
+    allocated: list[Order],
+    goods: dict[int, Goods],
+    docks: list[Dock],
+) -> list[Order]:
+    """The truck's trip after the one it has booked, by the same driver (as the
+    planner would time it: its slot once the truck is back, leaving when its first shop is
+    open), booked at the last door; the orders still allocated after it."""
+    (first,) = trips_holding(vehicle_ids=[vehicle.pk])
+    group = _truckload(vehicle, allocated, goods)
+    if not group:
+        return allocated
+    leaves, _ = departure_planned(
+        warehouse=warehouse,
+        ship_tos=[o.ship_to for o in group],
+        soonest=first.back_at + SLOT,
+    )
+    try:
+        services.load_build(
+            warehouse=warehouse,
+            vehicle=vehicle,
+            orders=group,
+            driver=first.load.driver,
+            slot=services.DockSlot(docks[-1], leaves - SLOT, leaves),
+            actor=None,
+        )
+    except DomainError:  # that door is taken then: no second trip
+        return allocated
+    return [o for o in allocated if o not in group]
 
 
 def _truckload(vehicle: Vehicle, orders: list[Order], goods: dict[int, Goods]) -> list[Order]:

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from core.demo import PEOPLE, demo_password
 from inventory.selectors import ledger_drift
+from shipping.models import Load
 
 
 def test_the_login_page_renders_in_english_and_chinese(client, db):
@@ -26,6 +27,15 @@ def test_every_demo_user_can_log_in_and_the_demo_loads_twice_without_change(clie
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert ledger_drift() == []
+    # A truck on the road has its next trip booked, by the same driver.
+    second = Load.objects.filter(
+        status="planned", appointment__isnull=False, vehicle__loads__status="departed"
+    ).select_related("vehicle")
+    assert second.exists()
+    for load in second:
+        gone = load.vehicle.loads.get(status="departed", reference__startswith="L-")
+        assert load.driver_id == gone.driver_id is not None
+        assert load.appointment.starts_at > gone.departed_at
     for username, full_name, _role, _codes in PEOPLE:
         response = client.post(
             "/login/", {"username": username, "password": demo_password(username)}
