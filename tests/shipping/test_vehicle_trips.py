@@ -52,6 +52,22 @@ def first_trip(windows):  # type: ignore[no-untyped-def]  # noqa: F811
     return bj, trucks["own"], zhang, first, orders, now
 
 
+@pytest.fixture
+def second_trip(first_trip):  # type: ignore[no-untyped-def]
+    """The same truck and driver booked at D2 09:15-10:15 for the north-east shop, after it
+    is back from the first trip at 09:10: `first_trip` and this load."""
+    bj, own, zhang, _, orders, _ = first_trip
+    second = services.load_build(
+        warehouse=bj,
+        vehicle=own,
+        orders=[orders["NE"]],
+        driver=zhang,
+        slot=_slot(bj, "D2", 9, 15),
+        actor=None,
+    )
+    return (*first_trip, second)
+
+
 def _refused(**kwargs) -> Conflict:  # type: ignore[no-untyped-def]
     """load_build's refusal; nothing of it is written."""
     loads, events = Load.objects.count(), Event.objects.count()
@@ -87,16 +103,8 @@ def test_a_truck_takes_a_second_load_for_a_trip_after_its_first(first_trip):
     assert inside.value.field == "appointment"
 
 
-def test_a_first_trip_moved_onto_the_second_is_refused(first_trip):
-    bj, own, zhang, first, orders, _ = first_trip
-    services.load_build(
-        warehouse=bj,
-        vehicle=own,
-        orders=[orders["NE"]],
-        driver=zhang,
-        slot=_slot(bj, "D2", 9, 15),
-        actor=None,
-    )
+def test_a_first_trip_moved_onto_the_second_is_refused(second_trip):
+    bj, _, _, first, _, _, _ = second_trip
     later = _local(bj, 8, 0, days=1)  # back at about 10:10, after the second trip starts
     with pytest.raises(Conflict) as refused:
         services.appointment_move(
@@ -257,16 +265,8 @@ def test_an_order_a_busy_truck_would_bring_late_goes_on_a_truck_free_in_time(fir
     assert (proposal.vehicle, proposal.orders, proposal.late_minutes) == (hired, [orders["NE"]], 0)
 
 
-def test_a_truck_late_from_its_first_trip_puts_its_next_at_risk(client, person, first_trip):
-    bj, own, zhang, first, orders, now = first_trip
-    second = services.load_build(
-        warehouse=bj,
-        vehicle=own,
-        orders=[orders["NE"]],
-        driver=zhang,
-        slot=_slot(bj, "D2", 9, 15),
-        actor=None,
-    )
+def test_a_truck_late_from_its_first_trip_puts_its_next_at_risk(client, person, second_trip):
+    bj, _, _, first, _, now, second = second_trip
     alerts_evaluate(now=now)  # 06:00: back at 09:10 from the first, in time
     assert _live("next_trip_at_risk") == []
 
