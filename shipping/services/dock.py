@@ -52,6 +52,12 @@ class DockSlot(NamedTuple):
     ends_at: datetime.datetime
 
 
+def _vehicle_lock(vehicle_id: int) -> None:
+    """Lock the vehicle, before its door (`_slot_check`), as `load_build` does: what books,
+    moves or checks in one truck queues here, in one order everywhere."""
+    Vehicle.objects.select_for_update().filter(pk=vehicle_id).first()
+
+
 def _slot_check(
     *,
     dock: Dock,
@@ -165,6 +171,7 @@ def appointment_book(
     booked with its own vehicle, while planned or loading, and once: a load with a live
     appointment moves that one instead (a cancelled one no longer holds it); and only for a
     trip its vehicle and driver are free for (`trip_clear`)."""
+    _vehicle_lock(vehicle.pk)
     if load is not None:
         _load_bookable_check(load, dock, vehicle)
     _slot_check(dock=dock, vehicle=vehicle, starts_at=starts_at, ends_at=ends_at)
@@ -190,6 +197,7 @@ def appointment_move(
     """Move a booked appointment to another time (or door); `appointment.moved`. A load's
     appointment moves only to a trip its vehicle and driver are free for (`trip_clear`)."""
     appointment = DockAppointment.objects.select_for_update().get(pk=appointment.pk)
+    _vehicle_lock(appointment.vehicle_id)
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(
             _("Only a booked appointment moves; this one is %(status)s.")
@@ -250,7 +258,7 @@ def vehicle_check_in(
             _("This appointment is %(status)s; it cannot check in.")
             % {"status": appointment.get_status_display()}
         )
-    Vehicle.objects.select_for_update().filter(pk=appointment.vehicle_id).first()
+    _vehicle_lock(appointment.vehicle_id)
     inside = (
         DockAppointment.objects.filter(
             vehicle_id=appointment.vehicle_id, status=AppointmentStatus.CHECKED_IN
