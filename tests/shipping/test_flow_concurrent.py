@@ -5,6 +5,7 @@ goods arriving, all on the same few items, in parallel connections.
 Each service either does its whole work or refuses with a reason; afterwards the books hold
 exactly as after any sequence of the same services run one by one."""
 
+import datetime
 import os
 import random
 import threading
@@ -20,7 +21,7 @@ from inventory.models import Allocation, Task
 from inventory.services import count_record, count_tasks_create, stock_receive, task_confirm
 from shipping import services
 from shipping.choices import OrderStatus
-from shipping.models import Carrier, Order, OrderLine, Stop, Vehicle, Wave
+from shipping.models import Carrier, Dock, DockAppointment, Order, OrderLine, Stop, Vehicle, Wave
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import on_hand
 from tests.shipping import books
@@ -47,6 +48,14 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
         )
         for n in range(HANDS * 3)
     ]
+    # Two city trucks every hand books trips on, at two doors: their trips must never overlap.
+    city = [
+        Vehicle.objects.create(
+            carrier=carrier, plate=f"京C-{n}", capacity_weight_kg=5000, capacity_volume_l=90000
+        )
+        for n in range(2)
+    ]
+    docks = [Dock.objects.create(warehouse=bj, code=f"D{n}") for n in range(2)]
     people = [person("operator", bj) for _ in range(HANDS)]
     customer, ship_to = beijing_shop
     start = threading.Barrier(HANDS)
@@ -71,6 +80,9 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "change",
                         "cancel",
                         "truck",
+                        "truck",
+                        "trip",
+                        "move",
                         "pick",
                         "pick",
                         "pick",
@@ -140,6 +152,40 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             )
                             wave = services.wave_plan(load=load, actor=None)
                             services.wave_release(wave=wave, actor=None)
+                    elif what == "trip":  # a city truck's next trip, with its slot
+                        free = live(OrderStatus.ALLOCATED)
+                        if free:
+                            at = timezone.now().replace(second=0, microsecond=0)
+                            at += datetime.timedelta(
+                                minutes=15 * rng.randint(4, 48) - at.minute % 15
+                            )
+                            load = services.load_build(
+                                warehouse=bj,
+                                vehicle=rng.choice(city),
+                                orders=[rng.choice(free)],
+                                slot=services.DockSlot(
+                                    rng.choice(docks), at, at + datetime.timedelta(hours=1)
+                                ),
+                                actor=None,
+                            )
+                            wave = services.wave_plan(load=load, actor=None)
+                            services.wave_release(wave=wave, actor=None)
+                    elif what == "move":  # a dispatcher moves a trip's slot
+                        booked = list(
+                            DockAppointment.objects.filter(
+                                status="booked", load__isnull=False
+                            ).order_by("pk")
+                        )
+                        if booked:
+                            appointment = rng.choice(booked)
+                            by = datetime.timedelta(minutes=15 * rng.choice([-4, -2, 2, 4]))
+                            services.appointment_move(
+                                appointment=appointment,
+                                starts_at=appointment.starts_at + by,
+                                ends_at=appointment.ends_at + by,
+                                dock=rng.choice(docks),
+                                actor=None,
+                            )
                     elif what == "pick":
                         tasks = list(
                             Task.objects.filter(kind="pick", status="open")
@@ -275,4 +321,5 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
     # Enough of every kind of work went through for the check to mean something.
     for what in ("place", "truck", "pick", "pack", "load"):
         assert done.count(what) >= 3, (what, done.count(what))
+    assert done.count("trip") >= 1  # and more refused: the city trucks' trips overlapped
     books.books_hold()
