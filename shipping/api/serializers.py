@@ -1,7 +1,9 @@
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -572,6 +574,36 @@ class TripSerializer(serializers.Serializer):
     load = serializers.CharField(source="load.reference")
     starts_at = serializers.DateTimeField()
     back_at = serializers.DateTimeField()
+
+
+class TrucksDayQuery(serializers.Serializer):
+    warehouse = WarehouseField()
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+
+    def validate(self, data: dict) -> dict:
+        now = timezone.now()
+        data.setdefault("start", now - datetime.timedelta(hours=6))
+        data.setdefault("end", data["start"] + datetime.timedelta(hours=36))
+        if data["end"] <= data["start"]:
+            raise serializers.ValidationError({"end": "It must be after start."})
+        if data["end"] - data["start"] > datetime.timedelta(days=7):
+            raise serializers.ValidationError({"end": "At most 7 days after start."})
+        return data
+
+
+class TruckTripSerializer(TripSerializer):
+    """A trip as the board's trucks' day shows it: with the load's status, and whether the
+    truck will not be back in time for its next trip."""
+
+    status = serializers.CharField(source="load.status")
+    at_risk = serializers.BooleanField()
+
+
+class TruckDaySerializer(serializers.Serializer):
+    vehicle = serializers.CharField(source="vehicle.plate")
+    carrier = serializers.CharField(source="vehicle.carrier.code")
+    trips = TruckTripSerializer(many=True)
 
 
 class VehicleChoiceSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -180,6 +181,7 @@ from shipping.selectors import (  # noqa: E402
     VehicleChoice,
     load_route,
     trip_back,
+    trucks_day,
     vehicles_ranked,
 )
 
@@ -437,12 +439,31 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             ).data
         )
 
+    @extend_schema(parameters=[s.TrucksDayQuery], responses=s.TruckDaySerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def trucks(self, request: Request) -> Response:
+        """The warehouse's vehicles and their trips between `start` and `end` (by default 6
+        hours back to 30 ahead; 7 days at most): from the dock (slot, check-in or departure)
+        until the truck is back from its last stop, as known now, and whether it will not be
+        back in time for its next trip. `?warehouse=BJ1&start=…&end=…`."""
+        query = s.TrucksDayQuery(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        require_role(request.user, data["warehouse"].pk, DISPATCH_ROLES)
+        day = trucks_day(
+            warehouse_id=data["warehouse"].pk,
+            start=data["start"],
+            end=data["end"],
+            now=timezone.now(),
+        )
+        return Response(s.TruckDaySerializer(day, many=True).data)
+
     @extend_schema(parameters=[s.WarehouseQuery], responses=s.LoadPlanSerializer)
     @action(detail=False, methods=["get"])
     def proposed(self, request: Request) -> Response:
         """Loads proposed for the allocated orders waiting for one, on the warehouse's free
         vehicles (see shipping/planning.py), and the orders they leave waiting with the
-        reason (`no_vehicle`, `goods`, `window`, `room`); nothing is written.
+        reason (`no_vehicle`, `goods`, `window`, `room`, `trips`); nothing is written.
         `?warehouse=BJ1`."""
         query = s.WarehouseQuery(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)

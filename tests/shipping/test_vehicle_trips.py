@@ -399,3 +399,28 @@ def test_an_integration_sees_a_truck_s_trips_and_books_its_next_through_the_api(
     assert made.status_code == 201, made.content
     assert made.json()["vehicle"] == "京A-OWN"
     assert Load.objects.filter(vehicle=own).count() == 2
+
+
+def test_an_integration_reads_the_trucks_day_from_the_api(api, person, second_trip):
+    bj, _, _, first, _, _, second = second_trip
+    dispatcher = api(person("dispatcher", bj))
+    window = {
+        "warehouse": "BJ",
+        "start": _local(bj, 0, 0, days=1).isoformat(),
+        "end": _local(bj, 23, 0, days=1).isoformat(),
+    }
+    answer = dispatcher.get("/api/v1/loads/trucks/", window)
+    assert answer.status_code == 200, answer.content
+    (truck_day,) = answer.json()
+    assert (truck_day["vehicle"], truck_day["carrier"]) == ("京A-OWN", "OWN")
+    assert [(t["load"], t["status"], t["at_risk"]) for t in truck_day["trips"]] == [
+        (first.reference, "planned", False),
+        (second.reference, "planned", False),
+    ]
+    back = datetime.datetime.fromisoformat(truck_day["trips"][0]["back_at"].replace("Z", "+00:00"))
+    assert back.astimezone(bj.zone()).strftime("%H:%M") == "09:10"
+
+    wrong = dispatcher.get("/api/v1/loads/trucks/", {**window, "end": window["start"]})
+    assert wrong.status_code == 400 and list(wrong.json()["fields"]) == ["end"]
+    operator = api(person("operator", bj)).get("/api/v1/loads/trucks/", window)
+    assert operator.status_code == 403
