@@ -618,7 +618,8 @@ def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
     loads = list(
         loads_busy()
         .filter(
-            vehicle__in=Load.objects.filter(warehouse_id__in=list(warehouse_ids)).values("vehicle")
+            Q(warehouse_id__in=list(warehouse_ids))
+            | Q(vehicle__home_warehouse_id__in=list(warehouse_ids))
         )
         .select_related("warehouse", "vehicle", "appointment__dock")
         .prefetch_related(
