@@ -576,13 +576,25 @@ def trips_holding(
         if appointment.status != AppointmentStatus.BOOKED:
             trips.append(Trip(load))  # its truck at the door: loading, whatever its status says
             continue
-        back = trip_back(
-            warehouse=load.warehouse,
-            ship_tos=[o.ship_to for o in load.orders.all()],
-            leaves_at=max(now, appointment.ends_at),
-        )
-        trips.append(Trip(load, appointment.starts_at, back))
+        trips.append(Trip(load, appointment.starts_at, _back_from(load, now)))
     return trips
+
+
+def _held(trips: Iterable[Trip], key: str) -> tuple[dict[int, str], dict[int, list[Trip]]]:
+    """Trips by the vehicle or driver they hold (`key`: "vehicle_id" or "driver_id"): the
+    reference of the first load holding each whole, and the timed trips of the others, first
+    first."""
+    whole: dict[int, str] = {}
+    timed: dict[int, list[Trip]] = {}
+    for trip in trips:
+        holder = getattr(trip.load, key)
+        if trip.whole:
+            whole.setdefault(holder, trip.load.reference)
+        else:
+            timed.setdefault(holder, []).append(trip)
+    for held in timed.values():
+        held.sort(key=lambda t: t.starts_at)
+    return whole, {pk: held for pk, held in timed.items() if pk not in whole}
 
 
 def _back_from(load: Load, now: datetime.datetime) -> datetime.datetime | None:
@@ -610,17 +622,13 @@ def _back_from(load: Load, now: datetime.datetime) -> datetime.datetime | None:
     )
 
 
-def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[dict]:
-    """Each trip booked ahead (a load planned with a slot still to come) whose truck is due
-    back from another of its loads after the slot starts: on the road longer than planned,
-    or leaving late from a slot that has passed. Dicts of `load` (the trip at risk), `after`
-    (the load it waits for) and `back_at` (when that one's truck is back, as known now)."""
-    loads = list(
+def _live_loads_timed(where: Q) -> list[Load]:
+    """The live loads (`loads_busy`) matching `where`, with what `_back_from` reads: their
+    warehouse, vehicle, appointment and door, live stops, and stops on the road. Four
+    queries."""
+    return list(
         loads_busy()
-        .filter(
-            Q(warehouse_id__in=list(warehouse_ids))
-            | Q(vehicle__home_warehouse_id__in=list(warehouse_ids))
-        )
+        .filter(where)
         .select_related("warehouse", "vehicle", "appointment__dock")
         .prefetch_related(
             _live_orders(),
@@ -628,6 +636,23 @@ def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
         )
         .order_by("vehicle_id", "pk")
     )
+
+
+def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[dict]:
+    """Each trip booked ahead (a load planned with a slot still to come) whose truck is due
+    back from another of its loads after the slot starts: on the road longer than planned,
+    or leaving late from a slot that has passed. Dicts of `load` (the trip at risk), `after`
+    (the load it waits for) and `back_at` (when that one's truck is back, as known now)."""
+    ids = list(warehouse_ids)
+    loads = _live_loads_timed(Q(warehouse_id__in=ids) | Q(vehicle__home_warehouse_id__in=ids))
+    return _at_risk(loads, {load.pk: _back_from(load, now) for load in loads}, now)
+
+
+def _at_risk(
+    loads: list[Load], backs: dict[int, datetime.datetime | None], now: datetime.datetime
+) -> list[dict]:
+    """`trips_at_risk` among these loads (every live load of their vehicles), each truck back
+    from each at `backs`."""
     by_vehicle: dict[int, list[Load]] = {}
     for load in loads:
         by_vehicle.setdefault(load.vehicle_id, []).append(load)
@@ -643,7 +668,6 @@ def trips_at_risk(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
         ]
         if not ahead:
             continue
-        backs = {load.pk: _back_from(load, now) for load in held}
         for load in ahead:
             starts_at = load.appointment.starts_at
             before = [
@@ -673,17 +697,9 @@ def trucks_day(
         .select_related("carrier")
         .order_by("plate")
     )
-    loads = (
-        loads_busy()
-        .filter(vehicle__in=vehicles)
-        .select_related("warehouse", "appointment")
-        .prefetch_related(
-            _live_orders(),
-            Prefetch("shipment__stops", queryset=Stop.objects.select_related("ship_to")),
-        )
-        .order_by("pk")
-    )
-    late = {row["after"].pk for row in trips_at_risk(warehouse_ids=[warehouse_id], now=now)}
+    loads = _live_loads_timed(Q(vehicle__in=vehicles))
+    backs = {load.pk: _back_from(load, now) for load in loads}
+    late = {row["after"].pk for row in _at_risk(loads, backs, now)}
     trips: dict[int, list[dict]] = {v.pk: [] for v in vehicles}
     for load in loads:
         appointment = getattr(load, "appointment", None)
@@ -693,7 +709,7 @@ def trucks_day(
             continue
         else:
             starts_at = appointment.checked_in_at or appointment.starts_at
-        back = _back_from(load, now)
+        back = backs[load.pk]
         if starts_at is None or back is None or back <= start or starts_at >= end:
             continue
         trips[load.vehicle_id].append(
@@ -714,20 +730,8 @@ def planning_choices_vehicles(*, warehouse_id: int, now: datetime.datetime | Non
         .select_related("carrier")
         .order_by("plate")
     )
-    busy: dict[int, str] = {}
-    trips: dict[int, list[Trip]] = {}
-    for trip in trips_holding(vehicle_ids=[v.pk for v in vehicles], now=now):
-        if trip.whole:
-            busy.setdefault(trip.load.vehicle_id, trip.load.reference)
-        else:
-            trips.setdefault(trip.load.vehicle_id, []).append(trip)
-    for held in trips.values():
-        held.sort(key=lambda t: t.starts_at)
-    return {
-        "vehicles": vehicles,
-        "vehicles_busy": busy,
-        "vehicles_trips": {pk: held for pk, held in trips.items() if pk not in busy},
-    }
+    busy, trips = _held(trips_holding(vehicle_ids=[v.pk for v in vehicles], now=now), "vehicle_id")
+    return {"vehicles": vehicles, "vehicles_busy": busy, "vehicles_trips": trips}
 
 
 def drivers_here(*, warehouse_id: int) -> QuerySet[Driver]:
@@ -750,18 +754,8 @@ def drivers_free(
     """`drivers_here` that no live load holds whole, each with the trips booked for them
     (first first; another load goes before or after those)."""
     drivers = list(drivers_here(warehouse_id=warehouse_id))
-    out: set[int] = set()
-    trips: dict[int, list[Trip]] = {}
-    for trip in trips_holding(driver_ids=[d.pk for d in drivers], now=now):
-        if trip.whole:
-            out.add(trip.load.driver_id)
-        else:
-            trips.setdefault(trip.load.driver_id, []).append(trip)
-    return [
-        (d, sorted(trips.get(d.pk, []), key=lambda t: t.starts_at))
-        for d in drivers
-        if d.pk not in out
-    ]
+    out, trips = _held(trips_holding(driver_ids=[d.pk for d in drivers], now=now), "driver_id")
+    return [(d, trips.get(d.pk, [])) for d in drivers if d.pk not in out]
 
 
 def docks_in_service(*, warehouse_id: int) -> list[Dock]:
