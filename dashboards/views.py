@@ -195,8 +195,9 @@ def load_route(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def vehicle_choice(request: HttpRequest) -> HttpResponse:
-    """The load form's vehicle list for the orders ticked (`orders`, ids), best first: free
-    vehicles that take the goods, own fleet first, the fullest first, the best chosen;
+    """The load form's vehicle list for the orders ticked (`orders`, ids), best first
+    (`vehicles_ranked`: free vehicles that take the goods, the cheapest for the trip by
+    the tariffs, own fleet first, the fullest first), each with its cost, the best chosen;
     then the others greyed out, each with why not."""
     _, chosen = _warehouse_choice(request)
     if chosen is None:

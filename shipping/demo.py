@@ -21,6 +21,13 @@ CARRIERS = [
     ("DEPPON", "德邦快运 Deppon LTL", "ltl"),
     ("SF", "顺丰速运 SF Express", "parcel"),
 ]
+# Their tariffs (CNY): per trip, per stop, per kg, minimum charge. The own fleet's cost is
+# its trucks' running cost per km (FLEET); the LTL carrier charges by the kg.
+TARIFFS = {
+    "OWN": (0, 0, 0, 0),
+    "DEPPON": (60, 25, Decimal("0.45"), 150),
+    "SF": (0, 12, Decimal("2.2"), 20),
+}
 DISTRICTS = {
     "BJ1": ["朝阳 Chaoyang", "海淀 Haidian", "通州 Tongzhou", "丰台 Fengtai", "顺义 Shunyi"],
     "TJ1": ["和平 Heping", "南开 Nankai", "滨海 Binhai", "西青 Xiqing", "武清 Wuqing"],
@@ -57,12 +64,13 @@ SHOP_WINDOWS = [
 
 # Licence plates start with the province's character: trucks are registered where they live.
 PLATE_PREFIX = {"Beijing": "京", "Tianjin": "津", "Shanghai": "沪"}
-# A city fleet: light trucks of the own fleet, bigger ones hired. Kg, litres, temperature.
+# A city fleet: light trucks of the own fleet, bigger ones hired. Kg, litres, temperature,
+# cost per km (CNY: the own trucks' running cost, a reefer's more).
 FLEET = [
-    (1500, 9000, "ambient"),
-    (1500, 8000, "chilled"),
-    (2000, 10000, "frozen"),
-    (3000, 18000, "ambient"),
+    (1500, 9000, "ambient", Decimal("2.6")),
+    (1500, 8000, "chilled", Decimal("3.1")),
+    (2000, 10000, "frozen", Decimal(0)),
+    (3000, 18000, "ambient", Decimal(0)),
 ]
 TRUCK_FULL = Decimal("0.9")  # the demo's trucks are loaded to this share of their payload
 TRUCK_ORDERS = 5  # at most, so that orders are left for the dispatcher to plan
@@ -75,7 +83,15 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
         return "shipping demo already loaded"
     rng = random.Random(20261124)
     carriers = {
-        code: Carrier.objects.create(code=code, name=name, service_level=level)
+        code: Carrier.objects.create(
+            code=code,
+            name=name,
+            service_level=level,
+            rate_per_trip=TARIFFS[code][0],
+            rate_per_stop=TARIFFS[code][1],
+            rate_per_kg=TARIFFS[code][2],
+            minimum_charge=TARIFFS[code][3],
+        )
         for code, name, level in CARRIERS
     }
     for w_index, warehouse in enumerate(warehouses.values()):
@@ -95,6 +111,7 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
                 capacity_weight_kg=Decimal(FLEET[n][0]),
                 capacity_volume_l=Decimal(FLEET[n][1]),
                 temperature_class=FLEET[n][2],
+                cost_per_km=FLEET[n][3],
             )
     ship_tos = []
     for n in range(50):

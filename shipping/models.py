@@ -209,14 +209,37 @@ class LineReservation(models.Model):
 
 
 class Carrier(models.Model):
+    """A carrier and its tariff: what a trip on one of its vehicles costs, with the vehicle's
+    own rate per km (`Vehicle.cost_per_km`); see `shipping.tariffs`. All rates 0: no tariff
+    known."""
+
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)
     service_level = models.CharField(
         _("service level"), max_length=12, choices=ServiceLevel.choices
     )
+    rate_per_trip = models.DecimalField(
+        _("rate per trip"), max_digits=9, decimal_places=2, default=0
+    )
+    rate_per_stop = models.DecimalField(
+        _("rate per stop"), max_digits=9, decimal_places=2, default=0
+    )
+    rate_per_kg = models.DecimalField(_("rate per kg"), max_digits=9, decimal_places=4, default=0)
+    minimum_charge = models.DecimalField(
+        _("minimum charge per trip"), max_digits=9, decimal_places=2, default=0
+    )
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rate_per_trip__gte=0)
+                & Q(rate_per_stop__gte=0)
+                & Q(rate_per_kg__gte=0)
+                & Q(minimum_charge__gte=0),
+                name="carrier_rates_not_negative",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -236,6 +259,13 @@ class Vehicle(models.Model):
         choices=TemperatureClass.choices,
         default=TemperatureClass.AMBIENT,
     )
+    cost_per_km = models.DecimalField(
+        _("cost per km"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        help_text=_("Running cost (own fleet) or hire rate per km driven, the way back too."),
+    )
 
     class Meta:
         ordering = ["plate"]
@@ -243,7 +273,8 @@ class Vehicle(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity_weight_kg__gt=0) & Q(capacity_volume_l__gt=0),
                 name="vehicle_capacity_positive",
-            )
+            ),
+            models.CheckConstraint(condition=Q(cost_per_km__gte=0), name="vehicle_cost_per_km"),
         ]
 
     def __str__(self) -> str:

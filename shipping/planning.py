@@ -9,8 +9,11 @@ while they fit its payload and its space and stay within a quarter turn of its f
 (orders colder than it keeps are left for a colder truck) and its route can still reach
 every stop in its delivery window (an order whose window that truck would miss is left for
 the next truck). Today's and urgent orders are swept before the later ones, which then
-fill the room left in their direction. Each proposal comes with its route, as
-`shipping.routing` would drive it; each order left waiting comes with the reason.
+fill the room left in their direction. A truck so filled then goes on the cheapest vehicle
+for its orders by the carriers' tariffs (`shipping.tariffs`): a spare one that carries
+them and costs less (a smaller truck, or a carrier's for a few kg far away). Each proposal
+comes with its route, as `shipping.routing` would drive it, and its cost; each order left
+waiting comes with the reason.
 
 Each truck gets a free driver of its carrier, and leaves at a time of its own, on the
 quarter hour: as soon as its goods can be picked and loaded if its first stop is open by
@@ -37,7 +40,7 @@ from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import AppointmentStatus, OrderStatus, Priority, WaveStatus
 from shipping.models import Dock, Driver, Load, Order, ShipTo, Vehicle, Wave
-from shipping.routing import Call, back_at, calls_timed, route_plan, route_with
+from shipping.routing import Call, back_at, calls_timed, km_driven, route_plan, route_with
 from shipping.selectors import (
     SERVICE_RANK,
     Trip,
@@ -51,6 +54,7 @@ from shipping.selectors import (
     vehicle_carries,
     wave_timing,
 )
+from shipping.tariffs import trip_cost
 
 SLOT = datetime.timedelta(hours=1)  # a proposed dock slot: loading; the truck leaves at its end
 STEP = datetime.timedelta(minutes=15)  # proposed times are on the quarter hour
@@ -96,13 +100,15 @@ class SlotSuggested:
 @dataclass(frozen=True)
 class LoadProposal(SlotSuggested):
     """Orders for one vehicle, with its slot (see `SlotSuggested`): what they weigh and take
-    up of it, and its driver (a free one of its carrier; None if there is none)."""
+    up of it, its driver (a free one of its carrier; None if there is none), and what the
+    trip costs by the vehicle's tariff (None if none is known; `shipping.tariffs`)."""
 
     vehicle: Vehicle
     orders: list[Order]
     weight_pct: float
     volume_pct: float
     driver: Driver | None
+    cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -454,6 +460,38 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         turn = _bearing(warehouse, order) - _bearing(warehouse, truck.orders[0])
         return turn % 360 <= SECTOR_DEGREES
 
+    def cheapest_taken(trucks: list[_Truck], spare: list[Vehicle]) -> None:
+        """Each truck with no other trip on the cheapest vehicle for its orders by the
+        tariffs: a spare one with no trip that carries them, if it costs less than the
+        vehicle the sweep gave it (which is then spare for the next trucks)."""
+        spare = [v for v in spare if not trips.get(v.pk)]
+        for truck in trucks:
+            if truck.trips:
+                continue  # its times are fitted around the trips it has
+            calls = calls_timed(start=origin, at=now, ship_tos=truck.route, zone=zone)
+            km = km_driven(origin=origin, calls=calls)
+
+            def cost(vehicle: Vehicle, truck: _Truck = truck, km: float = km) -> Decimal | None:
+                return trip_cost(vehicle, km=km, stops=len(truck.route), kg=truck.kg)
+
+            current = cost(truck.vehicle)
+            if current is None:
+                continue
+            cheaper = [
+                (costs, SERVICE_RANK.get(v.carrier.service_level, 3), v.plate, v)
+                for v in spare
+                if truck.kg <= v.capacity_weight_kg
+                and truck.litres <= v.capacity_volume_l
+                and all(cold_enough(o, v) for o in truck.orders)
+                and (costs := cost(v)) is not None
+                and costs < current
+            ]
+            if cheaper:
+                vehicle = min(cheaper, key=lambda c: c[:3])[3]
+                spare.remove(vehicle)
+                spare.append(truck.vehicle)
+                truck.vehicle = vehicle
+
     def sweep(orders: list[Order], vehicles: list[Vehicle]) -> list[_Truck]:
         """Fill the vehicles one after another with the orders in bearing order."""
         trucks, left = [], list(orders)
@@ -492,6 +530,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         later = [o for o in later if o not in truck.orders]
     used = {t.vehicle.pk for t in trucks}
     trucks += sweep(later, [v for v in free if v.pk not in used])
+    cheapest_taken(trucks, [v for v in free if v not in {t.vehicle for t in trucks}])
 
     lines = order_line_counts([o for t in trucks for o in t.orders])
     doors = _Doors(warehouse, now, trips=[t for held in trips.values() for t in held])
@@ -513,6 +552,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             continue
         ship_tos = [c.ship_to for c in slot.route]
         back = trip_back(warehouse=warehouse, ship_tos=ship_tos, leaves_at=slot.leaves_at)
+        km = km_driven(origin=origin, calls=slot.route)
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,
@@ -523,6 +563,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                 leaves_at=slot.leaves_at,
                 dock=slot.dock,
                 driver=drivers.taken(truck.vehicle, slot.leaves_at - SLOT, back),
+                cost=trip_cost(truck.vehicle, km=km, stops=len(slot.route), kg=truck.kg),
             )
         )
     proposed = {o.pk for p in proposals for o in p.orders}

@@ -139,6 +139,18 @@ def back_at(
     return home_at(origin=origin, ship_to=last.ship_to, unloading_from=last.eta)
 
 
+def km_driven(*, origin: Point, calls: Sequence[Call]) -> float:
+    """The kilometres a truck drives on this route: from `origin` to each stop in turn, and
+    from the last back to `origin`. 0 with no stop."""
+    if not calls:
+        return 0.0
+    last = calls[-1].ship_to
+    home = distance_km(
+        float(last.latitude), float(last.longitude), float(origin[0]), float(origin[1])
+    )
+    return sum(c.km for c in calls) + home
+
+
 def home_at(
     *, origin: Point, ship_to: ShipTo, unloading_from: datetime.datetime
 ) -> datetime.datetime:

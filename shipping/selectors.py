@@ -43,7 +43,8 @@ from shipping.models import (
     Vehicle,
     Wave,
 )
-from shipping.routing import back_at, home_at, route_plan
+from shipping.routing import back_at, home_at, km_driven, route_plan
+from shipping.tariffs import trip_cost
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
@@ -150,13 +151,15 @@ def _fill_of(goods: Goods, vehicle: Vehicle) -> Fill:
 @dataclass(frozen=True)
 class VehicleChoice:
     """A vehicle of the warehouse for some orders: how full they would make it, why it
-    cannot take them (`refusal`, empty if it can), and the trips booked for it, which their
-    load goes before or after (`trips`)."""
+    cannot take them (`refusal`, empty if it can), the trips booked for it, which their
+    load goes before or after (`trips`), and what their trip would cost on it by its
+    tariff (`cost`, None if none is known; see `shipping.tariffs`)."""
 
     vehicle: Vehicle
     fill: Fill
     refusal: str
     trips: tuple["Trip", ...] = ()
+    cost: Decimal | None = None
 
     @property
     def usable(self) -> bool:
@@ -173,10 +176,14 @@ def orders_of_warehouse(*, warehouse_id: int, pks: Iterable[int]) -> list[Order]
 
 def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[VehicleChoice]:
     """The warehouse's vehicles for these orders, best first: those free that take the goods
-    (weight, volume, cold), own fleet before hired carriers (LTL, then parcel), the fullest
-    (the smallest that fits) first; then the others, each with why not."""
+    (weight, volume, cold), the cheapest for their trip by its tariff (on the route the
+    orders would be driven from now), then those with no tariff known; at the same cost, own
+    fleet before hired carriers (LTL, then parcel), the fullest (the smallest that fits)
+    first; then the others, each with why not."""
+    orders = list(orders)
     choices = planning_choices_vehicles(warehouse_id=warehouse_id)
     goods = _goods(orders=orders, warehouse_id=warehouse_id)
+    km, stops = _km_for(warehouse_id=warehouse_id, orders=orders)
     out = []
     for vehicle in choices["vehicles"]:
         fill = _fill_of(goods, vehicle)
@@ -194,16 +201,33 @@ def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[Vehic
         else:
             refusal = ""
         trips = tuple(choices["vehicles_trips"].get(vehicle.pk, ()))
-        out.append(VehicleChoice(vehicle=vehicle, fill=fill, refusal=refusal, trips=trips))
+        cost = trip_cost(vehicle, km=km, stops=stops, kg=goods[0])
+        out.append(
+            VehicleChoice(vehicle=vehicle, fill=fill, refusal=refusal, trips=trips, cost=cost)
+        )
     return sorted(
         out,
         key=lambda c: (
             not c.usable,
+            c.cost is None,
+            c.cost or 0,
             SERVICE_RANK.get(c.vehicle.carrier.service_level, 3),
             -max(c.fill.weight_pct, c.fill.volume_pct),
             c.vehicle.plate,
         ),
     )
+
+
+def _km_for(*, warehouse_id: int, orders: list[Order]) -> tuple[float, int]:
+    """The km a truck would drive for these orders' stops, leaving now on the route
+    `route_plan` gives and back, and the number of stops. Two queries and a route."""
+    ship_tos = list(ShipTo.objects.filter(pk__in={o.ship_to_id for o in orders}))
+    if not ship_tos:
+        return 0.0, 0
+    warehouse = Warehouse.objects.get(pk=warehouse_id)
+    origin = (warehouse.latitude, warehouse.longitude)
+    calls = route_plan(origin=origin, at=timezone.now(), ship_tos=ship_tos, zone=warehouse.zone())
+    return km_driven(origin=origin, calls=calls), len(calls)
 
 
 def load_fill(load: Load) -> Fill:

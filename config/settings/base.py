@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ---------------------------------------------------------------------
 # GS1 company prefix used for SSCCs (shipping); the demo uses a prefix of the GS1 China range.
 GS1_COMPANY_PREFIX = env("HANDOFF_GS1_COMPANY_PREFIX", default="6901234")
+# The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
+HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).
 HANDOFF_EVENTS_KEEP_DAYS = env.int("HANDOFF_EVENTS_KEEP_DAYS", default=7)
 # KPI targets drawn on the board (lower is better where the name says so).

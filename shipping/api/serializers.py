@@ -299,12 +299,26 @@ from shipping.models import (  # noqa: E402
     Wave,
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
+from shipping.tariffs import currency  # noqa: E402
 
 
 class CarrierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Carrier
-        fields = ["id", "code", "name", "service_level"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "service_level",
+            "rate_per_trip",
+            "rate_per_stop",
+            "rate_per_kg",
+            "minimum_charge",
+        ]
+        extra_kwargs = {
+            rate: {"min_value": Decimal(0)}
+            for rate in ("rate_per_trip", "rate_per_stop", "rate_per_kg", "minimum_charge")
+        }
 
 
 class VehicleSerializer(serializers.ModelSerializer):
@@ -323,10 +337,12 @@ class VehicleSerializer(serializers.ModelSerializer):
             "capacity_weight_kg",
             "capacity_volume_l",
             "temperature_class",
+            "cost_per_km",
         ]
         extra_kwargs = {
             "capacity_weight_kg": {"min_value": Decimal("0.1")},
             "capacity_volume_l": {"min_value": Decimal("0.1")},
+            "cost_per_km": {"min_value": Decimal(0)},
         }
 
 
@@ -616,6 +632,11 @@ class VehicleChoiceSerializer(serializers.Serializer):
     usable = serializers.BooleanField()
     refusal = serializers.CharField()
     trips = TripSerializer(many=True)
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, choice: object) -> str:
+        return currency()
 
 
 class WarehouseQuery(serializers.Serializer):
@@ -636,6 +657,11 @@ class LoadProposalSerializer(serializers.Serializer):
     driver = serializers.CharField(source="driver.name", allow_null=True, default=None)
     driver_id = serializers.IntegerField(source="driver.pk", allow_null=True, default=None)
     stops = serializers.SerializerMethodField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, proposal: object) -> str:
+        return currency()
 
     def get_orders(self, proposal: object) -> list[str]:
         return [o.external_ref for o in proposal.orders]  # type: ignore[attr-defined]
