@@ -463,7 +463,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     def cheapest_taken(trucks: list[_Truck], spare: list[Vehicle]) -> None:
         """Each truck with no other trip on the cheapest vehicle for its orders by the
         tariffs: a spare one with no trip that carries them, if it costs less than the
-        vehicle the sweep gave it (which is then spare for the next trucks)."""
+        vehicle the sweep gave it (which is then spare for the next trucks); at the same
+        cost own fleet first, then one that keeps nothing cold."""
         spare = [v for v in spare if not trips.get(v.pk)]
         for truck in trucks:
             if truck.trips:
@@ -478,7 +479,13 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             if current is None:
                 continue
             cheaper = [
-                (costs, SERVICE_RANK.get(v.carrier.service_level, 3), v.plate, v)
+                (
+                    costs,
+                    SERVICE_RANK.get(v.carrier.service_level, 3),
+                    vehicle_carries(v, TemperatureClass.CHILLED),  # a reefer stays free
+                    v.plate,
+                    v,
+                )
                 for v in spare
                 if truck.kg <= v.capacity_weight_kg
                 and truck.litres <= v.capacity_volume_l
@@ -487,7 +494,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                 and costs < current
             ]
             if cheaper:
-                vehicle = min(cheaper, key=lambda c: c[:3])[3]
+                vehicle = min(cheaper, key=lambda c: c[:4])[4]
                 spare.remove(vehicle)
                 spare.append(truck.vehicle)
                 truck.vehicle = vehicle

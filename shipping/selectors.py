@@ -178,8 +178,9 @@ def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[Vehic
     """The warehouse's vehicles for these orders, best first: those free that take the goods
     (weight, volume, cold), the cheapest for their trip by its tariff (on the route the
     orders would be driven from now), then those with no tariff known; at the same cost, own
-    fleet before hired carriers (LTL, then parcel), the fullest (the smallest that fits)
-    first; then the others, each with why not."""
+    fleet before hired carriers (LTL, then parcel), the least cold one that keeps the goods
+    (a reefer stays free for cold goods), the fullest (the smallest that fits) first; then
+    the others, each with why not."""
     orders = list(orders)
     choices = planning_choices_vehicles(warehouse_id=warehouse_id)
     goods = _goods(orders=orders, warehouse_id=warehouse_id)
@@ -212,6 +213,7 @@ def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[Vehic
             c.cost is None,
             c.cost or 0,
             SERVICE_RANK.get(c.vehicle.carrier.service_level, 3),
+            _COLD_RANK[c.vehicle.temperature_class],
             -max(c.fill.weight_pct, c.fill.volume_pct),
             c.vehicle.plate,
         ),

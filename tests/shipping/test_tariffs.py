@@ -187,3 +187,26 @@ def test_a_changed_tariff_is_recorded_and_changes_the_choice(api, person, tariff
     )
     # ¥200 now: the van's ¥160 is cheaper.
     assert [plate for plate, _ in choice] == ["京A-VAN", "京A-LTL", "京A-BIG"]
+
+
+def test_at_the_same_cost_a_reefer_stays_free_for_cold_goods(api, person, tariffed):
+    bj, fleet = tariffed
+    cold = Vehicle.objects.create(
+        carrier=fleet["hired"].carrier,
+        plate="京A-COLD",
+        home_warehouse=bj,
+        capacity_weight_kg=2000,
+        capacity_volume_l=20_000,
+        temperature_class="frozen",
+    )
+    choice = _costs(
+        api(person("dispatcher", bj)).get(
+            "/api/v1/loads/vehicle-choice/", {"warehouse": "BJ", "orders": ["SO-FAR"]}
+        )
+    )
+    # Both of the carrier's trucks charge its ¥150 minimum: the ambient one first.
+    assert [plate for plate, _ in choice][:2] == ["京A-LTL", "京A-COLD"]
+    assert choice[1][1] == Decimal("150.00")
+    far = loads_proposed(warehouse=bj).proposals[0]
+    assert [o.external_ref for o in far.orders] == ["SO-FAR"] and far.vehicle != cold
+    assert far.vehicle == fleet["hired"]
