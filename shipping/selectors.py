@@ -1162,12 +1162,21 @@ def load_route(
     """The route the load's truck would drive if it left at `leaves_at`: by default at the
     end of its dock slot, or now if that is past or it has none. Its orders' ship-tos (not
     the cancelled ones) in the order `shipping.routing.route_plan` gives, each stop's ETA
-    in its window; with the minutes late in all."""
+    in its window; with the minutes late in all, the km driven there and back (`km`) and
+    what the trip costs by the vehicle's tariff (`cost`, None if none is known)."""
     ship_tos = [
         o.ship_to
         for o in load.orders.select_related("ship_to").exclude(status=OrderStatus.CANCELLED)
     ]
-    return _route(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
+    route = _route(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
+    km = km_driven(origin=(load.warehouse.latitude, load.warehouse.longitude), calls=route["calls"])
+    vehicle = Vehicle.objects.select_related("carrier").get(pk=load.vehicle_id)
+    kg = load_fill(load).weight_kg
+    return {
+        **route,
+        "km": km,
+        "cost": trip_cost(vehicle, km=km, stops=len(route["calls"]), kg=kg),
+    }
 
 
 def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[dict]:

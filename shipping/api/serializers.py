@@ -485,6 +485,14 @@ class RouteSerializer(serializers.Serializer):
     load = serializers.CharField()
     leaves_at = serializers.DateTimeField()
     late_minutes = serializers.IntegerField()
+    km = serializers.FloatField(help_text="Driven in all, the way back to the warehouse too.")
+    cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="By the vehicle's tariff; null if none is known.",
+    )
+    currency = serializers.CharField()
     stops = RouteStopSerializer(many=True)
 
 

@@ -184,6 +184,7 @@ from shipping.selectors import (  # noqa: E402
     trucks_day,
     vehicles_ranked,
 )
+from shipping.tariffs import currency  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
@@ -398,6 +399,9 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                     "load": load.reference,
                     "leaves_at": route["leaves_at"],
                     "late_minutes": route["late_minutes"],
+                    "km": round(route["km"], 1),
+                    "cost": route["cost"],
+                    "currency": currency(),
                     "stops": [
                         {"sequence": n, "call": call, "km": round(call.km, 1)}
                         for n, call in enumerate(route["calls"], start=1)

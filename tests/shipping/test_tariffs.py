@@ -210,3 +210,25 @@ def test_at_the_same_cost_a_reefer_stays_free_for_cold_goods(api, person, tariff
     far = loads_proposed(warehouse=bj).proposals[0]
     assert [o.external_ref for o in far.orders] == ["SO-FAR"] and far.vehicle != cold
     assert far.vehicle == fleet["hired"]
+
+
+def test_a_load_s_route_says_its_km_and_what_it_costs(api, client, person, tariffed):
+    bj, _ = tariffed
+    dispatcher = person("dispatcher", bj)
+    built = api(dispatcher).post(
+        "/api/v1/loads/",
+        {"warehouse": "BJ", "orders": ["SO-NEAR"], "vehicle": "京A-VAN"},
+        format="json",
+    )
+    assert built.status_code == 201, built.content
+    load_id = built.json()["id"]
+    route = api(dispatcher).get(f"/api/v1/loads/{load_id}/route/")
+    assert route.status_code == 200, route.content
+    body = route.json()
+    # 10 km west and back, at ¥2 a km.
+    assert abs(body["km"] - 20) < 0.5 and abs(Decimal(body["cost"]) - 40) < 1
+    assert body["currency"] == "CNY"
+
+    client.force_login(dispatcher)
+    fold = client.get(f"/dispatch/loads/{load_id}/route/", **HTMX).content.decode()
+    assert "20 km there and back, about ¥40:" in fold
