@@ -456,6 +456,14 @@ class Shipment(models.Model):
     )
     departed_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
+    # As planned when it left: the km there and back, and the trip's cost by the vehicle's
+    # tariff then (null if none was known), in settings.HANDOFF_CURRENCY.
+    km_planned = models.DecimalField(
+        _("km planned"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    freight_cost = models.DecimalField(
+        _("freight cost"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-pk"]

@@ -795,6 +795,8 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "status",
             "departed_at",
             "completed_at",
+            "km_planned",
+            "freight_cost",
             "stops",
             "tracking",
         ]

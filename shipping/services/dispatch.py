@@ -40,11 +40,13 @@ from shipping.models import (
     Shipment,
     Stop,
     TrackingEvent,
+    Vehicle,
 )
-from shipping.routing import UNLOADING_MINUTES, calls_timed, route_plan
+from shipping.routing import UNLOADING_MINUTES, calls_timed, km_driven, route_plan
 from shipping.selectors import load_fill, stop_return_reference, stops_shipped
 from shipping.services.orders import order_transition_check
 from shipping.services.serials import serial_next
+from shipping.tariffs import currency, trip_cost
 
 
 def _event(type: str, aggregate: str, key: str, warehouse_id: int, payload: dict, actor) -> None:  # type: ignore[no-untyped-def]
@@ -413,14 +415,18 @@ def load_depart(
         weight_fill_pct=fill.weight_pct,
         volume_fill_pct=fill.volume_pct,
     )
-    shipment = Shipment.objects.create(
-        load=load, reference=f"SH-{load.reference}"[:32], departed_at=now
-    )
+    origin = (load.warehouse.latitude, load.warehouse.longitude)
     route = route_plan(
-        origin=(load.warehouse.latitude, load.warehouse.longitude),
-        at=now,
-        ship_tos=[o.ship_to for o in live],
-        zone=load.warehouse.zone(),
+        origin=origin, at=now, ship_tos=[o.ship_to for o in live], zone=load.warehouse.zone()
+    )
+    km = km_driven(origin=origin, calls=route)
+    vehicle = Vehicle.objects.select_related("carrier").get(pk=load.vehicle_id)
+    shipment = Shipment.objects.create(
+        load=load,
+        reference=f"SH-{load.reference}"[:32],
+        departed_at=now,
+        km_planned=Decimal(str(round(km, 1))),
+        freight_cost=trip_cost(vehicle, km=km, stops=len(route), kg=fill.weight_kg),
     )
     stops = [
         Stop.objects.create(
@@ -460,6 +466,9 @@ def load_depart(
             "shipment": shipment.reference,
             "vehicle": load.vehicle.plate,
             "at": now,
+            "km_planned": shipment.km_planned,
+            "freight_cost": shipment.freight_cost,
+            "currency": currency(),
             "stops": [
                 {
                     "sequence": n,

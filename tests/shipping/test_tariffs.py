@@ -11,10 +11,20 @@ from decimal import Decimal
 import pytest
 
 from core.models import Event
+from shipping import services
+from shipping.geo import distance_km
 from shipping.models import Carrier, Order, Vehicle
 from shipping.planning import loads_proposed
 from shipping.tariffs import trip_cost
-from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
+from tests.shipping.helpers import (
+    carriers,
+    cement_and_ice,
+    on_the_truck,
+    order_placed,
+    pick_all,
+    released_on_a_truck,
+    truck,
+)
 from tests.shipping.test_routing import _shop
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -232,3 +242,23 @@ def test_a_load_s_route_says_its_km_and_what_it_costs(api, client, person, tarif
     client.force_login(dispatcher)
     fold = client.get(f"/dispatch/loads/{load_id}/route/", **HTMX).content.decode()
     assert "20 km there and back, about ¥40:" in fold
+
+
+def test_a_shipment_keeps_its_km_and_cost_as_planned_when_it_left(floor):
+    """The tariff may change later: the departure keeps the trip's km and cost as they are
+    then, on the shipment and in its event, for the freight bill to be checked against."""
+    van = floor["van"]
+    Vehicle.objects.filter(pk=van.pk).update(cost_per_km=3)
+    Carrier.objects.filter(pk=van.carrier_id).update(rate_per_kg=Decimal("0.5"))
+    order, load = released_on_a_truck(floor, (floor["tea"], 2))  # 2 kg
+    pick_all(floor)
+    on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    shipment = services.load_depart(load=load, actor=floor["operator"])
+    shop, bj = floor["shop"][1], floor["wh"]
+    km = 2 * distance_km(shop.latitude, shop.longitude, bj.latitude, bj.longitude)
+    shipment.refresh_from_db()
+    assert abs(shipment.km_planned - Decimal(str(km))) <= Decimal("0.05")
+    assert abs(shipment.freight_cost - Decimal(str(3 * km + 1))) <= Decimal("0.01")
+    departed = Event.objects.get(type="load.departed").payload
+    assert departed["freight_cost"] == str(shipment.freight_cost)
+    assert (departed["km_planned"], departed["currency"]) == (str(shipment.km_planned), "CNY")
