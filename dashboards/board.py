@@ -39,6 +39,7 @@ MEASURES = {
         "departed_at",
         lambda f: kpis.vehicle_fill(f)["volume_pct"],
     ),
+    "freight_cost_per_order": ("loads", "departed_at", kpis.freight_cost_per_order),
     "truck_dwell_min": ("visits", "checked_in_at", lambda f: kpis.truck_dwell(f)["median"]),
     "alert_response_warehouse_min": (
         "alerts",

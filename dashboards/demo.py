@@ -32,6 +32,7 @@ from shipping.models import (
     Stop,
     Vehicle,
 )
+from shipping.tariffs import trip_cost
 
 HISTORY_DAYS = 42
 ORDERS_PER_DAY = 12
@@ -67,7 +68,11 @@ def kpi_history_load(
     for code, warehouse in warehouses.items():
         zone = zoneinfo.ZoneInfo(warehouse.time_zone)
         ship_tos = list(ShipTo.objects.filter(city=warehouse.city).select_related("customer"))
-        vehicles = list(Vehicle.objects.filter(home_warehouse=warehouse).order_by("plate"))
+        vehicles = list(
+            Vehicle.objects.filter(home_warehouse=warehouse)
+            .select_related("carrier")
+            .order_by("plate")
+        )
         docks = list(Dock.objects.filter(warehouse=warehouse).order_by("code"))
         items = list(Item.objects.filter(balances__warehouse=warehouse).distinct()[:80])
         places = list(
@@ -148,12 +153,18 @@ def _day(
             checked_in_at=arrive,
             checked_out_at=depart_at,
         )
+        # Its route, there and back: 30 to 90 km (not drawn from `rng`, which the rest of
+        # the history follows), costed by the vehicle's tariff.
+        km = 30 + (day.toordinal() * 7 + n * 29) % 61
+        kg = load.weight_fill_pct * vehicle.capacity_weight_kg / 100
         shipment = Shipment.objects.create(
             load=load,
             reference=f"HS-{stamp}-{n + 1}",
             status="completed",
             departed_at=depart_at,
             completed_at=depart_at + datetime.timedelta(hours=8),
+            km_planned=km,
+            freight_cost=trip_cost(vehicle, km=km, stops=ORDERS_PER_DAY // 2, kg=kg),
         )
         trucks.append((load, shipment, depart_at))
     lines, tasks, orders, picks = [], [], [], []

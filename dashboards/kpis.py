@@ -110,6 +110,17 @@ def vehicle_fill(loads: pd.DataFrame) -> dict[str, float | None]:
     return {"weight_pct": mean("weight_fill_pct"), "volume_pct": mean("volume_fill_pct")}
 
 
+def freight_cost_per_order(loads: pd.DataFrame) -> float | None:
+    """What the departed loads cost by their tariffs, per order they shipped: the loads whose
+    cost was known when they left, their costs summed over their orders. Columns:
+    freight_cost, orders."""
+    known = loads.dropna(subset=["freight_cost"])
+    orders = known["orders"].astype(float).sum()
+    if not orders:
+        return None
+    return round(float(known["freight_cost"].astype(float).sum() / orders), 2)
+
+
 def truck_dwell(visits: pd.DataFrame) -> dict[str, float | None]:
     """Minutes from gate check-in to check-out. Columns: checked_in_at, checked_out_at."""
     return _stats(_minutes(visits["checked_out_at"], visits["checked_in_at"]))

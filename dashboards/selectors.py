@@ -143,8 +143,16 @@ def kpi_frames(
         "loads": frame_of(
             Load.objects.filter(
                 warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
-            ).values_list("weight_fill_pct", "volume_fill_pct", "departed_at"),
-            ["weight_fill_pct", "volume_fill_pct", "departed_at"],
+            )
+            .annotate(shipped=Count("orders", filter=~Q(orders__status=OrderStatus.CANCELLED)))
+            .values_list(
+                "weight_fill_pct",
+                "volume_fill_pct",
+                "departed_at",
+                "shipment__freight_cost",
+                "shipped",
+            ),
+            ["weight_fill_pct", "volume_fill_pct", "departed_at", "freight_cost", "orders"],
             ("departed_at",),
         ),
         "visits": frame_of(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pygal.style import Style
@@ -463,6 +464,9 @@ KPI_LABELS = {
     "pick_lines_per_operator_hour": gettext_lazy("Pick lines per operator hour"),
     "vehicle_weight_fill_pct": gettext_lazy("Vehicle fill, weight (%)"),
     "vehicle_volume_fill_pct": gettext_lazy("Vehicle fill, volume (%)"),
+    "freight_cost_per_order": format_lazy(
+        gettext_lazy("Freight cost per order ({currency})"), currency=settings.HANDOFF_CURRENCY
+    ),
     "truck_dwell_min": gettext_lazy("Truck dwell at the dock (min, median)"),
     "alert_response_warehouse_min": gettext_lazy("Alert response, warehouse (min)"),
     "alert_response_logistics_min": gettext_lazy("Alert response, logistics (min)"),

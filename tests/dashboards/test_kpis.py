@@ -71,6 +71,10 @@ def test_accuracy_dock_to_stock_pick_rate_fill_dwell_and_alert_response():
         {"weight_fill_pct": [50.0, 90.0, None], "volume_fill_pct": [40.0, 60.0, 80.0]}
     )
     assert kpis.vehicle_fill(loads) == {"weight_pct": 70.0, "volume_pct": 60.0}
+    # ¥300 for 5 orders and ¥100 for 3; a load with no tariff known does not count.
+    costs = pd.DataFrame({"freight_cost": [300.0, None, 100.0], "orders": [5, 3, 3]})
+    assert kpis.freight_cost_per_order(costs) == 50.0
+    assert kpis.freight_cost_per_order(costs.iloc[1:2]) is None
     visits = pd.DataFrame({"checked_in_at": [T0, T0], "checked_out_at": [h(0.5), h(1.5)]})
     assert kpis.truck_dwell(visits)["median"] == 60.0
     alerts = pd.DataFrame(

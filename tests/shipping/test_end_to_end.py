@@ -267,8 +267,8 @@ def test_the_kpi_board_page_draws_charts_and_its_csv_matches_the_page(
     client.force_login(person("manager", network["BJ"][0]))
     page = client.get("/kpis/?warehouse=BJ").content.decode()
     shown = dict(re.findall(r'data-kpi="([a-z_]+)" data-value="([^"]*)"', page))
-    assert len(shown) == 13
-    assert page.count("<svg") >= 13
+    assert len(shown) == 14
+    assert page.count("<svg") >= 14
     assert "https://" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', page))
     export = re.search(r'id="export-csv" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     rows = csv.DictReader(io.StringIO(client.get(export).content.decode()))

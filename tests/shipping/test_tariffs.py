@@ -19,6 +19,7 @@ from shipping.tariffs import trip_cost
 from tests.shipping.helpers import (
     carriers,
     cement_and_ice,
+    floor_order,
     on_the_truck,
     order_placed,
     pick_all,
@@ -262,3 +263,27 @@ def test_a_shipment_keeps_its_km_and_cost_as_planned_when_it_left(floor):
     departed = Event.objects.get(type="load.departed").payload
     assert departed["freight_cost"] == str(shipment.freight_cost)
     assert (departed["km_planned"], departed["currency"]) == (str(shipment.km_planned), "CNY")
+
+
+def test_the_kpi_board_gives_the_freight_cost_per_order_shipped(floor, api, person):
+    """Two orders leave on one truck, a third is cancelled off it first: what the trip cost,
+    per order it shipped."""
+    van = floor["van"]
+    Vehicle.objects.filter(pk=van.pk).update(cost_per_km=3)
+    one = floor_order(floor, (floor["tea"], 1), ref="SO-A")
+    two = floor_order(floor, (floor["tea"], 1), ref="SO-B")
+    gone = floor_order(floor, (floor["rice"], 1), ref="SO-C")
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=van, orders=[one, two, gone], actor=None
+    )
+    services.order_cancel(order=gone, reason="customer", actor=None)
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    pick_all(floor)
+    for order in (one, two):
+        on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    shipment = services.load_depart(load=load, actor=floor["operator"])
+    shipment.refresh_from_db()
+    board = api(person("manager", floor["wh"])).get("/api/v1/kpis/?warehouse=BJ")
+    assert board.status_code == 200, board.content
+    kpi = board.json()["kpis"]["freight_cost_per_order"]
+    assert kpi["value"] == round(float(shipment.freight_cost) / 2, 2)
