@@ -46,8 +46,8 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     manager = _person(chromium, base, "manager", height=1100)
     assert manager.url.startswith(f"{base}/kpis/")  # a manager starts on the KPI board
     tiles = manager.locator(".card.kpi")
-    expect(tiles).to_have_count(13)
-    expect(manager.locator(".card.kpi .chart svg")).to_have_count(13)
+    expect(tiles).to_have_count(14)
+    expect(manager.locator(".card.kpi .chart svg")).to_have_count(14)
     shown = {
         tile.get_attribute("data-kpi"): tile.get_attribute("data-value") for tile in tiles.all()
     }
