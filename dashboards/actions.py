@@ -480,6 +480,31 @@ def load_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, _board, act)
 
 
+@login_required
+@require_POST
+def load_vehicle_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a planned load on another vehicle, or give it another driver (none: "")."""
+
+    def act() -> str:
+        load = get_object_or_404(Load, pk=pk)
+        require_role(request.user, load.warehouse_id, PLANNING_ROLES)
+        vehicle = _chosen(request, "vehicle", Vehicle)
+        driver = _chosen(request, "driver", Driver) if request.POST.get("driver") else None
+        shipping.load_vehicle_change(load=load, vehicle=vehicle, driver=driver, actor=request.user)
+        if driver is None:
+            return _("Load %(load)s goes on %(plate)s, with no driver yet.") % {
+                "load": load.reference,
+                "plate": vehicle.plate,
+            }
+        return _("Load %(load)s goes on %(plate)s, driven by %(driver)s.") % {
+            "load": load.reference,
+            "plate": vehicle.plate,
+            "driver": driver.name,
+        }
+
+    return _answer(request, _board, act)
+
+
 # --- the floor: supervisors -------------------------------------------------------------
 
 

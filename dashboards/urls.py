@@ -42,6 +42,11 @@ urlpatterns = [
         "dispatch/loads/<int:pk>/add-order/", actions.load_order_add, name="dispatch-load-add-order"
     ),
     path("dispatch/loads/<int:pk>/cancel/", actions.load_cancel, name="dispatch-load-cancel"),
+    path(
+        "dispatch/loads/<int:pk>/vehicle/",
+        actions.load_vehicle_change,
+        name="dispatch-load-vehicle",
+    ),
     path("dispatch/shipments/<int:pk>/report/", actions.stop_report, name="dispatch-stop-report"),
     path("orders/", views.orders_list, name="orders"),
     path("orders/<int:pk>/", views.order_page, name="order"),

@@ -397,6 +397,9 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
                     or wave.status == WaveStatus.PLANNED
                     or all(o.status == OrderStatus.CANCELLED for o in load.orders.all())
                 ),
+                # Its truck is at its door: it keeps its vehicle until it checks out.
+                "at_the_dock": getattr(load, "appointment", None) is not None
+                and load.appointment.status == AppointmentStatus.CHECKED_IN,
                 # Orders may still go on: its wave, if any, is not yet picked.
                 "addable": load.status == LoadStatus.PLANNED
                 and (wave is None or wave.status in (WaveStatus.PLANNED, WaveStatus.RELEASED)),

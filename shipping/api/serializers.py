@@ -544,6 +544,23 @@ class LoadSerializer(serializers.ModelSerializer):
         return appointment.pk if appointment else None
 
 
+class LoadVehicleInput(serializers.Serializer):
+    vehicle = serializers.SlugRelatedField(
+        slug_field="plate",
+        queryset=Vehicle.objects.select_related("carrier"),
+        help_text="Plate of the vehicle the load goes on now (see /loads/vehicle-choice/).",
+        error_messages={"does_not_exist": "Unknown vehicle {value}."},
+    )
+    driver = serializers.PrimaryKeyRelatedField(
+        queryset=Driver.objects.select_related("carrier"),
+        required=False,
+        allow_null=True,
+        help_text="Id of a driver of the vehicle's carrier; null for none. Left out: the "
+        "load's driver stays if he drives for that carrier, else it has none.",
+        error_messages={"does_not_exist": "Unknown driver {pk_value}."},
+    )
+
+
 class LoadBuildInput(serializers.Serializer):
     warehouse = WarehouseField()
     vehicle = serializers.SlugRelatedField(

@@ -509,6 +509,24 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         services.load_order_remove(load=load, order=order, actor=request.user)
         return self._answer(load)
 
+    @extend_schema(request=s.LoadVehicleInput, responses=s.LoadSerializer)
+    @action(detail=True, methods=["post"])
+    def vehicle(self, request: Request, pk: str) -> Response:
+        """Put a planned load on another vehicle, or give it another driver: its booked dock
+        slot goes with it; a truck already at its door, or one on another trip then, is a
+        409 naming the field."""
+        load = self.get_object()
+        require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
+        data = _valid(s.LoadVehicleInput, request)
+        vehicle = data["vehicle"]
+        if "driver" in data:
+            driver = data["driver"]
+        else:  # the driver stays if he drives for the vehicle's carrier
+            kept = load.driver is not None and load.driver.carrier_id == vehicle.carrier_id
+            driver = load.driver if kept else None
+        services.load_vehicle_change(load=load, vehicle=vehicle, driver=driver, actor=request.user)
+        return self._answer(load)
+
     @extend_schema(request=None, responses=s.LoadSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:

@@ -95,7 +95,26 @@ def _slot_check(
             field="starts_at",
             code="dock_booked",
         )
-    busy = others.filter(vehicle=vehicle).first()
+    vehicle_at_one_door(vehicle, starts_at, ends_at, moving=moving)
+
+
+def vehicle_at_one_door(
+    vehicle: Vehicle,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    *,
+    moving: DockAppointment | None = None,
+) -> None:
+    """Refuse (Conflict naming the vehicle) a vehicle due at a door, by a live appointment
+    other than `moving`, in these hours: a truck is at one door at a time."""
+    busy = (
+        DockAppointment.objects.filter(
+            vehicle=vehicle, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        .exclude(pk=moving.pk if moving is not None else None)
+        .select_related("dock")
+        .first()
+    )
     if busy:
         raise Conflict(
             _("%(plate)s is due at dock %(dock)s then.")

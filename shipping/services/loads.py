@@ -20,9 +20,14 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import Fill, orders_fill, wave_timing
+from shipping.selectors import Fill, orders_fill, trip_back, wave_timing
 from shipping.services.capacity import vehicle_fits
-from shipping.services.dock import DockSlot, appointment_book, appointment_cancel
+from shipping.services.dock import (
+    DockSlot,
+    appointment_book,
+    appointment_cancel,
+    vehicle_at_one_door,
+)
 from shipping.services.orders import (
     load_lock_first,
     order_released_with_wave,
@@ -300,6 +305,94 @@ def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
             "vehicle": load.vehicle.plate,
             "orders": orders,
             "appointment_cancelled": booked is not None,
+        },
+        actor=actor,
+    )
+    return load
+
+
+@service
+def load_vehicle_change(
+    *, load: Load, vehicle: Vehicle, driver: Driver | None, actor: AbstractBaseUser | None
+) -> Load:
+    """Give a planned load another vehicle or driver, or both (`load.vehicle_changed`): a
+    truck broken down, or one that costs less. Its booked dock slot goes to the new vehicle
+    (the same door and hours); its wave, even on the floor, goes on: the goods are staged
+    for whichever truck comes.
+
+    Refused, with nothing changed: a load loading, gone or cancelled, or whose truck is at
+    its door already; the same vehicle and driver it has; goods heavier, bulkier or colder
+    than the vehicle takes; a driver of another carrier; a vehicle or driver on another
+    trip (`trip_clear`: with a booked slot, one overlapping it; without, any live load), or a
+    vehicle due at another door in the slot's hours."""
+    Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()  # vehicle, then load
+    load = (
+        Load.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("warehouse", "vehicle", "driver")
+        .get(pk=load.pk)
+    )
+    _load_planned(load)
+    if vehicle.pk == load.vehicle_id and (driver.pk if driver else None) == load.driver_id:
+        raise DomainError(
+            _("Load %(load)s goes on %(plate)s with that driver already.")
+            % {"load": load.reference, "plate": vehicle.plate},
+            field="vehicle",
+        )
+    if driver is not None:
+        _drivable(driver, vehicle)
+    appointment = (
+        DockAppointment.objects.filter(
+            load=load, status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+        )
+        .select_related("dock")
+        .first()
+    )
+    if appointment is not None and appointment.status == AppointmentStatus.CHECKED_IN:
+        raise Conflict(
+            _("%(plate)s is at dock %(dock)s with load %(load)s: check it out first.")
+            % {"plate": load.vehicle.plate, "dock": appointment.dock.code, "load": load.reference},
+            field="vehicle",
+            code="at_the_dock",
+        )
+    orders = list(load.orders.exclude(status=OrderStatus.CANCELLED).select_related("ship_to"))
+    fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=vehicle)
+    vehicle_fits(vehicle, fill, field="vehicle")
+    if appointment is None:
+        trip_clear(vehicle=vehicle, driver=driver, trip=None, load=load, field="vehicle")
+    else:
+        back = trip_back(
+            warehouse=load.warehouse,
+            ship_tos=[o.ship_to for o in orders],
+            leaves_at=appointment.ends_at,
+        )
+        trip = (appointment.starts_at, back)
+        trip_clear(vehicle=vehicle, driver=driver, trip=trip, load=load, field="vehicle")
+        vehicle_at_one_door(vehicle, appointment.starts_at, appointment.ends_at, moving=appointment)
+        # Conditional: a check-in that got there first (it locks the appointment) wins.
+        if not DockAppointment.objects.filter(
+            pk=appointment.pk, status=AppointmentStatus.BOOKED
+        ).update(vehicle=vehicle):
+            raise Conflict(
+                _("The truck of %(load)s checked in meanwhile.") % {"load": load.reference},
+                field="vehicle",
+                code="at_the_dock",
+            )
+    before = (load.vehicle.plate, load.driver.name if load.driver else None)
+    Load.objects.filter(pk=load.pk).update(vehicle=vehicle, driver=driver)
+    load.vehicle, load.driver = vehicle, driver
+    event_record(
+        type="load.vehicle_changed",
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={
+            "load": load.reference,
+            "vehicle": vehicle.plate,
+            "driver": driver.name if driver is not None else None,
+            "was": {"vehicle": before[0], "driver": before[1]},
+            "weight_pct": fill.weight_pct,
+            "volume_pct": fill.volume_pct,
+            "appointment": appointment.pk if appointment is not None else None,
         },
         actor=actor,
     )
