@@ -44,7 +44,7 @@ from shipping.models import (
 )
 from shipping.routing import UNLOADING_MINUTES, calls_timed, km_driven, route_plan
 from shipping.selectors import load_fill, stop_return_reference, stops_shipped
-from shipping.services.orders import order_transition_check
+from shipping.services.orders import load_locked, order_transition_check
 from shipping.services.serials import serial_next
 from shipping.tariffs import currency, trip_cost
 
@@ -216,11 +216,7 @@ def unit_stage(
 def _load_open_locked(load: Load) -> Load:
     """The load again, locked, with its warehouse and vehicle, while units still go on and
     off it (planned or loading); else Conflict naming its status."""
-    load = (
-        Load.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("warehouse", "vehicle")
-        .get(pk=load.pk)
-    )
+    load = load_locked(load.pk, "warehouse", "vehicle")
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
         raise Conflict(
             _("Load %(load)s is %(status)s.")

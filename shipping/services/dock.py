@@ -13,6 +13,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from shipping.choices import AppointmentStatus, LoadStatus
 from shipping.models import Dock, DockAppointment, Load, Vehicle
+from shipping.services.orders import load_locked
 from shipping.services.trips import load_trip_clear
 
 LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -143,11 +144,7 @@ def _save_or_conflict(appointment: DockAppointment) -> None:
 def _load_bookable_check(load: Load, dock: Dock, vehicle: Vehicle) -> None:
     """Raise unless the load (locked here) may get this appointment: same warehouse, its own
     vehicle, not gone or cancelled, and no appointment yet."""
-    load = (
-        Load.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("vehicle")
-        .get(pk=load.pk)
-    )
+    load = load_locked(load.pk, "vehicle")
     if load.warehouse_id != dock.warehouse_id:
         raise DomainError(_("The load leaves from another warehouse."), field="load")
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):

@@ -30,6 +30,7 @@ from shipping.services.dock import (
 )
 from shipping.services.orders import (
     load_lock_first,
+    load_locked,
     order_released_with_wave,
     order_transition_check,
 )
@@ -230,7 +231,7 @@ def load_order_remove(*, load: Load, order: Order, actor: AbstractBaseUser | Non
     """Take an order off a planned load whose wave is not on the floor
     (`load.order_removed`): the order stays allocated, free for another load, and leaves the
     load's planned wave too. The load's last order stays: cancel the load instead."""
-    load = Load.objects.select_for_update(no_key=True).select_related("vehicle").get(pk=load.pk)
+    load = load_locked(load.pk, "vehicle")
     _load_open_to_change(load)
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.load_id != load.pk:
@@ -257,11 +258,7 @@ def load_order_add(*, load: Load, order: Order, actor: AbstractBaseUser | None) 
     weight, volume and temperature rules. If the load has a wave not yet picked, the order
     joins it (`wave.order_added`; on the floor already, its pick tasks come at once);
     otherwise it joins the load alone (`load.order_added`)."""
-    load = (
-        Load.objects.select_for_update(no_key=True)
-        .select_related("vehicle", "warehouse")
-        .get(pk=load.pk)
-    )
+    load = load_locked(load.pk, "vehicle", "warehouse")
     _load_planned(load)
     wave = Wave.objects.filter(load=load).first()
     if wave is not None:
@@ -284,7 +281,7 @@ def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
     (`load.cancelled`): its orders stay allocated, free for another load; its wave is
     cancelled, and its booked dock appointment too, freeing the slot (a truck already at the
     dock stays checked in)."""
-    load = Load.objects.select_for_update(no_key=True).select_related("vehicle").get(pk=load.pk)
+    load = load_locked(load.pk, "vehicle")
     wave = _load_open_to_change(load, unless_empty=True)
     orders = list(load.orders.values_list("external_ref", flat=True))
     Order.objects.filter(load=load).update(load=None, wave=None)
@@ -326,11 +323,7 @@ def load_vehicle_change(
     trip (`trip_clear`: with a booked slot, one overlapping it; without, any live load), or a
     vehicle due at another door in the slot's hours."""
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()  # vehicle, then load
-    load = (
-        Load.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("warehouse", "vehicle", "driver")
-        .get(pk=load.pk)
-    )
+    load = load_locked(load.pk, "warehouse", "vehicle", "driver")
     _load_planned(load)
     if vehicle.pk == load.vehicle_id and (driver.pk if driver else None) == load.driver_id:
         raise DomainError(

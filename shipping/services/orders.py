@@ -67,6 +67,15 @@ def load_lock_first(load_id: int | None) -> None:
         Load.objects.select_for_update(of=("self",), no_key=True).filter(pk=load_id).first()
 
 
+def load_locked(pk: int, *related: str) -> Load:
+    """The load, its row locked alone (FOR NO KEY UPDATE), then read with `related` joined.
+    Not locked through the join: PostgreSQL rechecks a locked row that changed meanwhile
+    against the joined rows as they were, so a load just put on another vehicle or driver
+    would not be found at all."""
+    load_lock_first(pk)
+    return Load.objects.select_related(*related).get(pk=pk)
+
+
 def order_transition_check(order: Order, wanted: str) -> None:
     """Raise OrderTransitionRefused (409, listing the open transitions) if not allowed."""
     if wanted not in ORDER_TRANSITIONS.get(order.status, ()):

@@ -162,7 +162,8 @@ def waves_picked_when_done() -> None:
 def loads_carry_what_they_may() -> None:
     """An order's wave is its load's; what shipped left on a departed truck, and a departed
     truck carries nothing still in the warehouse; a vehicle is inside at one door at most,
-    loads one load at most, and its trips booked ahead do not overlap."""
+    loads one load at most, is booked for a load only as that load's truck, holds no other
+    load while one holds it whole, and its trips booked ahead do not overlap."""
     for order in Order.objects.exclude(load=None).select_related("load", "wave"):
         if order.wave_id:
             assert order.wave.load_id == order.load_id, order.external_ref
@@ -176,11 +177,21 @@ def loads_carry_what_they_may() -> None:
     ):
         twice = live.values("vehicle").annotate(n=Count("pk")).filter(n__gt=1)
         assert not twice.exists(), list(twice)
+    for load in Load.objects.filter(status__in=("planned", "loading")).select_related(
+        "appointment"
+    ):
+        slot = getattr(load, "appointment", None)
+        if slot is not None and slot.status in ("booked", "checked_in"):
+            assert slot.vehicle_id == load.vehicle_id, load.reference  # the truck it books
     now = timezone.now()
     ahead: dict[int, list] = {}
+    held: dict[int, list] = {}
     for trip in trips_holding(vehicle_ids=Vehicle.objects.values_list("pk", flat=True), now=now):
+        held.setdefault(trip.load.vehicle_id, []).append(trip)
         if not trip.whole and trip.load.appointment.ends_at > now:
             ahead.setdefault(trip.load.vehicle_id, []).append(trip)
+    for trips in held.values():  # a load that holds its truck whole is its only one
+        assert len(trips) == 1 or not any(t.whole for t in trips), [t.load.reference for t in trips]
     for trips in ahead.values():
         trips.sort(key=lambda t: t.starts_at)
         for before, after in itertools.pairwise(trips):

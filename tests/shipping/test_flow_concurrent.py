@@ -21,7 +21,17 @@ from inventory.models import Allocation, Task
 from inventory.services import count_record, count_tasks_create, stock_receive, task_confirm
 from shipping import services
 from shipping.choices import OrderStatus
-from shipping.models import Carrier, Dock, DockAppointment, Order, OrderLine, Stop, Vehicle, Wave
+from shipping.models import (
+    Carrier,
+    Dock,
+    DockAppointment,
+    Load,
+    Order,
+    OrderLine,
+    Stop,
+    Vehicle,
+    Wave,
+)
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import on_hand
 from tests.shipping import books
@@ -83,6 +93,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "truck",
                         "trip",
                         "move",
+                        "swap",
                         "pick",
                         "pick",
                         "pick",
@@ -184,6 +195,15 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                                 starts_at=appointment.starts_at + by,
                                 ends_at=appointment.ends_at + by,
                                 dock=rng.choice(docks),
+                                actor=None,
+                            )
+                    elif what == "swap":  # a dispatcher puts a load on another truck
+                        planned = list(Load.objects.filter(status="planned").order_by("pk"))
+                        if planned:
+                            services.load_vehicle_change(
+                                load=rng.choice(planned),
+                                vehicle=rng.choice(city + my_vans),
+                                driver=None,
                                 actor=None,
                             )
                     elif what == "pick":
