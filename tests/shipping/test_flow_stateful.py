@@ -261,6 +261,14 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             if load is not None:
                 self._try(services.load_cancel, load=load, actor=None)
 
+        @rule(data=st.data(), van=st.sampled_from(vans))
+        def swap_vehicle(self, data, van):
+            load = self._some(data, Load.objects.all())
+            if load is not None:
+                self._try(
+                    services.load_vehicle_change, load=load, vehicle=van, driver=None, actor=None
+                )
+
         # --- the floor --------------------------------------------------------------------
 
         @rule(data=st.data(), short=st.integers(min_value=0, max_value=2))
