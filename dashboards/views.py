@@ -196,17 +196,29 @@ def load_route(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def vehicle_choice(request: HttpRequest) -> HttpResponse:
-    """The load form's vehicle list for the orders ticked (`orders`, ids), best first
+    """The load form's vehicle list for the orders ticked (`orders`, ids), or for a planned
+    load's orders (`load`, an id: the choice of another truck for it), best first
     (`vehicles_ranked`: free vehicles that take the goods, the cheapest for the trip by
     the tariffs, own fleet first, the fullest first), each with its cost, the best chosen;
     then the others greyed out, each with why not."""
     _, chosen = _warehouse_choice(request)
     if chosen is None:
         raise Http404
-    picked = [int(pk) for pk in request.GET.getlist("orders") if pk.isdigit()]
+    load = None
+    if request.GET.get("load", "").isdigit():  # another truck for a planned load
+        load = shipping_selectors.load_not_gone(
+            pk=int(request.GET["load"]), warehouse_ids=[chosen.pk]
+        )
+        if load is None:
+            raise Http404
+        picked = list(load.orders.exclude(status="cancelled").values_list("pk", flat=True))
+    else:
+        picked = [int(pk) for pk in request.GET.getlist("orders") if pk.isdigit()]
     orders = shipping_selectors.orders_of_warehouse(warehouse_id=chosen.pk, pks=picked)
     ranked = (
-        shipping_selectors.vehicles_ranked(warehouse_id=chosen.pk, orders=orders)
+        shipping_selectors.vehicles_ranked(
+            warehouse_id=chosen.pk, orders=orders, excluding=load.pk if load else None
+        )
         if orders
         else None
     )
@@ -214,6 +226,7 @@ def vehicle_choice(request: HttpRequest) -> HttpResponse:
         request,
         "dashboards/_vehicle_select.html",
         {
+            "select_id": f"load-vehicle-{load.pk}" if load else "load-vehicle",
             "ranked": ranked,
             **_vehicles_free_and_busy(
                 shipping_selectors.planning_choices_vehicles(warehouse_id=chosen.pk)

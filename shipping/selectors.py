@@ -174,15 +174,18 @@ def orders_of_warehouse(*, warehouse_id: int, pks: Iterable[int]) -> list[Order]
     return list(Order.objects.filter(warehouse_id=warehouse_id, pk__in=list(pks)))
 
 
-def vehicles_ranked(*, warehouse_id: int, orders: Iterable[Order]) -> list[VehicleChoice]:
+def vehicles_ranked(
+    *, warehouse_id: int, orders: Iterable[Order], excluding: int | None = None
+) -> list[VehicleChoice]:
     """The warehouse's vehicles for these orders, best first: those free that take the goods
     (weight, volume, cold), the cheapest for their trip by its tariff (on the route the
     orders would be driven from now), then those with no tariff known; at the same cost, own
     fleet before hired carriers (LTL, then parcel), the least cold one that keeps the goods
     (a reefer stays free for cold goods), the fullest (the smallest that fits) first; then
-    the others, each with why not."""
+    the others, each with why not. `excluding`: the load these orders are on, whose own
+    trip holds no vehicle (the choice of another truck for it)."""
     orders = list(orders)
-    choices = planning_choices_vehicles(warehouse_id=warehouse_id)
+    choices = planning_choices_vehicles(warehouse_id=warehouse_id, excluding=excluding)
     goods = _goods(orders=orders, warehouse_id=warehouse_id)
     km, stops = _km_for(warehouse_id=warehouse_id, orders=orders)
     out = []
@@ -749,17 +752,23 @@ def trucks_day(
     ]
 
 
-def planning_choices_vehicles(*, warehouse_id: int, now: datetime.datetime | None = None) -> dict:
-    """The warehouse's vehicles (`vehicles`); those a live load holds whole, each with the
-    reference of the first such load (`vehicles_busy`: they cannot take another load now);
-    and the trips of the others' loads planned with a slot (`vehicles_trips`: they take
-    another load whose trip does not overlap them), first first."""
+def planning_choices_vehicles(
+    *, warehouse_id: int, now: datetime.datetime | None = None, excluding: int | None = None
+) -> dict:
+    """The warehouse's vehicles (`vehicles`); those a live load (but the load `excluding`)
+    holds whole, each with the reference of the first such load (`vehicles_busy`: they
+    cannot take another load now); and the trips of the others' loads planned with a slot
+    (`vehicles_trips`: they take another load whose trip does not overlap them), first
+    first."""
     vehicles = list(
         Vehicle.objects.filter(home_warehouse_id=warehouse_id)
         .select_related("carrier")
         .order_by("plate")
     )
-    busy, trips = _held(trips_holding(vehicle_ids=[v.pk for v in vehicles], now=now), "vehicle_id")
+    busy, trips = _held(
+        trips_holding(vehicle_ids=[v.pk for v in vehicles], now=now, excluding=excluding),
+        "vehicle_id",
+    )
     return {"vehicles": vehicles, "vehicles_busy": busy, "vehicles_trips": trips}
 
 

@@ -287,3 +287,29 @@ def test_the_kpi_board_gives_the_freight_cost_per_order_shipped(floor, api, pers
     assert board.status_code == 200, board.content
     kpi = board.json()["kpis"]["freight_cost_per_order"]
     assert kpi["value"] == round(float(shipment.freight_cost) / 2, 2)
+
+
+def test_a_planned_load_is_offered_the_cheaper_trucks_and_goes_on_one(client, person, tariffed):
+    """The load went on the big truck; its Change fold suggests the trucks for its orders,
+    cheapest first, its own among them (its own trip does not hold it), and moves it."""
+    bj, fleet = tariffed
+    far = Order.objects.get(external_ref="SO-FAR")
+    load = services.load_build(warehouse=bj, vehicle=fleet["big"], orders=[far], actor=None)
+    client.force_login(person("dispatcher", bj))
+    url = f"/dispatch/vehicles/?warehouse=BJ&load={load.pk}"
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    assert url.replace("&", "&amp;") in board
+    select = client.get(url, **HTMX).content.decode()
+    assert select.startswith(f'<div id="load-vehicle-{load.pk}">')
+    options = select.split("<option")[1:]
+    assert f'value="{fleet["hired"].pk}" selected' in options[0] and "about ¥150" in options[0]
+    assert "京A-BIG · OWN" in options[2] and "about ¥320" in options[2]
+    assert "disabled" not in options[2]  # its own trip does not hold it
+    done = client.post(
+        f"/dispatch/loads/{load.pk}/vehicle/",
+        {"warehouse_code": "BJ", "vehicle": fleet["hired"].pk},
+        **HTMX,
+    ).content.decode()
+    assert f"Load {load.reference} goes on 京A-LTL, with no driver yet." in done
+    unknown = f"/dispatch/vehicles/?warehouse=BJ&load={load.pk + 1000}"
+    assert client.get(unknown).status_code == 404
