@@ -606,7 +606,19 @@ class LoadBuildInput(serializers.Serializer):
 
 class VehicleChoiceQuery(serializers.Serializer):
     warehouse = WarehouseField()
-    orders = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+    orders = serializers.ListField(child=serializers.CharField(), allow_empty=False, required=False)
+    load = serializers.CharField(
+        required=False,
+        help_text="Instead of orders: a planned load's reference, for another truck for it "
+        "(its own trip holds no vehicle).",
+    )
+
+    def validate(self, data: dict) -> dict:
+        if bool(data.get("orders")) == bool(data.get("load")):
+            raise serializers.ValidationError(
+                {"orders": "Name the orders, or a load (load=…), one or the other."}
+            )
+        return data
 
 
 class TripSerializer(serializers.Serializer):

@@ -162,7 +162,7 @@ from core.choices import FLOOR_ROLES  # noqa: E402
 from core.exceptions import Conflict, DomainError  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
-from shipping.choices import LoadStatus  # noqa: E402
+from shipping.choices import LoadStatus, OrderStatus  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
@@ -362,20 +362,33 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @action(detail=False, methods=["get"], url_path="vehicle-choice")
     def vehicle_choice(self, request: Request) -> Response:
         """The warehouse's vehicles for these orders, best first: free ones that take the
-        goods, own fleet before hired carriers, the fullest first; then the others, with why
-        not. `?warehouse=BJ&orders=SO-1&orders=SO-2`."""
-        query = s.VehicleChoiceQuery(
-            data={
-                "warehouse": request.query_params.get("warehouse"),
-                "orders": request.query_params.getlist("orders"),
-            },
-            context={"request": request},
-        )
+        goods, the cheapest for their trip by the tariffs, own fleet before hired carriers,
+        the fullest first; then the others, with why not, each with its cost.
+        `?warehouse=BJ&orders=SO-1&orders=SO-2`, or `?warehouse=BJ&load=L-…` for another
+        truck for a planned load (POST /loads/{id}/vehicle/ puts it there)."""
+        params = {"warehouse": request.query_params.get("warehouse")}
+        if "orders" in request.query_params:
+            params["orders"] = request.query_params.getlist("orders")
+        if "load" in request.query_params:
+            params["load"] = request.query_params["load"]
+        query = s.VehicleChoiceQuery(data=params, context={"request": request})
         query.is_valid(raise_exception=True)
         warehouse = query.validated_data["warehouse"]
         require_role(request.user, warehouse.pk, DISPATCH_ROLES)
-        orders = _orders_named(query.validated_data["orders"], warehouse)
-        ranked = vehicles_ranked(warehouse_id=warehouse.pk, orders=orders)
+        load = None
+        if query.validated_data.get("load"):
+            reference = query.validated_data["load"]
+            load = Load.objects.filter(
+                reference=reference, warehouse=warehouse, status=LoadStatus.PLANNED
+            ).first()
+            if load is None:
+                raise DomainError(f"No planned load {reference} at {warehouse.code}.", field="load")
+            orders = list(load.orders.exclude(status=OrderStatus.CANCELLED))
+        else:
+            orders = _orders_named(query.validated_data["orders"], warehouse)
+        ranked = vehicles_ranked(
+            warehouse_id=warehouse.pk, orders=orders, excluding=load.pk if load else None
+        )
         return Response(s.VehicleChoiceSerializer(ranked, many=True).data)
 
     @extend_schema(parameters=[s.RouteQuery], responses=s.RouteSerializer)

@@ -313,3 +313,22 @@ def test_a_planned_load_is_offered_the_cheaper_trucks_and_goes_on_one(client, pe
     assert f"Load {load.reference} goes on 京A-LTL, with no driver yet." in done
     unknown = f"/dispatch/vehicles/?warehouse=BJ&load={load.pk + 1000}"
     assert client.get(unknown).status_code == 404
+
+
+def test_the_api_suggests_another_truck_for_a_planned_load(api, person, tariffed):
+    bj, fleet = tariffed
+    far = Order.objects.get(external_ref="SO-FAR")
+    load = services.load_build(warehouse=bj, vehicle=fleet["big"], orders=[far], actor=None)
+    dispatcher = api(person("dispatcher", bj))
+    choice = _costs(
+        dispatcher.get("/api/v1/loads/vehicle-choice/", {"warehouse": "BJ", "load": load.reference})
+    )
+    # Its own truck is among them, not held by the load's own trip; the carrier is cheaper.
+    assert [plate for plate, _ in choice] == ["京A-LTL", "京A-VAN", "京A-BIG"]
+    both = dispatcher.get(
+        "/api/v1/loads/vehicle-choice/",
+        {"warehouse": "BJ", "load": load.reference, "orders": ["SO-FAR"]},
+    )
+    assert both.status_code == 400 and list(both.json()["fields"]) == ["orders"]
+    unknown = dispatcher.get("/api/v1/loads/vehicle-choice/", {"warehouse": "BJ", "load": "L-X"})
+    assert unknown.status_code == 400 and list(unknown.json()["fields"]) == ["load"]
