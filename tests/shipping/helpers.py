@@ -1,7 +1,11 @@
 """Small helpers for shipping tests."""
 
+import threading
 from decimal import Decimal
 
+from django.db import connection
+
+from core.exceptions import Conflict
 from inventory.models import Task
 from shipping import services
 from shipping.models import Carrier, Order, Vehicle
@@ -107,3 +111,27 @@ def truck(carrier, plate, warehouse, kg):  # type: ignore[no-untyped-def]
         capacity_weight_kg=Decimal(kg),
         capacity_volume_l=Decimal(20_000),
     )
+
+
+def at_once(*steps) -> list[str]:  # type: ignore[no-untyped-def]
+    """Run the steps at once (PostgreSQL), each in its own thread and connection: what each
+    came to, "done" or the code of its Conflict, in the order they ended."""
+    start = threading.Barrier(len(steps))
+    outcomes: list[str] = []
+
+    def run(step) -> None:  # type: ignore[no-untyped-def]
+        try:
+            start.wait()
+            step()
+            outcomes.append("done")
+        except Conflict as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    return outcomes

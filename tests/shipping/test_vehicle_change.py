@@ -5,16 +5,14 @@ on no other trip then; a truck already at its door keeps its load. Refusals name
 and change nothing."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from core.exceptions import Conflict, DomainError
 from core.models import Event
 from shipping import services
 from shipping.models import Carrier, DockAppointment, Driver, Load
-from tests.shipping.helpers import truck
+from tests.shipping.helpers import at_once, truck
 from tests.shipping.test_load_planning import windows  # noqa: F401 (a fixture)
 from tests.shipping.test_vehicle_trips import _slot, first_trip  # noqa: F401 (a fixture)
 
@@ -153,29 +151,6 @@ def test_the_board_changes_a_load_s_vehicle(client, person, spare):
     assert first.driver == spare["li"]
 
 
-def _race(*steps) -> list[str]:  # type: ignore[no-untyped-def]
-    """Run the steps at once, each in its own thread and connection: what each came to."""
-    start = threading.Barrier(len(steps))
-    outcomes: list[str] = []
-
-    def run(step) -> None:  # type: ignore[no-untyped-def]
-        try:
-            start.wait()
-            step()
-            outcomes.append("done")
-        except Conflict as refused:
-            outcomes.append(refused.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgres_two_loads_moved_onto_one_truck_at_overlapping_hours_one_wins(spare):
@@ -189,7 +164,7 @@ def test_on_postgres_two_loads_moved_onto_one_truck_at_overlapping_hours_one_win
         slot=_slot(bj, "D2", 7, 30),
         actor=None,
     )
-    outcomes = _race(
+    outcomes = at_once(
         lambda: services.load_vehicle_change(
             load=first, vehicle=spare["spare"], driver=None, actor=None
         ),
@@ -212,7 +187,7 @@ def test_on_postgres_a_truck_checking_in_while_its_load_changes_truck_stays_one_
     either the load moved first (and the spare truck's appointment checks in) or the truck
     is in first (and the load keeps it). Never a load on one truck and its slot on another."""
     first = spare["first"]
-    outcomes = _race(
+    outcomes = at_once(
         lambda: services.load_vehicle_change(
             load=first, vehicle=spare["spare"], driver=None, actor=None
         ),

@@ -5,10 +5,8 @@ the same."""
 
 import datetime
 import re
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core.exceptions import Conflict
@@ -19,7 +17,7 @@ from shipping.models import Carrier, Dock, Driver, Load, Order
 from shipping.planning import loads_proposed, slot_suggested
 from shipping.selectors import planning_choices_vehicles, trucks_day
 from tests.dashboards.test_alerts import _live
-from tests.shipping.helpers import on_the_truck, pick_all, truck
+from tests.shipping.helpers import at_once, on_the_truck, pick_all, truck
 from tests.shipping.test_load_planning import _slots, windows  # noqa: F401 (a fixture)
 from tests.shipping.test_routing import _local, _shop
 
@@ -220,34 +218,18 @@ def test_on_postgres_two_dispatchers_giving_one_truck_overlapping_trips_one_wins
     overlap, but either trip does the other's. One load is built and booked; the other is
     refused with nothing of it left."""
     bj, trucks, orders, _ = windows
-    start = threading.Barrier(2)
-    outcomes = []
 
-    def build(order, dock: str, hour: int, minute: int) -> None:  # type: ignore[no-untyped-def]
-        try:
-            start.wait()
-            services.load_build(
-                warehouse=bj,
-                vehicle=trucks["own"],
-                orders=[order],
-                slot=_slot(bj, dock, hour, minute),
-                actor=None,
-            )
-            outcomes.append("built")
-        except Conflict as refused:
-            outcomes.append(refused.code)
-        finally:
-            connection.close()
+    def build(order, dock: str, hour: int, minute: int):  # type: ignore[no-untyped-def]
+        return lambda: services.load_build(
+            warehouse=bj,
+            vehicle=trucks["own"],
+            orders=[order],
+            slot=_slot(bj, dock, hour, minute),
+            actor=None,
+        )
 
-    threads = [
-        threading.Thread(target=build, args=(orders["EAST"], "D1", 7, 0)),
-        threading.Thread(target=build, args=(orders["NE"], "D2", 8, 15)),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    assert sorted(outcomes) == ["built", "on_a_trip"]
+    outcomes = at_once(build(orders["EAST"], "D1", 7, 0), build(orders["NE"], "D2", 8, 15))
+    assert sorted(outcomes) == ["done", "on_a_trip"]
     (load,) = Load.objects.all()
     assert load.appointment.vehicle == trucks["own"]
     assert Event.objects.filter(type__in=("load.planned", "appointment.booked")).count() == 2
