@@ -1,10 +1,8 @@
 """Between the floor and the truck: late urgent orders, wrong units, busy vehicles, races."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core.exceptions import Conflict, DomainError
@@ -15,6 +13,7 @@ from shipping.models import Carrier, Dock, HandlingUnit, Load, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
+from tests.shipping.helpers import at_once
 
 
 @pytest.fixture
@@ -138,30 +137,17 @@ def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person)
     services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
     (task,) = Task.objects.filter(kind="pick", status="open")
     people = [person("operator", beijing["wh"]) for _ in range(2)]
-    start = threading.Barrier(2)
-    outcomes = []
 
-    def confirm(who):
-        try:
-            start.wait()
-            services.order_pick_confirm(
-                task=task,
-                location_barcode=task.location.barcode,
-                item_code="TEA",
-                quantity=3,
-                actor=who,
-            )
-            outcomes.append("done")
-        except Conflict as refused:
-            outcomes.append(refused.code)
-        finally:
-            connection.close()
+    def confirm(who):  # type: ignore[no-untyped-def]
+        return lambda: services.order_pick_confirm(
+            task=task,
+            location_barcode=task.location.barcode,
+            item_code="TEA",
+            quantity=3,
+            actor=who,
+        )
 
-    threads = [threading.Thread(target=confirm, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    outcomes = at_once(*(confirm(p) for p in people))
     assert sorted(outcomes) == ["done", "task_closed"]
     order.refresh_from_db()
     assert order.status == "picked"
