@@ -206,15 +206,15 @@ def vehicle_choice(request: HttpRequest) -> HttpResponse:
         raise Http404
     load = None
     if request.GET.get("load", "").isdigit():  # another truck for a planned load
-        load = shipping_selectors.load_not_gone(
-            pk=int(request.GET["load"]), warehouse_ids=[chosen.pk]
+        found = shipping_selectors.load_planned_orders(
+            warehouse_id=chosen.pk, pk=int(request.GET["load"])
         )
-        if load is None:
+        if found is None:
             raise Http404
-        picked = list(load.orders.exclude(status="cancelled").values_list("pk", flat=True))
+        load, orders = found
     else:
         picked = [int(pk) for pk in request.GET.getlist("orders") if pk.isdigit()]
-    orders = shipping_selectors.orders_of_warehouse(warehouse_id=chosen.pk, pks=picked)
+        orders = shipping_selectors.orders_of_warehouse(warehouse_id=chosen.pk, pks=picked)
     ranked = (
         shipping_selectors.vehicles_ranked(
             warehouse_id=chosen.pk, orders=orders, excluding=load.pk if load else None

@@ -144,22 +144,21 @@ def km_driven(*, origin: Point, calls: Sequence[Call]) -> float:
     from the last back to `origin`. 0 with no stop."""
     if not calls:
         return 0.0
-    last = calls[-1].ship_to
-    home = distance_km(
-        float(last.latitude), float(last.longitude), float(origin[0]), float(origin[1])
+    return sum(c.km for c in calls) + _km_home(origin, calls[-1].ship_to)
+
+
+def _km_home(origin: Point, ship_to: ShipTo) -> float:
+    return distance_km(
+        float(ship_to.latitude), float(ship_to.longitude), float(origin[0]), float(origin[1])
     )
-    return sum(c.km for c in calls) + home
 
 
 def home_at(
     *, origin: Point, ship_to: ShipTo, unloading_from: datetime.datetime
 ) -> datetime.datetime:
     """When a truck unloading at `ship_to` from `unloading_from` is back at `origin`."""
-    km = distance_km(
-        float(ship_to.latitude), float(ship_to.longitude), float(origin[0]), float(origin[1])
-    )
     return unloading_from + datetime.timedelta(
-        minutes=UNLOADING_MINUTES, hours=km / AVERAGE_SPEED_KMH
+        minutes=UNLOADING_MINUTES, hours=_km_home(origin, ship_to) / AVERAGE_SPEED_KMH
     )
 
 

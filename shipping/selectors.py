@@ -1129,6 +1129,21 @@ def stop_return_reference(stop: Stop) -> str:
     return f"RET-{stop.shipment.reference}-{stop.sequence}"
 
 
+def load_planned_orders(
+    *, warehouse_id: int, pk: int | None = None, reference: str | None = None
+) -> tuple[Load, list[Order]] | None:
+    """A planned load of the warehouse (by id or reference) and its orders not cancelled:
+    what another truck for it would carry. None if there is no such load."""
+    load = Load.objects.filter(
+        Q(pk=pk) if pk is not None else Q(reference=reference),
+        warehouse_id=warehouse_id,
+        status=LoadStatus.PLANNED,
+    ).first()
+    if load is None:
+        return None
+    return load, list(load.orders.exclude(status=OrderStatus.CANCELLED))
+
+
 def load_not_gone(*, pk: int, warehouse_ids: Iterable[int]) -> Load | None:
     """A planned or loading load of one of these warehouses, with its warehouse and dock
     appointment; None if there is none such."""

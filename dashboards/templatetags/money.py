@@ -4,7 +4,8 @@ with its sign where it has a common one ("¥356", "CHF 356")."""
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
+
+from shipping.tariffs import currency
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def money(amount: Decimal | None) -> str:
     """The amount rounded to a whole unit, thousands grouped; "" for none."""
     if amount is None:
         return ""
-    code = settings.HANDOFF_CURRENCY
+    code = currency()
     sign = SIGNS.get(code)
     number = f"{amount:,.0f}"
     return f"{sign}{number}" if sign else f"{code} {number}"

@@ -481,18 +481,26 @@ class RouteStopSerializer(serializers.Serializer):
     late_minutes = serializers.IntegerField(source="call.late_minutes")
 
 
-class RouteSerializer(serializers.Serializer):
-    load = serializers.CharField()
-    leaves_at = serializers.DateTimeField()
-    late_minutes = serializers.IntegerField()
-    km = serializers.FloatField(help_text="Driven in all, the way back to the warehouse too.")
+class PricedSerializer(serializers.Serializer):
+    """What a trip costs by its vehicle's tariff (`shipping.tariffs`), and in what."""
+
     cost = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
         allow_null=True,
         help_text="By the vehicle's tariff; null if none is known.",
     )
-    currency = serializers.CharField()
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, priced: object) -> str:
+        return currency()
+
+
+class RouteSerializer(PricedSerializer):
+    load = serializers.CharField()
+    leaves_at = serializers.DateTimeField()
+    late_minutes = serializers.IntegerField()
+    km = serializers.FloatField(help_text="Driven in all, the way back to the warehouse too.")
     stops = RouteStopSerializer(many=True)
 
 
@@ -659,7 +667,7 @@ class TruckDaySerializer(serializers.Serializer):
     trips = TruckTripSerializer(many=True)
 
 
-class VehicleChoiceSerializer(serializers.Serializer):
+class VehicleChoiceSerializer(PricedSerializer):
     vehicle = serializers.CharField(source="vehicle.plate")
     carrier = serializers.CharField(source="vehicle.carrier.code")
     service_level = serializers.CharField(source="vehicle.carrier.service_level")
@@ -669,18 +677,13 @@ class VehicleChoiceSerializer(serializers.Serializer):
     usable = serializers.BooleanField()
     refusal = serializers.CharField()
     trips = TripSerializer(many=True)
-    cost = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    currency = serializers.SerializerMethodField()
-
-    def get_currency(self, choice: object) -> str:
-        return currency()
 
 
 class WarehouseQuery(serializers.Serializer):
     warehouse = WarehouseField()
 
 
-class LoadProposalSerializer(serializers.Serializer):
+class LoadProposalSerializer(PricedSerializer):
     vehicle = serializers.CharField(source="vehicle.plate")
     carrier = serializers.CharField(source="vehicle.carrier.code")
     orders = serializers.SerializerMethodField()
@@ -694,11 +697,6 @@ class LoadProposalSerializer(serializers.Serializer):
     driver = serializers.CharField(source="driver.name", allow_null=True, default=None)
     driver_id = serializers.IntegerField(source="driver.pk", allow_null=True, default=None)
     stops = serializers.SerializerMethodField()
-    cost = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-    currency = serializers.SerializerMethodField()
-
-    def get_currency(self, proposal: object) -> str:
-        return currency()
 
     def get_orders(self, proposal: object) -> list[str]:
         return [o.external_ref for o in proposal.orders]  # type: ignore[attr-defined]

@@ -162,7 +162,7 @@ from core.choices import FLOOR_ROLES  # noqa: E402
 from core.exceptions import Conflict, DomainError  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
-from shipping.choices import LoadStatus, OrderStatus  # noqa: E402
+from shipping.choices import LoadStatus  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
@@ -179,12 +179,12 @@ from shipping.models import (  # noqa: E402
 from shipping.planning import loads_proposed, slot_suggested  # noqa: E402
 from shipping.selectors import (  # noqa: E402
     VehicleChoice,
+    load_planned_orders,
     load_route,
     trip_back,
     trucks_day,
     vehicles_ranked,
 )
-from shipping.tariffs import currency  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
@@ -378,12 +378,10 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         load = None
         if query.validated_data.get("load"):
             reference = query.validated_data["load"]
-            load = Load.objects.filter(
-                reference=reference, warehouse=warehouse, status=LoadStatus.PLANNED
-            ).first()
-            if load is None:
+            found = load_planned_orders(warehouse_id=warehouse.pk, reference=reference)
+            if found is None:
                 raise DomainError(f"No planned load {reference} at {warehouse.code}.", field="load")
-            orders = list(load.orders.exclude(status=OrderStatus.CANCELLED))
+            load, orders = found
         else:
             orders = _orders_named(query.validated_data["orders"], warehouse)
         ranked = vehicles_ranked(
@@ -414,7 +412,6 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                     "late_minutes": route["late_minutes"],
                     "km": round(route["km"], 1),
                     "cost": route["cost"],
-                    "currency": currency(),
                     "stops": [
                         {"sequence": n, "call": call, "km": round(call.km, 1)}
                         for n, call in enumerate(route["calls"], start=1)

@@ -40,7 +40,6 @@ from shipping.models import (
     Shipment,
     Stop,
     TrackingEvent,
-    Vehicle,
 )
 from shipping.routing import UNLOADING_MINUTES, calls_timed, km_driven, route_plan
 from shipping.selectors import load_fill, stop_return_reference, stops_shipped
@@ -216,7 +215,7 @@ def unit_stage(
 def _load_open_locked(load: Load) -> Load:
     """The load again, locked, with its warehouse and vehicle, while units still go on and
     off it (planned or loading); else Conflict naming its status."""
-    load = load_locked(load.pk, "warehouse", "vehicle")
+    load = load_locked(load.pk, "warehouse", "vehicle__carrier")
     if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
         raise Conflict(
             _("Load %(load)s is %(status)s.")
@@ -416,13 +415,12 @@ def load_depart(
         origin=origin, at=now, ship_tos=[o.ship_to for o in live], zone=load.warehouse.zone()
     )
     km = km_driven(origin=origin, calls=route)
-    vehicle = Vehicle.objects.select_related("carrier").get(pk=load.vehicle_id)
     shipment = Shipment.objects.create(
         load=load,
         reference=f"SH-{load.reference}"[:32],
         departed_at=now,
         km_planned=Decimal(str(round(km, 1))),
-        freight_cost=trip_cost(vehicle, km=km, stops=len(route), kg=fill.weight_kg),
+        freight_cost=trip_cost(load.vehicle, km=km, stops=len(route), kg=fill.weight_kg),
     )
     stops = [
         Stop.objects.create(

@@ -20,7 +20,7 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import Fill, orders_fill, trip_back, wave_timing
+from shipping.selectors import Fill, orders_fill, wave_timing
 from shipping.services.capacity import vehicle_fits
 from shipping.services.dock import (
     DockSlot,
@@ -347,19 +347,20 @@ def load_vehicle_change(
             field="vehicle",
             code="at_the_dock",
         )
-    orders = list(load.orders.exclude(status=OrderStatus.CANCELLED).select_related("ship_to"))
+    orders = list(load.orders.exclude(status=OrderStatus.CANCELLED))
     fill = orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=vehicle)
     vehicle_fits(vehicle, fill, field="vehicle")
     if appointment is None:
         trip_clear(vehicle=vehicle, driver=driver, trip=None, load=load, field="vehicle")
     else:
-        back = trip_back(
-            warehouse=load.warehouse,
-            ship_tos=[o.ship_to for o in orders],
-            leaves_at=appointment.ends_at,
+        load_trip_clear(
+            load,
+            vehicle,
+            appointment.starts_at,
+            appointment.ends_at,
+            field="vehicle",
+            driver=driver,
         )
-        trip = (appointment.starts_at, back)
-        trip_clear(vehicle=vehicle, driver=driver, trip=trip, load=load, field="vehicle")
         vehicle_at_one_door(vehicle, appointment.starts_at, appointment.ends_at, moving=appointment)
         # Conditional: a check-in that got there first (it locks the appointment) wins.
         if not DockAppointment.objects.filter(

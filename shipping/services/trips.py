@@ -2,6 +2,7 @@
 its vehicle, driver or dock slot makes (see `shipping.selectors.Trip`)."""
 
 import datetime
+from types import EllipsisType
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,13 +101,20 @@ def load_trip_clear(
     ends_at: datetime.datetime,
     *,
     field: str = "starts_at",
+    driver: Driver | EllipsisType | None = ...,
 ) -> None:
     """`trip_clear` for the load's trip as its orders stand: from `starts_at`, leaving at
-    `ends_at` (the end of its dock slot) on its route, with its driver."""
+    `ends_at` (the end of its dock slot) on its route, with `driver` (by default its own)."""
     load = Load.objects.select_related("warehouse", "driver").get(pk=load.pk)
     ship_tos = [
         o.ship_to
         for o in load.orders.exclude(status=OrderStatus.CANCELLED).select_related("ship_to")
     ]
     back = trip_back(warehouse=load.warehouse, ship_tos=ship_tos, leaves_at=ends_at)
-    trip_clear(vehicle=vehicle, driver=load.driver, trip=(starts_at, back), load=load, field=field)
+    trip_clear(
+        vehicle=vehicle,
+        driver=load.driver if driver is ... else driver,
+        trip=(starts_at, back),
+        load=load,
+        field=field,
+    )
