@@ -21,12 +21,12 @@ from django.views.decorators.http import require_POST
 
 from core.access import require_role, warehouse_ids_for
 from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
+from core.clock import clock_text
 from core.exceptions import DomainError
 from core.models import Warehouse
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
-from dashboards.templatetags.clock import clock_text
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
 from inventory.services import stock_receive, task_assign

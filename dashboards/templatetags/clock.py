@@ -2,21 +2,12 @@
 otherwise (on the current time zone's calendar, the warehouse's on its pages)."""
 
 import datetime
-import zoneinfo
 
 from django import template
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
+
+from core.clock import clock_text
 
 register = template.Library()
-
-
-def clock_text(moment: datetime.datetime, zone: zoneinfo.ZoneInfo | None = None) -> str:
-    """ "08:30" if `moment` is today in `zone` (by default the current time zone), else
-    "12-07 08:30"."""
-    local = timezone.localtime(moment, zone)
-    today = timezone.localdate(timezone=zone)
-    return date_format(local, "H:i" if local.date() == today else "m-d H:i")
 
 
 @register.filter

@@ -4,19 +4,13 @@ its vehicle, driver or dock slot makes (see `shipping.selectors.Trip`)."""
 import datetime
 from types import EllipsisType
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.clock import clock_text
 from core.exceptions import Conflict
 from shipping.choices import LoadStatus, OrderStatus
 from shipping.models import Driver, Load, Vehicle
 from shipping.selectors import Trip, trip_back, trips_holding
-
-
-def _wall(load: Load, at: datetime.datetime) -> str:
-    local = timezone.localtime(at, load.warehouse.zone())
-    today = timezone.localtime(timezone.now(), load.warehouse.zone()).date()
-    return f"{local:%H:%M}" if local.date() == today else f"{local:%m-%d %H:%M}"
 
 
 def _whole(trip: Trip, who: str, field: str) -> Conflict:
@@ -60,6 +54,7 @@ def trip_clear(
         who, held = (vehicle.plate, "vehicle") if on_vehicle else (driver.name, "driver")
         if other.whole:
             raise _whole(other, who, held)
+        zone = other.load.warehouse.zone()  # times as read on its warehouse's clock
         if trip is None:
             raise Conflict(
                 _(
@@ -69,8 +64,8 @@ def trip_clear(
                 % {
                     "who": who,
                     "load": other.load.reference,
-                    "start": _wall(other.load, other.starts_at),
-                    "back": _wall(other.load, other.back_at),
+                    "start": clock_text(other.starts_at, zone),
+                    "back": clock_text(other.back_at, zone),
                 },
                 field="starts_at",
                 code="on_a_trip",
@@ -84,10 +79,10 @@ def trip_clear(
                 % {
                     "who": who,
                     "load": other.load.reference,
-                    "start": _wall(other.load, other.starts_at),
-                    "back": _wall(other.load, other.back_at),
-                    "mine": _wall(other.load, trip[0]),
-                    "mine_back": _wall(other.load, trip[1]),
+                    "start": clock_text(other.starts_at, zone),
+                    "back": clock_text(other.back_at, zone),
+                    "mine": clock_text(trip[0], zone),
+                    "mine_back": clock_text(trip[1], zone),
                 },
                 field=field,
                 code="on_a_trip",

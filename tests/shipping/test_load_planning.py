@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.clock import clock_text
 from core.models import Event
-from dashboards.templatetags.clock import clock_text
 from shipping import services
 from shipping.models import Dock, Driver, Load, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed, slot_suggested
