@@ -1,7 +1,6 @@
 """The dock never double-books; loads respect the truck; waves start in time for the truck."""
 
 import datetime
-import threading
 import zoneinfo
 from decimal import Decimal
 
@@ -18,7 +17,7 @@ from shipping.selectors import load_fill, wave_timing
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
-from tests.shipping.helpers import order_placed
+from tests.shipping.helpers import at_once, order_placed
 
 
 @pytest.fixture
@@ -94,27 +93,13 @@ def test_gate_times_give_the_dwell(fleet):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgres_two_dispatchers_booking_one_slot_one_wins(fleet):
-    start = threading.Barrier(2)
-    outcomes = []
+    def book(vehicle: Vehicle):  # type: ignore[no-untyped-def]
+        return lambda: services.appointment_book(
+            dock=fleet["dock1"], vehicle=vehicle, starts_at=at(9), ends_at=at(10), actor=None
+        )
 
-    def book(vehicle):
-        try:
-            start.wait()
-            services.appointment_book(
-                dock=fleet["dock1"], vehicle=vehicle, starts_at=at(9), ends_at=at(10), actor=None
-            )
-            outcomes.append("booked")
-        except Conflict:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(fleet[v],)) for v in ("van", "truck")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert sorted(outcomes) == ["booked", "refused"]
+    outcomes = at_once(book(fleet["van"]), book(fleet["truck"]))
+    assert sorted(outcomes) == ["dock_booked", "done"]
     assert DockAppointment.objects.count() == 1
 
 
@@ -220,34 +205,18 @@ def test_on_postgres_two_dispatchers_building_loads_for_one_slot_one_wins_whole(
     tea = ItemFactory()
     stock_in(tea, bj[1], 50)
     orders = _orders(network, beijing_shop, (tea, 2), (tea, 3))
-    start = threading.Barrier(2)
-    outcomes = []
 
-    def build(vehicle, order):
-        try:
-            start.wait()
-            services.load_build(
-                warehouse=bj[0],
-                vehicle=vehicle,
-                orders=[order],
-                slot=services.DockSlot(fleet["dock1"], at(9), at(10)),
-                actor=None,
-            )
-            outcomes.append("built")
-        except Conflict:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+    def build(vehicle: Vehicle, order: Order):  # type: ignore[no-untyped-def]
+        return lambda: services.load_build(
+            warehouse=bj[0],
+            vehicle=vehicle,
+            orders=[order],
+            slot=services.DockSlot(fleet["dock1"], at(9), at(10)),
+            actor=None,
+        )
 
-    threads = [
-        threading.Thread(target=build, args=(fleet[v], order))
-        for v, order in zip(("van", "truck"), orders, strict=True)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    assert sorted(outcomes) == ["built", "refused"]
+    outcomes = at_once(*(build(fleet[v], o) for v, o in zip(("van", "truck"), orders, strict=True)))
+    assert sorted(outcomes) == ["dock_booked", "done"]
     (load,) = Load.objects.all()
     assert DockAppointment.objects.get().load == load
     assert [o.load_id for o in Order.objects.order_by("pk")].count(None) == 1

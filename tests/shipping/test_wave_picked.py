@@ -2,10 +2,7 @@
 ready (and how that went against the truck), and a late order no longer joins it. An order
 whose picking was taken away by a change, not finished by a pick, is picked all the same."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +16,7 @@ from tests.factories import LocationFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping import books
 from tests.shipping.helpers import (
+    at_once,
     floor_order,
     late_order,
     on_the_truck,
@@ -160,24 +158,7 @@ def test_the_dispatch_board_shows_a_picked_wave_ready_and_offers_no_late_join(
 def test_on_postgres_two_last_picks_of_one_wave_at_once_leave_it_picked_once(floor):
     (_tea, _rice), _load, wave = _two_orders_on_one_truck(floor)
     tasks = list(Task.objects.filter(kind="pick").order_by("pk"))
-    start = threading.Barrier(len(tasks))
-    failed = []
-
-    def picker(task: Task) -> None:
-        try:
-            start.wait()
-            pick(floor, task, task.quantity)
-        except Exception as error:
-            failed.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=picker, args=(t,)) for t in tasks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    assert failed == []
+    assert at_once(*(lambda t=t: pick(floor, t, t.quantity) for t in tasks)) == ["done"] * 2
     # Each pick finished an order; whichever committed second saw the first and closed the
     # wave. Without the wave's row lock both could miss each other, leaving it "released".
     assert Wave.objects.get(pk=wave.pk).status == "picked"
