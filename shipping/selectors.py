@@ -322,17 +322,19 @@ def dock_window(
 
 
 def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> list[dict]:
-    """Loads not yet gone, with fill and the wave's timing (when the goods will be ready, as
-    of `now`).
+    """Loads not yet gone, with fill, the trip's km and cost (as `load_route` gives them)
+    and the wave's timing (when the goods will be ready, as of `now`).
 
     A fixed number of queries whatever the number of loads: fills, wave lines and pick
-    progress are each summed for all loads at once."""
+    progress are each summed for all loads at once; the routes are worked out from the
+    orders' ship-tos read with them."""
     from inventory.models import Task
 
+    now = now or timezone.now()
     loads = list(
         Load.objects.filter(warehouse_id=warehouse_id, status__in=("planned", "loading"))
-        .select_related("vehicle", "driver", "wave", "appointment")
-        .prefetch_related("orders")
+        .select_related("warehouse", "vehicle__carrier", "driver", "wave", "appointment")
+        .prefetch_related(Prefetch("orders", queryset=Order.objects.select_related("ship_to")))
         .order_by("pk")
     )
     if not loads:
@@ -378,10 +380,14 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
             coldest=_coldest(temps.get(load.pk, ())),
         )
         picked = picks_of_load.get(load.pk, {"n": 0, "done": 0})
+        stops = [o.ship_to for o in load.orders.all() if o.status != OrderStatus.CANCELLED]
+        calls = _route(load, stops, _leaves_at(load, now))["calls"]
         out.append(
             {
                 "load": load,
                 "fill": fill,
+                # The trip as `load_route` prices it: km there and back, cost or None.
+                **_priced(load, load.vehicle, calls, weight),
                 "wave": wave,
                 "timing": (
                     wave_timing(wave, now=now, lines=lines_of_wave.get(wave.pk, {"n": 0})["n"])
@@ -1196,14 +1202,15 @@ def load_route(
         for o in load.orders.select_related("ship_to").exclude(status=OrderStatus.CANCELLED)
     ]
     route = _route(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
-    km = km_driven(origin=(load.warehouse.latitude, load.warehouse.longitude), calls=route["calls"])
     vehicle = Vehicle.objects.select_related("carrier").get(pk=load.vehicle_id)
-    kg = load_fill(load).weight_kg
-    return {
-        **route,
-        "km": km,
-        "cost": trip_cost(vehicle, km=km, stops=len(route["calls"]), kg=kg),
-    }
+    return {**route, **_priced(load, vehicle, route["calls"], load_fill(load).weight_kg)}
+
+
+def _priced(load: Load, vehicle: Vehicle, calls: list, kg: Decimal) -> dict:
+    """The km the load's truck drives on these calls, there and back (`km`), and what the
+    trip costs by the vehicle's tariff (`cost`, None if none is known)."""
+    km = km_driven(origin=(load.warehouse.latitude, load.warehouse.longitude), calls=calls)
+    return {"km": km, "cost": trip_cost(vehicle, km=km, stops=len(calls), kg=kg)}
 
 
 def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[dict]:

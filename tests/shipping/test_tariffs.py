@@ -243,6 +243,27 @@ def test_a_load_s_route_says_its_km_and_what_it_costs(api, client, person, tarif
     client.force_login(dispatcher)
     fold = client.get(f"/dispatch/loads/{load_id}/route/", **HTMX).content.decode()
     assert "20 km there and back, about ¥40:" in fold
+    # The board's Loads table says the same of each load, without opening its route.
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    row = board[board.index(f'data-load="{built.json()["reference"]}"') :]
+    assert '<span class="trip-cost"' in row and "20 km · about ¥40</span>" in row
+
+
+def test_a_load_with_no_tariff_shows_its_km_and_no_cost(api, client, person, tariffed):
+    bj, fleet = tariffed
+    Vehicle.objects.filter(pk=fleet["van"].pk).update(cost_per_km=0)
+    dispatcher = person("dispatcher", bj)
+    built = api(dispatcher).post(
+        "/api/v1/loads/",
+        {"warehouse": "BJ", "orders": ["SO-FAR"], "vehicle": "京A-VAN"},
+        format="json",
+    )
+    assert built.status_code == 201, built.content
+    client.force_login(dispatcher)
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    row = board[board.index(f'data-load="{built.json()["reference"]}"') :]
+    cell = row[row.index('<span class="trip-cost"') : row.index("</span>", row.index("trip-cost"))]
+    assert cell.endswith(">80 km"), cell  # 40 km east and back; no "about ¥…"
 
 
 def test_a_shipment_keeps_its_km_and_cost_as_planned_when_it_left(floor):
