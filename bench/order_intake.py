@@ -4,7 +4,8 @@ concurrent clients. For comparison it also measures the lightest authenticated A
 `GET /api/v1/me/` (token, DRF, one query): `api_trivial_per_s` and `api_ratio`.
 
 Real stack: PostgreSQL and Redis from the environment, uvicorn (ASGI) on loopback as the
-image runs it (three workers of two request threads), and the load from a separate process
+image runs it (three workers of two request threads, shedding keep-alive connections from a
+crowded one), and the load from a separate process
 (16 threads, keep-alive connections). Ends with one JSON line.
 """
 
@@ -158,6 +159,7 @@ def main() -> None:
         # As platform/entrypoint.sh runs the web server:
         "DATABASE_POOL_SIZE": "20",
         "WEB_THREADS": os.environ.get("WEB_THREADS", "2"),
+        "WEB_KEEPALIVE_QUEUE": os.environ.get("WEB_KEEPALIVE_QUEUE", "5"),
     }
     server = subprocess.Popen(
         [

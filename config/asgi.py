@@ -32,6 +32,16 @@ class OneThreadASGIHandler(ASGIHandler):
     a request holding row locks waits behind all the others: fewer at once keeps lock
     holders short and the slowest answers less slow. 0 (the default) means a new thread per
     request and no bound, as in stock Django.
+
+    With request threads, a process also sheds keep-alive connections when too many of its
+    requests wait: a response sent while `WEB_KEEPALIVE_QUEUE` (> 0) or more of them wait
+    for a thread says `Connection: close`, and that client connects again, to whichever
+    process takes it. The server's processes share one listening socket and each keeps the
+    connections it accepted; accepted in bursts, they fall unevenly (16 clients on three
+    processes as 3, 5 and 8), each process answers at the same pace with its threads, and
+    the clients of the crowded one wait twice as long as the rest. Shedding only from a
+    crowded process evens them out, as Envoy's overload action that disables keep-alive
+    does between hosts. 0 never sheds.
     """
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -39,6 +49,8 @@ class OneThreadASGIHandler(ASGIHandler):
         self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
         self._thread_count = int(os.environ.get("WEB_THREADS") or 0)
         self._idle_threads: asyncio.LifoQueue[ThreadPoolExecutor] | None = None
+        self._shed_from = int(os.environ.get("WEB_KEEPALIVE_QUEUE") or 0)
+        self._waiting = 0  # requests of this process waiting for a thread
 
     def _threads(self) -> "asyncio.LifoQueue[ThreadPoolExecutor]":
         """The process's request threads (each an executor of one thread), made on first use
@@ -56,12 +68,32 @@ class OneThreadASGIHandler(ASGIHandler):
             await super().__call__(scope, receive, send)
             return
         threads = self._threads()
-        thread = await threads.get()
+        self._waiting += 1
+        try:
+            thread = await threads.get()
+        finally:
+            self._waiting -= 1
         try:
             async with ThreadSensitiveContext(executor=thread):
-                await self.handle(scope, receive, send)
+                await self.handle(scope, receive, self._shedding(send))
         finally:
             threads.put_nowait(thread)
+
+    def _shedding(self, send: Callable) -> Callable:
+        """`send`, adding `Connection: close` to the response if, when it starts, this
+        process has `WEB_KEEPALIVE_QUEUE` or more requests waiting for a thread."""
+        if self._shed_from <= 0:
+            return send
+
+        async def send_or_shed(message: dict) -> None:
+            if message["type"] == "http.response.start" and self._waiting >= self._shed_from:
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), (b"connection", b"close")],
+                }
+            await send(message)
+
+        return send_or_shed
 
 
 def _django_asgi_app() -> ASGIHandler:

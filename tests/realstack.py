@@ -128,6 +128,7 @@ def uvicorn(env: dict[str, str], port: int, workers: int = 1) -> Process:
             **env,
             "DATABASE_POOL_SIZE": env.get("DATABASE_POOL_SIZE", "20"),
             "WEB_THREADS": env.get("WEB_THREADS", "2"),
+            "WEB_KEEPALIVE_QUEUE": env.get("WEB_KEEPALIVE_QUEUE", "5"),
         },
     )
 

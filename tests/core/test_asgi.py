@@ -135,3 +135,52 @@ def test_a_kept_request_thread_answers_request_after_request_from_the_database(
     for status, body in asyncio.run(in_turn()):
         assert status == 200
         assert b'"status": "ok"' in body
+
+
+def _closes(shed_from: str, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Four requests at once to a process of one request thread (each takes 50 ms in it),
+    built with WEB_KEEPALIVE_QUEUE=shed_from: whether each answer, in the order they were
+    sent, closes its connection."""
+    import time
+
+    from django.core.handlers.base import BaseHandler
+    from django.http import HttpResponse
+
+    def slow_view(self, request):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return HttpResponse("ok")
+
+    monkeypatch.setattr(BaseHandler, "_get_response", slow_view)
+    monkeypatch.setenv("WEB_THREADS", "1")
+    monkeypatch.setenv("WEB_KEEPALIVE_QUEUE", shed_from)
+    handler = OneThreadASGIHandler()
+
+    async def one(n: int) -> bool:
+        await asyncio.sleep(n * 0.005)  # sent in this order, all before the first is answered
+        communicator = ApplicationCommunicator(handler, _scope("/ping/"))
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(5)
+        await communicator.receive_output(5)
+        await communicator.wait()
+        assert start["status"] == 200
+        return (b"connection", b"close") in start["headers"]
+
+    async def all_at_once() -> list[bool]:
+        return list(await asyncio.gather(*(one(n) for n in range(4))))
+
+    return asyncio.run(all_at_once())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crowded_process_closes_the_connections_it_answers_while_others_wait(
+    monkeypatch,
+) -> None:
+    # The first answer leaves three waiting, the second two: both say "Connection: close",
+    # so their clients connect again, maybe to a process less crowded. The last two leave
+    # fewer than two waiting and keep their connections.
+    assert _closes("2", monkeypatch) == [True, True, False, False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_web_keepalive_queue_every_connection_is_kept(monkeypatch) -> None:
+    assert _closes("0", monkeypatch) == [False, False, False, False]
