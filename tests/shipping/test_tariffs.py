@@ -223,16 +223,28 @@ def test_at_the_same_cost_a_reefer_stays_free_for_cold_goods(api, person, tariff
     assert far.vehicle == fleet["hired"]
 
 
-def test_a_load_s_route_says_its_km_and_what_it_costs(api, client, person, tariffed):
-    bj, _ = tariffed
-    dispatcher = person("dispatcher", bj)
+def _on_the_van(api, dispatcher, ref: str) -> dict:  # type: ignore[no-untyped-def]
+    """The load the dispatcher builds through the API for that order on the van."""
     built = api(dispatcher).post(
         "/api/v1/loads/",
-        {"warehouse": "BJ", "orders": ["SO-NEAR"], "vehicle": "京A-VAN"},
+        {"warehouse": "BJ", "orders": [ref], "vehicle": "京A-VAN"},
         format="json",
     )
     assert built.status_code == 201, built.content
-    load_id = built.json()["id"]
+    return built.json()
+
+
+def _board_row(client, load: dict) -> str:  # type: ignore[no-untyped-def]
+    """The dispatch board from the load's row in its Loads table on."""
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    return board[board.index(f'data-load="{load["reference"]}"') :]
+
+
+def test_a_load_s_route_says_its_km_and_what_it_costs(api, client, person, tariffed):
+    bj, _ = tariffed
+    dispatcher = person("dispatcher", bj)
+    load = _on_the_van(api, dispatcher, "SO-NEAR")
+    load_id = load["id"]
     route = api(dispatcher).get(f"/api/v1/loads/{load_id}/route/")
     assert route.status_code == 200, route.content
     body = route.json()
@@ -244,8 +256,7 @@ def test_a_load_s_route_says_its_km_and_what_it_costs(api, client, person, tarif
     fold = client.get(f"/dispatch/loads/{load_id}/route/", **HTMX).content.decode()
     assert "20 km there and back, about ¥40:" in fold
     # The board's Loads table says the same of each load, without opening its route.
-    board = client.get("/dispatch/?warehouse=BJ").content.decode()
-    row = board[board.index(f'data-load="{built.json()["reference"]}"') :]
+    row = _board_row(client, load)
     assert '<span class="trip-cost"' in row and "20 km · about ¥40</span>" in row
 
 
@@ -253,15 +264,9 @@ def test_a_load_with_no_tariff_shows_its_km_and_no_cost(api, client, person, tar
     bj, fleet = tariffed
     Vehicle.objects.filter(pk=fleet["van"].pk).update(cost_per_km=0)
     dispatcher = person("dispatcher", bj)
-    built = api(dispatcher).post(
-        "/api/v1/loads/",
-        {"warehouse": "BJ", "orders": ["SO-FAR"], "vehicle": "京A-VAN"},
-        format="json",
-    )
-    assert built.status_code == 201, built.content
+    load = _on_the_van(api, dispatcher, "SO-FAR")
     client.force_login(dispatcher)
-    board = client.get("/dispatch/?warehouse=BJ").content.decode()
-    row = board[board.index(f'data-load="{built.json()["reference"]}"') :]
+    row = _board_row(client, load)
     cell = row[row.index('<span class="trip-cost"') : row.index("</span>", row.index("trip-cost"))]
     assert cell.endswith(">80 km"), cell  # 40 km east and back; no "about ¥…"
 
