@@ -7,8 +7,9 @@ truck gets one direction; the free vehicles are filled one after another (own fl
 hired carriers, the biggest first, so that fewer trucks go), each taking the next orders
 while they fit its payload and its space and stay within a quarter turn of its first
 (orders colder than it keeps are left for a colder truck) and its route can still reach
-every stop in its delivery window (an order whose window that truck would miss is left for
-the next truck). Today's and urgent orders are swept before the later ones, which then
+every stop in its delivery window, leaving once all its orders' lines can be picked (an
+order whose window that truck would miss, or whose lines would hold it until too late, is
+left for the next truck). Today's and urgent orders are swept before the later ones, which then
 fill the room left in their direction. A truck so filled then goes on the cheapest vehicle
 for its orders by the carriers' tariffs (`shipping.tariffs`): a spare one that carries
 them and costs less (a smaller truck, or a carrier's for a few kg far away). Each proposal
@@ -75,6 +76,10 @@ WAIT_REASONS = {
     "trips": _(
         "The free trucks going its way are due back for their next trips before they could "
         "deliver it, or have no door free around their time."
+    ),
+    "picking": _(
+        "With its lines to pick too, the truck going its way would leave too late for the "
+        "delivery windows."
     ),
 }
 
@@ -151,6 +156,7 @@ class _Truck:
         self.route: list[ShipTo] = []  # its stops in driving order
         self.late = 0.0  # minutes late in all on that route
         self.leaves_at: datetime.datetime | None = None  # set by its first order
+        self.lines = 0  # its orders' pick lines: it leaves once they are picked
 
 
 Hours = list[tuple[datetime.datetime, datetime.datetime]]
@@ -379,10 +385,12 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         ),
     )
     goods = goods_by_order(orders=waiting, warehouse_id=warehouse.pk)
+    lines = order_line_counts(waiting)
     nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
     late_alone: dict[tuple[int, datetime.datetime], float] = {}  # (ship-to, leaving): minutes
     missed: set[int] = set()  # orders a truck of their way left for their window
     between: set[int] = set()  # orders a truck of their way left for its next trip
+    slow: set[int] = set()  # orders whose picking would make a truck of their way too late
 
     def cold_enough(order: Order, vehicle: Vehicle) -> bool:
         return vehicle_carries(vehicle, goods.get(order.pk, nothing)[2])
@@ -414,12 +422,14 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         back = back_at(origin=origin, leaves_at=at, calls=calls)
         return not any(trip.meets(at - SLOT, back) for trip in truck.trips)
 
-    def in_time(order: Order, truck: _Truck) -> list[Call] | None:
-        """The truck's route with the order's stop on it, unless that makes the route later
-        than it was by more than the stop would be late on its own (on a truck with other
-        trips, on its own on a truck free when the order could first leave, if that is less),
-        or brings the truck back after its next trip starts. The first order times the truck: as `first_leaving`,
-        or after the trip it would meet then."""
+    def in_time(order: Order, truck: _Truck) -> tuple[list[Call], datetime.datetime] | None:
+        """The truck's route with the order's stop on it, and when it leaves (no sooner than
+        all its orders' lines can be picked), unless that makes the route later than it was
+        by more than the stop would be late on its own (on a truck with other trips, on its
+        own on a truck free when the order could first leave, if that is less; on a truck
+        leaving later for this order's picking, on it leaving as it would have), or brings
+        the truck back after its next trip starts. The first order times the truck: as
+        `first_leaving`, or after the trip it would meet then."""
         if truck.leaves_at is None:
             at = first_leaving(order)
             for trip in truck.trips:  # first first
@@ -427,7 +437,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                     break
                 at = max(at, _quarter(trip.back_at + SLOT, up=True))
             truck.leaves_at = at
-        at = truck.leaves_at
+        picked = _soonest_leaving(now + _picking(truck.lines + lines.get(order.pk, 0)))
+        at = max(truck.leaves_at, picked)
         calls = route_with(
             origin=origin, at=at, route=truck.route, ship_to=order.ship_to, zone=zone
         )
@@ -444,15 +455,22 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         alone_late = late_leaving(at)
         if truck.trips:  # it may leave later than a truck free now: is it later for that?
             alone_late = min(alone_late, late_leaving(first_leaving(order)))
+        if at > truck.leaves_at:  # later for this order's lines: is it later for that?
+            alone_late = min(alone_late, late_leaving(truck.leaves_at))
         if _late(calls) > truck.late + alone_late + LATE_SLACK_MINUTES:
-            (between if alone_late < late_leaving(at) else missed).add(order.pk)
+            if at > truck.leaves_at and alone_late < late_leaving(at):
+                slow.add(order.pk)
+            else:
+                (between if alone_late < late_leaving(at) else missed).add(order.pk)
             return None
-        return calls
+        return calls, at
 
-    def take(order: Order, truck: _Truck, calls: list[Call]) -> None:
+    def take(order: Order, truck: _Truck, timed: tuple[list[Call], datetime.datetime]) -> None:
+        calls, truck.leaves_at = timed
         kg, litres, _ = goods.get(order.pk, nothing)
         truck.orders.append(order)
         truck.kg, truck.litres = truck.kg + kg, truck.litres + litres
+        truck.lines += lines.get(order.pk, 0)
         truck.route, truck.late = [c.ship_to for c in calls], _late(calls)
 
     def ahead(order: Order, truck: _Truck) -> bool:
@@ -511,9 +529,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
                     break  # another direction: another truck
                 if not room(order, truck):
                     break  # full
-                calls = in_time(order, truck)
-                if calls is not None:  # else for a truck that gets there in its window
-                    take(order, truck, calls)
+                timed = in_time(order, truck)
+                if timed is not None:  # else for a truck that gets there in its window
+                    take(order, truck, timed)
             if truck.orders:
                 trucks.append(truck)
                 left = [o for o in left if o not in truck.orders]
@@ -531,20 +549,19 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     for truck in trucks:  # room left on today's trucks, in their direction
         for order in later:
             if cold_enough(order, truck.vehicle) and ahead(order, truck) and room(order, truck):
-                calls = in_time(order, truck)
-                if calls is not None:
-                    take(order, truck, calls)
+                timed = in_time(order, truck)
+                if timed is not None:
+                    take(order, truck, timed)
         later = [o for o in later if o not in truck.orders]
     used = {t.vehicle.pk for t in trucks}
     trucks += sweep(later, [v for v in free if v.pk not in used])
     cheapest_taken(trucks, [v for v in free if v not in {t.vehicle for t in trucks}])
 
-    lines = order_line_counts([o for t in trucks for o in t.orders])
     doors = _Doors(warehouse, now, trips=[t for held in trips.values() for t in held])
     drivers = _Drivers(warehouse, now, [t for held in trips.values() for t in held])
     proposals = []
     for truck in trucks:
-        earliest = _soonest_leaving(now + _picking(sum(lines.get(o.pk, 0) for o in truck.orders)))
+        earliest = _soonest_leaving(now + _picking(truck.lines))
         slot = _slot_booked(
             warehouse=warehouse,
             vehicle=truck.vehicle,
@@ -583,6 +600,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             return "goods"
         if order.pk in missed:
             return "window"
+        if order.pk in slow:
+            return "picking"
         return "trips" if order.pk in between else "room"
 
     return LoadPlan(

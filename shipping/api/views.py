@@ -477,8 +477,8 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def proposed(self, request: Request) -> Response:
         """Loads proposed for the allocated orders waiting for one, on the warehouse's free
         vehicles (see shipping/planning.py), and the orders they leave waiting with the
-        reason (`no_vehicle`, `goods`, `window`, `room`, `trips`); nothing is written.
-        `?warehouse=BJ1`."""
+        reason (`no_vehicle`, `goods`, `window`, `picking`, `room`, `trips`); nothing is
+        written. `?warehouse=BJ1`."""
         query = s.WarehouseQuery(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         warehouse = query.validated_data["warehouse"]

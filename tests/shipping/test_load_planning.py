@@ -16,6 +16,8 @@ from core.models import Event
 from shipping import services
 from shipping.models import Dock, Driver, Load, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed, slot_suggested
+from tests.factories import ItemFactory
+from tests.inventory.helpers import stock_in
 from tests.shipping.helpers import carriers, cement_and_ice, order_placed, truck
 from tests.shipping.test_routing import _local, _shop
 
@@ -417,3 +419,59 @@ def test_no_slot_is_suggested_for_a_truck_already_at_its_door(client, person, ap
     client.force_login(dispatcher)
     fields = client.get("/dispatch/loads/slot/", {"warehouse": "BJ", "load": load.pk}, **HTMX)
     assert f'<p class="error">{said}</p>' in fields.content.decode()
+
+
+@pytest.fixture
+def slow_picking(network, beijing_shop, monkeypatch):  # type: ignore[no-untyped-def]
+    """Pickers doing 4 lines an hour. A shop 15 km east open all morning orders four items
+    (an hour to pick); a shop 20 km east (27 min away), open only 08:15-08:45, one bag of
+    cement (15 min). Two trucks, two doors; the plan is asked at 06:00 tomorrow."""
+    monkeypatch.setattr("shipping.planning.PICK_LINES_PER_HOUR", 4)
+    bj, pick, _ = network["BJ"]
+    cement, _ = cement_and_ice(bj, pick)
+    items = [ItemFactory(sku=f"TEA-{n}") for n in range(4)]
+    for item in items:
+        stock_in(item, pick, 10)
+    own, ltl = carriers()
+    trucks = {"own": truck(own, "京A-OWN", bj, 1000), "hired": truck(ltl, "京A-LTL", bj, 2000)}
+    customer = beijing_shop[0]
+    wide = _shop(customer, "WIDE", km_east=15, km_north=1, opens=(8, 0), closes=(12, 0))
+    tight = _shop(customer, "TIGHT", km_east=20, opens=(8, 15), closes=(8, 45))
+    orders = {
+        "WIDE": order_placed(customer, wide, *((item, 1) for item in items), ref="SO-WIDE"),
+        "TIGHT": order_placed(customer, tight, (cement, 1), ref="SO-TIGHT"),
+    }
+    for code in ("D1", "D2"):
+        Dock.objects.create(warehouse=bj, code=code)
+    return bj, trucks, orders, _local(bj, 6, 0, days=1)
+
+
+def test_a_truck_held_by_another_order_s_picking_leaves_the_tight_shop_to_the_next(
+    slow_picking,
+):
+    bj, trucks, _, now = slow_picking
+    plan = loads_proposed(warehouse=bj, now=now)
+    # Both on one truck, it would leave once five lines are picked (07:15), ready and
+    # loaded at 08:45: too late for the tight shop. Its own truck leaves at 07:45.
+    assert [(p.vehicle, [o.external_ref for o in p.orders]) for p in plan.proposals] == [
+        (trucks["own"], ["SO-WIDE"]),
+        (trucks["hired"], ["SO-TIGHT"]),
+    ]
+    assert [p.late_minutes for p in plan.proposals] == [0, 0]
+    assert [_hm(p.leaves_at, bj) for p in plan.proposals] == ["08:30", "07:45"]
+    assert plan.waiting == []
+
+
+def test_with_one_truck_the_order_whose_picking_would_make_it_late_waits_saying_so(
+    client, person, slow_picking
+):
+    bj, trucks, orders, now = slow_picking
+    trucks["hired"].delete()
+    plan = loads_proposed(warehouse=bj, now=now)
+    assert [[o.external_ref for o in p.orders] for p in plan.proposals] == [["SO-WIDE"]]
+    assert plan.proposals[0].late_minutes == 0
+    assert plan.waiting == [OrderWaiting(orders["TIGHT"], "picking")]
+    assert plan.waiting[0].why == (
+        "With its lines to pick too, the truck going its way would leave too late for the "
+        "delivery windows."
+    )
