@@ -479,14 +479,13 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         return turn % 360 <= SECTOR_DEGREES
 
     def cheapest_taken(trucks: list[_Truck], spare: list[Vehicle]) -> None:
-        """Each truck with no other trip on the cheapest vehicle for its orders by the
-        tariffs: a spare one with no trip that carries them, if it costs less than the
-        vehicle the sweep gave it (which is then spare for the next trucks); at the same
-        cost own fleet first, then one that keeps nothing cold."""
+        """Each truck on the cheapest vehicle for its orders by the tariffs: a spare one with
+        no trip that carries them, if it costs less than the vehicle the sweep gave it
+        (which is then spare for the next trucks, unless it has trips of its own); at the
+        same cost own fleet first, then one that keeps nothing cold. A truck timed around
+        its vehicle's other trips keeps its times on the spare one, free all day."""
         spare = [v for v in spare if not trips.get(v.pk)]
         for truck in trucks:
-            if truck.trips:
-                continue  # its times are fitted around the trips it has
             calls = calls_timed(start=origin, at=now, ship_tos=truck.route, zone=zone)
             km = km_driven(origin=origin, calls=calls)
 
@@ -514,8 +513,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             if cheaper:
                 vehicle = min(cheaper, key=lambda c: c[:4])[4]
                 spare.remove(vehicle)
-                spare.append(truck.vehicle)
-                truck.vehicle = vehicle
+                if not truck.trips:  # one with trips is timed around them: no spare
+                    spare.append(truck.vehicle)
+                truck.vehicle, truck.trips = vehicle, []
 
     def sweep(orders: list[Order], vehicles: list[Vehicle]) -> list[_Truck]:
         """Fill the vehicles one after another with the orders in bearing order."""

@@ -6,6 +6,7 @@ on the own van. The proposals move a load off the big truck the sweep gave it on
 vehicle that costs less, and show each load's cost. Tariffs are master data: a negative
 rate is refused naming the field, and nothing of it is written."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from core.models import Event
 from shipping import services
 from shipping.geo import distance_km
-from shipping.models import Carrier, Order, Vehicle
+from shipping.models import Carrier, Dock, Order, Vehicle
 from shipping.planning import loads_proposed
 from shipping.tariffs import trip_cost
 from tests.shipping.helpers import (
@@ -26,7 +27,7 @@ from tests.shipping.helpers import (
     released_on_a_truck,
     truck,
 )
-from tests.shipping.test_routing import _shop
+from tests.shipping.test_routing import _local, _shop
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -358,3 +359,38 @@ def test_the_api_suggests_another_truck_for_a_planned_load(api, person, tariffed
     assert both.status_code == 400 and list(both.json()["fields"]) == ["orders"]
     unknown = dispatcher.get("/api/v1/loads/vehicle-choice/", {"warehouse": "BJ", "load": "L-X"})
     assert unknown.status_code == 400 and list(unknown.json()["fields"]) == ["load"]
+
+
+def test_a_truck_with_a_trip_booked_goes_on_a_cheaper_spare_vehicle_at_its_times(tariffed):
+    """The 5 t truck has a morning trip booked (D1 07:00-08:00 tomorrow) to a shop 5 km
+    east. The sweep gives it the far order too, after that trip; the carrier's truck, free
+    all day, takes that order for less at the same time, and the 5 t truck keeps its trip."""
+    bj, fleet = tariffed
+    for code in ("D1", "D2"):
+        Dock.objects.create(warehouse=bj, code=code)
+    far = Order.objects.get(external_ref="SO-FAR")
+    morning_shop = _shop(far.customer, "MORNING", km_east=5, opens=(0, 0), closes=(23, 59))
+    cement = far.lines.get().item
+    morning = order_placed(far.customer, morning_shop, (cement, 1), ref="SO-MORNING")
+    starts_at = _local(bj, 7, 0, days=1)
+    services.load_build(
+        warehouse=bj,
+        vehicle=fleet["big"],
+        orders=[morning],
+        slot=services.DockSlot(
+            Dock.objects.get(code="D1"), starts_at, starts_at + datetime.timedelta(hours=1)
+        ),
+        actor=None,
+    )
+    plan = loads_proposed(warehouse=bj, now=_local(bj, 6, 0, days=1))
+    by_order = {o.external_ref: p for p in plan.proposals for o in p.orders}
+    proposal = by_order["SO-FAR"]
+    assert proposal.vehicle == fleet["hired"]
+    assert proposal.cost == Decimal("150.00")
+    # At the times the sweep gave it on the 5 t truck, after that one's trip (back 08:27).
+    assert (proposal.slot_starts_at, proposal.leaves_at) == (
+        _local(bj, 8, 45, days=1),
+        _local(bj, 9, 45, days=1),
+    )
+    assert fleet["big"] not in [p.vehicle for p in plan.proposals]
+    assert not plan.waiting
