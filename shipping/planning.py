@@ -427,9 +427,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         all its orders' lines can be picked), unless that makes the route later than it was
         by more than the stop would be late on its own (on a truck with other trips, on its
         own on a truck free when the order could first leave, if that is less; on a truck
-        leaving later for this order's picking, on it leaving as it would have), or brings
-        the truck back after its next trip starts. The first order times the truck: as
-        `first_leaving`, or after the trip it would meet then."""
+        held longer by picking its lines with the others', on it leaving once they alone
+        are picked), or brings the truck back after its next trip starts. The first order
+        times the truck: as `first_leaving`, or after the trip it would meet then."""
         if truck.leaves_at is None:
             at = first_leaving(order)
             for trip in truck.trips:  # first first
@@ -455,10 +455,13 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         alone_late = late_leaving(at)
         if truck.trips:  # it may leave later than a truck free now: is it later for that?
             alone_late = min(alone_late, late_leaving(first_leaving(order)))
-        if at > truck.leaves_at:  # later for this order's lines: is it later for that?
-            alone_late = min(alone_late, late_leaving(truck.leaves_at))
+        # Later for the lines of the orders on it and this one together than for either:
+        # would it be later alone, leaving once this one's lines are picked?
+        alone_at = max(truck.leaves_at, _soonest_leaving(now + _picking(lines.get(order.pk, 0))))
+        if at > alone_at:
+            alone_late = min(alone_late, late_leaving(alone_at))
         if _late(calls) > truck.late + alone_late + LATE_SLACK_MINUTES:
-            if at > truck.leaves_at and alone_late < late_leaving(at):
+            if at > alone_at and alone_late < late_leaving(at):
                 slow.add(order.pk)
             else:
                 (between if alone_late < late_leaving(at) else missed).add(order.pk)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.clock import clock_text
 from core.models import Event
+from inventory.models import Item
 from shipping import services
 from shipping.models import Dock, Driver, Load, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed, slot_suggested
@@ -474,3 +475,19 @@ def test_with_one_truck_the_order_whose_picking_would_make_it_late_waits_saying_
         "With its lines to pick too, the truck going its way would leave too late for the "
         "delivery windows."
     )
+
+
+def test_an_order_too_slow_to_pick_for_its_shop_today_is_proposed_for_the_next_morning(
+    slow_picking,
+):
+    """Four items for the tight shop: an hour to pick, so a truck could leave at 08:30 and
+    be there at 08:57, 12 min after it closes, however it went. No truck does better today:
+    it is proposed for the morning after, on time, rather than left waiting."""
+    bj, trucks, orders, now = slow_picking
+    for order in orders.values():
+        services.order_cancel(order=order, reason="replaced", actor=None)
+    four = [(item, 1) for item in Item.objects.filter(sku__startswith="TEA-")]
+    order_placed(orders["TIGHT"].customer, orders["TIGHT"].ship_to, *four, ref="SO-FOUR")
+    plan = loads_proposed(warehouse=bj, now=now)
+    assert (_loads(plan), plan.waiting) == ([(trucks["own"], ["SO-FOUR"], 0)], [])
+    assert plan.proposals[0].leaves_at == _local(bj, 7, 45, days=2)
