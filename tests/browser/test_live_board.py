@@ -141,3 +141,31 @@ def test_a_refused_booking_keeps_what_the_dispatcher_typed(released_load, spare_
         expect(form.locator("select[name=vehicle] option:checked")).to_have_text(
             "京A-99 · OWN · 900 kg"
         )
+
+
+def test_an_answer_asked_for_while_the_board_re_renders_lands(released_load, chromium):
+    """The dispatcher asks for proposals just as an event re-renders the board: the answer
+    is shown, not lost in the part of the page the re-render replaced."""
+    bj = released_load[0].warehouse
+    env, port = server_env(), free_port()
+    with running(uvicorn(env, port)):
+        base = f"http://127.0.0.1:{port}"
+        import urllib.request
+
+        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        log_in(page, base, "wang.wei")
+        page.goto(f"{base}/dispatch/?warehouse={bj.code}")
+        expect(page.locator("#live")).to_have_class("live on", timeout=15000)
+        page.wait_for_timeout(500)  # the render the link's coming up asks for is done
+        held = []  # the proposals' request, held until the board has had time to re-render
+        page.route("**/dispatch/loads/proposed/**", lambda route: held.append(route))
+        page.get_by_text("Propose loads for the orders waiting").click()
+        page.evaluate("() => document.dispatchEvent(new CustomEvent('handoff:online'))")
+        page.wait_for_timeout(1500)  # a re-render is asked for in 150 ms
+        assert len(held) == 1
+        held[0].continue_()
+        proposals = page.locator("#load-proposals")
+        expect(proposals).to_contain_text("No load to propose")
+        page.wait_for_timeout(1500)  # the re-render held meanwhile keeps the answer
+        expect(proposals).to_contain_text("No load to propose")

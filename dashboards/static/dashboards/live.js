@@ -4,8 +4,9 @@
 // Events arrive as `handoff:event` on the document (detail: the event); `handoff:online`
 // says the link is (back) up. Parts of a page marked `data-live-fragment="<url>"` with
 // `data-topics` and `data-warehouse-id` re-render themselves when an event of theirs arrives,
-// unless someone is typing in them (then right after); what inside them is marked
-// `data-live-keep` (with an id) stays as it is. The alert bell follows alert events.
+// unless someone is typing in them or waiting for an answer of their own (then right after);
+// what inside them is marked `data-live-keep` (with an id) stays as it is. The alert bell
+// follows alert events.
 (() => {
   const topicOf = { order: "orders", wave: "orders", pick: "orders", unit: "orders", load: "orders",
                     appointment: "dock", vehicle: "dock", shipment: "shipments", alert: "alerts",
@@ -14,14 +15,40 @@
   const topic = (type) => (type === "load.departed" ? "shipments" : topicOf[type.split(".")[0]]);
   const timers = new Map();
   const FLASH_MS = 10000;
+  const ASKING_MS = 15000; // an answer slower than this no longer holds its part
+
+  // A request sent from a part (a suggestion asked for, a form sent) is answered into the
+  // elements it was aimed at when it was sent: the part does not re-render under it, or the
+  // answer would land in an element no longer on the page and be lost.
+  const asked = new WeakMap(); // request -> the part it was sent from
+  document.addEventListener("htmx:beforeRequest", (e) => {
+    const part = e.target.closest("[data-live-fragment]");
+    if (!part) return;
+    asked.set(e.detail.xhr, part);
+    part.dataset.asking = String(Number(part.dataset.asking || 0) + 1);
+    part.dataset.askedAt = String(Date.now());
+  });
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const part = asked.get(e.detail.xhr);
+    if (!part) return;
+    asked.delete(e.detail.xhr);
+    const left = Number(part.dataset.asking || 1) - 1;
+    if (left > 0) part.dataset.asking = String(left);
+    else delete part.dataset.asking;
+  });
+
+  function busy(el) {
+    if (el.dataset.dirty) return true; // someone is typing here
+    return Boolean(el.dataset.asking) && Date.now() - Number(el.dataset.askedAt) < ASKING_MS;
+  }
 
   async function render(el) {
     timers.delete(el);
-    if (el.dataset.dirty) { soon(el, 1000); return; } // someone is typing here: later
+    if (busy(el)) { soon(el, 500); return; } // later
     const response = await fetch(el.dataset.liveFragment, { credentials: "same-origin" });
     if (!response.ok) return;
     const html = await response.text();
-    if (el.dataset.dirty) { soon(el, 1000); return; }
+    if (busy(el)) { soon(el, 500); return; }
     // A message an action just answered with stays a while, though the part re-renders
     // (the action's own events come back as a refresh a moment later, sometimes before the
     // action's answer: so the message is looked for now, not before the fetch).
