@@ -109,7 +109,22 @@ def spare_van(released_load):
     )
 
 
-def test_a_refused_booking_keeps_what_the_dispatcher_typed(released_load, spare_van, chromium):
+@pytest.fixture
+def board(released_load, chromium):  # type: ignore[no-untyped-def]
+    """The dispatcher's board of the load's warehouse, in a browser, on a server of its own."""
+    env, port = server_env(), free_port()
+    with running(uvicorn(env, port)):
+        base = f"http://127.0.0.1:{port}"
+        import urllib.request
+
+        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        log_in(page, base, "wang.wei")
+        page.goto(f"{base}/dispatch/?warehouse={released_load[0].warehouse.code}")
+        yield page
+
+
+def test_a_refused_booking_keeps_what_the_dispatcher_typed(released_load, spare_van, board):
     """The slot is taken: the board says so by the field's label, and the form still holds
     the truck, the time and the minutes, with the cursor in the time."""
     bj = released_load[0].warehouse
@@ -117,55 +132,37 @@ def test_a_refused_booking_keeps_what_the_dispatcher_typed(released_load, spare_
         released_load[0].appointment.starts_at, zoneinfo.ZoneInfo(bj.time_zone)
     )
     slot = taken.replace(minute=0).strftime("%Y-%m-%dT%H:%M")  # 90 min from here overlaps it
-    env, port = server_env(), free_port()
-    with running(uvicorn(env, port)):
-        base = f"http://127.0.0.1:{port}"
-        import urllib.request
+    form = board.locator("#book-form")
+    form.locator("select[name=vehicle]").select_option(label="京A-99 · OWN · 900 kg")
+    form.locator("input[name=starts_at]").fill(slot)
+    form.locator("input[name=minutes]").fill("90")
+    form.locator("button[type=submit]").click()
 
-        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
-        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        log_in(page, base, "wang.wei")
-        page.goto(f"{base}/dispatch/?warehouse={bj.code}")
-        form = page.locator("#book-form")
-        form.locator("select[name=vehicle]").select_option(label="京A-99 · OWN · 900 kg")
-        form.locator("input[name=starts_at]").fill(slot)
-        form.locator("input[name=minutes]").fill("90")
-        form.locator("button[type=submit]").click()
-
-        expect(page.locator("[data-flash]")).to_contain_text("Arrives: Dock D1 is booked")
-        form = page.locator("#book-form")  # the board came back fresh from the server
-        expect(form.locator("input[name=starts_at]")).to_have_value(slot)
-        expect(form.locator("input[name=starts_at]")).to_be_focused()
-        expect(form.locator("input[name=starts_at]")).to_have_attribute("aria-invalid", "true")
-        expect(form.locator("input[name=minutes]")).to_have_value("90")
-        expect(form.locator("select[name=vehicle] option:checked")).to_have_text(
-            "京A-99 · OWN · 900 kg"
-        )
+    expect(board.locator("[data-flash]")).to_contain_text("Arrives: Dock D1 is booked")
+    form = board.locator("#book-form")  # the board came back fresh from the server
+    expect(form.locator("input[name=starts_at]")).to_have_value(slot)
+    expect(form.locator("input[name=starts_at]")).to_be_focused()
+    expect(form.locator("input[name=starts_at]")).to_have_attribute("aria-invalid", "true")
+    expect(form.locator("input[name=minutes]")).to_have_value("90")
+    expect(form.locator("select[name=vehicle] option:checked")).to_have_text(
+        "京A-99 · OWN · 900 kg"
+    )
 
 
-def test_an_answer_asked_for_while_the_board_re_renders_lands(released_load, chromium):
+def test_an_answer_asked_for_while_the_board_re_renders_lands(board):
     """The dispatcher asks for proposals just as an event re-renders the board: the answer
     is shown, not lost in the part of the page the re-render replaced."""
-    bj = released_load[0].warehouse
-    env, port = server_env(), free_port()
-    with running(uvicorn(env, port)):
-        base = f"http://127.0.0.1:{port}"
-        import urllib.request
-
-        wait_for(lambda: urllib.request.urlopen(f"{base}/ping/"))
-        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        log_in(page, base, "wang.wei")
-        page.goto(f"{base}/dispatch/?warehouse={bj.code}")
-        expect(page.locator("#live")).to_have_class("live on", timeout=15000)
-        page.wait_for_timeout(500)  # the render the link's coming up asks for is done
-        held = []  # the proposals' request, held until the board has had time to re-render
-        page.route("**/dispatch/loads/proposed/**", lambda route: held.append(route))
-        page.get_by_text("Propose loads for the orders waiting").click()
-        page.evaluate("() => document.dispatchEvent(new CustomEvent('handoff:online'))")
-        page.wait_for_timeout(1500)  # a re-render is asked for in 150 ms
-        assert len(held) == 1
-        held[0].continue_()
-        proposals = page.locator("#load-proposals")
-        expect(proposals).to_contain_text("No load to propose")
-        page.wait_for_timeout(1500)  # the re-render held meanwhile keeps the answer
-        expect(proposals).to_contain_text("No load to propose")
+    page = board
+    expect(page.locator("#live")).to_have_class("live on", timeout=15000)
+    page.wait_for_timeout(500)  # the render the link's coming up asks for is done
+    held = []  # the proposals' request, held until the board has had time to re-render
+    page.route("**/dispatch/loads/proposed/**", lambda route: held.append(route))
+    page.get_by_text("Propose loads for the orders waiting").click()
+    page.evaluate("() => document.dispatchEvent(new CustomEvent('handoff:online'))")
+    page.wait_for_timeout(1500)  # a re-render is asked for in 150 ms
+    assert len(held) == 1
+    held[0].continue_()
+    proposals = page.locator("#load-proposals")
+    expect(proposals).to_contain_text("No load to propose")
+    page.wait_for_timeout(1500)  # the re-render held meanwhile keeps the answer
+    expect(proposals).to_contain_text("No load to propose")
