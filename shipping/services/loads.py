@@ -23,6 +23,7 @@ from shipping.models import DockAppointment, Driver, LineReservation, Load, Orde
 from shipping.selectors import Fill, orders_fill, wave_timing
 from shipping.services.capacity import vehicle_fits
 from shipping.services.dock import (
+    LIVE,
     DockSlot,
     appointment_book,
     appointment_cancel,
@@ -37,6 +38,18 @@ from shipping.services.orders import (
 from shipping.services.serials import serial_next
 from shipping.services.trips import load_trip_clear, trip_clear
 from shipping.services.waves import wave_event
+
+
+def _event(load: Load, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
+    """Write a load's event (`load.*`): its reference, then `payload`."""
+    event_record(
+        type=type,
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={"load": load.reference, **payload},
+        actor=actor,
+    )
 
 
 def _loadable(orders: list[Order], warehouse: Warehouse, field: str = "orders") -> None:
@@ -133,13 +146,10 @@ def load_build(
         driver=driver,
     )
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(load=load)
-    event_record(
-        type="load.planned",
-        aggregate_type="load",
-        aggregate_id=load.reference,
-        warehouse=warehouse,
-        payload={
-            "load": load.reference,
+    _event(
+        load,
+        "load.planned",
+        {
             "vehicle": vehicle.plate,
             "driver": driver.name if driver is not None else None,
             "orders": [o.external_ref for o in orders],
@@ -148,7 +158,7 @@ def load_build(
             "weight_pct": fill.weight_pct,
             "volume_pct": fill.volume_pct,
         },
-        actor=actor,
+        actor,
     )
     if slot is not None:
         appointment_book(
@@ -210,19 +220,16 @@ def _orders_changed(
 ) -> None:
     """The event of an order put on or taken off a load: the load's orders and fill now."""
     fill = fill or orders_fill(orders=orders, warehouse_id=load.warehouse_id, vehicle=load.vehicle)
-    event_record(
-        type=kind,
-        aggregate_type="load",
-        aggregate_id=load.reference,
-        warehouse=load.warehouse_id,
-        payload={
-            "load": load.reference,
+    _event(
+        load,
+        kind,
+        {
             "order": order.external_ref,
             "orders": [o.external_ref for o in orders],
             "weight_pct": fill.weight_pct,
             "volume_pct": fill.volume_pct,
         },
-        actor=actor,
+        actor,
     )
 
 
@@ -292,18 +299,15 @@ def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
         appointment_cancel(appointment=booked, actor=actor)
     Load.objects.filter(pk=load.pk).update(status=LoadStatus.CANCELLED)
     load.status = LoadStatus.CANCELLED
-    event_record(
-        type="load.cancelled",
-        aggregate_type="load",
-        aggregate_id=load.reference,
-        warehouse=load.warehouse_id,
-        payload={
-            "load": load.reference,
+    _event(
+        load,
+        "load.cancelled",
+        {
             "vehicle": load.vehicle.plate,
             "orders": orders,
             "appointment_cancelled": booked is not None,
         },
-        actor=actor,
+        actor,
     )
     return load
 
@@ -334,11 +338,7 @@ def load_vehicle_change(
     if driver is not None:
         _drivable(driver, vehicle)
     appointment = (
-        DockAppointment.objects.filter(
-            load=load, status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
-        )
-        .select_related("dock")
-        .first()
+        DockAppointment.objects.filter(load=load, status__in=LIVE).select_related("dock").first()
     )
     if appointment is not None and appointment.status == AppointmentStatus.CHECKED_IN:
         raise Conflict(
@@ -374,13 +374,10 @@ def load_vehicle_change(
     before = (load.vehicle.plate, load.driver.name if load.driver else None)
     Load.objects.filter(pk=load.pk).update(vehicle=vehicle, driver=driver)
     load.vehicle, load.driver = vehicle, driver
-    event_record(
-        type="load.vehicle_changed",
-        aggregate_type="load",
-        aggregate_id=load.reference,
-        warehouse=load.warehouse_id,
-        payload={
-            "load": load.reference,
+    _event(
+        load,
+        "load.vehicle_changed",
+        {
             "vehicle": vehicle.plate,
             "driver": driver.name if driver is not None else None,
             "was": {"vehicle": before[0], "driver": before[1]},
@@ -388,7 +385,7 @@ def load_vehicle_change(
             "volume_pct": fill.volume_pct,
             "appointment": appointment.pk if appointment is not None else None,
         },
-        actor=actor,
+        actor,
     )
     return load
 
