@@ -20,8 +20,9 @@ Each truck gets a free driver of its carrier, and leaves at a time of its own, o
 quarter hour: as soon as its goods can be picked and loaded if its first stop is open by
 then, else on the day its first stop opens next; and no earlier than it needs, so that it
 does not wait at its first stop. Its dock slot is the hour before it leaves, at a door free
-then (moved earlier, or later, by quarter hours if none is), so the wave can be released
-in step with it. A truck with loads booked already (`shipping.selectors.Trip`) makes this
+then (moved earlier, or later, by quarter hours if none is; the morning after instead, if
+the doors would hold it until its shops are shut), so the wave can be released in step with
+it. A truck with loads booked already (`shipping.selectors.Trip`) makes this
 trip before, between or after those: from its slot until it is back from its last stop, it
 is on none of them; with no door free for such a slot, its orders wait.
 """
@@ -204,19 +205,19 @@ class _Doors:
                 return dock
         return None
 
-    def slot_taken(
+    def slot_free(
         self,
         *,
         vehicle: Vehicle,
         leaves: datetime.datetime,
         earliest: datetime.datetime,
         back: Callable[[datetime.datetime], datetime.datetime],
-    ) -> tuple[Dock | None, datetime.datetime]:
+    ) -> tuple[Dock | None, datetime.datetime, datetime.datetime]:
         """A door for the `SLOT` before `leaves`, or before the nearest quarter hour to it
         (earlier first, never before `earliest`) within `SLOT_TRIES` of them, at an hour the
         vehicle is at no other door and on no other trip until it is `back` (asked only of
-        a vehicle with other hours); taken for the proposal: the door and when the truck
-        leaves it. (None, `leaves`) if there is none."""
+        a vehicle with other hours): the door, when the truck leaves it and until when the
+        vehicle is held (for `take`). (None, `leaves`, `leaves`) if there is none."""
         hours = self.driving.get(vehicle.pk, [])
         for k in [0, *(j for n in range(1, SLOT_TRIES + 1) for j in (-n, n))]:
             tried = leaves + k * STEP
@@ -227,10 +228,16 @@ class _Doors:
                 continue
             dock = self.free(tried - SLOT)
             if dock is not None:
-                self.taken[dock.pk].append((tried - SLOT, tried))
-                self.driving.setdefault(vehicle.pk, []).append((tried - SLOT, until))
-                return dock, tried
-        return None, leaves
+                return dock, tried, until
+        return None, leaves, leaves
+
+    def take(
+        self, *, vehicle: Vehicle, dock: Dock, leaves: datetime.datetime, until: datetime.datetime
+    ) -> None:
+        """The door's `SLOT` before `leaves` taken for a proposal, and the vehicle held from
+        then `until`."""
+        self.taken[dock.pk].append((leaves - SLOT, leaves))
+        self.driving.setdefault(vehicle.pk, []).append((leaves - SLOT, until))
 
 
 class _Drivers:
@@ -297,8 +304,10 @@ def _slot_booked(
 ) -> SlotSuggested:
     """The departure `departure_planned` gives (not before `soonest`), moved to the nearest
     hour a door is free for the vehicle (never before `earliest`, when its goods can be
-    ready), taken in `doors`; the route timed from then, in the planned order. No stops:
-    it leaves at `soonest`."""
+    ready), taken in `doors`; the route timed from then, in the planned order. If the doors
+    hold the truck until its route is later than planned, it leaves as `departure_planned`
+    has it from then (the morning after, if that is less late), if a door is free around
+    that hour and it is less late so. No stops: it leaves at `soonest`."""
     if ship_tos:
         leaves, planned = departure_planned(
             warehouse=warehouse, ship_tos=ship_tos, soonest=soonest, hint=hint
@@ -309,14 +318,28 @@ def _slot_booked(
     def back(at: datetime.datetime) -> datetime.datetime:  # as the booking will check it
         return trip_back(warehouse=warehouse, ship_tos=list(ship_tos), leaves_at=at)
 
-    dock, leaves = doors.slot_taken(vehicle=vehicle, leaves=leaves, earliest=earliest, back=back)
-    route = calls_timed(
-        start=(warehouse.latitude, warehouse.longitude),
-        at=leaves,
-        ship_tos=[c.ship_to for c in planned],
-        zone=warehouse.zone(),
+    def timed(at: datetime.datetime, calls: list[Call]) -> list[Call]:
+        return calls_timed(
+            start=(warehouse.latitude, warehouse.longitude),
+            at=at,
+            ship_tos=[c.ship_to for c in calls],
+            zone=warehouse.zone(),
+        )
+
+    dock, moved, until = doors.slot_free(
+        vehicle=vehicle, leaves=leaves, earliest=earliest, back=back
     )
-    return SlotSuggested(dock=dock, leaves_at=leaves, route=route)
+    route = timed(moved, planned)
+    if dock is not None and _late(route) > _late(planned) + LATE_SLACK_MINUTES:
+        later, replanned = departure_planned(
+            warehouse=warehouse, ship_tos=ship_tos, soonest=moved, hint=hint
+        )
+        found = doors.slot_free(vehicle=vehicle, leaves=later, earliest=earliest, back=back)
+        if found[0] is not None and _late(then := timed(found[1], replanned)) < _late(route):
+            (dock, moved, until), route = found, then
+    if dock is not None:
+        doors.take(vehicle=vehicle, dock=dock, leaves=moved, until=until)
+    return SlotSuggested(dock=dock, leaves_at=moved, route=route)
 
 
 def departure_planned(

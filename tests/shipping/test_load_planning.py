@@ -15,7 +15,7 @@ from core.clock import clock_text
 from core.models import Event
 from inventory.models import Item
 from shipping import services
-from shipping.models import Dock, Driver, Load, Vehicle
+from shipping.models import Dock, Driver, Load, ShipTo, Vehicle
 from shipping.planning import OrderWaiting, loads_proposed, slot_suggested
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
@@ -225,9 +225,44 @@ def test_a_slot_moves_to_the_nearest_free_hour_and_the_truck_waits_at_the_shop(n
     assert (_hm(call.eta, bj), call.waits_minutes) == ("08:30", 70)  # there at 07:20
 
 
+def test_a_truck_the_doors_would_hold_until_its_shop_closes_goes_the_morning_after(
+    network, windows
+):
+    bj, trucks, orders, now = windows
+    trucks["hired"].delete()
+    orders["EAST"].delete()
+    Dock.objects.filter(code="D2").delete()
+    elsewhere = truck(trucks["own"].carrier, "津A-ELSE", network["TJ"][0], 1000)
+    services.appointment_book(  # the one door is taken all morning
+        dock=Dock.objects.get(code="D1"),
+        vehicle=elsewhere,
+        starts_at=_local(bj, 7, 0, days=1),
+        ends_at=_local(bj, 10, 0, days=1),
+        actor=None,
+    )
+    plan = loads_proposed(warehouse=bj, now=now)
+    # The first hour free at D1 is 10:00-11:00: the shop (08:30-08:40) would be shut by
+    # then, so the truck loads the morning after and is there as it opens.
+    assert _slots(plan, bj) == [("D1", "07:00", "08:00")]
+    (proposal,) = plan.proposals
+    assert proposal.leaves_at == _local(bj, 8, 0, days=2)
+    assert proposal.late_minutes == 0 and plan.waiting == []
+
+    load = services.load_build(
+        warehouse=bj, vehicle=trucks["own"], orders=[orders["NE"]], actor=None
+    )
+    slot = slot_suggested(load=load, now=now)  # the booking form suggests the same
+    assert (slot.dock.code, slot.leaves_at, slot.late_minutes) == (
+        "D1",
+        _local(bj, 8, 0, days=2),
+        0,
+    )
+
+
 def test_a_truck_already_due_at_another_door_gets_a_slot_at_another_hour(windows):
     bj, trucks, _, now = windows
     trucks["hired"].delete()
+    ShipTo.objects.update(window_closes=datetime.time(12, 0))  # both open until noon
     services.appointment_book(  # booked at D2 07:00-08:00 for something else
         dock=Dock.objects.get(code="D2"),
         vehicle=trucks["own"],
@@ -237,8 +272,9 @@ def test_a_truck_already_due_at_another_door_gets_a_slot_at_another_hour(windows
     )
     plan = loads_proposed(warehouse=bj, now=now - datetime.timedelta(hours=1))  # at 05:00
     # D1 is free 07:00-08:00, but the truck is at D2 then; loading 06:00-07:00 it would be
-    # on the road then: it loads 08:00-09:00, after.
+    # on the road then: it loads 08:00-09:00, after, and is at both shops before noon.
     assert _slots(plan, bj) == [("D1", "08:00", "09:00")]
+    assert plan.proposals[0].late_minutes == 0
 
 
 def test_a_shop_closed_by_the_time_the_goods_can_go_gets_them_the_morning_after(windows):
