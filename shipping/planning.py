@@ -600,8 +600,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         if truck.trips and slot.dock is None:
             between.update(o.pk for o in truck.orders)  # it cannot leave with no slot booked
             continue
-        ship_tos = [c.ship_to for c in slot.route]
-        back = trip_back(warehouse=warehouse, ship_tos=ship_tos, leaves_at=slot.leaves_at)
+        back = back_at(origin=origin, leaves_at=slot.leaves_at, calls=slot.route)
         km = km_driven(origin=origin, calls=slot.route)
         proposals.append(
             LoadProposal(
