@@ -114,7 +114,8 @@ def main() -> None:
         for n in range(int(RATE * SECONDS)):
             time.sleep(max(0.0, start + n * interval - time.time()))
             movement, _ = stock_receive(item=item, quantity=1, location=location, actor=None)
-            committed[str(StockMovement.objects.get(pk=movement.pk).event.uuid)] = time.time()
+            at = time.time()  # committed: the clock starts here, before the id is looked up
+            committed[str(StockMovement.objects.get(pk=movement.pk).event.uuid)] = at
         rows = out.get(timeout=SECONDS + 60)
         clients.join()
     finally:
