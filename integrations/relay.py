@@ -85,7 +85,10 @@ def events_publish() -> int:
     """Stamp sequences, then publish unpublished events of warehouses in sequence order.
 
     Returns how many were published. Each batch is claimed, sent and marked in one
-    transaction; another relay skips the claimed rows instead of waiting for them.
+    transaction; another relay skips the claimed rows instead of waiting for them. A batch
+    short of `BATCH` is the last: an event committed meanwhile queued a relay of its own
+    (`integrations.tasks.relay_request`), and the beat's sweep catches one whose queueing
+    failed.
     """
     events_sequence()
     layer = get_channel_layer()
@@ -123,6 +126,8 @@ def events_publish() -> int:
                 robust=True,
             )
             published += len(events)
+        if len(events) < BATCH:
+            return published
 
 
 def events_prune(*, keep_days: int, now: datetime.datetime | None = None) -> int:
