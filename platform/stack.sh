@@ -6,7 +6,8 @@ set -e
 : "${REDIS_URL:?set REDIS_URL (redis://...)}"
 BIN=.venv/bin
 trap 'kill 0' INT TERM EXIT
-$BIN/celery -A config worker --loglevel info -Q handoff --concurrency 2 &
+# As platform/entrypoint.sh runs it: the worker keeps its database connections between tasks.
+DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-60}" $BIN/celery -A config worker --loglevel info -Q handoff --concurrency 2 &
 $BIN/celery -A config beat --loglevel info --schedule var/celerybeat-schedule &
 DATABASE_POOL_SIZE="${DATABASE_POOL_SIZE:-20}" WEB_THREADS="${WEB_THREADS:-2}" WEB_KEEPALIVE_QUEUE="${WEB_KEEPALIVE_QUEUE:-5}" $BIN/uvicorn config.asgi:application --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-3}" --ws-per-message-deflate false &
 wait

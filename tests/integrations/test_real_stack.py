@@ -194,3 +194,31 @@ def test_no_event_is_lost_when_redis_restarts(site, tmp_path):
         with running(redis):
             wait_for(all_delivered, timeout=60)
     assert set(receiver.ids) == before | during
+
+
+def test_the_worker_keeps_its_database_connections_between_tasks(site, tmp_path):
+    """A relay run per change, each in a task of its own: the worker answers them on the
+    connections it opened for the first (DATABASE_CONN_MAX_AGE), not on a new one each."""
+    from django.db import connection
+
+    item = ItemFactory()
+    worker = celery_worker(stack_env(settings.REDIS_URL), tmp_path, "kept")
+    with running(worker):
+        worker_ready(settings.REDIS_URL)
+        for _ in range(6):
+            stock.stock_receive(item=item, quantity=1, location=site.loc["a1"], actor=None)
+            time.sleep(0.3)  # each change relayed by a task of its own
+        relayed = Event.objects.filter(type="stock.received", aggregate_id=item.sku)
+        wait_for(lambda: not relayed.filter(published_at__isnull=True).exists(), timeout=30)
+        first = relayed.order_by("published_at").first().published_at
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT backend_start FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                  AND backend_type = 'client backend'
+                """
+            )
+            opened = [row[0] for row in cursor.fetchall()]
+    assert opened, "the worker holds no connection between its tasks"
+    assert min(opened) <= first  # the connection that relayed the first change is still open
