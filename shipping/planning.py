@@ -20,9 +20,9 @@ Each truck gets a free driver of its carrier, and leaves at a time of its own, o
 quarter hour: as soon as its goods can be picked and loaded if its first stop is open by
 then, else on the day its first stop opens next; and no earlier than it needs, so that it
 does not wait at its first stop. Its dock slot is the hour before it leaves, at a door free
-then (moved earlier, or later, by quarter hours if none is; the morning after instead, if
-the doors would hold it until its shops are shut), so the wave can be released in step with
-it. A truck with loads booked already (`shipping.selectors.Trip`) makes this
+then (moved earlier, or later, by quarter hours if none is, up to four hours either way,
+then to the first door free after those; the morning after instead, if the doors would hold
+it until its shops are shut), so the wave can be released in step with it. A truck with loads booked already (`shipping.selectors.Trip`) makes this
 trip before, between or after those: from its slot until it is back from its last stop, it
 is on none of them; with no door free for such a slot, its orders wait.
 """
@@ -304,10 +304,12 @@ def _slot_booked(
 ) -> SlotSuggested:
     """The departure `departure_planned` gives (not before `soonest`), moved to the nearest
     hour a door is free for the vehicle (never before `earliest`, when its goods can be
-    ready), taken in `doors`; the route timed from then, in the planned order. If the doors
-    hold the truck until its route is later than planned, it leaves as `departure_planned`
-    has it from then (the morning after, if that is less late), if a door is free around
-    that hour and it is less late so. No stops: it leaves at `soonest`."""
+    ready), taken in `doors`; with none free within `SLOT_TRIES` of it, the first after
+    those hours (as `departure_planned` has it from then); the route timed from then, in the
+    planned order. If the doors hold the truck until its route is later than planned, it
+    leaves as `departure_planned` has it from then (the morning after, if that is less late),
+    if a door is free around that hour and it is less late so. No door at all: the dock is
+    None, leaving as planned. No stops: it leaves at `soonest`."""
     if ship_tos:
         leaves, planned = departure_planned(
             warehouse=warehouse, ship_tos=ship_tos, soonest=soonest, hint=hint
@@ -330,6 +332,16 @@ def _slot_booked(
         vehicle=vehicle, leaves=leaves, earliest=earliest, back=back
     )
     route = timed(moved, planned)
+    if dock is None:  # none around then: the first free after the hours tried
+        after = leaves + (SLOT_TRIES + 1) * STEP
+        later, replanned = (
+            departure_planned(warehouse=warehouse, ship_tos=ship_tos, soonest=after, hint=hint)
+            if ship_tos
+            else (after, [])
+        )
+        found = doors.slot_free(vehicle=vehicle, leaves=later, earliest=after, back=back)
+        if found[0] is not None:
+            (dock, moved, until), route = found, timed(found[1], replanned)
     if dock is not None and _late(route) > _late(planned) + LATE_SLACK_MINUTES:
         later, replanned = departure_planned(
             warehouse=warehouse, ship_tos=ship_tos, soonest=moved, hint=hint

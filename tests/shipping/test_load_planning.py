@@ -259,6 +259,27 @@ def test_a_truck_the_doors_would_hold_until_its_shop_closes_goes_the_morning_aft
     )
 
 
+def test_a_truck_with_no_door_free_around_its_hour_gets_the_first_free_after(network, windows):
+    bj, trucks, orders, now = windows
+    trucks["hired"].delete()
+    orders["EAST"].delete()
+    ShipTo.objects.update(window_closes=datetime.time(22, 0))  # open all day
+    Dock.objects.filter(code="D2").delete()
+    elsewhere = truck(trucks["own"].carrier, "津A-ELSE", network["TJ"][0], 1000)
+    for start, end in ((4, 9), (9, 14)):  # the one door is taken until 14:00
+        services.appointment_book(
+            dock=Dock.objects.get(code="D1"),
+            vehicle=elsewhere,
+            starts_at=_local(bj, start, 0, days=1),
+            ends_at=_local(bj, end, 0, days=1),
+            actor=None,
+        )
+    plan = loads_proposed(warehouse=bj, now=now)
+    # Four hours either side of 08:00 no door is free: it loads once D1 is, still in time.
+    assert _slots(plan, bj) == [("D1", "14:00", "15:00")]
+    assert plan.proposals[0].late_minutes == 0
+
+
 def test_a_truck_already_due_at_another_door_gets_a_slot_at_another_hour(windows):
     bj, trucks, _, now = windows
     trucks["hired"].delete()
