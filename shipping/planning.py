@@ -22,9 +22,10 @@ then, else on the day its first stop opens next; and no earlier than it needs, s
 does not wait at its first stop. Its dock slot is the hour before it leaves, at a door free
 then (moved earlier, or later, by quarter hours if none is, up to four hours either way,
 then to the first door free after those; the morning after instead, if the doors would hold
-it until its shops are shut), so the wave can be released in step with it. A truck with loads booked already (`shipping.selectors.Trip`) makes this
-trip before, between or after those: from its slot until it is back from its last stop, it
-is on none of them; with no door free for such a slot, its orders wait.
+it until its shops are shut), so the wave can be released in step with it. A truck with
+loads booked already (`shipping.selectors.Trip`) makes this trip before, between or after
+those: from its slot until it is back from its last stop, it is on none of them; with no
+door free for such a slot, its orders wait.
 """
 
 import datetime
@@ -653,7 +654,9 @@ def slot_suggested(*, load: Load, now: datetime.datetime | None = None) -> SlotS
     at a new wave's pace from now), `READY_BEFORE` then, and loaded, if its first shop is open
     by then, else the morning it next opens; not waiting at its first shop; at a door free
     for the `SLOT` before (the load's own appointment, which the slot would move, does not
-    count), while its vehicle is on none of its other loads' trips. A load with no order left (all cancelled) leaves as soon as it can.
+    count), while its vehicle is on none of its other loads' trips (see `_slot_booked` for
+    a door taken at that hour). A load with no order left (all cancelled) leaves as soon as
+    it can.
 
     Refused (Conflict): a load whose truck is checked in at its door already."""
     now = now or timezone.now()
