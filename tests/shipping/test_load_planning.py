@@ -106,7 +106,7 @@ def test_the_dispatcher_builds_a_proposed_load_in_one_click(client, person, wait
     assert client.get("/dispatch/loads/proposed/?warehouse=BJ").status_code == 404
 
 
-def test_an_integration_reads_the_proposals_from_the_api(api, person, waiting):
+def test_a_tms_reads_the_proposals_from_the_api_with_a_dispatcher_s_token(api, person, waiting):
     bj, _, orders = waiting
     answer = api(person("dispatcher", bj)).get("/api/v1/loads/proposed/", {"warehouse": "BJ"})
     assert answer.status_code == 200, answer.content
