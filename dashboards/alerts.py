@@ -38,11 +38,22 @@ class Condition:
     params: dict = field(default_factory=dict)
 
 
-def said(template: str, **values: object) -> dict:
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a text with a plural for translation, left untranslated (as `gettext_noop`):
+    `makemessages` (dashboards' own) finds both forms."""
+    return singular, plural
+
+
+def said(template: str, plural: str | None = None, *, count: str = "", **values: object) -> dict:
     """`message` and `params` of a condition: the English text and what renders it again
-    in another language. Values are plain text or numbers."""
+    in another language (`Alert.text`). Values are plain text or numbers. With a `plural`
+    form, the value named `count` chooses between them ("1 line", "2 lines")."""
     plain = {k: v if isinstance(v, int | float) else str(v) for k, v in values.items()}
-    return {"message": template % plain, "params": {"template": template, **plain}}
+    params: dict = {"template": template, **plain}
+    if plural is not None:
+        params.update(template_plural=plural, template_count=count)
+        template = template if plain[count] == 1 else plural
+    return {"message": template % plain, "params": params}
 
 
 def _local(warehouse: Warehouse, day: datetime.date, at: datetime.time) -> datetime.datetime:
@@ -105,7 +116,11 @@ def stockout_blocking(
             department=Department.WAREHOUSE,
             severity=Severity.CRITICAL,
             **said(
-                gettext_noop("%(sku)s is out: %(orders)s order(s) wait for %(qty)s units."),
+                *ngettext_noop(
+                    "%(sku)s is out, %(qty)s short: %(orders)s order waits for it.",
+                    "%(sku)s is out, %(qty)s short: %(orders)s orders wait for it.",
+                ),
+                count="orders",
                 sku=sku,
                 orders=orders,
                 qty=qty,
@@ -157,14 +172,16 @@ def orders_at_risk(
                 "cutoff": f"{deadline.astimezone(warehouse.zone()):%m-%d %H:%M}",
             }
             if late:
-                text = gettext_noop(
-                    "Order %(order)s missed its cut-off %(cutoff)s: %(lines)s line(s) still "
-                    "to pick."
+                texts = ngettext_noop(
+                    "Order %(order)s missed its cut-off %(cutoff)s: %(lines)s line still to pick.",
+                    "Order %(order)s missed its cut-off %(cutoff)s: %(lines)s lines still to pick.",
                 )
             else:
-                text = gettext_noop(
-                    "Order %(order)s: %(lines)s line(s) to pick (%(minutes)s min at "
-                    "%(rate)s/h), cut-off %(cutoff)s."
+                texts = ngettext_noop(
+                    "Order %(order)s: %(lines)s line to pick (%(minutes)s min at %(rate)s/h), "
+                    "cut-off %(cutoff)s.",
+                    "Order %(order)s: %(lines)s lines to pick (%(minutes)s min at %(rate)s/h), "
+                    "cut-off %(cutoff)s.",
                 )
                 values.update(
                     minutes=math.ceil(needed.total_seconds() / 60),
@@ -177,7 +194,7 @@ def orders_at_risk(
                     warehouse_id=warehouse.pk,
                     department=Department.WAREHOUSE,
                     severity=Severity.CRITICAL if late else Severity.WARNING,
-                    **said(text, **values),
+                    **said(*texts, count="lines", **values),
                     subject_type="order",
                     subject_id=order.external_ref,
                 )
@@ -251,11 +268,15 @@ def routes_outside_windows(
                 department=Department.LOGISTICS,
                 severity=Severity.WARNING,
                 **said(
-                    gettext_noop(
-                        "%(load)s leaving %(leaves)s reaches %(stops)s of %(all)s stop(s) after "
+                    *ngettext_noop(
+                        "%(load)s leaving %(leaves)s reaches %(stops)s of %(all)s stop after "
+                        "its window closes, the first %(place)s %(minutes)s min late: move "
+                        "its dock slot or its orders.",
+                        "%(load)s leaving %(leaves)s reaches %(stops)s of %(all)s stops after "
                         "their windows close, the first %(place)s %(minutes)s min late: move "
-                        "its dock slot or its orders."
+                        "its dock slot or its orders.",
                     ),
+                    count="all",
                     load=load.reference,
                     leaves=f"{row['leaves_at'].astimezone(zone):%m-%d %H:%M}",
                     stops=len(outside),
@@ -361,16 +382,25 @@ def loads_not_ready(
                 "due": f"{timing.truck_due.astimezone(zone):%H:%M}",
             }
             if wave.status == WaveStatus.PLANNED:
-                text = gettext_noop(
-                    "%(load)s: its wave is not released; released now, its goods are ready "
-                    "%(ready)s, %(minutes)s min late for the truck due %(due)s."
+                told = said(
+                    gettext_noop(
+                        "%(load)s: its wave is not released; released now, its goods are "
+                        "ready %(ready)s, %(minutes)s min late for the truck due %(due)s."
+                    ),
+                    **values,
                 )
             else:
-                text = gettext_noop(
-                    "%(load)s: %(lines)s line(s) still to pick, ready %(ready)s, %(minutes)s "
-                    "min late for the truck due %(due)s."
+                told = said(
+                    *ngettext_noop(
+                        "%(load)s: %(lines)s line still to pick, ready %(ready)s, %(minutes)s "
+                        "min late for the truck due %(due)s.",
+                        "%(load)s: %(lines)s lines still to pick, ready %(ready)s, "
+                        "%(minutes)s min late for the truck due %(due)s.",
+                    ),
+                    count="lines",
+                    lines=timing.lines,
+                    **values,
                 )
-                values["lines"] = timing.lines
             out.append(
                 Condition(
                     rule="load_not_ready",
@@ -378,7 +408,7 @@ def loads_not_ready(
                     warehouse_id=warehouse_id,
                     department=Department.WAREHOUSE,
                     severity=Severity.CRITICAL if now >= timing.truck_due else Severity.WARNING,
-                    **said(text, **values),
+                    **told,
                     subject_type="load",
                     subject_id=row["load"].reference,
                 )

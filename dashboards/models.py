@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Warehouse
@@ -91,6 +91,9 @@ class Alert(models.Model):
         if not template:
             return self.message
         try:
+            if "template_plural" in self.params:  # the count's form (dashboards.alerts.said)
+                count = self.params[self.params["template_count"]]
+                return ngettext(template, self.params["template_plural"], count) % self.params
             return gettext(template) % self.params
         except (KeyError, TypeError, ValueError):
             return self.message

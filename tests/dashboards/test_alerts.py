@@ -95,15 +95,12 @@ def test_a_truck_waiting_beyond_the_threshold_and_a_late_order(network, beijing_
     assert risk.subject_id == "SO-RISK" and risk.severity == "warning"
     local_cutoff = f"{cutoff.astimezone(network['BJ'][0].zone()):%m-%d %H:%M}"
     assert (
-        risk.message
-        == f"Order SO-RISK: 1 line(s) to pick (1 min at 120/h), cut-off {local_cutoff}."
+        risk.message == f"Order SO-RISK: 1 line to pick (1 min at 120/h), cut-off {local_cutoff}."
     )
     alerts_evaluate(now=cutoff + datetime.timedelta(minutes=5))
     risk.refresh_from_db()
     assert risk.severity == "critical"  # same alert, now past the cut-off
-    assert (
-        risk.message == f"Order SO-RISK missed its cut-off {local_cutoff}: 1 line(s) still to pick."
-    )
+    assert risk.message == f"Order SO-RISK missed its cut-off {local_cutoff}: 1 line still to pick."
     shipping.order_cancel(order=order, reason="test", actor=None)
     alerts_evaluate(now=cutoff + datetime.timedelta(minutes=6))
     assert _live("order_at_risk") == []
@@ -122,7 +119,9 @@ def test_orders_waiting_for_stock_that_is_not_there(network, beijing_shop):
     )
     alerts_evaluate()
     (out,) = _live("stockout_blocking")
-    assert "1 order(s) wait for 3 units" in out.message
+    assert out.message == "RARE is out, 3 short: 1 order waits for it."
+    with translation.override("zh-hans"):
+        assert out.text == "RARE 缺货，短缺 3：1 个订单在等待。"
     stock_in(rare, network["BJ"][1], 5)
     shipping.orders_backordered_reallocate()
     alerts_evaluate()
@@ -266,7 +265,7 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
     alerts_evaluate(now=due + datetime.timedelta(minutes=1))  # the truck is due: critical
     (late,) = _live("load_not_ready")
     assert late.severity == "critical"
-    assert f"{load.reference}: 2 line(s) still to pick" in late.message
+    assert f"{load.reference}: 2 lines still to pick" in late.message
 
     pick_all(floor)
     alerts_evaluate(now=due + datetime.timedelta(minutes=2))
@@ -306,8 +305,8 @@ def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher
     )
     tomorrow_ = _local(bj, 11, days=1).strftime("%m-%d")
     assert alert.message == (
-        f"{load.reference} leaving {tomorrow_} 11:00 reaches 1 of 1 stop(s) after their "
-        "windows close, the first Shop EARLY 147 min late: move its dock slot or its orders."
+        f"{load.reference} leaving {tomorrow_} 11:00 reaches 1 of 1 stop after its "
+        "window closes, the first Shop EARLY 147 min late: move its dock slot or its orders."
     )
     with translation.override("zh-hans"):
         assert alert.text.startswith(f"{load.reference} 于 {tomorrow_} 11:00 出发")
