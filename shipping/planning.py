@@ -311,12 +311,11 @@ def _slot_booked(
     leaves as `departure_planned` has it from then (the morning after, if that is less late),
     if a door is free around that hour and it is less late so. No door at all: the dock is
     None, leaving as planned. No stops: it leaves at `soonest`."""
-    if ship_tos:
-        leaves, planned = departure_planned(
-            warehouse=warehouse, ship_tos=ship_tos, soonest=soonest, hint=hint
-        )
-    else:
-        leaves, planned = soonest, []
+
+    def planned_from(at: datetime.datetime) -> tuple[datetime.datetime, list[Call]]:
+        if not ship_tos:
+            return at, []
+        return departure_planned(warehouse=warehouse, ship_tos=ship_tos, soonest=at, hint=hint)
 
     def back(at: datetime.datetime) -> datetime.datetime:  # as the booking will check it
         return trip_back(warehouse=warehouse, ship_tos=list(ship_tos), leaves_at=at)
@@ -329,27 +328,30 @@ def _slot_booked(
             zone=warehouse.zone(),
         )
 
+    def at_a_door(
+        at: datetime.datetime, not_before: datetime.datetime
+    ) -> tuple[Dock | None, datetime.datetime, datetime.datetime, list[Call]]:
+        """Leaving as planned from `at`, at a door free around then (`_Doors.slot_free`):
+        the door, when it leaves, until when the vehicle is held, and the route."""
+        leaves, calls = planned_from(at)
+        dock, moved, until = doors.slot_free(
+            vehicle=vehicle, leaves=leaves, earliest=not_before, back=back
+        )
+        return dock, moved, until, timed(moved, calls)
+
+    leaves, planned = planned_from(soonest)
     dock, moved, until = doors.slot_free(
         vehicle=vehicle, leaves=leaves, earliest=earliest, back=back
     )
     route = timed(moved, planned)
     if dock is None:  # none around then: the first free after the hours tried
         after = leaves + (SLOT_TRIES + 1) * STEP
-        later, replanned = (
-            departure_planned(warehouse=warehouse, ship_tos=ship_tos, soonest=after, hint=hint)
-            if ship_tos
-            else (after, [])
-        )
-        found = doors.slot_free(vehicle=vehicle, leaves=later, earliest=after, back=back)
-        if found[0] is not None:
-            (dock, moved, until), route = found, timed(found[1], replanned)
+        if (found := at_a_door(after, after))[0] is not None:
+            dock, moved, until, route = found
     if dock is not None and _late(route) > _late(planned) + LATE_SLACK_MINUTES:
-        later, replanned = departure_planned(
-            warehouse=warehouse, ship_tos=ship_tos, soonest=moved, hint=hint
-        )
-        found = doors.slot_free(vehicle=vehicle, leaves=later, earliest=earliest, back=back)
-        if found[0] is not None and _late(then := timed(found[1], replanned)) < _late(route):
-            (dock, moved, until), route = found, then
+        found = at_a_door(moved, earliest)  # the morning after, if less late
+        if found[0] is not None and _late(found[3]) < _late(route):
+            dock, moved, until, route = found
     if dock is not None:
         doors.take(vehicle=vehicle, dock=dock, leaves=moved, until=until)
     return SlotSuggested(dock=dock, leaves_at=moved, route=route)
