@@ -7,6 +7,11 @@ Real stack: PostgreSQL and Redis from the environment, uvicorn (ASGI) on loopbac
 image runs it (three workers of two request threads, shedding keep-alive connections from a
 crowded one), and the load from a separate process
 (16 threads, keep-alive connections). Ends with one JSON line.
+
+Then, with the server stopped, where the CPU goes (`_cost`): one order's and one /ping/'s
+CPU in the web process and in PostgreSQL, run in-process; from them and the /ping/ rate,
+`ratio_ceiling`, the most this machine allows an order whose work costs that CPU, and
+`order_cpu_budget_ms`, the CPU an order may cost in-process for the goal's ratio.
 """
 
 import http.client
@@ -35,6 +40,8 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = 2.0
 SKUS = 50
+ORDERS_COSTED = 1000
+GOAL_RATIO = 0.25
 
 
 def _prepare(url: str) -> str:
@@ -145,6 +152,78 @@ def _in_process(kind: str, token: str, out: "mp.Queue[dict]") -> None:
     out.put(_load(kind, token))
 
 
+def _cost(url: str, token: str, out: "mp.Queue[dict]") -> None:
+    """Where a request's CPU goes, in a process of its own with no server: the view run
+    in-process (Django's test client, the connection kept) for ORDERS_COSTED orders and as
+    many /ping/s, timing this process's CPU (Python: Django, DRF, the services) and that of
+    its PostgreSQL backend (read from /proc; None if the database is on another machine)."""
+    os.environ.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="bench-only-secret-key-0123456789abcdef0123456789abcdef",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    django_setup(url)
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+
+    def order(n: int) -> None:
+        body = {
+            "external_ref": f"COST-{n}",
+            "customer": "C1",
+            "ship_to": "MAIN",
+            "requested_delivery_date": tomorrow,
+            "promised_ship_date": tomorrow,
+            "lines": [
+                {"item": f"SKU-{(n * 5 + k * 11) % SKUS:03d}", "quantity": 1 + k} for k in range(5)
+            ],
+        }
+        answer = client.post(
+            "/api/v1/orders/",
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=f"COST-{n}",
+            **headers,
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"order: answered {answer.status_code}")
+
+    def ping(n: int) -> None:
+        if client.get("/ping/").status_code != 200:
+            raise RuntimeError("ping failed")
+
+    def backend_cpu_s() -> float | None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    figures = {}
+    for name, call in (("order", order), ("ping", ping)):
+        for n in range(ORDERS_COSTED // 5):  # warm: imports, prepared statements, caches
+            call(n)
+        postgres, python = backend_cpu_s(), time.process_time()
+        for n in range(ORDERS_COSTED // 5, ORDERS_COSTED + ORDERS_COSTED // 5):
+            call(n)
+        python = time.process_time() - python
+        after = backend_cpu_s()
+        figures[f"{name}_python_ms"] = python * 1000 / ORDERS_COSTED
+        figures[f"{name}_postgres_ms"] = (
+            None if postgres is None or after is None else (after - postgres) * 1000 / ORDERS_COSTED
+        )
+    out.put(figures)
+
+
 def main() -> None:
     url = bench_database_url()
     token = _prepare(url)
@@ -199,7 +278,22 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)
+    queue = ctx.Queue()
+    coster = ctx.Process(target=_cost, args=(url, token, queue))
+    coster.start()
+    cost = queue.get(timeout=600)
+    coster.join()
     orders, trivial, api = figures["orders"], figures["trivial"], figures["api"]
+    # Both phases keep every core busy, so a request's rate is the cores over its CPU. A
+    # /ping/ costs the machine `ping_machine_ms`: in-process, `ping_python_ms`; the rest is
+    # the HTTP server's and the load's share, the same for an order. So an order whose
+    # in-process CPU (Python and PostgreSQL) is C can reach at most the ratio
+    # ping_machine / (ping_machine - ping_python + C), and the goal's ratio needs C within
+    # `order_cpu_budget_ms`.
+    cores = len(os.sched_getaffinity(0))
+    ping_machine = cores * 1000 / trivial["per_s"]
+    beside = ping_machine - cost["ping_python_ms"]
+    order_cpu = cost["order_python_ms"] + (cost["order_postgres_ms"] or 0.0)
     print(
         json.dumps(
             {
@@ -215,6 +309,18 @@ def main() -> None:
                 # For comparison: the lightest authenticated API call (token, DRF, one query).
                 "api_trivial_per_s": round(api["per_s"], 1),
                 "api_ratio": round(orders["per_s"] / api["per_s"], 3),
+                # Where the CPU goes (see `_cost`), and the ratio this machine allows.
+                "cores": cores,
+                "ping_machine_ms": round(ping_machine, 2),
+                "ping_python_ms": round(cost["ping_python_ms"], 2),
+                "order_python_ms": round(cost["order_python_ms"], 2),
+                "order_postgres_ms": (
+                    None
+                    if cost["order_postgres_ms"] is None
+                    else round(cost["order_postgres_ms"], 2)
+                ),
+                "order_cpu_budget_ms": round(ping_machine / GOAL_RATIO - beside, 2),
+                "ratio_ceiling": round(ping_machine / (beside + order_cpu), 3),
             }
         )
     )
