@@ -674,6 +674,14 @@ def _floor_text() -> dict[str, str]:
         "wrong_location": _("Wrong location: expected %(expected)s, scanned %(scanned)s."),
         "wrong_item": _("Wrong item: expected %(expected)s, scanned %(scanned)s."),
         "wrong_lot": _("Wrong lot: expected %(expected)s, scanned %(scanned)s."),
+        "whole_number": _("Must be a whole number of units, zero or more."),
+        "short_pick": _(
+            "Only %(quantity)s of %(asked)s? Press Enter again for a short pick, or type the "
+            "quantity."
+        ),
+        "fewer": _(
+            "Only %(quantity)s of %(asked)s? Press Enter again to confirm, or type the quantity."
+        ),
         "ok": _("OK"),
         "done": _("Done: %(quantity)s × %(item)s."),
     }

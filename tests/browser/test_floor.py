@@ -62,6 +62,73 @@ def test_an_operator_completes_a_pick_by_typing_scans(live_server, page, site, p
     assert Task.objects.filter(status__in=["open", "assigned"]).count() == 0
 
 
+def test_fewer_units_than_asked_go_only_when_entered_twice_and_a_refused_quantity_is_asked_again(
+    live_server, page, site, person
+):
+    """A typo must not become a short pick (its units are written off there and the order
+    allocated again): fewer units than the task asks for are sent only when entered twice.
+    A quantity the server refuses is asked for again, the location and item scans kept."""
+    soap = ItemFactory(sku="SOAP", name="Hand soap")
+    stock_in(soap, site.loc["pf"], 10)
+    reservation = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-79/1", actor=None
+    )
+    (task,) = services.pick_tasks_create(reservations=[reservation], actor=None)
+    person("operator", site.warehouse, username="li.ming")
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    _scan(page, "WA-PF")
+    _scan(page, "SOAP")
+
+    _scan(page, "40")  # more than the task: the server refuses it...
+    expect(page.locator("#feedback")).to_have_text("The task is for 4; 40 is more.")
+    expect(page.locator("#scan-prompt")).to_have_text("Enter the quantity and press Enter")
+    expect(page.locator("#scan")).to_have_value("4")  # ...and asks for the quantity alone
+    _scan(page, "four")
+    expect(page.locator("#feedback")).to_have_text("Must be a whole number of units, zero or more.")
+
+    _scan(page, "1")
+    warning = "Only 1 of 4? Press Enter again for a short pick, or type the quantity."
+    expect(page.locator("#feedback")).to_have_text(warning)
+    expect(page.locator("#feedback")).to_have_class("feedback warn")
+    expect(page.locator("#scan")).to_have_value("1")
+    _scan(page, "3")  # another number is asked about in turn
+    expect(page.locator("#feedback")).to_contain_text("Only 3 of 4?")
+    task.refresh_from_db()
+    assert task.status != "done" and on_hand(soap, site.loc["stage"]) == 0
+
+    page.press("#scan", "Enter")
+    expect(page.locator("#feedback")).to_have_text("Done: 3 × SOAP.")
+    task.refresh_from_db()
+    assert (task.status, task.counted_quantity) == ("done", 3)
+    assert on_hand(soap, site.loc["stage"]) == 3
+
+
+def test_a_task_someone_else_finished_makes_way_for_the_next(live_server, page, site, person):
+    """Two people on one pick: the second to confirm is told, and sees the floor as it is now
+    instead of the task that is gone."""
+    soap = ItemFactory(sku="SOAP", name="Hand soap")
+    stock_in(soap, site.loc["pf"], 10)
+    reservation = services.stock_reserve(
+        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-80/1", actor=None
+    )
+    (task,) = services.pick_tasks_create(reservations=[reservation], actor=None)
+    person("operator", site.warehouse, username="li.ming")
+    other = person("operator", site.warehouse, username="zhao.lei")
+    _log_in(page, live_server.url, "li.ming")
+    page.goto(f"{live_server.url}/floor/?warehouse=WA")
+    _scan(page, "WA-PF")
+    _scan(page, "SOAP")
+    services.task_confirm(
+        task=task, location_barcode="WA-PF", item_code="SOAP", quantity=4, actor=other
+    )
+
+    page.press("#scan", "Enter")
+    expect(page.locator("#feedback")).to_have_text(f"Task {task.pk} is already Done.")
+    expect(page.locator("#no-task")).to_be_visible()
+    assert on_hand(soap, site.loc["stage"]) == 4
+
+
 def test_a_live_refresh_in_the_middle_of_a_scan_keeps_the_scan_box(live_server, page, site, person):
     """A keyboard-wedge scanner types into whatever has the focus: a refresh of the task list
     (another task changed on the floor) must leave the scan box where it is, focused."""

@@ -1,5 +1,8 @@
 // The floor page: a scan box for keyboard-wedge scanners (barcode + Enter), step by step,
 // checked here for instant feedback and confirmed by the server, which has the last word.
+// Fewer units than the task asks for (a short pick, a part moved) are sent only once the
+// same quantity is entered twice. A scan the server refuses is asked for again, the scans
+// before it kept; a task that is no longer this person's to do makes way for the next.
 // The page's live link (live.js) refreshes the task list when the floor changes.
 (() => {
   const root = document.getElementById("floor");
@@ -12,11 +15,18 @@
   let step = 0;
   let scans = {};
   let card = null;
+  let fewer = null; // the quantity below the task's that one more Enter confirms
 
   function say(message, good) {
     feedback.textContent = message;
     feedback.className = "feedback " + (good ? "good" : "bad");
     if (!good) beep();
+  }
+
+  function warn(message) {
+    feedback.textContent = message;
+    feedback.className = "feedback warn";
+    beep();
   }
 
   function beep() {
@@ -42,7 +52,8 @@
     steps.push({ key: "item_code", prompt: text.scan_item, expect: [t.sku, t.gtin].filter(Boolean), wrong: text.wrong_item });
     if (t.lot) steps.push({ key: "lot_code", prompt: text.scan_lot, expect: [t.lot], wrong: text.wrong_lot });
     if (t.kind === "putaway" || t.kind === "replenish") steps.push({ key: "to_location_barcode", prompt: text.scan_target });
-    steps.push({ key: "quantity", prompt: text.enter_quantity, number: true, preset: t.kind === "count" ? "" : t.quantity });
+    const counted = t.kind === "count";
+    steps.push({ key: "quantity", prompt: text.enter_quantity, number: true, preset: counted ? "" : t.quantity, asked: counted ? null : Number(t.quantity) });
     form.onsubmit = (event) => {
       event.preventDefault();
       handle(document.getElementById("scan").value.trim());
@@ -51,6 +62,7 @@
   }
 
   function show() {
+    fewer = null;
     const input = document.getElementById("scan");
     document.getElementById("scan-prompt").textContent = steps[step].prompt;
     input.value = steps[step].preset ?? "";
@@ -66,7 +78,19 @@
       show();
       return;
     }
-    scans[s.key] = s.number ? parseInt(value, 10) : value;
+    if (s.number && !/^\d+$/.test(value)) {
+      say(text.whole_number, false);
+      show();
+      return;
+    }
+    if (s.asked !== undefined && s.asked !== null && Number(value) < s.asked && fewer !== value) {
+      fewer = value; // the box keeps it: Enter again sends it
+      const vars = { quantity: value, asked: s.asked };
+      warn(fill(card.dataset.kind === "pick" ? text.short_pick : text.fewer, vars));
+      document.getElementById("scan").select();
+      return;
+    }
+    scans[s.key] = s.number ? Number(value) : value;
     if (step < steps.length - 1) {
       step += 1;
       say(text.ok, true);
@@ -87,9 +111,19 @@
       refresh(true);
     } else {
       say(answer.message || response.statusText, false);
-      step = 0;
-      scans = {};
-      show();
+      const refused = steps.findIndex((st) => st.key in (answer.fields || {}));
+      if (refused >= 0) {
+        // That scan again; the ones before it stand.
+        steps.slice(refused).forEach((st) => delete scans[st.key]);
+        step = refused;
+        show();
+      } else if ([403, 404, 409].includes(response.status)) {
+        refresh(true); // done or taken by someone else, or no longer open: the floor as it is
+      } else {
+        step = 0;
+        scans = {};
+        show();
+      }
     }
   }
 
