@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.access import require_role, warehouse_ids_for
@@ -161,6 +161,8 @@ def _refusal(error: DomainError) -> dict:
     if not error.field:
         return {"good": False, "text": error.message, "field": ""}
     name, label = FIELDS.get(error.field, (error.field, error.extra.get("label", error.field)))
+    if label is None:  # the reason names the field itself
+        return {"good": False, "text": error.message, "field": name}
     text = _("%(field)s: %(reason)s") % {"field": label, "reason": error.message}
     return {"good": False, "text": text, "field": name}
 
@@ -583,6 +585,58 @@ def order_pack(request: HttpRequest, pk: int) -> HttpResponse:
         }
 
     return _answer(request, _dock, act)
+
+
+def _bench(pk: int) -> Callable[[HttpRequest], HttpResponse]:
+    def page(request: HttpRequest) -> HttpResponse:
+        request.GET = request.GET.copy()
+        request.GET["fragment"] = "body"
+        return views.pack_bench(request, pk)
+
+    return page
+
+
+@login_required
+@require_POST
+def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """At the packing bench: close a unit with the units typed per line (`qty-<line no>`;
+    blank or 0 leaves the line out), under a new SSCC."""
+
+    def act() -> str:
+        order = get_object_or_404(Order, pk=pk)
+        require_role(request.user, order.warehouse_id, FLOOR_ROLES)
+        contents = []
+        for line in order.lines.order_by("line_no"):
+            name = f"qty-{line.line_no}"
+            raw = request.POST.get(name, "").strip()
+            if raw in ("", "0"):
+                continue
+            if not raw.isdigit():
+                raise FormError(
+                    _("Must be a whole number of units, zero or more."),
+                    field=name,
+                    extra={"label": _("Line %(line)s") % {"line": line.line_no}},
+                )
+            contents.append((line, int(raw)))
+        if not contents:
+            raise FormError(_("Put at least one unit in."))
+        try:
+            unit = shipping.unit_pack(order=order, contents=contents, actor=request.user)
+        except DomainError as error:  # the service names a line by its place in `contents`
+            place = re.fullmatch(r"contents\[(\d+)\]\.\w+", error.field or "")
+            if place is None:
+                raise
+            line_no = contents[int(place[1])][0].line_no
+            # Its message names the line already.
+            raise FormError(error.message, field=f"qty-{line_no}", extra={"label": None}) from None
+        units = sum(quantity for _line, quantity in contents)
+        return ngettext(
+            "Unit %(sscc)s closed with %(units)s unit: print its label.",
+            "Unit %(sscc)s closed with %(units)s units: print its label.",
+            units,
+        ) % {"sscc": unit.sscc, "units": units}
+
+    return _answer(request, _bench(pk), act)
 
 
 @login_required

@@ -867,6 +867,34 @@ def _orders_export(orders: QuerySet, warehouses: list[Warehouse], kind: str) -> 
 
 
 @login_required
+def pack_bench(request: HttpRequest, pk: int) -> HttpResponse:
+    """The packing bench for one order: what is picked and not yet packed, line by line, to
+    close into as many units as the goods need (each its SSCC and label), and the units
+    packed so far. The people of the floor pack; the dock's other people see it. Not found
+    for anyone else. `?fragment=body` returns the part an action swaps in."""
+    warehouse_ids = [
+        pk
+        for pk in warehouse_ids_for(request.user)
+        if role_in(request.user, pk) in FLOOR_ROLES_HERE | PLANNING_ROLES
+    ]
+    packing = shipping_selectors.order_packing(order_id=pk, warehouse_ids=warehouse_ids)
+    if packing is None:
+        raise Http404
+    order = packing["order"]
+    packing.update(
+        may_pack=role_in(request.user, order.warehouse_id) in FLOOR_ROLES_HERE
+        and order.status in (OrderStatus.PICKED, OrderStatus.PACKED),
+        flash=getattr(request, "flash", None),
+    )
+    template = (
+        "dashboards/_pack_body.html"
+        if request.GET.get("fragment") == "body"
+        else "dashboards/pack.html"
+    )
+    return _render_local(request, template, packing, order.warehouse)
+
+
+@login_required
 def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Where an order is: what the office tells the customer who calls. Its times are on the
     clock of the warehouse shipping it. Not found for people of other warehouses."""

@@ -34,6 +34,7 @@ from shipping.models import (
     Dock,
     Driver,
     HandlingUnit,
+    HandlingUnitLine,
     LineReservation,
     Load,
     Order,
@@ -885,6 +886,43 @@ def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
             .order_by("packed_at", "pk")[:limit]
         ),
         "trucks": [{"load": load, "orders_waiting": waiting.get(load.pk, 0)} for load in trucks],
+    }
+
+
+def order_packing(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
+    """What the packing bench needs of an order shipping from one of these warehouses: the
+    order (its ship-to, truck and dock), each line with units picked and not yet packed
+    (`left`, lines with none left out), their sum (`units_left`), and the units packed so far
+    with their contents, first packed first. None if the order is not shipped from there.
+    Five queries."""
+    order = (
+        Order.objects.filter(pk=order_id, warehouse_id__in=list(warehouse_ids))
+        .select_related("warehouse", "ship_to", "load__vehicle", "load__appointment__dock")
+        .first()
+    )
+    if order is None:
+        return None
+    lines = list(order.lines.select_related("item").order_by("line_no"))
+    picked = units_moved(references=[ln.reference for ln in lines], kinds=(MovementKind.PICK,))
+    units = list(
+        HandlingUnit.objects.filter(order=order)
+        .prefetch_related(
+            Prefetch("lines", queryset=HandlingUnitLine.objects.select_related("line__item"))
+        )
+        .order_by("packed_at", "pk")
+    )
+    packed: dict[int, int] = {}
+    for unit in units:
+        for content in unit.lines.all():
+            packed[content.line_id] = packed.get(content.line_id, 0) + content.quantity
+    for line in lines:
+        line.left = picked.get((line.reference, MovementKind.PICK), 0) - packed.get(line.pk, 0)
+    left = [line for line in lines if line.left > 0]
+    return {
+        "order": order,
+        "left": left,
+        "units_left": sum(line.left for line in left),
+        "units": units,
     }
 
 

@@ -111,9 +111,13 @@ def unit_pack(
     else:
         for index, (line, quantity) in enumerate(contents):
             if line.order_id != order.pk:
-                raise DomainError("That line is of another order.", field=f"contents[{index}].line")
+                raise DomainError(
+                    _("That line is of another order."), field=f"contents[{index}].line"
+                )
             if quantity <= 0:
-                raise DomainError("Must be greater than zero.", field=f"contents[{index}].quantity")
+                raise DomainError(
+                    _("Must be greater than zero."), field=f"contents[{index}].quantity"
+                )
             still = quantity
             for (line_id, lot, loc), have in open_goods.items():
                 if line_id == line.pk and still:
@@ -122,7 +126,8 @@ def unit_pack(
                     still -= take
             if still:
                 raise DomainError(
-                    f"Line {line.line_no}: only {quantity - still} picked and not yet packed.",
+                    _("Line %(line)s: only %(quantity)s picked and not yet packed.")
+                    % {"line": line.line_no, "quantity": quantity - still},
                     field=f"contents[{index}].quantity",
                 )
     if not wanted:

@@ -8,9 +8,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.gs1 import gs1_check_digit
 from core.models import Event
 from shipping import services
 from shipping.models import Carrier, Dock, HandlingUnit, Order, Shipment, Vehicle
+from shipping.selectors import order_packing
 from tests.factories import ItemFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.helpers import order_placed
@@ -31,9 +33,10 @@ def picked(network, beijing_shop, person):
     return order, load, stage
 
 
-def truck_picked(bj, item, shop, carrier, picker, n: int):  # type: ignore[no-untyped-def]
-    """Truck n: a van booked at dock D<n+1> in an hour, with one order of 3 × item on it,
-    its wave released and all of it picked. Returns (order, load)."""
+def truck_picked(bj, item, shop, carrier, picker, n: int, lines=None):  # type: ignore[no-untyped-def]
+    """Truck n: a van booked at dock D<n+1> in an hour, with one order of 3 × item on it
+    (or of `lines`, (item, quantity) pairs), its wave released and all of it picked.
+    Returns (order, load)."""
     van = Vehicle.objects.create(
         carrier=carrier,
         plate=f"京A-{7 + n}",
@@ -41,7 +44,8 @@ def truck_picked(bj, item, shop, carrier, picker, n: int):  # type: ignore[no-un
         capacity_weight_kg=1000,
         capacity_volume_l=8000,
     )
-    order = order_placed(*shop, (item, 3), ref="SO-DOCK" if n == 0 else f"SO-DOCK-{n}")
+    ref = "SO-DOCK" if n == 0 else f"SO-DOCK-{n}"
+    order = order_placed(*shop, *(lines or [(item, 3)]), ref=ref)
     load = services.load_build(warehouse=bj, vehicle=van, orders=[order], actor=None)
     start = timezone.now() + datetime.timedelta(hours=1)
     services.appointment_book(
@@ -57,7 +61,7 @@ def truck_picked(bj, item, shop, carrier, picker, n: int):  # type: ignore[no-un
         services.order_pick_confirm(
             task=task,
             location_barcode=task.location.barcode,
-            item_code=item.sku,
+            item_code=task.item.sku,
             quantity=task.quantity,
             actor=picker,
         )
@@ -70,7 +74,7 @@ def order_tasks(order):
     from inventory.models import Task
 
     return Task.objects.filter(reference__startswith=f"order:{order.pk}:").select_related(
-        "location"
+        "location", "item"
     )
 
 
@@ -170,3 +174,100 @@ def test_the_dock_costs_the_same_queries_for_one_truck_or_four(client, picked, p
             if n == 3:
                 services.unit_stage(unit=unit, lane=lane, actor=None)
     assert queries() == one
+
+
+@pytest.fixture
+def picked_big(network, beijing_shop, person):
+    """An order of 10 × TEA and 4 × RICE on a booked truck, all picked: (order, lane)."""
+    bj, pick, stage = network["BJ"]
+    tea, rice = ItemFactory(sku="TEA", weight_kg=2), ItemFactory(sku="RICE", weight_kg=5)
+    stock_in(tea, pick, 20)
+    stock_in(rice, pick, 20)
+    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    picker = person("operator", bj, username="liu")
+    order, _ = truck_picked(bj, tea, beijing_shop, carrier, picker, 0, lines=[(tea, 10), (rice, 4)])
+    return order, stage
+
+
+def test_a_packer_closes_an_order_into_as_many_units_as_the_goods_need(client, picked_big, person):
+    order, lane = picked_big
+    client.force_login(person("operator", order.warehouse, username="chen"))
+    floor = client.get("/floor/?warehouse=BJ&fragment=dock").content.decode()
+    assert f'href="/floor/orders/{order.pk}/bench/"' in floor
+    bench = client.get(f"/floor/orders/{order.pk}/bench/").content.decode()
+    assert 'name="qty-1" value="10"' in bench and 'name="qty-2" value="4"' in bench
+    assert "14 units left to pack" in bench
+
+    # A pallet of 6 TEA and the 4 RICE; then the other 4 TEA in a carton.
+    first = client.post(
+        f"/floor/orders/{order.pk}/units/", {"qty-1": "6", "qty-2": "4"}, **HTMX
+    ).content.decode()
+    pallet = HandlingUnit.objects.get()
+    assert f"Unit {pallet.sscc} closed with 10 units: print its label." in first
+    assert 'name="qty-1" value="4"' in first and 'name="qty-2"' not in first
+    assert f"/api/v1/units/{pallet.sscc}/label/" in first
+    assert pallet.weight_kg == 6 * 2 + 4 * 5
+    assert Order.objects.get(pk=order.pk).status == "picked"  # not all of it packed yet
+
+    last = client.post(f"/floor/orders/{order.pk}/units/", {"qty-1": "4"}, **HTMX)
+    last = last.content.decode()
+    carton = HandlingUnit.objects.exclude(pk=pallet.pk).get()
+    assert f"Unit {carton.sscc} closed with 4 units" in last
+    assert "Everything picked is packed, in 2 units." in last
+    assert Order.objects.get(pk=order.pk).status == "packed"
+    assert {u.sscc for u in HandlingUnit.objects.all()} == {pallet.sscc, carton.sscc}
+    for unit in (pallet, carton):  # 18 digits, the last GS1's check digit of the rest
+        assert len(unit.sscc) == 18 and int(unit.sscc[-1]) == gs1_check_digit(unit.sscc[:-1])
+    packed = Event.objects.filter(type="unit.packed").order_by("sequence", "pk")
+    assert [e.payload["lines"] for e in packed] == [
+        [{"line": 1, "quantity": 6}, {"line": 2, "quantity": 4}],
+        [{"line": 1, "quantity": 4}],
+    ]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as read:
+        packing = order_packing(order_id=order.pk, warehouse_ids=[order.warehouse_id])
+        [c.line.item.sku for u in packing["units"] for c in u.lines.all()]
+    assert len(read) == 5 and packing["units_left"] == 0
+    for unit in (pallet, carton):  # each to the lane, as any unit
+        client.post(f"/floor/units/{unit.pk}/stage/", {"lane": lane.barcode}, **HTMX)
+    assert Order.objects.get(pk=order.pk).status == "staged"
+
+
+def test_the_packing_bench_refuses_what_is_not_there_naming_the_line(client, picked_big, person):
+    order, _ = picked_big
+    client.force_login(person("operator", order.warehouse, username="chen"))
+    events = Event.objects.count()
+
+    def close(**typed: str) -> str:
+        answer = client.post(f"/floor/orders/{order.pk}/units/", typed, **HTMX)
+        return answer.content.decode()
+
+    assert "Line 2: only 4 picked and not yet packed." in close(**{"qty-1": "1", "qty-2": "5"})
+    assert 'data-field="qty-2"' in close(**{"qty-1": "1", "qty-2": "5"})
+    assert "Line 1: Must be a whole number of units, zero or more." in close(**{"qty-1": "x"})
+    assert "Put at least one unit in." in close(**{"qty-1": "", "qty-2": "0"})
+    assert not HandlingUnit.objects.exists() and Event.objects.count() == events
+
+    chinese = client.post(
+        f"/floor/orders/{order.pk}/units/",
+        {"qty-2": "9"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **HTMX,
+    ).content.decode()
+    assert "第 2 行：已拣未包装的只有 4。" in chinese
+
+
+def test_the_packing_bench_is_for_the_floor_of_the_order_s_warehouse(
+    client, picked_big, person, network
+):
+    order, _ = picked_big
+    client.force_login(person("operator", network["SH"][0], username="far"))
+    assert client.get(f"/floor/orders/{order.pk}/bench/").status_code == 404
+    client.force_login(person("dispatcher", order.warehouse, username="wang"))
+    seen = client.get(f"/floor/orders/{order.pk}/bench/").content.decode()
+    assert "TEA" in seen and "qty-1" not in seen  # sees what is left; packs nothing
+    refused = client.post(f"/floor/orders/{order.pk}/units/", {"qty-1": "1"}, **HTMX)
+    assert "this needs one of" in refused.content.decode()
+    assert not HandlingUnit.objects.exists()
