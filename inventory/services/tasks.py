@@ -196,6 +196,9 @@ def task_confirm(
     A wrong scan is refused with what was expected and nothing changes. Two people confirming
     one task: the first wins, the second gets a conflict. A pick of fewer units than asked is a
     short pick (`pick.short`); the task is done and the rest stays reserved for re-allocation.
+    A putaway of fewer units than asked (the place was full, say) leaves the rest where it
+    stands with a putaway task of its own (`tasks.created`, its id as `rest_task` in the
+    confirmation's event), to wherever has room for it now: nothing stays behind untasked.
     A pick task's reservation is locked before the task, in the order every service that
     changes a reservation's tasks takes them (stock_release), so the two never deadlock.
     """
@@ -279,6 +282,16 @@ def task_confirm(
         "location": task.location.barcode,
         "reference": task.reference,
     }
+    if task.kind == TaskKind.PUTAWAY and quantity < task.quantity:
+        rest = putaway_task_create(
+            item_id=item.pk,
+            lot_id=task.lot_id,
+            location_id=task.location_id,
+            quantity=task.quantity - quantity,
+            reference=task.reference,
+            actor=actor,
+        )
+        payload["rest_task"] = rest.pk
     event_record(
         type="pick.confirmed" if task.kind == TaskKind.PICK else "task.confirmed",
         aggregate_type="task",

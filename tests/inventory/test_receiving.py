@@ -6,7 +6,7 @@ from core.models import Event
 from inventory import services
 from inventory.choices import TaskKind, TaskStatus, TemperatureClass, Velocity
 from inventory.exceptions import WrongScan
-from inventory.models import Location, Receipt
+from inventory.models import Location, Receipt, Task
 from inventory.selectors import ledger_drift, location_suggest
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import in_days, on_hand
@@ -86,6 +86,47 @@ def test_received_goods_get_a_putaway_task_confirmed_by_scanning(site, person):
     assert on_hand(item, site.loc["dock_in"]) == 0
     assert on_hand(item, task.to_location) == 8
     assert Event.objects.filter(type="stock.put_away").count() == 1
+    assert ledger_drift() == []
+
+
+def test_a_putaway_of_fewer_units_leaves_a_task_for_the_rest(site, person):
+    """The suggested place took only 5 of 8: the 3 left on the dock get a task of their own,
+    to wherever has room for them now, and the next one to confirm it puts them away."""
+    operator = person("operator", site.warehouse)
+    item = ItemFactory()
+    _, task = services.stock_receive(
+        item=item, quantity=8, location=site.loc["dock_in"], actor=operator
+    )
+    services.task_confirm(
+        task=task,
+        location_barcode="WA-DOCK_IN",
+        item_code=item.sku,
+        quantity=5,
+        to_location_barcode=task.to_location.barcode,
+        actor=operator,
+    )
+    rest = Task.objects.get(kind=TaskKind.PUTAWAY, status=TaskStatus.OPEN)
+    assert (rest.location, rest.item, rest.quantity, rest.reference) == (
+        site.loc["dock_in"],
+        item,
+        3,
+        task.reference,
+    )
+    assert rest.to_location is not None
+    confirmed = Event.objects.get(type="task.confirmed")
+    assert confirmed.payload["rest_task"] == rest.pk
+    assert Event.objects.filter(type="tasks.created", aggregate_id=str(rest.pk)).exists()
+
+    services.task_confirm(
+        task=rest,
+        location_barcode="WA-DOCK_IN",
+        item_code=item.sku,
+        quantity=3,
+        to_location_barcode=rest.to_location.barcode,
+        actor=operator,
+    )
+    assert on_hand(item, site.loc["dock_in"]) == 0
+    assert not Task.objects.filter(status=TaskStatus.OPEN).exists()
     assert ledger_drift() == []
 
 
