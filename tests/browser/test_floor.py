@@ -27,14 +27,21 @@ def _scan(page, value: str) -> None:
     page.press("#scan", "Enter")
 
 
-def test_an_operator_completes_a_pick_by_typing_scans(live_server, page, site, person):
-    soap = ItemFactory(sku="SOAP", name="Hand soap")
+def _soap_to_pick(site, person, reference: str, name: str = "Hand soap"):  # type: ignore[no-untyped-def]
+    """10 hand soap on the pick face, 4 of them to pick for `reference` by li.ming, an
+    operator: (soap, the pick task)."""
+    soap = ItemFactory(sku="SOAP", name=name)
     stock_in(soap, site.loc["pf"], 10)
     reservation = services.stock_reserve(
-        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-77/1", actor=None
+        warehouse=site.warehouse, item=soap, quantity=4, reference=reference, actor=None
     )
     (task,) = services.pick_tasks_create(reservations=[reservation], actor=None)
     person("operator", site.warehouse, username="li.ming")
+    return soap, task
+
+
+def test_an_operator_completes_a_pick_by_typing_scans(live_server, page, site, person):
+    soap, task = _soap_to_pick(site, person, "SO-77/1")
 
     _log_in(page, live_server.url, "li.ming")
     page.goto(f"{live_server.url}/floor/?warehouse=WA")
@@ -68,13 +75,7 @@ def test_fewer_units_than_asked_go_only_when_entered_twice_and_a_refused_quantit
     """A typo must not become a short pick (its units are written off there and the order
     allocated again): fewer units than the task asks for are sent only when entered twice.
     A quantity the server refuses is asked for again, the location and item scans kept."""
-    soap = ItemFactory(sku="SOAP", name="Hand soap")
-    stock_in(soap, site.loc["pf"], 10)
-    reservation = services.stock_reserve(
-        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-79/1", actor=None
-    )
-    (task,) = services.pick_tasks_create(reservations=[reservation], actor=None)
-    person("operator", site.warehouse, username="li.ming")
+    soap, task = _soap_to_pick(site, person, "SO-79/1")
     _log_in(page, live_server.url, "li.ming")
     page.goto(f"{live_server.url}/floor/?warehouse=WA")
     _scan(page, "WA-PF")
@@ -107,13 +108,7 @@ def test_fewer_units_than_asked_go_only_when_entered_twice_and_a_refused_quantit
 def test_a_task_someone_else_finished_makes_way_for_the_next(live_server, page, site, person):
     """Two people on one pick: the second to confirm is told, and sees the floor as it is now
     instead of the task that is gone."""
-    soap = ItemFactory(sku="SOAP", name="Hand soap")
-    stock_in(soap, site.loc["pf"], 10)
-    reservation = services.stock_reserve(
-        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-80/1", actor=None
-    )
-    (task,) = services.pick_tasks_create(reservations=[reservation], actor=None)
-    person("operator", site.warehouse, username="li.ming")
+    soap, task = _soap_to_pick(site, person, "SO-80/1")
     other = person("operator", site.warehouse, username="zhao.lei")
     _log_in(page, live_server.url, "li.ming")
     page.goto(f"{live_server.url}/floor/?warehouse=WA")
@@ -132,13 +127,7 @@ def test_a_task_someone_else_finished_makes_way_for_the_next(live_server, page, 
 def test_a_live_refresh_in_the_middle_of_a_scan_keeps_the_scan_box(live_server, page, site, person):
     """A keyboard-wedge scanner types into whatever has the focus: a refresh of the task list
     (another task changed on the floor) must leave the scan box where it is, focused."""
-    soap = ItemFactory(sku="SOAP", name="Hand soap")
-    stock_in(soap, site.loc["pf"], 10)
-    reservation = services.stock_reserve(
-        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-78/1", actor=None
-    )
-    services.pick_tasks_create(reservations=[reservation], actor=None)
-    person("operator", site.warehouse, username="li.ming")
+    _soap_to_pick(site, person, "SO-78/1")
 
     _log_in(page, live_server.url, "li.ming")
     page.goto(f"{live_server.url}/floor/?warehouse=WA")
@@ -197,13 +186,7 @@ def test_on_a_handheld_scanner_the_next_task_and_the_scan_box_fit_the_first_scre
     task and the scan box on one screen, with no scrolling."""
     site.warehouse.name = "北京顺义仓 Beijing Shunyi DC"
     site.warehouse.save()
-    soap = ItemFactory(sku="SOAP", name="洗手液 Hand soap 500ml")
-    stock_in(soap, site.loc["pf"], 10)
-    reservation = services.stock_reserve(
-        warehouse=site.warehouse, item=soap, quantity=4, reference="SO-79/1", actor=None
-    )
-    services.pick_tasks_create(reservations=[reservation], actor=None)
-    person("operator", site.warehouse, username="li.ming")
+    _soap_to_pick(site, person, "SO-79/1", name="洗手液 Hand soap 500ml")
     context = chromium.new_context(
         viewport={"width": 360, "height": 640}, locale="zh-CN", has_touch=True
     )
