@@ -5,9 +5,11 @@ import io
 import barcode
 from barcode.writer import SVGWriter
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from shipping.models import HandlingUnit
+from shipping.models import HandlingUnit, Order
+from shipping.selectors import order_packing
 
 # GS1 logistic label: X-dimension at least 0.495 mm, bars at least 31.75 mm high, quiet
 # zones of ten modules; printed at this true size, so scanners at the dock read it.
@@ -25,15 +27,28 @@ def sscc_barcode_svg(sscc: str) -> str:
 
 
 def unit_label_html(unit: HandlingUnit) -> str:
-    """A 4x6 inch label page for the unit, ready to print."""
-    order = unit.order
+    """A 4x6 inch label page for the unit, ready to print: from, to, the order and its
+    truck (load, plate, dock), which unit of the order it is (and of how many, once nothing
+    is left to pack), its weight and contents, and the SSCC's barcode."""
+    packing = order_packing(order_id=unit.order_id, warehouse_ids=[unit.warehouse_id])
+    assert packing is not None  # a unit is packed at the warehouse its order ships from
+    order, units = packing["order"], packing["units"]
+    with timezone.override(order.warehouse.zone()):  # times as on the warehouse's clock
+        return _render(unit, order, units, packing["units_left"])
+
+
+def _render(unit: HandlingUnit, order: Order, units: list[HandlingUnit], left: int) -> str:
     return render_to_string(
         "shipping/unit_label.html",
         {
             "unit": unit,
             "order": order,
             "ship_to": order.ship_to,
-            "lines": unit.lines.select_related("line__item"),
+            "load": order.load,
+            "appointment": getattr(order.load, "appointment", None) if order.load else None,
+            "number": next(n for n, u in enumerate(units, start=1) if u.pk == unit.pk),
+            "of": len(units) if not left else None,
+            "lines": next(u for u in units if u.pk == unit.pk).lines.all(),
             "barcode": mark_safe(sscc_barcode_svg(unit.sscc)),
             "human": f"(00) {unit.sscc}",
         },

@@ -208,6 +208,8 @@ def test_a_packer_closes_an_order_into_as_many_units_as_the_goods_need(client, p
     assert f"/api/v1/units/{pallet.sscc}/label/" in first
     assert pallet.weight_kg == 6 * 2 + 4 * 5
     assert Order.objects.get(pk=order.pk).status == "picked"  # not all of it packed yet
+    label = client.get(f"/api/v1/units/{pallet.sscc}/label/").content.decode()
+    assert "UNIT / 件 1</div>" in label  # how many in all is not known yet
 
     last = client.post(f"/floor/orders/{order.pk}/units/", {"qty-1": "4"}, **HTMX)
     last = last.content.decode()
@@ -215,6 +217,12 @@ def test_a_packer_closes_an_order_into_as_many_units_as_the_goods_need(client, p
     assert f"Unit {carton.sscc} closed with 4 units" in last
     assert "Everything picked is packed, in 2 units." in last
     assert Order.objects.get(pk=order.pk).status == "packed"
+    label = client.get(f"/api/v1/units/{carton.sscc}/label/").content.decode()
+    appointment = order.load.appointment
+    due = timezone.localtime(appointment.starts_at, order.warehouse.zone())
+    assert "UNIT / 件 2 / 2</div>" in label
+    assert f"LOAD / 装载单 <b>{order.load.reference}</b> · 京A-7 · D1 {due:%m-%d %H:%M}" in label
+    assert "WEIGHT / 重量 8 kg" in label and "RICE" not in label  # 4 × TEA of 2 kg
     assert {u.sscc for u in HandlingUnit.objects.all()} == {pallet.sscc, carton.sscc}
     for unit in (pallet, carton):  # 18 digits, the last GS1's check digit of the rest
         assert len(unit.sscc) == 18 and int(unit.sscc[-1]) == gs1_check_digit(unit.sscc[:-1])
