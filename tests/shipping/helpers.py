@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from core.exceptions import Conflict
+from core.exceptions import DomainError
 from inventory.models import Task
 from shipping import services
 from shipping.models import Carrier, Order, Vehicle
@@ -115,7 +115,7 @@ def truck(carrier, plate, warehouse, kg):  # type: ignore[no-untyped-def]
 
 def at_once(*steps) -> list[str]:  # type: ignore[no-untyped-def]
     """Run the steps at once (PostgreSQL), each in its own thread and connection: what each
-    came to, "done" or the code of its Conflict, in the order they ended."""
+    came to, "done" or the code of its refusal (a Conflict's, say), in the order they ended."""
     start = threading.Barrier(len(steps))
     outcomes: list[str] = []
 
@@ -124,7 +124,7 @@ def at_once(*steps) -> list[str]:  # type: ignore[no-untyped-def]
             start.wait()
             step()
             outcomes.append("done")
-        except Conflict as refused:
+        except DomainError as refused:
             outcomes.append(refused.code)
         finally:
             connection.close()

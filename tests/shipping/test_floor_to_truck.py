@@ -153,6 +153,35 @@ def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person)
     assert order.status == "picked"
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_packers_closing_units_of_the_same_goods_one_wins(beijing, person):
+    order = beijing["order"]("SO-PACK", qty=3)
+    load = services.load_build(
+        warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[order], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    (task,) = Task.objects.filter(kind="pick", status="open")
+    services.order_pick_confirm(
+        task=task,
+        location_barcode=task.location.barcode,
+        item_code="TEA",
+        quantity=3,
+        actor=person("operator", beijing["wh"]),
+    )
+    line = order.lines.get()
+
+    def close(who):  # type: ignore[no-untyped-def]
+        return lambda: services.unit_pack(order=order, contents=[(line, 3)], actor=who)
+
+    outcomes = at_once(*(close(person("operator", beijing["wh"])) for _ in range(2)))
+    assert sorted(outcomes) == ["done", "invalid"]  # the other is told only 0 are left
+    (unit,) = HandlingUnit.objects.filter(order=order)
+    assert unit.lines.get().quantity == 3
+    order.refresh_from_db()
+    assert order.status == "packed"
+
+
 def test_a_truck_with_goods_on_leaves_only_by_departing_and_an_empty_one_frees_its_load(
     beijing, person
 ):
