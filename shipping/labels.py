@@ -26,18 +26,21 @@ def sscc_barcode_svg(sscc: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-def unit_label_html(unit: HandlingUnit) -> str:
+def unit_label_html(unit: HandlingUnit, *, print_now: bool = False) -> str:
     """A 4x6 inch label page for the unit, ready to print: from, to, the order and its
     truck (load, plate, dock), which unit of the order it is (and of how many, once nothing
-    is left to pack), its weight and contents, and the SSCC's barcode."""
+    is left to pack), its weight and contents, and the SSCC's barcode. With `print_now`,
+    the page opens the browser's print dialogue as it loads."""
     packing = order_packing(order_id=unit.order_id, warehouse_ids=[unit.warehouse_id])
     assert packing is not None  # a unit is packed at the warehouse its order ships from
     order, units = packing["order"], packing["units"]
     with timezone.override(order.warehouse.zone()):  # times as on the warehouse's clock
-        return _render(unit, order, units, packing["units_left"])
+        return _render(unit, order, units, packing["units_left"], print_now)
 
 
-def _render(unit: HandlingUnit, order: Order, units: list[HandlingUnit], left: int) -> str:
+def _render(
+    unit: HandlingUnit, order: Order, units: list[HandlingUnit], left: int, print_now: bool
+) -> str:
     return render_to_string(
         "shipping/unit_label.html",
         {
@@ -51,5 +54,6 @@ def _render(unit: HandlingUnit, order: Order, units: list[HandlingUnit], left: i
             "lines": next(u for u in units if u.pk == unit.pk).lines.all(),
             "barcode": mark_safe(sscc_barcode_svg(unit.sscc)),
             "human": f"(00) {unit.sscc}",
+            "print_now": print_now,
         },
     )

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -648,11 +648,19 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=unit.pk)).data)
 
-    @extend_schema(responses={(200, "text/html"): str})
+    @extend_schema(
+        responses={(200, "text/html"): str},
+        parameters=[
+            OpenApiParameter(
+                "print", str, description="1: the page opens the print dialogue as it loads"
+            )
+        ],
+    )
     @action(detail=True, methods=["get"])
     def label(self, request: Request, sscc: str) -> HttpResponse:
         return HttpResponse(
-            unit_label_html(self.get_object()), content_type="text/html; charset=utf-8"
+            unit_label_html(self.get_object(), print_now=request.GET.get("print") == "1"),
+            content_type="text/html; charset=utf-8",
         )
 
 

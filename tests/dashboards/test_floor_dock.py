@@ -204,12 +204,16 @@ def test_a_packer_closes_an_order_into_as_many_units_as_the_goods_need(client, p
     ).content.decode()
     pallet = HandlingUnit.objects.get()
     assert f"Unit {pallet.sscc} closed with 10 units: print its label." in first
+    assert f'href="/api/v1/units/{pallet.sscc}/label/?print=1"' in first  # one tap to print
+    printing = client.get(f"/api/v1/units/{pallet.sscc}/label/?print=1").content.decode()
+    assert "window.print()" in printing
     assert 'name="qty-1" value="4"' in first and 'name="qty-2"' not in first
     assert f"/api/v1/units/{pallet.sscc}/label/" in first
     assert pallet.weight_kg == 6 * 2 + 4 * 5
     assert Order.objects.get(pk=order.pk).status == "picked"  # not all of it packed yet
     label = client.get(f"/api/v1/units/{pallet.sscc}/label/").content.decode()
     assert "UNIT / 件 1</div>" in label  # how many in all is not known yet
+    assert "window.print()" not in label
 
     last = client.post(f"/floor/orders/{order.pk}/units/", {"qty-1": "4"}, **HTMX)
     last = last.content.decode()
