@@ -127,27 +127,29 @@ def test_a_vehicle_on_the_road_gets_no_new_load_until_its_shipment_completes(bei
     assert services.load_build(warehouse=beijing["wh"], vehicle=van, orders=[second], actor=None)
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person):
-    order = beijing["order"]("SO-RACE", qty=3)
+def _released(beijing, ref: str):  # type: ignore[no-untyped-def]
+    """An order of 3 TEA on the first van, its wave released: (order, its one pick task)."""
+    order = beijing["order"](ref, qty=3)
     load = services.load_build(
         warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[order], actor=None
     )
     services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
     (task,) = Task.objects.filter(kind="pick", status="open")
+    return order, task
+
+
+def _pick(task, who):  # type: ignore[no-untyped-def]
+    return services.order_pick_confirm(
+        task=task, location_barcode=task.location.barcode, item_code="TEA", quantity=3, actor=who
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person):
+    order, task = _released(beijing, "SO-RACE")
     people = [person("operator", beijing["wh"]) for _ in range(2)]
-
-    def confirm(who):  # type: ignore[no-untyped-def]
-        return lambda: services.order_pick_confirm(
-            task=task,
-            location_barcode=task.location.barcode,
-            item_code="TEA",
-            quantity=3,
-            actor=who,
-        )
-
-    outcomes = at_once(*(confirm(p) for p in people))
+    outcomes = at_once(*(lambda who=who: _pick(task, who) for who in people))
     assert sorted(outcomes) == ["done", "task_closed"]
     order.refresh_from_db()
     assert order.status == "picked"
@@ -156,19 +158,8 @@ def test_on_postgres_two_operators_confirming_one_pick_one_wins(beijing, person)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgres_two_packers_closing_units_of_the_same_goods_one_wins(beijing, person):
-    order = beijing["order"]("SO-PACK", qty=3)
-    load = services.load_build(
-        warehouse=beijing["wh"], vehicle=beijing["vans"][0], orders=[order], actor=None
-    )
-    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
-    (task,) = Task.objects.filter(kind="pick", status="open")
-    services.order_pick_confirm(
-        task=task,
-        location_barcode=task.location.barcode,
-        item_code="TEA",
-        quantity=3,
-        actor=person("operator", beijing["wh"]),
-    )
+    order, task = _released(beijing, "SO-PACK")
+    _pick(task, person("operator", beijing["wh"]))
     line = order.lines.get()
 
     def close(who):  # type: ignore[no-untyped-def]
