@@ -43,7 +43,15 @@ from core.models import Warehouse
 from inventory.choices import TemperatureClass
 from shipping.choices import AppointmentStatus, OrderStatus, Priority, WaveStatus
 from shipping.models import Dock, Driver, Load, Order, ShipTo, Vehicle, Wave
-from shipping.routing import Call, back_at, calls_timed, km_driven, route_plan, route_with
+from shipping.routing import (
+    Call,
+    back_at,
+    calls_timed,
+    km_driven,
+    route_plan,
+    route_with,
+    there_and_back,
+)
 from shipping.selectors import (
     SERVICE_RANK,
     Trip,
@@ -68,9 +76,17 @@ PICK_LINES_PER_HOUR = _WAVE["lines_per_picker_hour"] * _WAVE["pickers"]
 READY_BEFORE = datetime.timedelta(minutes=_WAVE["margin_minutes"])
 SECTOR_DEGREES = 90  # of bearing at most between a truck's first and last order
 LATE_SLACK_MINUTES = 0.5  # a route later than that by less than this is not later
+# The longest trip a proposal sends a truck on, from the warehouse back to it: a shop
+# farther than that (a part of an order split to a warehouse in another city, say) is for a
+# carrier that runs the distance, booked by the dispatcher.
+DAY_TRIP = datetime.timedelta(hours=12)
 
 # Why an order is left waiting by the proposals.
 WAIT_REASONS = {
+    "far": _(
+        "Too far for a day's trip from this warehouse: build its load by hand, on a carrier "
+        "that runs the distance."
+    ),
     "no_vehicle": _("No vehicle is free."),
     "goods": _("No free vehicle takes its goods: too heavy, too big or not cold enough."),
     "window": _("The free trucks going its way would miss its delivery window."),
@@ -579,8 +595,14 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         return trucks
 
     # An order that no free vehicle takes, even empty, waits; it would close every sweep.
+    # So does one too far for a day's trip.
+    far = {o.pk for o in waiting if there_and_back(origin=origin, ship_to=o.ship_to) > DAY_TRIP}
     takeable = sorted(
-        (o for o in waiting if any(cold_enough(o, v) and room(o, _Truck(v)) for v in free)),
+        (
+            o
+            for o in waiting
+            if o.pk not in far and any(cold_enough(o, v) and room(o, _Truck(v)) for v in free)
+        ),
         key=lambda o: (_bearing(warehouse, o), o.pk),
     )
     today = warehouse.today()
@@ -634,6 +656,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     takes = {o.pk for o in takeable}
 
     def reason(order: Order) -> str:
+        if order.pk in far:
+            return "far"
         if not free:
             return "no_vehicle"
         if order.pk not in takes:

@@ -153,6 +153,14 @@ def _km_home(origin: Point, ship_to: ShipTo) -> float:
     )
 
 
+def there_and_back(*, origin: Point, ship_to: ShipTo) -> datetime.timedelta:
+    """How long a truck takes from `origin` to `ship_to`, unloading there and driving back,
+    with no window to wait for."""
+    return datetime.timedelta(
+        minutes=UNLOADING_MINUTES, hours=2 * _km_home(origin, ship_to) / AVERAGE_SPEED_KMH
+    )
+
+
 def home_at(
     *, origin: Point, ship_to: ShipTo, unloading_from: datetime.datetime
 ) -> datetime.datetime:

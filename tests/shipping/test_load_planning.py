@@ -57,6 +57,34 @@ def test_each_truck_takes_one_direction_own_fleet_first_and_cold_goods_wait(wait
     assert not Load.objects.exists()  # a proposal writes nothing
 
 
+def test_an_order_too_far_for_a_day_s_trip_waits_for_the_dispatcher(waiting, beijing_shop):
+    """A part of an order split to Beijing for a shop 400 km away: 18 hours there and back
+    at the trucks' pace. No proposal sends a city truck on it, even with a truck free; the
+    board says why it waits."""
+    bj, trucks, orders = waiting
+    far_shop = _shop(beijing_shop[0], "FAR", km_east=400, opens=(0, 0), closes=(23, 59))
+    item = orders["E1"].lines.get().item
+    far = order_placed(beijing_shop[0], far_shop, (item, 1), ref="SO-FAR")
+    Vehicle.objects.create(
+        carrier=trucks["own"].carrier,
+        plate="京A-FREE",
+        home_warehouse=bj,
+        capacity_weight_kg=Decimal(1000),
+        capacity_volume_l=Decimal(20000),
+    )
+    plan = loads_proposed(warehouse=bj)
+    assert all(far not in p.orders for p in plan.proposals)
+    assert {o.external_ref for p in plan.proposals for o in p.orders} == {
+        "SO-E1",
+        "SO-E2",
+        "SO-W1",
+        "SO-W2",
+    }
+    (waits,) = [w for w in plan.waiting if w.order == far]
+    assert waits.reason == "far"
+    assert waits.why.startswith("Too far for a day's trip from this warehouse")
+
+
 def test_a_full_truck_leaves_the_rest_of_its_direction_to_the_next(waiting):
     bj, trucks, _ = waiting
     Vehicle.objects.filter(pk=trucks["own"].pk).update(capacity_weight_kg=Decimal(300))
