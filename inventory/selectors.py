@@ -348,31 +348,33 @@ def last_moved(*, references: Iterable[str], kind: str) -> datetime.datetime | N
     )["at"]
 
 
-def picked_stock(*, reference: str) -> list[dict]:
-    """Where the stock picked for a reference now is: per item, lot and location, the units
-    picked or moved there under the same reference (a drop location, a staging lane) less
-    those shipped or moved on from there."""
-    moves = StockMovement.objects.filter(reference=reference)
-    here: dict[tuple, int] = defaultdict(int)
-    for row in (
+def picked_stock(*, references: Iterable[str]) -> list[dict]:
+    """Where the stock picked for these references now is: per reference, item, lot and
+    location, the units picked or moved there under the reference (a drop location, a
+    staging lane) less those shipped or moved on from there; in the order of `references`,
+    then by location and lot. One query."""
+    order = {reference: n for n, reference in enumerate(dict.fromkeys(references))}
+    moves = StockMovement.objects.filter(
+        reference__in=list(order)
+    ).order_by()  # no ORDER BY in a union
+    into = (
         moves.filter(to_location__isnull=False)
         .exclude(kind__in=("receipt", "adjustment", "count"))
-        .values("item_id", "lot_id", "to_location_id")
+        .values("reference", "item_id", "lot_id", location_id=F("to_location_id"))
         .annotate(q=Sum("quantity"))
-    ):
-        here[(row["item_id"], row["lot_id"], row["to_location_id"])] += row["q"]
-    for row in (
+    )
+    out_of = (
         moves.exclude(kind="pick")
         .filter(from_location__isnull=False)
-        .values("item_id", "lot_id", "from_location_id")
-        .annotate(q=Sum("quantity"))
-    ):
-        key = (row["item_id"], row["lot_id"], row["from_location_id"])
-        if key in here:
-            here[key] -= row["q"]
+        .values("reference", "item_id", "lot_id", location_id=F("from_location_id"))
+        .annotate(q=-Sum("quantity"))
+    )
+    here: dict[tuple, int] = defaultdict(int)
+    for row in into.union(out_of, all=True):
+        here[(row["reference"], row["item_id"], row["lot_id"], row["location_id"])] += row["q"]
     return [
-        {"item_id": k[0], "lot_id": k[1], "location_id": k[2], "quantity": q}
-        for k, q in here.items()
+        {"reference": k[0], "item_id": k[1], "lot_id": k[2], "location_id": k[3], "quantity": q}
+        for k, q in sorted(here.items(), key=lambda kq: (order[kq[0][0]], kq[0][3], kq[0][2] or 0))
         if q > 0
     ]
 

@@ -3,6 +3,7 @@
 import datetime
 import functools
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +17,7 @@ from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 from inventory.choices import MovementKind, TemperatureClass
 from inventory.models import Allocation, Item, ReceiptLine, StockMovement
-from inventory.selectors import last_moved, units_moved
+from inventory.selectors import last_moved, picked_stock, units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
     DONE_STOP_STATUSES,
@@ -889,6 +890,25 @@ def dock_work(*, warehouse_id: int, limit: int = 30) -> dict:
     }
 
 
+def goods_unpacked(
+    *, lines: Iterable[OrderLine], units: Iterable[HandlingUnit]
+) -> dict[tuple[int, int | None, int], int]:
+    """(line id, lot id, location id) -> units picked for these lines of an order that lie
+    there in none of the order's `units` (with their `lines` prefetched): each line's picked
+    stock where it now is (`picked_stock`), less what its units hold there. A unit's goods
+    move with it, to its lane and onto the truck, until they are shipped. One query."""
+    line_of = {line.reference: line.pk for line in lines}
+    here: dict[tuple[int, int | None, int], int] = defaultdict(int)
+    for spot in picked_stock(references=line_of):
+        here[(line_of[spot["reference"]], spot["lot_id"], spot["location_id"])] += spot["quantity"]
+    for unit in units:
+        if unit.status in (UnitStatus.SHIPPED, UnitStatus.CANCELLED):
+            continue  # shipped: out of the ledger; broken down: back to stock
+        for content in unit.lines.all():
+            here[(content.line_id, content.lot_id, unit.location_id)] -= content.quantity
+    return {key: q for key, q in here.items() if q > 0}
+
+
 def order_packing(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     """What the packing bench needs of an order shipping from one of these warehouses: the
     order (its ship-to, truck and dock), each line with units picked and not yet packed
@@ -903,7 +923,6 @@ def order_packing(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None
     if order is None:
         return None
     lines = list(order.lines.select_related("item").order_by("line_no"))
-    picked = units_moved(references=[ln.reference for ln in lines], kinds=(MovementKind.PICK,))
     units = list(
         HandlingUnit.objects.filter(order=order)
         .prefetch_related(
@@ -911,12 +930,9 @@ def order_packing(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None
         )
         .order_by("packed_at", "pk")
     )
-    packed: dict[int, int] = {}
-    for unit in units:
-        for content in unit.lines.all():
-            packed[content.line_id] = packed.get(content.line_id, 0) + content.quantity
+    unpacked = goods_unpacked(lines=lines, units=units)
     for line in lines:
-        line.left = picked.get((line.reference, MovementKind.PICK), 0) - packed.get(line.pk, 0)
+        line.left = sum(q for (line_id, _, _), q in unpacked.items() if line_id == line.pk)
     left = [line for line in lines if line.left > 0]
     return {
         "order": order,

@@ -1,14 +1,12 @@
 """From picked goods to proof of delivery: pack (SSCC), stage, load, depart, track, deliver."""
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +15,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build
 from inventory.choices import ZoneKind
-from inventory.models import Item, Location, Receipt, StockMovement
+from inventory.models import Item, Location, Receipt
 from inventory.services import putaway_task_create, receipt_create, stock_move, stock_ship
 from shipping.choices import (
     DONE_STOP_STATUSES,
@@ -42,7 +40,7 @@ from shipping.models import (
     TrackingEvent,
 )
 from shipping.routing import UNLOADING_MINUTES, calls_timed, km_driven, route_plan
-from shipping.selectors import load_fill, stop_return_reference, stops_shipped
+from shipping.selectors import goods_unpacked, load_fill, stop_return_reference, stops_shipped
 from shipping.services.orders import load_locked, order_transition_check
 from shipping.services.serials import serial_next
 from shipping.tariffs import currency, trip_cost
@@ -66,25 +64,6 @@ def sscc_next() -> str:
     )
 
 
-def _picked_not_packed(order: Order) -> dict[tuple[int, int | None, int], int]:
-    """(line id, lot id, location id) -> units picked for the line that are not yet packed."""
-    out: dict[tuple[int, int | None, int], int] = defaultdict(int)
-    for line in order.lines.all():
-        for row in (
-            StockMovement.objects.filter(reference=line.reference, kind="pick")
-            .values("lot_id", "to_location_id")
-            .annotate(q=Sum("quantity"))
-        ):
-            out[(line.pk, row["lot_id"], row["to_location_id"])] += row["q"]
-    for row in (
-        HandlingUnitLine.objects.filter(unit__order=order)
-        .values("line_id", "lot_id", "unit__location_id")
-        .annotate(q=Sum("quantity"))
-    ):
-        out[(row["line_id"], row["lot_id"], row["unit__location_id"])] -= row["q"]
-    return {k: v for k, v in out.items() if v > 0}
-
-
 @service
 def unit_pack(
     *,
@@ -104,7 +83,9 @@ def unit_pack(
             _("Order %(order)s is %(status)s; pack it once it is picked.")
             % {"order": order.external_ref, "status": order.get_status_display()}
         )
-    open_goods = _picked_not_packed(order)
+    open_goods = goods_unpacked(
+        lines=order.lines.all(), units=order.units.prefetch_related("lines")
+    )
     wanted: list[tuple[int, int | None, int, int]] = []
     if contents is None:
         wanted = [(line, lot, loc, q) for (line, lot, loc), q in open_goods.items()]
@@ -150,7 +131,10 @@ def unit_pack(
         HandlingUnitLine(unit=unit, line_id=line_id, lot_id=lot, quantity=q)
         for line_id, lot, _, q in wanted
     )
-    if not _picked_not_packed(order) and order.status == OrderStatus.PICKED:
+    if (
+        sum(open_goods.values()) == sum(q for *_, q in wanted)
+        and order.status == OrderStatus.PICKED
+    ):
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.PACKED)
     _event(
         "unit.packed",

@@ -767,13 +767,12 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
         LineReservation.objects.filter(pk=held.pk).update(quantity=0)
     # What was already picked goes back to stock: a putaway task from where it stands.
     put_back = []
-    for line in order.lines.all():
-        for spot in picked_stock(reference=line.reference):
-            key = (line.reference, spot["lot_id"], spot["location_id"])
-            spot["quantity"] -= on_truck.get(key, 0)
-            if spot["quantity"] > 0:
-                task = putaway_task_create(reference=line.reference, actor=actor, **spot)
-                put_back.append({"task": task.pk, "quantity": spot["quantity"]})
+    for spot in picked_stock(references=[line.reference for line in order.lines.all()]):
+        reference = spot.pop("reference")
+        spot["quantity"] -= on_truck.get((reference, spot["lot_id"], spot["location_id"]), 0)
+        if spot["quantity"] > 0:
+            task = putaway_task_create(reference=reference, actor=actor, **spot)
+            put_back.append({"task": task.pk, "quantity": spot["quantity"]})
     HandlingUnit.objects.filter(
         order=order, status__in=(UnitStatus.PACKED, UnitStatus.STAGED)
     ).update(status=UnitStatus.CANCELLED)

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from core.gs1 import gs1_check_digit
 from core.models import Event
+from inventory.selectors import ledger_drift
 from shipping import services
 from shipping.models import Carrier, Dock, HandlingUnit, Order, Shipment, Vehicle
 from shipping.selectors import order_packing
-from tests.factories import ItemFactory
+from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.helpers import order_placed
 
@@ -245,6 +246,31 @@ def test_a_packer_closes_an_order_into_as_many_units_as_the_goods_need(client, p
     for unit in (pallet, carton):  # each to the lane, as any unit
         client.post(f"/floor/units/{unit.pk}/stage/", {"lane": lane.barcode}, **HTMX)
     assert Order.objects.get(pk=order.pk).status == "staged"
+
+
+def test_a_unit_taken_to_its_lane_before_the_rest_is_packed_is_not_packed_again(
+    client, picked_big, person
+):
+    """The first pallet goes to another lane while the carton is packed: 'Pack' then puts
+    only what is left in no unit (4 TEA) into the next, not the pallet's goods a second
+    time, and that unit follows to the lane."""
+    order, stage = picked_big
+    lane = LocationFactory(zone=stage.zone, barcode="BJ-STG-9")
+    client.force_login(person("operator", order.warehouse, username="chen"))
+    client.post(f"/floor/orders/{order.pk}/units/", {"qty-1": "6", "qty-2": "4"}, **HTMX)
+    pallet = HandlingUnit.objects.get()
+    client.post(f"/floor/units/{pallet.pk}/stage/", {"lane": lane.barcode}, **HTMX)
+    bench = client.get(f"/floor/orders/{order.pk}/bench/").content.decode()
+    assert 'name="qty-1" value="4"' in bench and "4 units left to pack" in bench
+
+    client.post(f"/floor/orders/{order.pk}/pack/", **HTMX)
+    carton = HandlingUnit.objects.exclude(pk=pallet.pk).get()
+    assert [(c.line.line_no, c.quantity) for c in carton.lines.all()] == [(1, 4)]
+    assert Order.objects.get(pk=order.pk).status == "packed"
+    staged = client.post(f"/floor/units/{carton.pk}/stage/", {"lane": lane.barcode}, **HTMX)
+    assert f"Unit {carton.sscc} staged at BJ-STG-9." in staged.content.decode()
+    assert Order.objects.get(pk=order.pk).status == "staged"
+    assert ledger_drift() == []
 
 
 def test_the_packing_bench_refuses_what_is_not_there_naming_the_line(client, picked_big, person):
