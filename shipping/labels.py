@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from shipping.models import HandlingUnit, Order
+from shipping.models import HandlingUnit
 from shipping.selectors import order_packing
 
 # GS1 logistic label: X-dimension at least 0.495 mm, bars at least 31.75 mm high, quiet
@@ -34,26 +34,21 @@ def unit_label_html(unit: HandlingUnit, *, print_now: bool = False) -> str:
     packing = order_packing(order_id=unit.order_id, warehouse_ids=[unit.warehouse_id])
     assert packing is not None  # a unit is packed at the warehouse its order ships from
     order, units = packing["order"], packing["units"]
+    number, this = next((n, u) for n, u in enumerate(units, start=1) if u.pk == unit.pk)
     with timezone.override(order.warehouse.zone()):  # times as on the warehouse's clock
-        return _render(unit, order, units, packing["units_left"], print_now)
-
-
-def _render(
-    unit: HandlingUnit, order: Order, units: list[HandlingUnit], left: int, print_now: bool
-) -> str:
-    return render_to_string(
-        "shipping/unit_label.html",
-        {
-            "unit": unit,
-            "order": order,
-            "ship_to": order.ship_to,
-            "load": order.load,
-            "appointment": getattr(order.load, "appointment", None) if order.load else None,
-            "number": next(n for n, u in enumerate(units, start=1) if u.pk == unit.pk),
-            "of": len(units) if not left else None,
-            "lines": next(u for u in units if u.pk == unit.pk).lines.all(),
-            "barcode": mark_safe(sscc_barcode_svg(unit.sscc)),
-            "human": f"(00) {unit.sscc}",
-            "print_now": print_now,
-        },
-    )
+        return render_to_string(
+            "shipping/unit_label.html",
+            {
+                "unit": unit,
+                "order": order,
+                "ship_to": order.ship_to,
+                "load": order.load,
+                "appointment": getattr(order.load, "appointment", None) if order.load else None,
+                "number": number,
+                "of": None if packing["units_left"] else len(units),
+                "lines": this.lines.all(),
+                "barcode": mark_safe(sscc_barcode_svg(unit.sscc)),
+                "human": f"(00) {unit.sscc}",
+                "print_now": print_now,
+            },
+        )
