@@ -639,11 +639,18 @@ def _backorder_split_off(
 
 
 def _release_line(line: OrderLine, quantity: int, actor: AbstractBaseUser | None) -> None:
-    """Give back `quantity` of what a line holds, from its last reservations first."""
+    """Give back `quantity` of what a line holds and is not yet picked, from its last
+    reservations first (a reservation whose units are all picked has nothing to give)."""
+    unpicked = dict(
+        Allocation.objects.filter(reservation_id__in=line.reservations.values("reservation_id"))
+        .values("reservation_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("reservation_id", "q")
+    )
     for held in line.reservations.select_related("reservation").order_by("-pk"):
         if quantity == 0:
             return
-        give = min(quantity, held.quantity)
+        give = min(quantity, unpicked.get(held.reservation_id) or 0)
         if give == 0:
             continue
         stock_release(reservation=held.reservation, quantity=give, actor=actor)

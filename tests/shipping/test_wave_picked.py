@@ -228,3 +228,19 @@ def test_a_backorder_whose_stock_a_count_took_is_allocated_whole_where_stock_arr
     assert list(order.lines.values_list("quantity", flat=True)) == [3]
     assert not Order.objects.filter(split_from=order).exists()
     books.books_hold()
+
+
+def test_cutting_a_line_gives_back_what_is_still_to_pick_whichever_reservation_it_is(floor):
+    order, _load = released_on_a_truck(floor, (floor["tea"], 3))
+    order = services.order_line_change(order=order, line_no=1, quantity=5, actor=None)
+    first, added = Task.objects.filter(kind="pick").order_by("pk")
+    assert (first.quantity, added.quantity) == (3, 2)
+    pick(floor, added, 2)  # the 2 added are picked first
+    # The customer wants 4 after all: one of the 3 not yet picked goes back.
+    order = services.order_line_change(order=order, line_no=1, quantity=4, actor=None)
+    assert (order.status, order.lines.get().quantity) == ("released", 4)
+    first.refresh_from_db()
+    assert (first.status, first.quantity) == ("open", 2)
+    books.books_hold()
+    pick(floor, first, 2)
+    assert Order.objects.get(pk=order.pk).status == "picked"
