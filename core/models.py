@@ -5,11 +5,35 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Role
+
+
+def warehouse_kept(record: models.Model, *, field: str = "warehouse") -> None:
+    """Refuse (ValidationError on `field`) moving a stored place to another warehouse: its
+    stock, tasks and appointments are that warehouse's, and a shelf or a door does not
+    travel. A new one is made where it is wanted."""
+    if record.pk is None:
+        return
+    before = (
+        type(record)
+        ._default_manager.filter(pk=record.pk)
+        .values_list("warehouse_id", "warehouse__code")
+        .first()
+    )
+    if before is not None and before[0] != record.warehouse_id:  # type: ignore[attr-defined]
+        raise ValidationError(
+            {
+                field: _(
+                    "It is in %(warehouse)s and stays there; make a new one where it is wanted."
+                )
+                % {"warehouse": before[1]}
+            }
+        )
 
 
 class Warehouse(models.Model):

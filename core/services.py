@@ -21,11 +21,13 @@ def record_save(
     *, instance: Model, actor: AbstractBaseUser | None, warehouse_id: int | None
 ) -> Model:
     """Create or update a master-data record (its fields already validated);
-    `<model>.created|updated`. A record that breaks a unique field or a constraint of its
-    model (one per warehouse, capacity above zero, ...) is refused naming the field, and
-    nothing is written."""
+    `<model>.created|updated`. A record that breaks its model's own rules (`clean`: a place
+    stays in its warehouse, an item's SKU once it has stock history, ...), a unique field or
+    a constraint (one per warehouse, capacity above zero, ...) is refused naming the field,
+    and nothing is written."""
     created = instance.pk is None
     try:
+        instance.clean()  # the model's own rules: what may not change once in use
         instance.validate_unique()
         instance.validate_constraints()
     except ValidationError as error:

@@ -1,12 +1,13 @@
 """Where stock is and how it got there: master data, the append-only ledger and its balances."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Event, Warehouse
+from core.models import Event, Warehouse, warehouse_kept
 from inventory.choices import (
     MovementKind,
     ReceiptStatus,
@@ -41,6 +42,9 @@ class Zone(models.Model):
     def __str__(self) -> str:
         return f"{self.warehouse.code}/{self.code}"
 
+    def clean(self) -> None:
+        warehouse_kept(self)
+
 
 class Location(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations")
@@ -63,6 +67,11 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.barcode
+
+    def clean(self) -> None:
+        if self.zone_id and self.warehouse_id and self.zone.warehouse_id != self.warehouse_id:
+            raise ValidationError({"zone": _("The zone is in another warehouse.")})
+        warehouse_kept(self, field="zone")
 
 
 class Item(models.Model):
@@ -95,6 +104,42 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+    def clean(self) -> None:
+        """The SKU is how other systems, labels and the event feed know the item: it stays
+        once stock of it has moved or been reserved. Lot tracking stays as it is while any of
+        it is on hand, whose balances are kept with lots or without."""
+        before = (
+            Item.objects.filter(pk=self.pk).values("sku", "lot_tracked").first()
+            if self.pk
+            else None
+        )
+        if before is None:
+            return
+        if self.sku != before["sku"] and (
+            StockMovement.objects.filter(item_id=self.pk).exists()
+            or Reservation.objects.filter(item_id=self.pk).exists()
+        ):
+            raise ValidationError(
+                {
+                    "sku": _(
+                        "%(sku)s has stock history, so its SKU stays; make a new item and "
+                        "deactivate this one."
+                    )
+                    % {"sku": before["sku"]}
+                }
+            )
+        if self.lot_tracked != before["lot_tracked"] and (
+            StockBalance.objects.filter(item_id=self.pk, on_hand__gt=0).exists()
+        ):
+            raise ValidationError(
+                {
+                    "lot_tracked": _(
+                        "%(sku)s is on hand; lot tracking changes only when none of it is."
+                    )
+                    % {"sku": before["sku"]}
+                }
+            )
 
 
 class ReorderPolicy(models.Model):

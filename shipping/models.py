@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Warehouse
+from core.models import Warehouse, warehouse_kept
 from inventory.choices import TemperatureClass
 from inventory.models import Item, Location, Reservation
 from shipping.choices import (
@@ -311,6 +311,9 @@ class Dock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.warehouse.code}/{self.code}"
+
+    def clean(self) -> None:
+        warehouse_kept(self)
 
 
 class Load(models.Model):

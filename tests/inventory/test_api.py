@@ -280,6 +280,60 @@ def test_a_malformed_gtin_is_refused_naming_the_check_digit(site, person, api):
     )
 
 
+def test_a_shelf_holding_stock_is_not_moved_into_another_warehouse(site, other_site, person, api):
+    stock_in(ItemFactory(sku="SOAP"), site.loc["a1"], 4)
+    manager = api(person("manager", site.warehouse, other_site.warehouse))
+    shelf = site.loc["a1"]
+    before = counts()
+
+    moved = manager.patch(
+        f"/api/v1/locations/{shelf.pk}/", {"zone": other_site.loc["a1"].zone_id}, format="json"
+    )
+    assert moved.status_code == 400
+    assert moved.json()["fields"] == {
+        "zone": ["It is in WA and stays there; make a new one where it is wanted."]
+    }
+    shelf.refresh_from_db()
+    assert (shelf.warehouse_id, shelf.zone_id) == (site.warehouse.pk, site.loc["a1"].zone_id)
+    assert counts() == before
+    # A zone, with its shelves, stays too; within its warehouse a shelf changes zone freely.
+    zone = manager.patch(
+        f"/api/v1/zones/{shelf.zone_id}/", {"warehouse": other_site.warehouse.code}, format="json"
+    )
+    assert (zone.status_code, list(zone.json()["fields"])) == (400, ["warehouse"])
+    rezoned = manager.patch(
+        f"/api/v1/locations/{shelf.pk}/", {"zone": site.loc["a2"].zone_id}, format="json"
+    )
+    assert rezoned.status_code == 200, rezoned.json()
+
+
+def test_an_item_with_stock_history_keeps_its_sku_and_its_lot_tracking_while_on_hand(
+    site, person, api
+):
+    soap = ItemFactory(sku="SOAP")
+    stock_in(soap, site.loc["a1"], 4)
+    manager = api(person("manager", site.warehouse))
+    renamed = manager.patch(f"/api/v1/items/{soap.pk}/", {"sku": "SOAP-2"}, format="json")
+    assert renamed.status_code == 400
+    assert renamed.json()["fields"] == {
+        "sku": [
+            "SOAP has stock history, so its SKU stays; make a new item and deactivate this one."
+        ]
+    }
+    lots = manager.patch(f"/api/v1/items/{soap.pk}/", {"lot_tracked": True}, format="json")
+    assert lots.json()["fields"] == {
+        "lot_tracked": ["SOAP is on hand; lot tracking changes only when none of it is."]
+    }
+    soap.refresh_from_db()
+    assert (soap.sku, soap.lot_tracked) == ("SOAP", False)
+    # Its name and the rest change as before; an item nothing happened to yet may be renamed.
+    named = manager.patch(f"/api/v1/items/{soap.pk}/", {"name": "Soap bar"}, format="json")
+    assert (named.status_code, named.json()["name"]) == (200, "Soap bar")
+    fresh = ItemFactory(sku="TYPO")
+    again = manager.patch(f"/api/v1/items/{fresh.pk}/", {"sku": "TAPE"}, format="json")
+    assert (again.status_code, again.json()["sku"]) == (200, "TAPE")
+
+
 def test_lots_are_listed_and_expired_lots_cannot_be_picked(site, person, api):
     milk = ItemFactory(sku="MILK", lot_tracked=True, temperature_class=TemperatureClass.CHILLED)
     stock_in(milk, site.loc["chill"], 5, lot="L1", expires_on=in_days(5))

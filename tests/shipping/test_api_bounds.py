@@ -95,3 +95,16 @@ def test_stock_balances_filtered_by_a_zone_out_of_range_say_so(site, person, api
     assert manager.get(f"/api/v1/stock/balances/?zone={zone}").status_code == 200
     _refused(manager.get("/api/v1/stock/balances/?zone=-1.94e%2B42"), "zone")
     _refused(manager.get("/api/v1/stock/balances/?zone=99999999999999999999999"), "zone")
+
+
+def test_a_dock_stays_in_its_warehouse(site, other_site, person, api):
+    manager = api(person("manager", site.warehouse, other_site.warehouse))
+    dock = manager.post("/api/v1/docks/", {"warehouse": "WA", "code": "D1"}, format="json").json()
+    events = Event.objects.count()
+    _refused(
+        manager.patch(f"/api/v1/docks/{dock['id']}/", {"warehouse": "WB"}, format="json"),
+        "warehouse",
+    )
+    assert Event.objects.count() == events
+    renamed = manager.patch(f"/api/v1/docks/{dock['id']}/", {"code": "D9"}, format="json")
+    assert (renamed.status_code, renamed.json()["warehouse"]) == (200, "WA")
