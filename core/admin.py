@@ -1,6 +1,44 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms import BaseModelForm
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
 from core.models import Event, IdempotencyKey, Membership, Warehouse
+from core.services import record_delete, record_save
+
+
+def _warehouse_id(record: Model) -> int | None:
+    return getattr(record, "warehouse_id", None)
+
+
+class MasterDataAdmin(admin.ModelAdmin):
+    """Master data edited by hand goes through the API's services (`record_save`,
+    `record_delete`), inlines too: each change writes its event, with the model's own rules
+    already checked by the form."""
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: BaseModelForm, change: bool
+    ) -> None:
+        record_save(instance=obj, actor=request.user, warehouse_id=_warehouse_id(obj))  # type: ignore[arg-type]
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        record_delete(instance=obj, actor=request.user, warehouse_id=_warehouse_id(obj))  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(
+        self, request: HttpRequest, form: BaseModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        for obj in formset.save(commit=False):
+            record_save(instance=obj, actor=request.user, warehouse_id=_warehouse_id(obj))  # type: ignore[arg-type]
+        for obj in formset.deleted_objects:
+            record_delete(instance=obj, actor=request.user, warehouse_id=_warehouse_id(obj))  # type: ignore[arg-type]
+        formset.save_m2m()
 
 
 class MembershipInline(admin.TabularInline):
@@ -10,14 +48,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(MasterDataAdmin):
     list_display = ["code", "name", "city", "time_zone", "is_active"]
     search_fields = ["code", "name", "city"]
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(MasterDataAdmin):
     list_display = ["user", "warehouse", "role"]
     list_filter = ["role", "warehouse"]
     autocomplete_fields = ["user"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import MasterDataAdmin, ReadOnlyAdmin
 from inventory.models import (
     Item,
     Location,
@@ -17,13 +17,13 @@ from inventory.models import (
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(MasterDataAdmin):
     list_display = ["code", "name", "warehouse", "kind", "temperature_class", "hazmat_allowed"]
     list_filter = ["warehouse", "kind", "temperature_class"]
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(MasterDataAdmin):
     list_display = ["barcode", "warehouse", "zone", "pick_sequence", "is_blocked"]
     list_filter = ["warehouse", "zone__kind", "is_blocked"]
     search_fields = ["barcode"]
@@ -37,7 +37,7 @@ class ReorderPolicyInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(MasterDataAdmin):
     list_display = ["sku", "name", "gtin", "temperature_class", "hazmat", "lot_tracked", "velocity"]
     list_filter = ["temperature_class", "hazmat", "lot_tracked", "velocity", "is_active"]
     search_fields = ["sku", "name", "gtin"]

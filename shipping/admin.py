@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import MasterDataAdmin, ReadOnlyAdmin
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
 
 
@@ -10,7 +10,7 @@ class ShipToInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(MasterDataAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
     inlines = [ShipToInline]
