@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.access import warehouse_ids_for
@@ -348,7 +349,7 @@ class Quantity(serializers.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", QUANTITY_MAX)
-        kwargs.setdefault("error_messages", {"min_value": "Must be greater than zero."})
+        kwargs.setdefault("error_messages", {"min_value": _("Must be greater than zero.")})
         super().__init__(**kwargs)
 
 

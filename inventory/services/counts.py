@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -31,9 +32,9 @@ def count_tasks_create(
     when the count is recorded, not now, so stock moving in between does not fake a variance.
     """
     if zone is None and item is None and location is None:
-        raise DomainError("Count a zone, an item or a location.", field="zone")
+        raise DomainError(_("Count a zone, an item or a location."), field="zone")
     if zone is not None and zone.warehouse_id != warehouse.pk:
-        raise DomainError("That zone is in another warehouse.", field="zone")
+        raise DomainError(_("That zone is in another warehouse."), field="zone")
     positions = StockBalance.objects.filter(warehouse=warehouse, on_hand__gt=0)
     if zone is not None:
         positions = positions.filter(location__zone=zone)
@@ -116,13 +117,16 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
         .get(pk=task.pk)
     )
     if task.kind != TaskKind.COUNT:
-        raise DomainError("This is not a count task.", field="task")
+        raise DomainError(_("This is not a count task."), field="task")
     if task.status not in OPEN_TASK_STATUSES:
-        raise Conflict(f"Count task {task.pk} is already {task.status}.")
+        raise Conflict(
+            _("Count task %(task)s is already %(status)s.")
+            % {"task": task.pk, "status": task.get_status_display()}
+        )
     if isinstance(counted_quantity, bool) or not isinstance(counted_quantity, int):
-        raise DomainError("Must be a whole number of units.", field="quantity")
+        raise DomainError(_("Must be a whole number of units."), field="quantity")
     if counted_quantity < 0:
-        raise DomainError("A count cannot be negative.", field="quantity")
+        raise DomainError(_("A count cannot be negative."), field="quantity")
     balance = StockBalance.objects.filter(
         item=task.item, location=task.location, lot=task.lot
     ).first()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Sum
+from django.utils.translation import gettext as _
 
 from core.events import event_record
 from core.exceptions import DomainError
@@ -35,9 +36,9 @@ class Posting:
 def quantity_check(quantity: Any, *, field: str = "quantity") -> int:
     """A positive whole number of units, or a DomainError naming the field."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise DomainError("Must be a whole number of units.", field=field)
+        raise DomainError(_("Must be a whole number of units."), field=field)
     if quantity <= 0:
-        raise DomainError("Must be greater than zero.", field=field)
+        raise DomainError(_("Must be greater than zero."), field=field)
     return quantity
 
 
@@ -53,12 +54,20 @@ def lot_check(
     back from a pick, out by an adjustment)."""
     if lot is None:
         if item.lot_tracked:
-            raise DomainError(f"Item {item.sku} is lot-tracked: give its lot.", field=field)
+            raise DomainError(
+                _("Item %(sku)s is lot-tracked: give its lot.") % {"sku": item.sku}, field=field
+            )
         return
     if lot.item_id != item.pk:
-        raise DomainError(f"Lot {lot.code} belongs to another item.", field=field)
+        raise DomainError(
+            _("Lot %(lot)s belongs to another item.") % {"lot": lot.code}, field=field
+        )
     if today is not None and lot.expires_on and lot.expires_on < today:
-        raise DomainError(f"Lot {lot.code} expired on {lot.expires_on.isoformat()}.", field=field)
+        raise DomainError(
+            _("Lot %(lot)s expired on %(date)s.")
+            % {"lot": lot.code, "date": lot.expires_on.isoformat()},
+            field=field,
+        )
 
 
 def location_accepts(
@@ -71,19 +80,30 @@ def location_accepts(
     """
     if location.is_blocked:
         reason = f" ({location.blocked_reason})" if location.blocked_reason else ""
-        raise LocationRefused(f"Location {location.barcode} is blocked{reason}.", field=field)
+        raise LocationRefused(
+            _("Location %(location)s is blocked%(reason)s.")
+            % {"location": location.barcode, "reason": reason},
+            field=field,
+        )
     zone = location.zone
     if zone.kind not in _STORING_ZONE_KINDS:
         return
     if zone.temperature_class != item.temperature_class:
         raise LocationRefused(
-            f"{item.sku} is {item.temperature_class}; location {location.barcode} is in a "
-            f"{zone.temperature_class} zone.",
+            _("%(sku)s is %(needs)s; location %(location)s is in a %(zone)s zone.")
+            % {
+                "sku": item.sku,
+                "needs": str(item.get_temperature_class_display()).lower(),
+                "location": location.barcode,
+                "zone": str(zone.get_temperature_class_display()).lower(),
+            },
             field=field,
         )
     if item.hazmat and not zone.hazmat_allowed:
         raise LocationRefused(
-            f"{item.sku} is hazardous; zone {zone.code} does not allow hazmat.", field=field
+            _("%(sku)s is hazardous; zone %(zone)s does not allow hazmat.")
+            % {"sku": item.sku, "zone": zone.code},
+            field=field,
         )
     used = StockBalance.objects.filter(location=location, on_hand__gt=0).aggregate(
         volume=Sum(F("on_hand") * F("item__volume_l")),
@@ -93,14 +113,14 @@ def location_accepts(
     weight = (used["weight"] or 0) + item.weight_kg * quantity
     if volume > location.capacity_volume_l:
         raise LocationRefused(
-            f"Location {location.barcode} holds {location.capacity_volume_l} l; "
-            f"this would make {volume} l.",
+            _("Location %(location)s holds %(most)s l; this would make %(total)s l.")
+            % {"location": location.barcode, "most": location.capacity_volume_l, "total": volume},
             field=field,
         )
     if weight > location.capacity_weight_kg:
         raise LocationRefused(
-            f"Location {location.barcode} carries {location.capacity_weight_kg} kg; "
-            f"this would make {weight} kg.",
+            _("Location %(location)s carries %(most)s kg; this would make %(total)s kg.")
+            % {"location": location.barcode, "most": location.capacity_weight_kg, "total": weight},
             field=field,
         )
 
@@ -135,7 +155,9 @@ def movement_post(
     )
     if source is not None and source_pk is None:
         raise InsufficientStock(
-            f"No {item.sku}{_lot_text(lot)} at {source.barcode}.", field="from_location"
+            _("No %(sku)s%(lot)s at %(location)s.")
+            % {"sku": item.sku, "lot": _lot_text(lot), "location": source.barcode},
+            field="from_location",
         )
     target_pk = balance_ensure(location_id=target.pk, **key) if target else None
     locked = balances_lock(pk for pk in (source_pk, target_pk) if pk)
@@ -144,10 +166,22 @@ def movement_post(
         balance = locked[source_pk]
         have = balance.reserved if posting.consumes_reserved else balance.on_hand - balance.reserved
         if have < qty:
-            what = "reserved" if posting.consumes_reserved else "available"
+            words = {
+                "have": have,
+                "sku": item.sku,
+                "lot": _lot_text(lot),
+                "location": source.barcode,  # type: ignore[union-attr]
+                "asked": qty,
+            }
             raise InsufficientStock(
-                f"Only {have} {item.sku}{_lot_text(lot)} {what} at {source.barcode}; "  # type: ignore[union-attr]
-                f"{qty} asked.",
+                (
+                    _("Only %(have)s %(sku)s%(lot)s reserved at %(location)s; %(asked)s asked.")
+                    if posting.consumes_reserved
+                    else _(
+                        "Only %(have)s %(sku)s%(lot)s available at %(location)s; %(asked)s asked."
+                    )
+                )
+                % words,
                 field="quantity",
                 extra={"available": have},
             )
@@ -250,9 +284,9 @@ def staging_location_default(warehouse_id: int) -> Location:
         .first()
     )
     if location is None:
-        raise DomainError("This warehouse has no open staging location.", field="to_location")
+        raise DomainError(_("This warehouse has no open staging location."), field="to_location")
     return location
 
 
 def _lot_text(lot: Lot | None) -> str:
-    return f" lot {lot.code}" if lot else ""
+    return _(" lot %(lot)s") % {"lot": lot.code} if lot else ""

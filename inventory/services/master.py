@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -18,13 +19,14 @@ def lot_get_or_create(
     with a shelf life and no date given expires that many days after `received_on`."""
     code = (code or "").strip()
     if not code:
-        raise DomainError("A lot code is required.", field="lot")
+        raise DomainError(_("A lot code is required."), field="lot")
     lot, created = Lot.objects.get_or_create(
         item=item, code=code, defaults={"expires_on": expires_on}
     )
     if not created and expires_on and lot.expires_on and lot.expires_on != expires_on:
         raise DomainError(
-            f"Lot {code} expires on {lot.expires_on.isoformat()}, not {expires_on.isoformat()}.",
+            _("Lot %(lot)s expires on %(date)s, not %(given)s.")
+            % {"lot": code, "date": lot.expires_on.isoformat(), "given": expires_on.isoformat()},
             field="expires_on",
         )
     if created and item.shelf_life_days and expires_on is None:
@@ -38,9 +40,11 @@ def location_block(*, location: Location, reason: str, actor: AbstractBaseUser |
     """Block a location: nothing is put, moved or reserved there until it is unblocked."""
     location = Location.objects.select_for_update().get(pk=location.pk)
     if not reason.strip():
-        raise DomainError("Say why the location is blocked.", field="reason")
+        raise DomainError(_("Say why the location is blocked."), field="reason")
     if location.is_blocked:
-        raise Conflict(f"Location {location.barcode} is already blocked.")
+        raise Conflict(
+            _("Location %(location)s is already blocked.") % {"location": location.barcode}
+        )
     Location.objects.filter(pk=location.pk).update(is_blocked=True, blocked_reason=reason.strip())
     event_record(
         type="location.blocked",
@@ -59,7 +63,7 @@ def location_unblock(*, location: Location, actor: AbstractBaseUser | None) -> L
     """Unblock a blocked location."""
     location = Location.objects.select_for_update().get(pk=location.pk)
     if not location.is_blocked:
-        raise Conflict(f"Location {location.barcode} is not blocked.")
+        raise Conflict(_("Location %(location)s is not blocked.") % {"location": location.barcode})
     Location.objects.filter(pk=location.pk).update(is_blocked=False, blocked_reason="")
     event_record(
         type="location.unblocked",

@@ -1,6 +1,7 @@
 """Moving stock inside a warehouse, and correcting it."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.exceptions import DomainError
@@ -17,7 +18,7 @@ from inventory.services.ledger import (
 
 def _same_warehouse(*locations: Location) -> None:
     if len({loc.warehouse_id for loc in locations}) > 1:
-        raise DomainError("Both locations must be in the same warehouse.", field="to_location")
+        raise DomainError(_("Both locations must be in the same warehouse."), field="to_location")
 
 
 @service
@@ -37,9 +38,12 @@ def stock_move(
     lot_check(item, lot)
     _same_warehouse(from_location, to_location)
     if from_location.pk == to_location.pk:
-        raise DomainError("From and to are the same location.", field="to_location")
+        raise DomainError(_("From and to are the same location."), field="to_location")
     if from_location.is_blocked:
-        raise DomainError(f"Location {from_location.barcode} is blocked.", field="from_location")
+        raise DomainError(
+            _("Location %(location)s is blocked.") % {"location": from_location.barcode},
+            field="from_location",
+        )
     location_accepts(to_location, item, quantity)
     return movement_post(
         Posting(kind, item, lot, quantity, from_location, to_location),
@@ -90,15 +94,20 @@ def stock_adjust(
     A decrease may only take unreserved stock (reserved stock belongs to someone's order).
     """
     if isinstance(quantity_delta, bool) or not isinstance(quantity_delta, int):
-        raise DomainError("Must be a whole number of units.", field="quantity_delta")
+        raise DomainError(_("Must be a whole number of units."), field="quantity_delta")
     if quantity_delta == 0:
-        raise DomainError("An adjustment changes the quantity: not zero.", field="quantity_delta")
+        raise DomainError(
+            _("An adjustment changes the quantity: not zero."), field="quantity_delta"
+        )
     if not (reason or "").strip():
-        raise DomainError("An adjustment needs a reason.", field="reason")
+        raise DomainError(_("An adjustment needs a reason."), field="reason")
     lot_check(item, lot)
     if quantity_delta > 0:
         if location.is_blocked:
-            raise DomainError(f"Location {location.barcode} is blocked.", field="location")
+            raise DomainError(
+                _("Location %(location)s is blocked.") % {"location": location.barcode},
+                field="location",
+            )
         posting = Posting(kind, item, lot, quantity_delta, None, location)
     else:
         posting = Posting(kind, item, lot, -quantity_delta, location, None)

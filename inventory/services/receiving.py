@@ -31,14 +31,19 @@ def receipt_create(
 ) -> Receipt:
     """Record an expected receipt with its lines; `receipt.expected`."""
     if not lines:
-        raise DomainError("A receipt has at least one line.", field="lines")
+        raise DomainError(_("A receipt has at least one line."), field="lines")
     if Receipt.objects.filter(warehouse=warehouse, reference=reference).exists():
-        raise Conflict(f"Receipt {reference} already exists here.", field="reference")
+        raise Conflict(
+            _("Receipt %(reference)s already exists here.") % {"reference": reference},
+            field="reference",
+        )
     seen: set[int] = set()
     for index, (item, quantity) in enumerate(lines):
         quantity_check(quantity, field=f"lines[{index}].quantity")
         if item.pk in seen:
-            raise DomainError(f"{item.sku} appears twice.", field=f"lines[{index}].item")
+            raise DomainError(
+                _("%(sku)s appears twice.") % {"sku": item.sku}, field=f"lines[{index}].item"
+            )
         seen.add(item.pk)
     receipt = Receipt.objects.create(
         warehouse=warehouse, reference=reference, supplier=supplier, expected_on=expected_on
@@ -148,7 +153,9 @@ def receipt_close(*, receipt: Receipt, actor: AbstractBaseUser | None) -> Receip
     """Close a receipt; `receipt.closed` lists each line's over- or under-receipt."""
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if receipt.status == ReceiptStatus.CLOSED:
-        raise Conflict(f"Receipt {receipt.reference} is already closed.")
+        raise Conflict(
+            _("Receipt %(reference)s is already closed.") % {"reference": receipt.reference}
+        )
     now = timezone.now()
     Receipt.objects.filter(pk=receipt.pk).update(status=ReceiptStatus.CLOSED, closed_at=now)
     lines = list(receipt.lines.select_related("item"))

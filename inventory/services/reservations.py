@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -73,7 +74,7 @@ def stock_reserve(
     """
     quantity_check(quantity)
     if not reference.strip():
-        raise DomainError("A reservation needs a reference.", field="reference")
+        raise DomainError(_("A reservation needs a reference."), field="reference")
     reference = reference.strip()
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         # Inside the caller's transaction the one-statement path needs no savepoint of its
@@ -109,10 +110,10 @@ def stock_reserve_all_or_none(
     """
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         return None
-    for _, quantity, reference in wanted:
+    for _item, quantity, reference in wanted:
         quantity_check(quantity)
         if not reference.strip():
-            raise DomainError("A reservation needs a reference.", field="reference")
+            raise DomainError(_("A reservation needs a reference."), field="reference")
     got = reserve_each_from_one_balance(
         warehouse=warehouse,
         wanted=[(item, quantity, reference.strip()) for item, quantity, reference in wanted],
@@ -198,8 +199,10 @@ def _stock_reserve(
     available = sum(b.on_hand - b.reserved for b in candidates)
     if available == 0 or (available < quantity and not allow_partial):
         raise InsufficientStock(
-            f"Insufficient stock of {item.sku} in {warehouse.code}: "
-            f"{available} available, {quantity} asked.",
+            _(
+                "Insufficient stock of %(sku)s in %(warehouse)s: %(have)s available, %(asked)s asked."
+            )
+            % {"sku": item.sku, "warehouse": warehouse.code, "have": available, "asked": quantity},
             field="quantity",
             extra={"available": available},
         )
@@ -248,7 +251,10 @@ def _stock_reserve(
 def _reservation_lock(reservation: Reservation) -> Reservation:
     reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if reservation.status == ReservationStatus.CLOSED:
-        raise Conflict(f"Reservation {reservation.pk} ({reservation.reference}) is closed.")
+        raise Conflict(
+            _("Reservation %(pk)s (%(reference)s) is closed.")
+            % {"pk": reservation.pk, "reference": reservation.reference}
+        )
     return reservation
 
 
@@ -316,7 +322,9 @@ def stock_release(
         quantity_check(quantity)
         if quantity > outstanding:
             raise DomainError(
-                f"Only {outstanding} still reserved; cannot release {quantity}.", field="quantity"
+                _("Only %(have)s still reserved; cannot release %(asked)s.")
+                % {"have": outstanding, "asked": quantity},
+                field="quantity",
             )
     still = outstanding if quantity is None else quantity
     released = []
@@ -389,17 +397,19 @@ def stock_pick(
     )
     if allocation is None or allocation.quantity == 0:
         raise DomainError(
-            f"Nothing of {reservation.reference} is reserved at {location.barcode}.",
+            _("Nothing of %(reference)s is reserved at %(location)s.")
+            % {"reference": reservation.reference, "location": location.barcode},
             field="location",
         )
     if quantity > allocation.quantity:
         raise DomainError(
-            f"Only {allocation.quantity} reserved at {location.barcode}; cannot pick {quantity}.",
+            _("Only %(have)s reserved at %(location)s; cannot pick %(asked)s.")
+            % {"have": allocation.quantity, "location": location.barcode, "asked": quantity},
             field="quantity",
         )
     target = to_location or staging_location_default(location.warehouse_id)
     if target.warehouse_id != location.warehouse_id:
-        raise DomainError("The drop location is in another warehouse.", field="to_location")
+        raise DomainError(_("The drop location is in another warehouse."), field="to_location")
     location_accepts(target, item, quantity)
     movement = movement_post(
         Posting(MovementKind.PICK, item, lot, quantity, location, target, consumes_reserved=True),
@@ -446,7 +456,7 @@ def pick_tasks_create(
         return []
     locked = [_reservation_lock(r) for r in sorted(reservations, key=lambda r: r.pk)]
     if len({r.warehouse_id for r in locked}) > 1:
-        raise DomainError("Pick tasks are made per warehouse.", field="reservations")
+        raise DomainError(_("Pick tasks are made per warehouse."), field="reservations")
     allocations = (
         Allocation.objects.filter(reservation__in=locked, quantity__gt=0)
         .exclude(tasks__status__in=("open", "assigned"))

@@ -101,7 +101,7 @@ def replenish_tasks_create(
     up to `target_units` (as far as storage holds). Positions with an open replenish task
     are skipped. `tasks.created`."""
     if min_units <= 0 or target_units < min_units:
-        raise DomainError("Give 0 < min_units <= target_units.", field="min_units")
+        raise DomainError(_("Give 0 < min_units <= target_units."), field="min_units")
     faces = StockBalance.objects.filter(
         warehouse_id=warehouse_id, location__zone__kind=ZoneKind.PICK_FACE, on_hand__lt=min_units
     ).select_related("item", "location")

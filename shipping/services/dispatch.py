@@ -538,7 +538,7 @@ def tracking_record(
     if at < shipment.departed_at:
         raise DomainError(_("A tracking event cannot be before departure."), field="at")
     if (latitude is None) != (longitude is None):
-        raise DomainError("Give both latitude and longitude, or neither.", field="latitude")
+        raise DomainError(_("Give both latitude and longitude, or neither."), field="latitude")
     stop = None
     if stop_sequence is not None:
         stop = shipment.stops.filter(sequence=stop_sequence).first()

@@ -409,9 +409,9 @@ def wave_plan(
             % {"load": load.reference, "wave": load.wave.pk}
         )
     if lines_per_picker_hour <= 0:
-        raise DomainError("Must be greater than zero.", field="lines_per_picker_hour")
+        raise DomainError(_("Must be greater than zero."), field="lines_per_picker_hour")
     if pickers <= 0:
-        raise DomainError("Must be greater than zero.", field="pickers")
+        raise DomainError(_("Must be greater than zero."), field="pickers")
     wave = Wave.objects.create(
         warehouse_id=load.warehouse_id,
         load=load,

@@ -164,23 +164,30 @@ def order_create(
     # allocation decides), not the server's UTC one.
     today = ranked[0][0].today() if ranked else timezone.localdate()
     if not lines:
-        raise DomainError("An order has at least one line.", field="lines")
+        raise DomainError(_("An order has at least one line."), field="lines")
     for index, line in enumerate(lines):
         if line.quantity <= 0:
-            raise DomainError("Must be greater than zero.", field=f"lines[{index}].quantity")
+            raise DomainError(_("Must be greater than zero."), field=f"lines[{index}].quantity")
         if not line.item.is_active:
-            raise DomainError(f"Item {line.item.sku} is inactive.", field=f"lines[{index}].item")
+            raise DomainError(
+                _("Item %(sku)s is inactive.") % {"sku": line.item.sku},
+                field=f"lines[{index}].item",
+            )
     if promised_ship_date < today:
         raise DomainError(
-            f"{promised_ship_date.isoformat()} is in the past.", field="promised_ship_date"
+            _("%(date)s is in the past.") % {"date": promised_ship_date.isoformat()},
+            field="promised_ship_date",
         )
     if requested_delivery_date < promised_ship_date:
         raise DomainError(
-            "Delivery cannot be requested before the promised ship date.",
+            _("Delivery cannot be requested before the promised ship date."),
             field="requested_delivery_date",
         )
     if ship_to.customer_id != customer.pk:
-        raise DomainError(f"Ship-to {ship_to.code} belongs to another customer.", field="ship_to")
+        raise DomainError(
+            _("Ship-to %(code)s belongs to another customer.") % {"code": ship_to.code},
+            field="ship_to",
+        )
     order = Order(
         external_ref=external_ref,
         customer=customer,
@@ -193,7 +200,8 @@ def order_create(
     )
     if not row_insert_unless_taken(order, unique=("customer", "external_ref")):
         raise Conflict(
-            f"Order {external_ref} of {customer.code} was already received.",
+            _("Order %(order)s of %(customer)s was already received.")
+            % {"order": external_ref, "customer": customer.code},
             field="external_ref",
             code="order_exists",
         )
@@ -221,7 +229,7 @@ def order_create(
         # The order is this transaction's own and nobody else can see it yet: no lock to
         # take, and its lines, what they need and where it already is are known.
         if not ranked:
-            raise DomainError("There is no active warehouse to ship from.")
+            raise DomainError(_("There is no active warehouse to ship from."))
         held = _allocate(
             order,
             lines={line.pk: line for line in made},
@@ -308,10 +316,12 @@ def order_allocate(*, order: Order, actor: AbstractBaseUser | None) -> Order:
     lines = {line.pk: line for line in order.lines.select_related("item")}
     outstanding = _outstanding(order)
     if not outstanding:
-        raise Conflict(f"Order {order.external_ref} has nothing left to allocate.")
+        raise Conflict(
+            _("Order %(order)s has nothing left to allocate.") % {"order": order.external_ref}
+        )
     ranked = _warehouses_by_distance(order.ship_to)
     if not ranked:
-        raise DomainError("There is no active warehouse to ship from.")
+        raise DomainError(_("There is no active warehouse to ship from."))
     already = set(order.lines.values_list("reservations__warehouse_id", flat=True)) - {None}
     _allocate(
         order, lines=lines, outstanding=outstanding, ranked=ranked, already=already, actor=actor

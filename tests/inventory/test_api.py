@@ -237,6 +237,24 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("case", "said"),
+    [
+        ("frozen item moved to ambient", "PEAS 需要冷冻存放；库位 WA-A2 位于常温库区。"),
+        ("more than is available", "库位 WA-PF 仅有 10 件 SOAP 可用；要求 11 件。"),
+        ("zero quantity", "须大于零。"),
+    ],
+)
+def test_a_refusal_is_said_in_the_readers_language(
+    case, said, site, soap, frozen_peas, person, api
+):
+    stock_in(frozen_peas, site.loc["frozen"], 3)
+    _case, url, body, field = next(c for c in BAD_INPUT if c[0] == case)
+    client = api(person("supervisor", site.warehouse))
+    response = client.post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.json()["fields"][field] == [said]
+
+
 def test_pick_more_than_reserved_and_a_blocked_location_are_refused(site, soap, person, api):
     supervisor = api(person("supervisor", site.warehouse))
     reservation = supervisor.post(
