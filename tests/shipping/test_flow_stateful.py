@@ -317,13 +317,13 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
         def pack(self, data):
             order = self._some(data, Order.objects.filter(status=OrderStatus.PICKED))
             if order is not None:
-                self._try(services.unit_pack, order=order, contents=None, actor=operator)
+                self._must(services.unit_pack, order=order, contents=None, actor=operator)
 
         @rule(data=st.data())
         def stage_unit(self, data):
             unit = self._some(data, HandlingUnit.objects.filter(status=UnitStatus.PACKED))
             if unit is not None:
-                self._try(services.unit_stage, unit=unit, lane=lane, actor=operator)
+                self._must(services.unit_stage, unit=unit, lane=lane, actor=operator)
 
         @rule(data=st.data())
         def scan_on(self, data):
@@ -400,10 +400,10 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                         actor=operator,
                     )
             elif order.status == OrderStatus.PICKED:
-                self._try(services.unit_pack, order=order, contents=None, actor=operator)
+                self._must(services.unit_pack, order=order, contents=None, actor=operator)
             elif order.status == OrderStatus.PACKED:
                 for unit in order.units.filter(status=UnitStatus.PACKED):
-                    self._try(services.unit_stage, unit=unit, lane=lane, actor=operator)
+                    self._must(services.unit_stage, unit=unit, lane=lane, actor=operator)
             elif order.status == OrderStatus.STAGED:
                 for unit in order.units.filter(status=UnitStatus.STAGED):
                     self._try(services.load_scan, load=order.load, sscc=unit.sscc, actor=operator)
