@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -83,6 +85,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "receiver_name": ("receiver_name", gettext_lazy("Received by")),
     "note": ("note", gettext_lazy("Note")),
     "delay": ("delay", gettext_lazy("Minutes late")),
+    "photo": ("photo", gettext_lazy("Photo")),
     "at": ("", gettext_lazy("Time")),
     "order": ("order", gettext_lazy("Order")),
 }
@@ -148,13 +151,13 @@ def _answer(
     try:
         request.flash = {"good": True, "text": act()}  # type: ignore[attr-defined]
     except DomainError as error:
-        request.flash = _refusal(error)  # type: ignore[attr-defined]
+        request.flash = refusal(error)  # type: ignore[attr-defined]
     if request.htmx:  # type: ignore[attr-defined]
         return page(request)
     return redirect(request.META.get("HTTP_REFERER") or "home")
 
 
-def _refusal(error: DomainError) -> dict:
+def refusal(error: DomainError) -> dict:
     """What a refused action says: the field by its label on the page, and the reason; and
     which form field it was (`field`), for the page to put the cursor back there with what
     was typed still in the form."""
@@ -367,65 +370,87 @@ def _came_back(request: HttpRequest) -> tuple[list[str], list[tuple[Item, int]]]
     ]
 
 
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _photo(request: HttpRequest) -> UploadedFile | None:
+    """A stop report's proof-of-delivery photo, if one came: an image of at most 8 MB."""
+    photo = request.FILES.get("photo")
+    if photo is None:
+        return None
+    if not (photo.content_type or "").startswith("image/"):
+        raise FormError(_("The proof-of-delivery photo must be an image."), field="photo")
+    if (photo.size or 0) > PHOTO_MAX_BYTES:
+        raise FormError(_("The photo is larger than 8 MB."), field="photo")
+    return photo
+
+
+def stop_reported(request: HttpRequest, shipment: Shipment, actor: AbstractBaseUser | None) -> str:
+    """What the driver says of one of the shipment's stops (the form's `stop`), now: arrived;
+    running late by so many minutes (every open stop's ETA moves); delivered to someone, with
+    a photo if one came; partly delivered or refused, with what and why. Recorded as the
+    driver's word, through the shipping services; returns what the page says of it."""
+    stop = _chosen(request, "stop", shipment.stops.select_related("ship_to"))
+    what = _field(request, "what")
+    note = request.POST.get("note", "").strip()
+    now = timezone.now()
+    returned: list[tuple[Item, int]] = []
+    if what in ("arrived", "delayed"):
+        late = what == "delayed"
+        shipping.tracking_record(
+            shipment=shipment,
+            status=TrackingStatus.DELAYED if late else TrackingStatus.ARRIVED,
+            at=now,
+            stop_sequence=stop.sequence,
+            delay_minutes=_units(request, "delay", _("A whole number of minutes, at least 1."))
+            if late
+            else 0,
+            note=note,
+            source=TrackingSource.DRIVER,
+            actor=actor,
+        )
+    elif what in views.STOP_REPORTS:
+        fields, returned = _came_back(request)
+        try:
+            shipping.delivery_record(
+                stop=stop,
+                outcome=what,
+                receiver_name=request.POST.get("receiver_name", ""),
+                note=note,
+                at=now,
+                actor=actor,
+                returned=returned,
+                photo=_photo(request),
+            )
+        except DomainError as error:  # about a returned line: the input it came from
+            at = re.fullmatch(r"returned(?:\[(\d+)\]\.\w+)?", error.field or "")
+            if at is None:
+                raise
+            name = fields[int(at[1] or 0)]
+            raise FormError(error.message, field=name, extra=_returned_label(name)) from error
+    else:
+        raise FormError(_("No such choice: %(value)s") % {"value": what}, field="what")
+    said = _("Stop %(n)s, %(place)s: %(what)s.") % {
+        "n": stop.sequence,
+        "place": stop.ship_to.name,
+        "what": views.STOP_REPORTS[what],
+    }
+    if what == StopStatus.REFUSED or (what == StopStatus.PARTIAL and returned):
+        said += " " + _("The goods are expected back on receipt %(receipt)s.") % {
+            "receipt": stop_return_reference(stop)
+        }
+    return said
+
+
 @login_required
 @require_POST
 def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """What the driver phoned in about a shipment's next stop, now: arrived; running late by
-    so many minutes (every open stop's ETA moves); delivered to someone; partly delivered
-    or refused, with what and why. Recorded as the driver's word."""
+    """What the driver phoned in about a shipment's next stop (`stop_reported`)."""
 
     def act() -> str:
         shipment = get_object_or_404(Shipment.objects.select_related("load"), pk=pk)
         require_role(request.user, shipment.load.warehouse_id, PLANNING_ROLES)
-        stop = _chosen(request, "stop", shipment.stops.select_related("ship_to"))
-        what = _field(request, "what")
-        note = request.POST.get("note", "").strip()
-        now = timezone.now()
-        returned: list[tuple[Item, int]] = []
-        if what in ("arrived", "delayed"):
-            late = what == "delayed"
-            shipping.tracking_record(
-                shipment=shipment,
-                status=TrackingStatus.DELAYED if late else TrackingStatus.ARRIVED,
-                at=now,
-                stop_sequence=stop.sequence,
-                delay_minutes=_units(request, "delay", _("A whole number of minutes, at least 1."))
-                if late
-                else 0,
-                note=note,
-                source=TrackingSource.DRIVER,
-                actor=request.user,
-            )
-        elif what in views.STOP_REPORTS:
-            fields, returned = _came_back(request)
-            try:
-                shipping.delivery_record(
-                    stop=stop,
-                    outcome=what,
-                    receiver_name=request.POST.get("receiver_name", ""),
-                    note=note,
-                    at=now,
-                    actor=request.user,
-                    returned=returned,
-                )
-            except DomainError as error:  # about a returned line: the input it came from
-                at = re.fullmatch(r"returned(?:\[(\d+)\]\.\w+)?", error.field or "")
-                if at is None:
-                    raise
-                name = fields[int(at[1] or 0)]
-                raise FormError(error.message, field=name, extra=_returned_label(name)) from error
-        else:
-            raise FormError(_("No such choice: %(value)s") % {"value": what}, field="what")
-        said = _("Stop %(n)s, %(place)s: %(what)s.") % {
-            "n": stop.sequence,
-            "place": stop.ship_to.name,
-            "what": views.STOP_REPORTS[what],
-        }
-        if what == StopStatus.REFUSED or (what == StopStatus.PARTIAL and returned):
-            said += " " + _("The goods are expected back on receipt %(receipt)s.") % {
-                "receipt": stop_return_reference(stop)
-            }
-        return said
+        return stop_reported(request, shipment, request.user)
 
     return _answer(request, _board, act)
 

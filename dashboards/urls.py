@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import actions, shell, views
+from dashboards import actions, run_sheet, shell, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -50,6 +50,9 @@ urlpatterns = [
         name="dispatch-load-vehicle",
     ),
     path("dispatch/shipments/<int:pk>/report/", actions.stop_report, name="dispatch-stop-report"),
+    path("stops/<int:pk>/photo/", views.stop_photo, name="stop-photo"),
+    path("run/<str:token>/", run_sheet.run_sheet, name="run-sheet"),
+    path("run/<str:token>/report/", run_sheet.run_report, name="run-report"),
     path("orders/", views.orders_list, name="orders"),
     path("orders/<int:pk>/", views.order_page, name="order"),
     path(

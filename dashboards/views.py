@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -26,6 +26,7 @@ from core.choices import PLANNING_ROLES, Role
 from core.exceptions import DomainError
 from core.models import Membership, Warehouse
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
+from dashboards.run_links import run_token
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
@@ -88,7 +89,7 @@ def _warehouse_choice(request: HttpRequest) -> tuple[list[Warehouse], Warehouse 
     return warehouses, chosen
 
 
-def _render_local(
+def render_local(
     request: HttpRequest, template: str, context: dict, warehouse: Warehouse | None
 ) -> HttpResponse:
     """Render with times in the warehouse's own time zone: what the clock on its wall says."""
@@ -143,7 +144,7 @@ def floor(request: HttpRequest) -> HttpResponse:
         "receiving": "dashboards/_floor_receiving.html",
         "dock": "dashboards/_floor_dock.html",
     }.get(fragment or "", "dashboards/floor.html")
-    return _render_local(request, template, context, chosen)
+    return render_local(request, template, context, chosen)
 
 
 SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
@@ -179,7 +180,7 @@ def stock_lookup(request: HttpRequest) -> HttpResponse:
         if chosen
         else {"kind": None}
     )
-    return _render_local(request, "dashboards/_lookup.html", {"found": found}, chosen)
+    return render_local(request, "dashboards/_lookup.html", {"found": found}, chosen)
 
 
 @login_required
@@ -191,7 +192,7 @@ def load_route(request: HttpRequest, pk: int) -> HttpResponse:
     if load is None:
         raise Http404
     route = shipping_selectors.load_route(load=load)
-    return _render_local(request, "dashboards/_load_route.html", {"route": route}, load.warehouse)
+    return render_local(request, "dashboards/_load_route.html", {"route": route}, load.warehouse)
 
 
 @login_required
@@ -222,7 +223,7 @@ def vehicle_choice(request: HttpRequest) -> HttpResponse:
         if orders
         else None
     )
-    return _render_local(
+    return render_local(
         request,
         "dashboards/_vehicle_select.html",
         {
@@ -243,7 +244,7 @@ def loads_proposed(request: HttpRequest) -> HttpResponse:
     _, chosen = _warehouse_choice(request)
     if chosen is None or role_in(request.user, chosen.pk) not in PLANNING_ROLES:
         raise Http404
-    return _render_local(
+    return render_local(
         request,
         "dashboards/_load_proposals.html",
         {"plan": planning.loads_proposed(warehouse=chosen), "warehouse": chosen},
@@ -279,7 +280,7 @@ def load_slot(request: HttpRequest) -> HttpResponse:
             if slot.dock is not None:
                 start = timezone.localtime(slot.slot_starts_at, chosen.zone())
                 context.update(book_dock=slot.dock.pk, plan_start=f"{start:%Y-%m-%dT%H:%M}")
-    return _render_local(request, "dashboards/_book_fields.html", context, chosen)
+    return render_local(request, "dashboards/_book_fields.html", context, chosen)
 
 
 # The dispatch board's docks: 16 hours from the even hour 4 to 5 hours back (11 to 12 ahead).
@@ -346,6 +347,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                 trip["left"] = pct(trip["starts_at"])
                 trip["width"] = max(1.0, pct(trip["back_at"]) - trip["left"])
         transit = shipping_selectors.shipments_in_transit(warehouse_id=chosen.pk)
+        for row in transit:  # the link the dispatcher sends its driver
+            row["run_token"] = run_token(row["shipment"].pk)
         context.update(
             docks=docks,
             trucks=[row for row in trucks if row["trips"]],
@@ -379,7 +382,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         if request.GET.get("fragment") == "board"
         else "dashboards/dispatch.html"
     )
-    return _render_local(request, template, context, chosen)
+    return render_local(request, template, context, chosen)
 
 
 def _hour_marks(
@@ -584,7 +587,7 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
         )
         if board is None:
             context["job"] = job
-            return _render_local(request, "dashboards/kpis.html", context, chosen)
+            return render_local(request, "dashboards/kpis.html", context, chosen)
         targets = settings.HANDOFF_KPI_TARGETS
         today = chosen.today()
         running = str(today - datetime.timedelta(days=today.weekday()) if weekly else today)
@@ -614,7 +617,7 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
         if request.GET.get("fragment") == "tiles"
         else "dashboards/kpis.html"
     )
-    return _render_local(request, template, context, chosen)
+    return render_local(request, template, context, chosen)
 
 
 def _kpi_board_or_job(
@@ -707,7 +710,7 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
         if request.GET.get("fragment") == "body"
         else "dashboards/stock_overview.html"
     )
-    return _render_local(request, template, context, chosen)
+    return render_local(request, template, context, chosen)
 
 
 ORDERS_PER_PAGE = 50
@@ -891,7 +894,19 @@ def pack_bench(request: HttpRequest, pk: int) -> HttpResponse:
         if request.GET.get("fragment") == "body"
         else "dashboards/pack.html"
     )
-    return _render_local(request, template, packing, order.warehouse)
+    return render_local(request, template, packing, order.warehouse)
+
+
+@login_required
+def stop_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proof-of-delivery photo of a stop, for people of the warehouse it shipped from;
+    not found for others, or with no photo."""
+    stop = shipping_selectors.stop_photographed(
+        stop_id=pk, warehouse_ids=warehouse_ids_for(request.user)
+    )
+    if stop is None:
+        raise Http404
+    return FileResponse(stop.pod_photo.open("rb"), filename=stop.pod_photo.name.rsplit("/", 1)[-1])
 
 
 @login_required
@@ -915,4 +930,4 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
         if request.GET.get("fragment") == "body"
         else "dashboards/order.html"
     )
-    return _render_local(request, template, story, order.warehouse)
+    return render_local(request, template, story, order.warehouse)

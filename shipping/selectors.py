@@ -457,12 +457,38 @@ def stops_shipped(stops: Iterable[Stop]) -> dict[int, dict[Item, int]]:
 def shipments_in_transit(*, warehouse_id: int) -> list[dict]:
     """Shipments on the road: last tracking event, next open stop with its ETA and delay, and
     what was shipped to that stop per item (what could come back from it)."""
-    from shipping.choices import DONE_STOP_STATUSES
     from shipping.models import Shipment
 
-    shipments = (
+    return _on_the_road(
         Shipment.objects.filter(load__warehouse_id=warehouse_id, status="in_transit")
-        .select_related("load__vehicle", "load__driver", "load__warehouse")
+    )
+
+
+def shipment_run(*, shipment_id: int) -> dict | None:
+    """One shipment as its driver's run sheet shows it, on the road or done: the same row as
+    `shipments_in_transit` gives; None if there is no such shipment."""
+    from shipping.models import Shipment
+
+    rows = _on_the_road(Shipment.objects.filter(pk=shipment_id))
+    return rows[0] if rows else None
+
+
+def stop_photographed(*, stop_id: int, warehouse_ids: Iterable[int]) -> Stop | None:
+    """The stop, if it has a proof-of-delivery photo and shipped from one of these
+    warehouses; else None. One query."""
+    return (
+        Stop.objects.filter(pk=stop_id, shipment__load__warehouse_id__in=list(warehouse_ids))
+        .exclude(pod_photo="")
+        .exclude(pod_photo=None)
+        .first()
+    )
+
+
+def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
+    from shipping.choices import DONE_STOP_STATUSES
+
+    shipments = (
+        shipments.select_related("load__vehicle", "load__driver", "load__warehouse")
         .prefetch_related("stops__ship_to", "tracking")
         .order_by("departed_at")
     )

@@ -1,0 +1,136 @@
+"""The driver's run sheet: the dispatcher sends the driver a link of the shipment; on the
+phone, without an account, the driver sees the stops in order and reports at each one, with
+a photo of the signed delivery note. The office sees the report at once and the photo on the
+order; the link opens that shipment and no other, and takes no report once the run is done."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.models import Event
+from shipping.models import Order, Shipment, Stop, TrackingEvent
+from tests.dashboards.test_floor_dock import picked  # noqa: F401  (the fixture)
+from tests.dashboards.test_stop_report import on_the_road  # noqa: F401  (the fixture)
+from tests.factories import WarehouseFactory
+
+# The smallest PNG there is: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def run_link(client, on_the_road, person):  # noqa: F811
+    """The link the dispatcher's board gives for the shipment's driver."""
+    order, _shipment = on_the_road
+    client.force_login(person("dispatcher", order.warehouse))
+    board = client.get("/dispatch/?warehouse=BJ").content.decode()
+    (link,) = re.findall(r'href="(/run/[^"]+/)"', board)
+    client.logout()
+    return link
+
+
+def test_the_driver_reports_arrival_and_delivery_with_a_photo_from_the_run_sheet(
+    client,
+    on_the_road,
+    run_link,
+    person,
+    settings,
+    tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path
+    order, shipment = on_the_road
+    sheet = client.get(run_link)  # no account: the link is the key
+    assert sheet.status_code == 200
+    page = sheet.content.decode()
+    assert f"Run sheet {shipment.reference}" in page and "1. Chaoyang store" in page
+    assert "Zhao" in page and "Report this stop" in page
+    stop = shipment.stops.get()
+
+    arrived = client.post(f"{run_link}report/", {"stop": stop.pk, "what": "arrived"})
+    assert "Stop 1, Chaoyang store: Arrived." in arrived.content.decode()
+    said = TrackingEvent.objects.get(status="arrived")
+    assert (said.source, said.stop_id) == ("driver", stop.pk)
+
+    delivered = client.post(
+        f"{run_link}report/",
+        {
+            "stop": stop.pk,
+            "what": "delivered",
+            "receiver_name": "Li Na",
+            "photo": SimpleUploadedFile("note.png", PNG, content_type="image/png"),
+        },
+    )
+    page = delivered.content.decode()
+    assert delivered.status_code == 200
+    assert "Stop 1, Chaoyang store: Delivered." in page
+    assert "This run is complete" in page and "Report this stop" not in page
+    stop.refresh_from_db()
+    assert (stop.status, stop.receiver_name) == ("delivered", "Li Na")
+    assert Order.objects.get(pk=order.pk).status == "delivered"
+    assert Shipment.objects.get(pk=shipment.pk).status == "completed"
+    told = Event.objects.get(type="shipment.delivered").payload
+    assert (told["receiver_name"], told["outcome"]) == ("Li Na", "delivered")
+
+    # The office sees the photo on the order; people of another warehouse do not.
+    client.force_login(person("dispatcher", order.warehouse))
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f'href="/stops/{stop.pk}/photo/"' in page
+    photo = client.get(f"/stops/{stop.pk}/photo/")
+    assert b"".join(photo.streaming_content) == PNG
+    client.force_login(person("dispatcher", WarehouseFactory(code="GZ")))
+    assert client.get(f"/stops/{stop.pk}/photo/").status_code == 404
+
+    # Done: the sheet shows how it went and takes no more reports.
+    client.logout()
+    again = client.post(
+        f"{run_link}report/", {"stop": stop.pk, "what": "delivered", "receiver_name": "Li Na"}
+    )
+    assert again.status_code == 400 and "already Delivered" in again.content.decode()
+
+
+def test_a_report_the_services_refuse_says_why_and_writes_nothing(
+    client,
+    on_the_road,
+    run_link,
+    settings,
+    tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path
+    _order, shipment = on_the_road
+    stop = shipment.stops.get()
+    events = Event.objects.count()
+    not_a_photo = client.post(
+        f"{run_link}report/",
+        {
+            "stop": stop.pk,
+            "what": "delivered",
+            "receiver_name": "Li Na",
+            "photo": SimpleUploadedFile("note.txt", b"signed", content_type="text/plain"),
+        },
+    )
+    assert not_a_photo.status_code == 400
+    assert "Photo: The proof-of-delivery photo must be an image." in not_a_photo.content.decode()
+    nobody = client.post(f"{run_link}report/", {"stop": stop.pk, "what": "delivered"})
+    assert "Received by: Who received the goods?" in nobody.content.decode()
+    assert Stop.objects.get(pk=stop.pk).status == "pending"
+    assert Event.objects.count() == events and not list(tmp_path.rglob("*.*"))
+
+
+def test_a_link_opens_its_own_shipment_only(client, on_the_road, run_link):  # noqa: F811
+    _order, shipment = on_the_road
+    other = run_link.replace(f"/run/{shipment.pk}:", f"/run/{shipment.pk + 1}:")
+    assert client.get(other).status_code == 404  # the signature is the shipment's
+    assert client.get("/run/nothing/").status_code == 404
+    stop = shipment.stops.get()
+    told = TrackingEvent.objects.count()
+    assert client.post(f"{other}report/", {"stop": stop.pk, "what": "arrived"}).status_code == 404
+    assert TrackingEvent.objects.count() == told
+
+
+def test_the_run_sheet_speaks_chinese(client, on_the_road, run_link):  # noqa: F811
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(run_link).content.decode()
+    assert "行车单" in page and "已到达" in page
