@@ -34,7 +34,7 @@ def run_link(client, on_the_road, person):  # noqa: F811
 
 def test_the_driver_reports_arrival_and_delivery_with_a_photo_from_the_run_sheet(
     client,
-    on_the_road,
+    on_the_road,  # noqa: F811
     run_link,
     person,
     settings,
@@ -93,7 +93,7 @@ def test_the_driver_reports_arrival_and_delivery_with_a_photo_from_the_run_sheet
 
 def test_a_report_the_services_refuse_says_why_and_writes_nothing(
     client,
-    on_the_road,
+    on_the_road,  # noqa: F811
     run_link,
     settings,
     tmp_path,
