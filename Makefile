@@ -46,10 +46,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## make screenshots: the browser tests, then their pictures of the three pages into docs/
+## make screenshots: the browser tests, then their pictures of the pages into docs/
 screenshots: install
 	$(BIN)/python -m pytest tests/browser -q
-	cp var/screenshots/floor.png var/screenshots/dispatch.png var/screenshots/kpis.png docs/
+	cp var/screenshots/floor.png var/screenshots/dispatch.png var/screenshots/kpis.png var/screenshots/run-sheet.png docs/
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench

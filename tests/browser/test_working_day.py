@@ -1,7 +1,7 @@
 """A working day on the demo, in a real browser: the manager's KPI board with its charts and
 a CSV that matches the page, the dispatcher releasing a wave from the board, the operator
-looking up stock by scan; each page in English and Chinese. The README's pictures of the
-three pages are taken here (var/screenshots; `make screenshots` copies them to docs/)."""
+looking up stock by scan, a driver reporting from the run sheet; each page in English and
+Chinese. The README's pictures of the pages are taken here (var/screenshots; `make screenshots` copies them to docs/)."""
 
 import csv
 import io
@@ -66,6 +66,19 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     assert dispatcher.url.startswith(f"{base}/dispatch/")
     expect(dispatcher.locator("#live")).to_have_class("live on", timeout=15000)
     screenshot(dispatcher, "dispatch", full_page=True)
+    # The driver of the truck on the road opens the link sent, on a phone, with no account,
+    # and reports arriving at the next stop; the dispatcher's board hears of it at once.
+    run = dispatcher.locator("a.run-link").first.get_attribute("href")
+    driver = chromium.new_context(viewport={"width": 400, "height": 860}).new_page()
+    driver.goto(f"{base}{run}")
+    expect(driver.locator("h1")).to_contain_text("Run sheet")
+    screenshot(driver, "run-sheet", full_page=True)
+    driver.locator("details[open] button", has_text="Arrived").click()
+    expect(driver.locator("[data-flash]")).to_contain_text(": Arrived.")
+    last_event = dispatcher.locator("#live-root td").filter(
+        has_text=re.compile(r"^\s*Arrived at stop \d")
+    )
+    expect(last_event).to_have_count(1, timeout=15000)
     release = dispatcher.locator("text=Release wave").first
     release.click()
     # The answer's message stays though the board re-renders on the events the release sent.
