@@ -902,7 +902,7 @@ def stop_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """The proof-of-delivery photo of a stop, for people of the warehouse it shipped from;
     not found for others, or with no photo."""
     stop = shipping_selectors.stop_photographed(
-        stop_id=pk, warehouse_ids=warehouse_ids_for(request.user)
+        warehouse_ids=warehouse_ids_for(request.user), stop_id=pk
     )
     if stop is None:
         raise Http404

@@ -473,11 +473,22 @@ def shipment_run(*, shipment_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def stop_photographed(*, stop_id: int, warehouse_ids: Iterable[int]) -> Stop | None:
-    """The stop, if it has a proof-of-delivery photo and shipped from one of these
-    warehouses; else None. One query."""
+def stop_photographed(
+    *,
+    warehouse_ids: Iterable[int],
+    stop_id: int | None = None,
+    shipment_id: int | None = None,
+    sequence: int | None = None,
+) -> Stop | None:
+    """The stop (by its id, or by its shipment and sequence), if it has a proof-of-delivery
+    photo and shipped from one of these warehouses; else None. One query."""
+    found = (
+        {"pk": stop_id}
+        if stop_id is not None
+        else {"shipment_id": shipment_id, "sequence": sequence}
+    )
     return (
-        Stop.objects.filter(pk=stop_id, shipment__load__warehouse_id__in=list(warehouse_ids))
+        Stop.objects.filter(**found, shipment__load__warehouse_id__in=list(warehouse_ids))
         .exclude(pod_photo="")
         .exclude(pod_photo=None)
         .first()

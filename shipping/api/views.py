@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -154,7 +155,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
 # --- the handoff: dock, loads, waves, picking, packing, loading, the road -----------------
 
-from django.http import HttpResponse  # noqa: E402
+from django.http import FileResponse, Http404, HttpResponse  # noqa: E402
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser  # noqa: E402
 
 from core.access import require_role  # noqa: E402
@@ -181,6 +182,7 @@ from shipping.selectors import (  # noqa: E402
     VehicleChoice,
     load_planned_orders,
     load_route,
+    stop_photographed,
     trip_back,
     trucks_day,
     vehicles_ranked,
@@ -704,6 +706,22 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
         services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
         return self._answer(shipment)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"stops/(?P<sequence>\d+)/photo")
+    def photo(self, request: Request, pk: str, sequence: str) -> FileResponse:
+        """The proof-of-delivery photo of one of the shipment's stops; 404 if none."""
+        shipment = self.get_object()
+        stop = stop_photographed(
+            warehouse_ids=[shipment.load.warehouse_id],
+            shipment_id=shipment.pk,
+            sequence=int(sequence),
+        )
+        if stop is None:
+            raise Http404
+        return FileResponse(
+            stop.pod_photo.open("rb"), filename=stop.pod_photo.name.rsplit("/", 1)[-1]
+        )
 
 
 class OrderPackViewSet(ScopedViewSet):

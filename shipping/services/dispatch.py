@@ -45,6 +45,8 @@ from shipping.services.orders import load_locked, order_transition_check
 from shipping.services.serials import serial_next
 from shipping.tariffs import currency, trip_cost
 
+PHOTO_MAX_BYTES = 8 * 1024 * 1024  # a proof-of-delivery photo, at most
+
 
 def _event(type: str, aggregate: str, key: str, warehouse_id: int, payload: dict, actor) -> None:  # type: ignore[no-untyped-def]
     event_record(
@@ -599,7 +601,8 @@ def delivery_record(
     back: what was shipped to the stop is expected at the warehouse it left as a receipt,
     `stop_return_reference(stop)` (`receipt.expected`), received by scan like any other. A
     partial delivery may say what came back (`returned`, item and units, at most what was
-    shipped there), expected the same way; refused with nothing written otherwise."""
+    shipped there), expected the same way; refused with nothing written otherwise. The
+    photo, if any, is an image of at most 8 MB."""
     # The stop and its shipment (two deliveries of one truck complete it once); not the
     # ship-to, which new orders to it only reference.
     stop = (
@@ -620,6 +623,10 @@ def delivery_record(
         raise DomainError(_("Say what was not delivered, and why."), field="note")
     if at < stop.shipment.departed_at or at > timezone.now() + datetime.timedelta(minutes=5):
         raise DomainError(_("The delivery time is before departure or in the future."), field="at")
+    if photo is not None and not (photo.content_type or "").startswith("image/"):
+        raise DomainError(_("The proof-of-delivery photo must be an image."), field="photo")
+    if photo is not None and (photo.size or 0) > PHOTO_MAX_BYTES:
+        raise DomainError(_("The photo is larger than 8 MB."), field="photo")
     if returned and outcome != StopStatus.PARTIAL:
         raise DomainError(
             _("Only a partial delivery names what came back; a refusal brings back everything."),

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from core.models import Event
 from shipping.models import Order, Shipment, Stop, TrackingEvent
@@ -134,3 +135,54 @@ def test_the_run_sheet_speaks_chinese(client, on_the_road, run_link):  # noqa: F
     client.cookies["django_language"] = "zh-hans"
     page = client.get(run_link).content.decode()
     assert "行车单" in page and "已到达" in page
+
+
+def test_the_erp_fetches_the_photo_of_the_delivery_through_the_api(
+    client,
+    on_the_road,  # noqa: F811
+    run_link,
+    person,
+    api,
+    settings,
+    tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path
+    order, shipment = on_the_road
+    stop = shipment.stops.get()
+    erp = api(person("integration", order.warehouse))
+    url = f"/api/v1/shipments/{shipment.pk}/"
+    assert erp.get(url).json()["stops"][0]["photo"] is None
+    assert erp.get(f"{url}stops/1/photo/").status_code == 404
+    # The photo's rule is the delivery's own: through the API too, it is an image.
+    refused = erp.post(
+        f"{url}stops/1/deliver/",
+        {
+            "outcome": "delivered",
+            "receiver_name": "Li Na",
+            "at": timezone.now().isoformat(),
+            "photo": SimpleUploadedFile("note.txt", b"signed", content_type="text/plain"),
+        },
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"photo": ["The proof-of-delivery photo must be an image."]}
+    client.post(
+        f"{run_link}report/",
+        {
+            "stop": stop.pk,
+            "what": "delivered",
+            "receiver_name": "Li Na",
+            "photo": SimpleUploadedFile("note.png", PNG, content_type="image/png"),
+        },
+    )
+    told = erp.get(url).json()["stops"][0]
+    assert told["photo"] == f"http://testserver{url}stops/1/photo/"
+    photo = erp.get(f"{url}stops/1/photo/")
+    assert (photo.status_code, b"".join(photo.streaming_content)) == (200, PNG)
+    # An ERP of another warehouse does not see it.
+    assert (
+        api(person("integration", WarehouseFactory(code="GZ")))
+        .get(f"{url}stops/1/photo/")
+        .status_code
+        == 404
+    )
