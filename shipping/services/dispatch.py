@@ -700,6 +700,7 @@ def delivery_record(
             "receiver_name": stop.receiver_name,
             "at": at,
             "note": stop.note,
+            "photo": bool(stop.pod_photo),
             "orders": list(stop.orders.values_list("external_ref", flat=True)),
             "return_receipt": back.reference if back else None,
             "etas": _etas_told(still),

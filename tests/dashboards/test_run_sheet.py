@@ -73,7 +73,7 @@ def test_the_driver_reports_arrival_and_delivery_with_a_photo_from_the_run_sheet
     assert Order.objects.get(pk=order.pk).status == "delivered"
     assert Shipment.objects.get(pk=shipment.pk).status == "completed"
     told = Event.objects.get(type="shipment.delivered").payload
-    assert (told["receiver_name"], told["outcome"]) == ("Li Na", "delivered")
+    assert (told["receiver_name"], told["outcome"], told["photo"]) == ("Li Na", "delivered", True)
 
     # The office sees the photo on the order; people of another warehouse do not.
     client.force_login(person("dispatcher", order.warehouse))
