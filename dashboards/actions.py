@@ -84,6 +84,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "receiver_name": ("receiver_name", gettext_lazy("Received by")),
     "note": ("note", gettext_lazy("Note")),
     "delay": ("delay", gettext_lazy("Minutes late")),
+    "delay_minutes": ("delay", gettext_lazy("Minutes late")),
     "photo": ("photo", gettext_lazy("Photo")),
     "at": ("", gettext_lazy("Time")),
     "order": ("order", gettext_lazy("Order")),

@@ -300,6 +300,7 @@ from shipping.models import (  # noqa: E402
     Wave,
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
+from shipping.services.dispatch import DELAY_MINUTES  # noqa: E402
 from shipping.tariffs import currency  # noqa: E402
 
 
@@ -862,7 +863,7 @@ class TrackingInput(serializers.Serializer):
     )
     stop = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     delay_minutes = serializers.IntegerField(
-        required=False, default=0, min_value=-24 * 60, max_value=7 * 24 * 60
+        required=False, default=0, min_value=DELAY_MINUTES[0], max_value=DELAY_MINUTES[1]
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -46,6 +46,8 @@ from shipping.services.serials import serial_next
 from shipping.tariffs import currency, trip_cost
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024  # a proof-of-delivery photo, at most
+# A tracking event's delay, in minutes: a day early at most, a week late at most.
+DELAY_MINUTES = (-24 * 60, 7 * 24 * 60)
 
 
 def _event(type: str, aggregate: str, key: str, warehouse_id: int, payload: dict, actor) -> None:  # type: ignore[no-untyped-def]
@@ -541,6 +543,12 @@ def tracking_record(
         raise DomainError(_("A tracking event cannot be before departure."), field="at")
     if (latitude is None) != (longitude is None):
         raise DomainError(_("Give both latitude and longitude, or neither."), field="latitude")
+    if not DELAY_MINUTES[0] <= delay_minutes <= DELAY_MINUTES[1]:
+        raise DomainError(
+            _("A delay is between %(least)s and %(most)s minutes.")
+            % {"least": DELAY_MINUTES[0], "most": DELAY_MINUTES[1]},
+            field="delay_minutes",
+        )
     stop = None
     if stop_sequence is not None:
         stop = shipment.stops.filter(sequence=stop_sequence).first()
