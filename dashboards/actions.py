@@ -108,14 +108,20 @@ def _chosen(request: HttpRequest, name: str, rows: QuerySet | type[Model]) -> Mo
     return found
 
 
+# How far from now a time typed into a planning form may be: further is a typo.
+PLANNING_REACH = datetime.timedelta(days=366)
+
+
 def _local_time(request: HttpRequest, name: str, warehouse: Warehouse) -> datetime.datetime:
-    """A `datetime-local` field, read on the warehouse's wall clock."""
+    """A `datetime-local` field, read on the warehouse's wall clock, within a year of now."""
     raw = _field(request, name)
     try:
-        naive = datetime.datetime.fromisoformat(raw)
+        moment = datetime.datetime.fromisoformat(raw).replace(tzinfo=warehouse.zone())
     except ValueError:
         raise FormError(_("Not a date and time: %(value)s") % {"value": raw}, field=name) from None
-    return naive.replace(tzinfo=warehouse.zone())
+    if abs(moment - timezone.now()) > PLANNING_REACH:
+        raise FormError(_("%(value)s is more than a year away.") % {"value": raw}, field=name)
+    return moment
 
 
 def _location(request: HttpRequest, name: str, warehouse_id: int) -> Location:
@@ -286,6 +292,23 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, _board, act)
 
 
+def _orders_ticked(request: HttpRequest, warehouse: Warehouse) -> list[Order]:
+    """The orders of the warehouse a form's `orders` boxes name; a FormError naming the
+    field for none, or for one that is not such an order."""
+    ids = request.POST.getlist("orders")
+    if not ids:
+        raise FormError(_("Choose at least one order."), field="orders")
+    wanted = {raw: int(raw) for raw in ids if raw.isdigit() and len(raw) < 19}
+    found = {o.pk: o for o in Order.objects.filter(pk__in=wanted.values(), warehouse=warehouse)}
+    missing = [raw for raw in ids if wanted.get(raw) not in found]
+    if missing:
+        raise FormError(
+            _("No such order in this warehouse: %(value)s") % {"value": ", ".join(missing)},
+            field="orders",
+        )
+    return [found[wanted[raw]] for raw in dict.fromkeys(ids)]
+
+
 @login_required
 @require_POST
 def load_build(request: HttpRequest) -> HttpResponse:
@@ -295,10 +318,7 @@ def load_build(request: HttpRequest) -> HttpResponse:
         warehouse = _chosen(request, "warehouse", Warehouse)
         require_role(request.user, warehouse.pk, PLANNING_ROLES)
         vehicle = _chosen(request, "vehicle", Vehicle)
-        ids = request.POST.getlist("orders")
-        if not ids:
-            raise FormError(_("Choose at least one order."), field="orders")
-        orders = list(Order.objects.filter(pk__in=ids, warehouse=warehouse))
+        orders = _orders_ticked(request, warehouse)
         driver = _chosen(request, "driver", Driver) if request.POST.get("driver") else None
         slot = None
         if request.POST.get("dock"):  # a proposal's slot, booked with the load

@@ -21,6 +21,7 @@ from inventory.models import (
     Task,
     Zone,
 )
+from inventory.services import QUANTITY_MAX
 
 
 def _user(field: serializers.Field) -> Any:
@@ -336,11 +337,6 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 # --- action inputs ----------------------------------------------------------------------
-
-
-# The most units one request may name: far above any real line, and its sums stay within
-# the database's integers.
-QUANTITY_MAX = 100_000_000
 
 
 class Quantity(serializers.IntegerField):

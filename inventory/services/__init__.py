@@ -1,6 +1,7 @@
 """Every change to stock: one function per state change, one transaction each, with its events."""
 
 from inventory.services.counts import count_record, count_tasks_create
+from inventory.services.ledger import QUANTITY_MAX, quantity_check
 from inventory.services.master import location_block, location_unblock, lot_get_or_create
 from inventory.services.moves import stock_adjust, stock_move, stock_put_away
 from inventory.services.receiving import receipt_close, receipt_create, stock_receive
@@ -21,6 +22,7 @@ from inventory.services.tasks import (
 )
 
 __all__ = [
+    "QUANTITY_MAX",
     "count_record",
     "count_tasks_create",
     "location_block",
@@ -28,6 +30,7 @@ __all__ = [
     "lot_get_or_create",
     "pick_tasks_create",
     "putaway_task_create",
+    "quantity_check",
     "receipt_close",
     "receipt_create",
     "replenish_tasks_create",

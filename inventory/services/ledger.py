@@ -33,13 +33,25 @@ class Posting:
     consumes_reserved: bool = False
 
 
+# The most units one request may name: far above any real line, and its sums stay within
+# the database's integers.
+QUANTITY_MAX = 100_000_000
+
+
 def quantity_check(quantity: Any, *, field: str = "quantity") -> int:
-    """A positive whole number of units, or a DomainError naming the field."""
+    """A positive whole number of units, at most QUANTITY_MAX, or a DomainError naming the
+    field."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise DomainError(_("Must be a whole number of units."), field=field)
     if quantity <= 0:
         raise DomainError(_("Must be greater than zero."), field=field)
+    if quantity > QUANTITY_MAX:
+        raise DomainError(quantity_too_many(), field=field)
     return quantity
+
+
+def quantity_too_many() -> str:
+    return _("At most %(most)s units.") % {"most": f"{QUANTITY_MAX:,}"}
 
 
 def lot_check(

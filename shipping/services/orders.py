@@ -25,6 +25,7 @@ from inventory.selectors import available_to_reserve, picked_stock
 from inventory.services import (
     pick_tasks_create,
     putaway_task_create,
+    quantity_check,
     stock_release,
     stock_reserve,
     stock_reserve_all_or_none,
@@ -166,8 +167,7 @@ def order_create(
     if not lines:
         raise DomainError(_("An order has at least one line."), field="lines")
     for index, line in enumerate(lines):
-        if line.quantity <= 0:
-            raise DomainError(_("Must be greater than zero."), field=f"lines[{index}].quantity")
+        quantity_check(line.quantity, field=f"lines[{index}].quantity")
         if not line.item.is_active:
             raise DomainError(
                 _("Item %(sku)s is inactive.") % {"sku": line.item.sku},
@@ -693,6 +693,7 @@ def order_line_change(
         raise DomainError(
             _("Must be greater than zero; cancel the order to drop it."), field="quantity"
         )
+    quantity_check(quantity)
     parts = list(
         Order.objects.filter(split_from=order, lines__line_no=line_no)
         .exclude(status=OrderStatus.CANCELLED)

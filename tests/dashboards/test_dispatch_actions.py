@@ -140,6 +140,19 @@ def test_a_taken_slot_and_a_missing_field_are_refused_and_nothing_is_written(cli
         "/dispatch/appointments/", {**slot, "starts_at": "tomorrow"}, **HTMX
     ).content.decode()
     assert "Arrives: Not a date and time: tomorrow" in bad_time
+    # Typos a fuzzer tried were 500s before: a year past what a date can hold with the
+    # minutes added, and an order box that is not an order.
+    far = client.post(
+        "/dispatch/appointments/", {**slot, "starts_at": "9999-12-31T23:59"}, **HTMX
+    ).content.decode()
+    assert "Arrives: 9999-12-31T23:59 is more than a year away." in far
+    for box in ("x", "9" * 30, "0"):
+        odd = client.post(
+            "/dispatch/loads/",
+            {"warehouse": bj.pk, "vehicle": vans[2].pk, "orders": box},
+            **HTMX,
+        ).content.decode()
+        assert f"Orders: No such order in this warehouse: {box}" in odd
     bad_truck = client.post(
         "/dispatch/appointments/", {**slot, "vehicle": "京A-0"}, **HTMX
     ).content.decode()
