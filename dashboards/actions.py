@@ -102,7 +102,8 @@ def _chosen(request: HttpRequest, name: str, rows: QuerySet | type[Model]) -> Mo
     """The row a form's select field names, or a FormError naming the field."""
     raw = _field(request, name)
     rows = rows._default_manager.all() if isinstance(rows, type) else rows
-    found = rows.filter(pk=raw).first() if raw.isdigit() else None
+    pk = views.whole_number(raw)
+    found = rows.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise FormError(_("No such choice: %(value)s") % {"value": raw}, field=name)
     return found
@@ -137,17 +138,17 @@ def _location(request: HttpRequest, name: str, warehouse_id: int) -> Location:
 
 def _units(request: HttpRequest, name: str, message: str) -> int:
     """A whole number of units, at least 1, from a form's field; `message` if it is not."""
-    raw = _field(request, name)
-    if not raw.isdigit() or int(raw) < 1:
+    units = views.whole_number(_field(request, name))
+    if units is None or units < 1:
         raise FormError(message, field=name)
-    return int(raw)
+    return units
 
 
 def _minutes(request: HttpRequest, name: str) -> datetime.timedelta:
-    raw = _field(request, name)
-    if not raw.isdigit() or not 5 <= int(raw) <= 600:
+    minutes = views.whole_number(_field(request, name))
+    if minutes is None or not 5 <= minutes <= 600:
         raise FormError(_("Minutes between 5 and 600."), field=name)
-    return datetime.timedelta(minutes=int(raw))
+    return datetime.timedelta(minutes=minutes)
 
 
 def _answer(
@@ -298,7 +299,7 @@ def _orders_ticked(request: HttpRequest, warehouse: Warehouse) -> list[Order]:
     ids = request.POST.getlist("orders")
     if not ids:
         raise FormError(_("Choose at least one order."), field="orders")
-    wanted = {raw: int(raw) for raw in ids if raw.isdigit() and len(raw) < 19}
+    wanted = {raw: n for raw in ids if (n := views.whole_number(raw)) is not None}
     found = {o.pk: o for o in Order.objects.filter(pk__in=wanted.values(), warehouse=warehouse)}
     missing = [raw for raw in ids if wanted.get(raw) not in found]
     if missing:
@@ -379,7 +380,7 @@ def _came_back(request: HttpRequest) -> tuple[list[str], list[tuple[Item, int]]]
     items = items_by_sku(filled)
     for sku, value in filled.items():
         name = f"returned_{sku}"
-        if not value.isdigit() or int(value) < 1:
+        if (views.whole_number(value) or 0) < 1:
             raise FormError(
                 _("A whole number of units, at least 1."), field=name, extra=_returned_label(name)
             )
@@ -641,13 +642,14 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
             raw = request.POST.get(name, "").strip()
             if raw in ("", "0"):
                 continue
-            if not raw.isdigit():
+            units = views.whole_number(raw)
+            if units is None:
                 raise FormError(
                     _("Must be a whole number of units, zero or more."),
                     field=name,
                     extra={"label": _("Line %(line)s") % {"line": line.line_no}},
                 )
-            contents.append((line, int(raw)))
+            contents.append((line, units))
         if not contents:
             raise FormError(_("Put at least one unit in."))
         try:

@@ -206,15 +206,14 @@ def vehicle_choice(request: HttpRequest) -> HttpResponse:
     if chosen is None:
         raise Http404
     load = None
-    if request.GET.get("load", "").isdigit():  # another truck for a planned load
-        found = shipping_selectors.load_planned_orders(
-            warehouse_id=chosen.pk, pk=int(request.GET["load"])
-        )
+    asked = whole_number(request.GET.get("load"))
+    if asked is not None:  # another truck for a planned load
+        found = shipping_selectors.load_planned_orders(warehouse_id=chosen.pk, pk=asked)
         if found is None:
             raise Http404
         load, orders = found
     else:
-        picked = [int(pk) for pk in request.GET.getlist("orders") if pk.isdigit()]
+        picked = [n for n in map(whole_number, request.GET.getlist("orders")) if n is not None]
         orders = shipping_selectors.orders_of_warehouse(warehouse_id=chosen.pk, pks=picked)
     ranked = (
         shipping_selectors.vehicles_ranked(
@@ -264,9 +263,10 @@ def load_slot(request: HttpRequest) -> HttpResponse:
     context: dict = {"plan_docks": docks, **_planning_start(chosen)}
     asked = request.GET.get("load", "")
     if asked:
+        pk = whole_number(asked)
         load = (
-            shipping_selectors.load_not_gone(pk=int(asked), warehouse_ids=[chosen.pk])
-            if asked.isdigit()
+            shipping_selectors.load_not_gone(pk=pk, warehouse_ids=[chosen.pk])
+            if pk is not None
             else None
         )
         if load is None:
@@ -660,10 +660,21 @@ def kpi_job(request: HttpRequest, job: str) -> JsonResponse:
 
 
 def _date(value: str | None) -> datetime.date | None:
+    """A date of a page's query, if it is one within a century of today's; else None."""
     try:
-        return datetime.date.fromisoformat(value) if value else None
+        day = datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day and abs(day - datetime.date.today()) < CENTURY else None
+
+
+CENTURY = datetime.timedelta(days=36525)
+
+
+def whole_number(value: str | None) -> int | None:
+    """A query's or form's whole number (an id, units) in ASCII or a Chinese keyboard's
+    full-width digits, if it is one a database integer holds; else None."""
+    return int(value) if value and value.isdecimal() and len(value) <= 18 else None
 
 
 def _floor_text() -> dict[str, str]:

@@ -153,6 +153,9 @@ def test_a_taken_slot_and_a_missing_field_are_refused_and_nothing_is_written(cli
             **HTMX,
         ).content.decode()
         assert f"Orders: No such order in this warehouse: {box}" in odd
+    # Asked for a vehicle for such orders, the board offers its trucks for none.
+    offered = client.get(f"/dispatch/vehicles/?warehouse=BJ&orders={'9' * 30}", **HTMX)
+    assert offered.status_code == 200
     bad_truck = client.post(
         "/dispatch/appointments/", {**slot, "vehicle": "京A-0"}, **HTMX
     ).content.decode()

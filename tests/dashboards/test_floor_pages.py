@@ -57,6 +57,12 @@ def test_receiving_against_an_expected_receipt_from_the_floor(client, site, pers
     assert "Quantity: A whole number of at least 1." in zero
     assert ReceiptLine.objects.get().received_quantity == 6
     assert StockMovement.objects.count() == 1
+    # Typed on a Chinese keyboard in full-width digits, the rest comes in all the same.
+    rest = client.post(
+        f"/floor/receipts/{receipt.pk}/receive/", {**form, "quantity": "４"}, **HTMX
+    ).content.decode()
+    assert "Received 4 × SOAP at WA-DOCK_IN." in rest
+    assert ReceiptLine.objects.get().received_quantity == 10
 
 
 def test_a_supervisor_hands_out_tasks_and_an_operator_does_not_see_that_part(client, site, person):

@@ -155,3 +155,11 @@ def test_today_s_point_is_marked_as_so_far(client, site, person):
         f"/kpis/?warehouse={site.warehouse.code}&start=2026-01-01&until=2026-01-31"
     ).content.decode()
     assert "so far" not in past
+
+
+def test_a_range_past_what_a_date_holds_is_the_default_range(client, site, person):
+    client.force_login(person("manager", site.warehouse))
+    page = client.get(f"/kpis/?warehouse={site.warehouse.code}&start=0001-01-01&until=9999-12-31")
+    assert page.status_code == 200  # before, a 500: a day after 9999-12-31
+    today = site.warehouse.today()
+    assert f'name="until" value="{today:%Y-%m-%d}"' in page.content.decode()

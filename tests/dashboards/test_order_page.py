@@ -122,7 +122,7 @@ def test_the_office_changes_a_line_and_cancels_the_order_from_its_page(
     htmx = {"HTTP_HX_REQUEST": "true"}
     zero = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "0"}, **htmx)
     assert "Quantity: A whole number of at least 1" in zero.content.decode()
-    huge = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "9" * 30}, **htmx)
+    huge = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "9" * 12}, **htmx)
     assert "Quantity: At most 100,000,000 units." in huge.content.decode()  # before, a 500
     assert reserved() == 5
     less = client.post(f"/orders/{order.pk}/lines/1/", {"quantity": "3"}, **htmx).content.decode()
