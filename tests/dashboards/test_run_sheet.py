@@ -23,6 +23,13 @@ PNG = bytes.fromhex(
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Where photos are kept, for this test only."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
 def run_link(client, on_the_road, person):  # noqa: F811
     """The link the dispatcher's board gives for the shipment's driver."""
     order, _shipment = on_the_road
@@ -38,10 +45,8 @@ def test_the_driver_reports_arrival_and_delivery_with_a_photo_from_the_run_sheet
     on_the_road,  # noqa: F811
     run_link,
     person,
-    settings,
-    tmp_path,
+    media,
 ):
-    settings.MEDIA_ROOT = tmp_path
     order, shipment = on_the_road
     sheet = client.get(run_link)  # no account: the link is the key
     assert sheet.status_code == 200
@@ -96,10 +101,8 @@ def test_a_report_the_services_refuse_says_why_and_writes_nothing(
     client,
     on_the_road,  # noqa: F811
     run_link,
-    settings,
-    tmp_path,
+    media,
 ):
-    settings.MEDIA_ROOT = tmp_path
     _order, shipment = on_the_road
     stop = shipment.stops.get()
     events = Event.objects.count()
@@ -122,7 +125,7 @@ def test_a_report_the_services_refuse_says_why_and_writes_nothing(
     nobody = client.post(f"{run_link}report/", {"stop": stop.pk, "what": "delivered"})
     assert "Received by: Who received the goods?" in nobody.content.decode()
     assert Stop.objects.get(pk=stop.pk).status == "pending"
-    assert Event.objects.count() == events and not list(tmp_path.rglob("*.*"))
+    assert Event.objects.count() == events and not list(media.rglob("*.*"))
 
 
 def test_a_link_opens_its_own_shipment_only(client, on_the_road, run_link):  # noqa: F811
@@ -148,10 +151,8 @@ def test_the_erp_fetches_the_photo_of_the_delivery_through_the_api(
     run_link,
     person,
     api,
-    settings,
-    tmp_path,
+    media,
 ):
-    settings.MEDIA_ROOT = tmp_path
     order, shipment = on_the_road
     stop = shipment.stops.get()
     erp = api(person("integration", order.warehouse))
