@@ -640,9 +640,9 @@ def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
         for line in order.lines.order_by("line_no"):
             name = f"qty-{line.line_no}"
             raw = request.POST.get(name, "").strip()
-            if raw in ("", "0"):
-                continue
             units = views.whole_number(raw)
+            if not raw or units == 0:
+                continue
             if units is None:
                 raise FormError(
                     _("Must be a whole number of units, zero or more."),

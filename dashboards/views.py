@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -87,6 +87,11 @@ def _warehouse_choice(request: HttpRequest) -> tuple[list[Warehouse], Warehouse 
         warehouses[0] if warehouses else None,
     )
     return warehouses, chosen
+
+
+def _page_or_body(request: HttpRequest, page: str, body: str) -> str:
+    """The page's template, or its body's (`?fragment=body`: the part an action swaps in)."""
+    return body if request.GET.get("fragment") == "body" else page
 
 
 def render_local(
@@ -659,6 +664,9 @@ def kpi_job(request: HttpRequest, job: str) -> JsonResponse:
     )
 
 
+CENTURY = datetime.timedelta(days=36525)
+
+
 def _date(value: str | None) -> datetime.date | None:
     """A date of a page's query, if it is one within a century of today's; else None."""
     try:
@@ -666,9 +674,6 @@ def _date(value: str | None) -> datetime.date | None:
     except ValueError:
         return None
     return day if day and abs(day - datetime.date.today()) < CENTURY else None
-
-
-CENTURY = datetime.timedelta(days=36525)
 
 
 def whole_number(value: str | None) -> int | None:
@@ -716,10 +721,8 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             below_count=len(below),
             movements=_for_whom(list(selectors.movements_recent(warehouse_ids=ids)[:15])),
         )
-    template = (
-        "dashboards/_stock_body.html"
-        if request.GET.get("fragment") == "body"
-        else "dashboards/stock_overview.html"
+    template = _page_or_body(
+        request, "dashboards/stock_overview.html", "dashboards/_stock_body.html"
     )
     return render_local(request, template, context, chosen)
 
@@ -900,24 +903,8 @@ def pack_bench(request: HttpRequest, pk: int) -> HttpResponse:
         and order.status in (OrderStatus.PICKED, OrderStatus.PACKED),
         flash=getattr(request, "flash", None),
     )
-    template = (
-        "dashboards/_pack_body.html"
-        if request.GET.get("fragment") == "body"
-        else "dashboards/pack.html"
-    )
+    template = _page_or_body(request, "dashboards/pack.html", "dashboards/_pack_body.html")
     return render_local(request, template, packing, order.warehouse)
-
-
-@login_required
-def stop_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """The proof-of-delivery photo of a stop, for people of the warehouse it shipped from;
-    not found for others, or with no photo."""
-    stop = shipping_selectors.stop_photographed(
-        warehouse_ids=warehouse_ids_for(request.user), stop_id=pk
-    )
-    if stop is None:
-        raise Http404
-    return FileResponse(stop.pod_photo.open("rb"), filename=stop.pod_photo.name.rsplit("/", 1)[-1])
 
 
 @login_required
@@ -936,9 +923,5 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
         may_cancel=may_change and OrderStatus.CANCELLED in ORDER_TRANSITIONS[order.status],
         flash=getattr(request, "flash", None),
     )
-    template = (
-        "dashboards/_order_body.html"
-        if request.GET.get("fragment") == "body"
-        else "dashboards/order.html"
-    )
+    template = _page_or_body(request, "dashboards/order.html", "dashboards/_order_body.html")
     return render_local(request, template, story, order.warehouse)

@@ -473,22 +473,11 @@ def shipment_run(*, shipment_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def stop_photographed(
-    *,
-    warehouse_ids: Iterable[int],
-    stop_id: int | None = None,
-    shipment_id: int | None = None,
-    sequence: int | None = None,
-) -> Stop | None:
-    """The stop (by its id, or by its shipment and sequence), if it has a proof-of-delivery
-    photo and shipped from one of these warehouses; else None. One query."""
-    found = (
-        {"pk": stop_id}
-        if stop_id is not None
-        else {"shipment_id": shipment_id, "sequence": sequence}
-    )
+def stop_photographed(*, shipment_id: int, sequence: int) -> Stop | None:
+    """The shipment's stop of that sequence, if it has a proof-of-delivery photo; else
+    None. One query."""
     return (
-        Stop.objects.filter(**found, shipment__load__warehouse_id__in=list(warehouse_ids))
+        Stop.objects.filter(shipment_id=shipment_id, sequence=sequence)
         .exclude(pod_photo="")
         .exclude(pod_photo=None)
         .first()

@@ -16,7 +16,13 @@ from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build
 from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Receipt
-from inventory.services import putaway_task_create, receipt_create, stock_move, stock_ship
+from inventory.services import (
+    putaway_task_create,
+    quantity_check,
+    receipt_create,
+    stock_move,
+    stock_ship,
+)
 from shipping.choices import (
     DONE_STOP_STATUSES,
     AppointmentStatus,
@@ -99,10 +105,7 @@ def unit_pack(
                 raise DomainError(
                     _("That line is of another order."), field=f"contents[{index}].line"
                 )
-            if quantity <= 0:
-                raise DomainError(
-                    _("Must be greater than zero."), field=f"contents[{index}].quantity"
-                )
+            quantity_check(quantity, field=f"contents[{index}].quantity")
             still = quantity
             for (line_id, lot, loc), have in open_goods.items():
                 if line_id == line.pk and still:

@@ -83,11 +83,12 @@ def test_the_driver_reports_arrival_and_delivery_with_a_photo_from_the_run_sheet
     # The office sees the photo on the order; people of another warehouse do not.
     client.force_login(person("dispatcher", order.warehouse))
     page = client.get(f"/orders/{order.pk}/").content.decode()
-    assert f'href="/stops/{stop.pk}/photo/"' in page
-    photo = client.get(f"/stops/{stop.pk}/photo/")
+    photo_url = f"/api/v1/shipments/{shipment.pk}/stops/1/photo/"
+    assert f'href="{photo_url}"' in page
+    photo = client.get(photo_url)
     assert b"".join(photo.streaming_content) == PNG
     client.force_login(person("dispatcher", WarehouseFactory(code="GZ")))
-    assert client.get(f"/stops/{stop.pk}/photo/").status_code == 404
+    assert client.get(photo_url).status_code == 404
 
     # Done: the sheet shows how it went and takes no more reports.
     client.logout()
