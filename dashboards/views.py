@@ -436,7 +436,9 @@ def _planning_start(warehouse: Warehouse, local_now: datetime.datetime | None = 
 
 
 def _route_svg(warehouse: Warehouse, transit: list[dict]) -> dict:
-    """Stops of the trucks on the road as points in a 400x300 box (no map needed)."""
+    """Stops of the trucks on the road as points in a 400x300 box (no map needed); not those
+    of shipments through a carrier's network, which go anywhere in the country."""
+    transit = [row for row in transit if not row["network"]]
     points = [(float(warehouse.latitude), float(warehouse.longitude))]
     for row in transit:
         points += [(float(s.ship_to.latitude), float(s.ship_to.longitude)) for s in row["stops"]]

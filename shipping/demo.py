@@ -16,11 +16,15 @@ from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehi
 from shipping.planning import SLOT, departure_planned
 from shipping.selectors import Goods, goods_by_order, trips_holding, vehicle_carries
 
+# Code, name, service level, km a day through its own network (0: its trucks drive our
+# routes; the LTL carrier's are hired with their drivers).
 CARRIERS = [
-    ("OWN", "自有车队 Own fleet", "own_fleet"),
-    ("DEPPON", "德邦快运 Deppon LTL", "ltl"),
-    ("SF", "顺丰速运 SF Express", "parcel"),
+    ("OWN", "自有车队 Own fleet", "own_fleet", 0),
+    ("DEPPON", "德邦快运 Deppon LTL", "ltl", 0),
+    ("SF", "顺丰速运 SF Express", "parcel", 800),
 ]
+# The parcel carrier's truck that collects at each warehouse: kg, litres.
+COLLECTION_VAN = (1500, 10000)
 # Their tariffs (CNY): per trip, per stop, per kg, minimum charge. The own fleet's cost is
 # its trucks' running cost per km (FLEET); the LTL carrier charges by the kg.
 TARIFFS = {
@@ -91,8 +95,9 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
             rate_per_stop=TARIFFS[code][1],
             rate_per_kg=TARIFFS[code][2],
             minimum_charge=TARIFFS[code][3],
+            network_km_per_day=network,
         )
-        for code, name, level in CARRIERS
+        for code, name, level, network in CARRIERS
     }
     for w_index, warehouse in enumerate(warehouses.values()):
         for n in range(4):
@@ -113,6 +118,13 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
                 temperature_class=FLEET[n][2],
                 cost_per_km=FLEET[n][3],
             )
+        Vehicle.objects.create(
+            carrier=carriers["SF"],
+            plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}B-SF{w_index}01",
+            home_warehouse=warehouse,
+            capacity_weight_kg=Decimal(COLLECTION_VAN[0]),
+            capacity_volume_l=Decimal(COLLECTION_VAN[1]),
+        )
     ship_tos = []
     for n in range(50):
         code = list(warehouses)[n % 3]
@@ -204,7 +216,9 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
         lane = Location.objects.filter(warehouse=warehouse, zone__kind=ZoneKind.DOCK).first()
         vehicles = list(
             Vehicle.objects.filter(
-                home_warehouse=warehouse, temperature_class__in=["ambient", "frozen"]
+                home_warehouse=warehouse,
+                temperature_class__in=["ambient", "frozen"],
+                carrier__network_km_per_day=0,
             ).order_by("plate")
         )
         docks = list(Dock.objects.filter(warehouse=warehouse))

@@ -2,6 +2,7 @@
 
 import re
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -208,10 +209,14 @@ class LineReservation(models.Model):
         return f"{self.line} @ {self.warehouse_id}: {self.quantity}"
 
 
+NETWORK_KM_PER_DAY_MOST = 10_000  # an overnight flight across China is fast; this is faster
+
+
 class Carrier(models.Model):
     """A carrier and its tariff: what a trip on one of its vehicles costs, with the vehicle's
     own rate per km (`Vehicle.cost_per_km`); see `shipping.tariffs`. All rates 0: no tariff
-    known."""
+    known. A carrier with a network (`network_km_per_day` above 0) collects at the dock and
+    delivers in days by distance (`shipping.routing.network_calls`), not on a route of ours."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -227,6 +232,16 @@ class Carrier(models.Model):
     rate_per_kg = models.DecimalField(_("rate per kg"), max_digits=9, decimal_places=4, default=0)
     minimum_charge = models.DecimalField(
         _("minimum charge per trip"), max_digits=9, decimal_places=2, default=0
+    )
+    network_km_per_day = models.PositiveIntegerField(
+        _("km a day through its network"),
+        default=0,
+        validators=[MaxValueValidator(NETWORK_KM_PER_DAY_MOST)],
+        help_text=_(
+            "0: its trucks drive our routes, from the dock and back. Above 0: it collects at "
+            "our dock and delivers through its own network, this many km a day; its truck is "
+            "free again once it leaves our dock."
+        ),
     )
 
     class Meta:
@@ -279,6 +294,11 @@ class Vehicle(models.Model):
 
     def __str__(self) -> str:
         return self.plate
+
+    @property
+    def network(self) -> int:
+        """Its carrier's `network_km_per_day`: 0 for a truck that drives our routes."""
+        return self.carrier.network_km_per_day
 
 
 class Driver(models.Model):

@@ -26,6 +26,12 @@ it until its shops are shut), so the wave can be released in step with it. A tru
 loads booked already (`shipping.selectors.Trip`) makes this trip before, between or after
 those: from its slot until it is back from its last stop, it is on none of them; with no
 door free for such a slot, its orders wait.
+
+An order too far for a day's trip (`shipping.routing.beyond_a_day`: a part of an order split
+to a warehouse in another city, say) is for a carrier that delivers through its own network
+(`Carrier.network_km_per_day`): a free truck of such a carrier collects those it takes at a
+dock slot as soon as they are picked, and each is delivered on the day its network gets
+there (`shipping.routing.network_calls`).
 """
 
 import datetime
@@ -46,11 +52,11 @@ from shipping.models import Dock, Driver, Load, Order, ShipTo, Vehicle, Wave
 from shipping.routing import (
     Call,
     back_at,
+    beyond_a_day,
     calls_timed,
     km_driven,
     route_plan,
     route_with,
-    there_and_back,
 )
 from shipping.selectors import (
     SERVICE_RANK,
@@ -76,16 +82,12 @@ PICK_LINES_PER_HOUR = _WAVE["lines_per_picker_hour"] * _WAVE["pickers"]
 READY_BEFORE = datetime.timedelta(minutes=_WAVE["margin_minutes"])
 SECTOR_DEGREES = 90  # of bearing at most between a truck's first and last order
 LATE_SLACK_MINUTES = 0.5  # a route later than that by less than this is not later
-# The longest trip a proposal sends a truck on, from the warehouse back to it: a shop
-# farther than that (a part of an order split to a warehouse in another city, say) is for a
-# carrier that runs the distance, booked by the dispatcher.
-DAY_TRIP = datetime.timedelta(hours=12)
 
 # Why an order is left waiting by the proposals.
 WAIT_REASONS = {
     "far": _(
-        "Too far for a day's trip from this warehouse: build its load by hand, on a carrier "
-        "that runs the distance."
+        "Too far for a day's trip from this warehouse, and no free truck of a carrier that "
+        "delivers through its network takes it."
     ),
     "no_vehicle": _("No vehicle is free."),
     "goods": _("No free vehicle takes its goods: too heavy, too big or not cold enough."),
@@ -328,13 +330,19 @@ def _slot_booked(
     if a door is free around that hour and it is less late so. No door at all: the dock is
     None, leaving as planned. No stops: it leaves at `soonest`."""
 
+    network = vehicle.network
+
     def planned_from(at: datetime.datetime) -> tuple[datetime.datetime, list[Call]]:
         if not ship_tos:
             return at, []
-        return departure_planned(warehouse=warehouse, ship_tos=ship_tos, soonest=at, hint=hint)
+        return departure_planned(
+            warehouse=warehouse, ship_tos=ship_tos, soonest=at, hint=hint, network=network
+        )
 
     def back(at: datetime.datetime) -> datetime.datetime:  # as the booking will check it
-        return trip_back(warehouse=warehouse, ship_tos=list(ship_tos), leaves_at=at)
+        return trip_back(
+            warehouse=warehouse, ship_tos=list(ship_tos), leaves_at=at, network=network
+        )
 
     def timed(at: datetime.datetime, calls: list[Call]) -> list[Call]:
         return calls_timed(
@@ -342,6 +350,7 @@ def _slot_booked(
             at=at,
             ship_tos=[c.ship_to for c in calls],
             zone=warehouse.zone(),
+            network=network,
         )
 
     def at_a_door(
@@ -380,16 +389,20 @@ def departure_planned(
     soonest: datetime.datetime,
     hint: Sequence[ShipTo] = (),
     may_wait: bool = False,
+    network: int = 0,
 ) -> tuple[datetime.datetime, list[Call]]:
     """When a truck to these stops leaves, on the quarter hour and not before `soonest`, and
     its route from then (`route_plan`, with `hint`): at `soonest` if that is the least late,
     else on the morning its first stop next opens if that is less late; and, unless
     `may_wait`, later by what it would wait at its first stop, rounded down: it leaves no
-    earlier than it needs. At least one stop."""
+    earlier than it needs. At least one stop. Through a carrier's `network`, at `soonest`
+    (its stops are never late, and its truck waits nowhere)."""
     origin, zone = (warehouse.latitude, warehouse.longitude), warehouse.zone()
 
     def planned(at: datetime.datetime) -> list[Call]:
-        return route_plan(origin=origin, at=at, ship_tos=ship_tos, zone=zone, hint=hint)
+        return route_plan(
+            origin=origin, at=at, ship_tos=ship_tos, zone=zone, hint=hint, network=network
+        )
 
     leaves = _quarter(soonest, up=True)
     calls = planned(leaves)
@@ -430,7 +443,7 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     )
     choices = planning_choices_vehicles(warehouse_id=warehouse.pk, now=now)
     trips: dict[int, list[Trip]] = choices["vehicles_trips"]
-    free = sorted(
+    free_here = sorted(
         (v for v in choices["vehicles"] if v.pk not in choices["vehicles_busy"]),
         key=lambda v: (
             SERVICE_RANK.get(v.carrier.service_level, 3),
@@ -438,6 +451,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             v.plate,
         ),
     )
+    free = [v for v in free_here if not v.network]  # trucks that drive our routes
+    collecting = [v for v in free_here if v.network]  # for carriers' networks
     goods = goods_by_order(orders=waiting, warehouse_id=warehouse.pk)
     lines = order_line_counts(waiting)
     nothing = (Decimal(0), Decimal(0), TemperatureClass.AMBIENT)
@@ -522,12 +537,15 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
             return None
         return calls, at
 
-    def take(order: Order, truck: _Truck, timed: tuple[list[Call], datetime.datetime]) -> None:
-        calls, truck.leaves_at = timed
+    def put(order: Order, truck: _Truck) -> None:
         kg, litres, _ = goods.get(order.pk, nothing)
         truck.orders.append(order)
         truck.kg, truck.litres = truck.kg + kg, truck.litres + litres
         truck.lines += lines.get(order.pk, 0)
+
+    def take(order: Order, truck: _Truck, timed: tuple[list[Call], datetime.datetime]) -> None:
+        calls, truck.leaves_at = timed
+        put(order, truck)
         truck.route, truck.late = [c.ship_to for c in calls], _late(calls)
 
     def ahead(order: Order, truck: _Truck) -> bool:
@@ -595,8 +613,8 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         return trucks
 
     # An order that no free vehicle takes, even empty, waits; it would close every sweep.
-    # So does one too far for a day's trip.
-    far = {o.pk for o in waiting if there_and_back(origin=origin, ship_to=o.ship_to) > DAY_TRIP}
+    # One too far for a day's trip goes through a carrier's network, below.
+    far = {o.pk for o in waiting if beyond_a_day(origin=origin, ship_to=o.ship_to)}
     takeable = sorted(
         (
             o
@@ -619,6 +637,17 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
     used = {t.vehicle.pk for t in trucks}
     trucks += sweep(later, [v for v in free if v.pk not in used])
     cheapest_taken(trucks, [v for v in free if v not in {t.vehicle for t in trucks}])
+    # The orders too far for a day's trip: each free truck of a carrier's network collects
+    # those it takes (in the order they came), the fastest network first.
+    far_left = [o for o in waiting if o.pk in far]
+    for vehicle in sorted(collecting, key=lambda v: (-v.network, v.plate)):
+        truck = _Truck(vehicle, trips.get(vehicle.pk, ()))
+        for order in far_left:
+            if cold_enough(order, vehicle) and room(order, truck):
+                put(order, truck)
+        if truck.orders:
+            trucks.append(truck)
+            far_left = [o for o in far_left if o not in truck.orders]
 
     doors = _Doors(warehouse, now, trips=[t for held in trips.values() for t in held])
     drivers = _Drivers(warehouse, now, [t for held in trips.values() for t in held])
@@ -637,8 +666,9 @@ def loads_proposed(*, warehouse: Warehouse, now: datetime.datetime | None = None
         if truck.trips and slot.dock is None:
             between.update(o.pk for o in truck.orders)  # it cannot leave with no slot booked
             continue
-        back = back_at(origin=origin, leaves_at=slot.leaves_at, calls=slot.route)
-        km = km_driven(origin=origin, calls=slot.route)
+        network = truck.vehicle.network
+        back = back_at(origin=origin, leaves_at=slot.leaves_at, calls=slot.route, network=network)
+        km = km_driven(origin=origin, calls=slot.route, network=network)
         proposals.append(
             LoadProposal(
                 vehicle=truck.vehicle,

@@ -6,6 +6,10 @@ truck that comes early waits for the window to open; one that comes after it clo
 unloaded at once and is late by that much. Windows are times of day on the warehouse's
 clock, on the day the truck gets there. Distances are great-circle kilometres at an
 average road speed, as everywhere in Handoff's planning.
+
+A carrier that delivers through its own network (`network`: its km a day, above 0) is no
+route of ours: its truck collects at the dock and is gone; each stop is delivered on its
+own (`network_calls`), and the truck is not coming back to us (`back_at` is when it left).
 """
 
 import bisect
@@ -29,6 +33,10 @@ SEARCH_TRIES = 6_000  # orders each local search may time at most: a long route 
 HORIZON_DAYS = 7  # windows are known this many days ahead of the departure
 CACHED_FROM = 5  # stops: a route this long is kept once planned (it takes a while to find)
 ROUTE_KEPT_S = 3600
+# The longest trip a truck of ours is sent on, from the warehouse back to it: a shop farther
+# than that (a part of an order split to a warehouse in another city, say) is for a carrier
+# that delivers through its network.
+DAY_TRIP = datetime.timedelta(hours=12)
 
 Point = tuple[Decimal | float, Decimal | float]
 
@@ -121,36 +129,102 @@ class _Trip:
 
 
 def calls_timed(
-    *, start: Point, at: datetime.datetime, ship_tos: Sequence[ShipTo], zone: ZoneInfo
+    *,
+    start: Point,
+    at: datetime.datetime,
+    ship_tos: Sequence[ShipTo],
+    zone: ZoneInfo,
+    network: int = 0,
 ) -> list[Call]:
-    """The stops in the given order, the truck leaving `start` at `at`."""
+    """The stops in the given order, the truck leaving `start` at `at`; with a `network`,
+    each as `network_calls` has it, collected at `start` then."""
+    if network:
+        return network_calls(
+            start=start, at=at, ship_tos=ship_tos, zone=zone, km_per_day=network, collected=True
+        )
     trip = _Trip(start, at, ship_tos, zone)
     return trip.calls(range(1, len(ship_tos) + 1))
 
 
+def network_calls(
+    *,
+    start: Point,
+    at: datetime.datetime,
+    ship_tos: Sequence[ShipTo],
+    zone: ZoneInfo,
+    km_per_day: int,
+    collected: bool,
+) -> list[Call]:
+    """Each stop as a carrier's network delivers it, in the given order, the goods at `start`
+    at `at`: they cover `km_per_day` km a day in a straight line, and are delivered when the
+    ship-to is open, on the day they get there or the next day it opens; never late. Goods
+    just `collected` at our dock go through the carrier's sorting overnight first: no
+    delivery before the next day. ETAs to the minute; each call's `km` is from `start`;
+    nobody waits."""
+    calls = []
+    for ship_to in ship_tos:
+        km = _km_home(start, ship_to)
+        there = at + datetime.timedelta(days=km / km_per_day, seconds=30)
+        there = there.replace(second=0, microsecond=0)  # to the nearest minute, as told
+        if collected:
+            next_day = at.astimezone(zone).date() + datetime.timedelta(days=1)
+            there = max(there, datetime.datetime.combine(next_day, datetime.time(), zone))
+        eta = _open_from(ship_to, there, zone)
+        late = datetime.timedelta(0)
+        calls.append(Call(ship_to=ship_to, km=km, arrives_at=eta, eta=eta, late=late))
+    return calls
+
+
+def _open_from(ship_to: ShipTo, at: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
+    """The first moment from `at` that the ship-to's window is open (on the clock of `zone`)."""
+    day = at.astimezone(zone).date()
+    while True:
+        opens = datetime.datetime.combine(day, ship_to.window_opens, zone)
+        closes = datetime.datetime.combine(day, ship_to.window_closes, zone)
+        if at < closes:
+            return max(at, opens)
+        day += datetime.timedelta(days=1)
+
+
 def back_at(
-    *, origin: Point, leaves_at: datetime.datetime, calls: Sequence[Call]
+    *, origin: Point, leaves_at: datetime.datetime, calls: Sequence[Call], network: int = 0
 ) -> datetime.datetime:
     """When a truck that left `origin` at `leaves_at` on this route is back there: unloaded at
-    its last stop, then driven home. With no stop, when it left."""
-    if not calls:
+    its last stop, then driven home. With no stop, or a carrier's `network` truck (which
+    does not come back to us), when it left."""
+    if not calls or network:
         return leaves_at
     last = calls[-1]
     return home_at(origin=origin, ship_to=last.ship_to, unloading_from=last.eta)
 
 
-def km_driven(*, origin: Point, calls: Sequence[Call]) -> float:
+def km_driven(*, origin: Point, calls: Sequence[Call], network: int = 0) -> float:
     """The kilometres a truck drives on this route: from `origin` to each stop in turn, and
-    from the last back to `origin`. 0 with no stop."""
+    from the last back to `origin`. Through a carrier's `network`, the km each stop's goods
+    are carried from `origin`, summed. 0 with no stop."""
     if not calls:
         return 0.0
+    if network:
+        return sum(c.km for c in calls)
     return sum(c.km for c in calls) + _km_home(origin, calls[-1].ship_to)
+
+
+def km_carried(*, origin: Point, ship_tos: Sequence[ShipTo]) -> float:
+    """The kilometres a carrier's network carries goods from `origin` to these stops, each
+    on its own (as `km_driven` has it through a network)."""
+    return sum(_km_home(origin, s) for s in ship_tos)
 
 
 def _km_home(origin: Point, ship_to: ShipTo) -> float:
     return distance_km(
         float(ship_to.latitude), float(ship_to.longitude), float(origin[0]), float(origin[1])
     )
+
+
+def beyond_a_day(*, origin: Point, ship_to: ShipTo) -> bool:
+    """Whether a truck from `origin` to `ship_to` and back takes longer than a `DAY_TRIP`:
+    a shop for a carrier's network, not for one of our routes."""
+    return there_and_back(origin=origin, ship_to=ship_to) > DAY_TRIP
 
 
 def there_and_back(*, origin: Point, ship_to: ShipTo) -> datetime.timedelta:
@@ -177,14 +251,20 @@ def route_plan(
     ship_tos: Sequence[ShipTo],
     zone: ZoneInfo,
     hint: Sequence[ShipTo] = (),
+    network: int = 0,
 ) -> list[Call]:
     """The order of stops that is late the fewest minutes in all, then brings the truck back
     to `origin` soonest (waiting for windows counts), then drives the fewest kilometres;
     each ship-to once. Exact up to `EXACT_UP_TO` stops; beyond, the best of bounded local
     searches (move a stop elsewhere, reverse a stretch) from the nearest-neighbour order,
     from the earliest-closing order and from `hint` (an order of the same stops, if given),
-    so never worse than `hint`. The same stops give the same route."""
+    so never worse than `hint`. The same stops give the same route. Through a carrier's
+    `network` (its km a day): each stop as `network_calls` delivers it, collected at
+    `origin` at `at`, soonest first (then nearest)."""
     stops = sorted({s.pk: s for s in ship_tos}.values(), key=lambda s: s.pk)
+    if network:
+        calls = calls_timed(start=origin, at=at, ship_tos=stops, zone=zone, network=network)
+        return sorted(calls, key=lambda c: (c.eta, c.km, c.ship_to.pk))
     trip = _Trip(origin, at, stops, zone)
     every = list(range(1, len(stops) + 1))
     if len(stops) < CACHED_FROM:

@@ -45,7 +45,14 @@ from shipping.models import (
     Vehicle,
     Wave,
 )
-from shipping.routing import back_at, home_at, km_driven, route_plan
+from shipping.routing import (
+    back_at,
+    beyond_a_day,
+    home_at,
+    km_carried,
+    km_driven,
+    route_plan,
+)
 from shipping.tariffs import trip_cost
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
@@ -180,8 +187,10 @@ def vehicles_ranked(
     *, warehouse_id: int, orders: Iterable[Order], excluding: int | None = None
 ) -> list[VehicleChoice]:
     """The warehouse's vehicles for these orders, best first: those free that take the goods
-    (weight, volume, cold), the cheapest for their trip by its tariff (on the route the
-    orders would be driven from now), then those with no tariff known; at the same cost, own
+    (weight, volume, cold); for a day's trip the trucks that drive our routes, for a shop
+    beyond it (`routing.beyond_a_day`) those of carriers delivering through their network;
+    the cheapest for their trip by its tariff (on the route the orders would be driven from
+    now, or the km their network carries them), then those with no tariff known; at the same cost, own
     fleet before hired carriers (LTL, then parcel), the least cold one that keeps the goods
     (a reefer stays free for cold goods), the fullest (the smallest that fits) first; then
     the others, each with why not. `excluding`: the load these orders are on, whose own
@@ -189,7 +198,7 @@ def vehicles_ranked(
     orders = list(orders)
     choices = planning_choices_vehicles(warehouse_id=warehouse_id, excluding=excluding)
     goods = _goods(orders=orders, warehouse_id=warehouse_id)
-    km, stops = _km_for(warehouse_id=warehouse_id, orders=orders)
+    trip = _km_for(warehouse_id=warehouse_id, orders=orders)
     out = []
     for vehicle in choices["vehicles"]:
         fill = _fill_of(goods, vehicle)
@@ -207,7 +216,8 @@ def vehicles_ranked(
         else:
             refusal = ""
         trips = tuple(choices["vehicles_trips"].get(vehicle.pk, ()))
-        cost = trip_cost(vehicle, km=km, stops=stops, kg=goods[0])
+        km = trip.carried if vehicle.network else trip.driven
+        cost = trip_cost(vehicle, km=km, stops=trip.stops, kg=goods[0])
         out.append(
             VehicleChoice(vehicle=vehicle, fill=fill, refusal=refusal, trips=trips, cost=cost)
         )
@@ -215,6 +225,7 @@ def vehicles_ranked(
         out,
         key=lambda c: (
             not c.usable,
+            bool(c.vehicle.network) != trip.far,  # a day's trip on a truck, else a network
             c.cost is None,
             c.cost or 0,
             SERVICE_RANK.get(c.vehicle.carrier.service_level, 3),
@@ -225,16 +236,33 @@ def vehicles_ranked(
     )
 
 
-def _km_for(*, warehouse_id: int, orders: list[Order]) -> tuple[float, int]:
-    """The km a truck would drive for these orders' stops, leaving now on the route
-    `route_plan` gives and back, and the number of stops. Two queries and a route."""
+@dataclass(frozen=True)
+class TripKm:
+    """The km of a trip to some stops: `driven` by a truck of ours there and back, `carried`
+    by a carrier's network to each; the number of `stops`; and whether one of them is
+    `far`, beyond a day's trip for a truck (`routing.beyond_a_day`)."""
+
+    driven: float
+    carried: float
+    stops: int
+    far: bool
+
+
+def _km_for(*, warehouse_id: int, orders: list[Order]) -> TripKm:
+    """The `TripKm` of these orders' stops, a truck leaving now on the route `route_plan`
+    gives. Two queries and a route."""
     ship_tos = list(ShipTo.objects.filter(pk__in={o.ship_to_id for o in orders}))
     if not ship_tos:
-        return 0.0, 0
+        return TripKm(0.0, 0.0, 0, far=False)
     warehouse = Warehouse.objects.get(pk=warehouse_id)
     origin = (warehouse.latitude, warehouse.longitude)
     calls = route_plan(origin=origin, at=timezone.now(), ship_tos=ship_tos, zone=warehouse.zone())
-    return km_driven(origin=origin, calls=calls), len(calls)
+    return TripKm(
+        driven=km_driven(origin=origin, calls=calls),
+        carried=km_carried(origin=origin, ship_tos=ship_tos),
+        stops=len(calls),
+        far=any(beyond_a_day(origin=origin, ship_to=s) for s in ship_tos),
+    )
 
 
 def load_fill(load: Load) -> Fill:
@@ -488,7 +516,7 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
     from shipping.choices import DONE_STOP_STATUSES
 
     shipments = (
-        shipments.select_related("load__vehicle", "load__driver", "load__warehouse")
+        shipments.select_related("load__vehicle__carrier", "load__driver", "load__warehouse")
         .prefetch_related("stops__ship_to", "tracking")
         .order_by("departed_at")
     )
@@ -508,6 +536,8 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
                 "next_stop": next_stop,
                 "last_event": tracking[-1] if tracking else None,
                 "delay_minutes": delay,
+                # Through a carrier's network (its km a day), not a truck of our routes.
+                "network": shipment.load.vehicle.network,
                 # Each stop still to do, with the minutes its ETA is past its window's close.
                 "ahead": [
                     (stop, _minutes_after_window(stop, zone))
@@ -567,10 +597,14 @@ def waves_on_the_floor(*, warehouse_id: int) -> list[dict]:
 
 def loads_busy() -> QuerySet[Load]:
     """Loads that hold their vehicle and driver: planned, loading, or gone and on the road
-    until the shipment completes."""
+    until the shipment completes (not a carrier's network truck: that is gone from us)."""
     return Load.objects.filter(
         Q(status__in=BUSY_LOAD_STATUSES)
-        | Q(status=LoadStatus.DEPARTED, shipment__status=ShipmentStatus.IN_TRANSIT)
+        | Q(
+            status=LoadStatus.DEPARTED,
+            shipment__status=ShipmentStatus.IN_TRANSIT,
+            vehicle__carrier__network_km_per_day=0,
+        )
     )
 
 
@@ -605,10 +639,17 @@ class Trip:
 
 
 def trip_back(
-    *, warehouse: Warehouse, ship_tos: list[ShipTo], leaves_at: datetime.datetime
+    *,
+    warehouse: Warehouse,
+    ship_tos: list[ShipTo],
+    leaves_at: datetime.datetime,
+    network: int = 0,
 ) -> datetime.datetime:
     """When a truck leaving the warehouse at `leaves_at` for these stops is back, on the route
-    `route_plan` gives (as the board and the alerts show it)."""
+    `route_plan` gives (as the board and the alerts show it); a carrier's `network` truck is
+    done with us when it leaves."""
+    if network:
+        return leaves_at
     origin = (warehouse.latitude, warehouse.longitude)
     calls = route_plan(origin=origin, at=leaves_at, ship_tos=ship_tos, zone=warehouse.zone())
     return back_at(origin=origin, leaves_at=leaves_at, calls=calls)
@@ -629,7 +670,7 @@ def trips_holding(
         loads_busy()
         .filter(Q(vehicle_id__in=list(vehicle_ids)) | Q(driver_id__in=list(driver_ids)))
         .exclude(pk=excluding)
-        .select_related("warehouse", "appointment")
+        .select_related("warehouse", "appointment", "vehicle__carrier")
         .prefetch_related(_live_orders())
         .order_by("pk")
     )
@@ -685,6 +726,7 @@ def _back_from(load: Load, now: datetime.datetime) -> datetime.datetime | None:
         warehouse=load.warehouse,
         ship_tos=[o.ship_to for o in load.orders.all()],
         leaves_at=max(now, appointment.ends_at),
+        network=load.vehicle.network,
     )
 
 
@@ -695,7 +737,7 @@ def _live_loads_timed(where: Q) -> list[Load]:
     return list(
         loads_busy()
         .filter(where)
-        .select_related("warehouse", "vehicle", "appointment__dock")
+        .select_related("warehouse", "vehicle__carrier", "appointment__dock")
         .prefetch_related(
             _live_orders(),
             Prefetch("shipment__stops", queryset=Stop.objects.select_related("ship_to")),
@@ -1253,11 +1295,14 @@ def _leaves_at(load: Load, now: datetime.datetime) -> datetime.datetime:
 
 
 def _route(load: Load, ship_tos: list[ShipTo], leaves_at: datetime.datetime) -> dict:
+    """The load's stops from `leaves_at`, as its vehicle goes (`route_plan`, through its
+    carrier's network if it has one)."""
     calls = route_plan(
         origin=(load.warehouse.latitude, load.warehouse.longitude),
         at=leaves_at,
         ship_tos=ship_tos,
         zone=load.warehouse.zone(),
+        network=load.vehicle.network,
     )
     return {
         "leaves_at": leaves_at,
@@ -1276,20 +1321,28 @@ def load_route(
     end of its dock slot, or now if that is past or it has none. Its orders' ship-tos (not
     the cancelled ones) in the order `shipping.routing.route_plan` gives, each stop's ETA
     in its window; with the minutes late in all, the km driven there and back (`km`) and
-    what the trip costs by the vehicle's tariff (`cost`, None if none is known)."""
+    what the trip costs by the vehicle's tariff (`cost`, None if none is known). Through a
+    carrier's network, each stop on the day the network delivers it and the km carried."""
     ship_tos = [
         o.ship_to
         for o in load.orders.select_related("ship_to").exclude(status=OrderStatus.CANCELLED)
     ]
+    load = Load.objects.select_related("warehouse", "vehicle__carrier", "appointment").get(
+        pk=load.pk
+    )
     route = _route(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
-    vehicle = Vehicle.objects.select_related("carrier").get(pk=load.vehicle_id)
-    return {**route, **_priced(load, vehicle, route["calls"], load_fill(load).weight_kg)}
+    return {**route, **_priced(load, load.vehicle, route["calls"], load_fill(load).weight_kg)}
 
 
 def _priced(load: Load, vehicle: Vehicle, calls: list, kg: Decimal) -> dict:
-    """The km the load's truck drives on these calls, there and back (`km`), and what the
-    trip costs by the vehicle's tariff (`cost`, None if none is known)."""
-    km = km_driven(origin=(load.warehouse.latitude, load.warehouse.longitude), calls=calls)
+    """The km the load's truck drives on these calls, there and back (through a carrier's
+    network, the km carried: `km_driven`), and what the trip costs by the vehicle's tariff
+    (`cost`, None if none is known)."""
+    km = km_driven(
+        origin=(load.warehouse.latitude, load.warehouse.longitude),
+        calls=calls,
+        network=vehicle.network,
+    )
     return {"km": km, "cost": trip_cost(vehicle, km=km, stops=len(calls), kg=kg)}
 
 
@@ -1304,7 +1357,7 @@ def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
             appointment__isnull=False,
         )
         .exclude(appointment__status=AppointmentStatus.CANCELLED)
-        .select_related("warehouse", "appointment")
+        .select_related("warehouse", "appointment", "vehicle__carrier")
         .prefetch_related(_live_orders())
         .order_by("pk")
     )

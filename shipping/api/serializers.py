@@ -316,6 +316,7 @@ class CarrierSerializer(serializers.ModelSerializer):
             "rate_per_stop",
             "rate_per_kg",
             "minimum_charge",
+            "network_km_per_day",
         ]
         extra_kwargs = {
             rate: {"min_value": Decimal(0)}

@@ -217,19 +217,21 @@ def _vehicle_best(
     would overlap (with no `slot`, on no trip at all), or a DomainError naming `vehicle` and
     why each one cannot."""
     ranked = vehicles_ranked(warehouse_id=warehouse.pk, orders=orders)
-    back = (
-        trip_back(
-            warehouse=warehouse,
-            ship_tos=[o.ship_to for o in orders],
-            leaves_at=slot.ends_at,
-        )
-        if slot is not None
-        else None
-    )
 
     def booked(choice: VehicleChoice) -> str:
         """Why the vehicle's trips keep it from this load ("" if they do not)."""
-        met = [t for t in choice.trips if back is None or t.meets(slot.starts_at, back)]
+        if not choice.trips:
+            return ""
+        if slot is None:
+            met = list(choice.trips)
+        else:
+            back = trip_back(
+                warehouse=warehouse,
+                ship_tos=[o.ship_to for o in orders],
+                leaves_at=slot.ends_at,
+                network=choice.vehicle.network,
+            )
+            met = [t for t in choice.trips if t.meets(slot.starts_at, back)]
         return f"on {met[0].load.reference}, give the load a slot clear of it" if met else ""
 
     for choice in ranked:

@@ -45,7 +45,13 @@ from shipping.models import (
     Stop,
     TrackingEvent,
 )
-from shipping.routing import UNLOADING_MINUTES, calls_timed, km_driven, route_plan
+from shipping.routing import (
+    UNLOADING_MINUTES,
+    calls_timed,
+    km_driven,
+    network_calls,
+    route_plan,
+)
 from shipping.selectors import goods_unpacked, load_fill, stop_return_reference, stops_shipped
 from shipping.services.orders import load_locked, order_transition_check
 from shipping.services.serials import serial_next
@@ -355,7 +361,9 @@ def load_depart(
 ) -> Shipment:
     """The truck leaves (`load.departed`): every unit must be scanned on, and a truck with a
     dock appointment must have checked in (it checks out now); stock leaves the ledger;
-    orders are shipped; a shipment with its stops and planned ETAs begins."""
+    orders are shipped; a shipment with its stops and planned ETAs begins: on the truck's
+    route, or through its carrier's network (each stop on the day it delivers there; the
+    truck is then free)."""
     load = _load_open_locked(load)
     _truck_at_the_dock_check(load)
     orders = list(
@@ -407,10 +415,15 @@ def load_depart(
         volume_fill_pct=fill.volume_pct,
     )
     origin = (load.warehouse.latitude, load.warehouse.longitude)
+    network = load.vehicle.network
     route = route_plan(
-        origin=origin, at=now, ship_tos=[o.ship_to for o in live], zone=load.warehouse.zone()
+        origin=origin,
+        at=now,
+        ship_tos=[o.ship_to for o in live],
+        zone=load.warehouse.zone(),
+        network=network,
     )
-    km = km_driven(origin=origin, calls=route)
+    km = km_driven(origin=origin, calls=route, network=network)
     shipment = Shipment.objects.create(
         load=load,
         reference=f"SH-{load.reference}"[:32],
@@ -482,18 +495,37 @@ def _etas_from(
     lat: Decimal | None,
     lon: Decimal | None,
     delay: datetime.timedelta,
+    stop_named: Stop | None = None,
 ) -> list[Stop]:
     """Recompute the ETA of each open stop, in the route's order and the stops' windows: the
     next from the truck's position if known, else shifted by the delay; each after it from
-    the one before, once that one is unloaded."""
+    the one before, once that one is unloaded. Through a carrier's network each stop on its
+    own: from the goods' position if known (`network_calls`), else shifted by the delay;
+    an event of a stop (`stop_named`) tells of that stop's goods only."""
     open_stops = list(
         shipment.stops.exclude(status__in=DONE_STOP_STATUSES).select_related("ship_to")
     )
     zone = shipment.load.warehouse.zone()
+    network = shipment.load.vehicle.network
     unloading = datetime.timedelta(minutes=UNLOADING_MINUTES)
     for n, stop in enumerate(open_stops):
         if stop.status == StopStatus.ARRIVED:
             eta = stop.arrived_at or at
+        elif network:
+            if stop_named is not None and stop.pk != stop_named.pk:
+                eta = stop.eta
+            elif lat is not None and lon is not None:
+                (call,) = network_calls(
+                    start=(lat, lon),
+                    at=at,
+                    ship_tos=[stop.ship_to],
+                    zone=zone,
+                    km_per_day=network,
+                    collected=False,
+                )
+                eta = call.eta
+            else:
+                eta = max(stop.eta + delay, at)
         elif n:
             before = open_stops[n - 1].ship_to
             (call,) = calls_timed(
@@ -575,7 +607,9 @@ def tracking_record(
         source=source,
         note=note,
     )
-    stops = _etas_from(shipment, at, latitude, longitude, datetime.timedelta(minutes=delay_minutes))
+    stops = _etas_from(
+        shipment, at, latitude, longitude, datetime.timedelta(minutes=delay_minutes), stop
+    )
     _event(
         "shipment.event",
         "shipment",

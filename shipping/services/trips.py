@@ -105,7 +105,9 @@ def load_trip_clear(
         o.ship_to
         for o in load.orders.exclude(status=OrderStatus.CANCELLED).select_related("ship_to")
     ]
-    back = trip_back(warehouse=load.warehouse, ship_tos=ship_tos, leaves_at=ends_at)
+    back = trip_back(
+        warehouse=load.warehouse, ship_tos=ship_tos, leaves_at=ends_at, network=vehicle.network
+    )
     trip_clear(
         vehicle=vehicle,
         driver=load.driver if driver is ... else driver,
