@@ -726,9 +726,10 @@ def delivery_record(
         back = _return_expected(stop, shipped.items(), actor)
     elif returned:
         back = _return_expected(stop, returned, actor)
-    # The truck drives on from here, now: the stops after this one move with it.
+    # The truck drives on from here, now: the stops after this one move with it (through a
+    # carrier's network, each stop goes on its own: the others stay as they were).
     at_stop = (stop.ship_to.latitude, stop.ship_to.longitude)
-    still = _etas_from(shipment, at, *at_stop, datetime.timedelta())
+    still = _etas_from(shipment, at, *at_stop, datetime.timedelta(), stop)
     if not still:
         Shipment.objects.filter(pk=shipment.pk).update(
             status=ShipmentStatus.COMPLETED, completed_at=at

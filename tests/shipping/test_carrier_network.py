@@ -264,6 +264,17 @@ def test_the_carrier_s_reports_move_only_the_shop_they_are_about(
     assert [s["sequence"] for s in told["etas"]] == [near.sequence, far.sequence]
     near.refresh_from_db()
     assert near.eta == _local(bj, 8, 40, days=-1)  # there, and not yet signed for
+    # Signed for at the near shop: the far one's goods are not on that truck.
+    services.delivery_record(
+        stop=near, outcome="delivered", receiver_name="Li", at=_local(bj, 9, 5, days=-1), actor=None
+    )
+    far.refresh_from_db()
+    assert abs(far.eta - _local(bj, 12, days=-1)) < datetime.timedelta(minutes=1)
+    services.delivery_record(
+        stop=far, outcome="delivered", receiver_name="Wu", at=_local(bj, 12, 5, days=-1), actor=None
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == "completed"
 
 
 def test_the_board_says_the_carrier_tracks_a_network_shipment_and_offers_no_run_sheet(
