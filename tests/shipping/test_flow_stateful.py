@@ -76,12 +76,18 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
     )
     items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE")]
     faces = [pick_face, second_face]
-    carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
+    # An own van, and a parcel carrier's that is free of us once it leaves our dock.
+    carriers = [
+        Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet"),
+        Carrier.objects.create(
+            code="SF", name="SF", service_level="parcel", network_km_per_day=800
+        ),
+    ]
     vans = [
         Vehicle.objects.create(
             carrier=carrier, plate=f"京A-{n}", capacity_weight_kg=900, capacity_volume_l=90000
         )
-        for n in range(2)
+        for n, carrier in enumerate(carriers)
     ]
     dock = Dock.objects.create(warehouse=bj, code="D1")
     operator = person("operator", bj)
