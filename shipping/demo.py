@@ -17,11 +17,11 @@ from shipping.planning import SLOT, departure_planned
 from shipping.selectors import Goods, goods_by_order, trips_holding, vehicle_carries
 
 # Code, name, service level, km a day through its own network (0: its trucks drive our
-# routes; the LTL carrier's are hired with their drivers).
+# routes; the LTL carrier's are hired with their drivers) and its daily collection.
 CARRIERS = [
-    ("OWN", "自有车队 Own fleet", "own_fleet", 0),
-    ("DEPPON", "德邦快运 Deppon LTL", "ltl", 0),
-    ("SF", "顺丰速运 SF Express", "parcel", 800),
+    ("OWN", "自有车队 Own fleet", "own_fleet", 0, None),
+    ("DEPPON", "德邦快运 Deppon LTL", "ltl", 0, None),
+    ("SF", "顺丰速运 SF Express", "parcel", 800, datetime.time(18, 0)),
 ]
 # The parcel carrier's truck that collects at each warehouse: kg, litres.
 COLLECTION_VAN = (1500, 10000)
@@ -96,8 +96,9 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
             rate_per_kg=TARIFFS[code][2],
             minimum_charge=TARIFFS[code][3],
             network_km_per_day=network,
+            collects_at=collects_at,
         )
-        for code, name, level, network in CARRIERS
+        for code, name, level, network, collects_at in CARRIERS
     }
     for w_index, warehouse in enumerate(warehouses.values()):
         for n in range(4):

@@ -243,6 +243,15 @@ class Carrier(models.Model):
             "free again once it leaves our dock."
         ),
     )
+    collects_at = models.TimeField(
+        _("collects at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A network carrier's daily collection at our dock: its truck leaves then, on the "
+            "warehouse's clock. Empty: as soon as the goods are ready."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -300,6 +300,16 @@ def _quarter(at: datetime.datetime, *, up: bool = False) -> datetime.datetime:
     return down + STEP if up else down
 
 
+def _collection(
+    collects_at: datetime.time, soonest: datetime.datetime, zone: datetime.tzinfo
+) -> datetime.datetime:
+    """A network carrier's first daily collection (`collects_at` on the warehouse's clock)
+    at `soonest` or after."""
+    day = soonest.astimezone(zone).date()
+    at = datetime.datetime.combine(day, collects_at, zone)
+    return at if at >= soonest else at + datetime.timedelta(days=1)
+
+
 def _picking(lines: int) -> datetime.timedelta:
     """How long a new wave's pickers take for these pick lines."""
     return datetime.timedelta(minutes=math.ceil(lines * 60 / PICK_LINES_PER_HOUR))
@@ -328,9 +338,12 @@ def _slot_booked(
     planned order. If the doors hold the truck until its route is later than planned, it
     leaves as `departure_planned` has it from then (the morning after, if that is less late),
     if a door is free around that hour and it is less late so. No door at all: the dock is
-    None, leaving as planned. No stops: it leaves at `soonest`."""
+    None, leaving as planned. No stops: it leaves at `soonest`. A network carrier's truck
+    with a daily collection time leaves at the first at `soonest` or after."""
 
     network = vehicle.network
+    if network and vehicle.carrier.collects_at is not None:
+        soonest = _collection(vehicle.carrier.collects_at, soonest, warehouse.zone())
 
     def planned_from(at: datetime.datetime) -> tuple[datetime.datetime, list[Call]]:
         if not ship_tos:

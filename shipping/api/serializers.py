@@ -317,6 +317,7 @@ class CarrierSerializer(serializers.ModelSerializer):
             "rate_per_kg",
             "minimum_charge",
             "network_km_per_day",
+            "collects_at",
         ]
         extra_kwargs = {
             rate: {"min_value": Decimal(0)}

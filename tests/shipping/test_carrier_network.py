@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.models import Event
 from shipping import services
@@ -24,7 +25,8 @@ PACE = 800  # km a day through the parcel carrier's network
 
 @pytest.fixture
 def parcel(db) -> Carrier:  # type: ignore[no-untyped-def]
-    """SF: 12 a stop, 2.2 a kg, 20 at least; its network covers 800 km a day."""
+    """SF: 12 a stop, 2.2 a kg, 20 at least; its network covers 800 km a day. It collects
+    whenever the goods are ready."""
     return Carrier.objects.create(
         code="SF",
         name="SF Express",
@@ -120,7 +122,9 @@ def test_an_order_too_far_for_a_day_s_trip_is_proposed_on_the_parcel_carrier_s_t
         actor=None,
     )
     sf = truck(parcel, "京B-SF1", bj, 1000)
-    Dock.objects.create(warehouse=bj, code="D1")
+    for n in range(3):  # a door for each truck, whenever the test runs
+        Dock.objects.create(warehouse=bj, code=f"D{n}")
+    Carrier.objects.filter(pk=parcel.pk).update(collects_at=datetime.time(18))
     plan = loads_proposed(warehouse=bj)
     assert plan.waiting == [OrderWaiting(orders["ICE"], "goods")]
     by_vehicle = {p.vehicle.plate: p for p in plan.proposals}
@@ -129,6 +133,10 @@ def test_an_order_too_far_for_a_day_s_trip_is_proposed_on_the_parcel_carrier_s_t
     on_sf = by_vehicle[sf.plate]
     assert on_sf.orders == [far]
     assert on_sf.dock is not None  # it collects at a door, at a slot of its own
+    # At the carrier's daily collection, 18:00, the first once the goods are ready.
+    leaves = on_sf.leaves_at.astimezone(bj.zone())
+    assert leaves.time() == datetime.time(18)
+    assert datetime.timedelta(0) < leaves - timezone.now() < datetime.timedelta(days=1, hours=3)
     (call,) = on_sf.route
     local = call.eta.astimezone(bj.zone())
     assert local.date() > on_sf.leaves_at.astimezone(bj.zone()).date()
