@@ -30,8 +30,9 @@ door free for such a slot, its orders wait.
 An order too far for a day's trip (`shipping.routing.beyond_a_day`: a part of an order split
 to a warehouse in another city, say) is for a carrier that delivers through its own network
 (`Carrier.network_km_per_day`): a free truck of such a carrier collects those it takes at a
-dock slot as soon as they are picked, and each is delivered on the day its network gets
-there (`shipping.routing.network_calls`).
+dock slot, at its daily collection time once they are picked (as soon as they are, if it
+has none), and each is delivered on the day its network gets there
+(`shipping.routing.network_calls`).
 """
 
 import datetime
@@ -339,11 +340,13 @@ def _slot_booked(
     leaves as `departure_planned` has it from then (the morning after, if that is less late),
     if a door is free around that hour and it is less late so. No door at all: the dock is
     None, leaving as planned. No stops: it leaves at `soonest`. A network carrier's truck
-    with a daily collection time leaves at the first at `soonest` or after."""
+    with a daily collection time leaves at the first at `soonest` or after (later, never
+    earlier, if no door is free then)."""
 
     network = vehicle.network
     if network and vehicle.carrier.collects_at is not None:
         soonest = _collection(vehicle.carrier.collects_at, soonest, warehouse.zone())
+        earliest = max(earliest, soonest)  # a door taken then moves it later, not earlier
 
     def planned_from(at: datetime.datetime) -> tuple[datetime.datetime, list[Call]]:
         if not ship_tos:

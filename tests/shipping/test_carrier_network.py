@@ -137,6 +137,22 @@ def test_an_order_too_far_for_a_day_s_trip_is_proposed_on_the_parcel_carrier_s_t
     leaves = on_sf.leaves_at.astimezone(bj.zone())
     assert leaves.time() == datetime.time(18)
     assert datetime.timedelta(0) < leaves - timezone.now() < datetime.timedelta(days=1, hours=3)
+    # Every door taken the hour before 18:00 then: it collects later, not before its time.
+    for dock in Dock.objects.filter(warehouse=bj):
+        services.appointment_book(
+            dock=dock,
+            vehicle=Vehicle.objects.create(
+                carrier=parcel,
+                plate=f"京B-X{dock.code}",
+                capacity_weight_kg=Decimal(1),
+                capacity_volume_l=Decimal(1),
+            ),
+            starts_at=on_sf.leaves_at - datetime.timedelta(hours=1),
+            ends_at=on_sf.leaves_at,
+            actor=None,
+        )
+    (moved,) = [p for p in loads_proposed(warehouse=bj).proposals if p.vehicle == sf]
+    assert moved.leaves_at - on_sf.leaves_at == datetime.timedelta(hours=1)
     (call,) = on_sf.route
     local = call.eta.astimezone(bj.zone())
     assert local.date() > on_sf.leaves_at.astimezone(bj.zone()).date()
