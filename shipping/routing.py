@@ -205,7 +205,7 @@ def km_driven(*, origin: Point, calls: Sequence[Call], network: int = 0) -> floa
     if not calls:
         return 0.0
     if network:
-        return sum(c.km for c in calls)
+        return km_carried(origin=origin, ship_tos=[c.ship_to for c in calls])
     return sum(c.km for c in calls) + _km_home(origin, calls[-1].ship_to)
 
 
@@ -222,17 +222,13 @@ def _km_home(origin: Point, ship_to: ShipTo) -> float:
 
 
 def beyond_a_day(*, origin: Point, ship_to: ShipTo) -> bool:
-    """Whether a truck from `origin` to `ship_to` and back takes longer than a `DAY_TRIP`:
-    a shop for a carrier's network, not for one of our routes."""
-    return there_and_back(origin=origin, ship_to=ship_to) > DAY_TRIP
-
-
-def there_and_back(*, origin: Point, ship_to: ShipTo) -> datetime.timedelta:
-    """How long a truck takes from `origin` to `ship_to`, unloading there and driving back,
-    with no window to wait for."""
-    return datetime.timedelta(
+    """Whether a truck from `origin` to `ship_to`, unloading there and driving back (with no
+    window to wait for), takes longer than a `DAY_TRIP`: a shop for a carrier's network, not
+    for one of our routes."""
+    there_and_back = datetime.timedelta(
         minutes=UNLOADING_MINUTES, hours=2 * _km_home(origin, ship_to) / AVERAGE_SPEED_KMH
     )
+    return there_and_back > DAY_TRIP
 
 
 def home_at(

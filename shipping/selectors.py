@@ -647,12 +647,12 @@ def trip_back(
 ) -> datetime.datetime:
     """When a truck leaving the warehouse at `leaves_at` for these stops is back, on the route
     `route_plan` gives (as the board and the alerts show it); a carrier's `network` truck is
-    done with us when it leaves."""
-    if network:
-        return leaves_at
+    done with us when it leaves (`back_at`)."""
     origin = (warehouse.latitude, warehouse.longitude)
-    calls = route_plan(origin=origin, at=leaves_at, ship_tos=ship_tos, zone=warehouse.zone())
-    return back_at(origin=origin, leaves_at=leaves_at, calls=calls)
+    calls = route_plan(
+        origin=origin, at=leaves_at, ship_tos=ship_tos, zone=warehouse.zone(), network=network
+    )
+    return back_at(origin=origin, leaves_at=leaves_at, calls=calls, network=network)
 
 
 def trips_holding(

@@ -1,5 +1,7 @@
 """Shipping API: customers and ship-tos, orders with allocation, changes and cancellation."""
 
+import datetime
+import functools
 from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
@@ -218,20 +220,24 @@ def _vehicle_best(
     why each one cannot."""
     ranked = vehicles_ranked(warehouse_id=warehouse.pk, orders=orders)
 
+    @functools.cache
+    def back(network: int) -> datetime.datetime:
+        """When a vehicle so going is back from the load's trip (one route for all)."""
+        assert slot is not None
+        return trip_back(
+            warehouse=warehouse,
+            ship_tos=[o.ship_to for o in orders],
+            leaves_at=slot.ends_at,
+            network=network,
+        )
+
     def booked(choice: VehicleChoice) -> str:
         """Why the vehicle's trips keep it from this load ("" if they do not)."""
-        if not choice.trips:
-            return ""
-        if slot is None:
-            met = list(choice.trips)
-        else:
-            back = trip_back(
-                warehouse=warehouse,
-                ship_tos=[o.ship_to for o in orders],
-                leaves_at=slot.ends_at,
-                network=choice.vehicle.network,
-            )
-            met = [t for t in choice.trips if t.meets(slot.starts_at, back)]
+        met = [
+            t
+            for t in choice.trips
+            if slot is None or t.meets(slot.starts_at, back(choice.vehicle.network))
+        ]
         return f"on {met[0].load.reference}, give the load a slot clear of it" if met else ""
 
     for choice in ranked:
