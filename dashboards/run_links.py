@@ -1,8 +1,14 @@
 """The links of drivers' run sheets (`dashboards.run_sheet`): signed with the site's secret,
-so that a link opens its own shipment and nobody can guess another's."""
+so that a link opens its own shipment and nobody can guess another's; closed a while after
+the run is complete."""
 
+import datetime
+
+from django.conf import settings
 from django.core import signing
 from django.http import Http404
+
+from shipping.models import Shipment
 
 SALT = "handoff.run-sheet"
 
@@ -18,3 +24,14 @@ def shipment_id_of(token: str) -> int:
         return int(signing.Signer(salt=SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         raise Http404 from None
+
+
+def run_link_closed_since(shipment: Shipment, now: datetime.datetime) -> datetime.datetime | None:
+    """When the shipment's run sheet link closed: `HANDOFF_RUN_SHEET_OPEN_AFTER_H` after the
+    run was complete; None while it is open (on the road, or complete since less)."""
+    if shipment.completed_at is None:
+        return None
+    closes = shipment.completed_at + datetime.timedelta(
+        hours=settings.HANDOFF_RUN_SHEET_OPEN_AFTER_H
+    )
+    return closes if closes <= now else None

@@ -512,6 +512,12 @@ def stop_photographed(*, shipment_id: int, sequence: int) -> Stop | None:
     )
 
 
+def pod_photos_claimed(names: Iterable[str]) -> set[str]:
+    """Of these stored file names, those a stop keeps as its proof-of-delivery photo. One
+    query."""
+    return set(Stop.objects.filter(pod_photo__in=list(names)).values_list("pod_photo", flat=True))
+
+
 def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
     from shipping.choices import DONE_STOP_STATUSES
 

@@ -7,6 +7,7 @@ from celery import shared_task
 from core.models import Event
 from shipping.models import OrderLine
 from shipping.services import orders_backordered_reallocate as reallocate
+from shipping.services.photos import pod_photos_unclaimed_remove as photos_unclaimed_remove
 
 # Events after which units may have become available to reserve: stock came in, went back
 # from a reservation, moved into a pickable place, was found by a count, or its location
@@ -29,6 +30,13 @@ def orders_backordered_reallocate(skus: list[str] | None = None) -> int:
     """Try backordered orders again (stock may have arrived): those with a line of these
     SKUs, or all of them."""
     return reallocate(skus=skus)
+
+
+@shared_task(name="shipping.pod_photos_unclaimed_remove", ignore_result=True)
+def pod_photos_unclaimed_remove() -> int:
+    """Delete proof-of-delivery photo files no stop keeps (a delivery rolled back after its
+    photo was written)."""
+    return photos_unclaimed_remove()
 
 
 def backorders_on_events(*, events: Iterable[Event], **kwargs: object) -> None:

@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.webhooks_deliver_due",
         "schedule": env.float("HANDOFF_WEBHOOK_SWEEP_S", default=5.0),
     },
+    "pod-photos-unclaimed": {
+        "task": "shipping.pod_photos_unclaimed_remove",
+        "schedule": 3600.0,
+    },
     "events-prune": {
         "task": "integrations.events_prune",
         "schedule": 3600.0,
@@ -304,6 +308,9 @@ HANDOFF_KPI_TARGETS = {
     "alert_response_warehouse_min": 30.0,
     "alert_response_logistics_min": 30.0,
 }
+# How long a driver's run sheet link still opens once its run is complete (hours): then the
+# receivers' names and addresses on it are no longer on the road with the link.
+HANDOFF_RUN_SHEET_OPEN_AFTER_H = env.float("HANDOFF_RUN_SHEET_OPEN_AFTER_H", default=24.0)
 HANDOFF_WEBHOOK_LEASE_S = env.float("HANDOFF_WEBHOOK_LEASE_S", default=60.0)
 # How long processed Idempotency-Keys are kept.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("HANDOFF_IDEMPOTENCY_KEY_TTL_HOURS", default=48)

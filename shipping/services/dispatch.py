@@ -693,6 +693,10 @@ def delivery_record(
                 % {"n": shipped.get(item, 0), "sku": item.sku, "back": quantity},
                 field=f"returned[{index}].quantity",
             )
+    refused = outcome == StopStatus.REFUSED
+    orders = list(stop.orders.select_for_update(no_key=True))
+    for order in orders:  # all checked before anything, the photo's file too, is written
+        order_transition_check(order, OrderStatus.REFUSED if refused else OrderStatus.DELIVERED)
     stop.status, stop.delivered_at, stop.receiver_name, stop.note = (
         outcome,
         at,
@@ -703,13 +707,10 @@ def delivery_record(
     if photo is not None:
         stop.pod_photo = photo
     stop.save()
-    refused = outcome == StopStatus.REFUSED
-    for order in stop.orders.select_for_update(no_key=True):
+    for order in orders:
         if refused:
-            order_transition_check(order, OrderStatus.REFUSED)
             Order.objects.filter(pk=order.pk).update(status=OrderStatus.REFUSED)
         else:
-            order_transition_check(order, OrderStatus.DELIVERED)
             Order.objects.filter(pk=order.pk).update(status=OrderStatus.DELIVERED, delivered_at=at)
     TrackingEvent.objects.create(
         shipment=stop.shipment,

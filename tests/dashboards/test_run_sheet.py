@@ -193,3 +193,78 @@ def test_the_erp_fetches_the_photo_of_the_delivery_through_the_api(
         .status_code
         == 404
     )
+
+
+def test_a_photo_whose_delivery_was_rolled_back_is_swept_away_and_the_kept_one_stays(
+    on_the_road,  # noqa: F811
+    media,
+):
+    import datetime
+    import os
+
+    from django.db import transaction
+
+    from shipping import services
+    from shipping.tasks import pod_photos_unclaimed_remove
+
+    _order, shipment = on_the_road
+    stop = shipment.stops.get()
+
+    def deliver() -> None:
+        services.delivery_record(
+            stop=stop,
+            outcome="delivered",
+            receiver_name="Li Na",
+            at=timezone.now(),
+            actor=None,
+            photo=SimpleUploadedFile("note.png", PNG, content_type="image/png"),
+        )
+
+    # A delivery rolled back after its photo was written (as a deadlock's retry would):
+    # the stop forgets it, the file stays.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        deliver()
+        raise RuntimeError("rolled back")
+    assert Stop.objects.get(pk=stop.pk).pod_photo.name in ("", None)
+    (forgotten,) = media.rglob("*.png")
+    deliver()  # and the delivery that counted
+    kept = media / Stop.objects.get(pk=stop.pk).pod_photo.name
+    assert sorted(media.rglob("*.png")) == sorted([forgotten, kept])
+
+    # Young files stay: a delivery may still be writing its own.
+    assert pod_photos_unclaimed_remove() == 0
+    an_hour_ago = (timezone.now() - datetime.timedelta(hours=1, minutes=1)).timestamp()
+    for path in (forgotten, kept):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert pod_photos_unclaimed_remove() == 1
+    assert list(media.rglob("*.png")) == [kept]
+    assert pod_photos_unclaimed_remove() == 0
+
+
+def test_the_link_closes_a_day_after_the_run_is_complete(
+    client,
+    on_the_road,  # noqa: F811
+    run_link,
+    media,
+):
+    import datetime
+
+    _order, shipment = on_the_road
+    stop = shipment.stops.get()
+    client.post(
+        f"{run_link}report/", {"stop": stop.pk, "what": "delivered", "receiver_name": "Li Na"}
+    )
+    done = client.get(run_link)
+    assert done.status_code == 200 and "Li Na" in done.content.decode()
+
+    # A day later (as if the run had been complete since then), the link shows nothing of it.
+    Shipment.objects.filter(pk=shipment.pk).update(
+        completed_at=timezone.now() - datetime.timedelta(hours=24, minutes=1)
+    )
+    closed = client.get(run_link)
+    page = closed.content.decode()
+    assert closed.status_code == 410
+    assert "This run is over and its link closed at" in page
+    assert "Li Na" not in page and "Chaoyang store" not in page
+    again = client.post(f"{run_link}report/", {"stop": stop.pk, "what": "arrived"})
+    assert again.status_code == 410 and "Li Na" not in again.content.decode()
