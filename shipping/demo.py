@@ -11,6 +11,7 @@ from core.exceptions import DomainError
 from core.models import Warehouse
 from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
+from inventory.selectors import available_to_reserve
 from shipping import services
 from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehicle
 from shipping.planning import SLOT, departure_planned
@@ -76,6 +77,19 @@ FLEET = [
     (2000, 10000, "frozen", Decimal(0)),
     (3000, 18000, "ambient", Decimal(0)),
 ]
+# A shop far from every warehouse (Guangzhou): the nearest, Shanghai, ships to it through the
+# parcel carrier's network. Code, name, address, city, latitude, longitude, window.
+FAR_SHOP = (
+    "C051",
+    "天河超市 Tianhe Supermarket #51",
+    "天河 Tianhe 体育西路 51号",
+    "Guangzhou",
+    Decimal("23.135120"),
+    Decimal("113.321460"),
+    ("07:00", "11:00"),
+)
+# Where the parcel carrier's hub says the goods are, a little after they left.
+FAR_HUB = ("顺丰上海转运中心 SF Shanghai hub", Decimal("31.197000"), Decimal("121.336000"))
 TRUCK_FULL = Decimal("0.9")  # the demo's trucks are loaded to this share of their payload
 TRUCK_ORDERS = 5  # at most, so that orders are left for the dispatcher to plan
 
@@ -202,6 +216,8 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
             actor=None,
         )
     _journeys(warehouses, today)
+    if "SH1" in warehouses:
+        _through_the_network(warehouses["SH1"], carried[warehouses["SH1"].pk], today)
     by_status: dict[str, int] = {}
     for status in Order.objects.values_list("status", flat=True):
         by_status[status] = by_status.get(status, 0) + 1
@@ -301,6 +317,82 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
         if chilled is not None:
             group = _truckload(chilled, allocated, goods)
             _at_the_dock(warehouse, chilled, group, docks[3], lane, now)
+
+
+def _through_the_network(warehouse: Warehouse, carried: list[Item], today: datetime.date) -> None:
+    """An order of the far shop, shipped from this warehouse on the parcel carrier's truck and
+    on its way through the carrier's network, with a position from its hub: the dispatcher's
+    board shows a shipment that is no route of ours."""
+    code, name, address, city, latitude, longitude, (opens, closes) = FAR_SHOP
+    customer = Customer.objects.create(code=code, name=name)
+    ship_to = ShipTo.objects.create(
+        customer=customer,
+        code="MAIN",
+        name=name,
+        address=address,
+        city=city,
+        latitude=latitude,
+        longitude=longitude,
+        window_opens=opens,
+        window_closes=closes,
+    )
+    free = available_to_reserve(
+        warehouse_ids=[warehouse.pk], item_ids=[i.pk for i in carried], today=today
+    )
+    wanted = [6, 4]
+    stocked = [i for i in carried if free.get((warehouse.pk, i.pk), 0) >= max(wanted)][:2]
+    van = Vehicle.objects.filter(
+        home_warehouse=warehouse, carrier__network_km_per_day__gt=0
+    ).first()
+    lane = Location.objects.filter(warehouse=warehouse, zone__kind=ZoneKind.DOCK).first()
+    if len(stocked) < 2 or van is None or lane is None:
+        return
+    order = services.order_create(
+        customer=customer,
+        ship_to=ship_to,
+        external_ref=f"SO-{today:%y%m%d}-F1",
+        lines=[services.LineInput(i, n) for i, n in zip(stocked, wanted, strict=True)],
+        requested_delivery_date=today + datetime.timedelta(days=2),
+        promised_ship_date=today,
+        actor=None,
+    )
+    if order.status != "allocated" or order.warehouse_id != warehouse.pk:
+        return
+    load = services.load_build(warehouse=warehouse, vehicle=van, orders=[order], actor=None)
+    start = timezone.now() + datetime.timedelta(minutes=1)
+    for dock in Dock.objects.filter(warehouse=warehouse).order_by("-code"):
+        try:
+            appointment = services.appointment_book(
+                dock=dock,
+                vehicle=van,
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=1),
+                load=load,
+                actor=None,
+            )
+            break
+        except DomainError:
+            continue
+    else:
+        return  # every door is taken: the load waits for the dispatcher
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    if not _picked_whole(order):
+        return
+    services.vehicle_check_in(appointment=appointment, actor=None)
+    unit = services.unit_pack(order=order, contents=None, actor=None)
+    services.unit_stage(unit=unit, lane=lane, actor=None)
+    services.load_scan(load=load, sscc=unit.sscc, actor=None)
+    shipment = services.load_depart(load=load, actor=None)
+    hub, hub_latitude, hub_longitude = FAR_HUB
+    services.tracking_record(
+        shipment=shipment,
+        status="position",
+        at=timezone.now(),
+        place=hub,
+        latitude=hub_latitude,
+        longitude=hub_longitude,
+        actor=None,
+    )
 
 
 def _next_trip(
