@@ -311,7 +311,7 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         return Response(s.MovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: s.TaskSerializer(many=True)})
-    @action(detail=True, methods=["post"], url_path="pick-tasks")
+    @action(detail=True, methods=["post"], url_path="pick-tasks", pagination_class=None)
     def pick_tasks(self, request: Request, pk: str) -> Response:
         reservation = self.get_object()
         require_role(request.user, reservation.warehouse_id, RESERVE_ROLES | FLOOR_ROLES)

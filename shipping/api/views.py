@@ -369,7 +369,7 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(
         parameters=[s.VehicleChoiceQuery], responses=s.VehicleChoiceSerializer(many=True)
     )
-    @action(detail=False, methods=["get"], url_path="vehicle-choice")
+    @action(detail=False, methods=["get"], url_path="vehicle-choice", pagination_class=None)
     def vehicle_choice(self, request: Request) -> Response:
         """The warehouse's vehicles for these orders, best first: free ones that take the
         goods, the cheapest for their trip by the tariffs, own fleet before hired carriers,
@@ -464,7 +464,7 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         )
 
     @extend_schema(parameters=[s.TrucksDayQuery], responses=s.TruckDaySerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def trucks(self, request: Request) -> Response:
         """The warehouse's vehicles and their trips between `start` and `end` (by default 6
         hours back to 30 ahead; 7 days at most): from the dock (slot, check-in or departure)

@@ -143,3 +143,37 @@ def test_every_problem_of_a_bad_order_is_named_at_once(erp, tea, beijing_shop):
 
     wrong_place = erp.post(ORDERS, _body(ship_to="ELSEWHERE", lines=[]), format="json").json()
     assert set(wrong_place["fields"]) == {"ship_to", "lines"}
+
+
+def test_the_schema_tells_an_erp_the_idempotency_key_and_the_errors_as_it_gets_them(
+    erp, tea, beijing_shop
+):
+    import jsonschema
+
+    schema = erp.get("/api/schema/?format=json").json()
+    post = schema["paths"][ORDERS]["post"]
+    (key,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and not key.get("required")
+    assert "first answer comes back" in key["description"]
+    assert {"400", "401", "403", "409"} <= set(post["responses"])
+    error = post["responses"]["409"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
+    assert "404" in schema["paths"][f"{ORDERS}{{id}}/"]["get"]["responses"]
+    # Every key of a real error answer is one the schema names, of the type it says.
+    shape = {**schema["components"]["schemas"]["Error"], "additionalProperties": False}
+    unknown = erp.post(ORDERS, _body(lines=[{"item": "NOPE", "quantity": 1}]), format="json")
+    order = erp.post(ORDERS, _body(), format="json").json()
+    erp.post(f"{ORDERS}{order['id']}/cancel/", {"reason": "dup"})
+    refused = erp.post(f"{ORDERS}{order['id']}/cancel/", {"reason": "dup"})
+    missing = erp.get(f"{ORDERS}999999/")
+    assert [r.status_code for r in (unknown, refused, missing)] == [400, 409, 404]
+    for answer in (unknown, refused, missing):
+        jsonschema.validate(answer.json(), shape)
+    # Answers that are lists are documented as lists, not as pages.
+    for path, method, status in [
+        ("/api/v1/loads/trucks/", "get", "200"),
+        ("/api/v1/loads/vehicle-choice/", "get", "200"),
+        ("/api/v1/reservations/{id}/pick-tasks/", "post", "201"),
+    ]:
+        body = schema["paths"][path][method]["responses"][status]["content"]["application/json"]
+        assert body["schema"]["type"] == "array", path
