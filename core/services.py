@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Model, ProtectedError
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 
 from core.db import service
 from core.events import event_record
@@ -58,7 +59,11 @@ def record_delete(
         instance.delete()
     except ProtectedError:
         raise Conflict(
-            f"This {label} is in use (stock, movements or tasks refer to it); deactivate it instead."
+            _(
+                "This %(what)s is in use (stock, movements or tasks refer to it); "
+                "deactivate it instead."
+            )
+            % {"what": instance._meta.verbose_name}
         ) from None
     event_record(
         type=f"{label}.deleted",

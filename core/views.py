@@ -1,7 +1,13 @@
 """Operational endpoints of the platform itself."""
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+from core.api.errors import error_body
+
+API_PREFIX = "/api/"
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -15,3 +21,19 @@ def health(request: HttpRequest) -> JsonResponse:
 def ping(request: HttpRequest) -> JsonResponse:
     """Liveness without the database: the cheapest JSON answer the server gives."""
     return JsonResponse({"pong": True})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A URL nothing answers (with DEBUG off): under /api/ the API's error shape, in JSON,
+    so a client never gets an HTML page; elsewhere Django's page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An error the code did not expect (with DEBUG off): under /api/ the API's error shape,
+    in JSON; elsewhere Django's page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(error_body("error", _("Server error.")), status=500)
+    return defaults.server_error(request)

@@ -96,7 +96,8 @@ def errors_documented(result: dict, generator: Any, request: Any, public: bool) 
     """Postprocessing hook: the `Error` component, and on every operation the error statuses
     it may answer: 401 and 403 always (every route needs a user with a role), 400 when it
     takes a body or query parameters, 404 when it names an object or pages a list, 409 when
-    it writes. An answer the view documents itself is kept."""
+    it writes. An error status the view documents itself keeps its description and gets the
+    shape."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -111,16 +112,10 @@ def errors_documented(result: dict, generator: Any, request: Any, public: bool) 
             if method in WRITES:
                 wanted.append("409")
             responses = operation.setdefault("responses", {})
-            for code in sorted(wanted):
-                responses.setdefault(
-                    code,
-                    {
-                        "description": ERRORS[code],
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": f"#/components/schemas/{ERROR}"}
-                            }
-                        },
-                    },
+            for code in sorted(set(wanted) | (set(responses) & set(ERRORS))):
+                answer = responses.setdefault(code, {"description": ERRORS[code]})
+                answer.setdefault(
+                    "content",
+                    {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR}"}}},
                 )
     return result

@@ -131,7 +131,9 @@ class ItemSerializer(serializers.ModelSerializer):
             return None
         problem = gtin_problem(value)
         if problem:
-            raise serializers.ValidationError(f"Malformed GTIN {value}: {problem}")
+            raise serializers.ValidationError(
+                _("Malformed GTIN %(gtin)s: %(problem)s") % {"gtin": value, "problem": problem}
+            )
         return value
 
     def validate_weight_kg(self, value: Any) -> Any:
@@ -359,7 +361,10 @@ class LotInputMixin(serializers.Serializer):
             lot = Lot.objects.filter(item=attrs[item_key], code=code).first()
             if lot is None:
                 raise serializers.ValidationError(
-                    {"lot": f"{attrs[item_key].sku} has no lot {code}."}
+                    {
+                        "lot": _("%(sku)s has no lot %(lot)s.")
+                        % {"sku": attrs[item_key].sku, "lot": code}
+                    }
                 )
             attrs["lot"] = lot
         return attrs

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -190,7 +191,9 @@ def _warehouse_codes(ids: frozenset[int]) -> dict[int, str]:
 
 
 def _unknown(field: str, value: str) -> Any:
-    raise DomainError(f"Unknown {field} {value}.", field=field)
+    raise DomainError(
+        _("Unknown %(field)s %(value)s.") % {"field": field, "value": value}, field=field
+    )
 
 
 # --- stock: actions ---------------------------------------------------------------------
@@ -299,7 +302,9 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         if data.get("lot"):
             lot = Lot.objects.filter(item_id=reservation.item_id, code=data["lot"]).first()
             if lot is None:
-                raise DomainError(f"No lot {data['lot']} of this item.", field="lot")
+                raise DomainError(
+                    _("No lot %(lot)s of this item.") % {"lot": data["lot"]}, field="lot"
+                )
         movement = services.stock_pick(
             reservation=reservation,
             location=data["location"],
@@ -388,7 +393,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         data = _validated(s.TaskAssignInput, request)
         user = get_user_model().objects.filter(username=data["user"]).first()
         if user is None:
-            raise DomainError(f"Unknown user {data['user']}.", field="user")
+            raise DomainError(_("Unknown user %(user)s.") % {"user": data["user"]}, field="user")
         return self._answer(services.task_assign(task=task, user=user, actor=request.user))
 
     @extend_schema(request=s.TaskConfirmInput, responses=s.TaskSerializer)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -607,11 +608,16 @@ class LoadBuildInput(serializers.Serializer):
         if given and len(given) < len(slot):
             missing = next(name for name in slot if name not in given)
             raise serializers.ValidationError(
-                {missing: f"A dock slot needs dock, starts_at and ends_at; {missing} is missing."}
+                {
+                    missing: _(
+                        "A dock slot needs dock, starts_at and ends_at; %(field)s is missing."
+                    )
+                    % {"field": missing}
+                }
             )
         if given and data["dock"].warehouse_id != data["warehouse"].pk:
             raise serializers.ValidationError(
-                {"dock": f"Dock {data['dock'].code} is in another warehouse."}
+                {"dock": _("Dock %(dock)s is in another warehouse.") % {"dock": data["dock"].code}}
             )
         return data
 

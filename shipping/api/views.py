@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -31,7 +32,7 @@ def _may(request: Request, roles: frozenset[str], warehouse_id: int | None = Non
     ids = [warehouse_id] if warehouse_id else warehouse_ids_for(user)
     if not any(role_in(user, w) in roles for w in ids):
         needed = ", ".join(sorted(roles))
-        raise Forbidden(f"This needs one of these roles: {needed}.")
+        raise Forbidden(_("This needs one of these roles: %(roles)s.") % {"roles": needed})
 
 
 class GlobalMasterDataViewSet(MasterDataViewSet):
@@ -207,7 +208,9 @@ def _orders_named(refs: list[str], warehouse: Warehouse) -> list[Order]:
     missing = sorted(set(refs) - {o.external_ref for o in orders})
     if missing:
         raise DomainError(
-            f"No order {', '.join(missing)} ships from {warehouse.code}.", field="orders"
+            _("No order %(orders)s ships from %(warehouse)s.")
+            % {"orders": ", ".join(missing), "warehouse": warehouse.code},
+            field="orders",
         )
     return orders
 
@@ -243,9 +246,13 @@ def _vehicle_best(
     for choice in ranked:
         if choice.usable and not booked(choice):
             return choice.vehicle
-    why = "; ".join(f"{c.vehicle.plate}: {c.refusal or booked(c)}" for c in ranked) or "it has none"
+    why = "; ".join(f"{c.vehicle.plate}: {c.refusal or booked(c)}" for c in ranked) or _(
+        "it has none"
+    )
     raise DomainError(
-        f"No vehicle of {warehouse.code} takes these orders ({why}).", field="vehicle"
+        _("No vehicle of %(warehouse)s takes these orders (%(why)s).")
+        % {"warehouse": warehouse.code, "why": why},
+        field="vehicle",
     )
 
 
@@ -390,7 +397,11 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             reference = query.validated_data["load"]
             found = load_planned_orders(warehouse_id=warehouse.pk, reference=reference)
             if found is None:
-                raise DomainError(f"No planned load {reference} at {warehouse.code}.", field="load")
+                raise DomainError(
+                    _("No planned load %(load)s at %(warehouse)s.")
+                    % {"load": reference, "warehouse": warehouse.code},
+                    field="load",
+                )
             load, orders = found
         else:
             orders = _orders_named(query.validated_data["orders"], warehouse)
@@ -399,7 +410,13 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         )
         return Response(s.VehicleChoiceSerializer(ranked, many=True).data)
 
-    @extend_schema(parameters=[s.RouteQuery], responses=s.RouteSerializer)
+    @extend_schema(
+        parameters=[s.RouteQuery],
+        responses={
+            200: s.RouteSerializer,
+            409: OpenApiResponse(description="The load has left: its stops are on its shipment."),
+        },
+    )
     @action(detail=True, methods=["get"])
     def route(self, request: Request, pk: str) -> Response:
         """The stops in the order the truck would drive them, each with its ETA in the ship-to's
@@ -407,8 +424,8 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         load = self.get_object()
         if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
             raise Conflict(
-                f"Load {load.reference} is {load.get_status_display().lower()}: "
-                "its stops are on its shipment.",
+                _("Load %(load)s is %(status)s: its stops are on its shipment.")
+                % {"load": load.reference, "status": load.get_status_display().lower()},
                 field="load",
             )
         query = s.RouteQuery(data=request.query_params)
@@ -430,7 +447,12 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             ).data
         )
 
-    @extend_schema(responses=s.SlotSuggestedSerializer)
+    @extend_schema(
+        responses={
+            200: s.SlotSuggestedSerializer,
+            409: OpenApiResponse(description="The load has left its dock."),
+        }
+    )
     @action(detail=True, methods=["get"])
     def slot(self, request: Request, pk: str) -> Response:
         """The dock slot to book (or to move its appointment to): the truck leaves as soon as
@@ -441,8 +463,8 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         require_role(request.user, load.warehouse_id, DISPATCH_ROLES)
         if load.status not in (LoadStatus.PLANNED, LoadStatus.LOADING):
             raise Conflict(
-                f"Load {load.reference} is {load.get_status_display().lower()}: it has left "
-                "its dock.",
+                _("Load %(load)s is %(status)s: it has left its dock.")
+                % {"load": load.reference, "status": load.get_status_display().lower()},
                 field="load",
             )
         slot = slot_suggested(load=load)
@@ -512,7 +534,9 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         ref = _valid(s.OrderRefInput, request)["order"]
         order = Order.objects.filter(external_ref=ref, warehouse_id=load.warehouse_id).first()
         if order is None:
-            raise DomainError(f"No order {ref} ships from this warehouse.", field="order")
+            raise DomainError(
+                _("No order %(order)s ships from this warehouse.") % {"order": ref}, field="order"
+            )
         services.load_order_add(load=load, order=order, actor=request.user)
         return self._answer(load)
 
@@ -525,7 +549,11 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         ref = _valid(s.OrderRefInput, request)["order"]
         order = load.orders.filter(external_ref=ref).first()
         if order is None:
-            raise DomainError(f"Order {ref} is not on load {load.reference}.", field="order")
+            raise DomainError(
+                _("Order %(order)s is not on load %(load)s.")
+                % {"order": ref, "load": load.reference},
+                field="order",
+            )
         services.load_order_remove(load=load, order=order, actor=request.user)
         return self._answer(load)
 
@@ -606,7 +634,9 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         ref = _valid(s.OrderRefInput, request)["order"]
         order = Order.objects.filter(external_ref=ref, warehouse_id=wave.warehouse_id).first()
         if order is None:
-            raise DomainError(f"No order {ref} ships from this warehouse.", field="order")
+            raise DomainError(
+                _("No order %(order)s ships from this warehouse.") % {"order": ref}, field="order"
+            )
         wave = services.wave_order_add(wave=wave, order=order, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=wave.pk)).data)
 
@@ -709,7 +739,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES | {Role.OPERATOR})
         stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
         if stop is None:
-            raise DomainError(f"The shipment has no stop {sequence}.", field="stop")
+            raise DomainError(_("The shipment has no stop %(n)s.") % {"n": sequence}, field="stop")
         data = _valid(s.DeliveryInput, request)
         returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
         services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
@@ -751,7 +781,8 @@ class OrderPackViewSet(ScopedViewSet):
             for index, row in enumerate(data["contents"]):
                 if row["line_no"] not in lines:
                     raise DomainError(
-                        f"No line {row['line_no']}.", field=f"contents[{index}].line_no"
+                        _("No line %(n)s.") % {"n": row["line_no"]},
+                        field=f"contents[{index}].line_no",
                     )
                 contents.append((lines[row["line_no"]], row["quantity"]))
         unit = services.unit_pack(order=order, contents=contents, actor=request.user)

@@ -1,5 +1,6 @@
 """The API shell: auth, one error shape, scoping by warehouse, OpenAPI and offline docs."""
 
+import json
 import re
 
 import pytest
@@ -140,3 +141,22 @@ def test_health_reports_the_database(client, db):
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_a_url_nothing_answers_is_json_under_the_api_and_a_page_elsewhere(db, person, api, site):
+    client = api(person("manager", site.warehouse))
+    for url in ("/api/v1/alerts/0.5/", "/api/v1/no-such-thing/", "/api/nothing"):
+        answer = client.get(url)
+        assert (answer.status_code, answer["Content-Type"]) == (404, "application/json"), url
+        assert answer.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_an_unexpected_error_under_the_api_is_json_in_the_one_shape(rf):
+    from core.views import server_error
+
+    answer = server_error(rf.get("/api/v1/orders/"))
+    assert answer.status_code == 500
+    assert json.loads(answer.content) == {"code": "error", "message": "Server error.", "fields": {}}
+    assert server_error(rf.get("/floor/"))["Content-Type"].startswith("text/html")

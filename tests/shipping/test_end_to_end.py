@@ -97,6 +97,13 @@ def test_orders_to_delivery_through_the_api(network, beijing_shop, person, api):
     )
     assert wrong_place.status_code == 400
     assert wrong_place.json()["message"] == "No order SO-3 ships from BJ."
+    in_chinese = dispatcher.post(
+        "/api/v1/loads/",
+        {"warehouse": "BJ", "vehicle": "京A-30003", "orders": ["SO-3"]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert in_chinese.json()["message"] == "没有订单 SO-3 从 BJ 发货。"
     due = timezone.now() + datetime.timedelta(hours=3)
     appointment = _ok(
         dispatcher.post(
