@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core.access import role_in, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet
+from core.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.choices import MASTER_DATA_ROLES, PLANNING_ROLES, Role
 from core.exceptions import Forbidden
 from shipping import services
@@ -159,7 +160,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 # --- the handoff: dock, loads, waves, picking, packing, loading, the road -----------------
 
 from django.http import FileResponse, Http404, HttpResponse  # noqa: E402
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser  # noqa: E402
 
 from core.access import require_role  # noqa: E402
 from core.choices import FLOOR_ROLES  # noqa: E402

@@ -365,3 +365,28 @@ def test_lots_are_listed_and_expired_lots_cannot_be_picked(site, person, api):
     )
     assert response.status_code == 400
     assert "expired" in response.json()["fields"]["lot"][0]
+
+
+def test_a_text_with_a_control_character_is_refused_naming_its_field(site, person, api):
+    from inventory.models import Item
+
+    manager = api(person("manager", site.warehouse))
+    stray = manager.post("/api/v1/items/", {"sku": "NEW-1\x14", "name": "New"}, format="json")
+    assert stray.status_code == 400
+    assert stray.json()["fields"] == {
+        "sku": ["Holds a control character (U+0014), which is not text."]
+    }
+    nested = manager.post(
+        "/api/v1/items/", {"sku": "NEW-1", "name": "New", "x": [{"y": "\x1b[0m"}]}, format="json"
+    )
+    assert list(nested.json()["fields"]) == ["x[0].y"]
+    as_a_form = manager.post(
+        "/api/v1/items/", {"sku": "NEW-1", "name": "N\x7fw"}, format="multipart"
+    )
+    assert as_a_form.json()["fields"] == {
+        "name": ["Holds a control character (U+007F), which is not text."]
+    }
+    assert not Item.objects.filter(sku__startswith="NEW").exists()
+    # Tabs and line breaks are text.
+    fine = manager.post("/api/v1/items/", {"sku": "NEW-1", "name": "New\r\n\tone"}, format="json")
+    assert fine.status_code == 201, fine.json()
