@@ -274,10 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Every operation's error answers, in the one shape of core.api.errors.
+    # Every operation's error answers, in the one shape of core.api.errors; times of day.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.errors_documented",
+        "core.api.schema.times_of_day_described",
     ],
     # Many things have a `status`; give each status enum its own name in the schema.
     "ENUM_NAME_OVERRIDES": {

@@ -119,3 +119,31 @@ def errors_documented(result: dict, generator: Any, request: Any, public: bool) 
                     {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR}"}}},
                 )
     return result
+
+
+TIME_OF_DAY = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
+
+
+def times_of_day_described(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Postprocessing hook: a time field (a window, opening hours, a daily collection) is a
+    time of day on the warehouse's wall clock, "07:00:00", with no UTC offset; JSON Schema's
+    `format: time` demands one, so a client validating answers against the schema would
+    refuse every such value. Each becomes a string of that pattern, said so."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("format") == "time" and node.get("type") == "string":
+                del node["format"]
+                node["pattern"] = TIME_OF_DAY
+                said = "A time of day on the warehouse's clock (HH:MM[:SS]), no UTC offset."
+                node["description"] = (
+                    f"{node['description']} {said}" if node.get("description") else said
+                )
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

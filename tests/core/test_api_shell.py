@@ -160,3 +160,18 @@ def test_an_unexpected_error_under_the_api_is_json_in_the_one_shape(rf):
     assert answer.status_code == 500
     assert json.loads(answer.content) == {"code": "error", "message": "Server error.", "fields": {}}
     assert server_error(rf.get("/floor/"))["Content-Type"].startswith("text/html")
+
+
+def test_times_of_day_in_answers_are_what_the_schema_says(db, person, api, site):
+    import jsonschema
+
+    client = api(person("manager", site.warehouse))
+    schema = client.get("/api/schema/?format=json").json()
+    warehouse = client.get(f"/api/v1/warehouses/{site.warehouse.pk}/").json()
+    opens = schema["components"]["schemas"]["Warehouse"]["properties"]["opens_at"]
+    jsonschema.validate(
+        warehouse["opens_at"], opens, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    assert "no UTC offset" in opens["description"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("25:00", opens)
