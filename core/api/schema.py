@@ -95,9 +95,9 @@ class HandoffAutoSchema(AutoSchema):
 def errors_documented(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """Postprocessing hook: the `Error` component, and on every operation the error statuses
     it may answer: 401 and 403 always (every route needs a user with a role), 400 when it
-    takes a body or query parameters, 404 when it names an object or pages a list, 409 when
-    it writes. An error status the view documents itself keeps its description and gets the
-    shape."""
+    takes a body or query parameters, 404 when it names an object or pages a list (by page
+    or cursor), 409 when it writes. An error status the view documents itself keeps its
+    description and gets the shape."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -107,7 +107,7 @@ def errors_documented(result: dict, generator: Any, request: Any, public: bool) 
             wanted = ["401", "403"]
             if operation.get("requestBody") or any(p.get("in") == "query" for p in parameters):
                 wanted.append("400")
-            if "{" in path or any(p.get("name") == "page" for p in parameters):
+            if "{" in path or any(p.get("name") in ("page", "cursor") for p in parameters):
                 wanted.append("404")
             if method in WRITES:
                 wanted.append("409")
