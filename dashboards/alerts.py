@@ -16,10 +16,9 @@ from django.utils.translation import gettext_noop
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, WebhookDelivery
-from inventory.models import Allocation
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
-from shipping.models import DockAppointment, LineReservation, Order, OrderLine, Stop
+from shipping.models import DockAppointment, LineReservation, Order, Stop
 from shipping.selectors import loads_open, routes_booked, ship_deadline, trips_at_risk
 
 
@@ -135,27 +134,27 @@ def stockout_blocking(
 def orders_at_risk(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
-    """Not yet picked, and at the current pick rate picking would end too close to cut-off."""
+    """Not yet picked, and at the current pick rate picking would end too close to cut-off.
+    Two queries, whatever the number of open orders: the orders' deadlines, and their
+    allocations still to pick counted per order in the database."""
+    waiting = {
+        "warehouse_id__in": list(warehouses),
+        "status__in": (OrderStatus.ALLOCATED, OrderStatus.RELEASED),
+    }
     orders = list(
-        Order.objects.filter(
-            warehouse_id__in=list(warehouses),
-            status__in=(OrderStatus.ALLOCATED, OrderStatus.RELEASED),
+        Order.objects.filter(**waiting).only(
+            "pk", "warehouse_id", "external_ref", "cutoff_at", "promised_ship_date"
         )
     )
-    open_lines = dict(
-        Allocation.objects.filter(
-            quantity__gt=0,
-            reservation__in=LineReservation.objects.filter(line__order__in=orders).values(
-                "reservation"
-            ),
+    lines_by_order = dict(
+        LineReservation.objects.filter(
+            **{f"line__order__{name}": value for name, value in waiting.items()},
+            reservation__allocations__quantity__gt=0,
         )
-        .values("reservation__reference")
-        .annotate(n=Count("pk"))
-        .values_list("reservation__reference", "n")
+        .values("line__order_id")
+        .annotate(n=Count("reservation__allocations"))
+        .values_list("line__order_id", "n")
     )
-    lines_by_order: dict[int, int] = defaultdict(int)
-    for reference, n in open_lines.items():
-        lines_by_order[OrderLine.of_reference(reference)[0]] += n  # type: ignore[index]
     out = []
     for order in orders:
         warehouse, limit = warehouses[order.warehouse_id], limits[order.warehouse_id]

@@ -331,3 +331,37 @@ def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher
     alerts_evaluate()
     assert _live("route_outside_windows") == []
     assert "Trucks at risk" not in client.get("/dispatch/?warehouse=BJ").content.decode()
+
+
+def test_an_order_is_at_risk_by_its_own_lines_still_to_pick_in_two_queries(
+    network, beijing_shop, django_assert_num_queries
+):
+    from dashboards.alerts import orders_at_risk
+
+    bj = network["BJ"][0]
+    AlertThresholds.objects.create(warehouse=bj, pick_lines_per_hour=6, cutoff_margin_minutes=30)
+    items = [ItemFactory(sku=f"T{n}") for n in range(3)]
+    for item in items:
+        stock_in(item, network["BJ"][1], 50)
+    cutoff = timezone.now() + datetime.timedelta(hours=3)
+
+    def order(ref: str, n: int):  # type: ignore[no-untyped-def]
+        return shipping.order_create(
+            customer=beijing_shop[0],
+            ship_to=beijing_shop[1],
+            external_ref=ref,
+            lines=[shipping.LineInput(item, 2) for item in items[:n]],
+            requested_delivery_date=tomorrow(1),
+            promised_ship_date=tomorrow(0),
+            cutoff_at=cutoff,
+            actor=None,
+        )
+
+    order("SO-THREE", 3)  # 30 min to pick at 6 lines an hour, and 30 of margin
+    order("SO-ONE", 1)  # 10 min
+    now = cutoff - datetime.timedelta(minutes=45)
+    limits = {bj.pk: AlertThresholds.objects.get(warehouse=bj)}
+    with django_assert_num_queries(2):
+        (risk,) = orders_at_risk({bj.pk: bj}, limits, now)
+    assert risk.key == "SO-THREE"
+    assert risk.message.startswith("Order SO-THREE: 3 lines to pick (30 min at 6/h)")
