@@ -13,7 +13,17 @@ from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
 from inventory.selectors import available_to_reserve
 from shipping import services
-from shipping.models import Carrier, Customer, Dock, Driver, Order, ShipTo, Vehicle
+from shipping.models import (
+    Carrier,
+    Customer,
+    Dock,
+    DockAppointment,
+    Driver,
+    Load,
+    Order,
+    ShipTo,
+    Vehicle,
+)
 from shipping.planning import SLOT, departure_planned
 from shipping.selectors import Goods, goods_by_order, trips_holding, vehicle_carries
 
@@ -270,14 +280,7 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
                     soonest=now + datetime.timedelta(hours=2 + 2 * step),
                 )
                 start = leaves - SLOT
-            appointment = services.appointment_book(
-                dock=docks[step],
-                vehicle=vehicle,
-                starts_at=start,
-                ends_at=start + datetime.timedelta(hours=1),
-                load=load,
-                actor=None,
-            )
+            appointment = _hour_booked(docks[step], load, start)
             if step == 0:  # its next trip, booked before it leaves on this one
                 allocated = _next_trip(warehouse, vehicle, allocated, goods, docks)
             wave = services.wave_plan(load=load, actor=None)
@@ -362,14 +365,7 @@ def _through_the_network(warehouse: Warehouse, carried: list[Item], today: datet
     start = timezone.now() + datetime.timedelta(minutes=1)
     for dock in Dock.objects.filter(warehouse=warehouse).order_by("-code"):
         try:
-            appointment = services.appointment_book(
-                dock=dock,
-                vehicle=van,
-                starts_at=start,
-                ends_at=start + datetime.timedelta(hours=1),
-                load=load,
-                actor=None,
-            )
+            appointment = _hour_booked(dock, load, start)
             break
         except DomainError:
             continue
@@ -428,6 +424,18 @@ def _next_trip(
     return [o for o in allocated if o not in group]
 
 
+def _hour_booked(dock: Dock, load: Load, start: datetime.datetime) -> DockAppointment:
+    """The load's truck booked at the dock for the hour from `start`."""
+    return services.appointment_book(
+        dock=dock,
+        vehicle=load.vehicle,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        load=load,
+        actor=None,
+    )
+
+
 def _truckload(vehicle: Vehicle, orders: list[Order], goods: dict[int, Goods]) -> list[Order]:
     """The first orders, in their order, that the vehicle carries and that keep it within
     `TRUCK_FULL` of its payload and space, `TRUCK_ORDERS` at most."""
@@ -468,14 +476,7 @@ def _at_the_dock(
         actor=None,
     )
     start = now + datetime.timedelta(minutes=10)
-    appointment = services.appointment_book(
-        dock=dock,
-        vehicle=vehicle,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
-        load=load,
-        actor=None,
-    )
+    appointment = _hour_booked(dock, load, start)
     services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
     services.vehicle_check_in(appointment=appointment, actor=None)
     for n, order in enumerate(group):
