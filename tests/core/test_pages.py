@@ -47,3 +47,28 @@ def test_every_demo_user_can_log_in_and_the_demo_loads_twice_without_change(clie
         client.logout()
     bad = client.post("/login/", {"username": "operator", "password": "wrong"})
     assert "do not match" in bad.content.decode()
+
+
+def test_pages_and_api_answers_go_compressed_to_a_client_that_accepts_it(client, db):
+    import gzip
+
+    plain = client.get("/login/")
+    packed = client.get("/login/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert "Log in to Handoff" in gzip.decompress(packed.content).decode()
+    api = client.get("/api/v1/me/", HTTP_ACCEPT_ENCODING="gzip")  # 401, small: as it is
+    assert "Content-Encoding" not in api and api.json()["code"] == "not_authenticated"
+
+
+def test_an_image_goes_as_it_is(rf):
+    from django.http import HttpResponse
+
+    from core.compression import CompressedAnswers
+
+    photo = HttpResponse(b"\x89PNG" + b"\0" * 4096, content_type="image/png")
+    page = HttpResponse(b"<p>" + b"x" * 4096, content_type="text/html")
+    squeeze = CompressedAnswers(lambda request: None)
+    request = rf.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in squeeze.process_response(request, photo)
+    assert squeeze.process_response(request, page)["Content-Encoding"] == "gzip"
