@@ -2,6 +2,7 @@
 every POST honours, and the errors each operation may answer, in their one JSON shape
 (`core.api.errors`)."""
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +20,10 @@ ERROR_SCHEMA: dict[str, Any] = {
         "code": {
             "type": "string",
             "description": (
-                "What kind of error: invalid, not_found, permission_denied, "
-                "not_authenticated, authentication_failed, conflict, invalid_transition, …"
+                "What kind of error, stable for code to test: invalid, not_authenticated, "
+                "authentication_failed, forbidden, permission_denied, not_found, conflict, "
+                "invalid_transition, insufficient_stock, dock_booked, overweight, "
+                "idempotency_key_reused, …"
             ),
         },
         "message": {
@@ -98,7 +101,9 @@ def errors_documented(result: dict, generator: Any, request: Any, public: bool) 
     takes a body or query parameters, 404 when it names an object or pages a list (by page
     or cursor), 409 when it writes. An error status the view documents itself keeps its
     description and gets the shape."""
-    result.setdefault("components", {}).setdefault("schemas", {})[ERROR] = ERROR_SCHEMA
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR] = copy.deepcopy(
+        ERROR_SCHEMA
+    )
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
