@@ -19,7 +19,7 @@ from integrations.models import DeliveryStatus, WebhookDelivery
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, Stop
-from shipping.selectors import loads_open, routes_booked, ship_deadline, trips_at_risk
+from shipping.selectors import loads_wave_timed, routes_booked, ship_deadline, trips_at_risk
 
 
 @dataclass(frozen=True)
@@ -367,15 +367,15 @@ def loads_not_ready(
     of it, at the wave's pace from now, ends after that time. Critical once the truck is due."""
     out = []
     for warehouse_id, warehouse in warehouses.items():
-        for row in loads_open(warehouse_id=warehouse_id, now=now):
-            wave, timing = row["wave"], row["timing"]
-            if timing is None or wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
+        for load, timing in loads_wave_timed(warehouse_id=warehouse_id, now=now):
+            wave = load.wave
+            if wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
                 continue
             if not timing.late_minutes:
                 continue
             zone = warehouse.zone()
             values: dict[str, object] = {
-                "load": row["load"].reference,
+                "load": load.reference,
                 "ready": f"{timing.expected_ready.astimezone(zone):%H:%M}",
                 "minutes": timing.late_minutes,
                 "due": f"{timing.truck_due.astimezone(zone):%H:%M}",
@@ -403,13 +403,13 @@ def loads_not_ready(
             out.append(
                 Condition(
                     rule="load_not_ready",
-                    key=row["load"].reference,
+                    key=load.reference,
                     warehouse_id=warehouse_id,
                     department=Department.WAREHOUSE,
                     severity=Severity.CRITICAL if now >= timing.truck_due else Severity.WARNING,
                     **told,
                     subject_type="load",
-                    subject_id=row["load"].reference,
+                    subject_id=load.reference,
                 )
             )
     return out

@@ -12,6 +12,7 @@ from dashboards.services import alerts_evaluate
 from inventory.models import ReorderPolicy, Task
 from shipping import services as shipping
 from shipping.models import Carrier, Dock, Vehicle
+from shipping.selectors import loads_wave_timed
 from tests.factories import ItemFactory, warehouse_today
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
@@ -222,7 +223,7 @@ def test_a_committed_change_is_enough_for_its_alert_to_open(site):
     assert alert.subject_id == "SOAP-E"
 
 
-def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
+def test_a_truck_whose_goods_will_not_be_ready_in_time(floor, django_assert_num_queries):
     """The warehouse hears of it before the truck waits: while the wave is still planned
     past its release-by time, and while picking runs behind; it clears once picked."""
     dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
@@ -242,6 +243,9 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor):
     # 2 lines at 60 an hour by one picker: 2 minutes; ready 30 minutes before the truck.
     wave = shipping.wave_plan(load=load, lines_per_picker_hour=60, pickers=1, actor=None)
     ready_by = due - datetime.timedelta(minutes=30)
+    with django_assert_num_queries(2):  # the rule reads the waves' timing, not the board
+        ((timed, timing),) = loads_wave_timed(warehouse_id=floor["wh"].pk, now=ready_by)
+    assert (timed, timing.lines, timing.ready_by) == (load, 2, ready_by)
     alerts_evaluate(now=ready_by - datetime.timedelta(minutes=10))  # release by: 2 min before
     assert _live("load_not_ready") == []
 
