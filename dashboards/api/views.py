@@ -117,7 +117,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
 
 class ThresholdsViewSet(MasterDataViewSet):
-    queryset = AlertThresholds.objects.select_related("warehouse")
+    queryset = AlertThresholds.objects.select_related("warehouse").order_by("warehouse__code")
     serializer_class = ThresholdsSerializer
     write_roles = STOCK_CONTROL_ROLES
 
