@@ -46,12 +46,8 @@ def quantity_check(quantity: Any, *, field: str = "quantity") -> int:
     if quantity <= 0:
         raise DomainError(_("Must be greater than zero."), field=field)
     if quantity > QUANTITY_MAX:
-        raise DomainError(quantity_too_many(), field=field)
+        raise DomainError(_("At most %(most)s units.") % {"most": f"{QUANTITY_MAX:,}"}, field=field)
     return quantity
-
-
-def quantity_too_many() -> str:
-    return _("At most %(most)s units.") % {"most": f"{QUANTITY_MAX:,}"}
 
 
 def lot_check(

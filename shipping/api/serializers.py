@@ -11,8 +11,9 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
-from inventory.api.serializers import QUANTITY_MAX, Quantity
+from inventory.api.serializers import Quantity
 from inventory.selectors import items_by_sku
+from inventory.services import QUANTITY_MAX
 from shipping.choices import ORDER_TRANSITIONS, Priority
 from shipping.models import Customer, Order, OrderLine, ShipTo
 

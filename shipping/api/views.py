@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from core.access import role_in, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet
-from core.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.choices import MASTER_DATA_ROLES, PLANNING_ROLES, Role
 from core.exceptions import Forbidden
 from shipping import services
@@ -713,7 +712,6 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     queryset = Shipment.objects.select_related("load__warehouse").prefetch_related(
         "stops__ship_to", "stops__orders", "tracking"
     )
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def _answer(self, shipment: Shipment) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=shipment.pk)).data)

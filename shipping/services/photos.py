@@ -15,7 +15,8 @@ from django.utils import timezone
 from shipping.models import Stop
 from shipping.selectors import pod_photos_claimed
 
-PHOTOS_DIR = "pod"
+# Where the photos are written: the first folder of the field's `upload_to` ("pod/%Y/%m/").
+PHOTOS_DIR = Stop._meta.get_field("pod_photo").upload_to.split("/", 1)[0]
 UNCLAIMED_AFTER = datetime.timedelta(hours=1)
 
 
