@@ -88,6 +88,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "photo": ("photo", gettext_lazy("Photo")),
     "at": ("", gettext_lazy("Time")),
     "order": ("order", gettext_lazy("Order")),
+    "waybill": ("waybill", gettext_lazy("Waybill")),
 }
 
 
@@ -457,6 +458,27 @@ def stop_report(request: HttpRequest, pk: int) -> HttpResponse:
         shipment = get_object_or_404(Shipment.objects.select_related("load"), pk=pk)
         require_role(request.user, shipment.load.warehouse_id, PLANNING_ROLES)
         return stop_reported(request, shipment, request.user)
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def stop_waybill(request: HttpRequest, pk: int) -> HttpResponse:
+    """The carrier's waybill of one of a shipment's stops (the form's `stop`), as its label
+    or its system gives it; empty takes a wrong one off (`stop_waybill_record`)."""
+
+    def act() -> str:
+        shipment = get_object_or_404(Shipment.objects.select_related("load", "carrier"), pk=pk)
+        require_role(request.user, shipment.load.warehouse_id, PLANNING_ROLES)
+        stop = _chosen(request, "stop", shipment.stops.select_related("ship_to"))
+        stop = shipping.stop_waybill_record(
+            stop=stop, waybill=request.POST.get("waybill", ""), actor=request.user
+        )
+        said = {"n": stop.sequence, "place": stop.ship_to.name, "waybill": stop.waybill}
+        if stop.waybill:
+            return _("Stop %(n)s, %(place)s: waybill %(waybill)s.") % said
+        return _("Stop %(n)s, %(place)s: no waybill.") % said
 
     return _answer(request, _board, act)
 

@@ -160,6 +160,7 @@ def _day(
         shipment = Shipment.objects.create(
             load=load,
             reference=f"HS-{stamp}-{n + 1}",
+            carrier_id=vehicle.carrier_id,
             status="completed",
             departed_at=depart_at,
             completed_at=depart_at + datetime.timedelta(hours=8),

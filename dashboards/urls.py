@@ -50,6 +50,9 @@ urlpatterns = [
         name="dispatch-load-vehicle",
     ),
     path("dispatch/shipments/<int:pk>/report/", actions.stop_report, name="dispatch-stop-report"),
+    path(
+        "dispatch/shipments/<int:pk>/waybill/", actions.stop_waybill, name="dispatch-stop-waybill"
+    ),
     path("run/<str:token>/", run_sheet.run_sheet, name="run-sheet"),
     path("run/<str:token>/report/", run_sheet.run_report, name="run-report"),
     path("orders/", views.orders_list, name="orders"),

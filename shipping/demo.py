@@ -324,8 +324,8 @@ def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:
 
 def _through_the_network(warehouse: Warehouse, carried: list[Item], today: datetime.date) -> None:
     """An order of the far shop, shipped from this warehouse on the parcel carrier's truck and
-    on its way through the carrier's network, with a position from its hub: the dispatcher's
-    board shows a shipment that is no route of ours."""
+    on its way through the carrier's network, under the carrier's waybill, with a position
+    from its hub: the dispatcher's board shows a shipment that is no route of ours."""
     code, name, address, city, latitude, longitude, (opens, closes) = FAR_SHOP
     customer = Customer.objects.create(code=code, name=name)
     ship_to = ShipTo.objects.create(
@@ -379,6 +379,9 @@ def _through_the_network(warehouse: Warehouse, carried: list[Item], today: datet
     services.unit_stage(unit=unit, lane=lane, actor=None)
     services.load_scan(load=load, sscc=unit.sscc, actor=None)
     shipment = services.load_depart(load=load, actor=None)
+    services.stop_waybill_record(  # as on the carrier's label: SF and 13 digits
+        stop=shipment.stops.get(), waybill=f"SF14{today:%y%m%d}00817", actor=None
+    )
     hub, hub_latitude, hub_longitude = FAR_HUB
     services.tracking_record(
         shipment=shipment,

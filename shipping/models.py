@@ -25,6 +25,8 @@ from shipping.choices import (
     WaveStatus,
 )
 
+WAYBILL_MAX = 40
+
 
 class Customer(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
@@ -483,6 +485,10 @@ class Shipment(models.Model):
 
     load = models.OneToOneField(Load, on_delete=models.PROTECT, related_name="shipment")
     reference = models.CharField(max_length=32, unique=True)
+    # The carrier that took the load away: its vehicle's carrier at departure.
+    carrier = models.ForeignKey(
+        Carrier, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("carrier")
+    )
     status = models.CharField(
         max_length=10, choices=ShipmentStatus.choices, default=ShipmentStatus.IN_TRANSIT
     )
@@ -514,6 +520,9 @@ class Stop(models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     receiver_name = models.CharField(max_length=80, blank=True)
+    # The carrier's number for this stop's consignment (waybill, PRO number), once it gives
+    # one: unique among the stops its carrier delivers (`stop_waybill_record`).
+    waybill = models.CharField(_("waybill"), max_length=WAYBILL_MAX, blank=True, db_index=True)
     pod_photo = models.FileField(upload_to="pod/%Y/%m/", null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
 

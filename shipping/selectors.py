@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.db import Prepared, from_db_row, select_list
+from core.exceptions import DomainError
 from core.models import Warehouse
 from inventory.choices import MovementKind, TemperatureClass
 from inventory.models import Allocation, Item, ReceiptLine, StockMovement
@@ -54,6 +55,7 @@ from shipping.routing import (
     route_plan,
 )
 from shipping.tariffs import trip_cost
+from shipping.waybills import waybill_clean
 
 _COLD_RANK = {TemperatureClass.AMBIENT: 0, TemperatureClass.CHILLED: 1, TemperatureClass.FROZEN: 2}
 
@@ -543,6 +545,20 @@ def stop_photographed(*, shipment_id: int, sequence: int) -> Stop | None:
     )
 
 
+def stop_by_waybill(*, carrier: str, waybill: str, warehouse_ids: Iterable[int]) -> Stop | None:
+    """The stop that the carrier of this code knows by this waybill (as `waybill_clean`
+    keeps it), on a shipment from one of these warehouses; else None. One query."""
+    return (
+        Stop.objects.filter(
+            shipment__carrier__code=carrier,
+            waybill=waybill,
+            shipment__load__warehouse_id__in=list(warehouse_ids),
+        )
+        .select_related("shipment")
+        .first()
+    )
+
+
 def pod_photos_claimed(names: Iterable[str]) -> set[str]:
     """Of these stored file names, those a stop keeps as its proof-of-delivery photo. One
     query."""
@@ -553,7 +569,9 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
     from shipping.choices import DONE_STOP_STATUSES
 
     shipments = (
-        shipments.select_related("load__vehicle__carrier", "load__driver", "load__warehouse")
+        shipments.select_related(
+            "load__vehicle__carrier", "load__driver", "load__warehouse", "carrier"
+        )
         .prefetch_related("stops__ship_to", "tracking")
         .order_by("departed_at")
     )
@@ -575,6 +593,9 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
                 "delay_minutes": delay,
                 # Through a carrier's network (its km a day), not a truck of our routes.
                 "network": shipment.load.vehicle.network,
+                # A carrier of its own numbers (not our fleet): each stop's waybill.
+                "waybills": shipment.carrier.service_level != ServiceLevel.OWN_FLEET
+                or shipment.load.vehicle.network > 0,
                 # Each stop still to do, with the minutes its ETA is past its window's close.
                 "ahead": [
                     (stop, _minutes_after_window(stop, zone))
@@ -582,6 +603,10 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
                     if stop.status not in DONE_STOP_STATUSES
                 ],
             }
+        )
+    for row in out:
+        row["waybills_missing"] = (
+            sum(1 for stop, _late in row["ahead"] if not stop.waybill) if row["waybills"] else 0
         )
     shipped = stops_shipped(row["next_stop"] for row in out if row["next_stop"])
     for row in out:
@@ -1088,19 +1113,30 @@ def orders_listed(
     """Orders visible to these warehouses' people, newest first, or as `sort` says (a key of
     ORDER_SORTS: soonest ship date, most urgent, or customer's name; ties newest first; an
     unknown key sorts newest first). With `text`, those whose
-    reference starts with it, whose customer's or ship-to's name holds it, or whose customer
-    code it is (any case). Each with its customer, ship-to, warehouse and load; their lines
+    reference starts with it, whose customer's or ship-to's name holds it, whose customer
+    code it is (any case), or whose stop has it as its carrier's waybill (typed as printed). Each with its customer, ship-to, warehouse and load; their lines
     are counted apart (`order_line_counts`), for the orders shown: counting them in the same
     query grouped every visible order before the page was cut (seconds for 200,000)."""
     orders = orders_visible(warehouse_ids=warehouse_ids)
     text = text.strip()
     if text:
-        orders = orders.filter(
+        found = (
             Q(external_ref__istartswith=text)
             | Q(customer__code__iexact=text)
             | Q(customer__name__icontains=text)
             | Q(ship_to__name__icontains=text)
         )
+        try:
+            waybill = waybill_clean(text)
+        except DomainError:  # no waybill looks like that: the rest still searches
+            waybill = ""
+        if waybill:  # its stops first, by the index, so the orders need no join for it
+            found |= Q(
+                stop_id__in=list(
+                    Stop.objects.filter(waybill=waybill).values_list("pk", flat=True)[:100]
+                )
+            )
+        orders = orders.filter(found)
     return orders.select_related("customer", "ship_to", "warehouse", "load").order_by(
         *ORDER_SORTS.get(sort, ORDER_SORTS["received"])
     )
@@ -1150,12 +1186,16 @@ def past_deadline(warehouses: Iterable[Warehouse], now: datetime.datetime) -> Q:
 def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     """One order as the office tells a customer where it is: its lines, where their stock
     is held and how many of each were picked and shipped, the allocation decision, its
-    wave, truck and dock, its units, its stop on the road, and its milestones in time
-    order. None if it is not visible. Bounded queries."""
+    wave, truck and dock, its units, its stop on the road (with its carrier's waybill), and
+    its milestones in time order. None if it is not visible. Bounded queries."""
     order = (
         orders_with_details(orders_visible(warehouse_ids=warehouse_ids).filter(pk=order_id))
         .select_related(
-            "wave", "load__vehicle", "load__driver", "load__appointment__dock", "stop__shipment"
+            "wave",
+            "load__vehicle",
+            "load__driver",
+            "load__appointment__dock",
+            "stop__shipment__carrier",
         )
         .prefetch_related("units")
         .first()

@@ -812,6 +812,7 @@ class StopSerializer(serializers.ModelSerializer):
             "ship_to",
             "city",
             "status",
+            "waybill",
             "planned_eta",
             "eta",
             "arrived_at",
@@ -832,6 +833,9 @@ class TrackingSerializer(serializers.ModelSerializer):
 class ShipmentSerializer(serializers.ModelSerializer):
     load = serializers.CharField(source="load.reference")
     warehouse = serializers.CharField(source="load.warehouse.code")
+    carrier = serializers.CharField(
+        source="carrier.code", help_text="The carrier that took the load away."
+    )
     stops = StopSerializer(many=True)
     tracking = TrackingSerializer(many=True)
 
@@ -842,6 +846,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "reference",
             "load",
             "warehouse",
+            "carrier",
             "status",
             "departed_at",
             "completed_at",
@@ -875,6 +880,17 @@ class TrackingInput(serializers.Serializer):
         required=False, default=0, min_value=DELAY_MINUTES[0], max_value=DELAY_MINUTES[1]
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WaybillInput(serializers.Serializer):
+    waybill = serializers.CharField(
+        allow_blank=True,
+        max_length=80,
+        help_text=(
+            "The carrier's number for the stop's consignment: 4 to 40 letters, digits and "
+            "hyphens, kept without spaces, in capitals; empty takes a wrong one off."
+        ),
+    )
 
 
 class DeliveryInput(serializers.Serializer):

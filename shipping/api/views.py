@@ -159,6 +159,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 # --- the handoff: dock, loads, waves, picking, packing, loading, the road -----------------
 
 from django.http import FileResponse, Http404, HttpResponse  # noqa: E402
+from rest_framework.exceptions import NotFound  # noqa: E402
 
 from core.access import require_role  # noqa: E402
 from core.choices import FLOOR_ROLES  # noqa: E402
@@ -166,6 +167,7 @@ from core.exceptions import Conflict, DomainError  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
 from shipping.choices import LoadStatus  # noqa: E402
+from shipping.filtersets import ShipmentFilter  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
@@ -184,6 +186,7 @@ from shipping.selectors import (  # noqa: E402
     VehicleChoice,
     load_planned_orders,
     load_route,
+    stop_by_waybill,
     stop_photographed,
     trip_back,
     trucks_day,
@@ -193,6 +196,17 @@ from shipping.selectors import (  # noqa: E402
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
 TRACKING_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
+WAYBILL_PATH = [
+    OpenApiParameter(
+        "carrier", OpenApiTypes.STR, OpenApiParameter.PATH, description="The carrier's code."
+    ),
+    OpenApiParameter(
+        "waybill",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        description="The carrier's number for the consignment, as its label prints it.",
+    ),
+]
 
 
 def _valid(serializer_class: type, request: Request) -> dict:
@@ -708,13 +722,28 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     serializer_class = s.ShipmentSerializer
     warehouse_field = "load__warehouse_id"
-    filterset_fields = ["status", "reference"]
-    queryset = Shipment.objects.select_related("load__warehouse").prefetch_related(
+    filterset_class = ShipmentFilter
+    queryset = Shipment.objects.select_related("load__warehouse", "carrier").prefetch_related(
         "stops__ship_to", "stops__orders", "tracking"
     )
 
     def _answer(self, shipment: Shipment) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=shipment.pk)).data)
+
+    def _stop_by_waybill(self, carrier: str, waybill: str) -> Stop:
+        """The stop of the caller's warehouses that the carrier knows by this waybill (typed
+        as it prints it), else 404."""
+        stop = stop_by_waybill(
+            carrier=carrier,
+            waybill=services.waybill_clean(waybill),
+            warehouse_ids=warehouse_ids_for(self.request.user),
+        )
+        if stop is None:
+            raise NotFound(
+                _("No shipment of carrier %(carrier)s has waybill %(waybill)s.")
+                % {"carrier": carrier, "waybill": waybill}
+            )
+        return stop
 
     @extend_schema(request=s.TrackingInput, responses=s.ShipmentSerializer)
     @action(detail=True, methods=["post"])
@@ -742,6 +771,64 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
         services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
         return self._answer(shipment)
+
+    @extend_schema(request=s.WaybillInput, responses=s.ShipmentSerializer)
+    @action(detail=True, methods=["post"], url_path=r"stops/(?P<sequence>\d+)/waybill")
+    def waybill(self, request: Request, pk: str, sequence: str) -> Response:
+        """Record the carrier's waybill of one stop's consignment (or take a wrong one off):
+        its events and proof of delivery can then come in by that number."""
+        shipment = self.get_object()
+        require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES)
+        stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
+        if stop is None:
+            raise DomainError(_("The shipment has no stop %(n)s.") % {"n": sequence}, field="stop")
+        data = _valid(s.WaybillInput, request)
+        services.stop_waybill_record(stop=stop, waybill=data["waybill"], actor=request.user)
+        return self._answer(shipment)
+
+    @extend_schema(request=s.TrackingInput, responses=s.ShipmentSerializer, parameters=WAYBILL_PATH)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=r"waybills/(?P<carrier>[^/]+)/(?P<waybill>[^/]+)/events",
+        url_name="waybill-events",
+    )
+    def waybill_events(self, request: Request, carrier: str, waybill: str) -> Response:
+        """A carrier's status of one consignment, by its waybill: as posting to the
+        shipment's events with that stop named (a `stop` in the body must be that one)."""
+        stop = self._stop_by_waybill(carrier, waybill)
+        require_role(request.user, stop.shipment.load.warehouse_id, TRACKING_ROLES)
+        data = _valid(s.TrackingInput, request)
+        named = data.pop("stop", None)
+        if named is not None and named != stop.sequence:
+            raise DomainError(
+                _("Waybill %(waybill)s is stop %(n)s of shipment %(shipment)s.")
+                % {"waybill": stop.waybill, "n": stop.sequence, "shipment": stop.shipment},
+                field="stop",
+            )
+        services.tracking_record(
+            shipment=stop.shipment, actor=request.user, stop_sequence=stop.sequence, **data
+        )
+        return self._answer(stop.shipment)
+
+    @extend_schema(request=s.DeliveryInput, responses=s.ShipmentSerializer, parameters=WAYBILL_PATH)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=r"waybills/(?P<carrier>[^/]+)/(?P<waybill>[^/]+)/deliver",
+        url_name="waybill-deliver",
+    )
+    def waybill_deliver(self, request: Request, carrier: str, waybill: str) -> Response:
+        """A carrier's proof of delivery (or refusal) of one consignment, by its waybill: as
+        posting to the delivery of the shipment's stop it names."""
+        stop = self._stop_by_waybill(carrier, waybill)
+        require_role(
+            request.user, stop.shipment.load.warehouse_id, TRACKING_ROLES | {Role.OPERATOR}
+        )
+        data = _valid(s.DeliveryInput, request)
+        returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
+        services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
+        return self._answer(stop.shipment)
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"stops/(?P<sequence>\d+)/photo")

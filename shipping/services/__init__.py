@@ -36,6 +36,8 @@ from shipping.services.orders import (
     orders_backordered_reallocate,
 )
 from shipping.services.picking import order_pick_confirm
+from shipping.services.waybills import stop_waybill_record
+from shipping.waybills import waybill_clean
 
 __all__ = [
     "DockSlot",
@@ -57,6 +59,7 @@ __all__ = [
     "order_line_change",
     "order_pick_confirm",
     "orders_backordered_reallocate",
+    "stop_waybill_record",
     "tracking_record",
     "unit_pack",
     "unit_stage",
@@ -66,4 +69,5 @@ __all__ = [
     "wave_order_add",
     "wave_plan",
     "wave_release",
+    "waybill_clean",
 ]

@@ -427,6 +427,7 @@ def load_depart(
     shipment = Shipment.objects.create(
         load=load,
         reference=f"SH-{load.reference}"[:32],
+        carrier_id=load.vehicle.carrier_id,
         departed_at=now,
         km_planned=Decimal(str(round(km, 1))),
         freight_cost=trip_cost(load.vehicle, km=km, stops=len(route), kg=fill.weight_kg),

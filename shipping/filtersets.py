@@ -1,0 +1,22 @@
+import django_filters
+from django.db.models import QuerySet
+
+from shipping.models import Shipment
+from shipping.waybills import waybill_clean
+
+
+class ShipmentFilter(django_filters.FilterSet):
+    carrier = django_filters.CharFilter(field_name="carrier__code")
+    waybill = django_filters.CharFilter(
+        method="filter_waybill",
+        help_text="Shipments with a stop of this waybill, typed as the carrier prints it.",
+    )
+
+    class Meta:
+        model = Shipment
+        fields = ["status", "reference", "carrier", "waybill"]
+
+    def filter_waybill(self, queryset: QuerySet, name: str, value: str) -> QuerySet:  # type: ignore[type-arg]
+        """A waybill with spaces or in small letters finds the same stop; one of a form no
+        waybill has is a 400 naming `waybill`."""
+        return queryset.filter(stops__waybill=waybill_clean(value)).distinct()
