@@ -10,7 +10,7 @@ from core.models import Event
 from shipping import services
 from shipping.models import Order, Stop
 from shipping.waybills import waybill_clean
-from tests.shipping.helpers import on_the_truck, pick_all, released_on_a_truck
+from tests.shipping.helpers import at_once, on_the_truck, pick_all, released_on_a_truck
 from tests.shipping.test_carrier_network import (  # noqa: F401  (fixtures)
     collected_two_days_ago,
     parcel,
@@ -242,3 +242,16 @@ def test_the_dispatcher_types_the_waybills_on_the_board_and_finds_the_order_by_o
     client.cookies["django_language"] = "zh-hans"
     board = client.get("/dispatch/?warehouse=BJ").content.decode()
     assert "SF Express 运单号：1 个停靠点未填" in board
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_dispatchers_typing_one_number_on_two_stops_one_wins(on_the_road):
+    _shipment, near, far = on_the_road
+
+    def typed(stop: Stop):  # type: ignore[no-untyped-def]
+        return lambda: services.stop_waybill_record(stop=stop, waybill="SF140200000001", actor=None)
+
+    assert sorted(at_once(typed(near), typed(far))) == ["done", "waybill_taken"]
+    assert Stop.objects.filter(waybill="SF140200000001").count() == 1
+    assert Event.objects.filter(type="shipment.waybill_recorded").count() == 1
