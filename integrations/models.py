@@ -1,4 +1,5 @@
-"""Webhooks out: who subscribed to which events, and every delivery attempt."""
+"""Webhooks out: who subscribed to which events, and every delivery attempt. EDI in: every
+interchange received, so that one sent again is answered, not acted on twice."""
 
 import base64
 import secrets
@@ -90,3 +91,30 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}/{self.event_id} {self.status}"
+
+
+class EdiInterchange(models.Model):
+    """An X12 interchange received and acted on (a test one is not kept): its sender's
+    control number is used once, and the answer given is given again to the same
+    interchange sent again."""
+
+    sender = models.CharField(max_length=40)  # ISA05:ISA06
+    control_number = models.CharField(max_length=9)  # ISA13
+    kind = models.CharField(max_length=8)  # the transaction sets': 214
+    digest = models.CharField(max_length=64)  # SHA-256 of the interchange as sent
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "control_number"], name="edi_interchange_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.control_number}"

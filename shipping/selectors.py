@@ -554,7 +554,7 @@ def stop_by_waybill(*, carrier: str, waybill: str, warehouse_ids: Iterable[int])
             waybill=waybill,
             shipment__load__warehouse_id__in=list(warehouse_ids),
         )
-        .select_related("shipment")
+        .select_related("shipment__load__warehouse", "ship_to")
         .first()
     )
 

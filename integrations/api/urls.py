@@ -1,10 +1,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from integrations.api.views import EventFeedView, WebhookDeliveryViewSet, WebhookViewSet
+from integrations.api.views import (
+    CarrierStatusEdiView,
+    EventFeedView,
+    WebhookDeliveryViewSet,
+    WebhookViewSet,
+)
 
 router = SimpleRouter()
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
-urlpatterns = [path("events/", EventFeedView.as_view(), name="event-feed"), *router.urls]
+urlpatterns = [
+    path("events/", EventFeedView.as_view(), name="event-feed"),
+    path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
+    *router.urls,
+]

@@ -1,14 +1,27 @@
+import functools
+import hashlib
+
+from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import warehouse_ids_for
+from core.access import require_role, warehouse_ids_for
 from core.api.serializers import EventSerializer
+from core.choices import PLANNING_ROLES, Role
 from core.events import events_sequence
+from core.exceptions import DomainError
+from integrations.edi.carrier_status import CarrierStatus, carrier_statuses
+from integrations.edi.x12 import Interchange, X12Error, interchange_read
 from integrations.selectors import events_after
+from integrations.services import StatusFor, carrier_statuses_record
+from shipping.selectors import stop_by_waybill
+from shipping.waybills import waybill_clean
 
 
 class FeedQuery(serializers.Serializer):
@@ -68,9 +81,7 @@ class EventFeedView(APIView):
 from rest_framework import mixins, status  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
 
-from core.access import require_role  # noqa: E402
 from core.api.base import ScopedViewSet  # noqa: E402
-from core.choices import Role  # noqa: E402
 from integrations import services  # noqa: E402
 from integrations.api import serializers as s  # noqa: E402
 from integrations.models import WebhookDelivery, WebhookSubscription  # noqa: E402
@@ -134,3 +145,125 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
         webhooks_request()
         return Response(s.DeliverySerializer(delivery).data)
+
+
+# --- EDI in ------------------------------------------------------------------------------
+
+EDI_MAX_BYTES = 5 * 1024 * 1024
+CARRIER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
+
+
+class X12Parser(parsers.BaseParser):
+    """An X12 interchange as sent, as text (UTF-8, of which ASCII is part)."""
+
+    media_type = "application/edi-x12"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> str:  # type: ignore[no-untyped-def]
+        raw = stream.read(EDI_MAX_BYTES + 1) if stream is not None else b""
+        if len(raw) > EDI_MAX_BYTES:
+            raise ParseError(_("An interchange is at most 5 MB; send it in parts."))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(_("An interchange is text, in UTF-8 or ASCII.")) from None
+
+
+class X12TextParser(X12Parser):
+    media_type = "text/plain"
+
+
+def _read(text: str) -> Interchange:
+    try:
+        return interchange_read(text)
+    except X12Error as error:
+        raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
+
+
+def _statuses(interchange: Interchange) -> list[CarrierStatus]:
+    try:
+        return [status for group in interchange.groups for status in carrier_statuses(group)]
+    except X12Error as error:
+        raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
+
+
+class CarrierStatusEdiView(APIView):
+    """A carrier's shipment statuses as an X12 214 interchange (the body as sent:
+    `Content-Type: application/edi-x12` or `text/plain`). How Handoff reads a 214 (B10-01
+    the waybill, B10-03 the SCAC, which is the carrier's code here; AT7 statuses with MS1
+    places and K1 remarks) is in `integrations.edi.carrier_status`. All of it is acted on,
+    or nothing: a fault names its segment and element. The answer lists each status,
+    applied or skipped and why, with the 997 that acknowledges the interchange. The same
+    interchange sent again gets the same answer (`replayed`), and nothing is done again. A
+    test interchange (ISA15 T) is checked all the way and then undone."""
+
+    parser_classes = [X12Parser, X12TextParser]
+
+    @extend_schema(
+        request={"application/edi-x12": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
+        responses=inline_serializer(
+            "CarrierStatusesReceived",
+            {
+                "interchange": serializers.CharField(),
+                "sender": serializers.CharField(),
+                "test": serializers.BooleanField(),
+                "replayed": serializers.BooleanField(),
+                "statuses": inline_serializer(
+                    "CarrierStatusReceived",
+                    {
+                        "where": serializers.CharField(),
+                        "carrier": serializers.CharField(),
+                        "waybill": serializers.CharField(),
+                        "code": serializers.CharField(),
+                        "shipment": serializers.CharField(allow_null=True),
+                        "stop": serializers.IntegerField(allow_null=True),
+                        "applied": serializers.BooleanField(),
+                        "skipped": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+                "acknowledgment": serializers.CharField(help_text="The 997, in X12."),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        text = request.data
+        if not isinstance(text, str):
+            raise DomainError(_("Send the interchange as the body, as text."))
+        interchange = _read(text)
+        warehouse_ids = warehouse_ids_for(request.user)
+        items = []
+        for said in _statuses(interchange):
+            if said.kind is None:
+                items.append(StatusFor(said, None))
+                continue
+            where = f"{said.where} B10-01"
+            try:
+                waybill = waybill_clean(said.waybill)
+            except DomainError as error:
+                raise DomainError(f"{where}: {error.message}", field=where) from None
+            stop = stop_by_waybill(
+                carrier=said.carrier, waybill=waybill, warehouse_ids=warehouse_ids
+            )
+            if stop is None:
+                raise DomainError(
+                    _("%(where)s: no stop of carrier %(carrier)s has waybill %(waybill)s.")
+                    % {"where": where, "carrier": said.carrier, "waybill": waybill},
+                    field=where,
+                )
+            require_role(request.user, stop.shipment.load.warehouse_id, CARRIER_ROLES)
+            items.append(StatusFor(said, stop))
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        record = functools.partial(
+            carrier_statuses_record,
+            interchange=interchange,
+            digest=digest,
+            statuses=items,
+            actor=request.user,
+        )
+        if interchange.test:
+            with transaction.atomic():
+                answer, replayed = record()
+                transaction.set_rollback(True)
+        else:
+            answer, replayed = record()
+        return Response({**answer, "replayed": replayed})

@@ -1,0 +1,8 @@
+"""The shipping tests' fixtures, for what carriers send in about shipments."""
+
+from tests.shipping.conftest import beijing_shop, floor, network  # noqa: F401
+from tests.shipping.test_carrier_network import (  # noqa: F401
+    collected_two_days_ago,
+    parcel,
+    three_shops,
+)
