@@ -4,6 +4,7 @@ own estimate of a late one. Handoff acts on all of an interchange or on none of 
 why it refused, answers with a 997, and never acts twice on one sent again."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -255,3 +256,53 @@ def test_an_interchange_s_envelopes_are_read_as_the_isa_says():
     assert refused.value.field == "segment 6 (IEA) IEA02"
     with pytest.raises(X12Error, match="Nothing may follow the IEA"):
         interchange_read(x12([]) + "GS*QM~")
+
+
+def test_places_coordinates_and_zones_are_read_as_x12_writes_them():
+    """MS1's longitude (DDDMMSS) and latitude (DDMMSS) with their directions; AT7-07's zone,
+    the warehouse's clock without one."""
+    from integrations.edi.carrier_status import carrier_statuses
+
+    (group,) = interchange_read(
+        x12(
+            [
+                "B10*SF1*SH*SF",
+                "LX*1",
+                "AT7*X6*NS***20261205*2330*UT",
+                "MS1****1212800*311400*E*N",
+                "AT7*X4*NS***20261206*0815",
+                "MS1*SAO PAULO*SP*BR*0463800*233300*W*S",
+            ]
+        )
+    ).groups
+    hub, terminal = carrier_statuses(group)
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    assert (hub.longitude, hub.latitude, hub.place) == (
+        Decimal("121.466667"),
+        Decimal("31.233333"),
+        "",
+    )
+    assert hub.moment(shanghai) == datetime.datetime(2026, 12, 5, 23, 30, tzinfo=datetime.UTC)
+    assert (terminal.longitude, terminal.latitude, terminal.place) == (
+        Decimal("-46.633333"),
+        Decimal("-23.550000"),
+        "SAO PAULO, SP, BR",
+    )
+    assert terminal.moment(shanghai) == datetime.datetime(2026, 12, 6, 8, 15, tzinfo=shanghai)
+    with pytest.raises(X12Error) as refused:
+        carrier_statuses(
+            interchange_read(
+                x12(
+                    [
+                        "B10*SF1*SH*SF",
+                        "LX*1",
+                        "AT7*X6*NS***20261205*2330",
+                        "MS1****1216000*311400*E*N",
+                    ]
+                )
+            ).groups[0]
+        )
+    assert (refused.value.field, refused.value.message) == (
+        "segment 7 (MS1) MS104",
+        "Not degrees, minutes and seconds: 1216000",
+    )
