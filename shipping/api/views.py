@@ -730,6 +730,13 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def _answer(self, shipment: Shipment) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=shipment.pk)).data)
 
+    def _delivered(self, request: Request, stop: Stop) -> Response:
+        """The delivery the body tells of (`DeliveryInput`) at the stop, recorded."""
+        data = _valid(s.DeliveryInput, request)
+        returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
+        services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=stop.shipment_id)).data)
+
     def _stop_by_waybill(self, carrier: str, waybill: str) -> Stop:
         """The stop of the caller's warehouses that the carrier knows by this waybill (typed
         as it prints it), else 404."""
@@ -767,10 +774,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
         if stop is None:
             raise DomainError(_("The shipment has no stop %(n)s.") % {"n": sequence}, field="stop")
-        data = _valid(s.DeliveryInput, request)
-        returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
-        services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
-        return self._answer(shipment)
+        return self._delivered(request, stop)
 
     @extend_schema(request=s.WaybillInput, responses=s.ShipmentSerializer)
     @action(detail=True, methods=["post"], url_path=r"stops/(?P<sequence>\d+)/waybill")
@@ -825,10 +829,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         require_role(
             request.user, stop.shipment.load.warehouse_id, TRACKING_ROLES | {Role.OPERATOR}
         )
-        data = _valid(s.DeliveryInput, request)
-        returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
-        services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
-        return self._answer(stop.shipment)
+        return self._delivered(request, stop)
 
     @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"stops/(?P<sequence>\d+)/photo")
