@@ -1072,6 +1072,60 @@ def order_packing(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None
     }
 
 
+def delivery_notes(*, order_ids: Iterable[int], warehouse_ids: Iterable[int]) -> list[dict]:
+    """What the delivery note of each of these orders says, for those shipping from one of
+    these warehouses with goods packed (its cancelled units aside), in the order the truck
+    reaches them (then by reference): the order with its customer, ship-to, warehouse,
+    truck, driver and stop (with the carrier's waybill); each line, ordered and in this
+    delivery, with its lots; the units' SSCCs and their weight. Four queries."""
+    orders = list(
+        Order.objects.filter(pk__in=list(order_ids), warehouse_id__in=list(warehouse_ids))
+        .select_related(
+            "warehouse",
+            "customer",
+            "ship_to",
+            "split_from",
+            "load__vehicle",
+            "load__driver",
+            "stop__shipment__carrier",
+        )
+        .order_by("stop__sequence", "external_ref")
+    )
+    units = defaultdict(list)
+    for unit in (
+        HandlingUnit.objects.filter(order__in=orders)
+        .exclude(status=UnitStatus.CANCELLED)
+        .order_by("packed_at", "pk")
+    ):
+        units[unit.order_id].append(unit)
+    packed: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for content in (
+        HandlingUnitLine.objects.filter(unit__order__in=orders)
+        .exclude(unit__status=UnitStatus.CANCELLED)
+        .select_related("lot")
+    ):
+        packed[content.line_id][content.lot.code if content.lot_id else ""] += content.quantity
+    lines = defaultdict(list)
+    for line in (
+        OrderLine.objects.filter(order__in=orders)
+        .select_related("item")
+        .order_by("order_id", "line_no")
+    ):
+        line.delivered = sum(packed[line.pk].values())
+        line.lots = sorted((code, n) for code, n in packed[line.pk].items() if code)
+        lines[line.order_id].append(line)
+    return [
+        {
+            "order": order,
+            "lines": lines[order.pk],
+            "units": units[order.pk],
+            "weight_kg": sum((u.weight_kg for u in units[order.pk]), Decimal(0)),
+        }
+        for order in orders
+        if units[order.pk]
+    ]
+
+
 def orders_visible(*, warehouse_ids: Iterable[int]) -> QuerySet[Order]:
     """Orders shipping from, or holding stock in, one of these warehouses (what their people
     may see of the orders)."""

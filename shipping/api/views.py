@@ -5,6 +5,7 @@ import functools
 from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +25,10 @@ from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
 from shipping.selectors import orders_visible, orders_with_details
 
 ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
+
+PRINT_NOW = OpenApiParameter(
+    "print", str, description="1: the page opens the print dialogue as it loads"
+)
 
 
 def _may(request: Request, roles: frozenset[str], warehouse_id: int | None = None) -> None:
@@ -107,6 +112,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             _as_prefetched(order, written)
         return Response(self.get_serializer(order).data, code)
 
+    @extend_schema(responses={(200, "text/html"): str}, parameters=[PRINT_NOW])
+    @action(detail=True, methods=["get"], url_path="delivery-note")
+    def delivery_note(self, request: Request, pk: str) -> HttpResponse:
+        """The order's delivery note (送货单) for its receiver to sign: what of it is packed,
+        line by line, with its truck, stop and units; 404 until something is packed."""
+        order = self.get_object()
+        return _delivery_notes_page(request, [order.pk], order.external_ref)
+
     @extend_schema(request=s.OrderCreateInput, responses={201: s.OrderSerializer})
     def create(self, request: Request) -> Response:
         _may(request, ORDER_ROLES)
@@ -158,7 +171,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
 # --- the handoff: dock, loads, waves, picking, packing, loading, the road -----------------
 
-from django.http import FileResponse, Http404, HttpResponse  # noqa: E402
+from django.http import FileResponse, Http404  # noqa: E402
 from rest_framework.exceptions import NotFound  # noqa: E402
 
 from core.access import require_role  # noqa: E402
@@ -167,6 +180,7 @@ from core.exceptions import Conflict, DomainError  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
 from shipping.choices import LoadStatus  # noqa: E402
+from shipping.documents import delivery_notes_html  # noqa: E402
 from shipping.filtersets import ShipmentFilter  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
@@ -184,6 +198,7 @@ from shipping.models import (  # noqa: E402
 from shipping.planning import loads_proposed, slot_suggested  # noqa: E402
 from shipping.selectors import (  # noqa: E402
     VehicleChoice,
+    delivery_notes,
     load_planned_orders,
     load_route,
     stop_by_waybill,
@@ -207,6 +222,18 @@ WAYBILL_PATH = [
         description="The carrier's number for the consignment, as its label prints it.",
     ),
 ]
+
+
+def _delivery_notes_page(request: Request, order_ids: list[int], what: str) -> HttpResponse:
+    """The delivery notes of these orders, those shipping from the caller's warehouses; 404
+    naming `what` if none has anything packed."""
+    notes = delivery_notes(order_ids=order_ids, warehouse_ids=warehouse_ids_for(request.user))
+    if not notes:
+        raise NotFound(_("Nothing of %(what)s is packed yet.") % {"what": what})
+    return HttpResponse(
+        delivery_notes_html(notes, print_now=request.GET.get("print") == "1"),
+        content_type="text/html; charset=utf-8",
+    )
 
 
 def _valid(serializer_class: type, request: Request) -> dict:
@@ -422,6 +449,16 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
             warehouse_id=warehouse.pk, orders=orders, excluding=load.pk if load else None
         )
         return Response(s.VehicleChoiceSerializer(ranked, many=True).data)
+
+    @extend_schema(responses={(200, "text/html"): str}, parameters=[PRINT_NOW])
+    @action(detail=True, methods=["get"], url_path="delivery-notes")
+    def delivery_notes(self, request: Request, pk: str) -> HttpResponse:
+        """The delivery notes of the load's orders, one page each, in the order the truck
+        reaches them: what the driver hands over at each stop; 404 until something is
+        packed."""
+        load = self.get_object()
+        ids = list(load.orders.exclude(status="cancelled").values_list("pk", flat=True))
+        return _delivery_notes_page(request, ids, load.reference)
 
     @extend_schema(
         parameters=[s.RouteQuery],
@@ -701,14 +738,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=unit.pk)).data)
 
-    @extend_schema(
-        responses={(200, "text/html"): str},
-        parameters=[
-            OpenApiParameter(
-                "print", str, description="1: the page opens the print dialogue as it loads"
-            )
-        ],
-    )
+    @extend_schema(responses={(200, "text/html"): str}, parameters=[PRINT_NOW])
     @action(detail=True, methods=["get"])
     def label(self, request: Request, sscc: str) -> HttpResponse:
         return HttpResponse(

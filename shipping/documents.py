@@ -1,0 +1,47 @@
+"""Printed papers that travel with the goods: the delivery note (送货单) each order's
+receiver signs, one page an order, with a Code 128 barcode of the order's reference for
+the receiver's own scanner."""
+
+import io
+
+import barcode
+from barcode.writer import SVGWriter
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+# A document barcode, not a logistic label: 0.33 mm modules, 12 mm bars.
+SYMBOL = {"module_width": 0.33, "module_height": 12.0, "quiet_zone": 3.3}
+
+
+def reference_barcode_svg(reference: str) -> str:
+    """A Code 128 symbol of the reference as an SVG element, in millimetres."""
+    symbol = barcode.get("code128", reference, writer=SVGWriter())
+    out = io.BytesIO()
+    symbol.write(out, options={**SYMBOL, "font_size": 0, "text_distance": 1})
+    svg = out.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+def delivery_notes_html(notes: list[dict], *, print_now: bool = False) -> str:
+    """The delivery notes (`shipping.selectors.delivery_notes`) as one A4 page each, ready
+    to print, on the shipping warehouse's clock: from whom and to whom, the order, its
+    truck and stop, each line ordered and in this delivery (with lots), the units' SSCCs,
+    and the receiver's box to sign. With `print_now`, the page opens the browser's print
+    dialogue as it loads."""
+    zone = notes[0]["order"].warehouse.zone() if notes else timezone.get_current_timezone()
+    with timezone.override(zone):
+        return render_to_string(
+            "shipping/delivery_notes.html",
+            {
+                "notes": [
+                    {
+                        **note,
+                        "barcode": mark_safe(reference_barcode_svg(note["order"].external_ref)),
+                    }
+                    for note in notes
+                ],
+                "printed_at": timezone.localtime(),
+                "print_now": print_now,
+            },
+        )
