@@ -7,6 +7,7 @@ import re
 
 from shipping import services
 from shipping.models import Order
+from shipping.selectors import delivery_notes
 from tests.shipping.helpers import floor_order, pick_all
 from tests.shipping.test_carrier_network import (  # noqa: F401  (fixtures)
     collected_two_days_ago,
@@ -110,3 +111,18 @@ def test_the_order_page_and_the_dock_link_their_notes(
     client.force_login(floor["operator"])
     dock = client.get("/floor/?warehouse=BJ").content.decode()
     assert f'href="/api/v1/loads/{load.pk}/delivery-notes/?print=1"' in dock
+
+
+def test_a_truck_s_notes_are_read_in_four_queries_however_many_orders(
+    floor,
+    collected_two_days_ago,  # noqa: F811
+    django_assert_num_queries,
+):
+    shipment, _truck = collected_two_days_ago
+    ids = list(shipment.load.orders.values_list("pk", flat=True))
+    with django_assert_num_queries(4):
+        notes = delivery_notes(order_ids=ids, warehouse_ids=[floor["wh"].pk])
+        assert [(n["order"].stop.shipment.carrier.code, len(n["units"])) for n in notes] == [
+            ("SF", 1),
+            ("SF", 1),
+        ]
