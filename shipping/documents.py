@@ -15,7 +15,11 @@ SYMBOL = {"module_width": 0.33, "module_height": 12.0, "quiet_zone": 3.3}
 
 
 def reference_barcode_svg(reference: str) -> str:
-    """A Code 128 symbol of the reference as an SVG element, in millimetres."""
+    """A Code 128 symbol of the reference as an SVG element, in millimetres; "" for a
+    reference Code 128 cannot carry (beyond printable ASCII: an ERP's Chinese reference,
+    say), which the note then shows as text only."""
+    if not reference or not all(" " <= c <= "~" for c in reference):
+        return ""
     symbol = barcode.get("code128", reference, writer=SVGWriter())
     out = io.BytesIO()
     symbol.write(out, options={**SYMBOL, "font_size": 0, "text_distance": 1})

@@ -6,6 +6,7 @@ box to sign in. It prints from the order's page and, for a whole truck, from the
 import re
 
 from shipping import services
+from shipping.documents import reference_barcode_svg
 from shipping.models import Order
 from shipping.selectors import delivery_notes
 from tests.shipping.helpers import floor_order, pick_all
@@ -126,3 +127,9 @@ def test_a_truck_s_notes_are_read_in_four_queries_however_many_orders(
             ("SF", 1),
             ("SF", 1),
         ]
+
+
+def test_a_reference_code_128_cannot_carry_is_printed_as_text_only():
+    assert reference_barcode_svg("SO-1").startswith("<svg")
+    assert reference_barcode_svg("订单-1") == ""
+    assert reference_barcode_svg("") == ""
