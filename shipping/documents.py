@@ -1,6 +1,7 @@
 """Printed papers that travel with the goods: the delivery note (送货单) each order's
-receiver signs, one page an order, with a Code 128 barcode of the order's reference for
-the receiver's own scanner."""
+receiver signs, one page an order, and the load's manifest (装车交接单) its driver signs
+for the units at the dock; each with a Code 128 barcode of its reference for the other
+side's scanner."""
 
 import io
 
@@ -45,6 +46,25 @@ def delivery_notes_html(notes: list[dict], *, print_now: bool = False) -> str:
                     }
                     for note in notes
                 ],
+                "printed_at": timezone.localtime(),
+                "print_now": print_now,
+            },
+        )
+
+
+def load_manifest_html(manifest: dict, *, print_now: bool = False) -> str:
+    """The load's manifest (`shipping.selectors.load_manifest`) as an A4 page, ready to
+    print, on the warehouse's clock: the truck, its carrier and driver, the dock slot; each
+    order in the order of the stops, with its receiver, units (how many on the truck) and
+    weight; the totals; the boxes for the loader and the driver to sign. With `print_now`,
+    the page opens the browser's print dialogue as it loads."""
+    load = manifest["load"]
+    with timezone.override(load.warehouse.zone()):
+        return render_to_string(
+            "shipping/load_manifest.html",
+            {
+                **manifest,
+                "barcode": mark_safe(reference_barcode_svg(load.reference)),
                 "printed_at": timezone.localtime(),
                 "print_now": print_now,
             },

@@ -1126,6 +1126,35 @@ def delivery_notes(*, order_ids: Iterable[int], warehouse_ids: Iterable[int]) ->
     ]
 
 
+def load_manifest(*, load_id: int, warehouse_ids: Iterable[int]) -> dict | None:
+    """What the load's manifest says, the paper its driver signs for the goods at the dock:
+    the load with its warehouse, vehicle and carrier, driver, dock slot and shipment; its
+    orders' `delivery_notes` (not the cancelled ones), each with how many of its units are
+    on the truck; the totals. None if the load is not of these warehouses. Six queries."""
+    load = (
+        Load.objects.filter(pk=load_id, warehouse_id__in=list(warehouse_ids))
+        .select_related(
+            "warehouse", "vehicle__carrier", "driver", "appointment__dock", "shipment__carrier"
+        )
+        .first()
+    )
+    if load is None:
+        return None
+    ids = load.orders.exclude(status=OrderStatus.CANCELLED).values_list("pk", flat=True)
+    notes = delivery_notes(order_ids=list(ids), warehouse_ids=[load.warehouse_id])
+    on = (UnitStatus.LOADED, UnitStatus.SHIPPED)
+    for note in notes:
+        note["on_truck"] = sum(1 for unit in note["units"] if unit.status in on)
+    return {
+        "load": load,
+        "shipment": getattr(load, "shipment", None),
+        "orders": notes,
+        "units": sum(len(note["units"]) for note in notes),
+        "on_truck": sum(note["on_truck"] for note in notes),
+        "weight_kg": sum((note["weight_kg"] for note in notes), Decimal(0)),
+    }
+
+
 def orders_visible(*, warehouse_ids: Iterable[int]) -> QuerySet[Order]:
     """Orders shipping from, or holding stock in, one of these warehouses (what their people
     may see of the orders)."""

@@ -180,7 +180,7 @@ from core.exceptions import Conflict, DomainError  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
 from shipping.choices import LoadStatus  # noqa: E402
-from shipping.documents import delivery_notes_html  # noqa: E402
+from shipping.documents import delivery_notes_html, load_manifest_html  # noqa: E402
 from shipping.filtersets import ShipmentFilter  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
@@ -199,6 +199,7 @@ from shipping.planning import loads_proposed, slot_suggested  # noqa: E402
 from shipping.selectors import (  # noqa: E402
     VehicleChoice,
     delivery_notes,
+    load_manifest,
     load_planned_orders,
     load_route,
     stop_by_waybill,
@@ -459,6 +460,20 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         load = self.get_object()
         ids = list(load.orders.exclude(status="cancelled").values_list("pk", flat=True))
         return _delivery_notes_page(request, ids, load.reference)
+
+    @extend_schema(responses={(200, "text/html"): str}, parameters=[PRINT_NOW])
+    @action(detail=True, methods=["get"])
+    def manifest(self, request: Request, pk: str) -> HttpResponse:
+        """The load's manifest (装车交接单): the paper its driver signs for the units at the
+        dock, order by order in the order of the stops; 404 until something is packed."""
+        load = self.get_object()
+        manifest = load_manifest(load_id=load.pk, warehouse_ids=warehouse_ids_for(request.user))
+        if manifest is None or not manifest["orders"]:
+            raise NotFound(_("Nothing of %(what)s is packed yet.") % {"what": load.reference})
+        return HttpResponse(
+            load_manifest_html(manifest, print_now=request.GET.get("print") == "1"),
+            content_type="text/html; charset=utf-8",
+        )
 
     @extend_schema(
         parameters=[s.RouteQuery],

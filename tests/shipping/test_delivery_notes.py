@@ -112,6 +112,7 @@ def test_the_order_page_and_the_dock_link_their_notes(
     client.force_login(floor["operator"])
     dock = client.get("/floor/?warehouse=BJ").content.decode()
     assert f'href="/api/v1/loads/{load.pk}/delivery-notes/?print=1"' in dock
+    assert f'href="/api/v1/loads/{load.pk}/manifest/?print=1"' in dock
 
 
 def test_a_truck_s_notes_are_read_in_four_queries_however_many_orders(
@@ -133,3 +134,40 @@ def test_a_reference_code_128_cannot_carry_is_printed_as_text_only():
     assert reference_barcode_svg("SO-1").startswith("<svg")
     assert reference_barcode_svg("订单-1") == ""
     assert reference_barcode_svg("") == ""
+
+
+def test_the_driver_signs_the_manifest_for_the_units_on_the_truck(api, person, floor):
+    """Two units of an order, one scanned on so far: the manifest says 1 of 2 on the truck,
+    so nobody signs for a unit still on the lane."""
+    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-M")
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    office = api(person("dispatcher", floor["wh"]))
+    empty = office.get(f"/api/v1/loads/{load.pk}/manifest/")
+    assert empty.status_code == 404
+    assert empty.json()["message"] == f"Nothing of {load.reference} is packed yet."
+    pick_all(floor)
+    lines = {line.item.sku: line for line in order.lines.select_related("item")}
+    tea = services.unit_pack(order=order, contents=[(lines["TEA"], 2)], actor=None)
+    rice = services.unit_pack(order=order, contents=[(lines["RICE"], 1)], actor=None)
+    for unit in (tea, rice):
+        services.unit_stage(unit=unit, lane=floor["lane"], actor=None)
+    services.load_scan(load=load, sscc=tea.sscc, actor=None)
+    page = office.get(f"/api/v1/loads/{load.pk}/manifest/?print=1")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "装车交接单 Load manifest" in html and load.reference in html and "京A-1" in html
+    row = re.search(r'<tr data-order="SO-M">(.*?)</tr>', html, re.S).group(1)
+    assert re.search(r'<td class="num">2</td><td class="num short">1</td>', row)
+    assert tea.sscc in row and rice.sscc in row
+    assert "承运商司机 Received by the carrier's driver" in html
+    assert "window.print" in html
+    services.load_scan(load=load, sscc=rice.sscc, actor=None)
+    row = re.search(
+        r'<tr data-order="SO-M">(.*?)</tr>',
+        office.get(f"/api/v1/loads/{load.pk}/manifest/").content.decode(),
+        re.S,
+    ).group(1)
+    assert re.search(r'<td class="num">2</td><td class="num">2</td>', row)
