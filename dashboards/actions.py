@@ -16,18 +16,19 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from core.access import require_role, warehouse_ids_for
+from core.access import require_role, role_in, warehouse_ids_for
 from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
 from core.clock import clock_text
-from core.exceptions import DomainError
+from core.exceptions import DomainError, Forbidden
 from core.models import Warehouse
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
+from integrations.sheets.orders import SheetRefused, orders_from_sheet, template_csv
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
 from inventory.services import stock_receive, task_assign
@@ -821,3 +822,69 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return _("%(order)s is cancelled.") % {"order": order.external_ref}
 
     return _answer(request, lambda r: _order(r, pk), act)
+
+
+# --- orders from a sheet --------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def orders_import(request: HttpRequest) -> HttpResponse:
+    """Orders from a sheet (CSV or XLSX) an ERP exported, for a planner: all taken and
+    allocated, or none, with every problem named by its row and column
+    (`integrations.sheets.orders`); answers with the orders page saying which."""
+    warehouses = list(
+        Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)).order_by("code")
+    )
+    try:
+        if not any(role_in(request.user, w.pk) in PLANNING_ROLES for w in warehouses):
+            raise Forbidden(_("Importing orders is for the dispatch office."))
+        sheet = request.FILES.get("sheet")
+        if sheet is None:
+            raise FormError(_("Choose the sheet to import."), field="sheet")
+        orders = orders_from_sheet(
+            content=sheet.read(),
+            name=sheet.name or "",
+            zone=warehouses[0].zone(),
+            actor=request.user,
+        )
+        request.flash = {  # type: ignore[attr-defined]
+            "good": True,
+            "text": ngettext(
+                "%(n)s order taken from %(sheet)s: %(refs)s.",
+                "%(n)s orders taken from %(sheet)s: %(refs)s.",
+                len(orders),
+            )
+            % {
+                "n": len(orders),
+                "sheet": sheet.name,
+                "refs": ", ".join(o.external_ref for o in orders[:20])
+                + (" …" if len(orders) > 20 else ""),
+            },
+        }
+    except SheetRefused as refused:
+        request.flash = {  # type: ignore[attr-defined]
+            "good": False,
+            "text": _("Nothing was imported: mend these and import the sheet again."),
+        }
+        request.import_problems = [  # type: ignore[attr-defined]
+            f"{cell}: {messages[0]}" for cell, messages in refused.fields.items()
+        ]
+    except DomainError as error:
+        request.flash = refusal(error)  # type: ignore[attr-defined]
+    return views.orders_list(request)
+
+
+@login_required
+def orders_import_template(request: HttpRequest) -> HttpResponse:
+    """The sheet to fill in, its columns named in the reader's language, with an example."""
+    ship = timezone.localdate() + datetime.timedelta(days=1)
+    deliver = ship + datetime.timedelta(days=1)
+    head = ["SO-0001", "C001", "MAIN", deliver.isoformat(), ship.isoformat(), "normal", ""]
+    example = [[*head, "SKU-00019", "2"], [*head, "SKU-00201", "5"]]
+    chinese = (get_language() or "").startswith("zh")
+    answer = HttpResponse(
+        template_csv(chinese=chinese, example=example), content_type="text/csv; charset=utf-8"
+    )
+    answer["Content-Disposition"] = 'attachment; filename="handoff-orders.csv"'
+    return answer

@@ -56,6 +56,12 @@ urlpatterns = [
     path("run/<str:token>/", run_sheet.run_sheet, name="run-sheet"),
     path("run/<str:token>/report/", run_sheet.run_report, name="run-report"),
     path("orders/", views.orders_list, name="orders"),
+    path("orders/import/", actions.orders_import, name="orders-import"),
+    path(
+        "orders/import/template.csv",
+        actions.orders_import_template,
+        name="orders-import-template",
+    ),
     path("orders/<int:pk>/", views.order_page, name="order"),
     path(
         "orders/<int:pk>/lines/<int:line_no>/",

@@ -835,6 +835,9 @@ def orders_list(request: HttpRequest) -> HttpResponse:
             "sorts": ORDER_SORT_LABELS,
             "dates": dates,
             "problems": problems,
+            "may_import": any(role_in(request.user, w.pk) in PLANNING_ROLES for w in warehouses),
+            "flash": getattr(request, "flash", None),
+            "import_problems": getattr(request, "import_problems", []),
         },
     )
 

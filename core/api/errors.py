@@ -20,7 +20,7 @@ class IdempotentReplay(Exception):
         self.body = body
 
 
-def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+def fields_flattened(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Field errors as {"lines[0].quantity": ["..."]}: every message with the path to its field."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
@@ -32,11 +32,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
                 path = prefix  # an error of the nested object as a whole
             else:
                 path = f"{prefix}.{key}" if prefix else str(key)
-            out.update(_flatten(value, path))
+            out.update(fields_flattened(value, path))
     elif isinstance(detail, list) and detail and not all(isinstance(d, str) for d in detail):
         for index, value in enumerate(detail):
             if value:
-                out.update(_flatten(value, f"{prefix}[{index}]"))
+                out.update(fields_flattened(value, f"{prefix}[{index}]"))
     else:
         messages = detail if isinstance(detail, list) else [detail]
         out[prefix or "non_field_errors"] = [str(m) for m in messages]
@@ -69,7 +69,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = fields_flattened(exc.detail)
         first_field, first_messages = next(iter(fields.items()))
         message = (
             first_messages[0]

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from integrations.api.views import (
     CarrierStatusEdiView,
     EventFeedView,
+    OrderSheetView,
     WebhookDeliveryViewSet,
     WebhookViewSet,
 )
@@ -15,5 +16,6 @@ router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-
 urlpatterns = [
     path("events/", EventFeedView.as_view(), name="event-feed"),
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
+    path("imports/orders/", OrderSheetView.as_view(), name="orders-import-sheet"),
     *router.urls,
 ]

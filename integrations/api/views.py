@@ -11,15 +11,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import require_role, warehouse_ids_for
+from core.access import require_role, role_in, warehouse_ids_for
+from core.api.parsers import MultiPartParser
 from core.api.serializers import EventSerializer
 from core.choices import PLANNING_ROLES, Role
 from core.events import events_sequence
-from core.exceptions import DomainError
+from core.exceptions import DomainError, Forbidden
+from core.models import Warehouse
 from integrations.edi.carrier_status import CarrierStatus, carrier_statuses
 from integrations.edi.x12 import Interchange, X12Error, interchange_read
 from integrations.selectors import events_after
 from integrations.services import StatusFor, carrier_statuses_record
+from integrations.sheets import orders as sheets
 from shipping.selectors import stop_by_waybill
 from shipping.waybills import waybill_clean
 
@@ -151,6 +154,7 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
 EDI_MAX_BYTES = 5 * 1024 * 1024
 CARRIER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
+ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}  # as POST /api/v1/orders/
 
 
 class X12Parser(parsers.BaseParser):
@@ -267,3 +271,105 @@ class CarrierStatusEdiView(APIView):
         else:
             answer, replayed = record()
         return Response({**answer, "replayed": replayed})
+
+
+# --- sheets in ------------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CsvParser(parsers.BaseParser):
+    """A sheet sent as the body, as it is (its bytes: the reader finds the encoding)."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[no-untyped-def]
+        raw = stream.read(sheets.MAX_BYTES + 1) if stream is not None else b""
+        if len(raw) > sheets.MAX_BYTES:
+            raise ParseError(_("A sheet is at most 5 MB; send it in parts."))
+        return raw
+
+
+class XlsxParser(CsvParser):
+    media_type = XLSX
+
+
+class OrderSheetView(APIView):
+    """Orders from a sheet an ERP exported (CSV or XLSX, one row an order line: see
+    `integrations.sheets.orders` for the columns, in English or Chinese), as the body
+    (`Content-Type: text/csv` or the XLSX type) or as the multipart field `file`. Every
+    order is taken and allocated as `POST /api/v1/orders/` takes one, or none: a refusal
+    names each problem by its row and column (`row 4 quantity`)."""
+
+    parser_classes = [CsvParser, XlsxParser, MultiPartParser]
+
+    @extend_schema(
+        request={
+            "text/csv": OpenApiTypes.BINARY,
+            XLSX: OpenApiTypes.BINARY,
+            "multipart/form-data": inline_serializer(
+                "OrderSheetUpload", {"file": serializers.FileField()}
+            ),
+        },
+        responses={
+            201: inline_serializer(
+                "OrdersTakenFromSheet",
+                {
+                    "count": serializers.IntegerField(),
+                    "orders": inline_serializer(
+                        "OrderTakenFromSheet",
+                        {
+                            "id": serializers.IntegerField(),
+                            "external_ref": serializers.CharField(),
+                            "customer": serializers.CharField(),
+                            "status": serializers.CharField(),
+                            "warehouse": serializers.CharField(allow_null=True),
+                        },
+                        many=True,
+                    ),
+                },
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        warehouses = list(
+            Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)).order_by("code")
+        )
+        if not any(role_in(request.user, w.pk) in ORDER_ROLES for w in warehouses):
+            raise Forbidden(
+                _("This needs one of these roles: %(roles)s.")
+                % {"roles": ", ".join(sorted(ORDER_ROLES))}
+            )
+        if isinstance(request.data, bytes):
+            content = request.data
+            name = "orders.xlsx" if request.content_type.startswith(XLSX) else "orders.csv"
+        else:
+            upload = request.data.get("file")
+            if upload is None or not hasattr(upload, "read"):
+                raise DomainError(
+                    _("Send the sheet as the body, or as the file field."), field="file"
+                )
+            content, name = upload.read(), upload.name or ""
+        orders = sheets.orders_from_sheet(
+            content=content,
+            name=name,
+            zone=warehouses[0].zone(),
+            actor=request.user,
+            context={"request": request},
+        )
+        return Response(
+            {
+                "count": len(orders),
+                "orders": [
+                    {
+                        "id": o.pk,
+                        "external_ref": o.external_ref,
+                        "customer": o.customer.code,
+                        "status": o.status,
+                        "warehouse": o.warehouse.code if o.warehouse_id else None,
+                    }
+                    for o in orders
+                ],
+            },
+            status=201,
+        )

@@ -219,7 +219,7 @@ class OrderLinesField(serializers.Field):
         items = items_by_sku(line["item"] for line in lines if "item" in line)
         for line, problems in zip(lines, errors, strict=True):
             if "item" in line and line["item"] not in items:
-                problems["item"] = [f"Unknown SKU {line['item']}."]
+                problems["item"] = [_("Unknown SKU %(sku)s.") % {"sku": line["item"]}]
         if any(errors):
             raise serializers.ValidationError(errors)
         return [{**line, "item": items[line["item"]]} for line in lines]
@@ -261,9 +261,12 @@ class OrderCreateInput(serializers.Serializer):
                 customer_code=codes["customer"], ship_to_code=codes["ship_to"]
             )
             if customer is None:
-                errors["customer"] = [f"Unknown customer {codes['customer']}."]
+                errors["customer"] = [_("Unknown customer %(code)s.") % {"code": codes["customer"]}]
             elif ship_to is None:
-                errors["ship_to"] = [f"{customer.code} has no ship-to {codes['ship_to']}."]
+                errors["ship_to"] = [
+                    _("%(customer)s has no ship-to %(code)s.")
+                    % {"customer": customer.code, "code": codes["ship_to"]}
+                ]
             elif attrs is not None:
                 attrs["customer"], attrs["ship_to"] = customer, ship_to
         if errors:

@@ -29,11 +29,13 @@ from shipping.services.loads import (
 )
 from shipping.services.orders import (
     LineInput,
+    OrderDraft,
     order_allocate,
     order_cancel,
     order_create,
     order_line_change,
     orders_backordered_reallocate,
+    orders_import,
 )
 from shipping.services.picking import order_pick_confirm
 from shipping.services.waybills import stop_waybill_record
@@ -42,6 +44,7 @@ from shipping.waybills import waybill_clean
 __all__ = [
     "DockSlot",
     "LineInput",
+    "OrderDraft",
     "appointment_book",
     "appointment_cancel",
     "appointment_move",
@@ -59,6 +62,7 @@ __all__ = [
     "order_line_change",
     "order_pick_confirm",
     "orders_backordered_reallocate",
+    "orders_import",
     "stop_waybill_record",
     "tracking_record",
     "unit_pack",

@@ -61,6 +61,20 @@ class LineInput:
     quantity: int
 
 
+@dataclass(frozen=True)
+class OrderDraft:
+    """An order as `order_create` takes it, one of many (`orders_import`)."""
+
+    customer: Customer
+    ship_to: ShipTo
+    external_ref: str
+    lines: Sequence[LineInput]
+    requested_delivery_date: datetime.date
+    promised_ship_date: datetime.date
+    priority: int = Priority.NORMAL
+    cutoff_at: datetime.datetime | None = None
+
+
 def load_lock_first(load_id: int | None) -> None:
     """Lock a load (if any), by an id read unlocked, before its wave and orders: the order in
     which its departure and every change to it take them (see inventory.locks)."""
@@ -241,6 +255,47 @@ def order_create(
         if held is not None:  # one warehouse took it all: what was written is all there is
             _details_known(order, made, held)
     return order
+
+
+@service
+def orders_import(*, orders: Sequence[OrderDraft], actor: AbstractBaseUser | None) -> list[Order]:
+    """Take many orders at once (a sheet's), each as `order_create` takes and allocates
+    one, with its events, in the order given: all of them, or none. Two drafts of one
+    customer under one reference are refused as that customer's reference used twice. A
+    refusal names the draft: its field is `orders[<index>].<field>`."""
+    seen: dict[tuple[int, str], int] = {}
+    taken = []
+    for index, draft in enumerate(orders):
+        first = seen.setdefault((draft.customer.pk, draft.external_ref), index)
+        if first != index:
+            raise Conflict(
+                _("Order %(ref)s of %(customer)s comes twice.")
+                % {"ref": draft.external_ref, "customer": draft.customer.code},
+                field=f"orders[{index}].external_ref",
+                code="order_exists",
+            )
+        try:
+            taken.append(
+                order_create(
+                    customer=draft.customer,
+                    ship_to=draft.ship_to,
+                    external_ref=draft.external_ref,
+                    lines=draft.lines,
+                    requested_delivery_date=draft.requested_delivery_date,
+                    promised_ship_date=draft.promised_ship_date,
+                    priority=draft.priority,
+                    cutoff_at=draft.cutoff_at,
+                    actor=actor,
+                )
+            )
+        except DomainError as refused:
+            raise type(refused)(
+                refused.message,
+                field=f"orders[{index}]" + (f".{refused.field}" if refused.field else ""),
+                code=refused.code,
+                extra=refused.extra,
+            ) from refused
+    return taken
 
 
 def _warehouses_by_distance(ship_to: ShipTo) -> list[tuple[Warehouse, float]]:
