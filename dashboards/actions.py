@@ -28,7 +28,12 @@ from core.models import Warehouse
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
-from integrations.sheets.orders import SheetRefused, orders_from_sheet, template_csv
+from integrations.sheets.orders import (
+    MAX_BYTES,
+    SheetRefused,
+    orders_from_sheet,
+    template_csv,
+)
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
 from inventory.services import stock_receive, task_assign
@@ -842,6 +847,8 @@ def orders_import(request: HttpRequest) -> HttpResponse:
         sheet = request.FILES.get("sheet")
         if sheet is None:
             raise FormError(_("Choose the sheet to import."), field="sheet")
+        if sheet.size > MAX_BYTES:  # not read into memory to be refused
+            raise FormError(_("A sheet is at most 5 MB; send it in parts."), field="sheet")
         orders = orders_from_sheet(
             content=sheet.read(),
             name=sheet.name or "",

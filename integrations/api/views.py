@@ -349,6 +349,8 @@ class OrderSheetView(APIView):
                 raise DomainError(
                     _("Send the sheet as the body, or as the file field."), field="file"
                 )
+            if upload.size > sheets.MAX_BYTES:  # not read into memory to be refused
+                raise DomainError(_("A sheet is at most 5 MB; send it in parts."), field="file")
             content, name = upload.read(), upload.name or ""
         orders = sheets.orders_from_sheet(
             content=content,

@@ -96,7 +96,13 @@ def _table(content: bytes, name: str) -> list[list[Any]]:
         raise SheetRefused({"file": [_("A sheet is at most 5 MB; send it in parts.")]})
     if content[:4] == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
         try:
-            frame = pd.read_excel(io.BytesIO(content), header=None, dtype=object, engine="openpyxl")
+            frame = pd.read_excel(
+                io.BytesIO(content),
+                header=None,
+                dtype=object,
+                engine="openpyxl",
+                nrows=MAX_ROWS + 2,  # the header, and one row too many to tell it is
+            )
         except Exception:  # openpyxl and zipfile raise a dozen kinds
             raise SheetRefused({"file": [_("Not an XLSX workbook Handoff can read.")]}) from None
         return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
