@@ -172,3 +172,14 @@ def test_the_orders_page_imports_a_sheet_for_the_office_only(client, person, flo
         "Importing orders is for the dispatch office."
         in client.post("/orders/import/", {"sheet": upload}).content.decode()
     )
+
+
+def test_a_sheet_over_5_mb_is_refused_unread(office, floor):
+    big = io.BytesIO(CHINESE.encode() + b"x" * (5 * 1024 * 1024))
+    big.name = "big.csv"
+    answer = office.post("/api/v1/imports/orders/", {"file": big}, format="multipart")
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"file": ["A sheet is at most 5 MB; send it in parts."]}
+    raw = _post(office, CHINESE.encode() + b"x" * (5 * 1024 * 1024))
+    assert raw.status_code == 400
+    assert raw.json()["message"] == "A sheet is at most 5 MB; send it in parts."
