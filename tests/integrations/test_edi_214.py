@@ -306,3 +306,31 @@ def test_places_coordinates_and_zones_are_read_as_x12_writes_them():
         "segment 7 (MS1) MS104",
         "Not degrees, minutes and seconds: 1216000",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_one_interchange_sent_twice_at_once_is_acted_on_once(floor, waybilled):
+    from integrations.edi.carrier_status import carrier_statuses
+    from integrations.services import StatusFor, carrier_statuses_record
+    from shipping.selectors import stop_by_waybill
+    from tests.shipping.helpers import at_once
+
+    bj = floor["wh"]
+    sent = x12([f"B10*{NEAR}*SH-1*SF", "LX*1", f"AT7*X1*NS***{_day(bj, -1)}*0840*LT"])
+    interchange = interchange_read(sent)
+    (status,) = carrier_statuses(interchange.groups[0])
+    stop = stop_by_waybill(carrier="SF", waybill=NEAR, warehouse_ids=[bj.pk])
+
+    def send():  # type: ignore[no-untyped-def]
+        return lambda: carrier_statuses_record(
+            interchange=interchange,
+            digest="d" * 64,
+            statuses=[StatusFor(status, stop)],
+            actor=None,
+        )
+
+    outcomes = at_once(send(), send())
+    assert sorted(outcomes) in (["done", "done"], ["done", "interchange_received"])
+    assert TrackingEvent.objects.filter(source="edi214").count() == 1
+    assert EdiInterchange.objects.count() == 1
