@@ -2,8 +2,10 @@
 
 import functools
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 
+from core.access import warehouse_ids_for
 from core.db import Prepared, from_db_row, select_list
 from core.models import Warehouse
 
@@ -23,3 +25,9 @@ def _warehouses_active() -> Prepared:
         "handoff_warehouses_active",
         f'SELECT {columns} FROM "{Warehouse._meta.db_table}" w WHERE w."is_active" ORDER BY w."code"',
     )
+
+
+def warehouses_of(user: AbstractBaseUser | AnonymousUser) -> list[Warehouse]:
+    """The warehouses the user works at, by code. One query (and one for the memberships,
+    once a request)."""
+    return list(Warehouse.objects.filter(pk__in=warehouse_ids_for(user)).order_by("code"))

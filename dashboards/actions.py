@@ -25,6 +25,7 @@ from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
 from core.clock import clock_text
 from core.exceptions import DomainError, Forbidden
 from core.models import Warehouse
+from core.selectors import warehouses_of
 from dashboards import shell, views
 from dashboards.models import Alert
 from dashboards.services import alert_acknowledge
@@ -838,9 +839,7 @@ def orders_import(request: HttpRequest) -> HttpResponse:
     """Orders from a sheet (CSV or XLSX) an ERP exported, for a planner: all taken and
     allocated, or none, with every problem named by its row and column
     (`integrations.sheets.orders`); answers with the orders page saying which."""
-    warehouses = list(
-        Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)).order_by("code")
-    )
+    warehouses = warehouses_of(request.user)
     try:
         if not any(role_in(request.user, w.pk) in PLANNING_ROLES for w in warehouses):
             raise Forbidden(_("Importing orders is for the dispatch office."))

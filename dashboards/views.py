@@ -25,6 +25,7 @@ from core.access import members, role_in, warehouse_ids_for
 from core.choices import PLANNING_ROLES, Role
 from core.exceptions import DomainError
 from core.models import Membership, Warehouse
+from core.selectors import warehouses_of
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.run_links import run_token
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
@@ -753,9 +754,7 @@ def orders_list(request: HttpRequest) -> HttpResponse:
     of one status, or all; shipping from one warehouse or any; found by reference, customer
     or ship-to (`q`, which searches all statuses unless told). A reference typed whole, or
     the only match, opens its order at once."""
-    warehouses = list(
-        Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)).order_by("code")
-    )
+    warehouses = warehouses_of(request.user)
     text = request.GET.get("q", "").strip()
     show = request.GET.get("show") or ("all" if text else "open")
     if show not in ORDER_VIEWS and show not in OrderStatus.values:

@@ -17,7 +17,7 @@ from core.api.serializers import EventSerializer
 from core.choices import PLANNING_ROLES, Role
 from core.events import events_sequence
 from core.exceptions import DomainError, Forbidden
-from core.models import Warehouse
+from core.selectors import warehouses_of
 from integrations.edi.carrier_status import CarrierStatus, carrier_statuses
 from integrations.edi.x12 import Interchange, X12Error, interchange_read
 from integrations.selectors import events_after
@@ -332,9 +332,7 @@ class OrderSheetView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        warehouses = list(
-            Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)).order_by("code")
-        )
+        warehouses = warehouses_of(request.user)
         if not any(role_in(request.user, w.pk) in ORDER_ROLES for w in warehouses):
             raise Forbidden(
                 _("This needs one of these roles: %(roles)s.")
