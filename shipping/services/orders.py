@@ -275,19 +275,7 @@ def orders_import(*, orders: Sequence[OrderDraft], actor: AbstractBaseUser | Non
                 code="order_exists",
             )
         try:
-            taken.append(
-                order_create(
-                    customer=draft.customer,
-                    ship_to=draft.ship_to,
-                    external_ref=draft.external_ref,
-                    lines=draft.lines,
-                    requested_delivery_date=draft.requested_delivery_date,
-                    promised_ship_date=draft.promised_ship_date,
-                    priority=draft.priority,
-                    cutoff_at=draft.cutoff_at,
-                    actor=actor,
-                )
-            )
+            taken.append(order_create(**vars(draft), actor=actor))
         except DomainError as refused:
             raise type(refused)(
                 refused.message,

@@ -183,3 +183,22 @@ def test_a_sheet_over_5_mb_is_refused_unread(office, floor):
     raw = _post(office, CHINESE.encode() + b"x" * (5 * 1024 * 1024))
     assert raw.status_code == 400
     assert raw.json()["message"] == "A sheet is at most 5 MB; send it in parts."
+
+
+def test_the_import_service_refuses_one_reference_twice_naming_the_second(floor):
+    from core.exceptions import Conflict
+    from shipping import services
+
+    customer, ship_to = floor["shop"]
+    draft = services.OrderDraft(
+        customer=customer,
+        ship_to=ship_to,
+        external_ref="SO-TWICE",
+        lines=[services.LineInput(floor["tea"], 1)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+    )
+    with pytest.raises(Conflict) as refused:
+        services.orders_import(orders=[draft, draft], actor=None)
+    assert (refused.value.field, refused.value.code) == ("orders[1].external_ref", "order_exists")
+    assert not Order.objects.exists()
