@@ -11,11 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, WebhookDelivery
+from integrations.selectors import edi_senders_failing
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, Stop
@@ -415,6 +417,10 @@ def loads_not_ready(
     return out
 
 
+# How long a refused EDI interchange keeps its sender's alert up without another refusal.
+EDI_FAILING_FOR = datetime.timedelta(hours=24)
+
+
 def integration_failures(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -441,6 +447,30 @@ def integration_failures(
             subject_id=str(row["subscription_id"]),
         )
         for row in dead
+    ] + [
+        Condition(
+            rule="integration_failure",
+            key=f"edi:{row['sender']}:{warehouse_id}",
+            warehouse_id=warehouse_id,
+            department=Department.LOGISTICS,
+            severity=Severity.WARNING,
+            **said(
+                gettext_noop(
+                    "EDI from %(sender)s is refused since %(since)s, so its tracking is not "
+                    "coming in: %(reason)s"
+                ),
+                sender=row["sender"].split(":", 1)[-1] or "?",
+                since=timezone.localtime(row["since"], warehouses[warehouse_id].zone()).strftime(
+                    "%m-%d %H:%M"
+                ),
+                reason=row["reason"][:160],  # the message is kept in 300 characters
+            ),
+            subject_type="edi",
+            subject_id=row["sender"],
+        )
+        for row in edi_senders_failing(since=now - EDI_FAILING_FOR)
+        for warehouse_id in row["warehouse_ids"]
+        if warehouse_id in warehouses
     ]
 
 

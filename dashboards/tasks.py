@@ -41,6 +41,7 @@ ALERT_INPUTS = (
     "shipment.",
     "load.",
     "webhook.",
+    "edi.",
 )
 
 

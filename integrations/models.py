@@ -118,3 +118,25 @@ class EdiInterchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} {self.control_number}"
+
+
+class EdiRefusal(models.Model):
+    """An X12 interchange refused (a test one aside): kept so that the office sees a
+    carrier's messages failing, an integration-failure alert on the boards of the warehouses
+    its sender's user works at, until an interchange from that sender is taken."""
+
+    sender = models.CharField(max_length=40)  # ISA05:ISA06; "" if no ISA could be read
+    control_number = models.CharField(max_length=9, blank=True)
+    kind = models.CharField(max_length=8)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    warehouse_ids = models.JSONField(default=list)  # whose office is told
+    message = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.control_number} refused"

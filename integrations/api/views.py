@@ -21,7 +21,7 @@ from core.selectors import warehouses_of
 from integrations.edi.carrier_status import CarrierStatus, carrier_statuses
 from integrations.edi.x12 import Interchange, X12Error, interchange_read
 from integrations.selectors import events_after
-from integrations.services import StatusFor, carrier_statuses_record
+from integrations.services import StatusFor, carrier_statuses_record, edi_refusal_record
 from integrations.sheets import orders as sheets
 from shipping.selectors import stop_by_waybill
 from shipping.waybills import waybill_clean
@@ -183,6 +183,21 @@ def _read(text: str) -> Interchange:
         raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
 
 
+def _envelope(text: str) -> tuple[str, str, bool]:
+    """Who sent the interchange ("ISA05:ISA06"), its control number, and whether it is a
+    test: as read, or where a fixed-length ISA holds them if it cannot be read ("" if no
+    ISA starts it)."""
+    try:
+        interchange = interchange_read(text)
+    except X12Error:
+        isa = text.lstrip("\ufeff \t\r\n")
+        if not isa.startswith("ISA"):
+            return "", "", False
+        return f"{isa[32:34]}:{isa[35:50].strip()}", isa[90:99], isa[102:103] == "T"
+    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
+    return sender, interchange.control, interchange.test
+
+
 def _statuses(interchange: Interchange) -> list[CarrierStatus]:
     try:
         return [status for group in interchange.groups for status in carrier_statuses(group)]
@@ -233,6 +248,23 @@ class CarrierStatusEdiView(APIView):
         text = request.data
         if not isinstance(text, str):
             raise DomainError(_("Send the interchange as the body, as text."))
+        try:
+            return self._received(request, text)
+        except DomainError as refused:
+            sender, control, test = _envelope(text)
+            if not test:  # a test interchange's refusal alerts nobody
+                edi_refusal_record(
+                    sender=sender,
+                    control=control,
+                    kind="214",
+                    message=refused.message,
+                    warehouse_ids=sorted(warehouse_ids_for(request.user)),
+                    actor=request.user,
+                )
+            raise
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
         interchange = _read(text)
         warehouse_ids = warehouse_ids_for(request.user)
         items = []

@@ -1,6 +1,6 @@
 """State changes of the integrations app."""
 
-from integrations.services.edi import StatusFor, carrier_statuses_record
+from integrations.services.edi import StatusFor, carrier_statuses_record, edi_refusal_record
 from integrations.services.webhooks import (
     webhook_deliver,
     webhook_deliveries_create,
@@ -13,6 +13,7 @@ from integrations.services.webhooks import (
 __all__ = [
     "StatusFor",
     "carrier_statuses_record",
+    "edi_refusal_record",
     "webhook_deliver",
     "webhook_deliveries_create",
     "webhook_replay",

@@ -13,7 +13,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
 from integrations.edi.x12 import Interchange, acknowledgment_997
-from integrations.models import EdiInterchange
+from integrations.models import EdiInterchange, EdiRefusal
 from shipping import services as shipping
 from shipping.choices import DONE_STOP_STATUSES, ShipmentStatus, TrackingSource, TrackingStatus
 from shipping.models import Stop
@@ -225,3 +225,35 @@ def carrier_statuses_record(
         actor=actor,
     )
     return answer, False
+
+
+@service
+def edi_refusal_record(
+    *,
+    sender: str,
+    control: str,
+    kind: str,
+    message: str,
+    warehouse_ids: list[int],
+    actor: AbstractBaseUser | None,
+) -> EdiRefusal:
+    """Keep that an interchange was refused, and why (`edi.refused`), in a transaction of its
+    own, the refused one having rolled back: the integration-failure alert tells the offices
+    of these warehouses until an interchange from the sender is taken."""
+    refusal = EdiRefusal.objects.create(
+        sender=sender[:40],
+        control_number=control[:9],
+        kind=kind,
+        message=message[:500],
+        warehouse_ids=sorted(warehouse_ids),
+        received_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    event_record(
+        type="edi.refused",
+        aggregate_type="edi",
+        aggregate_id=f"{sender}/{control}",
+        warehouse=warehouse_ids[0] if len(warehouse_ids) == 1 else None,
+        payload={"sender": sender, "interchange": control, "kind": kind, "message": message},
+        actor=actor,
+    )
+    return refusal

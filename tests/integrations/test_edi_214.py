@@ -148,7 +148,8 @@ def test_an_interchange_sent_again_gets_the_same_answer_and_nothing_is_done_twic
     sent = _day_of(floor, waybilled)
     first = carrier.post("/api/v1/edi/214/", sent, content_type="application/edi-x12")
     assert first.status_code == 200, first.content
-    tracked, events = TrackingEvent.objects.count(), Event.objects.count()
+    others = Event.objects.exclude(type="edi.refused")  # the refusal below is kept
+    tracked, events = TrackingEvent.objects.count(), others.count()
     again = carrier.post("/api/v1/edi/214/", sent, content_type="application/edi-x12")
     assert again.status_code == 200
     assert again.json() == {**first.json(), "replayed": True}
@@ -158,7 +159,7 @@ def test_an_interchange_sent_again_gets_the_same_answer_and_nothing_is_done_twic
     assert refused.status_code == 409
     assert refused.json()["code"] == "interchange_received"
     assert list(refused.json()["fields"]) == ["ISA13"]
-    assert (TrackingEvent.objects.count(), Event.objects.count()) == (tracked, events)
+    assert (TrackingEvent.objects.count(), others.count()) == (tracked, events)
     assert EdiInterchange.objects.count() == 1
 
 
@@ -181,10 +182,12 @@ def test_a_test_interchange_is_checked_all_the_way_and_undone(api, person, floor
 
 
 def _refused(client, sent: str) -> dict:  # type: ignore[no-untyped-def]
-    tracked, events = TrackingEvent.objects.count(), Event.objects.count()
+    """The answer to a refused interchange, of which nothing was written but its refusal."""
+    others = Event.objects.exclude(type="edi.refused")
+    tracked, events = TrackingEvent.objects.count(), others.count()
     answer = client.post("/api/v1/edi/214/", sent, content_type="text/plain")
     assert answer.status_code == 400, answer.content
-    assert (TrackingEvent.objects.count(), Event.objects.count()) == (tracked, events)
+    assert (TrackingEvent.objects.count(), others.count()) == (tracked, events)
     assert not EdiInterchange.objects.exists()
     return answer.json()
 
@@ -334,3 +337,43 @@ def test_on_postgres_one_interchange_sent_twice_at_once_is_acted_on_once(floor, 
     assert sorted(outcomes) in (["done", "done"], ["done", "interchange_received"])
     assert TrackingEvent.objects.filter(source="edi214").count() == 1
     assert EdiInterchange.objects.count() == 1
+
+
+def test_the_office_is_told_while_a_carrier_s_214s_are_refused(api, person, floor, waybilled):
+    """A carrier's feed that fails says so on the dispatch board, not only to the carrier's
+    system; the next interchange taken from it clears the alert."""
+    from dashboards.models import Alert
+    from dashboards.services import alerts_evaluate
+    from integrations.models import EdiRefusal
+
+    bj = floor["wh"]
+    carrier = api(person("integration", bj))
+    status = f"AT7*X6*NS***{_day(bj, -1)}*0600*LT"
+    unknown = x12(["B10*SF999999*SH-1*SF", "LX*1", status], control="000000001")
+    assert _refused(carrier, unknown)["message"].endswith("waybill SF999999.")
+    # A test interchange's refusal alerts nobody.
+    _refused(carrier, x12(["B10*SF999999*SH-1*SF", "LX*1", status], usage="T"))
+    (refusal,) = EdiRefusal.objects.all()
+    assert (refusal.sender, refusal.control_number, refusal.warehouse_ids) == (
+        "02:SFEX",
+        "000000001",
+        [bj.pk],
+    )
+    assert Event.objects.get(type="edi.refused").payload["sender"] == "02:SFEX"
+    alerts_evaluate()
+    alert = Alert.objects.get(rule="integration_failure", status="open")
+    assert (alert.warehouse_id, alert.department) == (bj.pk, "logistics")
+    assert alert.message.startswith("EDI from SFEX is refused since ")
+    assert alert.message.endswith(
+        "so its tracking is not coming in: ST 0001, LX 1 B10-01: no stop of carrier SF has "
+        "waybill SF999999."
+    )
+    taken = carrier.post(
+        "/api/v1/edi/214/",
+        x12([f"B10*{NEAR}*SH-1*SF", "LX*1", status], control="000000002"),
+        content_type="text/plain",
+    )
+    assert taken.status_code == 200, taken.content
+    alerts_evaluate()
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
