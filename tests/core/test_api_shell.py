@@ -151,6 +151,17 @@ def test_a_url_nothing_answers_is_json_under_the_api_and_a_page_elsewhere(db, pe
         assert answer.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    # A missing closing slash is named, not redirected (a redirect drops a POST's body).
+    posted = client.post("/api/v1/orders", {}, format="json")
+    assert posted.status_code == 404
+    assert posted.json()["message"] == "Not found. The API's URLs end in a slash: /api/v1/orders/"
+
+
+def test_with_debug_on_an_unknown_api_url_is_json_too(db, person, api, site, settings):
+    settings.DEBUG = True
+    answer = api(person("manager", site.warehouse)).get("/api/v1/no-such-thing/")
+    assert (answer.status_code, answer["Content-Type"]) == (404, "application/json")
+    assert answer.json()["code"] == "not_found"
 
 
 def test_an_unexpected_error_under_the_api_is_json_in_the_one_shape(rf):
