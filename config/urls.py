@@ -29,5 +29,4 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
 ]
 
-handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"

@@ -63,6 +63,29 @@ def role_in(user: AbstractBaseUser | AnonymousUser, warehouse_id: int) -> str | 
     return _roles(user).get(warehouse_id)  # type: ignore[arg-type]
 
 
+def role_anywhere(
+    user: AbstractBaseUser | AnonymousUser,
+    roles: Iterable[str],
+    warehouse_ids: Iterable[int] | None = None,
+) -> bool:
+    """Whether the user has one of these roles in one of these warehouses (by default, in
+    any of theirs)."""
+    allowed = set(roles)
+    ids = warehouse_ids_for(user) if warehouse_ids is None else warehouse_ids
+    return any(role_in(user, w) in allowed for w in ids)
+
+
+def require_role_anywhere(
+    user: AbstractBaseUser | AnonymousUser,
+    roles: Iterable[str],
+    warehouse_ids: Iterable[int] | None = None,
+) -> None:
+    """Raise Forbidden, naming the roles needed, unless `role_anywhere`."""
+    if not role_anywhere(user, roles, warehouse_ids):
+        needed = ", ".join(sorted(roles))
+        raise Forbidden(_("This needs one of these roles: %(roles)s.") % {"roles": needed})
+
+
 def require_role(
     user: AbstractBaseUser | AnonymousUser, warehouse_id: int, roles: Iterable[str]
 ) -> str:

@@ -16,3 +16,6 @@ FLOOR_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.INTEGR
 STOCK_CONTROL_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN, Role.INTEGRATION})
 MASTER_DATA_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION})
 PLANNING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# Orders and carriers' tracking come from the office by hand, or from another system.
+ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
+TRACKING_ROLES = ORDER_ROLES

@@ -24,14 +24,6 @@ def ping(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"pong": True})
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """A URL nothing answers (with DEBUG off): under /api/ the API's error shape, in JSON,
-    so a client never gets an HTML page; elsewhere Django's page."""
-    if request.path.startswith(API_PREFIX):
-        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
-    return defaults.page_not_found(request, exception)
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
     """An error the code did not expect (with DEBUG off): under /api/ the API's error shape,
     in JSON; elsewhere Django's page."""

@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import require_role, role_in, warehouse_ids_for
+from core.access import require_role, role_anywhere, warehouse_ids_for
 from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
 from core.clock import clock_text
 from core.exceptions import DomainError, Forbidden
@@ -34,6 +34,9 @@ from integrations.sheets.orders import (
     SheetRefused,
     orders_from_sheet,
     template_csv,
+)
+from integrations.sheets.orders import (
+    TOO_BIG as SHEET_TOO_BIG,
 )
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
@@ -841,13 +844,13 @@ def orders_import(request: HttpRequest) -> HttpResponse:
     (`integrations.sheets.orders`); answers with the orders page saying which."""
     warehouses = warehouses_of(request.user)
     try:
-        if not any(role_in(request.user, w.pk) in PLANNING_ROLES for w in warehouses):
+        if not role_anywhere(request.user, PLANNING_ROLES):
             raise Forbidden(_("Importing orders is for the dispatch office."))
         sheet = request.FILES.get("sheet")
         if sheet is None:
             raise FormError(_("Choose the sheet to import."), field="sheet")
         if sheet.size > MAX_BYTES:  # not read into memory to be refused
-            raise FormError(_("A sheet is at most 5 MB; send it in parts."), field="sheet")
+            raise FormError(str(SHEET_TOO_BIG), field="sheet")
         orders = orders_from_sheet(
             content=sheet.read(),
             name=sheet.name or "",

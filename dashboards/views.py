@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
-from core.access import members, role_in, warehouse_ids_for
+from core.access import members, role_anywhere, role_in, warehouse_ids_for
 from core.choices import PLANNING_ROLES, Role
 from core.exceptions import DomainError
 from core.models import Membership, Warehouse
@@ -834,7 +834,7 @@ def orders_list(request: HttpRequest) -> HttpResponse:
             "sorts": ORDER_SORT_LABELS,
             "dates": dates,
             "problems": problems,
-            "may_import": any(role_in(request.user, w.pk) in PLANNING_ROLES for w in warehouses),
+            "may_import": role_anywhere(request.user, PLANNING_ROLES),
             "flash": getattr(request, "flash", None),
             "import_problems": getattr(request, "import_problems", []),
         },

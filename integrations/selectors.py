@@ -33,7 +33,7 @@ def events_after(
 def edi_senders_failing(*, since: datetime.datetime) -> list[dict]:
     """Each sender whose interchanges are refused since `since` and since the last one of
     it taken: the sender, when its refusals began, the last reason, and the warehouses
-    whose offices are told. Three queries."""
+    whose offices are told. Two queries."""
     refusals = list(EdiRefusal.objects.filter(received_at__gte=since).order_by("received_at"))
     taken = dict(
         EdiInterchange.objects.filter(sender__in={r.sender for r in refusals})

@@ -3,13 +3,11 @@ receiver signs, one page an order, and the load's manifest (装车交接单) its
 for the units at the dock; each with a Code 128 barcode of its reference for the other
 side's scanner."""
 
-import io
-
-import barcode
-from barcode.writer import SVGWriter
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+
+from shipping.labels import barcode_svg
 
 # A document barcode, not a logistic label: 0.33 mm modules, 12 mm bars.
 SYMBOL = {"module_width": 0.33, "module_height": 12.0, "quiet_zone": 3.3}
@@ -21,11 +19,7 @@ def reference_barcode_svg(reference: str) -> str:
     say), which the note then shows as text only."""
     if not reference or not all(" " <= c <= "~" for c in reference):
         return ""
-    symbol = barcode.get("code128", reference, writer=SVGWriter())
-    out = io.BytesIO()
-    symbol.write(out, options={**SYMBOL, "font_size": 0, "text_distance": 1})
-    svg = out.getvalue().decode()
-    return svg[svg.index("<svg") :]
+    return barcode_svg("code128", reference, SYMBOL)
 
 
 def delivery_notes_html(notes: list[dict], *, print_now: bool = False) -> str:

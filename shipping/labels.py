@@ -16,14 +16,20 @@ from shipping.selectors import order_packing
 SYMBOL = {"module_width": 0.495, "module_height": 31.75, "quiet_zone": 5.0}
 
 
+def barcode_svg(symbology: str, data: str, size: dict) -> str:
+    """A barcode of `data` as an SVG element, in millimetres, with no text under it: `size`
+    gives its module width, bar height and quiet zone."""
+    symbol = barcode.get(symbology, data, writer=SVGWriter())
+    out = io.BytesIO()
+    symbol.write(out, options={**size, "font_size": 0, "text_distance": 1})
+    svg = out.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
 def sscc_barcode_svg(sscc: str) -> str:
     """The GS1-128 symbol (FNC1, AI 00, the 18-digit SSCC) as an SVG element, in millimetres
     at the size GS1 asks of a logistic label (about 87 x 34 mm)."""
-    symbol = barcode.get("gs1_128", f"00{sscc}", writer=SVGWriter())
-    out = io.BytesIO()
-    symbol.write(out, options={**SYMBOL, "font_size": 0, "text_distance": 1})
-    svg = out.getvalue().decode()
-    return svg[svg.index("<svg") :]
+    return barcode_svg("gs1_128", f"00{sscc}", SYMBOL)
 
 
 def unit_label_html(unit: HandlingUnit, *, print_now: bool = False) -> str:

@@ -569,9 +569,7 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
     from shipping.choices import DONE_STOP_STATUSES
 
     shipments = (
-        shipments.select_related(
-            "load__vehicle__carrier", "load__driver", "load__warehouse", "carrier"
-        )
+        shipments.select_related("load__vehicle", "load__driver", "load__warehouse", "carrier")
         .prefetch_related("stops__ship_to", "tracking")
         .order_by("departed_at")
     )
@@ -584,6 +582,14 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
             round((next_stop.eta - next_stop.planned_eta).total_seconds() / 60) if next_stop else 0
         )
         zone = shipment.load.warehouse.zone()
+        # Each stop still to do, with the minutes its ETA is past its window's close.
+        ahead = [
+            (stop, _minutes_after_window(stop, zone))
+            for stop in stops
+            if stop.status not in DONE_STOP_STATUSES
+        ]
+        # A carrier of its own numbers (not our fleet) gives each stop a waybill.
+        waybills = shipment.carrier.service_level != ServiceLevel.OWN_FLEET
         out.append(
             {
                 "shipment": shipment,
@@ -591,22 +597,12 @@ def _on_the_road(shipments: QuerySet) -> list[dict]:  # type: ignore[type-arg]
                 "next_stop": next_stop,
                 "last_event": tracking[-1] if tracking else None,
                 "delay_minutes": delay,
-                # Through a carrier's network (its km a day), not a truck of our routes.
-                "network": shipment.load.vehicle.network,
-                # A carrier of its own numbers (not our fleet): each stop's waybill.
-                "waybills": shipment.carrier.service_level != ServiceLevel.OWN_FLEET
-                or shipment.load.vehicle.network > 0,
-                # Each stop still to do, with the minutes its ETA is past its window's close.
-                "ahead": [
-                    (stop, _minutes_after_window(stop, zone))
-                    for stop in stops
-                    if stop.status not in DONE_STOP_STATUSES
-                ],
+                # Through the carrier's network (its km a day), not a truck of our routes.
+                "network": shipment.carrier.network_km_per_day,
+                "waybills": waybills,
+                "waybills_missing": sum(1 for stop, _ in ahead if not stop.waybill) * waybills,
+                "ahead": ahead,
             }
-        )
-    for row in out:
-        row["waybills_missing"] = (
-            sum(1 for stop, _late in row["ahead"] if not stop.waybill) if row["waybills"] else 0
         )
     shipped = stops_shipped(row["next_stop"] for row in out if row["next_stop"])
     for row in out:
@@ -1195,11 +1191,12 @@ def orders_listed(
 ) -> QuerySet[Order]:
     """Orders visible to these warehouses' people, newest first, or as `sort` says (a key of
     ORDER_SORTS: soonest ship date, most urgent, or customer's name; ties newest first; an
-    unknown key sorts newest first). With `text`, those whose
-    reference starts with it, whose customer's or ship-to's name holds it, whose customer
-    code it is (any case), or whose stop has it as its carrier's waybill (typed as printed). Each with its customer, ship-to, warehouse and load; their lines
-    are counted apart (`order_line_counts`), for the orders shown: counting them in the same
-    query grouped every visible order before the page was cut (seconds for 200,000)."""
+    unknown key sorts newest first). With `text`, those whose reference starts with it,
+    whose customer's or ship-to's name holds it, whose customer code it is (any case), or
+    whose stop has it as its carrier's waybill (typed as printed). Each with its customer,
+    ship-to, warehouse and load; their lines are counted apart (`order_line_counts`), for
+    the orders shown: counting them in the same query grouped every visible order before
+    the page was cut (seconds for 200,000)."""
     orders = orders_visible(warehouse_ids=warehouse_ids)
     text = text.strip()
     if text:

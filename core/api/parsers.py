@@ -14,7 +14,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import parsers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 
 # Unicode's control characters (category Cc: C0, DEL and C1) but tab, line feed and return.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -79,3 +79,17 @@ class MultiPartParser(parsers.MultiPartParser):
         parsed = super().parse(stream, media_type, parser_context)
         clean(parsed.data)
         return parsed
+
+
+class BodyParser(parsers.BaseParser):
+    """A body as sent, its bytes, at most `most` of them: more is refused (400, `too_big`)
+    before the rest is read."""
+
+    most = 5 * 1024 * 1024
+    too_big: Any = ""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        raw = stream.read(self.most + 1) if stream is not None else b""
+        if len(raw) > self.most:
+            raise ParseError(self.too_big)
+        return raw

@@ -3,20 +3,21 @@ import hashlib
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import parsers, serializers
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import require_role, role_in, warehouse_ids_for
-from core.api.parsers import MultiPartParser
+from core.access import require_role, require_role_anywhere, warehouse_ids_for
+from core.api.parsers import BodyParser, MultiPartParser
 from core.api.serializers import EventSerializer
-from core.choices import PLANNING_ROLES, Role
+from core.choices import ORDER_ROLES, TRACKING_ROLES, Role
 from core.events import events_sequence
-from core.exceptions import DomainError, Forbidden
+from core.exceptions import DomainError
 from core.selectors import warehouses_of
 from integrations.edi.carrier_status import CarrierStatus, carrier_statuses
 from integrations.edi.x12 import Interchange, X12Error, interchange_read
@@ -152,22 +153,16 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
 # --- EDI in ------------------------------------------------------------------------------
 
-EDI_MAX_BYTES = 5 * 1024 * 1024
-CARRIER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
-ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}  # as POST /api/v1/orders/
 
-
-class X12Parser(parsers.BaseParser):
+class X12Parser(BodyParser):
     """An X12 interchange as sent, as text (UTF-8, of which ASCII is part)."""
 
     media_type = "application/edi-x12"
+    too_big = gettext_lazy("An interchange is at most 5 MB; send it in parts.")
 
     def parse(self, stream, media_type=None, parser_context=None) -> str:  # type: ignore[no-untyped-def]
-        raw = stream.read(EDI_MAX_BYTES + 1) if stream is not None else b""
-        if len(raw) > EDI_MAX_BYTES:
-            raise ParseError(_("An interchange is at most 5 MB; send it in parts."))
         try:
-            return raw.decode("utf-8")
+            return super().parse(stream, media_type, parser_context).decode("utf-8")
         except UnicodeDecodeError:
             raise ParseError(_("An interchange is text, in UTF-8 or ASCII.")) from None
 
@@ -176,33 +171,23 @@ class X12TextParser(X12Parser):
     media_type = "text/plain"
 
 
-def _read(text: str) -> Interchange:
+def _read(text: str) -> tuple[Interchange, list[CarrierStatus]]:
+    """The interchange and the statuses of its 214s, or the API's refusal naming the fault's
+    segment and element."""
     try:
-        return interchange_read(text)
+        interchange = interchange_read(text)
+        return interchange, [s for group in interchange.groups for s in carrier_statuses(group)]
     except X12Error as error:
         raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
 
 
 def _envelope(text: str) -> tuple[str, str, bool]:
     """Who sent the interchange ("ISA05:ISA06"), its control number, and whether it is a
-    test: as read, or where a fixed-length ISA holds them if it cannot be read ("" if no
-    ISA starts it)."""
-    try:
-        interchange = interchange_read(text)
-    except X12Error:
-        isa = text.lstrip("\ufeff \t\r\n")
-        if not isa.startswith("ISA"):
-            return "", "", False
-        return f"{isa[32:34]}:{isa[35:50].strip()}", isa[90:99], isa[102:103] == "T"
-    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
-    return sender, interchange.control, interchange.test
-
-
-def _statuses(interchange: Interchange) -> list[CarrierStatus]:
-    try:
-        return [status for group in interchange.groups for status in carrier_statuses(group)]
-    except X12Error as error:
-        raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
+    test, where its fixed-length ISA holds them ("" if no ISA starts it)."""
+    isa = text.lstrip("\ufeff \t\r\n")
+    if not isa.startswith("ISA"):
+        return "", "", False
+    return f"{isa[32:34]}:{isa[35:50].strip()}", isa[90:99], isa[102:103] == "T"
 
 
 class CarrierStatusEdiView(APIView):
@@ -265,10 +250,10 @@ class CarrierStatusEdiView(APIView):
 
     def _received(self, request: Request, text: str) -> Response:
         """The interchange acted on, or a DomainError saying why not."""
-        interchange = _read(text)
+        interchange, statuses = _read(text)
         warehouse_ids = warehouse_ids_for(request.user)
         items = []
-        for said in _statuses(interchange):
+        for said in statuses:
             if said.kind is None:
                 items.append(StatusFor(said, None))
                 continue
@@ -286,7 +271,7 @@ class CarrierStatusEdiView(APIView):
                     % {"where": where, "carrier": said.carrier, "waybill": waybill},
                     field=where,
                 )
-            require_role(request.user, stop.shipment.load.warehouse_id, CARRIER_ROLES)
+            require_role(request.user, stop.shipment.load.warehouse_id, TRACKING_ROLES)
             items.append(StatusFor(said, stop))
         digest = hashlib.sha256(text.encode()).hexdigest()
         record = functools.partial(
@@ -310,16 +295,12 @@ class CarrierStatusEdiView(APIView):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class CsvParser(parsers.BaseParser):
+class CsvParser(BodyParser):
     """A sheet sent as the body, as it is (its bytes: the reader finds the encoding)."""
 
     media_type = "text/csv"
-
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[no-untyped-def]
-        raw = stream.read(sheets.MAX_BYTES + 1) if stream is not None else b""
-        if len(raw) > sheets.MAX_BYTES:
-            raise ParseError(_("A sheet is at most 5 MB; send it in parts."))
-        return raw
+    most = sheets.MAX_BYTES
+    too_big = sheets.TOO_BIG
 
 
 class XlsxParser(CsvParser):
@@ -365,11 +346,7 @@ class OrderSheetView(APIView):
     )
     def post(self, request: Request) -> Response:
         warehouses = warehouses_of(request.user)
-        if not any(role_in(request.user, w.pk) in ORDER_ROLES for w in warehouses):
-            raise Forbidden(
-                _("This needs one of these roles: %(roles)s.")
-                % {"roles": ", ".join(sorted(ORDER_ROLES))}
-            )
+        require_role_anywhere(request.user, ORDER_ROLES)
         if isinstance(request.data, bytes):
             content = request.data
             name = "orders.xlsx" if request.content_type.startswith(XLSX) else "orders.csv"
@@ -380,7 +357,7 @@ class OrderSheetView(APIView):
                     _("Send the sheet as the body, or as the file field."), field="file"
                 )
             if upload.size > sheets.MAX_BYTES:  # not read into memory to be refused
-                raise DomainError(_("A sheet is at most 5 MB; send it in parts."), field="file")
+                raise DomainError(str(sheets.TOO_BIG), field="file")
             content, name = upload.read(), upload.name or ""
         orders = sheets.orders_from_sheet(
             content=content,

@@ -240,16 +240,14 @@ def interchange_read(text: str) -> Interchange:
     return interchange
 
 
-def acknowledgment_997(
-    interchange: Interchange, *, control: int, at: datetime.datetime, accepted: bool = True
-) -> str:
+def acknowledgment_997(interchange: Interchange, *, control: int, at: datetime.datetime) -> str:
     """The 997 that acknowledges every functional group and transaction set of the
-    interchange as accepted (AK5 and AK9: A) or rejected (R), sent back from its receiver to
-    its sender under our interchange and group control number `control`, dated `at` (UTC),
-    written with the interchange's own delimiters."""
+    interchange as accepted (AK5 and AK9: A), sent back from its receiver to its sender
+    under our interchange and group control number `control`, dated `at` (UTC), written with
+    the interchange's own delimiters. (A refused interchange is answered with the API's
+    error, not a 997.)"""
     element, component, terminator = interchange.separators
     number = f"{control:09d}"
-    code = "A" if accepted else "R"
     lines = [
         [
             "ISA",
@@ -274,9 +272,9 @@ def acknowledgment_997(
     for group in interchange.groups:
         body = [["ST", "997", "0001"], ["AK1", group.code, group.control]]
         for transaction in group.sets:
-            body += [["AK2", transaction.code, transaction.control], ["AK5", code]]
+            body += [["AK2", transaction.code, transaction.control], ["AK5", "A"]]
         n = len(group.sets)
-        body.append(["AK9", code, str(n), str(n), str(n if accepted else 0)])
+        body.append(["AK9", "A", str(n), str(n), str(n)])
         body.append(["SE", str(len(body) + 1), "0001"])
         lines += [
             [

@@ -15,6 +15,7 @@ orders are taken in one transaction, or none (`shipping.services.orders_import`)
 
 import csv
 import datetime
+import functools
 import io
 import re
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.api.errors import fields_flattened
 from core.exceptions import DomainError
@@ -34,6 +36,7 @@ from shipping.choices import Priority
 from shipping.models import Order
 
 MAX_BYTES = 5 * 1024 * 1024
+TOO_BIG = gettext_lazy("A sheet is at most 5 MB; send it in parts.")
 MAX_ROWS = 10_000
 MAX_PROBLEMS = 50  # told at once; the rest after those are mended
 
@@ -93,7 +96,7 @@ class SheetOrder:
 def _table(content: bytes, name: str) -> list[list[Any]]:
     """The sheet's rows, the header first: an XLSX's first worksheet, or a CSV."""
     if len(content) > MAX_BYTES:
-        raise SheetRefused({"file": [_("A sheet is at most 5 MB; send it in parts.")]})
+        raise SheetRefused({"file": [str(TOO_BIG)]})
     if content[:4] == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
         try:
             frame = pd.read_excel(
@@ -145,16 +148,19 @@ def _date(value: Any) -> Any:
     return text
 
 
-def _priority(value: Any) -> Any:
-    text = _text(value).lower()
-    if not text:
-        return None
+@functools.cache
+def _priorities() -> dict[str, int]:
+    """Each priority by its number, its English name and its Chinese ones."""
     names = {str(p.value): p.value for p in Priority}
     names.update({p.name.lower(): p.value for p in Priority})
     with translation.override("zh-hans"):
         names.update({str(p.label).lower(): p.value for p in Priority})
-    names.update(PRIORITY_SYNONYMS)
-    return names.get(text, text)
+    return {**names, **PRIORITY_SYNONYMS}
+
+
+def _priority(value: Any) -> Any:
+    text = _text(value).lower()
+    return _priorities().get(text, text) if text else None
 
 
 def _cutoff(value: Any, zone: datetime.tzinfo) -> Any:

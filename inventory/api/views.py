@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.access import require_role, role_in, warehouse_ids_for
+from core.access import require_role, role_anywhere, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet, ServiceView
 from core.api.pagination import LedgerCursorPagination
 from core.choices import FLOOR_ROLES, MASTER_DATA_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES, Role
@@ -57,8 +57,7 @@ class ItemViewSet(MasterDataViewSet):
         return Item.objects.all()  # the catalogue is not per warehouse
 
     def _check(self, warehouse_id: int | None) -> None:
-        user = self.request.user
-        if not any(role_in(user, w) in MASTER_DATA_ROLES for w in warehouse_ids_for(user)):
+        if not role_anywhere(self.request.user, MASTER_DATA_ROLES):
             raise Forbidden(
                 "Editing the item catalogue needs an admin, manager or integration role."
             )

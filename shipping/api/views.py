@@ -15,16 +15,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.access import role_in, warehouse_ids_for
+from core.access import require_role_anywhere, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet
-from core.choices import MASTER_DATA_ROLES, PLANNING_ROLES, Role
-from core.exceptions import Forbidden
+from core.choices import MASTER_DATA_ROLES, ORDER_ROLES, PLANNING_ROLES, TRACKING_ROLES, Role
 from shipping import services
 from shipping.api import serializers as s
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
 from shipping.selectors import orders_visible, orders_with_details
-
-ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
 
 PRINT_NOW = OpenApiParameter(
     "print", str, description="1: the page opens the print dialogue as it loads"
@@ -33,11 +30,7 @@ PRINT_NOW = OpenApiParameter(
 
 def _may(request: Request, roles: frozenset[str], warehouse_id: int | None = None) -> None:
     """The caller needs one of `roles` in the given warehouse (or in any of theirs)."""
-    user = request.user
-    ids = [warehouse_id] if warehouse_id else warehouse_ids_for(user)
-    if not any(role_in(user, w) in roles for w in ids):
-        needed = ", ".join(sorted(roles))
-        raise Forbidden(_("This needs one of these roles: %(roles)s.") % {"roles": needed})
+    require_role_anywhere(request.user, roles, [warehouse_id] if warehouse_id else None)
 
 
 class GlobalMasterDataViewSet(MasterDataViewSet):
@@ -211,7 +204,6 @@ from shipping.selectors import (  # noqa: E402
 
 DISPATCH_ROLES = PLANNING_ROLES
 GATE_ROLES = PLANNING_ROLES | FLOOR_ROLES
-TRACKING_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
 WAYBILL_PATH = [
     OpenApiParameter(
         "carrier", OpenApiTypes.STR, OpenApiParameter.PATH, description="The carrier's code."
@@ -772,15 +764,23 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         "stops__ship_to", "stops__orders", "tracking"
     )
 
-    def _answer(self, shipment: Shipment) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=shipment.pk)).data)
+    def _answer(self, shipment_id: int) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=shipment_id)).data)
+
+    @staticmethod
+    def _stop(shipment: Shipment, sequence: str) -> Stop:
+        """The shipment's stop of that sequence (from the URL), or a refusal naming `stop`."""
+        stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
+        if stop is None:
+            raise DomainError(_("The shipment has no stop %(n)s.") % {"n": sequence}, field="stop")
+        return stop
 
     def _delivered(self, request: Request, stop: Stop) -> Response:
         """The delivery the body tells of (`DeliveryInput`) at the stop, recorded."""
         data = _valid(s.DeliveryInput, request)
         returned = [(line["item"], line["quantity"]) for line in data.pop("returned", [])]
         services.delivery_record(stop=stop, actor=request.user, returned=returned, **data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=stop.shipment_id)).data)
+        return self._answer(stop.shipment_id)
 
     def _stop_by_waybill(self, carrier: str, waybill: str) -> Stop:
         """The stop of the caller's warehouses that the carrier knows by this waybill (typed
@@ -809,16 +809,14 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             stop_sequence=data.pop("stop", None),
             **data,
         )
-        return self._answer(shipment)
+        return self._answer(shipment.pk)
 
     @extend_schema(request=s.DeliveryInput, responses=s.ShipmentSerializer)
     @action(detail=True, methods=["post"], url_path=r"stops/(?P<sequence>\d+)/deliver")
     def deliver(self, request: Request, pk: str, sequence: str) -> Response:
         shipment = self.get_object()
         require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES | {Role.OPERATOR})
-        stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
-        if stop is None:
-            raise DomainError(_("The shipment has no stop %(n)s.") % {"n": sequence}, field="stop")
+        stop = self._stop(shipment, sequence)
         return self._delivered(request, stop)
 
     @extend_schema(request=s.WaybillInput, responses=s.ShipmentSerializer)
@@ -828,12 +826,10 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         its events and proof of delivery can then come in by that number."""
         shipment = self.get_object()
         require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES)
-        stop = Stop.objects.filter(shipment=shipment, sequence=int(sequence)).first()
-        if stop is None:
-            raise DomainError(_("The shipment has no stop %(n)s.") % {"n": sequence}, field="stop")
+        stop = self._stop(shipment, sequence)
         data = _valid(s.WaybillInput, request)
         services.stop_waybill_record(stop=stop, waybill=data["waybill"], actor=request.user)
-        return self._answer(shipment)
+        return self._answer(shipment.pk)
 
     @extend_schema(request=s.TrackingInput, responses=s.ShipmentSerializer, parameters=WAYBILL_PATH)
     @action(
@@ -858,7 +854,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         services.tracking_record(
             shipment=stop.shipment, actor=request.user, stop_sequence=stop.sequence, **data
         )
-        return self._answer(stop.shipment)
+        return self._answer(stop.shipment_id)
 
     @extend_schema(request=s.DeliveryInput, responses=s.ShipmentSerializer, parameters=WAYBILL_PATH)
     @action(

@@ -507,7 +507,7 @@ def _etas_from(
         shipment.stops.exclude(status__in=DONE_STOP_STATUSES).select_related("ship_to")
     )
     zone = shipment.load.warehouse.zone()
-    network = shipment.load.vehicle.network
+    network = shipment.carrier.network_km_per_day  # the carrier that took it
     unloading = datetime.timedelta(minutes=UNLOADING_MINUTES)
     for n, stop in enumerate(open_stops):
         if stop.status == StopStatus.ARRIVED:

@@ -260,20 +260,11 @@ def order_create(
 @service
 def orders_import(*, orders: Sequence[OrderDraft], actor: AbstractBaseUser | None) -> list[Order]:
     """Take many orders at once (a sheet's), each as `order_create` takes and allocates
-    one, with its events, in the order given: all of them, or none. Two drafts of one
-    customer under one reference are refused as that customer's reference used twice. A
-    refusal names the draft: its field is `orders[<index>].<field>`."""
-    seen: dict[tuple[int, str], int] = {}
+    one, with its events, in the order given: all of them, or none (a second draft of a
+    customer's reference is refused as order_create refuses any reference used). A refusal
+    names the draft: its field is `orders[<index>].<field>`."""
     taken = []
     for index, draft in enumerate(orders):
-        first = seen.setdefault((draft.customer.pk, draft.external_ref), index)
-        if first != index:
-            raise Conflict(
-                _("Order %(ref)s of %(customer)s comes twice.")
-                % {"ref": draft.external_ref, "customer": draft.customer.code},
-                field=f"orders[{index}].external_ref",
-                code="order_exists",
-            )
         try:
             taken.append(order_create(**vars(draft), actor=actor))
         except DomainError as refused:
