@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """A request the domain refuses; nothing of it is written (the service's transaction rolls back)."""
@@ -46,3 +48,21 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class DocumentRefused(DomainError):
+    """A document (a sheet, an EDI interchange) refused, nothing of it written: every
+    problem found, each by where it was said (`row 4 数量`, `segment 9 (W01) W0105`)."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        first, messages = next(iter(problems.items()))
+        more = len(problems) - 1
+        message = f"{first}: {messages[0]}"
+        if more:
+            message += " " + _("(and %(n)s more)") % {"n": more}
+        super().__init__(message, field=first)
+        self.problems = problems
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return self.problems

@@ -31,6 +31,7 @@ from dashboards.run_links import run_token
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
+from integrations.selectors import edi_of_order
 from inventory import selectors
 from inventory.models import StockMovement, Task
 from shipping import planning
@@ -925,6 +926,7 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     story.update(
         may_change=may_change and order.status in CHANGEABLE,
         may_cancel=may_change and OrderStatus.CANCELLED in ORDER_TRANSITIONS[order.status],
+        edi=edi_of_order(order),
         flash=getattr(request, "flash", None),
     )
     template = _page_or_body(request, "dashboards/order.html", "dashboards/_order_body.html")

@@ -1,5 +1,6 @@
 """Webhooks out: who subscribed to which events, and every delivery attempt. EDI in: every
-interchange received, so that one sent again is answered, not acted on twice."""
+interchange received, so that one sent again is answered, not acted on twice, and the orders
+that came in 940s. EDI out: the 945s issued, and each partner's control numbers."""
 
 import base64
 import secrets
@@ -140,3 +141,58 @@ class EdiRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} {self.control_number} refused"
+
+
+class EdiOrder(models.Model):
+    """An order that came in an X12 940: whose it is and how it was said, for the 945 that
+    answers each shipment of it (its own, and its parts' from other warehouses)."""
+
+    order = models.OneToOneField(
+        "shipping.Order", on_delete=models.PROTECT, related_name="edi_order"
+    )
+    interchange = models.ForeignKey(EdiInterchange, on_delete=models.PROTECT, related_name="orders")
+    partner = models.CharField(max_length=40)  # ISA05:ISA06 of the 940: the 945 goes there
+    receiver = models.CharField(max_length=40)  # ISA07:ISA08: Handoff, as the partner names it
+    group_sender = models.CharField(max_length=15)  # GS02
+    group_receiver = models.CharField(max_length=15)  # GS03
+    depositor_order = models.CharField(max_length=64)  # W05-02
+    purchase_order = models.CharField(max_length=22, blank=True)  # W05-03
+    # Per order line number (as text): how the 940 named its product and unit, which the 945
+    # names again: {"1": {"qualifier": "EN", "product": "6901234000017", "unit": "CA"}}.
+    lines = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.depositor_order}"
+
+
+class ShippingAdvice(models.Model):
+    """The X12 945 that told the partner an order (or a part of it) shipped: issued once, at
+    its departure, under a control number of its own, and given again as it was."""
+
+    order = models.OneToOneField(
+        "shipping.Order", on_delete=models.PROTECT, related_name="shipping_advice"
+    )
+    edi_order = models.ForeignKey(EdiOrder, on_delete=models.PROTECT, related_name="advices")
+    control_number = models.CharField(max_length=9)  # ISA13 = GS06
+    document = models.TextField()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"945 {self.control_number} {self.order_id}"
+
+
+class EdiControlCounter(models.Model):
+    """The last control number Handoff gave an interchange it sent a partner (997s, 945s),
+    one counter per partner, handed out under the row's lock."""
+
+    partner = models.CharField(max_length=40, primary_key=True)  # ISA05:ISA06 as it sends
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.partner}={self.last_number}"

@@ -40,6 +40,7 @@ TOPICS = {
     "vehicle": "dock",
     "shipment": "shipments",
     "alert": "alerts",
+    "edi": "shipments",
 }
 
 

@@ -1,12 +1,19 @@
-"""Reads of the event feed, and of EDI interchanges received."""
+"""Reads of the event feed, of EDI interchanges received, and of what a 945 says."""
 
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from core.models import Event
-from integrations.models import EdiInterchange, EdiRefusal
+from integrations.edi.shipping_advice import Advice, AdviceLine
+from integrations.models import EdiInterchange, EdiOrder, EdiRefusal, ShippingAdvice
+from shipping.choices import OrderStatus
+from shipping.models import Order
+from shipping.selectors import delivery_notes
+
+SPLIT_DEPTH = 8  # parts of parts of … an order: more than any split makes
 
 
 def events_after(
@@ -51,3 +58,100 @@ def edi_senders_failing(*, since: datetime.datetime) -> list[dict]:
         )
         row.update(reason=refusal.message, warehouse_ids=refusal.warehouse_ids)
     return list(failing.values())
+
+
+def edi_order_of(order: Order) -> EdiOrder | None:
+    """How the 940 that brought this order, or the order it was split from (at any depth),
+    said it; None for an order that came another way."""
+    seen = 0
+    while order is not None and seen < SPLIT_DEPTH:
+        found = EdiOrder.objects.filter(order_id=order.pk).first()
+        if found is not None or order.split_from_id is None:
+            return found
+        order = Order.objects.only("pk", "split_from_id").get(pk=order.split_from_id)
+        seen += 1
+    return None
+
+
+def shipping_advices_due(*, limit: int = 500) -> list[int]:
+    """The shipped orders, from a 940 or split from one (at the depths that occur), whose
+    945 is not issued yet, oldest shipment first."""
+    from_940 = Q(edi_order__isnull=False)
+    for depth in range(1, 4):
+        from_940 |= Q(**{"split_from__" * depth + "edi_order__isnull": False})
+    return list(
+        Order.objects.filter(
+            from_940,
+            status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+            shipping_advice__isnull=True,
+        )
+        .order_by("shipped_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def shipping_advice_of(*, order: Order, edi_order: EdiOrder, control: int) -> Advice | None:
+    """What the 945 of this shipped order says, under this control number: its delivery
+    note's lines and units (`delivery_notes`), named as the 940 named them. None if it has
+    no packed goods."""
+    notes = delivery_notes(order_ids=[order.pk], warehouse_ids=[order.warehouse_id])
+    if not notes:
+        return None
+    note = notes[0]
+    order = note["order"]
+    zone = order.warehouse.zone()
+    shipment = order.stop.shipment if order.stop_id else None
+    said = edi_order.lines
+    lines = []
+    for line in note["lines"]:
+        named = said.get(str(line.line_no)) or {
+            "qualifier": "SK",
+            "product": line.item.sku,
+            "unit": line.item.unit,
+        }
+        lines.append(
+            AdviceLine(
+                line_no=line.line_no,
+                ordered=line.quantity,
+                shipped=line.delivered,
+                unit=named["unit"],
+                qualifier=named["qualifier"],
+                product=named["product"],
+                lots=line.lots,
+                ssccs=line.ssccs,
+            )
+        )
+    shipped_at = order.shipped_at or timezone.now()
+    return Advice(
+        sender=tuple(edi_order.receiver.split(":", 1)),  # type: ignore[arg-type]
+        receiver=tuple(edi_order.partner.split(":", 1)),  # type: ignore[arg-type]
+        group_sender=edi_order.group_receiver,
+        group_receiver=edi_order.group_sender,
+        control=control,
+        at=timezone.now().astimezone(datetime.UTC),
+        depositor_order=edi_order.depositor_order,
+        purchase_order=edi_order.purchase_order,
+        shipped_on=shipped_at.astimezone(zone).date(),
+        shipment=shipment.reference if shipment else "",
+        waybill=order.stop.waybill if order.stop_id else "",
+        carrier=shipment.carrier.code if shipment else "",
+        ship_from=(order.warehouse.name, order.warehouse.code),
+        ship_to=(order.ship_to.name, order.ship_to.code),
+        weight_kg=note["weight_kg"],
+        lines=lines,
+    )
+
+
+def edi_of_order(order: Order) -> dict | None:
+    """How an order came in EDI, for its page: the partner, the interchange and the
+    purchase order of its 940 (or of the 940 of the order it was split from), and the 945
+    that answered its shipment, if issued. None for an order that came another way."""
+    edi_order = edi_order_of(order)
+    if edi_order is None:
+        return None
+    return {
+        "partner": edi_order.partner.split(":", 1)[-1],
+        "interchange": edi_order.interchange.control_number,
+        "purchase_order": edi_order.purchase_order,
+        "advice": ShippingAdvice.objects.filter(order=order).first(),
+    }

@@ -422,6 +422,21 @@ def work_by_zone(*, warehouse_id: int, since) -> list[dict]:  # type: ignore[no-
     ]
 
 
+def skus_by_gtin(codes: Iterable[str]) -> dict[str, str]:
+    """The SKU of each item these GTINs name, in one query, by the code as given: a code
+    finds a GTIN written with more or fewer leading zeros (a U.P.C.'s 12 digits, an EAN's
+    13, a GTIN-14). Codes no item has are left out."""
+    forms = {
+        code: {code.lstrip("0").zfill(n) for n in (8, 12, 13, 14)} for code in set(codes) if code
+    }
+    found = dict(
+        Item.objects.filter(gtin__in={f for fs in forms.values() for f in fs}).values_list(
+            "gtin", "sku"
+        )
+    )
+    return {code: found[form] for code, fs in forms.items() for form in sorted(fs) if form in found}
+
+
 def item_by_code(code: str) -> Item | None:
     """The item a scanned code names: its SKU or its GTIN (barcode)."""
     code = code.strip()

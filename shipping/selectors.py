@@ -80,6 +80,15 @@ def customer_and_ship_to(
     return customer, ship_to
 
 
+def customers_with_ship_to(code: str) -> list[str]:
+    """The codes of the customers that have a ship-to of this code, in order."""
+    return list(
+        ShipTo.objects.filter(code=code)
+        .order_by("customer__code")
+        .values_list("customer__code", flat=True)
+    )
+
+
 @functools.cache
 def _customer_and_ship_to() -> Prepared:
     _, customer_columns = select_list(Customer, "c")
@@ -1073,7 +1082,8 @@ def delivery_notes(*, order_ids: Iterable[int], warehouse_ids: Iterable[int]) ->
     these warehouses with goods packed (its cancelled units aside), in the order the truck
     reaches them (then by reference): the order with its customer, ship-to, warehouse,
     truck, driver and stop (with the carrier's waybill); each line, ordered and in this
-    delivery, with its lots; the units' SSCCs and their weight. Four queries."""
+    delivery, with its lots and the SSCCs of the units it is packed in; the units' SSCCs and
+    their weight. Four queries."""
     orders = list(
         Order.objects.filter(pk__in=list(order_ids), warehouse_id__in=list(warehouse_ids))
         .select_related(
@@ -1095,12 +1105,15 @@ def delivery_notes(*, order_ids: Iterable[int], warehouse_ids: Iterable[int]) ->
     ):
         units[unit.order_id].append(unit)
     packed: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    packed_in: dict[int, set[int]] = defaultdict(set)
     for content in (
         HandlingUnitLine.objects.filter(unit__order__in=orders)
         .exclude(unit__status=UnitStatus.CANCELLED)
         .select_related("lot")
     ):
         packed[content.line_id][content.lot.code if content.lot_id else ""] += content.quantity
+        packed_in[content.line_id].add(content.unit_id)
+    ssccs = {unit.pk: unit.sscc for order_units in units.values() for unit in order_units}
     lines = defaultdict(list)
     for line in (
         OrderLine.objects.filter(order__in=orders)
@@ -1109,6 +1122,7 @@ def delivery_notes(*, order_ids: Iterable[int], warehouse_ids: Iterable[int]) ->
     ):
         line.delivered = sum(packed[line.pk].values())
         line.lots = sorted((code, n) for code, n in packed[line.pk].items() if code)
+        line.ssccs = sorted(ssccs[unit] for unit in packed_in[line.pk])
         lines[line.order_id].append(line)
     return [
         {

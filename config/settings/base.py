@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.events_prune",
         "schedule": 3600.0,
     },
+    # 945s are issued when the relay publishes a departure; this sweep catches a lost message.
+    "shipping-advices-issue": {
+        "task": "integrations.shipping_advices_issue",
+        "schedule": env.float("HANDOFF_SHIPPING_ADVICE_SWEEP_S", default=60.0),
+    },
     "events-relay-sweep": {
         "task": "integrations.events_relay",
         "schedule": env.float("HANDOFF_RELAY_SWEEP_S", default=5.0),

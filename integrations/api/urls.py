@@ -5,6 +5,8 @@ from integrations.api.views import (
     CarrierStatusEdiView,
     EventFeedView,
     OrderSheetView,
+    ShippingAdviceView,
+    ShippingOrderEdiView,
     WebhookDeliveryViewSet,
     WebhookViewSet,
 )
@@ -16,6 +18,8 @@ router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-
 urlpatterns = [
     path("events/", EventFeedView.as_view(), name="event-feed"),
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
+    path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
+    path("orders/<int:pk>/edi/945/", ShippingAdviceView.as_view(), name="order-edi-945"),
     path("imports/orders/", OrderSheetView.as_view(), name="orders-import-sheet"),
     *router.urls,
 ]

@@ -1,7 +1,10 @@
 import functools
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -17,14 +20,23 @@ from core.api.parsers import BodyParser, MultiPartParser
 from core.api.serializers import EventSerializer
 from core.choices import ORDER_ROLES, TRACKING_ROLES, Role
 from core.events import events_sequence
-from core.exceptions import DomainError
+from core.exceptions import Conflict, DomainError, NotFound
 from core.selectors import warehouses_of
-from integrations.edi.carrier_status import CarrierStatus, carrier_statuses
-from integrations.edi.x12 import Interchange, X12Error, interchange_read
-from integrations.selectors import events_after
-from integrations.services import StatusFor, carrier_statuses_record, edi_refusal_record
+from integrations.edi.carrier_status import carrier_statuses
+from integrations.edi.intake import orders_said
+from integrations.edi.shipping_order import shipping_orders
+from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
+from integrations.models import ShippingAdvice
+from integrations.selectors import edi_order_of, events_after
+from integrations.services import (
+    StatusFor,
+    carrier_statuses_record,
+    edi_refusal_record,
+    shipping_advice_issue,
+    shipping_orders_record,
+)
 from integrations.sheets import orders as sheets
-from shipping.selectors import stop_by_waybill
+from shipping.selectors import orders_visible, stop_by_waybill
 from shipping.waybills import waybill_clean
 
 
@@ -171,12 +183,15 @@ class X12TextParser(X12Parser):
     media_type = "text/plain"
 
 
-def _read(text: str) -> tuple[Interchange, list[CarrierStatus]]:
-    """The interchange and the statuses of its 214s, or the API's refusal naming the fault's
-    segment and element."""
+T = TypeVar("T")
+
+
+def _read(text: str, reader: Callable[[FunctionalGroup], list[T]]) -> tuple[Interchange, list[T]]:
+    """The interchange and what `reader` reads in each of its groups, or the API's refusal
+    naming the fault's segment and element."""
     try:
         interchange = interchange_read(text)
-        return interchange, [s for group in interchange.groups for s in carrier_statuses(group)]
+        return interchange, [said for group in interchange.groups for said in reader(group)]
     except X12Error as error:
         raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
 
@@ -190,7 +205,50 @@ def _envelope(text: str) -> tuple[str, str, bool]:
     return f"{isa[32:34]}:{isa[35:50].strip()}", isa[90:99], isa[102:103] == "T"
 
 
-class CarrierStatusEdiView(APIView):
+class EdiInView(APIView):
+    """An X12 interchange posted as the body, as sent: acted on by `_received`, or refused,
+    and then kept as refused (`edi_refusal_record`: the integration-failure alert), a test
+    interchange's refusal aside."""
+
+    parser_classes = [X12Parser, X12TextParser]
+    kind = ""
+
+    def post(self, request: Request) -> Response:
+        text = request.data
+        if not isinstance(text, str):
+            raise DomainError(_("Send the interchange as the body, as text."))
+        try:
+            return self._received(request, text)
+        except DomainError as refused:
+            sender, control, test = _envelope(text)
+            if not test:  # a test interchange's refusal alerts nobody
+                edi_refusal_record(
+                    sender=sender,
+                    control=control,
+                    kind=self.kind,
+                    message=refused.message,
+                    warehouse_ids=sorted(warehouse_ids_for(request.user)),
+                    actor=request.user,
+                )
+            raise
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
+        raise NotImplementedError
+
+
+def _acted(record: Callable[[], tuple[dict, bool]], interchange: Interchange) -> Response:
+    """The interchange's answer; a test interchange (ISA15 T) is acted on, then undone."""
+    if interchange.test:
+        with transaction.atomic():
+            answer, replayed = record()
+            transaction.set_rollback(True)
+    else:
+        answer, replayed = record()
+    return Response({**answer, "replayed": replayed})
+
+
+class CarrierStatusEdiView(EdiInView):
     """A carrier's shipment statuses as an X12 214 interchange (the body as sent:
     `Content-Type: application/edi-x12` or `text/plain`). How Handoff reads a 214 (B10-01
     the waybill, B10-03 the SCAC, which is the carrier's code here; AT7 statuses with MS1
@@ -200,7 +258,7 @@ class CarrierStatusEdiView(APIView):
     interchange sent again gets the same answer (`replayed`), and nothing is done again. A
     test interchange (ISA15 T) is checked all the way and then undone."""
 
-    parser_classes = [X12Parser, X12TextParser]
+    kind = "214"
 
     @extend_schema(
         request={"application/edi-x12": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
@@ -230,27 +288,11 @@ class CarrierStatusEdiView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        text = request.data
-        if not isinstance(text, str):
-            raise DomainError(_("Send the interchange as the body, as text."))
-        try:
-            return self._received(request, text)
-        except DomainError as refused:
-            sender, control, test = _envelope(text)
-            if not test:  # a test interchange's refusal alerts nobody
-                edi_refusal_record(
-                    sender=sender,
-                    control=control,
-                    kind="214",
-                    message=refused.message,
-                    warehouse_ids=sorted(warehouse_ids_for(request.user)),
-                    actor=request.user,
-                )
-            raise
+        return super().post(request)
 
     def _received(self, request: Request, text: str) -> Response:
         """The interchange acted on, or a DomainError saying why not."""
-        interchange, statuses = _read(text)
+        interchange, statuses = _read(text, carrier_statuses)
         warehouse_ids = warehouse_ids_for(request.user)
         items = []
         for said in statuses:
@@ -281,13 +323,91 @@ class CarrierStatusEdiView(APIView):
             statuses=items,
             actor=request.user,
         )
-        if interchange.test:
-            with transaction.atomic():
-                answer, replayed = record()
-                transaction.set_rollback(True)
-        else:
-            answer, replayed = record()
-        return Response({**answer, "replayed": replayed})
+        return _acted(record, interchange)
+
+
+class ShippingOrderEdiView(EdiInView):
+    """A depositor's warehouse shipping orders as an X12 940 interchange (the body as sent:
+    `Content-Type: application/edi-x12` or `text/plain`), one order a 940: W05-01 N a new
+    order, F a cancel. How Handoff reads a 940 is in `integrations.edi.shipping_order`.
+    Every order is checked before any is taken, each problem named by its 940, segment and
+    element; then all are taken and allocated as `POST /api/v1/orders/` takes one, or none.
+    The answer lists each order with its status and warehouse, and the 997. The same
+    interchange sent again gets the same answer (`replayed`). A test interchange (ISA15 T)
+    is checked and taken, then undone. Each order's shipment is answered with a 945
+    (`GET /api/v1/orders/{id}/edi/945/`, and the `edi.sent` event)."""
+
+    kind = "940"
+
+    @extend_schema(
+        request={"application/edi-x12": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
+        responses=inline_serializer(
+            "ShippingOrdersReceived",
+            {
+                "interchange": serializers.CharField(),
+                "sender": serializers.CharField(),
+                "test": serializers.BooleanField(),
+                "replayed": serializers.BooleanField(),
+                "orders": inline_serializer(
+                    "ShippingOrderReceived",
+                    {
+                        "where": serializers.CharField(),
+                        "order": serializers.IntegerField(),
+                        "reference": serializers.CharField(),
+                        "purpose": serializers.ChoiceField(choices=["new", "cancel"]),
+                        "status": serializers.CharField(),
+                        "warehouse": serializers.CharField(allow_null=True),
+                    },
+                    many=True,
+                ),
+                "acknowledgment": serializers.CharField(help_text="The 997, in X12."),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
+        require_role_anywhere(request.user, ORDER_ROLES)
+        interchange, said = _read(text, shipping_orders)
+        record = functools.partial(
+            shipping_orders_record,
+            interchange=interchange,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            orders=orders_said(said, context={"request": request}),
+            actor=request.user,
+        )
+        return _acted(record, interchange)
+
+
+class ShippingAdviceView(APIView):
+    """The X12 945 that told the depositor this order (or this part of a split order) has
+    shipped, as issued at its departure (`text/plain`): how much of each line shipped, with
+    lots and SSCCs, the carrier and the waybill. An order that came another way has none
+    (404); one not shipped yet, not yet (409)."""
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        order = orders_visible(warehouse_ids=warehouse_ids_for(request.user)).filter(pk=pk).first()
+        if order is None:
+            raise NotFound(_("No order %(id)s in your warehouses.") % {"id": pk})
+        advice = ShippingAdvice.objects.filter(order=order).first()
+        if advice is None and edi_order_of(order) is None:
+            raise NotFound(
+                _("Order %(ref)s did not come in an EDI 940, so no 945 answers it.")
+                % {"ref": order.external_ref}
+            )
+        if advice is None:
+            advice = shipping_advice_issue(order_id=order.pk)
+        if advice is None:
+            raise Conflict(
+                _("Order %(ref)s is %(status)s: its 945 is issued when it ships.")
+                % {"ref": order.external_ref, "status": order.get_status_display().lower()},
+                field="status",
+                code="not_shipped",
+            )
+        return HttpResponse(advice.document, content_type="text/plain; charset=utf-8")
 
 
 # --- sheets in ------------------------------------------------------------------------------

@@ -22,7 +22,14 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from integrations.edi.x12 import FunctionalGroup, Segment, TransactionSet, X12Error
+from integrations.edi.x12 import (
+    FunctionalGroup,
+    Segment,
+    TransactionSet,
+    X12Error,
+    segment_date,
+    segment_time,
+)
 
 # AT7-01 (X12 element 1650) as Handoff's tracking reads it.
 ARRIVED, DELIVERED, REFUSED, DELAYED, POSITION, ESTIMATE, EXCEPTION = (
@@ -110,33 +117,6 @@ class CarrierStatus:
         return " · ".join([head, *self.remarks])[:255]
 
 
-def _date(segment: Segment, n: int) -> datetime.date | None:
-    raw = segment.get(n)
-    if not raw:
-        return None
-    try:
-        return datetime.datetime.strptime(raw, "%Y%m%d").date()
-    except ValueError:
-        raise segment.error(
-            _("Not a date (CCYYMMDD): %(value)s") % {"value": raw[:20]}, n
-        ) from None
-
-
-def _time(segment: Segment, n: int) -> datetime.time | None:
-    raw = segment.get(n)
-    if not raw:
-        return None
-    match = re.fullmatch(r"(\d\d)(\d\d)(\d\d)?\d*", raw)
-    try:
-        if match is None:
-            raise ValueError
-        return datetime.time(int(match[1]), int(match[2]), int(match[3] or 0))
-    except ValueError:
-        raise segment.error(
-            _("Not a time (HHMM or HHMMSS): %(value)s") % {"value": raw[:20]}, n
-        ) from None
-
-
 def _degrees(segment: Segment, n: int, most: int, direction: str, negative: str) -> Decimal:
     """An X12 longitude (DDDMMSS) or latitude (DDMMSS) in decimal degrees."""
     raw = segment.get(n)
@@ -204,8 +184,8 @@ def _statuses_of(transaction: TransactionSet) -> list[CarrierStatus]:
                 code=code,
                 kind=kind,
                 reason=segment.get(2),
-                date=_date(segment, 5),
-                time=_time(segment, 6),
+                date=segment_date(segment, 5),
+                time=segment_time(segment, 6),
                 zone=ZONES[zone_code],
                 skipped=skipped,
             )

@@ -151,6 +151,35 @@ def _same(segment: Segment, n: int, control: str, header: Segment) -> None:
         )
 
 
+def segment_date(segment: Segment, n: int) -> datetime.date | None:
+    """Element n as a date (CCYYMMDD); None if empty, an X12Error naming it if not a date."""
+    raw = segment.get(n)
+    if not raw:
+        return None
+    try:
+        return datetime.datetime.strptime(raw, "%Y%m%d").date()
+    except ValueError:
+        raise segment.error(
+            _("Not a date (CCYYMMDD): %(value)s") % {"value": raw[:20]}, n
+        ) from None
+
+
+def segment_time(segment: Segment, n: int) -> datetime.time | None:
+    """Element n as a time (HHMM, HHMMSS, more digits ignored); None if empty."""
+    raw = segment.get(n)
+    if not raw:
+        return None
+    match = re.fullmatch(r"(\d\d)(\d\d)(\d\d)?\d*", raw)
+    try:
+        if match is None:
+            raise ValueError
+        return datetime.time(int(match[1]), int(match[2]), int(match[3] or 0))
+    except ValueError:
+        raise segment.error(
+            _("Not a time (HHMM or HHMMSS): %(value)s") % {"value": raw[:20]}, n
+        ) from None
+
+
 def interchange_read(text: str) -> Interchange:
     """The interchange in `text`, its envelopes checked: one ISA … IEA; each GS … GE and
     ST … SE closed, with the counts (IEA01, GE01, SE01) and control numbers (IEA02, GE02,

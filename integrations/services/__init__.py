@@ -1,6 +1,14 @@
 """State changes of the integrations app."""
 
-from integrations.services.edi import StatusFor, carrier_statuses_record, edi_refusal_record
+from integrations.services.edi import (
+    OrderSaid,
+    StatusFor,
+    carrier_statuses_record,
+    edi_refusal_record,
+    shipping_advice_issue,
+    shipping_advices_issue_due,
+    shipping_orders_record,
+)
 from integrations.services.webhooks import (
     webhook_deliver,
     webhook_deliveries_create,
@@ -11,9 +19,13 @@ from integrations.services.webhooks import (
 )
 
 __all__ = [
+    "OrderSaid",
     "StatusFor",
     "carrier_statuses_record",
     "edi_refusal_record",
+    "shipping_advice_issue",
+    "shipping_advices_issue_due",
+    "shipping_orders_record",
     "webhook_deliver",
     "webhook_deliveries_create",
     "webhook_replay",

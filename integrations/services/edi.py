@@ -1,10 +1,11 @@
-"""EDI in: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery."""
+"""EDI: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery; a
+depositor's 940s become orders, and each of their shipments is answered with a 945."""
 
 import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,11 +13,27 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
+from integrations.edi.shipping_advice import shipping_advice_945
+from integrations.edi.shipping_order import ShippingOrder
 from integrations.edi.x12 import Interchange, acknowledgment_997
-from integrations.models import EdiInterchange, EdiRefusal
+from integrations.models import (
+    EdiControlCounter,
+    EdiInterchange,
+    EdiOrder,
+    EdiRefusal,
+    ShippingAdvice,
+)
+from integrations.selectors import edi_order_of, shipping_advice_of, shipping_advices_due
 from shipping import services as shipping
-from shipping.choices import DONE_STOP_STATUSES, ShipmentStatus, TrackingSource, TrackingStatus
-from shipping.models import Stop
+from shipping.choices import (
+    DONE_STOP_STATUSES,
+    OrderStatus,
+    ShipmentStatus,
+    TrackingSource,
+    TrackingStatus,
+)
+from shipping.models import Order, Stop
+from shipping.services import OrderDraft
 from shipping.services.dispatch import DELAY_MINUTES
 
 
@@ -128,22 +145,13 @@ def _apply(item: StatusFor, actor: AbstractBaseUser | None, now: datetime.dateti
         )
 
 
-@service
-def carrier_statuses_record(
-    *,
-    interchange: Interchange,
-    digest: str,
-    statuses: list[StatusFor],
-    actor: AbstractBaseUser | None,
-) -> tuple[dict, bool]:
-    """Act on a carrier's 214 interchange (`edi.received`), all of it or nothing: each
-    status through the shipping services as a tracking event from EDI 214, an arrival, a
-    delivery or a refusal, in the order sent; a status Handoff does not read, or one about
-    a stop already done, is skipped and said so. Answers what was done, with the 997 that
-    acknowledges it, and whether it is the answer already given (the same interchange sent
-    again: nothing done again). The sender's control number is used once: another
-    interchange under it is a Conflict. A refusal names the status (its ST, LX and AT7) and
-    the reason."""
+def _interchange_kept(
+    interchange: Interchange, *, digest: str, kind: str, actor: AbstractBaseUser | None
+) -> tuple[EdiInterchange, dict | None]:
+    """Keep that this interchange is being received (its row, to be answered at the end of
+    the caller's transaction), or the answer already given to it, sent again as it was
+    (digest). The sender's control number is used once: another interchange under it, or
+    the same one being received at this moment, is a Conflict naming ISA13."""
     sender = f"{interchange.sender_qualifier}:{interchange.sender}"
     kept = (
         EdiInterchange.objects.select_for_update()
@@ -165,13 +173,13 @@ def carrier_statuses_record(
                 field="ISA13",
                 code="interchange_received",
             )
-        return kept.answer, True
+        return kept, kept.answer
     try:
         with transaction.atomic():
             kept = EdiInterchange.objects.create(
                 sender=sender,
                 control_number=interchange.control,
-                kind="214",
+                kind=kind,
                 digest=digest,
                 received_by=actor if actor is not None and actor.is_authenticated else None,
             )
@@ -182,6 +190,44 @@ def carrier_statuses_record(
             field="ISA13",
             code="interchange_received",
         ) from None
+    return kept, None
+
+
+def control_number_next(partner: str) -> int:
+    """The control number of the next interchange Handoff sends `partner` (ISA05:ISA06 as
+    it sends): 1, 2, … 999,999,999, then 1 again, each handed out once under the row lock of
+    the partner's counter, which the caller's transaction holds until it commits."""
+    table = EdiControlCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (partner, last_number) VALUES (%s, 1) "
+            f"ON CONFLICT (partner) DO UPDATE SET last_number = {table}.last_number "
+            "%% 999999999 + 1 RETURNING last_number",
+            [partner],
+        )
+        return int(cursor.fetchone()[0])
+
+
+@service
+def carrier_statuses_record(
+    *,
+    interchange: Interchange,
+    digest: str,
+    statuses: list[StatusFor],
+    actor: AbstractBaseUser | None,
+) -> tuple[dict, bool]:
+    """Act on a carrier's 214 interchange (`edi.received`), all of it or nothing: each
+    status through the shipping services as a tracking event from EDI 214, an arrival, a
+    delivery or a refusal, in the order sent; a status Handoff does not read, or one about
+    a stop already done, is skipped and said so. Answers what was done, with the 997 that
+    acknowledges it, and whether it is the answer already given (the same interchange sent
+    again: nothing done again). The sender's control number is used once: another
+    interchange under it is a Conflict. A refusal names the status (its ST, LX and AT7) and
+    the reason."""
+    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
+    kept, given = _interchange_kept(interchange, digest=digest, kind="214", actor=actor)
+    if given is not None:
+        return given, True
     now = timezone.now()
     told = []
     warehouses = set()
@@ -206,7 +252,9 @@ def carrier_statuses_record(
         "sender": interchange.sender,
         "test": interchange.test,
         "statuses": told,
-        "acknowledgment": acknowledgment_997(interchange, control=kept.pk, at=now),
+        "acknowledgment": acknowledgment_997(
+            interchange, control=control_number_next(sender), at=now
+        ),
     }
     EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
     event_record(
@@ -257,3 +305,173 @@ def edi_refusal_record(
         actor=actor,
     )
     return refusal
+
+
+# --- 940 in, 945 out -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderSaid:
+    """A 940 read and checked against what Handoff knows: a new order's draft, or the order
+    it cancels."""
+
+    said: ShippingOrder
+    draft: OrderDraft | None = None
+    cancel: Order | None = None
+
+
+def _refused_at(said: ShippingOrder, refused: DomainError, default: str) -> DomainError:
+    """The refusal of a service, named by the segment and element that said the field."""
+    where = said.place(refused.field) if refused.field else f"{said.header.where} {default}"
+    return type(refused)(
+        f"{said.where}, {where}: {refused.message}",
+        field=where,
+        code=refused.code,
+        extra=refused.extra,
+    )
+
+
+@service
+def shipping_orders_record(
+    *,
+    interchange: Interchange,
+    digest: str,
+    orders: list[OrderSaid],
+    actor: AbstractBaseUser | None,
+) -> tuple[dict, bool]:
+    """Act on a depositor's 940 interchange (`edi.received`), all of it or nothing, in the
+    order sent: each new order taken and allocated as the API's order intake takes one, and
+    kept as the 940 said it (`EdiOrder`), for the 945s that answer its shipments; each
+    cancel through `order_cancel`, with the 940's note as the reason. Answers what was done,
+    with the 997, and whether it is the answer already given (the same interchange sent
+    again: nothing done again). A refusal names the 940 and the segment and element whose
+    value is refused (a reference used already: W05-02)."""
+    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
+    kept, given = _interchange_kept(interchange, digest=digest, kind="940", actor=actor)
+    if given is not None:
+        return given, True
+    group = interchange.groups[0]
+    told = []
+    warehouses = set()
+    for item in orders:
+        said = item.said
+        try:
+            if item.cancel is not None:
+                reason = said.note or _("Cancelled by the depositor's 940 (interchange %(n)s).") % {
+                    "n": interchange.control
+                }
+                order = shipping.order_cancel(order=item.cancel, reason=reason, actor=actor)
+            else:
+                assert item.draft is not None
+                order = shipping.order_create(**vars(item.draft), actor=actor)
+                EdiOrder.objects.create(
+                    order=order,
+                    interchange=kept,
+                    partner=sender,
+                    receiver=f"{interchange.receiver_qualifier}:{interchange.receiver}",
+                    group_sender=group.sender[:15],
+                    group_receiver=group.receiver[:15],
+                    depositor_order=said.depositor_order,
+                    purchase_order=said.purchase_order,
+                    lines={
+                        str(n): {
+                            "qualifier": line.qualifier,
+                            "product": line.product,
+                            "unit": line.unit,
+                        }
+                        for n, line in enumerate(said.lines, start=1)
+                    },
+                )
+        except DomainError as refused:
+            raise _refused_at(said, refused, "W0501" if item.cancel else "W0502") from refused
+        order.refresh_from_db(fields=["status", "warehouse"])
+        if order.warehouse_id:
+            warehouses.add(order.warehouse_id)
+        told.append(
+            {
+                "where": said.where,
+                "order": order.pk,
+                "reference": order.external_ref,
+                "purpose": "cancel" if item.cancel is not None else "new",
+                "status": order.status,
+                "warehouse": order.warehouse.code if order.warehouse_id else None,
+            }
+        )
+    answer = {
+        "interchange": interchange.control,
+        "sender": interchange.sender,
+        "test": interchange.test,
+        "orders": told,
+        "acknowledgment": acknowledgment_997(
+            interchange, control=control_number_next(sender), at=timezone.now()
+        ),
+    }
+    EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
+    event_record(
+        type="edi.received",
+        aggregate_type="edi",
+        aggregate_id=f"{sender}/{interchange.control}",
+        warehouse=next(iter(warehouses)) if len(warehouses) == 1 else None,
+        payload={
+            "sender": sender,
+            "interchange": interchange.control,
+            "kind": "940",
+            "orders": len(told),
+            "cancelled": sum(1 for t in told if t["purpose"] == "cancel"),
+            "test": interchange.test,
+        },
+        actor=actor,
+    )
+    return answer, False
+
+
+@service
+def shipping_advice_issue(*, order_id: int) -> ShippingAdvice | None:
+    """Issue the 945 of a shipped order that came in a 940, or of a part of one
+    (`edi.sent`, with the interchange in its payload, for the webhooks and the event feed):
+    once, under the next control number of the partner, the order's row locked meanwhile.
+    The advice already issued is returned as it was; None for an order not shipped or not
+    from a 940."""
+    order = Order.objects.select_for_update(no_key=True).filter(pk=order_id).first()
+    if order is None or order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        return None
+    issued = ShippingAdvice.objects.filter(order=order).first()
+    if issued is not None:
+        return issued
+    edi_order = edi_order_of(order)
+    if edi_order is None:
+        return None
+    partner = edi_order.partner
+    control = control_number_next(partner)
+    advice = shipping_advice_of(order=order, edi_order=edi_order, control=control)
+    if advice is None:  # pragma: no cover - a shipped order has its packed units
+        return None
+    issued = ShippingAdvice.objects.create(
+        order=order,
+        edi_order=edi_order,
+        control_number=f"{control:09d}",
+        document=shipping_advice_945(advice),
+    )
+    event_record(
+        type="edi.sent",
+        aggregate_type="order",
+        aggregate_id=order.external_ref,
+        warehouse=order.warehouse_id,
+        payload={
+            "kind": "945",
+            "partner": partner,
+            "interchange": issued.control_number,
+            "order": order.pk,
+            "reference": order.external_ref,
+            "depositor_order": edi_order.depositor_order,
+            "document": issued.document,
+        },
+        actor=None,
+    )
+    return issued
+
+
+def shipping_advices_issue_due() -> int:
+    """Issue every 945 due (`shipping_advices_due`), each in a transaction of its own;
+    return how many were issued."""
+    return sum(1 for order_id in shipping_advices_due() if shipping_advice_issue(order_id=order_id))

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.api.errors import fields_flattened
-from core.exceptions import DomainError
+from core.exceptions import DocumentRefused, DomainError
 from shipping import services
 from shipping.api.serializers import OrderCreateInput
 from shipping.choices import Priority
@@ -65,22 +65,9 @@ PRIORITY_SYNONYMS = {"紧急": Priority.URGENT, "特急": Priority.URGENT, "一�
 _DATE = re.compile(r"(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})")
 
 
-class SheetRefused(DomainError):
+class SheetRefused(DocumentRefused):
     """A sheet refused, nothing of it written: every problem found by its cell ("row 4
     数量"), up to MAX_PROBLEMS."""
-
-    def __init__(self, problems: dict[str, list[str]]) -> None:
-        first, messages = next(iter(problems.items()))
-        more = len(problems) - 1
-        message = f"{first}: {messages[0]}"
-        if more:
-            message += " " + _("(and %(n)s more)") % {"n": more}
-        super().__init__(message, field=first)
-        self.problems = problems
-
-    @property
-    def fields(self) -> dict[str, list[str]]:
-        return self.problems
 
 
 @dataclass
