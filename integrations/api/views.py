@@ -205,6 +205,25 @@ def _envelope(text: str) -> tuple[str, str, bool]:
     return f"{isa[32:34]}:{isa[35:50].strip()}", isa[90:99], isa[102:103] == "T"
 
 
+def _received_schema(name: str, told: str, each: serializers.Serializer) -> Callable:
+    """The schema of an EDI intake: the interchange as the body, and the answer: the
+    interchange, what was done of it (`told`, a list of `each`), and the 997."""
+    return extend_schema(
+        request={"application/edi-x12": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
+        responses=inline_serializer(
+            name,
+            {
+                "interchange": serializers.CharField(),
+                "sender": serializers.CharField(),
+                "test": serializers.BooleanField(),
+                "replayed": serializers.BooleanField(),
+                told: each,
+                "acknowledgment": serializers.CharField(help_text="The 997, in X12."),
+            },
+        ),
+    )
+
+
 class EdiInView(APIView):
     """An X12 interchange posted as the body, as sent: acted on by `_received`, or refused,
     and then kept as refused (`edi_refusal_record`: the integration-failure alert), a test
@@ -260,31 +279,22 @@ class CarrierStatusEdiView(EdiInView):
 
     kind = "214"
 
-    @extend_schema(
-        request={"application/edi-x12": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
-        responses=inline_serializer(
-            "CarrierStatusesReceived",
+    @_received_schema(
+        "CarrierStatusesReceived",
+        "statuses",
+        inline_serializer(
+            "CarrierStatusReceived",
             {
-                "interchange": serializers.CharField(),
-                "sender": serializers.CharField(),
-                "test": serializers.BooleanField(),
-                "replayed": serializers.BooleanField(),
-                "statuses": inline_serializer(
-                    "CarrierStatusReceived",
-                    {
-                        "where": serializers.CharField(),
-                        "carrier": serializers.CharField(),
-                        "waybill": serializers.CharField(),
-                        "code": serializers.CharField(),
-                        "shipment": serializers.CharField(allow_null=True),
-                        "stop": serializers.IntegerField(allow_null=True),
-                        "applied": serializers.BooleanField(),
-                        "skipped": serializers.CharField(),
-                    },
-                    many=True,
-                ),
-                "acknowledgment": serializers.CharField(help_text="The 997, in X12."),
+                "where": serializers.CharField(),
+                "carrier": serializers.CharField(),
+                "waybill": serializers.CharField(),
+                "code": serializers.CharField(),
+                "shipment": serializers.CharField(allow_null=True),
+                "stop": serializers.IntegerField(allow_null=True),
+                "applied": serializers.BooleanField(),
+                "skipped": serializers.CharField(),
             },
+            many=True,
         ),
     )
     def post(self, request: Request) -> Response:
@@ -339,29 +349,20 @@ class ShippingOrderEdiView(EdiInView):
 
     kind = "940"
 
-    @extend_schema(
-        request={"application/edi-x12": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
-        responses=inline_serializer(
-            "ShippingOrdersReceived",
+    @_received_schema(
+        "ShippingOrdersReceived",
+        "orders",
+        inline_serializer(
+            "ShippingOrderReceived",
             {
-                "interchange": serializers.CharField(),
-                "sender": serializers.CharField(),
-                "test": serializers.BooleanField(),
-                "replayed": serializers.BooleanField(),
-                "orders": inline_serializer(
-                    "ShippingOrderReceived",
-                    {
-                        "where": serializers.CharField(),
-                        "order": serializers.IntegerField(),
-                        "reference": serializers.CharField(),
-                        "purpose": serializers.ChoiceField(choices=["new", "cancel"]),
-                        "status": serializers.CharField(),
-                        "warehouse": serializers.CharField(allow_null=True),
-                    },
-                    many=True,
-                ),
-                "acknowledgment": serializers.CharField(help_text="The 997, in X12."),
+                "where": serializers.CharField(),
+                "order": serializers.IntegerField(),
+                "reference": serializers.CharField(),
+                "purpose": serializers.ChoiceField(choices=["new", "cancel"]),
+                "status": serializers.CharField(),
+                "warehouse": serializers.CharField(allow_null=True),
             },
+            many=True,
         ),
     )
     def post(self, request: Request) -> Response:

@@ -85,6 +85,11 @@ class Interchange:
     separators: tuple[str, str, str]  # element, component, segment terminator
     groups: list[FunctionalGroup] = field(default_factory=list)
 
+    @property
+    def partner(self) -> str:
+        """Who sent it, as Handoff keeps a trading partner: "ISA05:ISA06"."""
+        return f"{self.sender_qualifier}:{self.sender}"
+
 
 def _segments(text: str) -> tuple[list[Segment], tuple[str, str, str]]:
     text = text.lstrip("\ufeff \t\r\n")

@@ -152,7 +152,7 @@ def _interchange_kept(
     the caller's transaction), or the answer already given to it, sent again as it was
     (digest). The sender's control number is used once: another interchange under it, or
     the same one being received at this moment, is a Conflict naming ISA13."""
-    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
+    sender = interchange.partner
     kept = (
         EdiInterchange.objects.select_for_update()
         .filter(sender=sender, control_number=interchange.control)
@@ -193,6 +193,48 @@ def _interchange_kept(
     return kept, None
 
 
+def _interchange_answered(
+    kept: EdiInterchange,
+    interchange: Interchange,
+    *,
+    told: dict,
+    warehouses: set[int],
+    counts: dict,
+    at: datetime.datetime,
+    actor: AbstractBaseUser | None,
+) -> dict:
+    """The answer to the interchange being received: what was done (`told`) with the 997,
+    under the partner's next control number; kept, to be given again to the same interchange
+    sent again, and told as `edi.received` (with `counts`, on the one warehouse concerned if
+    there is one)."""
+    sender = interchange.partner
+    answer = {
+        "interchange": interchange.control,
+        "sender": interchange.sender,
+        "test": interchange.test,
+        **told,
+        "acknowledgment": acknowledgment_997(
+            interchange, control=control_number_next(sender), at=at
+        ),
+    }
+    EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
+    event_record(
+        type="edi.received",
+        aggregate_type="edi",
+        aggregate_id=f"{sender}/{interchange.control}",
+        warehouse=next(iter(warehouses)) if len(warehouses) == 1 else None,
+        payload={
+            "sender": sender,
+            "interchange": interchange.control,
+            "kind": kept.kind,
+            **counts,
+            "test": interchange.test,
+        },
+        actor=actor,
+    )
+    return answer
+
+
 def control_number_next(partner: str) -> int:
     """The control number of the next interchange Handoff sends `partner` (ISA05:ISA06 as
     it sends): 1, 2, … 999,999,999, then 1 again, each handed out once under the row lock of
@@ -224,7 +266,6 @@ def carrier_statuses_record(
     again: nothing done again). The sender's control number is used once: another
     interchange under it is a Conflict. A refusal names the status (its ST, LX and AT7) and
     the reason."""
-    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
     kept, given = _interchange_kept(interchange, digest=digest, kind="214", actor=actor)
     if given is not None:
         return given, True
@@ -247,29 +288,16 @@ def carrier_statuses_record(
                     extra=refused.extra,
                 ) from refused
         told.append(_told(item, not skipped, skipped))
-    answer = {
-        "interchange": interchange.control,
-        "sender": interchange.sender,
-        "test": interchange.test,
-        "statuses": told,
-        "acknowledgment": acknowledgment_997(
-            interchange, control=control_number_next(sender), at=now
-        ),
-    }
-    EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
-    event_record(
-        type="edi.received",
-        aggregate_type="edi",
-        aggregate_id=f"{sender}/{interchange.control}",
-        warehouse=next(iter(warehouses)) if len(warehouses) == 1 else None,
-        payload={
-            "sender": sender,
-            "interchange": interchange.control,
-            "kind": "214",
+    answer = _interchange_answered(
+        kept,
+        interchange,
+        told={"statuses": told},
+        warehouses=warehouses,
+        counts={
             "applied": sum(1 for t in told if t["applied"]),
             "skipped": sum(1 for t in told if not t["applied"]),
-            "test": interchange.test,
         },
+        at=now,
         actor=actor,
     )
     return answer, False
@@ -346,7 +374,6 @@ def shipping_orders_record(
     with the 997, and whether it is the answer already given (the same interchange sent
     again: nothing done again). A refusal names the 940 and the segment and element whose
     value is refused (a reference used already: W05-02)."""
-    sender = f"{interchange.sender_qualifier}:{interchange.sender}"
     kept, given = _interchange_kept(interchange, digest=digest, kind="940", actor=actor)
     if given is not None:
         return given, True
@@ -367,7 +394,7 @@ def shipping_orders_record(
                 EdiOrder.objects.create(
                     order=order,
                     interchange=kept,
-                    partner=sender,
+                    partner=interchange.partner,
                     receiver=f"{interchange.receiver_qualifier}:{interchange.receiver}",
                     group_sender=group.sender[:15],
                     group_receiver=group.receiver[:15],
@@ -397,29 +424,16 @@ def shipping_orders_record(
                 "warehouse": order.warehouse.code if order.warehouse_id else None,
             }
         )
-    answer = {
-        "interchange": interchange.control,
-        "sender": interchange.sender,
-        "test": interchange.test,
-        "orders": told,
-        "acknowledgment": acknowledgment_997(
-            interchange, control=control_number_next(sender), at=timezone.now()
-        ),
-    }
-    EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
-    event_record(
-        type="edi.received",
-        aggregate_type="edi",
-        aggregate_id=f"{sender}/{interchange.control}",
-        warehouse=next(iter(warehouses)) if len(warehouses) == 1 else None,
-        payload={
-            "sender": sender,
-            "interchange": interchange.control,
-            "kind": "940",
+    answer = _interchange_answered(
+        kept,
+        interchange,
+        told={"orders": told},
+        warehouses=warehouses,
+        counts={
             "orders": len(told),
             "cancelled": sum(1 for t in told if t["purpose"] == "cancel"),
-            "test": interchange.test,
         },
+        at=timezone.now(),
         actor=actor,
     )
     return answer, False
