@@ -19,3 +19,6 @@ PLANNING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role
 # Orders and carriers' tracking come from the office by hand, or from another system.
 ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}
 TRACKING_ROLES = ORDER_ROLES
+# Cold-chain readings come from sensors' gateways, or from a hand-held thermometer read in a
+# cold room by whoever keeps the stock.
+SENSOR_ROLES = STOCK_CONTROL_ROLES

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, WebhookDelivery
-from integrations.selectors import edi_senders_failing
+from integrations.selectors import edi_senders_failing, sensors_watched
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, Stop
@@ -419,6 +419,7 @@ def loads_not_ready(
 
 # How long a refused EDI interchange keeps its sender's alert up without another refusal.
 EDI_FAILING_FOR = datetime.timedelta(hours=24)
+SENSOR_SILENT = datetime.timedelta(minutes=30)  # a sensor reports every few minutes
 
 
 def integration_failures(
@@ -474,6 +475,91 @@ def integration_failures(
     ]
 
 
+def cold_chain(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """Goods out of their temperature range for longer than their sensor's grace: a cold
+    room's tell the warehouse (with what is stored there), a truck's the dispatch office
+    (with the shipment it is on); and a sensor gone silent, whose goods nobody is watching (a
+    truck's only while it is on the road)."""
+    out = []
+    for sensor in sensors_watched(warehouse_ids=list(warehouses)):
+        warehouse = warehouses[sensor.warehouse_id]
+        zone = warehouse.zone()
+        excursion = sensor.open_excursion
+        place = (
+            f"{sensor.zone.name} ({sensor.zone.code})"
+            if sensor.zone_id
+            else f"{sensor.vehicle.plate}"  # type: ignore[union-attr]
+        )
+        if excursion is not None and excursion.started_at <= now - datetime.timedelta(
+            minutes=sensor.grace_minutes
+        ):
+            since = timezone.localtime(excursion.started_at, zone).strftime("%m-%d %H:%M")
+            limit = sensor.high_c if excursion.kind != "cold" else sensor.low_c
+            values = {
+                "place": place,
+                "since": since,
+                "worst": f"{excursion.worst:.1f}",
+                "limit": f"{limit:.1f}",
+                "now": f"{sensor.last_temperature:.1f}"
+                if sensor.last_temperature is not None
+                else "?",
+            }
+            if excursion.kind == "humid":
+                text = gettext_noop(
+                    "%(place)s is too humid since %(since)s: %(worst)s%% at worst, above its "
+                    "%(limit)s%%."
+                )
+                values["limit"] = f"{sensor.humidity_high:.1f}"
+            elif sensor.vehicle_id and excursion.shipment_id:
+                text = gettext_noop(
+                    "Truck %(place)s is out of range since %(since)s on shipment %(shipment)s: "
+                    "%(now)s °C now, %(worst)s °C at worst, against its limit of %(limit)s °C."
+                )
+                values["shipment"] = excursion.shipment.reference  # type: ignore[union-attr]
+            else:
+                text = gettext_noop(
+                    "%(place)s is out of range since %(since)s: %(now)s °C now, %(worst)s °C at "
+                    "worst, against its limit of %(limit)s °C."
+                )
+            out.append(
+                Condition(
+                    rule="temperature_excursion",
+                    key=f"{sensor.device}:{excursion.pk}",
+                    warehouse_id=warehouse.pk,
+                    department=Department.LOGISTICS if sensor.vehicle_id else Department.WAREHOUSE,
+                    severity=Severity.CRITICAL,
+                    **said(text, **values),
+                    subject_type="sensor",
+                    subject_id=sensor.device,
+                )
+            )
+        watched = sensor.zone_id is not None or sensor.on_shipment is not None
+        if watched and sensor.last_at is not None and sensor.last_at <= now - SENSOR_SILENT:
+            out.append(
+                Condition(
+                    rule="sensor_silent",
+                    key=sensor.device,
+                    warehouse_id=warehouse.pk,
+                    department=Department.LOGISTICS if sensor.vehicle_id else Department.WAREHOUSE,
+                    severity=Severity.WARNING,
+                    **said(
+                        gettext_noop(
+                            "Sensor %(device)s in %(place)s has said nothing since %(since)s: "
+                            "nobody is watching its goods' temperature."
+                        ),
+                        device=sensor.device,
+                        place=place,
+                        since=timezone.localtime(sensor.last_at, zone).strftime("%m-%d %H:%M"),
+                    ),
+                    subject_type="sensor",
+                    subject_id=sensor.device,
+                )
+            )
+    return out
+
+
 RULES = [
     below_reorder_point,
     stockout_blocking,
@@ -484,4 +570,5 @@ RULES = [
     trucks_waiting,
     loads_not_ready,
     integration_failures,
+    cold_chain,
 ]

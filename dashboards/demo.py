@@ -302,10 +302,11 @@ def demo_load(
     *, today: datetime.date | None = None, progress: Progress | None = None
 ) -> dict[str, str]:
     """Load the whole demo (idempotent): warehouses and people, stock, orders and trucks,
-    then the KPI history, around `today`: by default the demo warehouses' own date (in
+    the cold chain's sensors, then the KPI history, around `today`: by default the demo warehouses' own date (in
     Beijing it is already tomorrow from 16:00 UTC). `progress(done, total)` follows it step
     by step."""
     from core.demo import core_demo_load
+    from integrations.demo import integrations_demo_load
     from inventory.demo import inventory_demo_load
     from shipping.demo import shipping_demo_load
 
@@ -323,6 +324,7 @@ def demo_load(
     stock = inventory_demo_load(warehouses=warehouses, today=today)
     tell(2)
     orders = shipping_demo_load(warehouses=warehouses, today=today)
+    sensors = integrations_demo_load(warehouses=warehouses)
     tell(3)
     history = kpi_history_load(
         warehouses=warehouses,
@@ -331,4 +333,4 @@ def demo_load(
         progress=lambda done, _: tell(3 + done),
     )
     tell(total)
-    return {"stock": stock, "orders": orders, "history": history}
+    return {"stock": stock, "orders": orders, "sensors": sensors, "history": history}

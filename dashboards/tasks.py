@@ -42,6 +42,7 @@ ALERT_INPUTS = (
     "load.",
     "webhook.",
     "edi.",
+    "sensor.",
 )
 
 

@@ -31,7 +31,7 @@ from dashboards.run_links import run_token
 from dashboards.selectors import alerts_live, warehouses_at_a_glance
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
-from integrations.selectors import edi_of_order
+from integrations.selectors import edi_of_order, sensors_watched
 from inventory import selectors
 from inventory.models import StockMovement, Task
 from shipping import planning
@@ -112,8 +112,8 @@ def floor(request: HttpRequest) -> HttpResponse:
     (pack, label, stage, check trucks in, scan units on, depart); for supervisors the open
     tasks to hand out, the waves' progress per picker and today's short picks.
 
-    `?fragment=tasks` (or `receiving`, `dock`, `supervise`) returns only that part, for the
-    live refresh.
+    `?fragment=tasks` (or `receiving`, `dock`, `supervise`, `cold`) returns only that part,
+    for the live refresh. The cold rooms' sensors show their last reading and range.
     """
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
@@ -145,11 +145,16 @@ def floor(request: HttpRequest) -> HttpResponse:
             context.update(_supervision(chosen, midnight))
         if fragment in (None, "dock") and context["may_dock"]:
             context["dock"] = shipping_selectors.dock_work(warehouse_id=chosen.pk)
+        if fragment in (None, "cold"):
+            context["cold_rooms"] = [
+                s for s in sensors_watched(warehouse_ids=[chosen.pk]) if s.zone_id is not None
+            ]
     template = {
         "tasks": "dashboards/_floor_tasks.html",
         "supervise": "dashboards/_floor_supervise.html",
         "receiving": "dashboards/_floor_receiving.html",
         "dock": "dashboards/_floor_dock.html",
+        "cold": "dashboards/_floor_cold.html",
     }.get(fragment or "", "dashboards/floor.html")
     return render_local(request, template, context, chosen)
 

@@ -196,3 +196,104 @@ class EdiControlCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner}={self.last_number}"
+
+
+class Sensor(models.Model):
+    """A thermometer (and hygrometer) in a cold room or a refrigerated truck, known by the
+    device ID it reports under (MQTT `handoff/sensors/<device>/reading`, or the API). Its
+    goods are safe between `low_c` and `high_c` (and below `humidity_high`); beyond them for
+    longer than `grace_minutes` (a door opened to load is not an excursion) it alerts."""
+
+    device = models.CharField(_("device"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="sensors")
+    zone = models.ForeignKey(
+        "inventory.Zone", null=True, blank=True, on_delete=models.PROTECT, related_name="sensors"
+    )
+    vehicle = models.ForeignKey(
+        "shipping.Vehicle",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sensors",
+    )
+    low_c = models.DecimalField(_("lowest (°C)"), max_digits=5, decimal_places=1)
+    high_c = models.DecimalField(_("highest (°C)"), max_digits=5, decimal_places=1)
+    humidity_high = models.DecimalField(
+        _("most humid (%)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    grace_minutes = models.PositiveSmallIntegerField(_("grace (min)"), default=10)
+    last_at = models.DateTimeField(null=True, blank=True)
+    last_temperature = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    last_humidity = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["warehouse_id", "device"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(zone__isnull=True, vehicle__isnull=False)
+                | Q(zone__isnull=False, vehicle__isnull=True),
+                name="sensor_in_a_zone_or_a_vehicle",
+            ),
+            models.CheckConstraint(
+                condition=Q(low_c__lt=models.F("high_c")), name="sensor_low_below_high"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.name}"
+
+
+class SensorReading(models.Model):
+    """What a sensor measured at a moment (its own clock); one reading a moment, so a message
+    delivered twice (MQTT QoS 1) is kept once."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
+    at = models.DateTimeField()
+    temperature = models.DecimalField(max_digits=5, decimal_places=2)
+    humidity = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sensor_id", "at"]
+        constraints = [models.UniqueConstraint(fields=["sensor", "at"], name="sensor_reading_once")]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.at:%Y-%m-%d %H:%M} {self.temperature}"
+
+
+class ExcursionKind(models.TextChoices):
+    WARM = "warm", _("too warm")
+    COLD = "cold", _("too cold")
+    HUMID = "humid", _("too humid")
+
+
+class Excursion(models.Model):
+    """A time a sensor's goods spent out of their range: from the first reading out to the
+    first back in (open until then). A truck's names the shipment it was on."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="excursions")
+    kind = models.CharField(max_length=5, choices=ExcursionKind.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    worst = models.DecimalField(max_digits=5, decimal_places=2)  # °C, or % for humid
+    shipment = models.ForeignKey(
+        "shipping.Shipment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="excursions",
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor"],
+                condition=Q(ended_at__isnull=True),
+                name="excursion_one_open_per_sensor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"

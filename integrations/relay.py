@@ -41,6 +41,7 @@ TOPICS = {
     "shipment": "shipments",
     "alert": "alerts",
     "edi": "shipments",
+    "sensor": "alerts",
 }
 
 

@@ -8,9 +8,17 @@ from django.utils import timezone
 
 from core.models import Event
 from integrations.edi.shipping_advice import Advice, AdviceLine
-from integrations.models import EdiInterchange, EdiOrder, EdiRefusal, ShippingAdvice
-from shipping.choices import OrderStatus
-from shipping.models import Order
+from integrations.models import (
+    EdiInterchange,
+    EdiOrder,
+    EdiRefusal,
+    Excursion,
+    Sensor,
+    SensorReading,
+    ShippingAdvice,
+)
+from shipping.choices import OrderStatus, ShipmentStatus
+from shipping.models import Order, Shipment
 from shipping.selectors import delivery_notes
 
 SPLIT_DEPTH = 8  # parts of parts of … an order: more than any split makes
@@ -155,3 +163,50 @@ def edi_of_order(order: Order) -> dict | None:
         "purchase_order": edi_order.purchase_order,
         "advice": ShippingAdvice.objects.filter(order=order).first(),
     }
+
+
+def sensor_of_device(device: str, warehouse_ids: Iterable[int] | None = None) -> Sensor | None:
+    """The sensor of that device ID (among these warehouses' if given), with its warehouse,
+    zone and truck."""
+    sensors = Sensor.objects.filter(device=device)
+    if warehouse_ids is not None:
+        sensors = sensors.filter(warehouse_id__in=list(warehouse_ids))
+    return sensors.select_related("warehouse", "zone", "vehicle").first()
+
+
+def sensors_watched(*, warehouse_ids: Iterable[int]) -> list[Sensor]:
+    """These warehouses' sensors, each with its open excursion (`open_excursion`, None if
+    its goods are in range) and, a truck's, the shipment it is on the road with
+    (`on_shipment`). Three queries."""
+    sensors = list(
+        Sensor.objects.filter(warehouse_id__in=list(warehouse_ids)).select_related(
+            "warehouse", "zone", "vehicle"
+        )
+    )
+    open_ = {
+        e.sensor_id: e
+        for e in Excursion.objects.filter(sensor__in=sensors, ended_at__isnull=True).select_related(
+            "shipment"
+        )
+    }
+    on_the_road = {
+        shipment.load.vehicle_id: shipment
+        for shipment in Shipment.objects.filter(
+            load__vehicle_id__in=[s.vehicle_id for s in sensors if s.vehicle_id],
+            status=ShipmentStatus.IN_TRANSIT,
+        )
+        .select_related("load")
+        .order_by("departed_at")
+    }
+    for sensor in sensors:
+        sensor.open_excursion = open_.get(sensor.pk)
+        sensor.on_shipment = on_the_road.get(sensor.vehicle_id)
+    return sensors
+
+
+def sensor_readings(
+    *, sensor: Sensor, since: datetime.datetime, limit: int = 2000
+) -> list[SensorReading]:
+    """The sensor's readings since then, oldest first, at most `limit` (the latest)."""
+    rows = list(SensorReading.objects.filter(sensor=sensor, at__gte=since).order_by("-at")[:limit])
+    return rows[::-1]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Process entrypoints for the one Handoff image: web | worker | beat | migrate
+# Process entrypoints for the one Handoff image: web | worker | beat | sensors | migrate
 set -e
 case "${1:-web}" in
   web)
@@ -27,6 +27,10 @@ case "${1:-web}" in
   beat)
     exec celery -A config beat --loglevel "${CELERY_LOG_LEVEL:-info}" \
       --schedule /app/var/celerybeat-schedule
+    ;;
+  sensors)
+    # The sensor bridge: MQTT readings (MQTT_URL) in; one process, a persistent session.
+    exec python manage.py sensor_bridge
     ;;
   migrate)
     exec python manage.py migrate --noinput

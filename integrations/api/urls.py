@@ -5,6 +5,8 @@ from integrations.api.views import (
     CarrierStatusEdiView,
     EventFeedView,
     OrderSheetView,
+    SensorReadingsView,
+    SensorsView,
     ShippingAdviceView,
     ShippingOrderEdiView,
     WebhookDeliveryViewSet,
@@ -20,6 +22,8 @@ urlpatterns = [
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
     path("orders/<int:pk>/edi/945/", ShippingAdviceView.as_view(), name="order-edi-945"),
+    path("sensors/", SensorsView.as_view(), name="sensors"),
+    path("sensors/<str:device>/readings/", SensorReadingsView.as_view(), name="sensor-readings"),
     path("imports/orders/", OrderSheetView.as_view(), name="orders-import-sheet"),
     *router.urls,
 ]

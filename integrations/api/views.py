@@ -1,3 +1,4 @@
+import datetime
 import functools
 import hashlib
 from collections.abc import Callable
@@ -5,6 +6,7 @@ from typing import TypeVar
 
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 from core.access import require_role, require_role_anywhere, warehouse_ids_for
 from core.api.parsers import BodyParser, MultiPartParser
 from core.api.serializers import EventSerializer
-from core.choices import ORDER_ROLES, TRACKING_ROLES, Role
+from core.choices import MASTER_DATA_ROLES, ORDER_ROLES, SENSOR_ROLES, TRACKING_ROLES, Role
 from core.events import events_sequence
 from core.exceptions import Conflict, DomainError, NotFound
 from core.selectors import warehouses_of
@@ -26,8 +28,14 @@ from integrations.edi.carrier_status import carrier_statuses
 from integrations.edi.intake import orders_said
 from integrations.edi.shipping_order import shipping_orders
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
-from integrations.models import ShippingAdvice
-from integrations.selectors import edi_order_of, events_after
+from integrations.models import Sensor, ShippingAdvice
+from integrations.selectors import (
+    edi_order_of,
+    events_after,
+    sensor_of_device,
+    sensor_readings,
+    sensors_watched,
+)
 from integrations.services import (
     StatusFor,
     carrier_statuses_record,
@@ -35,6 +43,7 @@ from integrations.services import (
     shipping_advice_issue,
     shipping_orders_record,
 )
+from integrations.services.sensors import sensor_readings_record, sensor_register
 from integrations.sheets import orders as sheets
 from shipping.selectors import orders_visible, stop_by_waybill
 from shipping.waybills import waybill_clean
@@ -503,3 +512,86 @@ class OrderSheetView(APIView):
             },
             status=201,
         )
+
+
+# --- cold chain ------------------------------------------------------------------------------
+
+
+class SensorsView(APIView):
+    """The sensors of cold rooms and refrigerated trucks: `GET` those of your warehouses,
+    each with its last reading and the excursion its goods are in now, if any; `POST`
+    puts one in a zone or a truck (its range from the goods' temperature class unless
+    given). A sensor reports over MQTT (`handoff/sensors/<device>/reading`) or the API."""
+
+    @extend_schema(responses=s.SensorSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        sensors = sensors_watched(warehouse_ids=warehouse_ids_for(request.user))
+        return Response(s.SensorSerializer(sensors, many=True).data)
+
+    @extend_schema(request=s.SensorInput, responses={201: s.SensorSerializer})
+    def post(self, request: Request) -> Response:
+        check = s.SensorInput(data=request.data, context={"request": request})
+        check.is_valid(raise_exception=True)
+        attrs = check.validated_data
+        where = attrs.get("zone") or attrs.get("vehicle")
+        warehouse_id = where.warehouse_id if attrs.get("zone") else where.home_warehouse_id
+        if warehouse_id is not None:
+            require_role(request.user, warehouse_id, MASTER_DATA_ROLES)
+        sensor = sensor_register(**attrs, actor=request.user)
+        sensor.open_excursion = None
+        return Response(s.SensorSerializer(sensor).data, status=201)
+
+
+class ReadingsQuery(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="Default: 24 hours ago.")
+
+
+class SensorReadingsView(APIView):
+    """A sensor's readings: `GET` since a time (24 hours by default), oldest first; `POST`
+    one reading or many (`{"readings": [...]}`, 1,000 at most) from a gateway that speaks
+    HTTP rather than MQTT, or a hand-held thermometer's, read in a cold room. A reading of a
+    moment already kept is a duplicate and left alone; the answer says how many were kept
+    and whether the goods are out of range now."""
+
+    @extend_schema(parameters=[ReadingsQuery], responses=s.ReadingOutSerializer(many=True))
+    def get(self, request: Request, device: str) -> Response:
+        sensor = self._sensor(request, device)
+        query = ReadingsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since = query.validated_data.get("since") or timezone.now() - datetime.timedelta(days=1)
+        rows = sensor_readings(sensor=sensor, since=since)
+        return Response(s.ReadingOutSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=s.ReadingsInput,
+        responses=inline_serializer(
+            "ReadingsKept",
+            {
+                "device": serializers.CharField(),
+                "kept": serializers.IntegerField(),
+                "duplicates": serializers.IntegerField(),
+                "excursion": inline_serializer(
+                    "ExcursionNow",
+                    {
+                        "kind": serializers.CharField(),
+                        "since": serializers.DateTimeField(),
+                        "worst": serializers.DecimalField(max_digits=5, decimal_places=2),
+                    },
+                    allow_null=True,
+                ),
+            },
+        ),
+    )
+    def post(self, request: Request, device: str) -> Response:
+        sensor = self._sensor(request, device)
+        require_role(request.user, sensor.warehouse_id, SENSOR_ROLES)
+        kept = sensor_readings_record(
+            sensor=sensor, readings=s.readings_parsed(request.data), actor=request.user
+        )
+        return Response(kept)
+
+    def _sensor(self, request: Request, device: str) -> Sensor:
+        sensor = sensor_of_device(device, warehouse_ids_for(request.user))
+        if sensor is None:
+            raise NotFound(_("No sensor %(device)s in your warehouses.") % {"device": device})
+        return sensor

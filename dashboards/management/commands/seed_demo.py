@@ -29,6 +29,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data ready in {took:.1f} s: {summary['stock']}.")
         )
         self.stdout.write(f"Orders: {summary['orders']}.")
+        self.stdout.write(f"Cold chain: {summary['sensors']}.")
         self.stdout.write(f"KPI history: {summary['history']}.")
         self.stdout.write("Demo logins (user / password / role):")
         for username, _, role, codes in PEOPLE:
