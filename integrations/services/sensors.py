@@ -68,7 +68,7 @@ def sensor_register(
     high = default_high if high_c is None else high_c
     if low >= high:
         raise DomainError(
-            _("The lowest temperature (%(low)s °C) is below the highest (%(high)s °C).")
+            _("The lowest temperature (%(low)s °C) must be below the highest (%(high)s °C).")
             % {"low": low, "high": high},
             field="low_c",
         )
