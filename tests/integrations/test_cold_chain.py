@@ -330,3 +330,26 @@ def test_the_floor_shows_its_cold_rooms_and_the_one_out_of_range(client, person,
     assert "9.3 °C" in row and "2.0 … 8.0 °C" in row and "too warm" in row
     fragment = client.get("/floor/?warehouse=BJ&fragment=cold").content.decode()
     assert 'data-device="bj-chill-1"' in fragment and "<html" not in fragment
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_the_bridge_and_the_api_at_once_keep_each_reading_once(network):
+    """The MQTT bridge and a gateway posting over HTTP send overlapping readings of one
+    sensor at the same moment: each reading is kept once, one excursion is opened."""
+    from tests.shipping.helpers import at_once
+
+    zone = ZoneFactory(
+        warehouse=network["BJ"][0], code="BJ-CHILL", kind="pick_face", temperature_class="chilled"
+    )
+    sensor = sensor_register(device="bj-chill-1", name="Chilled room", zone=zone, actor=None)
+    batch = [reading(n, "9.0" if n >= 10 else "5.0") for n in range(0, 30, 5)]
+
+    def send(readings):  # type: ignore[no-untyped-def]
+        return lambda: sensor_readings_record(sensor=sensor, readings=readings, actor=None)
+
+    assert at_once(send(batch), send(batch[2:]), send(batch[::-1])) == ["done"] * 3
+    assert SensorReading.objects.filter(sensor=sensor).count() == 6
+    assert list(Excursion.objects.values_list("kind", "started_at", "ended_at")) == [
+        ("warm", at(10), None)
+    ]
