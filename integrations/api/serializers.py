@@ -190,7 +190,9 @@ class SensorInput(serializers.Serializer):
 
 
 class ExcursionSerializer(serializers.ModelSerializer):
-    shipment = serializers.CharField(source="shipment.reference", default=None, read_only=True)
+    shipment = serializers.CharField(
+        source="shipment.reference", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Excursion
@@ -199,8 +201,10 @@ class ExcursionSerializer(serializers.ModelSerializer):
 
 class SensorSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
-    zone = serializers.CharField(source="zone.code", default=None, read_only=True)
-    vehicle = serializers.CharField(source="vehicle.plate", default=None, read_only=True)
+    zone = serializers.CharField(source="zone.code", default=None, read_only=True, allow_null=True)
+    vehicle = serializers.CharField(
+        source="vehicle.plate", default=None, read_only=True, allow_null=True
+    )
     excursion = serializers.SerializerMethodField()
 
     class Meta:
