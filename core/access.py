@@ -36,6 +36,12 @@ def _roles(user: AbstractBaseUser) -> dict[int, str]:
     return roles
 
 
+def roles_of(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
+    """{warehouse id: role} of the user's memberships (none for a visitor), read once a
+    request."""
+    return _roles(user) if user.is_authenticated else {}  # type: ignore[arg-type]
+
+
 def warehouse_ids_for(user: AbstractBaseUser | AnonymousUser) -> frozenset[int]:
     """The ids of the warehouses the user belongs to (all of them for a superuser).
 

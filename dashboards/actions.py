@@ -26,8 +26,9 @@ from core.clock import clock_text
 from core.exceptions import DomainError, Forbidden
 from core.models import Warehouse
 from core.selectors import warehouses_of
-from dashboards import shell, views
-from dashboards.models import Alert
+from dashboards import services, shell, views
+from dashboards.api.views import TICKET_PEOPLE
+from dashboards.models import Alert, Department, Ticket, TicketKind
 from dashboards.services import alert_acknowledge
 from integrations.sheets.orders import (
     MAX_BYTES,
@@ -99,6 +100,12 @@ FIELDS: dict[str, tuple[str, str]] = {
     "at": ("", gettext_lazy("Time")),
     "order": ("order", gettext_lazy("Order")),
     "waybill": ("waybill", gettext_lazy("Waybill")),
+    "title": ("title", gettext_lazy("What is wrong")),
+    "kind": ("kind", gettext_lazy("Kind")),
+    "department": ("department", gettext_lazy("For")),
+    "subject_id": ("subject_id", gettext_lazy("About")),
+    "text": ("text", gettext_lazy("Note")),
+    "resolution": ("resolution", gettext_lazy("How it was resolved")),
 }
 
 
@@ -897,3 +904,141 @@ def orders_import_template(request: HttpRequest) -> HttpResponse:
     )
     answer["Content-Disposition"] = 'attachment; filename="handoff-orders.csv"'
     return answer
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+def _tickets(request: HttpRequest) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    return views.tickets_page(request)
+
+
+def _ticket_of(request: HttpRequest, pk: int) -> Ticket:
+    ticket = get_object_or_404(Ticket, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
+    require_role(request.user, ticket.warehouse_id, TICKET_PEOPLE)
+    return ticket
+
+
+@login_required
+@require_POST
+def ticket_raise(request: HttpRequest) -> HttpResponse:
+    """Raise an exception for a department, about an order, load, shipment, sensor, item or
+    location of the warehouse if one is named."""
+
+    def act() -> str:
+        warehouse = _chosen(
+            request, "warehouse", Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user))
+        )
+        require_role(request.user, warehouse.pk, TICKET_PEOPLE)
+        ticket = services.ticket_raise(
+            warehouse=warehouse,
+            kind=_field(request, "kind"),
+            title=_field(request, "title"),
+            department=_field(request, "department"),
+            note=request.POST.get("note", ""),
+            subject_type=request.POST.get("subject_type", ""),
+            subject_id=request.POST.get("subject_id", ""),
+            actor=request.user,
+        )
+        return _("%(number)s raised for %(department)s.") % {
+            "number": ticket.number,
+            "department": ticket.get_department_display(),
+        }
+
+    return _answer(request, _tickets, act)
+
+
+@login_required
+@require_POST
+def ticket_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand a ticket to the other department, saying what it is to do."""
+
+    def act() -> str:
+        ticket = services.ticket_hand_over(
+            ticket=_ticket_of(request, pk), note=_field(request, "note"), actor=request.user
+        )
+        return _("%(number)s handed to %(department)s.") % {
+            "number": ticket.number,
+            "department": ticket.get_department_display(),
+        }
+
+    return _answer(request, _tickets, act)
+
+
+@login_required
+@require_POST
+def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a note to a ticket's trail."""
+
+    def act() -> str:
+        ticket = _ticket_of(request, pk)
+        services.ticket_note_add(ticket=ticket, text=_field(request, "text"), actor=request.user)
+        return _("Noted on %(number)s.") % {"number": ticket.number}
+
+    return _answer(request, _tickets, act)
+
+
+@login_required
+@require_POST
+def ticket_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Resolve a ticket, saying how."""
+
+    def act() -> str:
+        ticket = services.ticket_resolve(
+            ticket=_ticket_of(request, pk),
+            resolution=_field(request, "resolution"),
+            actor=request.user,
+        )
+        return _("%(number)s resolved.") % {"number": ticket.number}
+
+    return _answer(request, _tickets, act)
+
+
+@login_required
+@require_POST
+def alert_to_ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand an alert to the other department as a ticket ('Hand to dispatch' on the
+    warehouse's bell, 'Hand to the warehouse' on dispatch's): its text is the ticket's, its
+    subject too; answers with the fresh bell."""
+    alert = get_object_or_404(Alert, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
+
+    def act() -> str:
+        require_role(request.user, alert.warehouse_id, TICKET_PEOPLE)
+        other = (
+            Department.LOGISTICS
+            if alert.department == Department.WAREHOUSE
+            else Department.WAREHOUSE
+        )
+        ticket = services.ticket_raise(
+            warehouse=alert.warehouse,
+            kind=KIND_OF_RULE.get(alert.rule, TicketKind.OTHER),
+            title=alert.text[:160],
+            department=other,
+            note=request.POST.get("note", ""),
+            alert=alert,
+            actor=request.user,
+        )
+        return _("%(number)s raised for %(department)s.") % {
+            "number": ticket.number,
+            "department": ticket.get_department_display(),
+        }
+
+    return _answer(request, shell.bell, act)
+
+
+# The kind of ticket an alert of a rule becomes.
+KIND_OF_RULE = {
+    "below_reorder_point": TicketKind.SHORT,
+    "stockout_blocking": TicketKind.SHORT,
+    "order_at_risk": TicketKind.LATE,
+    "shipment_late": TicketKind.LATE,
+    "load_not_ready": TicketKind.LATE,
+    "next_trip_at_risk": TicketKind.LATE,
+    "route_outside_windows": TicketKind.LATE,
+    "truck_waiting": TicketKind.TRUCK,
+    "temperature_excursion": TicketKind.TEMPERATURE,
+    "sensor_silent": TicketKind.TEMPERATURE,
+    "integration_failure": TicketKind.DATA,
+}

@@ -97,3 +97,85 @@ class Alert(models.Model):
             return gettext(template) % self.params
         except (KeyError, TypeError, ValueError):
             return self.message
+
+
+class TicketKind(models.TextChoices):
+    SHORT = "short", _("Goods short or missing")
+    DAMAGE = "damage", _("Damaged goods")
+    LATE = "late", _("Late, or at risk of it")
+    TRUCK = "truck", _("Truck or dock")
+    TEMPERATURE = "temperature", _("Temperature")
+    DATA = "data", _("Wrong data")
+    OTHER = "other", _("Other")
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Ticket(models.Model):
+    """An exception one department hands the other: what is wrong and about what (an order,
+    a load, a shipment, a sensor, an item or a place), which department has it now, and its
+    trail (`TicketNote`), until one of them resolves it."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="tickets")
+    kind = models.CharField(_("kind"), max_length=12, choices=TicketKind.choices)
+    title = models.CharField(_("what is wrong"), max_length=160)
+    department = models.CharField(_("with"), max_length=10, choices=Department.choices)
+    status = models.CharField(max_length=8, choices=TicketStatus.choices, default=TicketStatus.OPEN)
+    subject_type = models.CharField(max_length=32, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        indexes = [
+            models.Index(fields=["warehouse", "status", "department"], name="ticket_queue"),
+            models.Index(fields=["subject_type", "subject_id"], name="ticket_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"T-{self.pk} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"T-{self.pk:05d}"
+
+
+class TicketNoteKind(models.TextChoices):
+    RAISED = "raised", _("Raised")
+    NOTE = "note", _("Note")
+    HANDED = "handed", _("Handed over")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class TicketNote(models.Model):
+    """A step of a ticket's trail: raised, a note, handed from one department to the other,
+    resolved; who, when and what they said."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=8, choices=TicketNoteKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.CharField(max_length=500, blank=True)
+    to_department = models.CharField(max_length=10, choices=Department.choices, blank=True)
+
+    class Meta:
+        ordering = ["ticket_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"

@@ -4,19 +4,30 @@ KPIs read), the alert bell and the warehouses at a glance."""
 import datetime
 import functools
 import io
+from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
+from core.access import roles_of
 from core.choices import Role
-from core.models import Membership, Warehouse
-from dashboards.models import LIVE_ALERT_STATUSES, Alert, Department
+from core.models import Warehouse
+from dashboards.models import (
+    LIVE_ALERT_STATUSES,
+    Alert,
+    Department,
+    Ticket,
+    TicketNote,
+    TicketStatus,
+)
+from integrations.models import Sensor
 from inventory.choices import OPEN_TASK_STATUSES
-from inventory.models import Task
+from inventory.models import Item, Location, Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
 from shipping.models import DockAppointment, Load, Order, Shipment
-from shipping.selectors import past_deadline, promised_by
+from shipping.selectors import orders_visible, past_deadline, promised_by
 
 _NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
 
@@ -194,9 +205,7 @@ def bell_alerts(*, user) -> dict:  # type: ignore[no-untyped-def]
         scope = Q()
     else:
         scope = Q(pk__in=[])
-        for warehouse_id, role in Membership.objects.filter(user=user).values_list(
-            "warehouse_id", "role"
-        ):
+        for warehouse_id, role in roles_of(user).items():
             departments = DEPARTMENTS_OF_ROLE.get(role, ())
             if departments:
                 scope |= Q(warehouse_id=warehouse_id, department__in=departments)
@@ -266,3 +275,66 @@ def warehouses_at_a_glance(
         ):
             out[warehouse_id][name] = n
     return out
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+# What a ticket may be about: its kind, and how to find one of the warehouse's by its key.
+TICKET_SUBJECTS = ("order", "load", "shipment", "sensor", "item", "location")
+
+
+def ticket_subject(*, warehouse_id: int, kind: str, key: str) -> str | None:
+    """The subject a ticket names, as its key, if the warehouse has it: an order shipping
+    from it or holding stock there (by reference), a load or shipment of it (by reference), a
+    sensor of it (by device), an item (by SKU), a location of it (by barcode); None if not."""
+    if not key:
+        return None
+    found = {
+        "order": lambda: orders_visible(warehouse_ids=[warehouse_id]).filter(external_ref=key),
+        "load": lambda: Load.objects.filter(warehouse_id=warehouse_id, reference=key),
+        "shipment": lambda: Shipment.objects.filter(load__warehouse_id=warehouse_id, reference=key),
+        "sensor": lambda: Sensor.objects.filter(warehouse_id=warehouse_id, device=key),
+        "item": lambda: Item.objects.filter(sku=key),
+        "location": lambda: Location.objects.filter(zone__warehouse_id=warehouse_id, barcode=key),
+    }.get(kind)
+    return key if found is not None and found().exists() else None
+
+
+def tickets_of(*, user, warehouse_ids: Iterable[int], resolved_days: int = 7) -> dict:  # type: ignore[no-untyped-def]
+    """The tickets of these warehouses, each with its trail: `mine` (open, with a department
+    of the user's role: the user's to act on), `theirs` (open, with the other department) and
+    `resolved` (in the last `resolved_days`), newest first. Three queries."""
+    ids = list(warehouse_ids)
+    roles = roles_of(user)
+    since = timezone.now() - datetime.timedelta(days=resolved_days)
+    tickets = list(
+        Ticket.objects.filter(warehouse_id__in=ids)
+        .filter(Q(status=TicketStatus.OPEN) | Q(resolved_at__gte=since))
+        .select_related("warehouse", "raised_by", "resolved_by")
+        .prefetch_related(Prefetch("notes", queryset=TicketNote.objects.select_related("by")))
+        .order_by("-raised_at", "-pk")
+    )
+    out: dict[str, list[Ticket]] = {"mine": [], "theirs": [], "resolved": []}
+    for ticket in tickets:
+        if ticket.status == TicketStatus.RESOLVED:
+            out["resolved"].append(ticket)
+        elif user.is_superuser or ticket.department in DEPARTMENTS_OF_ROLE.get(
+            roles.get(ticket.warehouse_id, ""), ()
+        ):
+            out["mine"].append(ticket)
+        else:
+            out["theirs"].append(ticket)
+    return out
+
+
+def tickets_waiting(*, user) -> int:  # type: ignore[no-untyped-def]
+    """How many open tickets wait on the user's departments in the user's warehouses."""
+    if user.is_superuser:
+        scope = Q()
+    else:
+        scope = Q(pk__in=[])
+        for warehouse_id, role in roles_of(user).items():
+            departments = DEPARTMENTS_OF_ROLE.get(role, ())
+            if departments:
+                scope |= Q(warehouse_id=warehouse_id, department__in=departments)
+    return Ticket.objects.filter(scope, status=TicketStatus.OPEN).count()

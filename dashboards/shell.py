@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from core.choices import Role
 from core.models import Membership
-from dashboards.selectors import bell_alerts
+from dashboards.selectors import bell_alerts, tickets_waiting
 
 # Where each role starts its day.
 LANDING_OF_ROLE = {
@@ -19,10 +19,14 @@ LANDING_OF_ROLE = {
 
 
 def shell(request: HttpRequest) -> dict:
-    """Context processor: the bell, read only when a page renders it."""
+    """Context processor: the bell and the count of tickets waiting on the person's
+    departments, each read only when a page renders it."""
     if not request.user.is_authenticated:
         return {}
-    return {"bell": SimpleLazyObject(lambda: bell_alerts(user=request.user))}
+    return {
+        "bell": SimpleLazyObject(lambda: bell_alerts(user=request.user)),
+        "tickets_waiting": SimpleLazyObject(lambda: tickets_waiting(user=request.user)),
+    }
 
 
 @login_required
@@ -39,5 +43,5 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bell(request: HttpRequest) -> HttpResponse:
-    """The bell alone, for the live refresh."""
-    return render(request, "dashboards/_bell.html")
+    """The bell alone, for the live refresh, and what an action from it said."""
+    return render(request, "dashboards/_bell.html", {"flash": getattr(request, "flash", None)})

@@ -27,8 +27,9 @@ from core.exceptions import DomainError
 from core.models import Membership, Warehouse
 from core.selectors import warehouses_of
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
+from dashboards.models import Department, TicketKind
 from dashboards.run_links import run_token
-from dashboards.selectors import alerts_live, warehouses_at_a_glance
+from dashboards.selectors import TICKET_SUBJECTS, alerts_live, tickets_of, warehouses_at_a_glance
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from integrations.selectors import edi_of_order, sensors_watched
@@ -936,3 +937,29 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     template = _page_or_body(request, "dashboards/order.html", "dashboards/_order_body.html")
     return render_local(request, template, story, order.warehouse)
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+@login_required
+def tickets_page(request: HttpRequest) -> HttpResponse:
+    """The exceptions handed between the warehouse and the dispatch office: those waiting on
+    the person's department first, then those with the other, then the week's resolved; a
+    form to raise one, about what `?subject_type=&subject_id=` names (the order page's
+    "Report a problem")."""
+    warehouses, chosen = _warehouse_choice(request)
+    ids = [w.pk for w in warehouses]
+    context = {
+        "warehouses": warehouses,
+        "warehouse": chosen,
+        "tickets": tickets_of(user=request.user, warehouse_ids=ids),
+        "kinds": TicketKind.choices,
+        "departments": Department.choices,
+        "subject_types": TICKET_SUBJECTS,
+        "subject_type": request.GET.get("subject_type", ""),
+        "subject_id": request.GET.get("subject_id", ""),
+        "flash": getattr(request, "flash", None),
+    }
+    template = _page_or_body(request, "dashboards/tickets.html", "dashboards/_tickets_body.html")
+    return render_local(request, template, context, chosen)

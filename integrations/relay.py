@@ -42,6 +42,7 @@ TOPICS = {
     "alert": "alerts",
     "edi": "shipments",
     "sensor": "alerts",
+    "ticket": "alerts",
 }
 
 

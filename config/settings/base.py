@@ -300,6 +300,10 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "inventory.choices.TaskStatus",
         "ReservationStatusEnum": "inventory.choices.ReservationStatus",
         "ReceiptStatusEnum": "inventory.choices.ReceiptStatus",
+        "DepartmentEnum": "dashboards.models.Department",
+        "TicketKindEnum": "dashboards.models.TicketKind",
+        "TicketNoteKindEnum": "dashboards.models.TicketNoteKind",
+        "ExcursionKindEnum": "integrations.models.ExcursionKind",
     },
 }
 

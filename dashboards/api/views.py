@@ -1,5 +1,8 @@
-"""Alerts API: what needs a person, by department; acknowledge and resolve."""
+"""Alerts API: what needs a person, by department; acknowledge and resolve. Tickets API:
+exceptions handed between the departments."""
 
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -9,8 +12,16 @@ from rest_framework.response import Response
 from core.access import require_role
 from core.api.base import MasterDataViewSet, ScopedViewSet, WarehouseField
 from core.choices import STOCK_CONTROL_ROLES, Role
-from dashboards.models import Alert, AlertThresholds
-from dashboards.services import alert_acknowledge, alert_resolve
+from dashboards.models import Alert, AlertThresholds, Department, Ticket, TicketKind, TicketNote
+from dashboards.selectors import TICKET_SUBJECTS
+from dashboards.services import (
+    alert_acknowledge,
+    alert_resolve,
+    ticket_hand_over,
+    ticket_note_add,
+    ticket_raise,
+    ticket_resolve,
+)
 
 ALL_PEOPLE = {Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER, Role.ADMIN}
 
@@ -182,4 +193,156 @@ class KpiView(APIView):
             return sheet_response(kpi_table(board), name=name, kind=q["export"], sheet="KPIs")
         return Response(
             {"warehouse": q["warehouse"].code, "start": q["start"], "end": q["end"], "kpis": board}
+        )
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+TICKET_PEOPLE = ALL_PEOPLE | {Role.INTEGRATION}  # an ERP or WMS may raise one too
+
+
+class TicketNoteSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = TicketNote
+        fields = ["kind", "at", "by", "text", "to_department"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    warehouse = serializers.CharField(source="warehouse.code")
+    raised_by = serializers.CharField(source="raised_by.username", allow_null=True, default=None)
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", allow_null=True, default=None
+    )
+    link = serializers.SerializerMethodField(help_text="Where the subject of the ticket is.")
+    notes = TicketNoteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "warehouse",
+            "kind",
+            "title",
+            "department",
+            "status",
+            "subject_type",
+            "subject_id",
+            "link",
+            "alert",
+            "raised_at",
+            "raised_by",
+            "resolved_at",
+            "resolved_by",
+            "resolution",
+            "notes",
+        ]
+
+    def get_link(self, ticket: Ticket) -> str | None:
+        template = SUBJECT_LINKS.get(ticket.subject_type)
+        return template.format(id=ticket.subject_id) if template else None
+
+
+class TicketRaiseInput(serializers.Serializer):
+    warehouse = WarehouseField()
+    kind = serializers.ChoiceField(choices=TicketKind.choices)
+    title = serializers.CharField(max_length=160)
+    department = serializers.ChoiceField(
+        choices=Department.choices, help_text="The department that is to act on it."
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    subject_type = serializers.ChoiceField(
+        choices=[(s, s) for s in TICKET_SUBJECTS], required=False, allow_blank=True, default=""
+    )
+    subject_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    alert = serializers.PrimaryKeyRelatedField(
+        queryset=Alert.objects.all(), required=False, allow_null=True, default=None
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        alert = attrs.get("alert")
+        if alert is not None and alert.warehouse_id != attrs["warehouse"].pk:
+            raise serializers.ValidationError({"alert": [_("An alert of another warehouse.")]})
+        return attrs
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500)
+
+
+class TextInput(serializers.Serializer):
+    text = serializers.CharField(max_length=500)
+
+
+class ResolutionInput(serializers.Serializer):
+    resolution = serializers.CharField(max_length=500)
+
+
+class TicketViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """Exceptions handed between the warehouse and the dispatch office: raise one (about an
+    order, load, shipment, sensor, item or location, or an alert), hand it over, add notes,
+    resolve it. Each step is in its trail (`notes`) and is an event (`ticket.*`)."""
+
+    queryset = Ticket.objects.select_related(
+        "warehouse", "raised_by", "resolved_by"
+    ).prefetch_related(Prefetch("notes", queryset=TicketNote.objects.select_related("by")))
+    serializer_class = TicketSerializer
+    filterset_fields = {
+        "status": ["exact"],
+        "department": ["exact"],
+        "kind": ["exact"],
+        "subject_type": ["exact"],
+        "subject_id": ["exact"],
+        "warehouse__code": ["exact"],
+    }
+
+    @extend_schema(request=TicketRaiseInput, responses={201: TicketSerializer})
+    def create(self, request: Request) -> Response:
+        check = TicketRaiseInput(data=request.data, context={"request": request})
+        check.is_valid(raise_exception=True)
+        attrs = check.validated_data
+        require_role(request.user, attrs["warehouse"].pk, TICKET_PEOPLE)
+        ticket = ticket_raise(**attrs, actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data, status=201)
+
+    def _acted(self, ticket: Ticket) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data)
+
+    def _ticket(self, request: Request) -> Ticket:
+        ticket = self.get_object()
+        require_role(request.user, ticket.warehouse_id, TICKET_PEOPLE)
+        return ticket
+
+    @extend_schema(request=NoteInput, responses=TicketSerializer)
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request: Request, pk: str) -> Response:
+        ticket = self._ticket(request)
+        check = NoteInput(data=request.data)
+        check.is_valid(raise_exception=True)
+        return self._acted(
+            ticket_hand_over(ticket=ticket, **check.validated_data, actor=request.user)
+        )
+
+    @extend_schema(request=TextInput, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        ticket = self._ticket(request)
+        check = TextInput(data=request.data)
+        check.is_valid(raise_exception=True)
+        ticket_note_add(ticket=ticket, **check.validated_data, actor=request.user)
+        return self._acted(ticket)
+
+    @extend_schema(request=ResolutionInput, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        ticket = self._ticket(request)
+        check = ResolutionInput(data=request.data)
+        check.is_valid(raise_exception=True)
+        return self._acted(
+            ticket_resolve(ticket=ticket, **check.validated_data, actor=request.user)
         )
