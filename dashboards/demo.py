@@ -298,6 +298,53 @@ def _day(
     counts["alerts"] += len(alerts)
 
 
+def tickets_demo_load(*, warehouses: dict[str, Warehouse]) -> int:
+    """Beijing's tickets (idempotent): dispatch asking the floor about an order the customer
+    called about, waiting on the warehouse; and a crushed carton the floor handed to
+    dispatch, who claimed it with the carrier, resolved."""
+    from dashboards.models import Ticket
+    from dashboards.services import ticket_hand_over, ticket_raise, ticket_resolve
+    from shipping.models import Order
+
+    bj = warehouses.get("BJ1")
+    if bj is None or Ticket.objects.exists():
+        return Ticket.objects.count()
+    people = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=["dispatcher", "supervisor"])
+    }
+    order = Order.objects.filter(warehouse=bj, status="allocated").order_by("pk").first()
+    ticket_raise(
+        warehouse=bj,
+        kind="late",
+        title="客户来电催货 Customer called: can it go on the morning truck?",
+        department="warehouse",
+        note="If it can be picked by 10:00 I will put it on the 11:00 truck.",
+        subject_type="order" if order else "",
+        subject_id=order.external_ref if order else "",
+        actor=people.get("dispatcher"),
+    )
+    crushed = ticket_raise(
+        warehouse=bj,
+        kind="damage",
+        title="纸箱压坏 Carton crushed on arrival from the supplier",
+        department="warehouse",
+        note="2 cartons of mineral water, lane R1, photos taken.",
+        actor=people.get("supervisor"),
+    )
+    ticket_hand_over(
+        ticket=crushed,
+        note="Please claim it with the carrier; the goods are set aside.",
+        actor=people.get("supervisor"),
+    )
+    ticket_resolve(
+        ticket=crushed,
+        resolution="Claimed with the carrier, credit note promised.",
+        actor=people.get("dispatcher"),
+    )
+    return 2
+
+
 def demo_load(
     *, today: datetime.date | None = None, progress: Progress | None = None
 ) -> dict[str, str]:
@@ -325,6 +372,7 @@ def demo_load(
     tell(2)
     orders = shipping_demo_load(warehouses=warehouses, today=today)
     sensors = integrations_demo_load(warehouses=warehouses)
+    tickets_demo_load(warehouses=warehouses)
     tell(3)
     history = kpi_history_load(
         warehouses=warehouses,
