@@ -915,6 +915,13 @@ def _tickets(request: HttpRequest) -> HttpResponse:
     return views.tickets_page(request)
 
 
+def _raised(ticket: Ticket) -> str:
+    return _("%(number)s raised for %(department)s.") % {
+        "number": ticket.number,
+        "department": ticket.get_department_display(),
+    }
+
+
 def _ticket_of(request: HttpRequest, pk: int) -> Ticket:
     ticket = get_object_or_404(Ticket, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
     require_role(request.user, ticket.warehouse_id, TICKET_PEOPLE)
@@ -942,10 +949,7 @@ def ticket_raise(request: HttpRequest) -> HttpResponse:
             subject_id=request.POST.get("subject_id", ""),
             actor=request.user,
         )
-        return _("%(number)s raised for %(department)s.") % {
-            "number": ticket.number,
-            "department": ticket.get_department_display(),
-        }
+        return _raised(ticket)
 
     return _answer(request, _tickets, act)
 
@@ -1020,10 +1024,7 @@ def alert_to_ticket(request: HttpRequest, pk: int) -> HttpResponse:
             alert=alert,
             actor=request.user,
         )
-        return _("%(number)s raised for %(department)s.") % {
-            "number": ticket.number,
-            "department": ticket.get_department_display(),
-        }
+        return _raised(ticket)
 
     return _answer(request, shell.bell, act)
 

@@ -198,18 +198,23 @@ DEPARTMENTS_OF_ROLE: dict[str, tuple[str, ...]] = {
 BELL_SIZE = 8
 
 
+def departments_scope(user) -> Q:  # type: ignore[no-untyped-def]
+    """What is the user's to act on, of a model with `warehouse` and `department` (alerts,
+    tickets): its departments' in each of its warehouses (everything, for a superuser)."""
+    if user.is_superuser:
+        return Q()
+    scope = Q(pk__in=[])
+    for warehouse_id, role in roles_of(user).items():
+        departments = DEPARTMENTS_OF_ROLE.get(role, ())
+        if departments:
+            scope |= Q(warehouse_id=warehouse_id, department__in=departments)
+    return scope
+
+
 def bell_alerts(*, user) -> dict:  # type: ignore[no-untyped-def]
     """The live alerts of the user's departments in the user's warehouses, newest first:
     {"alerts": the first BELL_SIZE, "count": how many in all}."""
-    if user.is_superuser:
-        scope = Q()
-    else:
-        scope = Q(pk__in=[])
-        for warehouse_id, role in roles_of(user).items():
-            departments = DEPARTMENTS_OF_ROLE.get(role, ())
-            if departments:
-                scope |= Q(warehouse_id=warehouse_id, department__in=departments)
-    live = Alert.objects.filter(scope, status__in=LIVE_ALERT_STATUSES)
+    live = Alert.objects.filter(departments_scope(user), status__in=LIVE_ALERT_STATUSES)
     alerts = list(live.select_related("warehouse").order_by("-opened_at", "-pk")[:BELL_SIZE])
     count = len(alerts) if len(alerts) < BELL_SIZE else live.count()
     return {"alerts": alerts, "count": count}
@@ -329,12 +334,4 @@ def tickets_of(*, user, warehouse_ids: Iterable[int], resolved_days: int = 7) ->
 
 def tickets_waiting(*, user) -> int:  # type: ignore[no-untyped-def]
     """How many open tickets wait on the user's departments in the user's warehouses."""
-    if user.is_superuser:
-        scope = Q()
-    else:
-        scope = Q(pk__in=[])
-        for warehouse_id, role in roles_of(user).items():
-            departments = DEPARTMENTS_OF_ROLE.get(role, ())
-            if departments:
-                scope |= Q(warehouse_id=warehouse_id, department__in=departments)
-    return Ticket.objects.filter(scope, status=TicketStatus.OPEN).count()
+    return Ticket.objects.filter(departments_scope(user), status=TicketStatus.OPEN).count()

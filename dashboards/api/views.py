@@ -36,6 +36,12 @@ SUBJECT_LINKS = {
 }
 
 
+def subject_link(kind: str, key: str) -> str | None:
+    """Where the API shows the subject of an alert or a ticket; None for one it does not."""
+    template = SUBJECT_LINKS.get(kind)
+    return template.format(id=key) if template else None
+
+
 class AlertSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
     link = serializers.SerializerMethodField(help_text="Where the subject of the alert is.")
@@ -69,8 +75,7 @@ class AlertSerializer(serializers.ModelSerializer):
         ]
 
     def get_link(self, alert: Alert) -> str | None:
-        template = SUBJECT_LINKS.get(alert.subject_type)
-        return template.format(id=alert.subject_id) if template else None
+        return subject_link(alert.subject_type, alert.subject_id)
 
 
 WEEK_MINUTES = 7 * 24 * 60
@@ -242,8 +247,7 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
 
     def get_link(self, ticket: Ticket) -> str | None:
-        template = SUBJECT_LINKS.get(ticket.subject_type)
-        return template.format(id=ticket.subject_id) if template else None
+        return subject_link(ticket.subject_type, ticket.subject_id)
 
 
 class TicketRaiseInput(serializers.Serializer):
