@@ -193,3 +193,75 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.method} {self.path})"
+
+
+class SopScope(models.TextChoices):
+    """Where on the floor a procedure applies: a task there needs its training."""
+
+    ALL = "all", _("All floor work")
+    HAZMAT = "hazmat", _("Hazardous goods")
+    CHILLED = "chilled", _("Chilled rooms")
+    FROZEN = "frozen", _("Frozen rooms")
+    DOCK = "dock", _("The dock")
+
+
+class Sop(models.Model):
+    """A standard operating procedure: how a job is done here, in its current version. One
+    that `requires_training` lets only people trained on that version (and not expired) work
+    where it applies; a new version asks them to be trained again."""
+
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    title = models.CharField(_("title"), max_length=160)
+    warehouse = models.ForeignKey(
+        Warehouse,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sops",
+        help_text=_("Empty: every warehouse."),
+    )
+    scope = models.CharField(_("applies to"), max_length=8, choices=SopScope.choices)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    body = models.TextField(_("procedure"))
+    effective_from = models.DateField(_("effective from"), default=datetime.date.today)
+    requires_training = models.BooleanField(_("training required"), default=True)
+    valid_days = models.PositiveIntegerField(
+        _("training valid for (days)"), null=True, blank=True, help_text=_("Empty: no expiry.")
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version} {self.title}"
+
+
+class TrainingRecord(models.Model):
+    """That a person was trained on a version of a procedure, when, by whom, until when."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trainings"
+    )
+    sop = models.ForeignKey(Sop, on_delete=models.CASCADE, related_name="trainings")
+    version = models.PositiveIntegerField()
+    trained_on = models.DateField(_("trained on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-trained_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "sop", "version"], name="training_once_a_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.sop_id} v{self.version}"

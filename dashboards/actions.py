@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -20,11 +20,13 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import services as core_services
 from core.access import require_role, role_anywhere, warehouse_ids_for
+from core.api.views import SOP_WRITERS
 from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
 from core.clock import clock_text
 from core.exceptions import DomainError, Forbidden
-from core.models import Warehouse
+from core.models import Sop, Warehouse
 from core.selectors import warehouses_of
 from dashboards import services, shell, views
 from dashboards.api.views import TICKET_PEOPLE
@@ -1043,3 +1045,51 @@ KIND_OF_RULE = {
     "sensor_silent": TicketKind.TEMPERATURE,
     "integration_failure": TicketKind.DATA,
 }
+
+
+# --- procedures and training ------------------------------------------------------------------
+
+
+def _sops(request: HttpRequest) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    request.GET.setdefault("warehouse", request.POST.get("warehouse_code", ""))
+    return views.sops_page(request)
+
+
+@login_required
+@require_POST
+def training_record(request: HttpRequest) -> HttpResponse:
+    """A supervisor records that a person of the floor was trained on a procedure's current
+    version, on a day."""
+
+    def act() -> str:
+        warehouse = _chosen(
+            request, "warehouse", Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user))
+        )
+        require_role(request.user, warehouse.pk, SOP_WRITERS)
+        sop = _chosen(
+            request, "sop", Sop.objects.filter(Q(warehouse__isnull=True) | Q(warehouse=warehouse))
+        )
+        person = _chosen(
+            request,
+            "user",
+            get_user_model().objects.filter(memberships__warehouse=warehouse).distinct(),
+        )
+        try:
+            day = datetime.date.fromisoformat(_field(request, "trained_on"))
+        except ValueError:
+            raise FormError(
+                _("Not a date: %(value)s") % {"value": request.POST.get("trained_on")},
+                field="trained_on",
+            ) from None
+        record = core_services.training_record(
+            user=person, sop=sop, trained_on=day, trainer=request.user
+        )
+        return _("%(user)s trained on %(sop)s v%(version)s.") % {
+            "user": person.get_username(),
+            "sop": sop.code,
+            "version": record.version,
+        }
+
+    return _answer(request, _sops, act)

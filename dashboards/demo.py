@@ -298,6 +298,81 @@ def _day(
     counts["alerts"] += len(alerts)
 
 
+# Code, title, scope, days valid, procedure; then who in Beijing is trained on it.
+DEMO_SOPS = [
+    (
+        "GEN-01",
+        "现场安全与扫码作业 Floor safety and scanning",
+        "all",
+        365,
+        "1. Safety shoes and vest on the floor. 穿安全鞋和反光背心。\n"
+        "2. Scan the place, then the item, then count: the scanner says what it expects.\n"
+        "3. Fewer than asked: enter it twice; the rest is found by a count.",
+    ),
+    (
+        "COLD-01",
+        "冷藏库作业 Work in the chilled room",
+        "chilled",
+        180,
+        "1. Thermal jacket on. 穿保温服。\n2. Door shut behind you: more than 10 minutes open "
+        "is an alert.\n3. Chilled goods leave the room last, straight to the reefer truck.",
+    ),
+    (
+        "FRZ-01",
+        "冷冻库作业 Work in the freezer",
+        "frozen",
+        180,
+        "1. Freezer suit and gloves. 穿防冻服和手套。\n2. At most 20 minutes inside, then 10 "
+        "minutes out.\n3. Never alone: tell the supervisor when you go in.",
+    ),
+    (
+        "HZ-01",
+        "危险品搬运 Handling hazardous goods",
+        "hazmat",
+        365,
+        "1. Goggles and gloves. 戴护目镜和手套。\n2. One drum at a time, upright.\n3. A leak: "
+        "leave the cage, close it, call the supervisor; the spill kit is by the door.",
+    ),
+]
+
+
+def sops_demo_load(*, warehouses: dict[str, Warehouse]) -> int:
+    """The demo's procedures, for every warehouse (idempotent): Beijing's operator is
+    trained on all but hazardous goods, so the cage's work waits for the supervisor."""
+    from core.models import Sop
+    from core.services import sop_publish, training_record
+
+    if Sop.objects.exists():
+        return Sop.objects.count()
+    people = {
+        u.username: u
+        for u in get_user_model().objects.filter(
+            username__in=["operator", "operator.sh", "supervisor"]
+        )
+    }
+    today = next(iter(warehouses.values())).today()
+    for code, title, scope, days, body in DEMO_SOPS:
+        sop = sop_publish(
+            code=code,
+            title=title,
+            scope=scope,
+            body=body,
+            valid_days=days,
+            effective_from=today - datetime.timedelta(days=400),
+            actor=None,
+        )
+        for username, person in people.items():
+            if code == "HZ-01" and username != "supervisor":
+                continue
+            training_record(
+                user=person,
+                sop=sop,
+                trained_on=today - datetime.timedelta(days=30),
+                trainer=people.get("supervisor"),
+            )
+    return len(DEMO_SOPS)
+
+
 def tickets_demo_load(*, warehouses: dict[str, Warehouse]) -> int:
     """Beijing's tickets (idempotent): dispatch asking the floor about an order the customer
     called about, waiting on the warehouse; and a crushed carton the floor handed to
@@ -380,5 +455,6 @@ def demo_load(
         days=days,
         progress=lambda done, _: tell(3 + done),
     )
+    sops_demo_load(warehouses=warehouses)
     tell(total)
     return {"stock": stock, "orders": orders, "sensors": sensors, "history": history}

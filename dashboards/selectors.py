@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.access import roles_of
 from core.choices import Role
-from core.models import Warehouse
+from core.models import Membership, Sop, TrainingRecord, Warehouse
 from dashboards.models import (
     LIVE_ALERT_STATUSES,
     Alert,
@@ -335,3 +335,48 @@ def tickets_of(*, user, warehouse_ids: Iterable[int], resolved_days: int = 7) ->
 def tickets_waiting(*, user) -> int:  # type: ignore[no-untyped-def]
     """How many open tickets wait on the user's departments in the user's warehouses."""
     return Ticket.objects.filter(departments_scope(user), status=TicketStatus.OPEN).count()
+
+
+# --- procedures and training ------------------------------------------------------------------
+
+
+def sops_board(*, warehouse: Warehouse) -> list[dict]:
+    """The procedures of the warehouse (and of every warehouse), each with its floor people
+    (operators and supervisors there): trained on its current version and until when, and
+    those not (never, an older version, or expired). Three queries."""
+    sops = list(
+        Sop.objects.filter(Q(warehouse__isnull=True) | Q(warehouse=warehouse)).order_by("code")
+    )
+    people = [
+        m.user
+        for m in Membership.objects.filter(
+            warehouse=warehouse, role__in=[Role.OPERATOR, Role.SUPERVISOR]
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ]
+    today = timezone.localdate()
+    latest: dict[tuple[int, int], TrainingRecord] = {}
+    for record in TrainingRecord.objects.filter(sop__in=sops, user__in=people).order_by(
+        "trained_on", "pk"
+    ):
+        latest[(record.sop_id, record.user_id)] = record
+    board = []
+    for sop in sops:
+        rows = []
+        for person in people:
+            record = latest.get((sop.pk, person.pk))
+            current = (
+                record is not None
+                and record.version == sop.version
+                and (record.expires_on is None or record.expires_on >= today)
+            )
+            rows.append({"person": person, "record": record, "current": current})
+        board.append(
+            {
+                "sop": sop,
+                "people": rows,
+                "missing": sum(1 for r in rows if not r["current"]) if sop.requires_training else 0,
+            }
+        )
+    return board

@@ -22,14 +22,21 @@ from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
 from core.access import members, role_anywhere, role_in, warehouse_ids_for
+from core.api.views import SOP_WRITERS
 from core.choices import PLANNING_ROLES, Role
 from core.exceptions import DomainError
-from core.models import Membership, Warehouse
-from core.selectors import warehouses_of
+from core.models import Membership, SopScope, Warehouse
+from core.selectors import sops_missing, warehouses_of
 from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
 from dashboards.models import Department, TicketKind
 from dashboards.run_links import run_token
-from dashboards.selectors import TICKET_SUBJECTS, alerts_live, tickets_of, warehouses_at_a_glance
+from dashboards.selectors import (
+    TICKET_SUBJECTS,
+    alerts_live,
+    sops_board,
+    tickets_of,
+    warehouses_at_a_glance,
+)
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from integrations.selectors import edi_of_order, sensors_watched
@@ -134,7 +141,18 @@ def floor(request: HttpRequest) -> HttpResponse:
             tasks = _for_whom(
                 selectors.tasks_for_floor(warehouse_id=chosen.pk, user_id=request.user.pk)
             )
-            context.update(next_task=tasks[0] if tasks else None, later=tasks[1:])
+            # Work where a procedure applies that the person is not trained on is not offered.
+            untrained = sops_missing(
+                user=request.user, warehouse_id=chosen.pk, scopes=SopScope.values
+            )
+            kept_from = {sop.scope for sop in untrained}
+            offered = [t for t in tasks if not _task_scopes(t) & kept_from]
+            context.update(
+                next_task=offered[0] if offered else None,
+                later=offered[1:],
+                untrained=untrained,
+                kept_back=len(tasks) - len(offered),
+            )
         if fragment is None:
             context.update(
                 zones=selectors.work_by_zone(warehouse_id=chosen.pk, since=midnight),
@@ -161,6 +179,14 @@ def floor(request: HttpRequest) -> HttpResponse:
 
 
 SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
+
+
+def _task_scopes(task: Task) -> set[str]:
+    """Where on the floor a task takes its person (the procedures that apply there)."""
+    scopes = task.location.zone.sop_scopes()
+    if task.to_location is not None:
+        scopes |= task.to_location.zone.sop_scopes()
+    return scopes
 
 
 def _for_whom(rows: list[Task | StockMovement]) -> list:
@@ -962,4 +988,24 @@ def tickets_page(request: HttpRequest) -> HttpResponse:
         "flash": getattr(request, "flash", None),
     }
     template = _page_or_body(request, "dashboards/tickets.html", "dashboards/_tickets_body.html")
+    return render_local(request, template, context, chosen)
+
+
+# --- procedures and training ------------------------------------------------------------------
+
+
+@login_required
+def sops_page(request: HttpRequest) -> HttpResponse:
+    """The warehouse's standard operating procedures, to read, and who of its floor is
+    trained on each one's current version; a supervisor records a training here."""
+    warehouses, chosen = _warehouse_choice(request)
+    context = {
+        "warehouses": warehouses,
+        "warehouse": chosen,
+        "board": sops_board(warehouse=chosen) if chosen else [],
+        "may_train": chosen is not None and role_in(request.user, chosen.pk) in SOP_WRITERS,
+        "today": timezone.localdate(),
+        "flash": getattr(request, "flash", None),
+    }
+    template = _page_or_body(request, "dashboards/sops.html", "dashboards/_sops_body.html")
     return render_local(request, template, context, chosen)

@@ -45,6 +45,17 @@ class Zone(models.Model):
     def clean(self) -> None:
         warehouse_kept(self)
 
+    def sop_scopes(self) -> set[str]:
+        """The parts of the floor it is, for the procedures that apply in it (SopScope)."""
+        scopes = {"all"}
+        if self.hazmat_allowed:
+            scopes.add("hazmat")
+        if self.temperature_class in ("chilled", "frozen"):
+            scopes.add(self.temperature_class)
+        if self.kind == "dock":
+            scopes.add("dock")
+        return scopes
+
 
 class Location(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations")

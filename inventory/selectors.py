@@ -393,7 +393,7 @@ def tasks_for_floor(*, warehouse_id: int, user_id: int, limit: int = 20) -> list
     return list(
         Task.objects.filter(warehouse_id=warehouse_id, status__in=OPEN_TASK_STATUSES)
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to_id=user_id))
-        .select_related("item", "lot", "location__zone", "to_location")
+        .select_related("item", "lot", "location__zone", "to_location__zone")
         .annotate(mine=mine, kind_rank=kind_order)
         .order_by("mine", "kind_rank", "location__pick_sequence", "pk")[:limit]
     )

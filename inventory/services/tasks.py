@@ -9,7 +9,8 @@ from core.access import role_in
 from core.choices import FLOOR_ROLES
 from core.db import service
 from core.events import event_record
-from core.exceptions import Conflict, DomainError
+from core.exceptions import Conflict, DomainError, Forbidden
+from core.selectors import sops_missing
 from inventory.choices import OPEN_TASK_STATUSES, TaskKind, TaskStatus, ZoneKind
 from inventory.exceptions import WrongScan
 from inventory.models import Allocation, Item, Location, Reservation, StockBalance, Task
@@ -19,10 +20,35 @@ from inventory.services.moves import stock_move, stock_put_away
 from inventory.services.reservations import stock_pick
 
 
+def _trained(user: AbstractBaseUser | None, task: Task) -> None:
+    """Refuse (403) work where a procedure applies that the person is not trained on, in its
+    current version: a hazmat cage, a cold room, the dock (see core.models.SopScope)."""
+    scopes = task.location.zone.sop_scopes()
+    if task.to_location is not None:
+        scopes |= task.to_location.zone.sop_scopes()
+    missing = sops_missing(user=user, warehouse_id=task.warehouse_id, scopes=scopes)
+    if missing:
+        sop = missing[0]
+        raise Forbidden(
+            _(
+                "%(user)s is not trained on %(code)s v%(version)s (%(title)s), which applies "
+                "here: a supervisor records the training first."
+            )
+            % {
+                "user": user.get_username(),
+                "code": sop.code,
+                "version": sop.version,
+                "title": sop.title,
+            },
+            field="user",
+            code="not_trained",
+        )
+
+
 def _task_lock(task: Task) -> Task:
     task = (
         Task.objects.select_for_update(of=("self",))
-        .select_related("item", "lot", "location", "to_location", "allocation")
+        .select_related("item", "lot", "location__zone", "to_location__zone", "allocation")
         .get(pk=task.pk)
     )
     if task.status not in OPEN_TASK_STATUSES:
@@ -36,13 +62,15 @@ def _task_lock(task: Task) -> Task:
 
 @service
 def task_assign(*, task: Task, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> Task:
-    """Give a task to a member of the floor of its warehouse; `task.assigned`."""
+    """Give a task to a member of the floor of its warehouse, trained on the procedures that
+    apply where it is; `task.assigned`."""
     task = _task_lock(task)
     if role_in(user, task.warehouse_id) not in FLOOR_ROLES:
         raise DomainError(
             _("%(user)s does not work on this warehouse's floor.") % {"user": user.get_username()},
             field="user",
         )
+    _trained(user, task)
     Task.objects.filter(pk=task.pk).update(assigned_to=user, status=TaskStatus.ASSIGNED)
     event_record(
         type="task.assigned",
@@ -209,6 +237,7 @@ def task_confirm(
     task = _task_lock(task)
     if task.assigned_to_id and task.assigned_to_id != actor.pk and not _may_override(actor, task):
         raise Conflict(_("This task is assigned to someone else."), code="task_assigned_elsewhere")
+    _trained(actor, task)
     _expect(
         location_barcode,
         task.location.barcode,
