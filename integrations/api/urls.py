@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from integrations.api.views import (
     CarrierStatusEdiView,
+    EpcisCaptureView,
     EventFeedView,
     OrderSheetView,
     SensorReadingsView,
@@ -22,6 +23,7 @@ urlpatterns = [
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
     path("orders/<int:pk>/edi/945/", ShippingAdviceView.as_view(), name="order-edi-945"),
+    path("epcis/capture/", EpcisCaptureView.as_view(), name="epcis-capture"),
     path("sensors/", SensorsView.as_view(), name="sensors"),
     path("sensors/<str:device>/readings/", SensorReadingsView.as_view(), name="sensor-readings"),
     path("imports/orders/", OrderSheetView.as_view(), name="orders-import-sheet"),

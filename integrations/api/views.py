@@ -13,21 +13,31 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import require_role, require_role_anywhere, warehouse_ids_for
+from core.access import require_role, require_role_anywhere, role_in, warehouse_ids_for
 from core.api.parsers import BodyParser, MultiPartParser
 from core.api.serializers import EventSerializer
-from core.choices import MASTER_DATA_ROLES, ORDER_ROLES, SENSOR_ROLES, TRACKING_ROLES, Role
+from core.choices import (
+    FLOOR_ROLES,
+    MASTER_DATA_ROLES,
+    ORDER_ROLES,
+    SENSOR_ROLES,
+    TRACKING_ROLES,
+    Role,
+)
 from core.events import events_sequence
-from core.exceptions import Conflict, DomainError, NotFound
+from core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from core.selectors import warehouses_of
 from integrations.edi.carrier_status import carrier_statuses
 from integrations.edi.intake import orders_said
 from integrations.edi.shipping_order import shipping_orders
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
+from integrations.epcis import EpcisError
+from integrations.epcis import observations as epcis_observations
 from integrations.models import Sensor, ShippingAdvice
 from integrations.selectors import (
     edi_order_of,
@@ -43,6 +53,7 @@ from integrations.services import (
     shipping_advice_issue,
     shipping_orders_record,
 )
+from integrations.services.epcis import epcis_reads_record
 from integrations.services.sensors import sensor_readings_record, sensor_register
 from integrations.sheets import orders as sheets
 from shipping.selectors import orders_visible, stop_by_waybill
@@ -595,3 +606,68 @@ class SensorReadingsView(APIView):
         if sensor is None:
             raise NotFound(_("No sensor %(device)s in your warehouses.") % {"device": device})
         return sensor
+
+
+# --- EPCIS in -----------------------------------------------------------------------------------
+
+
+EPCIS_ROLES = FLOOR_ROLES  # the floor's people, and its RFID middleware (an integration)
+
+
+class JsonLdParser(JSONParser):
+    media_type = "application/ld+json"
+
+
+class EpcisCaptureView(APIView):
+    """GS1 EPCIS 2.0 capture: what RFID portals and scanners read, as an EPCISDocument
+    (JSON or JSON-LD). Loading events put their SSCCs onto their trucks, unit by unit (how
+    Handoff reads a document is in `integrations.epcis`); a unit already on its truck is
+    skipped, and one that may not go (above all onto the wrong truck at the door the event
+    names) is refused with why, an event the dock's screens see. A document that cannot be
+    read is refused whole, naming the field."""
+
+    parser_classes = [JSONParser, JsonLdParser]
+
+    @extend_schema(
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/ld+json": OpenApiTypes.OBJECT,
+        },
+        responses=inline_serializer(
+            "EpcisCaptured",
+            {
+                "events": serializers.IntegerField(),
+                "loaded": serializers.IntegerField(),
+                "skipped": serializers.IntegerField(),
+                "refused": serializers.IntegerField(),
+                "other_epcs": serializers.IntegerField(help_text="EPCs that are not SSCCs."),
+                "units": inline_serializer(
+                    "EpcisUnitRead",
+                    {
+                        "where": serializers.CharField(),
+                        "epc": serializers.CharField(),
+                        "sscc": serializers.CharField(),
+                        "outcome": serializers.ChoiceField(
+                            choices=["loaded", "skipped", "refused"]
+                        ),
+                        "load": serializers.CharField(allow_null=True),
+                        "why": serializers.CharField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        warehouse_ids = sorted(
+            w for w in warehouse_ids_for(request.user) if role_in(request.user, w) in EPCIS_ROLES
+        )
+        if not warehouse_ids:
+            raise Forbidden(_("Reads are sent by the floor, or by its RFID middleware."))
+        try:
+            read = epcis_observations(request.data)
+        except EpcisError as error:
+            raise DomainError(f"{error.field}: {error.message}", field=error.field) from None
+        return Response(
+            epcis_reads_record(observations=read, warehouse_ids=warehouse_ids, actor=request.user)
+        )

@@ -1,0 +1,147 @@
+"""EPCIS in: a dock door's RFID portal reads the pallets going through it, and Handoff scans
+them onto their trucks, or says why not (the wrong truck at that door, above all)."""
+
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.db import service
+from core.events import event_record
+from core.exceptions import DomainError
+from integrations.epcis import Observation
+from shipping import services as shipping
+from shipping.choices import AppointmentStatus, UnitStatus
+from shipping.models import DockAppointment, HandlingUnit, Load
+
+
+def _truck_at(dock: str, warehouse_ids: Iterable[int]) -> Load | None:
+    """The load of the truck checked in at that dock now, if any."""
+    appointment = (
+        DockAppointment.objects.filter(
+            dock__code=dock,
+            dock__warehouse_id__in=list(warehouse_ids),
+            status=AppointmentStatus.CHECKED_IN,
+            load__isnull=False,
+        )
+        .select_related("load")
+        .order_by("-checked_in_at")
+        .first()
+    )
+    return appointment.load if appointment is not None else None
+
+
+def _loaded(
+    observed: Observation, sscc: str, warehouse_ids: Sequence[int], actor: AbstractBaseUser | None
+) -> tuple[str, str, str]:
+    """One unit read going onto a truck: ("loaded" | "skipped", its load, why skipped), or
+    a DomainError saying why it may not go."""
+    unit = (
+        HandlingUnit.objects.filter(sscc=sscc, order__warehouse_id__in=warehouse_ids)
+        .select_related("order__load")
+        .first()
+    )
+    if unit is None:
+        raise DomainError(_("No unit %(sscc)s in your warehouses.") % {"sscc": sscc})
+    load = unit.order.load
+    if load is None:
+        raise DomainError(
+            _("Unit %(sscc)s is of order %(order)s, which is on no truck.")
+            % {"sscc": sscc, "order": unit.order.external_ref}
+        )
+    if unit.status in (UnitStatus.LOADED, UnitStatus.SHIPPED) and unit.load_id == load.pk:
+        return "skipped", load.reference, _("Already on its truck.")
+    if observed.dock:
+        there = _truck_at(observed.dock, warehouse_ids)
+        if there is not None and there.pk != load.pk:
+            raise DomainError(
+                _(
+                    "The wrong truck: unit %(sscc)s is for load %(load)s, and the truck at "
+                    "%(dock)s is loading %(there)s."
+                )
+                % {
+                    "sscc": sscc,
+                    "load": load.reference,
+                    "dock": observed.dock,
+                    "there": there.reference,
+                },
+                code="wrong_truck",
+            )
+    shipping.load_scan(load=load, sscc=sscc, actor=actor)
+    return "loaded", load.reference, ""
+
+
+@service
+def epcis_reads_record(
+    *,
+    observations: Sequence[Observation],
+    warehouse_ids: Sequence[int],
+    actor: AbstractBaseUser | None,
+) -> dict:
+    """Act on what portals and scanners read: each SSCC of a loading event (ADD or OBSERVE)
+    scanned onto its order's truck through `load_scan`, unit by unit, each in a savepoint of
+    its own: a unit already on its truck is skipped (a portal reads a tag many times), and a
+    unit that may not go is refused with why (`unit.read_refused`): the wrong truck at the
+    door the read names, a truck not checked in, a unit not staged, an order cancelled.
+    Events Handoff does not act on are skipped, and said so. Answers each unit's outcome and
+    the totals."""
+    told = []
+    for observed in observations:
+        if not observed.acts:
+            why = _("Handoff acts on loading (ADD or OBSERVE), not %(step)s %(action)s.") % {
+                "step": observed.biz_step or "—",
+                "action": observed.action or "—",
+            }
+            told += [
+                {
+                    "where": observed.where,
+                    "epc": epc,
+                    "sscc": sscc,
+                    "outcome": "skipped",
+                    "load": None,
+                    "why": why,
+                }
+                for epc, sscc in observed.ssccs
+            ]
+            continue
+        for epc, sscc in observed.ssccs:
+            try:
+                with transaction.atomic():
+                    outcome, load, why = _loaded(observed, sscc, warehouse_ids, actor)
+            except DomainError as refused:
+                outcome, load, why = "refused", None, refused.message
+                event_record(
+                    type="unit.read_refused",
+                    aggregate_type="unit",
+                    aggregate_id=sscc,
+                    warehouse=warehouse_ids[0] if len(warehouse_ids) == 1 else None,
+                    payload={
+                        "sscc": sscc,
+                        "epc": epc,
+                        "read_point": observed.read_point,
+                        "dock": observed.dock,
+                        "at": observed.at.isoformat(),
+                        "why": refused.message,
+                        "code": refused.code,
+                    },
+                    actor=actor,
+                )
+            told.append(
+                {
+                    "where": observed.where,
+                    "epc": epc,
+                    "sscc": sscc,
+                    "outcome": outcome,
+                    "load": load,
+                    "why": why,
+                }
+            )
+    return {
+        "events": len(observations),
+        "loaded": sum(1 for t in told if t["outcome"] == "loaded"),
+        "skipped": sum(1 for t in told if t["outcome"] == "skipped"),
+        "refused": sum(1 for t in told if t["outcome"] == "refused"),
+        "other_epcs": sum(o.others for o in observations),
+        "units": told,
+    }
