@@ -133,6 +133,7 @@ class SopViewSet(viewsets.GenericViewSet):
 
     lookup_field = "code"
     serializer_class = SopSerializer
+    pagination_class = None  # a warehouse has tens of procedures, not thousands
 
     def get_queryset(self) -> QuerySet[Sop]:
         return _sops_of(self.request.user)
@@ -163,6 +164,7 @@ class TrainingViewSet(viewsets.GenericViewSet):
     supervisor or manager of a warehouse the person works at."""
 
     serializer_class = TrainingSerializer
+    pagination_class = None  # the latest 1,000, filtered by person or procedure
 
     def get_queryset(self) -> QuerySet[TrainingRecord]:
         people = Membership.objects.filter(warehouse_id__in=warehouse_ids_for(self.request.user))
