@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.access import roles_of
 from core.choices import Role
-from core.models import Membership, Sop, TrainingRecord, Warehouse
+from core.models import Event, Membership, Sop, TrainingRecord, Warehouse
 from dashboards.models import (
     LIVE_ALERT_STATUSES,
     Alert,
@@ -380,3 +380,13 @@ def sops_board(*, warehouse: Warehouse) -> list[dict]:
             }
         )
     return board
+
+
+def reads_refused(*, warehouse_id: int, since: datetime.datetime, limit: int = 5) -> list[Event]:
+    """The latest pallets an RFID portal read that may not go where they went (the wrong
+    truck, a truck not checked in), since then: `unit.read_refused` events, newest first."""
+    return list(
+        Event.objects.filter(
+            type="unit.read_refused", warehouse_id=warehouse_id, occurred_at__gte=since
+        ).order_by("-occurred_at")[:limit]
+    )

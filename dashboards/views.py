@@ -33,6 +33,7 @@ from dashboards.run_links import run_token
 from dashboards.selectors import (
     TICKET_SUBJECTS,
     alerts_live,
+    reads_refused,
     sops_board,
     tickets_of,
     warehouses_at_a_glance,
@@ -164,6 +165,9 @@ def floor(request: HttpRequest) -> HttpResponse:
             context.update(_supervision(chosen, midnight))
         if fragment in (None, "dock") and context["may_dock"]:
             context["dock"] = shipping_selectors.dock_work(warehouse_id=chosen.pk)
+            context["reads_refused"] = reads_refused(
+                warehouse_id=chosen.pk, since=timezone.now() - READS_REFUSED_SHOWN
+            )
         if fragment in (None, "cold"):
             context["cold_rooms"] = [
                 s for s in sensors_watched(warehouse_ids=[chosen.pk]) if s.zone_id is not None
@@ -179,6 +183,7 @@ def floor(request: HttpRequest) -> HttpResponse:
 
 
 SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
+READS_REFUSED_SHOWN = datetime.timedelta(minutes=30)  # a portal's refusals, on the dock card
 
 
 def _task_scopes(task: Task) -> set[str]:

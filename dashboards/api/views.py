@@ -1,6 +1,8 @@
 """Alerts API: what needs a person, by department; acknowledge and resolve. Tickets API:
 exceptions handed between the departments."""
 
+from typing import Any
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -9,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.access import require_role
+from core.access import require_role, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet, WarehouseField
 from core.choices import STOCK_CONTROL_ROLES, Role
 from dashboards.models import Alert, AlertThresholds, Department, Ticket, TicketKind, TicketNote
@@ -265,6 +267,13 @@ class TicketRaiseInput(serializers.Serializer):
     alert = serializers.PrimaryKeyRelatedField(
         queryset=Alert.objects.all(), required=False, allow_null=True, default=None
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["alert"].queryset = Alert.objects.filter(  # type: ignore[attr-defined]
+            warehouse_id__in=warehouse_ids_for(request.user) if request else []
+        )
 
     def validate(self, attrs: dict) -> dict:
         alert = attrs.get("alert")

@@ -111,11 +111,17 @@ def epcis_reads_record(
                     outcome, load, why = _loaded(observed, sscc, warehouse_ids, actor)
             except DomainError as refused:
                 outcome, load, why = "refused", None, refused.message
+                of_unit = (
+                    HandlingUnit.objects.filter(sscc=sscc, order__warehouse_id__in=warehouse_ids)
+                    .values_list("order__warehouse_id", flat=True)
+                    .first()
+                )
                 event_record(
                     type="unit.read_refused",
                     aggregate_type="unit",
                     aggregate_id=sscc,
-                    warehouse=warehouse_ids[0] if len(warehouse_ids) == 1 else None,
+                    # The unit's warehouse, for its dock's screens; else the reader's, if one.
+                    warehouse=of_unit or (warehouse_ids[0] if len(warehouse_ids) == 1 else None),
                     payload={
                         "sscc": sscc,
                         "epc": epc,

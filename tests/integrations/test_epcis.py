@@ -187,3 +187,16 @@ def test_only_the_floor_and_its_middleware_send_reads(api, person, floor, at_the
     answer = dispatcher.post("/api/v1/epcis/capture/", document(), format="json")
     assert answer.status_code == 403
     assert HandlingUnit.objects.filter(status="loaded").count() == 0
+
+
+def test_the_dock_sees_the_pallet_stopped_at_its_door(api, client, person, floor, at_the_door):
+    unit_b = at_the_door["b"][1]
+    api(person("integration", floor["wh"])).post(
+        "/api/v1/epcis/capture/", document(loading(urn(unit_b.sscc))), format="json"
+    )
+    client.force_login(person("operator", floor["wh"]))
+    dock = client.get("/floor/?warehouse=BJ&fragment=dock").content.decode()
+    card = dock[dock.index('class="card reads-refused"') :]
+    assert (
+        "Pallets stopped at the door" in card and unit_b.sscc in card and "The wrong truck" in card
+    )
