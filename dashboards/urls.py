@@ -19,6 +19,7 @@ urlpatterns = [
     path("stock/", views.stock_overview, name="stock-overview"),
     path("floor/", views.floor, name="floor"),
     path("floor/lookup/", views.stock_lookup, name="floor-lookup"),
+    path("sensors/<str:device>/log/", views.sensor_log, name="sensor-log"),
     path("floor/tasks/<int:pk>/assign/", actions.task_reassign, name="floor-task-assign"),
     path("floor/receipts/<int:pk>/receive/", actions.receipt_receive, name="floor-receive"),
     path("floor/orders/<int:pk>/pack/", actions.order_pack, name="floor-pack"),

@@ -40,7 +40,12 @@ from dashboards.selectors import (
 )
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
-from integrations.selectors import edi_of_order, sensors_watched
+from integrations.selectors import (
+    edi_of_order,
+    sensor_of_device,
+    sensor_readings,
+    sensors_watched,
+)
 from inventory import selectors
 from inventory.models import StockMovement, Task
 from shipping import planning
@@ -1014,3 +1019,40 @@ def sops_page(request: HttpRequest) -> HttpResponse:
     }
     template = _page_or_body(request, "dashboards/sops.html", "dashboards/_sops_body.html")
     return render_local(request, template, context, chosen)
+
+
+# --- the cold chain's temperature log -----------------------------------------------------------
+
+LOG_DAYS_MOST = 31
+
+
+@login_required
+def sensor_log(request: HttpRequest, device: str) -> HttpResponse:
+    """A sensor's temperature log, for the food-safety inspector or the customer's claim: each
+    reading on the warehouse's clock, in range or not, as XLSX (or `?format=csv`), for the
+    last `?days=` (7 by default, 31 at most)."""
+    sensor = sensor_of_device(device, warehouse_ids_for(request.user))
+    if sensor is None:
+        raise Http404
+    days = min(max(whole_number(request.GET.get("days")) or 7, 1), LOG_DAYS_MOST)
+    kind = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    zone = sensor.warehouse.zone()
+    rows = sensor_readings(
+        sensor=sensor, since=timezone.now() - datetime.timedelta(days=days), limit=31 * 24 * 60
+    )
+    table = pd.DataFrame(
+        [
+            {
+                _("Time"): timezone.localtime(r.at, zone).strftime("%Y-%m-%d %H:%M:%S"),
+                _("°C"): float(r.temperature),
+                _("% RH"): float(r.humidity) if r.humidity is not None else None,
+                _("In range"): _("yes")
+                if sensor.low_c <= r.temperature <= sensor.high_c
+                else _("no"),
+            }
+            for r in rows
+        ],
+        columns=[_("Time"), _("°C"), _("% RH"), _("In range")],
+    )
+    name = f"{sensor.device}-{timezone.localdate():%Y%m%d}-{days}d"
+    return sheet_response(table, name=name, kind=kind, sheet=sensor.device[:31], bom=True)

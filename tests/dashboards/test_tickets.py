@@ -194,3 +194,18 @@ def test_the_tickets_page_puts_what_waits_on_you_first_and_its_forms_work(
     assert f"{ticket.number} handed to Logistics." in handed
     order_page = client.get(f"/orders/{order.pk}/").content.decode()
     assert "/tickets/?warehouse=BJ&amp;subject_type=order&amp;subject_id=SO-T1" in order_page
+
+
+def test_the_bell_says_how_many_tickets_wait_on_you(client, person, floor):
+    bj = floor["wh"]
+    ticket_raise(
+        warehouse=bj,
+        kind="other",
+        title="Pallet wrapper broken",
+        department="warehouse",
+        actor=None,
+    )
+    ticket_raise(warehouse=bj, kind="late", title="Late truck", department="logistics", actor=None)
+    client.force_login(person("operator", bj))
+    bell = client.get("/alerts/bell/").content.decode()
+    assert "1 ticket waits on you." in bell

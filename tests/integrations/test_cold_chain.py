@@ -353,3 +353,24 @@ def test_on_postgres_the_bridge_and_the_api_at_once_keep_each_reading_once(netwo
     assert list(Excursion.objects.values_list("kind", "started_at", "ended_at")) == [
         ("warm", at(10), None)
     ]
+
+
+def test_the_temperature_log_downloads_for_the_inspector(client, person, cold_room):
+    sensor_readings_record(
+        sensor=cold_room, readings=[reading(0, "4.0", "61"), reading(5, "9.3")], actor=None
+    )
+    client.force_login(person("supervisor", cold_room.warehouse))
+    sheet = client.get("/sensors/bj-chill-1/log/?format=csv&days=1")
+    assert sheet.status_code == 200
+    assert sheet["Content-Disposition"].startswith('attachment; filename="bj-chill-1-')
+    zone = cold_room.warehouse.zone()
+    lines = sheet.content.decode("utf-8-sig").splitlines()
+    assert lines == [
+        "Time,°C,% RH,In range",
+        f"{timezone.localtime(at(0), zone):%Y-%m-%d %H:%M:%S},4.0,61.0,yes",
+        f"{timezone.localtime(at(5), zone):%Y-%m-%d %H:%M:%S},9.3,,no",
+    ]
+    assert client.get("/sensors/bj-chill-1/log/")["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+    assert client.get("/sensors/no-such/log/").status_code == 404
