@@ -9,9 +9,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import event_committed, events_published
-        from integrations.tasks import relay_on_commit, shipping_advices_on_events
+        from integrations.tasks import edi_out_on_events, relay_on_commit
 
         event_committed.connect(relay_on_commit, dispatch_uid=RELAY_DISPATCH_UID)
-        events_published.connect(
-            shipping_advices_on_events, dispatch_uid="integrations.shipping_advices_on_events"
-        )
+        events_published.connect(edi_out_on_events, dispatch_uid="integrations.edi_out_on_events")

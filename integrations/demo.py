@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from core.models import Warehouse
 from integrations.models import Sensor
+from integrations.services.edi import edi_out_issue_due
 from integrations.services.sensors import ReadingInput, sensor_readings_record, sensor_register
 from inventory.models import Zone
-from shipping.models import Vehicle
+from shipping.models import Customer, Vehicle
 
 EVERY = datetime.timedelta(minutes=5)
 DAY = datetime.timedelta(hours=24)
@@ -41,8 +42,21 @@ def _day_of(sensor: Sensor, now: datetime.datetime, *, door_open: bool) -> list[
     return out
 
 
+def ship_notices_demo_load() -> int:
+    """The demo's first customer takes ship notices by EDI: its stops on the road get their
+    856s (idempotent)."""
+    customer = Customer.objects.order_by("code").first()
+    if customer is None:
+        return 0
+    if not customer.edi_id:
+        Customer.objects.filter(pk=customer.pk).update(edi_id=f"{customer.code}MART")
+    return edi_out_issue_due()
+
+
 def integrations_demo_load(*, warehouses: dict[str, Warehouse]) -> str:
-    """The demo's sensors and their last day (idempotent: none is added twice)."""
+    """The demo's sensors and their last day (idempotent: none is added twice), and its
+    ship notices."""
+    ship_notices_demo_load()
     if Sensor.objects.exists():
         return f"{Sensor.objects.count()} sensors"
     now = timezone.now()

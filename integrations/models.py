@@ -297,3 +297,22 @@ class Excursion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ShipNotice(models.Model):
+    """The X12 856 that told a customer what is coming to one of its ship-tos on a truck that
+    left: issued once, at the departure, and given again as it was."""
+
+    stop = models.OneToOneField(
+        "shipping.Stop", on_delete=models.PROTECT, related_name="ship_notice"
+    )
+    partner = models.CharField(max_length=40)  # ISA qualifier:ID of the customer
+    control_number = models.CharField(max_length=9)
+    document = models.TextField()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"856 {self.control_number} {self.stop_id}"

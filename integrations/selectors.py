@@ -1,12 +1,16 @@
 """Reads of the event feed, of EDI interchanges received, and of what a 945 says."""
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Event
+from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
 from integrations.models import (
     EdiInterchange,
@@ -17,8 +21,8 @@ from integrations.models import (
     SensorReading,
     ShippingAdvice,
 )
-from shipping.choices import OrderStatus, ShipmentStatus
-from shipping.models import Order, Shipment
+from shipping.choices import DONE_STOP_STATUSES, OrderStatus, ShipmentStatus, UnitStatus
+from shipping.models import HandlingUnit, HandlingUnitLine, Order, Shipment, Stop
 from shipping.selectors import delivery_notes
 
 SPLIT_DEPTH = 8  # parts of parts of … an order: more than any split makes
@@ -210,3 +214,80 @@ def sensor_readings(
     """The sensor's readings since then, oldest first, at most `limit` (the latest)."""
     rows = list(SensorReading.objects.filter(sensor=sensor, at__gte=since).order_by("-at")[:limit])
     return rows[::-1]
+
+
+def ship_notices_due(*, limit: int = 500) -> list[int]:
+    """The stops still to be reached by trucks that left, for customers with an EDI ID, whose
+    856 is not issued yet, oldest departure first (a stop delivered already needs none)."""
+    return list(
+        Stop.objects.filter(ship_notice__isnull=True)
+        .exclude(ship_to__customer__edi_id="")
+        .exclude(status__in=DONE_STOP_STATUSES)
+        .order_by("shipment__departed_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def ship_notice_of(*, stop: Stop, control: int) -> Notice:
+    """What the 856 of a stop says, under this control number: its orders (not cancelled),
+    their units with what each holds (item, quantity, lot). Three queries."""
+    stop = Stop.objects.select_related(
+        "ship_to__customer", "shipment__carrier", "shipment__load__warehouse"
+    ).get(pk=stop.pk)
+    shipment = stop.shipment
+    warehouse = shipment.load.warehouse
+    zone = warehouse.zone()
+    orders = list(
+        Order.objects.filter(stop=stop)
+        .exclude(status=OrderStatus.CANCELLED)
+        .order_by("external_ref")
+    )
+    contents: dict[int, list[HandlingUnitLine]] = defaultdict(list)
+    units: dict[int, list[HandlingUnit]] = defaultdict(list)
+    for content in (
+        HandlingUnitLine.objects.filter(unit__order__in=orders)
+        .exclude(unit__status=UnitStatus.CANCELLED)
+        .select_related("unit", "line__item", "lot")
+        .order_by("unit__pk", "line__line_no", "pk")
+    ):
+        if not contents[content.unit_id]:
+            units[content.unit.order_id].append(content.unit)
+        contents[content.unit_id].append(content)
+    customer = stop.ship_to.customer
+    return Notice(
+        sender=(settings.HANDOFF_EDI_QUALIFIER, settings.HANDOFF_EDI_ID),
+        receiver=(customer.edi_qualifier, customer.edi_id),
+        control=control,
+        at=timezone.now().astimezone(datetime.UTC),
+        number=f"{shipment.reference}-{stop.sequence}",
+        left_at=shipment.departed_at.astimezone(zone),
+        eta=stop.eta.astimezone(zone),
+        shipment=shipment.reference,
+        waybill=stop.waybill,
+        carrier=shipment.carrier.code,
+        ship_to=(stop.ship_to.name, stop.ship_to.code),
+        ship_from=(warehouse.name, warehouse.code),
+        weight_kg=sum((u.weight_kg for us in units.values() for u in us), Decimal(0)),
+        orders=[
+            NoticeOrder(
+                reference=order.external_ref,
+                units=[
+                    NoticeUnit(
+                        sscc=unit.sscc,
+                        items=[
+                            NoticeItem(
+                                sku=c.line.item.sku,
+                                gtin=c.line.item.gtin or "",
+                                quantity=c.quantity,
+                                unit=c.line.item.unit,
+                                lot=c.lot.code if c.lot_id else "",
+                            )
+                            for c in contents[unit.pk]
+                        ],
+                    )
+                    for unit in units[order.pk]
+                ],
+            )
+            for order in orders
+        ],
+    )

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from core.models import Event
 from integrations.relay import events_prune as prune
 from integrations.relay import events_publish
-from integrations.services.edi import shipping_advices_issue_due
+from integrations.services.edi import edi_out_issue_due
 from integrations.services.webhooks import webhook_deliver, webhooks_due
 
 # Set while a relay task is queued and has not started: one queued relay is enough.
@@ -63,14 +63,15 @@ def events_prune() -> int:
     return prune(keep_days=settings.HANDOFF_EVENTS_KEEP_DAYS)
 
 
-@shared_task(name="integrations.shipping_advices_issue", ignore_result=True)
-def shipping_advices_issue() -> int:
-    """Issue the 945 of every order from a 940 that has shipped and has none yet."""
-    return shipping_advices_issue_due()
+@shared_task(name="integrations.edi_out_issue", ignore_result=True)
+def edi_out_issue() -> int:
+    """Issue the interchanges due out: the 945s of orders from 940s that shipped, the 856s
+    of stops whose customers take EDI."""
+    return edi_out_issue_due()
 
 
-def shipping_advices_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
+def edi_out_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     """Listener of `core.events.events_published`: a truck left, so the 945s of the orders
-    it took are due (beat's sweep catches a lost message)."""
+    it took and the 856s of its stops are due (beat's sweep catches a lost message)."""
     if any(event.type == "load.departed" for event in events):
-        shipping_advices_issue.delay()
+        edi_out_issue.delay()

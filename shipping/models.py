@@ -31,6 +31,11 @@ WAYBILL_MAX = 40
 class Customer(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # Its EDI address (ISA qualifier and ID), if it takes ship notices (X12 856) by EDI.
+    edi_qualifier = models.CharField(_("EDI ID qualifier"), max_length=2, default="ZZ")
+    edi_id = models.CharField(
+        _("EDI ID"), max_length=15, blank=True, help_text=_("Empty: no ship notices by EDI.")
+    )
 
     class Meta:
         ordering = ["code"]

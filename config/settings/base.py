@@ -201,10 +201,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.events_prune",
         "schedule": 3600.0,
     },
-    # 945s are issued when the relay publishes a departure; this sweep catches a lost message.
-    "shipping-advices-issue": {
-        "task": "integrations.shipping_advices_issue",
-        "schedule": env.float("HANDOFF_SHIPPING_ADVICE_SWEEP_S", default=60.0),
+    # 945s and 856s are issued when the relay publishes a departure; this sweep catches a
+    # lost message.
+    "edi-out-issue": {
+        "task": "integrations.edi_out_issue",
+        "schedule": env.float("HANDOFF_EDI_OUT_SWEEP_S", default=60.0),
     },
     "events-relay-sweep": {
         "task": "integrations.events_relay",
@@ -310,6 +311,9 @@ SPECTACULAR_SETTINGS = {
 # --- Domain settings ---------------------------------------------------------------------
 # GS1 company prefix used for SSCCs (shipping); the demo uses a prefix of the GS1 China range.
 GS1_COMPANY_PREFIX = env("HANDOFF_GS1_COMPANY_PREFIX", default="6901234")
+# Handoff's own EDI address (ISA qualifier and ID), as it sends interchanges it starts (856s).
+HANDOFF_EDI_QUALIFIER = env("HANDOFF_EDI_QUALIFIER", default="ZZ")
+HANDOFF_EDI_ID = env("HANDOFF_EDI_ID", default="HANDOFF")
 # The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
 HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).

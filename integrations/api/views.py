@@ -38,7 +38,7 @@ from integrations.edi.shipping_order import shipping_orders
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
 from integrations.epcis import EpcisError
 from integrations.epcis import observations as epcis_observations
-from integrations.models import Sensor, ShippingAdvice
+from integrations.models import Sensor, ShipNotice, ShippingAdvice
 from integrations.selectors import (
     edi_order_of,
     events_after,
@@ -50,12 +50,14 @@ from integrations.services import (
     StatusFor,
     carrier_statuses_record,
     edi_refusal_record,
+    ship_notice_issue,
     shipping_advice_issue,
     shipping_orders_record,
 )
 from integrations.services.epcis import epcis_reads_record
 from integrations.services.sensors import sensor_readings_record, sensor_register
 from integrations.sheets import orders as sheets
+from shipping.models import Stop
 from shipping.selectors import orders_visible, stop_by_waybill
 from shipping.waybills import waybill_clean
 
@@ -671,3 +673,33 @@ class EpcisCaptureView(APIView):
         return Response(
             epcis_reads_record(observations=read, warehouse_ids=warehouse_ids, actor=request.user)
         )
+
+
+class ShipNoticeView(APIView):
+    """The X12 856 that told the customer what is coming to this stop, as issued when its
+    truck left (`text/plain`): its orders, their units' SSCCs and what each holds. A stop of
+    a customer with no EDI ID has none (404)."""
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    def get(self, request: Request, pk: int, sequence: int) -> HttpResponse:
+        stop = (
+            Stop.objects.filter(
+                shipment_id=pk,
+                sequence=sequence,
+                shipment__load__warehouse_id__in=warehouse_ids_for(request.user),
+            )
+            .select_related("ship_to__customer")
+            .first()
+        )
+        if stop is None:
+            raise NotFound(
+                _("No stop %(n)s of shipment %(id)s in your warehouses.")
+                % {"n": sequence, "id": pk}
+            )
+        notice = ShipNotice.objects.filter(stop=stop).first() or ship_notice_issue(stop_id=stop.pk)
+        if notice is None:
+            raise NotFound(
+                _("%(customer)s takes no ship notices by EDI: it has no EDI ID.")
+                % {"customer": stop.ship_to.customer.code}
+            )
+        return HttpResponse(notice.document, content_type="text/plain; charset=utf-8")

@@ -13,6 +13,7 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
+from integrations.edi.ship_notice import ship_notice_856
 from integrations.edi.shipping_advice import shipping_advice_945
 from integrations.edi.shipping_order import ShippingOrder
 from integrations.edi.x12 import Interchange, acknowledgment_997
@@ -21,9 +22,16 @@ from integrations.models import (
     EdiInterchange,
     EdiOrder,
     EdiRefusal,
+    ShipNotice,
     ShippingAdvice,
 )
-from integrations.selectors import edi_order_of, shipping_advice_of, shipping_advices_due
+from integrations.selectors import (
+    edi_order_of,
+    ship_notice_of,
+    ship_notices_due,
+    shipping_advice_of,
+    shipping_advices_due,
+)
 from shipping import services as shipping
 from shipping.choices import (
     DONE_STOP_STATUSES,
@@ -485,7 +493,61 @@ def shipping_advice_issue(*, order_id: int) -> ShippingAdvice | None:
     return issued
 
 
+@service
+def ship_notice_issue(*, stop_id: int) -> ShipNotice | None:
+    """Issue the 856 of a stop of a truck that left, for a customer with an EDI ID
+    (`edi.sent`, with the interchange in its payload): once, under the customer's next
+    control number, the stop's row locked meanwhile. The notice already issued is returned as
+    it was; None for a stop whose customer takes no EDI."""
+    stop = (
+        Stop.objects.select_for_update(of=("self",))
+        .select_related("ship_to__customer", "shipment__load")
+        .filter(pk=stop_id)
+        .first()
+    )
+    if stop is None:
+        return None
+    issued = ShipNotice.objects.filter(stop=stop).first()
+    customer = stop.ship_to.customer
+    if issued is not None or not customer.edi_id:
+        return issued
+    partner = f"{customer.edi_qualifier}:{customer.edi_id}"
+    control = control_number_next(partner)
+    issued = ShipNotice.objects.create(
+        stop=stop,
+        partner=partner,
+        control_number=f"{control:09d}",
+        document=ship_notice_856(ship_notice_of(stop=stop, control=control)),
+    )
+    shipment = stop.shipment
+    event_record(
+        type="edi.sent",
+        aggregate_type="shipment",
+        aggregate_id=shipment.reference,
+        warehouse=shipment.load.warehouse_id,
+        payload={
+            "kind": "856",
+            "partner": partner,
+            "interchange": issued.control_number,
+            "shipment": shipment.reference,
+            "stop": stop.sequence,
+            "customer": customer.code,
+            "document": issued.document,
+        },
+        actor=None,
+    )
+    return issued
+
+
 def shipping_advices_issue_due() -> int:
     """Issue every 945 due (`shipping_advices_due`), each in a transaction of its own;
     return how many were issued."""
     return sum(1 for order_id in shipping_advices_due() if shipping_advice_issue(order_id=order_id))
+
+
+def edi_out_issue_due() -> int:
+    """Issue every interchange due out, each in a transaction of its own: the 945s of orders
+    from 940s that shipped, and the 856s of stops whose customers take EDI
+    (`ship_notices_due`); return how many were issued."""
+    notices = sum(1 for stop_id in ship_notices_due() if ship_notice_issue(stop_id=stop_id))
+    return shipping_advices_issue_due() + notices

@@ -19,9 +19,17 @@ from shipping.models import Customer, Order, OrderLine, ShipTo
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    edi_qualifier = serializers.RegexField(r"\A[0-9A-Z]{2}\Z", required=False)
+    edi_id = serializers.RegexField(
+        r"\A[0-9A-Z][0-9A-Z .-]{0,14}\Z",
+        required=False,
+        allow_blank=True,
+        help_text="Its EDI ID (ISA06/08), to send it a ship notice (X12 856) as each truck leaves.",
+    )
+
     class Meta:
         model = Customer
-        fields = ["id", "code", "name"]
+        fields = ["id", "code", "name", "edi_qualifier", "edi_id"]
 
 
 class ShipToSerializer(serializers.ModelSerializer):

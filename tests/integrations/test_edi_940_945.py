@@ -9,13 +9,13 @@ from django.conf import settings
 
 from core.models import Event
 from integrations.edi.x12 import interchange_read
-from integrations.models import EdiInterchange, EdiOrder, EdiRefusal, ShippingAdvice
-from integrations.services import shipping_advices_issue_due
+from integrations.models import EdiInterchange, EdiOrder, EdiRefusal, ShipNotice, ShippingAdvice
+from integrations.services import edi_out_issue_due, shipping_advices_issue_due
 from inventory.models import Reservation
 from shipping import services
 from shipping.models import Customer, Order
 from tests.shipping.conftest import tomorrow
-from tests.shipping.helpers import on_the_truck, pick_all
+from tests.shipping.helpers import floor_order, on_the_truck, pick_all
 
 
 def x12(*sets: list[str], control: str = "000000940", usage: str = "P", group: str = "OW") -> str:
@@ -422,3 +422,68 @@ def test_on_postgres_interchanges_at_once_get_control_numbers_of_their_own(floor
     assert at_once(issue, issue) == ["done", "done"]
     assert ShippingAdvice.objects.filter(order=order).count() == 1
     assert Event.objects.filter(type="edi.sent").count() == 1
+
+
+def test_a_customer_with_an_edi_id_gets_an_856_of_what_is_coming_when_the_truck_leaves(
+    api, person, floor
+):
+    """The Beijing shop takes ship notices by EDI: when the van leaves, it is told which of its
+    orders are coming, in which units (SSCCs), holding what; a shop without an EDI ID is
+    told nothing by EDI."""
+    customer = floor["shop"][0]
+    customer.edi_id = "CBJSHOP"
+    customer.save()
+    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-856")
+    _shipped(floor, order)
+    assert edi_out_issue_due() == 1
+    assert edi_out_issue_due() == 0
+    order.refresh_from_db()
+    stop = order.stop
+    notice = ShipNotice.objects.get(stop=stop)
+    office = api(person("dispatcher", floor["wh"]))
+    got = office.get(f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/")
+    assert got.status_code == 200
+    assert got.content.decode() == notice.document
+    interchange = interchange_read(notice.document)
+    assert (interchange.sender, interchange.receiver, interchange.control) == (
+        "HANDOFF",
+        "CBJSHOP",
+        "000000001",
+    )
+    segments = [(s.tag, *s.elements) for s in interchange.groups[0].sets[0].segments]
+    unit = order.units.get()
+    shipment = stop.shipment
+    zone = floor["wh"].zone()
+    left = shipment.departed_at.astimezone(zone)
+    assert segments[0] == (
+        "BSN",
+        "00",
+        f"{shipment.reference}-{stop.sequence}",
+        f"{left:%Y%m%d}",
+        f"{left:%H%M}",
+        "0001",
+    )
+    hl = [s for s in segments if s[0] in ("HL", "PRF", "MAN", "LIN", "SN1", "CTT")]
+    assert hl == [
+        ("HL", "1", "", "S"),
+        ("HL", "2", "1", "O"),
+        ("PRF", "SO-856"),
+        ("HL", "3", "2", "P"),
+        ("MAN", "GM", unit.sscc),
+        ("HL", "4", "3", "I"),
+        ("LIN", "", "SK", "TEA", "EN", floor["tea"].gtin),
+        ("SN1", "", "2", "EA"),
+        ("HL", "5", "3", "I"),
+        ("LIN", "", "SK", "RICE", "EN", floor["rice"].gtin),
+        ("SN1", "", "1", "EA"),
+        ("CTT", "5"),
+    ]
+    sent = Event.objects.get(type="edi.sent")
+    assert (sent.payload["kind"], sent.payload["customer"]) == ("856", customer.code)
+
+    customer.edi_id = ""
+    customer.save()
+    ShipNotice.objects.all().delete()
+    none = office.get(f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/")
+    assert none.status_code == 404
+    assert none.json()["message"] == "C-BJ takes no ship notices by EDI: it has no EDI ID."
