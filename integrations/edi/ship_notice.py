@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ELEMENT, COMPONENT, TERMINATOR = "*", ">", "~"
+from integrations.edi.x12 import interchange_write
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,6 @@ def _value(text: object, most: int = 60) -> str:
 
 def ship_notice_856(notice: Notice) -> str:
     """The interchange, its envelopes' and CTT's counts right, one segment a line."""
-    number = f"{notice.control:09d}"
     units = sum(len(o.units) for o in notice.orders)
     body: list[list[str]] = [
         ["ST", "856", "0001"],
@@ -127,39 +126,11 @@ def ship_notice_856(notice: Notice) -> str:
                     body.append(["REF", "LT", _value(item.lot, 30)])
     body.append(["CTT", str(hl)])
     body.append(["SE", str(len(body) + 1), "0001"])
-    segments = [
-        [
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            notice.sender[0],
-            f"{notice.sender[1]:<15}",
-            notice.receiver[0],
-            f"{notice.receiver[1]:<15}",
-            f"{notice.at:%y%m%d}",
-            f"{notice.at:%H%M}",
-            "U",
-            "00401",
-            number,
-            "0",
-            "P",
-            COMPONENT,
-        ],
-        [
-            "GS",
-            "SH",
-            notice.sender[1],
-            notice.receiver[1],
-            f"{notice.at:%Y%m%d}",
-            f"{notice.at:%H%M}",
-            str(notice.control),
-            "X",
-            "004010",
-        ],
-        *body,
-        ["GE", "1", str(notice.control)],
-        ["IEA", "1", number],
-    ]
-    return "".join(ELEMENT.join(parts).rstrip(ELEMENT) + TERMINATOR + "\n" for parts in segments)
+    return interchange_write(
+        sender=notice.sender,
+        receiver=notice.receiver,
+        group=("SH", notice.sender[1], notice.receiver[1]),
+        control=notice.control,
+        at=notice.at,
+        body=body,
+    )

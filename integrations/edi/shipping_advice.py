@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ELEMENT, COMPONENT, TERMINATOR = "*", ">", "~"
+from integrations.edi.x12 import interchange_write
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,6 @@ def _value(text: object, most: int = 60) -> str:
 def shipping_advice_945(advice: Advice) -> str:
     """The interchange, its envelopes' counts and control numbers right (ISA13 = GS06 =
     `control`), one segment a line."""
-    number = f"{advice.control:09d}"
     shipment_id = re.sub(r"[^A-Za-z0-9]", "", advice.shipment)[:30]
     body: list[list[str]] = [
         ["ST", "945", "0001"],
@@ -116,39 +115,11 @@ def shipping_advice_945(advice: Advice) -> str:
         ]
     )
     body.append(["SE", str(len(body) + 1), "0001"])
-    segments = [
-        [
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            advice.sender[0],
-            f"{advice.sender[1]:<15}",
-            advice.receiver[0],
-            f"{advice.receiver[1]:<15}",
-            f"{advice.at:%y%m%d}",
-            f"{advice.at:%H%M}",
-            "U",
-            "00401",
-            number,
-            "0",
-            "P",
-            COMPONENT,
-        ],
-        [
-            "GS",
-            "SW",
-            advice.group_sender,
-            advice.group_receiver,
-            f"{advice.at:%Y%m%d}",
-            f"{advice.at:%H%M}",
-            str(advice.control),
-            "X",
-            "004010",
-        ],
-        *body,
-        ["GE", "1", str(advice.control)],
-        ["IEA", "1", number],
-    ]
-    return "".join(ELEMENT.join(parts).rstrip(ELEMENT) + TERMINATOR + "\n" for parts in segments)
+    return interchange_write(
+        sender=advice.sender,
+        receiver=advice.receiver,
+        group=("SW", advice.group_sender, advice.group_receiver),
+        control=advice.control,
+        at=advice.at,
+        body=body,
+    )

@@ -327,3 +327,45 @@ def acknowledgment_997(interchange: Interchange, *, control: int, at: datetime.d
         ]
     lines.append(["IEA", str(len(interchange.groups)), number])
     return "".join(element.join(parts) + terminator + "\n" for parts in lines)
+
+
+def interchange_write(
+    *,
+    sender: tuple[str, str],
+    receiver: tuple[str, str],
+    group: tuple[str, str, str],
+    control: int,
+    at: datetime.datetime,
+    body: list[list[str]],
+) -> str:
+    """One interchange Handoff starts: ISA (from `sender` to `receiver`, qualifier and ID
+    each), one functional group (GS01, GS02, GS03 as `group`), the transaction set `body`
+    (ST … SE), GE and IEA, under `control` (ISA13 and GS06), dated `at` (UTC); `*`, `>` and
+    `~` its delimiters, one segment a line, trailing empty elements left out."""
+    number = f"{control:09d}"
+    segments = [
+        [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            sender[0],
+            f"{sender[1]:<15}",
+            receiver[0],
+            f"{receiver[1]:<15}",
+            f"{at:%y%m%d}",
+            f"{at:%H%M}",
+            "U",
+            "00401",
+            number,
+            "0",
+            "P",
+            ">",
+        ],
+        ["GS", *group, f"{at:%Y%m%d}", f"{at:%H%M}", str(control), "X", "004010"],
+        *body,
+        ["GE", "1", str(control)],
+        ["IEA", "1", number],
+    ]
+    return "".join("*".join(parts).rstrip("*") + "~\n" for parts in segments)
