@@ -295,16 +295,16 @@ def test_readings_published_over_mqtt_are_kept_once_and_bad_ones_answered(networ
     gateway.subscribe(f"handoff/sensors/{device}/refused", qos=1)
     gateway.loop_start()
     try:
-        time.sleep(1.0)  # the bridge subscribes
         message = json.dumps({"at": at(0).isoformat(), "temperature": 9.5})
-        for _ in range(2):  # sent twice, as QoS 1 may deliver it
-            gateway.publish(f"handoff/sensors/{device}/reading", message, qos=1).wait_for_publish(5)
-        gateway.publish(f"handoff/sensors/{device}/reading", b'{"temperature": "hot"}', qos=1)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 20
+        # Sent until taken (the bridge subscribes when it has connected), so more than once,
+        # as QoS 1 may deliver it: it is kept once.
         while time.monotonic() < deadline and not (
             refusals and SensorReading.objects.filter(sensor=sensor).exists()
         ):
-            time.sleep(0.2)
+            gateway.publish(f"handoff/sensors/{device}/reading", message, qos=1).wait_for_publish(5)
+            gateway.publish(f"handoff/sensors/{device}/reading", b'{"temperature": "hot"}', qos=1)
+            time.sleep(0.3)
     finally:
         gateway.loop_stop()
         gateway.disconnect()
