@@ -108,6 +108,12 @@ FIELDS: dict[str, tuple[str, str]] = {
     "subject_id": ("subject_id", gettext_lazy("About")),
     "text": ("text", gettext_lazy("Note")),
     "resolution": ("resolution", gettext_lazy("How it was resolved")),
+    "code": ("code", gettext_lazy("Code")),
+    "sop_title": ("sop_title", gettext_lazy("Title")),
+    "scope": ("scope", gettext_lazy("Applies to")),
+    "body": ("body", gettext_lazy("Procedure")),
+    "valid_days": ("valid_days", gettext_lazy("Training valid (days)")),
+    "trained_on": ("trained_on", gettext_lazy("on")),
 }
 
 
@@ -1091,5 +1097,42 @@ def training_record(request: HttpRequest) -> HttpResponse:
             "sop": sop.code,
             "version": record.version,
         }
+
+    return _answer(request, _sops, act)
+
+
+@login_required
+@require_POST
+def sop_publish(request: HttpRequest) -> HttpResponse:
+    """A supervisor or manager publishes a procedure for the warehouse, or the next version of
+    one (the same code), which asks everyone to be trained on it again."""
+
+    def act() -> str:
+        warehouse = _chosen(
+            request, "warehouse", Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user))
+        )
+        require_role(request.user, warehouse.pk, SOP_WRITERS)
+        code = _field(request, "code")
+        known = Sop.objects.filter(code=code).first()
+        if known is not None and known.warehouse_id not in (None, warehouse.pk):
+            raise FormError(
+                _("%(code)s is another warehouse's procedure.") % {"code": code}, field="code"
+            )
+        days = request.POST.get("valid_days", "").strip()
+        valid_days = views.whole_number(days)
+        if days and not valid_days:
+            raise FormError(_("A number of days, or nothing."), field="valid_days")
+        sop = core_services.sop_publish(
+            code=code,
+            title=_field(request, "sop_title"),
+            scope=_field(request, "scope"),
+            body=_field(request, "body"),
+            # A procedure of every warehouse stays one; a new one is this warehouse's.
+            warehouse=None if known is not None and known.warehouse_id is None else warehouse,
+            valid_days=valid_days,
+            requires_training=request.POST.get("requires_training") == "on",
+            actor=request.user,
+        )
+        return _("%(code)s v%(version)s published.") % {"code": sop.code, "version": sop.version}
 
     return _answer(request, _sops, act)

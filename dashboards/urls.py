@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/", views.tickets_page, name="tickets"),
     path("sops/", views.sops_page, name="sops"),
     path("sops/trainings/", actions.training_record, name="training-record"),
+    path("sops/publish/", actions.sop_publish, name="sop-publish"),
     path("tickets/raise/", actions.ticket_raise, name="ticket-raise"),
     path("tickets/<int:pk>/hand-over/", actions.ticket_hand_over, name="ticket-hand-over"),
     path("tickets/<int:pk>/notes/", actions.ticket_note, name="ticket-note"),

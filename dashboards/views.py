@@ -1014,6 +1014,7 @@ def sops_page(request: HttpRequest) -> HttpResponse:
         "warehouse": chosen,
         "board": sops_board(warehouse=chosen) if chosen else [],
         "may_train": chosen is not None and role_in(request.user, chosen.pk) in SOP_WRITERS,
+        "scopes": SopScope.choices,
         "today": timezone.localdate(),
         "flash": getattr(request, "flash", None),
     }

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import DomainError, Forbidden
-from core.models import TrainingRecord
+from core.models import Sop, TrainingRecord
 from core.services import sop_publish, training_record
 from inventory import services
 from inventory.models import Task
@@ -230,3 +230,34 @@ def test_the_floor_does_not_offer_work_the_person_is_not_trained_for(
     training_record(user=operator, sop=hazmat_sop, trained_on=TODAY, trainer=None)
     page = client.get("/floor/?warehouse=WA").content.decode()
     assert f'data-id="{task.pk}"' in page and "waits for people trained" not in page
+
+
+def test_a_supervisor_publishes_a_procedure_and_its_next_version_on_the_page(client, person, site):
+    client.force_login(person("supervisor", site.warehouse))
+    form = {
+        "warehouse": site.warehouse.pk,
+        "warehouse_code": "WA",
+        "code": "DOCK-01",
+        "sop_title": "Loading at the dock",
+        "scope": "dock",
+        "body": "Chock the wheels first.",
+        "valid_days": "90",
+        "requires_training": "on",
+    }
+    done = client.post("/sops/publish/", form, HTTP_HX_REQUEST="true").content.decode()
+    assert "DOCK-01 v1 published." in done and 'data-sop="DOCK-01"' in done
+    again = client.post(
+        "/sops/publish/",
+        {**form, "body": "Chock the wheels, then the dock lock."},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "DOCK-01 v2 published." in again
+    refused = client.post(
+        "/sops/publish/", {**form, "body": ""}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Procedure: This field is required." in refused
+    operator = person("operator", site.warehouse)
+    client.force_login(operator)
+    assert "Publish a procedure" not in client.get("/sops/").content.decode()
+    client.post("/sops/publish/", {**form, "code": "OP-01"}, HTTP_HX_REQUEST="true")
+    assert not Sop.objects.filter(code="OP-01").exists()  # an operator publishes none
