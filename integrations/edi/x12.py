@@ -274,6 +274,38 @@ def interchange_read(text: str) -> Interchange:
     return interchange
 
 
+def _isa(
+    sender: tuple[str, str],
+    receiver: tuple[str, str],
+    number: str,
+    at: datetime.datetime,
+    *,
+    test: bool = False,
+    component: str = ">",
+) -> list[str]:
+    """An ISA's elements, from `sender` to `receiver` (qualifier and ID each), under the
+    control number `number` (9 digits), dated `at`."""
+    return [
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        sender[0],
+        f"{sender[1]:<15}",
+        receiver[0],
+        f"{receiver[1]:<15}",
+        f"{at:%y%m%d}",
+        f"{at:%H%M}",
+        "U",
+        "00401",
+        number,
+        "0",
+        "T" if test else "P",
+        component,
+    ]
+
+
 def acknowledgment_997(interchange: Interchange, *, control: int, at: datetime.datetime) -> str:
     """The 997 that acknowledges every functional group and transaction set of the
     interchange as accepted (AK5 and AK9: A), sent back from its receiver to its sender
@@ -283,25 +315,14 @@ def acknowledgment_997(interchange: Interchange, *, control: int, at: datetime.d
     element, component, terminator = interchange.separators
     number = f"{control:09d}"
     lines = [
-        [
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            interchange.receiver_qualifier,
-            f"{interchange.receiver:<15}",
-            interchange.sender_qualifier,
-            f"{interchange.sender:<15}",
-            f"{at:%y%m%d}",
-            f"{at:%H%M}",
-            "U",
-            "00401",
+        _isa(
+            (interchange.receiver_qualifier, interchange.receiver),
+            (interchange.sender_qualifier, interchange.sender),
             number,
-            "0",
-            "T" if interchange.test else "P",
-            component,
-        ]
+            at,
+            test=interchange.test,
+            component=component,
+        )
     ]
     for group in interchange.groups:
         body = [["ST", "997", "0001"], ["AK1", group.code, group.control]]
@@ -344,25 +365,7 @@ def interchange_write(
     `~` its delimiters, one segment a line, trailing empty elements left out."""
     number = f"{control:09d}"
     segments = [
-        [
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            sender[0],
-            f"{sender[1]:<15}",
-            receiver[0],
-            f"{receiver[1]:<15}",
-            f"{at:%y%m%d}",
-            f"{at:%H%M}",
-            "U",
-            "00401",
-            number,
-            "0",
-            "P",
-            ">",
-        ],
+        _isa(sender, receiver, number, at),
         ["GS", *group, f"{at:%Y%m%d}", f"{at:%H%M}", str(control), "X", "004010"],
         *body,
         ["GE", "1", str(control)],
