@@ -22,3 +22,9 @@ TRACKING_ROLES = ORDER_ROLES
 # Cold-chain readings come from sensors' gateways, or from a hand-held thermometer read in a
 # cold room by whoever keeps the stock.
 SENSOR_ROLES = STOCK_CONTROL_ROLES
+# Procedures are written, and trainings recorded, by those who run the floor.
+SOP_WRITER_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# Tickets: everyone in the warehouse, and another system (an ERP or WMS) raising one.
+TICKET_ROLES = frozenset(
+    {Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER, Role.ADMIN, Role.INTEGRATION}
+)

@@ -265,3 +265,8 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.sop_id} v{self.version}"
+
+    def current(self, *, version: int, on: datetime.date) -> bool:
+        """Whether it counts on that day for a procedure now at `version`: of that version, and
+        not expired (core.selectors.sops_missing asks the same of the database)."""
+        return self.version == version and (self.expires_on is None or self.expires_on >= on)

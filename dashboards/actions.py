@@ -22,14 +22,18 @@ from django.views.decorators.http import require_POST
 
 from core import services as core_services
 from core.access import require_role, role_anywhere, warehouse_ids_for
-from core.api.views import SOP_WRITERS
-from core.choices import FLOOR_ROLES, PLANNING_ROLES, STOCK_CONTROL_ROLES
+from core.choices import (
+    FLOOR_ROLES,
+    PLANNING_ROLES,
+    SOP_WRITER_ROLES,
+    STOCK_CONTROL_ROLES,
+    TICKET_ROLES,
+)
 from core.clock import clock_text
 from core.exceptions import DomainError, Forbidden
 from core.models import Sop, Warehouse
 from core.selectors import warehouses_of
 from dashboards import services, shell, views
-from dashboards.api.views import TICKET_PEOPLE
 from dashboards.models import Alert, Department, Ticket, TicketKind
 from dashboards.services import alert_acknowledge
 from integrations.sheets.orders import (
@@ -932,7 +936,7 @@ def _raised(ticket: Ticket) -> str:
 
 def _ticket_of(request: HttpRequest, pk: int) -> Ticket:
     ticket = get_object_or_404(Ticket, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
-    require_role(request.user, ticket.warehouse_id, TICKET_PEOPLE)
+    require_role(request.user, ticket.warehouse_id, TICKET_ROLES)
     return ticket
 
 
@@ -946,7 +950,7 @@ def ticket_raise(request: HttpRequest) -> HttpResponse:
         warehouse = _chosen(
             request, "warehouse", Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user))
         )
-        require_role(request.user, warehouse.pk, TICKET_PEOPLE)
+        require_role(request.user, warehouse.pk, TICKET_ROLES)
         ticket = services.ticket_raise(
             warehouse=warehouse,
             kind=_field(request, "kind"),
@@ -1017,7 +1021,7 @@ def alert_to_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(Alert, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
 
     def act() -> str:
-        require_role(request.user, alert.warehouse_id, TICKET_PEOPLE)
+        require_role(request.user, alert.warehouse_id, TICKET_ROLES)
         other = (
             Department.LOGISTICS
             if alert.department == Department.WAREHOUSE
@@ -1073,7 +1077,7 @@ def training_record(request: HttpRequest) -> HttpResponse:
         warehouse = _chosen(
             request, "warehouse", Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user))
         )
-        require_role(request.user, warehouse.pk, SOP_WRITERS)
+        require_role(request.user, warehouse.pk, SOP_WRITER_ROLES)
         sop = _chosen(
             request, "sop", Sop.objects.filter(Q(warehouse__isnull=True) | Q(warehouse=warehouse))
         )
@@ -1111,7 +1115,7 @@ def sop_publish(request: HttpRequest) -> HttpResponse:
         warehouse = _chosen(
             request, "warehouse", Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user))
         )
-        require_role(request.user, warehouse.pk, SOP_WRITERS)
+        require_role(request.user, warehouse.pk, SOP_WRITER_ROLES)
         code = _field(request, "code")
         known = Sop.objects.filter(code=code).first()
         if known is not None and known.warehouse_id not in (None, warehouse.pk):

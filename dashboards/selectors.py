@@ -366,11 +366,7 @@ def sops_board(*, warehouse: Warehouse) -> list[dict]:
         rows = []
         for person in people:
             record = latest.get((sop.pk, person.pk))
-            current = (
-                record is not None
-                and record.version == sop.version
-                and (record.expires_on is None or record.expires_on >= today)
-            )
+            current = record is not None and record.current(version=sop.version, on=today)
             rows.append({"person": person, "record": record, "current": current})
         board.append(
             {

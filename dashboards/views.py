@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
 from core.access import members, role_anywhere, role_in, warehouse_ids_for
-from core.api.views import SOP_WRITERS
-from core.choices import PLANNING_ROLES, Role
+from core.choices import PLANNING_ROLES, SOP_WRITER_ROLES, Role
 from core.exceptions import DomainError
 from core.models import Membership, SopScope, Warehouse
 from core.selectors import sops_missing, warehouses_of
@@ -152,7 +151,7 @@ def floor(request: HttpRequest) -> HttpResponse:
                 user=request.user, warehouse_id=chosen.pk, scopes=SopScope.values
             )
             kept_from = {sop.scope for sop in untrained}
-            offered = [t for t in tasks if not _task_scopes(t) & kept_from]
+            offered = [t for t in tasks if not t.sop_scopes() & kept_from]
             context.update(
                 next_task=offered[0] if offered else None,
                 later=offered[1:],
@@ -189,14 +188,6 @@ def floor(request: HttpRequest) -> HttpResponse:
 
 SUPERVISOR_ROLES_HERE = {"supervisor", "admin"}
 READS_REFUSED_SHOWN = datetime.timedelta(minutes=30)  # a portal's refusals, on the dock card
-
-
-def _task_scopes(task: Task) -> set[str]:
-    """Where on the floor a task takes its person (the procedures that apply there)."""
-    scopes = task.location.zone.sop_scopes()
-    if task.to_location is not None:
-        scopes |= task.to_location.zone.sop_scopes()
-    return scopes
 
 
 def _for_whom(rows: list[Task | StockMovement]) -> list:
@@ -1013,7 +1004,7 @@ def sops_page(request: HttpRequest) -> HttpResponse:
         "warehouses": warehouses,
         "warehouse": chosen,
         "board": sops_board(warehouse=chosen) if chosen else [],
-        "may_train": chosen is not None and role_in(request.user, chosen.pk) in SOP_WRITERS,
+        "may_train": chosen is not None and role_in(request.user, chosen.pk) in SOP_WRITER_ROLES,
         "scopes": SopScope.choices,
         "today": timezone.localdate(),
         "flash": getattr(request, "flash", None),
@@ -1048,7 +1039,7 @@ def sensor_log(request: HttpRequest, device: str) -> HttpResponse:
                 _("°C"): float(r.temperature),
                 _("% RH"): float(r.humidity) if r.humidity is not None else None,
                 _("In range"): _("yes")
-                if sensor.low_c <= r.temperature <= sensor.high_c
+                if sensor.out_of_range(r.temperature, r.humidity) is None
                 else _("no"),
             }
             for r in rows

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from core.models import Warehouse
+from core.services import record_save
 from integrations.models import Sensor
 from integrations.services.edi import edi_out_issue_due
 from integrations.services.sensors import ReadingInput, sensor_readings_record, sensor_register
@@ -48,8 +49,9 @@ def ship_notices_demo_load() -> int:
     customer = Customer.objects.order_by("code").first()
     if customer is None:
         return 0
-    if not customer.edi_id:
-        Customer.objects.filter(pk=customer.pk).update(edi_id=f"{customer.code}MART")
+    if not customer.edi_id:  # as the customers API sets it (`customer.updated`)
+        customer.edi_id = f"{customer.code}MART"
+        record_save(instance=customer, actor=None, warehouse_id=None)
     return edi_out_issue_due()
 
 

@@ -63,7 +63,6 @@ class Observation:
     """One event as Handoff reads it."""
 
     where: str  # "epcisBody.eventList[3]"
-    event_id: str
     type: str
     action: str
     biz_step: str  # the CBV step's short name, "" if none
@@ -203,7 +202,6 @@ def observations(document: Any) -> list[Observation]:
             raise EpcisError(_("Missing, or not text."), field=f"{where}.readPoint.id")
         observed = Observation(
             where=where,
-            event_id=str(event.get("eventID") or ""),
             type=kind,
             action=str(action),
             biz_step=step_name,

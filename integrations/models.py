@@ -4,6 +4,7 @@ that came in 940s. EDI out: the 945s issued, and each partner's control numbers.
 
 import base64
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -145,7 +146,8 @@ class EdiRefusal(models.Model):
 
 class EdiOrder(models.Model):
     """An order that came in an X12 940: whose it is and how it was said, for the 945 that
-    answers each shipment of it (its own, and its parts' from other warehouses)."""
+    answers each shipment of it (its own, and its parts' from other warehouses). The
+    depositor's order number (W05-02) is the order's reference."""
 
     order = models.OneToOneField(
         "shipping.Order", on_delete=models.PROTECT, related_name="edi_order"
@@ -155,7 +157,6 @@ class EdiOrder(models.Model):
     receiver = models.CharField(max_length=40)  # ISA07:ISA08: Handoff, as the partner names it
     group_sender = models.CharField(max_length=15)  # GS02
     group_receiver = models.CharField(max_length=15)  # GS03
-    depositor_order = models.CharField(max_length=64)  # W05-02
     purchase_order = models.CharField(max_length=22, blank=True)  # W05-03
     # Per order line number (as text): how the 940 named its product and unit, which the 945
     # names again: {"1": {"qualifier": "EN", "product": "6901234000017", "unit": "CA"}}.
@@ -165,7 +166,7 @@ class EdiOrder(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.partner} {self.depositor_order}"
+        return f"{self.partner} {self.order_id}"
 
 
 class ShippingAdvice(models.Model):
@@ -242,6 +243,23 @@ class Sensor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.name}"
+
+    def out_of_range(
+        self, temperature: Decimal, humidity: Decimal | None = None
+    ) -> tuple[str, Decimal] | None:
+        """How a reading is out of its goods' range (an ExcursionKind, and the value out), or
+        None if it is in range: too warm or too cold first, then too humid."""
+        if temperature > self.high_c:
+            return ExcursionKind.WARM, temperature
+        if temperature < self.low_c:
+            return ExcursionKind.COLD, temperature
+        if (
+            self.humidity_high is not None
+            and humidity is not None
+            and humidity > self.humidity_high
+        ):
+            return ExcursionKind.HUMID, humidity
+        return None
 
 
 class SensorReading(models.Model):

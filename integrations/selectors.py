@@ -25,7 +25,7 @@ from shipping.choices import DONE_STOP_STATUSES, OrderStatus, ShipmentStatus, Un
 from shipping.models import HandlingUnit, HandlingUnitLine, Order, Shipment, Stop
 from shipping.selectors import delivery_notes
 
-SPLIT_DEPTH = 8  # parts of parts of … an order: more than any split makes
+SPLIT_DEPTH = 3  # parts of parts of an order: a split, then a backorder of a part, and one more
 
 
 def events_after(
@@ -73,11 +73,11 @@ def edi_senders_failing(*, since: datetime.datetime) -> list[dict]:
 
 
 def edi_order_of(order: Order) -> EdiOrder | None:
-    """How the 940 that brought this order, or the order it was split from (at any depth),
-    said it; None for an order that came another way."""
+    """How the 940 that brought this order, or the order it was split from (up to
+    SPLIT_DEPTH parts up), said it; None for an order that came another way."""
     seen = 0
-    while order is not None and seen < SPLIT_DEPTH:
-        found = EdiOrder.objects.filter(order_id=order.pk).first()
+    while order is not None and seen <= SPLIT_DEPTH:
+        found = EdiOrder.objects.filter(order_id=order.pk).select_related("order").first()
         if found is not None or order.split_from_id is None:
             return found
         order = Order.objects.only("pk", "split_from_id").get(pk=order.split_from_id)
@@ -89,7 +89,7 @@ def shipping_advices_due(*, limit: int = 500) -> list[int]:
     """The shipped orders, from a 940 or split from one (at the depths that occur), whose
     945 is not issued yet, oldest shipment first."""
     from_940 = Q(edi_order__isnull=False)
-    for depth in range(1, 4):
+    for depth in range(1, SPLIT_DEPTH + 1):
         from_940 |= Q(**{"split_from__" * depth + "edi_order__isnull": False})
     return list(
         Order.objects.filter(
@@ -141,7 +141,7 @@ def shipping_advice_of(*, order: Order, edi_order: EdiOrder, control: int) -> Ad
         group_receiver=edi_order.group_sender,
         control=control,
         at=timezone.now().astimezone(datetime.UTC),
-        depositor_order=edi_order.depositor_order,
+        depositor_order=edi_order.order.external_ref,
         purchase_order=edi_order.purchase_order,
         shipped_on=shipped_at.astimezone(zone).date(),
         shipment=shipment.reference if shipment else "",

@@ -399,3 +399,11 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    def sop_scopes(self) -> set[str]:
+        """Where on the floor the task takes its person: the parts of its place, and of its
+        target's (the procedures that apply there, SopScope)."""
+        scopes = self.location.zone.sop_scopes()
+        if self.to_location is not None:
+            scopes |= self.to_location.zone.sop_scopes()
+        return scopes

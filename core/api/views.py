@@ -14,7 +14,7 @@ from core.access import require_role, role_in, roles_of, warehouse_ids_for
 from core.api.base import WarehouseField
 from core.api.scoping import WarehouseScopedMixin
 from core.api.serializers import MeSerializer, WarehouseSerializer
-from core.choices import Role
+from core.choices import SOP_WRITER_ROLES
 from core.exceptions import Forbidden, NotFound
 from core.models import Membership, Sop, SopScope, TrainingRecord, Warehouse
 from core.services import sop_publish, training_record
@@ -44,8 +44,6 @@ class WarehouseViewSet(WarehouseScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 
 # --- procedures and training ------------------------------------------------------------------
-
-SOP_WRITERS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 
 
 def _sops_of(user: Any) -> QuerySet[Sop]:
@@ -109,10 +107,7 @@ class TrainingSerializer(serializers.ModelSerializer):
         ]
 
     def get_current(self, record: TrainingRecord) -> bool:
-        today = timezone.localdate()
-        return record.version == record.sop.version and (
-            record.expires_on is None or record.expires_on >= today
-        )
+        return record.current(version=record.sop.version, on=timezone.localdate())
 
 
 class TrainingInput(serializers.Serializer):
@@ -150,10 +145,10 @@ class SopViewSet(viewsets.GenericViewSet):
         check.is_valid(raise_exception=True)
         attrs = check.validated_data
         if attrs["warehouse"] is not None:
-            require_role(request.user, attrs["warehouse"].pk, SOP_WRITERS)
+            require_role(request.user, attrs["warehouse"].pk, SOP_WRITER_ROLES)
         else:  # every warehouse's: for those who write them everywhere
             for warehouse_id in warehouse_ids_for(request.user) or {0}:
-                require_role(request.user, warehouse_id, SOP_WRITERS)
+                require_role(request.user, warehouse_id, SOP_WRITER_ROLES)
         sop = sop_publish(**attrs, actor=request.user)
         return Response(SopSerializer(sop).data, status=201)
 
@@ -191,7 +186,7 @@ class TrainingViewSet(viewsets.GenericViewSet):
         shared = set(roles_of(attrs["user"])) & set(warehouse_ids_for(request.user))
         if sop.warehouse_id is not None:
             shared &= {sop.warehouse_id}
-        if not any(role_in(request.user, w) in SOP_WRITERS for w in shared):
+        if not any(role_in(request.user, w) in SOP_WRITER_ROLES for w in shared):
             raise Forbidden(
                 _("Training is recorded by a supervisor or manager where the person works."),
                 field="user",

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from core.access import require_role, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet, WarehouseField
-from core.choices import STOCK_CONTROL_ROLES, Role
+from core.choices import STOCK_CONTROL_ROLES, TICKET_ROLES, Role
 from dashboards.models import Alert, AlertThresholds, Department, Ticket, TicketKind, TicketNote
 from dashboards.selectors import TICKET_SUBJECTS
 from dashboards.services import (
@@ -205,8 +205,6 @@ class KpiView(APIView):
 
 # --- tickets --------------------------------------------------------------------------------
 
-TICKET_PEOPLE = ALL_PEOPLE | {Role.INTEGRATION}  # an ERP or WMS may raise one too
-
 
 class TicketNoteSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username", allow_null=True, default=None)
@@ -319,7 +317,7 @@ class TicketViewSet(
         check = TicketRaiseInput(data=request.data, context={"request": request})
         check.is_valid(raise_exception=True)
         attrs = check.validated_data
-        require_role(request.user, attrs["warehouse"].pk, TICKET_PEOPLE)
+        require_role(request.user, attrs["warehouse"].pk, TICKET_ROLES)
         ticket = ticket_raise(**attrs, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data, status=201)
 
@@ -328,7 +326,7 @@ class TicketViewSet(
 
     def _ticket(self, request: Request) -> Ticket:
         ticket = self.get_object()
-        require_role(request.user, ticket.warehouse_id, TICKET_PEOPLE)
+        require_role(request.user, ticket.warehouse_id, TICKET_ROLES)
         return ticket
 
     @extend_schema(request=NoteInput, responses=TicketSerializer)

@@ -613,9 +613,6 @@ class SensorReadingsView(APIView):
 # --- EPCIS in -----------------------------------------------------------------------------------
 
 
-EPCIS_ROLES = FLOOR_ROLES  # the floor's people, and its RFID middleware (an integration)
-
-
 class JsonLdParser(JSONParser):
     media_type = "application/ld+json"
 
@@ -662,7 +659,10 @@ class EpcisCaptureView(APIView):
     )
     def post(self, request: Request) -> Response:
         warehouse_ids = sorted(
-            w for w in warehouse_ids_for(request.user) if role_in(request.user, w) in EPCIS_ROLES
+            w
+            for w in warehouse_ids_for(request.user)
+            if role_in(request.user, w)
+            in FLOOR_ROLES  # the floor, and its RFID middleware (an integration)
         )
         if not warehouse_ids:
             raise Forbidden(_("Reads are sent by the floor, or by its RFID middleware."))

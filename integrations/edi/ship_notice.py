@@ -17,11 +17,10 @@ CTT counts the HLs. Times are on the warehouse's clock.
 """
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from integrations.edi.x12 import interchange_write
+from integrations.edi.x12 import element_value, interchange_write
 
 
 @dataclass(frozen=True)
@@ -63,10 +62,6 @@ class Notice:
     orders: list[NoticeOrder] = field(default_factory=list)
 
 
-def _value(text: object, most: int = 60) -> str:
-    return re.sub(r"[*>~^\x00-\x1f]+", " ", str(text)).strip()[:most]
-
-
 def ship_notice_856(notice: Notice) -> str:
     """The interchange, its envelopes' and CTT's counts right, one segment a line."""
     units = sum(len(o.units) for o in notice.orders)
@@ -75,7 +70,7 @@ def ship_notice_856(notice: Notice) -> str:
         [
             "BSN",
             "00",
-            _value(notice.number, 30),
+            element_value(notice.number, 30),
             f"{notice.left_at:%Y%m%d}",
             f"{notice.left_at:%H%M}",
             "0001",
@@ -92,38 +87,44 @@ def ship_notice_856(notice: Notice) -> str:
             f"{notice.weight_kg.quantize(Decimal('0.1'))}",
             "KG",
         ],
-        ["TD5", "", "2", _value(notice.carrier, 4)],
-        ["REF", "BM", _value(notice.shipment, 30)],
+        ["TD5", "", "2", element_value(notice.carrier, 4)],
+        ["REF", "BM", element_value(notice.shipment, 30)],
     ]
     if notice.waybill:
-        body.append(["REF", "CN", _value(notice.waybill, 30)])
+        body.append(["REF", "CN", element_value(notice.waybill, 30)])
     body += [
         ["DTM", "011", f"{notice.left_at:%Y%m%d}", f"{notice.left_at:%H%M}"],
         ["DTM", "017", f"{notice.eta:%Y%m%d}", f"{notice.eta:%H%M}"],
-        ["N1", "ST", _value(notice.ship_to[0]), "92", _value(notice.ship_to[1], 80)],
-        ["N1", "SF", _value(notice.ship_from[0]), "91", _value(notice.ship_from[1], 80)],
+        ["N1", "ST", element_value(notice.ship_to[0]), "92", element_value(notice.ship_to[1], 80)],
+        [
+            "N1",
+            "SF",
+            element_value(notice.ship_from[0]),
+            "91",
+            element_value(notice.ship_from[1], 80),
+        ],
     ]
     hl = 1
     for order in notice.orders:
         hl += 1
         order_hl = hl
-        body += [["HL", str(order_hl), "1", "O"], ["PRF", _value(order.reference, 22)]]
+        body += [["HL", str(order_hl), "1", "O"], ["PRF", element_value(order.reference, 22)]]
         for unit in order.units:
             hl += 1
             unit_hl = hl
             body += [["HL", str(unit_hl), str(order_hl), "P"], ["MAN", "GM", unit.sscc]]
             for item in unit.items:
                 hl += 1
-                lin = ["LIN", "", "SK", _value(item.sku, 48)]
+                lin = ["LIN", "", "SK", element_value(item.sku, 48)]
                 if item.gtin:
                     lin += ["EN", item.gtin]
                 body += [
                     ["HL", str(hl), str(unit_hl), "I"],
                     lin,
-                    ["SN1", "", str(item.quantity), _value(item.unit, 2)],
+                    ["SN1", "", str(item.quantity), element_value(item.unit, 2)],
                 ]
                 if item.lot:
-                    body.append(["REF", "LT", _value(item.lot, 30)])
+                    body.append(["REF", "LT", element_value(item.lot, 30)])
     body.append(["CTT", str(hl)])
     body.append(["SE", str(len(body) + 1), "0001"])
     return interchange_write(

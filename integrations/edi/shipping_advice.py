@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from integrations.edi.x12 import interchange_write
+from integrations.edi.x12 import element_value, interchange_write
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,6 @@ class Advice:
     lines: list[AdviceLine]
 
 
-def _value(text: object, most: int = 60) -> str:
-    """An element's value: no delimiter, control character or line break in it."""
-    return re.sub(r"[*>~^\x00-\x1f]+", " ", str(text)).strip()[:most]
-
-
 def shipping_advice_945(advice: Advice) -> str:
     """The interchange, its envelopes' counts and control numbers right (ISA13 = GS06 =
     `control`), one segment a line."""
@@ -73,21 +68,27 @@ def shipping_advice_945(advice: Advice) -> str:
         [
             "W06",
             "N",
-            _value(advice.depositor_order, 22),
+            element_value(advice.depositor_order, 22),
             f"{advice.shipped_on:%Y%m%d}",
             shipment_id,
             "",
-            _value(advice.purchase_order, 22),
+            element_value(advice.purchase_order, 22),
         ],
-        ["N1", "SF", _value(advice.ship_from[0]), "91", _value(advice.ship_from[1], 80)],
-        ["N1", "ST", _value(advice.ship_to[0]), "92", _value(advice.ship_to[1], 80)],
-        ["N9", "BM", _value(advice.shipment, 30)],
+        [
+            "N1",
+            "SF",
+            element_value(advice.ship_from[0]),
+            "91",
+            element_value(advice.ship_from[1], 80),
+        ],
+        ["N1", "ST", element_value(advice.ship_to[0]), "92", element_value(advice.ship_to[1], 80)],
+        ["N9", "BM", element_value(advice.shipment, 30)],
     ]
     if advice.waybill:
-        body.append(["N9", "CN", _value(advice.waybill, 30)])
+        body.append(["N9", "CN", element_value(advice.waybill, 30)])
     body += [
         ["G62", "11", f"{advice.shipped_on:%Y%m%d}"],
-        ["W27", "M", _value(advice.carrier, 4)],
+        ["W27", "M", element_value(advice.carrier, 4)],
     ]
     for line in advice.lines:
         body.append(["LX", str(line.line_no)])
@@ -99,13 +100,13 @@ def shipping_advice_945(advice: Advice) -> str:
                 str(line.ordered),
                 str(line.shipped),
                 str(line.ordered - line.shipped),
-                _value(line.unit, 2),
-                "" if line.qualifier else _value(line.product, 12),
+                element_value(line.unit, 2),
+                "" if line.qualifier else element_value(line.product, 12),
                 line.qualifier,
-                _value(line.product, 48) if line.qualifier else "",
+                element_value(line.product, 48) if line.qualifier else "",
             ]
         )
-        body += [["N9", "LT", _value(lot, 30)] for lot, _ in line.lots]
+        body += [["N9", "LT", element_value(lot, 30)] for lot, _ in line.lots]
     body.append(
         [
             "W03",

@@ -67,7 +67,6 @@ class ShippingOrder:
     customer: str = ""  # an N1 BY or BT's N1-04
     customer_segment: Segment | None = None
     ship_to: str = ""  # the N1 ST's N1-04
-    ship_to_name: str = ""
     ship_to_segment: Segment | None = None
     delivery_date: Segment | None = None  # the G62 02
     ship_date: Segment | None = None  # the G62 10 or 38
@@ -178,7 +177,6 @@ def _order_of(transaction: TransactionSet) -> ShippingOrder:
                 if not segment.get(4).strip():
                     raise segment.error(_("The ship-to's code is missing."), 4)
                 order.ship_to, order.ship_to_segment = segment.get(4).strip(), segment
-                order.ship_to_name = segment.get(2).strip()
             elif entity in CUSTOMER_ENTITIES and order.customer_segment is None:
                 if not segment.get(4).strip():
                     raise segment.error(_("The customer's code is missing."), 4)

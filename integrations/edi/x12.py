@@ -350,6 +350,12 @@ def acknowledgment_997(interchange: Interchange, *, control: int, at: datetime.d
     return "".join(element.join(parts) + terminator + "\n" for parts in lines)
 
 
+def element_value(text: object, most: int = 60) -> str:
+    """A value as an element of an interchange Handoff writes (`interchange_write`): no
+    delimiter, control character or line break in it, at most `most` characters."""
+    return re.sub(r"[*>~^\x00-\x1f]+", " ", str(text)).strip()[:most]
+
+
 def interchange_write(
     *,
     sender: tuple[str, str],

@@ -406,7 +406,6 @@ def shipping_orders_record(
                     receiver=f"{interchange.receiver_qualifier}:{interchange.receiver}",
                     group_sender=group.sender[:15],
                     group_receiver=group.receiver[:15],
-                    depositor_order=said.depositor_order,
                     purchase_order=said.purchase_order,
                     lines={
                         str(n): {
@@ -485,7 +484,7 @@ def shipping_advice_issue(*, order_id: int) -> ShippingAdvice | None:
             "interchange": issued.control_number,
             "order": order.pk,
             "reference": order.external_ref,
-            "depositor_order": edi_order.depositor_order,
+            "depositor_order": edi_order.order.external_ref,
             "document": issued.document,
         },
         actor=None,

@@ -107,20 +107,6 @@ def sensor_register(
     return sensor
 
 
-def _out_of_range(sensor: Sensor, reading: ReadingInput) -> tuple[str, Decimal] | None:
-    if reading.temperature > sensor.high_c:
-        return ExcursionKind.WARM, reading.temperature
-    if reading.temperature < sensor.low_c:
-        return ExcursionKind.COLD, reading.temperature
-    if (
-        sensor.humidity_high is not None
-        and reading.humidity is not None
-        and reading.humidity > sensor.humidity_high
-    ):
-        return ExcursionKind.HUMID, reading.humidity
-    return None
-
-
 def _worse(kind: str, worst: Decimal, value: Decimal) -> Decimal:
     return min(worst, value) if kind == ExcursionKind.COLD else max(worst, value)
 
@@ -188,7 +174,7 @@ def sensor_readings_record(
     latest = sorted(r for r in fresh if sensor.last_at is None or r > sensor.last_at)
     for at in latest:
         reading = fresh[at]
-        out = _out_of_range(sensor, reading)
+        out = sensor.out_of_range(reading.temperature, reading.humidity)
         if excursion is not None and (out is None or out[0] != excursion.kind):
             excursion.ended_at = at
             excursion.save(update_fields=["ended_at"])

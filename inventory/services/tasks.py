@@ -23,10 +23,7 @@ from inventory.services.reservations import stock_pick
 def _trained(user: AbstractBaseUser | None, task: Task) -> None:
     """Refuse (403) work where a procedure applies that the person is not trained on, in its
     current version: a hazmat cage, a cold room, the dock (see core.models.SopScope)."""
-    scopes = task.location.zone.sop_scopes()
-    if task.to_location is not None:
-        scopes |= task.to_location.zone.sop_scopes()
-    missing = sops_missing(user=user, warehouse_id=task.warehouse_id, scopes=scopes)
+    missing = sops_missing(user=user, warehouse_id=task.warehouse_id, scopes=task.sop_scopes())
     if missing:
         sop = missing[0]
         raise Forbidden(
