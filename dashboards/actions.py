@@ -1054,6 +1054,8 @@ KIND_OF_RULE = {
     "temperature_excursion": TicketKind.TEMPERATURE,
     "sensor_silent": TicketKind.TEMPERATURE,
     "integration_failure": TicketKind.DATA,
+    "tender_declined": TicketKind.TRUCK,
+    "tender_unanswered": TicketKind.TRUCK,
 }
 
 

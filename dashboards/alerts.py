@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, WebhookDelivery
-from integrations.selectors import edi_senders_failing, sensors_watched
+from integrations.selectors import edi_senders_failing, sensors_watched, tenders_open
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, Stop
@@ -560,6 +560,50 @@ def cold_chain(
     return out
 
 
+def tenders_unanswered(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """A load its carrier declined (X12 990), or has not answered by the time its answer was
+    due: the dispatch office must find it another truck, or call the carrier, until the load
+    is tendered again or goes to another vehicle."""
+    out = []
+    for tender in tenders_open(warehouse_ids=list(warehouses), now=now):
+        warehouse = warehouses[tender.load.warehouse_id]
+        values = {
+            "load": tender.load.reference,
+            "carrier": tender.carrier.name,
+            "at": timezone.localtime(
+                tender.answered_at or tender.respond_by or tender.issued_at, warehouse.zone()
+            ).strftime("%m-%d %H:%M"),
+        }
+        if tender.answer == "declined":
+            text = gettext_noop(
+                "%(carrier)s declined load %(load)s at %(at)s: %(reason)s. Give it another "
+                "truck or call them."
+            )
+            values["reason"] = tender.reason or "—"
+            rule, severity = "tender_declined", Severity.CRITICAL
+        else:
+            text = gettext_noop(
+                "%(carrier)s has not answered the tender of load %(load)s, due by %(at)s: call "
+                "them, or give it another truck."
+            )
+            rule, severity = "tender_unanswered", Severity.WARNING
+        out.append(
+            Condition(
+                rule=rule,
+                key=f"{tender.load.reference}:{tender.control_number}",
+                warehouse_id=warehouse.pk,
+                department=Department.LOGISTICS,
+                severity=severity,
+                **said(text, **values),
+                subject_type="load",
+                subject_id=tender.load.reference,
+            )
+        )
+    return out
+
+
 RULES = [
     below_reorder_point,
     stockout_blocking,
@@ -571,4 +615,5 @@ RULES = [
     loads_not_ready,
     integration_failures,
     cold_chain,
+    tenders_unanswered,
 ]

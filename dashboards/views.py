@@ -44,6 +44,7 @@ from integrations.selectors import (
     sensor_of_device,
     sensor_readings,
     sensors_watched,
+    tenders_last,
 )
 from inventory import selectors
 from inventory.models import StockMovement, Task
@@ -404,7 +405,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             hours_back=round((now - start).total_seconds() / 3600),
             hours_ahead=round((end - now).total_seconds() / 3600),
             now_pct=pct(now),
-            loads=shipping_selectors.loads_open(warehouse_id=chosen.pk),
+            loads=_with_tenders(shipping_selectors.loads_open(warehouse_id=chosen.pk)),
+            now=now,
             at_risk=alerts_live(warehouse_id=chosen.pk, rule="order_at_risk"),
             trucks_at_risk=alerts_live(
                 warehouse_id=chosen.pk,
@@ -423,6 +425,14 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         else "dashboards/dispatch.html"
     )
     return render_local(request, template, context, chosen)
+
+
+def _with_tenders(loads: list[dict]) -> list[dict]:
+    """The open loads, each with its last tender to a carrier by EDI (`tender`, or None)."""
+    last = tenders_last(row["load"].pk for row in loads)
+    for row in loads:
+        row["tender"] = last.get(row["load"].pk)
+    return loads
 
 
 def _hour_marks(

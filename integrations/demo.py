@@ -1,8 +1,12 @@
 """The demo's cold chain: a sensor in each warehouse's chilled and frozen rooms and in each
 refrigerated truck, with a day of readings every five minutes; Beijing's chilled room has
-had its door left open for the last 35 minutes, which is an alert on its floor."""
+had its door left open for the last 35 minutes, which is an alert on its floor. Its EDI: the
+first customer takes ship notices (856); Deppon is tendered its loads (204) and has
+answered them (990): it declined the second for want of a driver, an alert for dispatch, and
+accepted the others."""
 
 import datetime
+import hashlib
 import math
 from decimal import Decimal
 
@@ -10,11 +14,13 @@ from django.utils import timezone
 
 from core.models import Warehouse
 from core.services import record_save
-from integrations.models import Sensor
-from integrations.services.edi import edi_out_issue_due
+from integrations.edi.tender_response import tender_responses
+from integrations.edi.x12 import interchange_read
+from integrations.models import LoadTender, Sensor
+from integrations.services.edi import AnswerFor, edi_out_issue_due, tender_responses_record
 from integrations.services.sensors import ReadingInput, sensor_readings_record, sensor_register
 from inventory.models import Zone
-from shipping.models import Customer, Vehicle
+from shipping.models import Carrier, Customer, Vehicle
 
 EVERY = datetime.timedelta(minutes=5)
 DAY = datetime.timedelta(hours=24)
@@ -55,10 +61,60 @@ def ship_notices_demo_load() -> int:
     return edi_out_issue_due()
 
 
+TENDERED_TO = ("DEPPON", "DEPPONTMS")  # the demo's carrier that takes EDI, and its EDI ID
+
+
+def _answer_990(carrier: Carrier, answers: list[tuple[LoadTender, str, str]]) -> str:
+    """The 990 interchange the carrier's TMS sends: one 990 a (tender, A or D, reason)."""
+    now = timezone.now().astimezone(datetime.UTC)
+    control = f"{9000 + LoadTender.objects.count():09d}"
+    lines = [
+        f"ISA*00*{' ' * 10}*00*{' ' * 10}*{carrier.edi_qualifier}*{carrier.edi_id:<15}*ZZ*"
+        f"{'HANDOFF':<15}*{now:%y%m%d}*{now:%H%M}*U*00401*{control}*0*P*>~",
+        f"GS*GF*{carrier.edi_id}*HANDOFF*{now:%Y%m%d}*{now:%H%M}*1*X*004010~",
+    ]
+    for n, (tender, code, reason) in enumerate(answers, start=1):
+        body = [f"B1*{carrier.code}*{tender.load.reference}*{now:%Y%m%d}*{code}"]
+        if reason:
+            body.append(f"V9*REJ*{reason}")
+        lines += [f"ST*990*{n:04d}~", *(f"{s}~" for s in body), f"SE*{len(body) + 2}*{n:04d}~"]
+    lines += [f"GE*{len(answers)}*1~", f"IEA*1*{control}~"]
+    return "\n".join(lines) + "\n"
+
+
+def tenders_demo_load() -> int:
+    """Deppon takes load tenders by EDI: its planned loads are tendered (204), and its TMS
+    has answered, through the 990 intake: the second declined for want of a driver, the
+    others accepted (idempotent)."""
+    carrier = Carrier.objects.filter(code=TENDERED_TO[0]).first()
+    if carrier is None or LoadTender.objects.exists():
+        return 0
+    carrier.edi_id = TENDERED_TO[1]  # as the carriers API sets it (`carrier.updated`)
+    record_save(instance=carrier, actor=None, warehouse_id=None)
+    edi_out_issue_due()
+    tenders = list(LoadTender.objects.filter(carrier=carrier).select_related("load").order_by("pk"))
+    answers = [
+        (t, "D", "NO DRIVER FREE") if n == 1 else (t, "A", "") for n, t in enumerate(tenders)
+    ]
+    if not answers:
+        return 0
+    text = _answer_990(carrier, answers)
+    interchange = interchange_read(text)
+    said = [r for group in interchange.groups for r in tender_responses(group)]
+    tender_responses_record(
+        interchange=interchange,
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        answers=[AnswerFor(r, t) for r, (t, _code, _reason) in zip(said, answers, strict=True)],
+        actor=None,
+    )
+    return len(tenders)
+
+
 def integrations_demo_load(*, warehouses: dict[str, Warehouse]) -> str:
     """The demo's sensors and their last day (idempotent: none is added twice), and its
     ship notices."""
     ship_notices_demo_load()
+    tenders_demo_load()
     if Sensor.objects.exists():
         return f"{Sensor.objects.count()} sensors"
     now = timezone.now()

@@ -334,3 +334,56 @@ class ShipNotice(models.Model):
 
     def __str__(self) -> str:
         return f"856 {self.control_number} {self.stop_id}"
+
+
+class TenderPurpose(models.TextChoices):
+    """B2A-01 of a 204: what the tender does."""
+
+    ORIGINAL = "00", _("Tender")
+    CANCEL = "01", _("Withdrawn")
+    CHANGE = "04", _("Change")
+
+
+class TenderAnswer(models.TextChoices):
+    PENDING = "pending", _("Awaiting the carrier's answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class LoadTender(models.Model):
+    """An X12 204 that offered a load to its vehicle's carrier, told it of a change, or
+    withdrew it: issued once each, under the carrier's next control number, and given again
+    as it was. The carrier's 990 answers the load's last tender to it."""
+
+    load = models.ForeignKey("shipping.Load", on_delete=models.PROTECT, related_name="tenders")
+    carrier = models.ForeignKey(
+        "shipping.Carrier", on_delete=models.PROTECT, related_name="tenders"
+    )
+    partner = models.CharField(max_length=40)  # ISA qualifier:ID of the carrier
+    purpose = models.CharField(max_length=2, choices=TenderPurpose.choices)
+    control_number = models.CharField(max_length=9)
+    # What it said of the load (`integrations.edi.load_tender.tender_segments`), and their
+    # digest: a change is tendered only when they differ; a withdrawal says them again.
+    segments = models.JSONField(default=list)
+    said = models.CharField(max_length=64)
+    document = models.TextField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    respond_by = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(
+        max_length=10, choices=TenderAnswer.choices, default=TenderAnswer.PENDING
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)  # a decline's, as the 990 says it
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["load", "carrier"], name="tender_load_carrier")]
+
+    def __str__(self) -> str:
+        return f"204 {self.control_number} {self.load_id} {self.purpose}"
+
+    @property
+    def live(self) -> bool:
+        """The carrier holds this tender: it was offered (or changed) and not declined."""
+        return self.purpose != TenderPurpose.CANCEL and self.answer != TenderAnswer.DECLINED

@@ -1,4 +1,5 @@
-"""Reads of the event feed, of EDI interchanges received, and of what a 945 says."""
+"""Reads of the event feed, of EDI interchanges received, and of what a 945, an 856 and a
+204 say."""
 
 import datetime
 from collections import defaultdict
@@ -6,10 +7,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core.models import Event
+from integrations.edi.load_tender import Place, Tender, TenderStop
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
 from integrations.models import (
@@ -17,13 +19,24 @@ from integrations.models import (
     EdiOrder,
     EdiRefusal,
     Excursion,
+    LoadTender,
     Sensor,
     SensorReading,
     ShippingAdvice,
+    TenderAnswer,
+    TenderPurpose,
 )
-from shipping.choices import DONE_STOP_STATUSES, OrderStatus, ShipmentStatus, UnitStatus
-from shipping.models import HandlingUnit, HandlingUnitLine, Order, Shipment, Stop
-from shipping.selectors import delivery_notes
+from inventory.choices import TEMPERATURE_LIMITS, TemperatureClass
+from shipping.choices import (
+    DONE_STOP_STATUSES,
+    AppointmentStatus,
+    LoadStatus,
+    OrderStatus,
+    ShipmentStatus,
+    UnitStatus,
+)
+from shipping.models import HandlingUnit, HandlingUnitLine, Load, Order, Shipment, Stop
+from shipping.selectors import coldest_class, delivery_notes, goods_by_order, load_route
 
 SPLIT_DEPTH = 3  # parts of parts of an order: a split, then a backorder of a part, and one more
 
@@ -291,3 +304,146 @@ def ship_notice_of(*, stop: Stop, control: int) -> Notice:
             for order in orders
         ],
     )
+
+
+def tender_of_load(load: Load) -> Tender | None:
+    """What a 204 would tender of the load now (`integrations.edi.load_tender`): its
+    vehicle, its dock slot, and its stops in the order the truck would drive them leaving at
+    the slot's end (`load_route`), each with its orders, their weight and volume, and the
+    ship-to's window on the day the truck is due there. None if it cannot be tendered: not
+    planned, without a booked dock slot or a live order, or its carrier takes no EDI."""
+    load = Load.objects.select_related("warehouse", "vehicle__carrier", "appointment").get(
+        pk=load.pk
+    )
+    appointment = getattr(load, "appointment", None)
+    if (
+        load.status != LoadStatus.PLANNED
+        or not load.vehicle.carrier.edi_id
+        or appointment is None
+        or appointment.status != AppointmentStatus.BOOKED
+    ):
+        return None
+    orders = list(
+        load.orders.exclude(status=OrderStatus.CANCELLED)
+        .select_related("ship_to")
+        .order_by("external_ref")
+    )
+    if not orders:
+        return None
+    warehouse = load.warehouse
+    zone = warehouse.zone()
+    goods = goods_by_order(orders=orders, warehouse_id=warehouse.pk)
+    calls = load_route(load=load, leaves_at=appointment.ends_at)["calls"]
+    stops = []
+    for call in calls:
+        here = [o for o in orders if o.ship_to_id == call.ship_to.pk]
+        day = call.eta.astimezone(zone).date()
+        ship_to = call.ship_to
+        stops.append(
+            TenderStop(
+                place=Place(
+                    ship_to.name, ship_to.code, ship_to.address, ship_to.city, warehouse.country
+                ),
+                weight_kg=sum((goods[o.pk][0] for o in here if o.pk in goods), Decimal(0)),
+                volume_l=sum((goods[o.pk][1] for o in here if o.pk in goods), Decimal(0)),
+                orders=[o.external_ref for o in here],
+                window=(
+                    datetime.datetime.combine(day, ship_to.window_opens, zone),
+                    datetime.datetime.combine(day, ship_to.window_closes, zone),
+                ),
+            )
+        )
+    coldest = coldest_class(g[2] for g in goods.values())
+    low, high = TEMPERATURE_LIMITS[coldest]
+    return Tender(
+        carrier=load.vehicle.carrier.code,
+        load=load.reference,
+        vehicle=load.vehicle.plate,
+        refrigerated=load.vehicle.temperature_class != TemperatureClass.AMBIENT,
+        keep="" if coldest == TemperatureClass.AMBIENT else f"{low}..{high} C",
+        pickup=Place(
+            warehouse.name, warehouse.code, warehouse.address, warehouse.city, warehouse.country
+        ),
+        slot=(appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)),
+        stops=stops,
+    )
+
+
+def tenders_last(load_ids: Iterable[int]) -> dict[int, LoadTender]:
+    """Per load: its last tender (of any purpose, to any carrier), with its load and carrier.
+    One query."""
+    last: dict[int, LoadTender] = {}
+    tenders = LoadTender.objects.filter(load_id__in=list(load_ids)).select_related(
+        "load", "carrier"
+    )
+    for tender in tenders.order_by("pk"):
+        last[tender.load_id] = tender
+    return last
+
+
+def load_tenders_due(*, limit: int = 500) -> list[int]:
+    """The loads whose tenders may be due: planned ones on a vehicle of a carrier that takes
+    EDI or already tendered, and cancelled ones whose last tender still stands."""
+    last = LoadTender.objects.filter(load=OuterRef("pk")).order_by("-pk")
+    planned = Load.objects.filter(status=LoadStatus.PLANNED).filter(
+        Q(vehicle__carrier__edi_id__gt="") | Q(tenders__isnull=False)
+    )
+    cancelled = (
+        Load.objects.filter(status=LoadStatus.CANCELLED)
+        .annotate(
+            last_purpose=Subquery(last.values("purpose")[:1]),
+            last_answer=Subquery(last.values("answer")[:1]),
+        )
+        .exclude(last_purpose__isnull=True)
+        .exclude(last_purpose=TenderPurpose.CANCEL)
+        .exclude(last_answer=TenderAnswer.DECLINED)
+    )
+    ids = set(planned.values_list("pk", flat=True)[:limit])
+    ids |= set(cancelled.values_list("pk", flat=True)[:limit])
+    return sorted(ids)[:limit]
+
+
+def tenders_open(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[LoadTender]:
+    """The last tender of each load not yet gone in these warehouses that a carrier declined,
+    or has not answered by the time it was due: for the dispatch office's alerts."""
+    last = tenders_last(
+        Load.objects.filter(
+            warehouse_id__in=list(warehouse_ids), status=LoadStatus.PLANNED
+        ).values_list("pk", flat=True)
+    )
+    return [
+        t
+        for t in sorted(last.values(), key=lambda t: t.pk)
+        if t.purpose != TenderPurpose.CANCEL
+        and (
+            t.answer == TenderAnswer.DECLINED
+            or (
+                t.answer == TenderAnswer.PENDING
+                and t.respond_by is not None
+                and t.respond_by <= now
+            )
+        )
+    ]
+
+
+def tender_to_answer(*, load: str, carrier: str, warehouse_ids: Iterable[int]) -> LoadTender | None:
+    """The tender a carrier's 990 answers: the last one to the carrier with this code of the
+    load with this reference, in these warehouses (None if none), with its load."""
+    return (
+        LoadTender.objects.filter(
+            load__reference=load,
+            load__warehouse_id__in=list(warehouse_ids),
+            carrier__code=carrier,
+        )
+        .select_related("load")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def load_tender_last(load: Load, *, control: str = "") -> LoadTender | None:
+    """The last 204 sent about the load, or the one under this control number (ISA13)."""
+    tenders = LoadTender.objects.filter(load=load).order_by("-pk")
+    if control:
+        tenders = tenders.filter(control_number=control)
+    return tenders.first()

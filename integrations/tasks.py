@@ -66,12 +66,30 @@ def events_prune() -> int:
 @shared_task(name="integrations.edi_out_issue", ignore_result=True)
 def edi_out_issue() -> int:
     """Issue the interchanges due out: the 945s of orders from 940s that shipped, the 856s
-    of stops whose customers take EDI."""
+    of stops whose customers take EDI, the 204s of loads tendered to carriers."""
     return edi_out_issue_due()
+
+
+# Events after which an interchange may be due out: a departure's 945s and 856s; a change to
+# a load or its dock slot, its 204s.
+EDI_OUT_EVENTS = frozenset(
+    {
+        "load.departed",
+        "load.planned",
+        "load.order_added",
+        "load.order_removed",
+        "load.vehicle_changed",
+        "load.cancelled",
+        "appointment.booked",
+        "appointment.moved",
+        "appointment.cancelled",
+    }
+)
 
 
 def edi_out_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     """Listener of `core.events.events_published`: a truck left, so the 945s of the orders
-    it took and the 856s of its stops are due (beat's sweep catches a lost message)."""
-    if any(event.type == "load.departed" for event in events):
+    it took and the 856s of its stops are due; or a load or its dock slot changed, so a 204
+    may be (beat's sweep catches a lost message)."""
+    if any(event.type in EDI_OUT_EVENTS for event in events):
         edi_out_issue.delay()

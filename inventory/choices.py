@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,15 @@ class TemperatureClass(models.TextChoices):
     AMBIENT = "ambient", _("Ambient")
     CHILLED = "chilled", _("Chilled")
     FROZEN = "frozen", _("Frozen")
+
+
+# What goods of each temperature class stand, in °C: a sensor's range unless it is told
+# otherwise, and what a carrier is told to keep a load at.
+TEMPERATURE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    TemperatureClass.CHILLED: (Decimal("2"), Decimal("8")),
+    TemperatureClass.FROZEN: (Decimal("-30"), Decimal("-18")),
+    TemperatureClass.AMBIENT: (Decimal("0"), Decimal("35")),
+}
 
 
 class Velocity(models.TextChoices):

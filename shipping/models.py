@@ -250,6 +250,12 @@ class Carrier(models.Model):
             "free again once it leaves our dock."
         ),
     )
+    # Its EDI address (ISA qualifier and ID), if it is tendered its loads by EDI (X12 204)
+    # and answers them (X12 990).
+    edi_qualifier = models.CharField(_("EDI ID qualifier"), max_length=2, default="ZZ")
+    edi_id = models.CharField(
+        _("EDI ID"), max_length=15, blank=True, help_text=_("Empty: no load tenders by EDI.")
+    )
     collects_at = models.TimeField(
         _("collects at"),
         null=True,

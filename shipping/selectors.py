@@ -137,13 +137,14 @@ def goods_by_order(*, orders: Iterable[Order], warehouse_id: int) -> dict[int, G
         row["line__order"]: (
             row["kg"] or Decimal(0),
             row["litres"] or Decimal(0),
-            _coldest(temps[row["line__order"]]),
+            coldest_class(temps[row["line__order"]]),
         )
         for row in sums
     }
 
 
-def _coldest(classes: Iterable[str]) -> str:
+def coldest_class(classes: Iterable[str]) -> str:
+    """The coldest of these temperature classes (ambient if none)."""
     return max(classes, key=lambda t: _COLD_RANK[t], default=TemperatureClass.AMBIENT)
 
 
@@ -153,7 +154,7 @@ def _goods(*, orders: Iterable[Order], warehouse_id: int) -> Goods:
     return (
         sum((g[0] for g in each), Decimal(0)),
         sum((g[1] for g in each), Decimal(0)),
-        _coldest(g[2] for g in each),
+        coldest_class(g[2] for g in each),
     )
 
 
@@ -413,7 +414,7 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
             volume_l=volume,
             weight_pct=round(float(weight / load.vehicle.capacity_weight_kg * 100), 1),
             volume_pct=round(float(volume / load.vehicle.capacity_volume_l * 100), 1),
-            coldest=_coldest(temps.get(load.pk, ())),
+            coldest=coldest_class(temps.get(load.pk, ())),
         )
         picked = picks_of_load.get(load.pk, {"n": 0, "done": 0})
         stops = [o.ship_to for o in load.orders.all() if o.status != OrderStatus.CANCELLED]

@@ -201,8 +201,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.events_prune",
         "schedule": 3600.0,
     },
-    # 945s and 856s are issued when the relay publishes a departure; this sweep catches a
-    # lost message.
+    # 945s and 856s are issued when the relay publishes a departure, 204s when it publishes a
+    # change to a load or its dock slot; this sweep catches a lost message, and an order's
+    # change that changes a tendered load.
     "edi-out-issue": {
         "task": "integrations.edi_out_issue",
         "schedule": env.float("HANDOFF_EDI_OUT_SWEEP_S", default=60.0),
@@ -314,6 +315,9 @@ GS1_COMPANY_PREFIX = env("HANDOFF_GS1_COMPANY_PREFIX", default="6901234")
 # Handoff's own EDI address (ISA qualifier and ID), as it sends interchanges it starts (856s).
 HANDOFF_EDI_QUALIFIER = env("HANDOFF_EDI_QUALIFIER", default="ZZ")
 HANDOFF_EDI_ID = env("HANDOFF_EDI_ID", default="HANDOFF")
+# How long a carrier has to answer a load tender (X12 204 → 990), unless the truck's dock
+# slot starts sooner; past it, an unanswered tender is an alert on the dispatch board.
+HANDOFF_TENDER_ANSWER_MINUTES = env.int("HANDOFF_TENDER_ANSWER_MINUTES", default=60)
 # The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
 HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).

@@ -5,12 +5,14 @@ from integrations.api.views import (
     CarrierStatusEdiView,
     EpcisCaptureView,
     EventFeedView,
+    LoadTenderView,
     OrderSheetView,
     SensorReadingsView,
     SensorsView,
     ShipNoticeView,
     ShippingAdviceView,
     ShippingOrderEdiView,
+    TenderResponseEdiView,
     WebhookDeliveryViewSet,
     WebhookViewSet,
 )
@@ -23,6 +25,8 @@ urlpatterns = [
     path("events/", EventFeedView.as_view(), name="event-feed"),
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
+    path("edi/990/", TenderResponseEdiView.as_view(), name="edi-990"),
+    path("loads/<int:pk>/edi/204/", LoadTenderView.as_view(), name="load-edi-204"),
     path("orders/<int:pk>/edi/945/", ShippingAdviceView.as_view(), name="order-edi-945"),
     path(
         "shipments/<int:pk>/stops/<int:sequence>/edi/856/",

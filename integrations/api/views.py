@@ -35,6 +35,7 @@ from core.selectors import warehouses_of
 from integrations.edi.carrier_status import carrier_statuses
 from integrations.edi.intake import orders_said
 from integrations.edi.shipping_order import shipping_orders
+from integrations.edi.tender_response import tender_responses
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
 from integrations.epcis import EpcisError
 from integrations.epcis import observations as epcis_observations
@@ -42,22 +43,26 @@ from integrations.models import Sensor, ShipNotice, ShippingAdvice
 from integrations.selectors import (
     edi_order_of,
     events_after,
+    load_tender_last,
     sensor_of_device,
     sensor_readings,
     sensors_watched,
+    tender_to_answer,
 )
 from integrations.services import (
+    AnswerFor,
     StatusFor,
     carrier_statuses_record,
     edi_refusal_record,
     ship_notice_issue,
     shipping_advice_issue,
     shipping_orders_record,
+    tender_responses_record,
 )
 from integrations.services.epcis import epcis_reads_record
 from integrations.services.sensors import sensor_readings_record, sensor_register
 from integrations.sheets import orders as sheets
-from shipping.models import Stop
+from shipping.models import Load, Stop
 from shipping.selectors import orders_visible, stop_by_waybill
 from shipping.waybills import waybill_clean
 
@@ -402,6 +407,97 @@ class ShippingOrderEdiView(EdiInView):
             actor=request.user,
         )
         return _acted(record, interchange)
+
+
+class TenderResponseEdiView(EdiInView):
+    """A carrier's answers to the loads Handoff tendered it (X12 204), as an X12 990
+    interchange (the body as sent: `Content-Type: application/edi-x12` or `text/plain`):
+    B1-01 its SCAC, B1-02 the load's reference, B1-04 A accepted or D declined, a decline's
+    reason in V9. How Handoff reads a 990 is in `integrations.edi.tender_response`. Each
+    answers the load's last tender to that carrier, from the EDI ID it was sent to; all of
+    the interchange is acted on, or nothing. A decline is an alert on the dispatch board. The
+    answer lists each, applied or skipped and why, with the 997; the same interchange sent
+    again gets the same answer (`replayed`). A test interchange (ISA15 T) is checked all the
+    way and then undone."""
+
+    kind = "990"
+
+    @_received_schema(
+        "TenderResponsesReceived",
+        "answers",
+        inline_serializer(
+            "TenderResponseReceived",
+            {
+                "where": serializers.CharField(),
+                "carrier": serializers.CharField(),
+                "load": serializers.CharField(),
+                "answer": serializers.ChoiceField(choices=["accepted", "declined"]),
+                "tender": serializers.CharField(),
+                "applied": serializers.BooleanField(),
+                "skipped": serializers.CharField(),
+            },
+            many=True,
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
+        interchange, responses = _read(text, tender_responses)
+        warehouse_ids = warehouse_ids_for(request.user)
+        answers = []
+        for said in responses:
+            where = f"{said.where}, {said.segment.where}"
+            tender = tender_to_answer(
+                load=said.load, carrier=said.carrier, warehouse_ids=warehouse_ids
+            )
+            if tender is None:
+                raise DomainError(
+                    _("%(where)s: no load %(load)s was tendered to carrier %(carrier)s.")
+                    % {"where": f"{where} B102", "load": said.load, "carrier": said.carrier},
+                    field=f"{where} B102",
+                )
+            if tender.partner != interchange.partner:
+                raise DomainError(
+                    _(
+                        "ISA06: load %(load)s was tendered to %(partner)s; this interchange is "
+                        "from %(sender)s."
+                    )
+                    % {"load": said.load, "partner": tender.partner, "sender": interchange.partner},
+                    field="ISA06",
+                )
+            require_role(request.user, tender.load.warehouse_id, TRACKING_ROLES)
+            answers.append(AnswerFor(said, tender))
+        record = functools.partial(
+            tender_responses_record,
+            interchange=interchange,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            answers=answers,
+            actor=request.user,
+        )
+        return _acted(record, interchange)
+
+
+class LoadTenderView(APIView):
+    """The last X12 204 Handoff sent about this load (`text/plain`), as issued: its tender,
+    its last change, or its withdrawal; `?control=` one of its earlier ones by control
+    number. A load never tendered by EDI has none (404)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("control", str, description="ISA13 of an earlier 204.")],
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        load = Load.objects.filter(pk=pk, warehouse_id__in=warehouse_ids_for(request.user)).first()
+        if load is None:
+            raise NotFound(_("No load %(id)s in your warehouses.") % {"id": pk})
+        tender = load_tender_last(load, control=request.query_params.get("control", ""))
+        if tender is None:
+            raise NotFound(
+                _("No load tender (EDI 204) was sent for load %(load)s.") % {"load": load.reference}
+            )
+        return HttpResponse(tender.document, content_type="text/plain; charset=utf-8")
 
 
 class ShippingAdviceView(APIView):

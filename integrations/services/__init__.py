@@ -1,15 +1,19 @@
 """State changes of the integrations app."""
 
 from integrations.services.edi import (
+    AnswerFor,
     OrderSaid,
     StatusFor,
     carrier_statuses_record,
     edi_out_issue_due,
     edi_refusal_record,
+    load_tender_issue,
+    load_tenders_issue_due,
     ship_notice_issue,
     shipping_advice_issue,
     shipping_advices_issue_due,
     shipping_orders_record,
+    tender_responses_record,
 )
 from integrations.services.webhooks import (
     webhook_deliver,
@@ -21,15 +25,19 @@ from integrations.services.webhooks import (
 )
 
 __all__ = [
+    "AnswerFor",
     "OrderSaid",
     "StatusFor",
     "carrier_statuses_record",
     "edi_out_issue_due",
     "edi_refusal_record",
+    "load_tender_issue",
+    "load_tenders_issue_due",
     "ship_notice_issue",
     "shipping_advice_issue",
     "shipping_advices_issue_due",
     "shipping_orders_record",
+    "tender_responses_record",
     "webhook_deliver",
     "webhook_deliveries_create",
     "webhook_replay",

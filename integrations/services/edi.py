@@ -1,9 +1,14 @@
 """EDI: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery; a
-depositor's 940s become orders, and each of their shipments is answered with a 945."""
+depositor's 940s become orders, and each of their shipments is answered with a 945; a
+customer is sent an 856 for each stop; a carrier is tendered its loads in 204s and answers
+them in 990s."""
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -13,34 +18,42 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
+from integrations.edi.load_tender import Envelope, load_tender_204, tender_segments
 from integrations.edi.ship_notice import ship_notice_856
 from integrations.edi.shipping_advice import shipping_advice_945
 from integrations.edi.shipping_order import ShippingOrder
+from integrations.edi.tender_response import ACCEPTED, TenderResponse
 from integrations.edi.x12 import Interchange, acknowledgment_997
 from integrations.models import (
     EdiControlCounter,
     EdiInterchange,
     EdiOrder,
     EdiRefusal,
+    LoadTender,
     ShipNotice,
     ShippingAdvice,
+    TenderAnswer,
+    TenderPurpose,
 )
 from integrations.selectors import (
     edi_order_of,
+    load_tenders_due,
     ship_notice_of,
     ship_notices_due,
     shipping_advice_of,
     shipping_advices_due,
+    tender_of_load,
 )
 from shipping import services as shipping
 from shipping.choices import (
     DONE_STOP_STATUSES,
+    LoadStatus,
     OrderStatus,
     ShipmentStatus,
     TrackingSource,
     TrackingStatus,
 )
-from shipping.models import Order, Stop
+from shipping.models import Carrier, Load, Order, Stop
 from shipping.services import OrderDraft
 from shipping.services.dispatch import DELAY_MINUTES
 
@@ -544,9 +557,261 @@ def shipping_advices_issue_due() -> int:
     return sum(1 for order_id in shipping_advices_due() if shipping_advice_issue(order_id=order_id))
 
 
+# B2A-01 as the `edi.sent` event names it.
+PURPOSE_NAMES = {
+    TenderPurpose.ORIGINAL: "tender",
+    TenderPurpose.CHANGE: "change",
+    TenderPurpose.CANCEL: "withdrawal",
+}
+
+
+def _tender_send(
+    load: Load,
+    carrier: Carrier,
+    *,
+    purpose: str,
+    segments: list[list[str]],
+    respond_by: datetime.datetime | None,
+    now: datetime.datetime,
+) -> LoadTender:
+    """Write and keep one 204 to `carrier` under its next control number, issued `now`,
+    told as `edi.sent` (with the interchange, for the webhooks and the event feed)."""
+    partner = f"{carrier.edi_qualifier}:{carrier.edi_id}"
+    control = control_number_next(partner)
+    zone = load.warehouse.zone()
+    document = load_tender_204(
+        carrier=carrier.code,
+        load=load.reference,
+        segments=segments,
+        envelope=Envelope(
+            sender=(settings.HANDOFF_EDI_QUALIFIER, settings.HANDOFF_EDI_ID),
+            receiver=(carrier.edi_qualifier, carrier.edi_id),
+            control=control,
+            at=now.astimezone(datetime.UTC),
+            purpose=purpose,
+            respond_by=respond_by.astimezone(zone) if respond_by is not None else None,
+        ),
+    )
+    tender = LoadTender.objects.create(
+        load=load,
+        carrier=carrier,
+        partner=partner,
+        purpose=purpose,
+        control_number=f"{control:09d}",
+        segments=segments,
+        said=hashlib.sha256(json.dumps(segments).encode()).hexdigest(),
+        document=document,
+        issued_at=now,
+        respond_by=respond_by,
+        answer=TenderAnswer.WITHDRAWN if purpose == TenderPurpose.CANCEL else TenderAnswer.PENDING,
+    )
+    event_record(
+        type="edi.sent",
+        aggregate_type="load",
+        aggregate_id=load.reference,
+        warehouse=load.warehouse_id,
+        payload={
+            "kind": "204",
+            "partner": partner,
+            "interchange": tender.control_number,
+            "load": load.reference,
+            "carrier": carrier.code,
+            "purpose": PURPOSE_NAMES[purpose],
+            "respond_by": respond_by,
+            "document": document,
+        },
+        actor=None,
+    )
+    return tender
+
+
+def _respond_by(load: Load, now: datetime.datetime) -> datetime.datetime:
+    """When a tender's answer is due: HANDOFF_TENDER_ANSWER_MINUTES from now, or when the
+    truck's dock slot starts if that is sooner (and still ahead)."""
+    by = now + datetime.timedelta(minutes=settings.HANDOFF_TENDER_ANSWER_MINUTES)
+    appointment = getattr(load, "appointment", None)
+    if appointment is not None and now < appointment.starts_at < by:
+        return appointment.starts_at
+    return by
+
+
+@service
+def load_tender_issue(*, load_id: int) -> list[LoadTender]:
+    """Tell the carriers what they hold of the load now, in 204s, under the load's row lock:
+    - a planned load on a vehicle of a carrier with an EDI ID, with a booked dock slot and a
+      live order, is tendered to it (B2A 00); once tendered, a change in what the tender says
+      (the slot, the stops, their orders, weight or volume, the vehicle) is sent as a change
+      (04), or as a new tender (00) if the carrier had declined;
+    - a carrier that holds a tender of the load (not declined, not withdrawn) it no longer
+      has, because the load was cancelled, went to another carrier's vehicle, lost its slot
+      or its orders, is told it is withdrawn (01), saying what its last tender said;
+    - a load whose truck is loading or gone is left as it is.
+    Each 204 is `edi.sent`. Returns those sent (none if nothing changed)."""
+    load = (
+        Load.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "vehicle__carrier")
+        .filter(pk=load_id)
+        .first()
+    )
+    if load is None or load.status not in (LoadStatus.PLANNED, LoadStatus.CANCELLED):
+        return []
+    last: dict[int, LoadTender] = {}
+    for tender in LoadTender.objects.filter(load=load).select_related("carrier").order_by("pk"):
+        last[tender.carrier_id] = tender
+    said = tender_of_load(load)
+    carrier = load.vehicle.carrier
+    now = timezone.now()
+    sent = []
+    for kept in last.values():
+        if kept.live and (said is None or kept.carrier_id != carrier.pk):
+            sent.append(
+                _tender_send(
+                    load,
+                    kept.carrier,
+                    purpose=TenderPurpose.CANCEL,
+                    segments=kept.segments,
+                    respond_by=None,
+                    now=now,
+                )
+            )
+    if said is None:
+        return sent
+    segments = tender_segments(said)
+    kept = last.get(carrier.pk)
+    if kept is not None and kept.live and kept.segments == segments:
+        return sent
+    sent.append(
+        _tender_send(
+            load,
+            carrier,
+            purpose=TenderPurpose.CHANGE
+            if kept is not None and kept.live
+            else TenderPurpose.ORIGINAL,
+            segments=segments,
+            respond_by=_respond_by(load, now),
+            now=now,
+        )
+    )
+    return sent
+
+
+def load_tenders_issue_due() -> int:
+    """Issue every 204 due (`load_tenders_due`), each load in a transaction of its own;
+    return how many were issued."""
+    return sum(len(load_tender_issue(load_id=load_id)) for load_id in load_tenders_due())
+
+
+@dataclass(frozen=True)
+class AnswerFor:
+    """A 990's answer and the tender it answers: the load's last to that carrier."""
+
+    response: TenderResponse
+    tender: LoadTender
+
+
+@service
+def tender_responses_record(
+    *,
+    interchange: Interchange,
+    digest: str,
+    answers: list[AnswerFor],
+    actor: AbstractBaseUser | None,
+) -> tuple[dict, bool]:
+    """Act on a carrier's 990 interchange (`edi.received`), all of it or nothing: each answer
+    accepts or declines the load's last tender to that carrier (`load.tender_accepted`,
+    `load.tender_declined` with its reason, the dispatch office's alert), under the tender's
+    row lock. An answer to a withdrawn tender, or the same answer again, is skipped and said
+    so; a tender accepted cannot then be declined by EDI (the carrier calls the office).
+    Answers what was done, with the 997, and whether it is the answer already given (the
+    same interchange sent again). The sender's control number is used once."""
+    kept, given = _interchange_kept(interchange, digest=digest, kind="990", actor=actor)
+    if given is not None:
+        return given, True
+    now = timezone.now()
+    told = []
+    warehouses = set()
+    for item in answers:
+        said = item.response
+        tender = LoadTender.objects.select_for_update().get(pk=item.tender.pk)
+        answer = TenderAnswer.ACCEPTED if said.answer == ACCEPTED else TenderAnswer.DECLINED
+        skipped = ""
+        if tender.purpose == TenderPurpose.CANCEL:
+            skipped = _("Load %(load)s was withdrawn from %(carrier)s.") % {
+                "load": said.load,
+                "carrier": said.carrier,
+            }
+        elif tender.answer == answer:
+            skipped = _("Tender %(control)s was already %(answer)s.") % {
+                "control": tender.control_number,
+                "answer": tender.get_answer_display().lower(),
+            }
+        elif tender.answer == TenderAnswer.ACCEPTED:
+            where = f"{said.where}, {said.segment.where} B104"
+            raise Conflict(
+                _(
+                    "%(where)s: %(carrier)s accepted load %(load)s on %(at)s; to give it back, "
+                    "call the dispatch office."
+                )
+                % {
+                    "where": where,
+                    "carrier": said.carrier,
+                    "load": said.load,
+                    "at": tender.answered_at.strftime("%Y-%m-%d %H:%M UTC"),
+                },
+                field=where,
+                code="tender_accepted",
+            )
+        if not skipped:
+            LoadTender.objects.filter(pk=tender.pk).update(
+                answer=answer, answered_at=now, reason=said.reason
+            )
+            load = tender.load
+            warehouses.add(load.warehouse_id)
+            event_record(
+                type=f"load.tender_{answer}",
+                aggregate_type="load",
+                aggregate_id=load.reference,
+                warehouse=load.warehouse_id,
+                payload={
+                    "load": load.reference,
+                    "carrier": said.carrier,
+                    "tender": tender.control_number,
+                    "reference": said.reference,
+                    "reason": said.reason,
+                },
+                actor=actor,
+            )
+        told.append(
+            {
+                "where": said.where,
+                "carrier": said.carrier,
+                "load": said.load,
+                "answer": said.answer,
+                "tender": tender.control_number,
+                "applied": not skipped,
+                "skipped": skipped,
+            }
+        )
+    answer = _interchange_answered(
+        kept,
+        interchange,
+        told={"answers": told},
+        warehouses=warehouses,
+        counts={
+            "accepted": sum(1 for t in told if t["applied"] and t["answer"] == ACCEPTED),
+            "declined": sum(1 for t in told if t["applied"] and t["answer"] != ACCEPTED),
+            "skipped": sum(1 for t in told if not t["applied"]),
+        },
+        at=now,
+        actor=actor,
+    )
+    return answer, False
+
+
 def edi_out_issue_due() -> int:
     """Issue every interchange due out, each in a transaction of its own: the 945s of orders
-    from 940s that shipped, and the 856s of stops whose customers take EDI
-    (`ship_notices_due`); return how many were issued."""
+    from 940s that shipped, the 856s of stops whose customers take EDI
+    (`ship_notices_due`), and the 204s of loads tendered to carriers that take EDI; return
+    how many were issued."""
     notices = sum(1 for stop_id in ship_notices_due() if ship_notice_issue(stop_id=stop_id))
-    return shipping_advices_issue_due() + notices
+    return shipping_advices_issue_due() + notices + load_tenders_issue_due()

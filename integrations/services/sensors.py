@@ -14,17 +14,10 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.models import Excursion, ExcursionKind, Sensor, SensorReading
-from inventory.choices import TemperatureClass
+from inventory.choices import TEMPERATURE_LIMITS, TemperatureClass
 from inventory.models import Zone
 from shipping.choices import ShipmentStatus
 from shipping.models import Shipment, Vehicle
-
-# What goods of each temperature class stand, in °C, unless a sensor is told otherwise.
-LIMITS: dict[str, tuple[Decimal, Decimal]] = {
-    TemperatureClass.CHILLED: (Decimal("2"), Decimal("8")),
-    TemperatureClass.FROZEN: (Decimal("-30"), Decimal("-18")),
-    TemperatureClass.AMBIENT: (Decimal("0"), Decimal("35")),
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ def sensor_register(
     actor: AbstractBaseUser | None,
 ) -> Sensor:
     """Put a sensor in a cold room (a zone) or a truck (`sensor.registered`), watching the
-    range of its goods' temperature class (`LIMITS`) unless given one. A truck's sensor
+    range of its goods' temperature class (`TEMPERATURE_LIMITS`) unless given one. A truck's sensor
     belongs to the truck's home warehouse. Refused: a device already known, neither or both
     of a zone and a truck, a truck with no home warehouse, a range upside down."""
     if (zone is None) == (vehicle is None):
@@ -63,7 +56,9 @@ def sensor_register(
             field="vehicle",
         )
     kind = (zone or vehicle).temperature_class  # type: ignore[union-attr]
-    default_low, default_high = LIMITS.get(kind, LIMITS[TemperatureClass.AMBIENT])
+    default_low, default_high = TEMPERATURE_LIMITS.get(
+        kind, TEMPERATURE_LIMITS[TemperatureClass.AMBIENT]
+    )
     low = default_low if low_c is None else low_c
     high = default_high if high_c is None else high_c
     if low >= high:

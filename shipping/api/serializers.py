@@ -18,13 +18,23 @@ from shipping.choices import ORDER_TRANSITIONS, Priority
 from shipping.models import Customer, Order, OrderLine, ShipTo
 
 
+def edi_qualifier_field() -> serializers.RegexField:
+    """An ISA ID qualifier (ISA05/07): two capitals or digits."""
+    return serializers.RegexField(r"\A[0-9A-Z]{2}\Z", required=False)
+
+
+def edi_id_field(help_text: str) -> serializers.RegexField:
+    """An ISA ID (ISA06/08): up to 15 capitals, digits, spaces, dots or dashes; blank for a
+    partner that takes no EDI."""
+    return serializers.RegexField(
+        r"\A[0-9A-Z][0-9A-Z .-]{0,14}\Z", required=False, allow_blank=True, help_text=help_text
+    )
+
+
 class CustomerSerializer(serializers.ModelSerializer):
-    edi_qualifier = serializers.RegexField(r"\A[0-9A-Z]{2}\Z", required=False)
-    edi_id = serializers.RegexField(
-        r"\A[0-9A-Z][0-9A-Z .-]{0,14}\Z",
-        required=False,
-        allow_blank=True,
-        help_text="Its EDI ID (ISA06/08), to send it a ship notice (X12 856) as each truck leaves.",
+    edi_qualifier = edi_qualifier_field()
+    edi_id = edi_id_field(
+        "Its EDI ID (ISA06/08), to send it a ship notice (X12 856) as each truck leaves."
     )
 
     class Meta:
@@ -318,6 +328,11 @@ from shipping.tariffs import currency  # noqa: E402
 
 
 class CarrierSerializer(serializers.ModelSerializer):
+    edi_qualifier = edi_qualifier_field()
+    edi_id = edi_id_field(
+        "Its EDI ID (ISA06/08), to tender it its loads (X12 204) and read its answers (X12 990)."
+    )
+
     class Meta:
         model = Carrier
         fields = [
@@ -331,6 +346,8 @@ class CarrierSerializer(serializers.ModelSerializer):
             "minimum_charge",
             "network_km_per_day",
             "collects_at",
+            "edi_qualifier",
+            "edi_id",
         ]
         extra_kwargs = {
             rate: {"min_value": Decimal(0)}
