@@ -428,10 +428,12 @@ def dispatch(request: HttpRequest) -> HttpResponse:
 
 
 def _with_tenders(loads: list[dict]) -> list[dict]:
-    """The open loads, each with its last tender to a carrier by EDI (`tender`, or None)."""
+    """The open loads, each with its last tender by EDI to the carrier of its vehicle
+    (`tender`, or None)."""
     last = tenders_last(row["load"].pk for row in loads)
     for row in loads:
-        row["tender"] = last.get(row["load"].pk)
+        tender = last.get(row["load"].pk)
+        row["tender"] = tender if tender is not None and tender.current else None
     return loads
 
 

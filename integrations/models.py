@@ -363,10 +363,9 @@ class LoadTender(models.Model):
     partner = models.CharField(max_length=40)  # ISA qualifier:ID of the carrier
     purpose = models.CharField(max_length=2, choices=TenderPurpose.choices)
     control_number = models.CharField(max_length=9)
-    # What it said of the load (`integrations.edi.load_tender.tender_segments`), and their
-    # digest: a change is tendered only when they differ; a withdrawal says them again.
+    # What it said of the load (`integrations.edi.load_tender.tender_segments`): a change is
+    # tendered only when they differ; a withdrawal says them again.
     segments = models.JSONField(default=list)
-    said = models.CharField(max_length=64)
     document = models.TextField()
     issued_at = models.DateTimeField(default=timezone.now)
     respond_by = models.DateTimeField(null=True, blank=True)
@@ -382,6 +381,11 @@ class LoadTender(models.Model):
 
     def __str__(self) -> str:
         return f"204 {self.control_number} {self.load_id} {self.purpose}"
+
+    @property
+    def current(self) -> bool:
+        """It is to the carrier whose vehicle the load is on now (its load's vehicle read)."""
+        return self.carrier_id == self.load.vehicle.carrier_id
 
     @property
     def live(self) -> bool:

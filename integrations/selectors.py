@@ -370,11 +370,11 @@ def tender_of_load(load: Load) -> Tender | None:
 
 
 def tenders_last(load_ids: Iterable[int]) -> dict[int, LoadTender]:
-    """Per load: its last tender (of any purpose, to any carrier), with its load and carrier.
-    One query."""
+    """Per load: its last tender (of any purpose, to any carrier), with its load (and its
+    vehicle) and carrier. One query."""
     last: dict[int, LoadTender] = {}
     tenders = LoadTender.objects.filter(load_id__in=list(load_ids)).select_related(
-        "load", "carrier"
+        "load__vehicle", "carrier"
     )
     for tender in tenders.order_by("pk"):
         last[tender.load_id] = tender
@@ -404,8 +404,9 @@ def load_tenders_due(*, limit: int = 500) -> list[int]:
 
 
 def tenders_open(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[LoadTender]:
-    """The last tender of each load not yet gone in these warehouses that a carrier declined,
-    or has not answered by the time it was due: for the dispatch office's alerts."""
+    """The last tender of each planned load of these warehouses, to the carrier whose truck
+    it is still on, that the carrier declined or has not answered by the time it was due:
+    for the dispatch office's alerts."""
     last = tenders_last(
         Load.objects.filter(
             warehouse_id__in=list(warehouse_ids), status=LoadStatus.PLANNED
@@ -415,6 +416,7 @@ def tenders_open(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> lis
         t
         for t in sorted(last.values(), key=lambda t: t.pk)
         if t.purpose != TenderPurpose.CANCEL
+        and t.current
         and (
             t.answer == TenderAnswer.DECLINED
             or (

@@ -4,8 +4,6 @@ customer is sent an 856 for each stop; a carrier is tendered its loads in 204s a
 them in 990s."""
 
 import datetime
-import hashlib
-import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -47,13 +45,14 @@ from integrations.selectors import (
 from shipping import services as shipping
 from shipping.choices import (
     DONE_STOP_STATUSES,
+    AppointmentStatus,
     LoadStatus,
     OrderStatus,
     ShipmentStatus,
     TrackingSource,
     TrackingStatus,
 )
-from shipping.models import Carrier, Load, Order, Stop
+from shipping.models import Carrier, DockAppointment, Load, Order, Stop
 from shipping.services import OrderDraft
 from shipping.services.dispatch import DELAY_MINUTES
 
@@ -599,7 +598,6 @@ def _tender_send(
         purpose=purpose,
         control_number=f"{control:09d}",
         segments=segments,
-        said=hashlib.sha256(json.dumps(segments).encode()).hexdigest(),
         document=document,
         issued_at=now,
         respond_by=respond_by,
@@ -641,11 +639,12 @@ def load_tender_issue(*, load_id: int) -> list[LoadTender]:
     - a planned load on a vehicle of a carrier with an EDI ID, with a booked dock slot and a
       live order, is tendered to it (B2A 00); once tendered, a change in what the tender says
       (the slot, the stops, their orders, weight or volume, the vehicle) is sent as a change
-      (04), or as a new tender (00) if the carrier had declined;
+      (04), or as a new tender (00) if the carrier had declined (a declined load is not
+      offered to it again unchanged);
     - a carrier that holds a tender of the load (not declined, not withdrawn) it no longer
       has, because the load was cancelled, went to another carrier's vehicle, lost its slot
       or its orders, is told it is withdrawn (01), saying what its last tender said;
-    - a load whose truck is loading or gone is left as it is.
+    - a load whose truck has checked in, is loading or gone is left as it is.
     Each 204 is `edi.sent`. Returns those sent (none if nothing changed)."""
     load = (
         Load.objects.select_for_update(of=("self",))
@@ -655,6 +654,10 @@ def load_tender_issue(*, load_id: int) -> list[LoadTender]:
     )
     if load is None or load.status not in (LoadStatus.PLANNED, LoadStatus.CANCELLED):
         return []
+    if DockAppointment.objects.filter(
+        load=load, status__in=(AppointmentStatus.CHECKED_IN, AppointmentStatus.CHECKED_OUT)
+    ).exists():
+        return []  # its truck came: what it was tendered is settled
     last: dict[int, LoadTender] = {}
     for tender in LoadTender.objects.filter(load=load).select_related("carrier").order_by("pk"):
         last[tender.carrier_id] = tender
@@ -678,8 +681,8 @@ def load_tender_issue(*, load_id: int) -> list[LoadTender]:
         return sent
     segments = tender_segments(said)
     kept = last.get(carrier.pk)
-    if kept is not None and kept.live and kept.segments == segments:
-        return sent
+    if kept is not None and kept.purpose != TenderPurpose.CANCEL and kept.segments == segments:
+        return sent  # as tendered: pending, accepted, or declined and not offered again
     sent.append(
         _tender_send(
             load,

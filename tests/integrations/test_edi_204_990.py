@@ -239,6 +239,7 @@ def test_a_decline_is_an_alert_for_dispatch_until_the_load_is_tendered_again(
     alert = Alert.objects.get(rule="tender_declined", resolved_at__isnull=True)
     assert alert.warehouse == floor["wh"]
     assert load.reference in alert.message and "NO EQUIPMENT" in alert.message
+    assert load_tenders_issue_due() == 0  # not offered to it again as it was
     # The dispatcher moves the slot: Deppon is offered the load anew, and the alert clears.
     slot = tendered["slot"]
     services.appointment_move(
@@ -326,3 +327,28 @@ def test_on_postgres_a_load_tendered_twice_at_once_is_tendered_once(floor, tende
     assert at_once(issue, issue) == ["done", "done"]
     assert LoadTender.objects.count() == 1
     assert Event.objects.filter(type="edi.sent").count() == 1
+
+
+def test_a_declined_load_given_to_the_own_fleet_clears_the_alert_and_tells_the_carrier_nothing(
+    api, person, floor, tendered
+):
+    load_tenders_issue_due()
+    tms = api(person("integration", floor["wh"]))
+    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*D"]))
+    alerts_evaluate()
+    assert Alert.objects.filter(rule="tender_declined", resolved_at__isnull=True).exists()
+    services.load_vehicle_change(
+        load=tendered["load"], vehicle=floor["van"], driver=None, actor=None
+    )
+    assert load_tenders_issue_due() == 0  # it declined: nothing to withdraw
+    alerts_evaluate()
+    assert not Alert.objects.filter(rule="tender_declined", resolved_at__isnull=True).exists()
+
+
+def test_once_the_truck_has_checked_in_its_tender_stands_as_it_was(floor, tendered):
+    load_tenders_issue_due()
+    services.vehicle_check_in(appointment=tendered["slot"], actor=None)
+    more = floor_order(floor, (floor["rice"], 1), ref="SO-204-LATE")
+    services.load_order_add(load=tendered["load"], order=more, actor=None)
+    assert load_tenders_issue_due() == 0
+    assert LoadTender.objects.get().purpose == "00"
