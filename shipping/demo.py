@@ -3,12 +3,15 @@
 import datetime
 import random
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from core.exceptions import DomainError
 from core.models import Warehouse
+from core.services import record_save
 from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Task
 from inventory.selectors import available_to_reserve
@@ -104,6 +107,16 @@ TRUCK_FULL = Decimal("0.9")  # the demo's trucks are loaded to this share of the
 TRUCK_ORDERS = 5  # at most, so that orders are left for the dispatcher to plan
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _kept(record: M, warehouse: Warehouse | None = None) -> M:
+    """A master-data record of the demo, saved as the API saves one (`record_save`)."""
+    return record_save(
+        instance=record, actor=None, warehouse_id=warehouse.pk if warehouse else None
+    )
+
+
 @transaction.atomic
 def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date) -> str:
     """Idempotent: does nothing if the demo customers exist."""
@@ -111,66 +124,79 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
         return "shipping demo already loaded"
     rng = random.Random(20261124)
     carriers = {
-        code: Carrier.objects.create(
-            code=code,
-            name=name,
-            service_level=level,
-            rate_per_trip=TARIFFS[code][0],
-            rate_per_stop=TARIFFS[code][1],
-            rate_per_kg=TARIFFS[code][2],
-            minimum_charge=TARIFFS[code][3],
-            network_km_per_day=network,
-            collects_at=collects_at,
+        code: _kept(
+            Carrier(
+                code=code,
+                name=name,
+                service_level=level,
+                rate_per_trip=TARIFFS[code][0],
+                rate_per_stop=TARIFFS[code][1],
+                rate_per_kg=TARIFFS[code][2],
+                minimum_charge=TARIFFS[code][3],
+                network_km_per_day=network,
+                collects_at=collects_at,
+            )
         )
         for code, name, level, network, collects_at in CARRIERS
     }
     for w_index, warehouse in enumerate(warehouses.values()):
         for n in range(4):
-            Dock.objects.create(warehouse=warehouse, code=f"D{n + 1}")
+            _kept(Dock(warehouse=warehouse, code=f"D{n + 1}"), warehouse)
         for n in range(4):
-            Driver.objects.create(
-                carrier=carriers["OWN" if n < 2 else "DEPPON"],
-                name=DRIVERS[w_index * 4 + n],
-                phone=f"13{w_index + 5}{n + 1}{(w_index * 4 + n + 1) * 8763 % 10_000_000:07d}",
-                home_warehouse=warehouse,
+            _kept(
+                Driver(
+                    carrier=carriers["OWN" if n < 2 else "DEPPON"],
+                    name=DRIVERS[w_index * 4 + n],
+                    phone=f"13{w_index + 5}{n + 1}{(w_index * 4 + n + 1) * 8763 % 10_000_000:07d}",
+                    home_warehouse=warehouse,
+                ),
+                warehouse,
             )
-            Vehicle.objects.create(
-                carrier=carriers["OWN" if n < 2 else "DEPPON"],
-                plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}A-{w_index}{n}8{n}6",
-                home_warehouse=warehouse,
-                capacity_weight_kg=Decimal(FLEET[n][0]),
-                capacity_volume_l=Decimal(FLEET[n][1]),
-                temperature_class=FLEET[n][2],
-                cost_per_km=FLEET[n][3],
+            _kept(
+                Vehicle(
+                    carrier=carriers["OWN" if n < 2 else "DEPPON"],
+                    plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}A-{w_index}{n}8{n}6",
+                    home_warehouse=warehouse,
+                    capacity_weight_kg=Decimal(FLEET[n][0]),
+                    capacity_volume_l=Decimal(FLEET[n][1]),
+                    temperature_class=FLEET[n][2],
+                    cost_per_km=FLEET[n][3],
+                ),
+                warehouse,
             )
-        Vehicle.objects.create(
-            carrier=carriers["SF"],
-            plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}B-SF{w_index}01",
-            home_warehouse=warehouse,
-            capacity_weight_kg=Decimal(COLLECTION_VAN[0]),
-            capacity_volume_l=Decimal(COLLECTION_VAN[1]),
+        _kept(
+            Vehicle(
+                carrier=carriers["SF"],
+                plate=f"{PLATE_PREFIX.get(warehouse.city, '京')}B-SF{w_index}01",
+                home_warehouse=warehouse,
+                capacity_weight_kg=Decimal(COLLECTION_VAN[0]),
+                capacity_volume_l=Decimal(COLLECTION_VAN[1]),
+            ),
+            warehouse,
         )
     ship_tos = []
     for n in range(50):
         code = list(warehouses)[n % 3]
         warehouse = warehouses[code]
         district = DISTRICTS[code][n % 5]
-        customer = Customer.objects.create(
-            code=f"C{n + 1:03d}", name=f"{district.split()[0]}{SHOPS[n % 5]} #{n + 1}"
+        customer = _kept(
+            Customer(code=f"C{n + 1:03d}", name=f"{district.split()[0]}{SHOPS[n % 5]} #{n + 1}")
         )
         ship_tos.append(
-            ShipTo.objects.create(
-                customer=customer,
-                code="MAIN",
-                name=customer.name,
-                address=f"{district} {10 + n}号",
-                city=warehouse.city,
-                latitude=warehouse.latitude
-                + Decimal(rng.uniform(-0.25, 0.25)).quantize(Decimal("0.000001")),
-                longitude=warehouse.longitude
-                + Decimal(rng.uniform(-0.3, 0.3)).quantize(Decimal("0.000001")),
-                window_opens=SHOP_WINDOWS[n % 5][0],
-                window_closes=SHOP_WINDOWS[n % 5][1],
+            _kept(
+                ShipTo(
+                    customer=customer,
+                    code="MAIN",
+                    name=customer.name,
+                    address=f"{district} {10 + n}号",
+                    city=warehouse.city,
+                    latitude=warehouse.latitude
+                    + Decimal(rng.uniform(-0.25, 0.25)).quantize(Decimal("0.000001")),
+                    longitude=warehouse.longitude
+                    + Decimal(rng.uniform(-0.3, 0.3)).quantize(Decimal("0.000001")),
+                    window_opens=SHOP_WINDOWS[n % 5][0],
+                    window_closes=SHOP_WINDOWS[n % 5][1],
+                )
             )
         )
     # Each customer orders what its nearest warehouse carries (so most orders ship complete).
@@ -327,17 +353,19 @@ def _through_the_network(warehouse: Warehouse, carried: list[Item], today: datet
     on its way through the carrier's network, under the carrier's waybill, with a position
     from its hub: the dispatcher's board shows a shipment that is no route of ours."""
     code, name, address, city, latitude, longitude, (opens, closes) = FAR_SHOP
-    customer = Customer.objects.create(code=code, name=name)
-    ship_to = ShipTo.objects.create(
-        customer=customer,
-        code="MAIN",
-        name=name,
-        address=address,
-        city=city,
-        latitude=latitude,
-        longitude=longitude,
-        window_opens=opens,
-        window_closes=closes,
+    customer = _kept(Customer(code=code, name=name))
+    ship_to = _kept(
+        ShipTo(
+            customer=customer,
+            code="MAIN",
+            name=name,
+            address=address,
+            city=city,
+            latitude=latitude,
+            longitude=longitude,
+            window_opens=opens,
+            window_closes=closes,
+        )
     )
     free = available_to_reserve(
         warehouse_ids=[warehouse.pk], item_ids=[i.pk for i in carried], today=today
