@@ -24,6 +24,7 @@ from core import services as core_services
 from core.access import require_role, role_anywhere, warehouse_ids_for
 from core.choices import (
     FLOOR_ROLES,
+    MASTER_DATA_ROLES,
     PLANNING_ROLES,
     SOP_WRITER_ROLES,
     STOCK_CONTROL_ROLES,
@@ -36,15 +37,10 @@ from core.selectors import warehouses_of
 from dashboards import services, shell, views
 from dashboards.models import Alert, Department, Ticket, TicketKind
 from dashboards.services import alert_acknowledge
-from integrations.sheets.orders import (
-    MAX_BYTES,
-    SheetRefused,
-    orders_from_sheet,
-    template_csv,
-)
-from integrations.sheets.orders import (
-    TOO_BIG as SHEET_TOO_BIG,
-)
+from integrations.sheets import items as item_sheets
+from integrations.sheets.orders import orders_from_sheet, template_csv
+from integrations.sheets.reading import MAX_BYTES, SheetRefused
+from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
 from inventory.services import stock_receive, task_assign
@@ -915,6 +911,55 @@ def orders_import_template(request: HttpRequest) -> HttpResponse:
         template_csv(chinese=chinese, example=example), content_type="text/csv; charset=utf-8"
     )
     answer["Content-Disposition"] = 'attachment; filename="handoff-orders.csv"'
+    return answer
+
+
+@login_required
+@require_POST
+def items_import(request: HttpRequest) -> HttpResponse:
+    """The item catalogue from a sheet (CSV or XLSX) an ERP exported, for whoever keeps the
+    catalogue: every item added or changed, or none, with every problem named by its row
+    and column (`integrations.sheets.items`); answers with the stock page saying which."""
+    try:
+        if not role_anywhere(request.user, MASTER_DATA_ROLES):
+            raise Forbidden(_("The item catalogue is kept by an admin or a manager."))
+        sheet = request.FILES.get("sheet")
+        if sheet is None:
+            raise FormError(_("Choose the sheet to import."), field="sheet")
+        if sheet.size > MAX_BYTES:  # not read into memory to be refused
+            raise FormError(str(SHEET_TOO_BIG), field="sheet")
+        added, changed = item_sheets.items_from_sheet(
+            content=sheet.read(), name=sheet.name or "", actor=request.user
+        )
+        request.flash = {  # type: ignore[attr-defined]
+            "good": True,
+            "text": _("From %(sheet)s: %(added)s items added, %(changed)s changed.")
+            % {"sheet": sheet.name, "added": len(added), "changed": len(changed)},
+        }
+    except SheetRefused as refused:
+        request.flash = {  # type: ignore[attr-defined]
+            "good": False,
+            "text": _("Nothing was imported: mend these and import the sheet again."),
+        }
+        request.import_problems = [  # type: ignore[attr-defined]
+            f"{cell}: {messages[0]}" for cell, messages in refused.fields.items()
+        ]
+    except DomainError as error:
+        request.flash = refusal(error)  # type: ignore[attr-defined]
+    request.GET = request.GET.copy()
+    request.GET.setdefault("warehouse", request.POST.get("warehouse", ""))
+    return views.stock_overview(request)
+
+
+@login_required
+def items_import_template(request: HttpRequest) -> HttpResponse:
+    """The item sheet to fill in, its columns named in the reader's language, with two
+    example items."""
+    chinese = (get_language() or "").startswith("zh")
+    answer = HttpResponse(
+        item_sheets.template_csv(chinese=chinese), content_type="text/csv; charset=utf-8"
+    )
+    answer["Content-Disposition"] = 'attachment; filename="handoff-items.csv"'
     return answer
 
 

@@ -18,6 +18,12 @@ urlpatterns = [
     path("tickets/<int:pk>/notes/", actions.ticket_note, name="ticket-note"),
     path("tickets/<int:pk>/resolve/", actions.ticket_resolve, name="ticket-resolve"),
     path("stock/", views.stock_overview, name="stock-overview"),
+    path("stock/items/import/", actions.items_import, name="items-import"),
+    path(
+        "stock/items/import/template.csv",
+        actions.items_import_template,
+        name="items-import-template",
+    ),
     path("floor/", views.floor, name="floor"),
     path("floor/lookup/", views.stock_lookup, name="floor-lookup"),
     path("sensors/<str:device>/log/", views.sensor_log, name="sensor-log"),

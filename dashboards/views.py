@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
 from core.access import members, role_anywhere, role_in, warehouse_ids_for
-from core.choices import PLANNING_ROLES, SOP_WRITER_ROLES, Role
+from core.choices import MASTER_DATA_ROLES, PLANNING_ROLES, SOP_WRITER_ROLES, Role
 from core.exceptions import DomainError
 from core.models import Membership, SopScope, Warehouse
 from core.selectors import sops_missing, warehouses_of
@@ -47,6 +47,7 @@ from integrations.selectors import (
     tenders_last,
 )
 from inventory import selectors
+from inventory.choices import TemperatureClass
 from inventory.models import StockMovement, Task
 from shipping import planning
 from shipping import selectors as shipping_selectors
@@ -757,9 +758,13 @@ def _floor_text() -> dict[str, str]:
 
 @login_required
 def stock_overview(request: HttpRequest) -> HttpResponse:
-    """One warehouse's stock at a glance: totals, open work, reorder needs, the latest ledger."""
+    """One warehouse's stock at a glance: totals, open work, reorder needs, the latest ledger.
+    `?export=xlsx` or `csv`: its stock on hand as a sheet (`_stock_export`)."""
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
+    kind = request.GET.get("export")
+    if chosen is not None and kind in ("csv", "xlsx"):
+        return _stock_export(chosen, kind)
     if chosen is not None:
         ids = [chosen.pk]
         below = selectors.items_below_reorder_point(warehouse_ids=ids)
@@ -769,11 +774,50 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             below=below[:12],
             below_count=len(below),
             movements=_for_whom(list(selectors.movements_recent(warehouse_ids=ids)[:15])),
+            may_import_items=role_anywhere(request.user, MASTER_DATA_ROLES),
+            flash=getattr(request, "flash", None),
+            import_problems=getattr(request, "import_problems", []),
         )
     template = _page_or_body(
         request, "dashboards/stock_overview.html", "dashboards/_stock_body.html"
     )
     return render_local(request, template, context, chosen)
+
+
+def _stock_export(warehouse: Warehouse, kind: str) -> HttpResponse:
+    """The warehouse's stock on hand as a CSV or XLSX sheet, one row a position (item, lot
+    and location), in pick-path order: on hand, reserved and available, the lot's expiry,
+    headed in the reader's language; named with the warehouse and the time on its clock, as
+    of which it is exact (one query)."""
+    columns = {
+        "location__zone__code": _("Zone"),
+        "location__barcode": _("Location"),
+        "item__sku": _("SKU"),
+        "item__gtin": _("GTIN"),
+        "item__name": _("Item"),
+        "lot__code": _("Lot"),
+        "lot__expires_on": _("Expires"),
+        "on_hand": _("On hand"),
+        "reserved": _("Reserved"),
+        "available": _("Available"),  # on hand less reserved: not a field
+        "item__unit": _("Unit"),
+        "item__temperature_class": _("Temperature"),
+    }
+    fields = [name for name in columns if name != "available"]
+    rows = selectors.stock_by_location(warehouse_ids=[warehouse.pk]).values(*fields)
+    table = pd.DataFrame(list(rows), columns=fields)
+    table["available"] = table["on_hand"] - table["reserved"]
+    table["item__temperature_class"] = table["item__temperature_class"].map(
+        {k: str(v) for k, v in TemperatureClass.choices}
+    )
+    table["lot__expires_on"] = table["lot__expires_on"].map(
+        lambda day: day.isoformat() if day else ""
+    )
+    table = table[list(columns)].rename(columns=columns)
+    name = (
+        f"stock-{warehouse.code}-{timezone.localtime(timezone.now(), warehouse.zone()):%Y%m%d-%H%M}"
+    )
+    return sheet_response(table, name=name, kind=kind, sheet=warehouse.code, bom=True)
 
 
 ORDERS_PER_PAGE = 50

@@ -5,6 +5,7 @@ from integrations.api.views import (
     CarrierStatusEdiView,
     EpcisCaptureView,
     EventFeedView,
+    ItemSheetView,
     LoadTenderView,
     OrderSheetView,
     SensorReadingsView,
@@ -37,5 +38,6 @@ urlpatterns = [
     path("sensors/", SensorsView.as_view(), name="sensors"),
     path("sensors/<str:device>/readings/", SensorReadingsView.as_view(), name="sensor-readings"),
     path("imports/orders/", OrderSheetView.as_view(), name="orders-import-sheet"),
+    path("imports/items/", ItemSheetView.as_view(), name="items-import-sheet"),
     *router.urls,
 ]

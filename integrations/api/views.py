@@ -62,6 +62,8 @@ from integrations.services import (
 from integrations.services.epcis import epcis_reads_record
 from integrations.services.sensors import sensor_readings_record, sensor_register
 from integrations.sheets import orders as sheets
+from integrations.sheets import reading
+from integrations.sheets.items import items_from_sheet
 from shipping.models import Load, Stop
 from shipping.selectors import orders_visible, stop_by_waybill
 from shipping.waybills import waybill_clean
@@ -538,12 +540,38 @@ class CsvParser(BodyParser):
     """A sheet sent as the body, as it is (its bytes: the reader finds the encoding)."""
 
     media_type = "text/csv"
-    most = sheets.MAX_BYTES
-    too_big = sheets.TOO_BIG
+    most = reading.MAX_BYTES
+    too_big = reading.TOO_BIG
 
 
 class XlsxParser(CsvParser):
     media_type = XLSX
+
+
+def _sheet_sent(request: Request, what: str) -> tuple[bytes, str]:
+    """The sheet sent as the body (CSV or XLSX, by its content type) or as the multipart
+    field `file`, and its name (`<what>.csv` or `.xlsx` for a body)."""
+    if isinstance(request.data, bytes):
+        kind = "xlsx" if request.content_type.startswith(XLSX) else "csv"
+        return request.data, f"{what}.{kind}"
+    upload = request.data.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise DomainError(_("Send the sheet as the body, or as the file field."), field="file")
+    if upload.size > reading.MAX_BYTES:  # not read into memory to be refused
+        raise DomainError(str(reading.TOO_BIG), field="file")
+    return upload.read(), upload.name or ""
+
+
+def _sheet_schema(name: str, answer: serializers.Serializer) -> Callable:
+    """The schema of a sheet's intake: the sheet as the body or the multipart field `file`."""
+    return extend_schema(
+        request={
+            "text/csv": OpenApiTypes.BINARY,
+            XLSX: OpenApiTypes.BINARY,
+            "multipart/form-data": inline_serializer(name, {"file": serializers.FileField()}),
+        },
+        responses={201: answer},
+    )
 
 
 class OrderSheetView(APIView):
@@ -555,49 +583,30 @@ class OrderSheetView(APIView):
 
     parser_classes = [CsvParser, XlsxParser, MultiPartParser]
 
-    @extend_schema(
-        request={
-            "text/csv": OpenApiTypes.BINARY,
-            XLSX: OpenApiTypes.BINARY,
-            "multipart/form-data": inline_serializer(
-                "OrderSheetUpload", {"file": serializers.FileField()}
-            ),
-        },
-        responses={
-            201: inline_serializer(
-                "OrdersTakenFromSheet",
-                {
-                    "count": serializers.IntegerField(),
-                    "orders": inline_serializer(
-                        "OrderTakenFromSheet",
-                        {
-                            "id": serializers.IntegerField(),
-                            "external_ref": serializers.CharField(),
-                            "customer": serializers.CharField(),
-                            "status": serializers.CharField(),
-                            "warehouse": serializers.CharField(allow_null=True),
-                        },
-                        many=True,
-                    ),
-                },
-            )
-        },
+    @_sheet_schema(
+        "OrderSheetUpload",
+        inline_serializer(
+            "OrdersTakenFromSheet",
+            {
+                "count": serializers.IntegerField(),
+                "orders": inline_serializer(
+                    "OrderTakenFromSheet",
+                    {
+                        "id": serializers.IntegerField(),
+                        "external_ref": serializers.CharField(),
+                        "customer": serializers.CharField(),
+                        "status": serializers.CharField(),
+                        "warehouse": serializers.CharField(allow_null=True),
+                    },
+                    many=True,
+                ),
+            },
+        ),
     )
     def post(self, request: Request) -> Response:
         warehouses = warehouses_of(request.user)
         require_role_anywhere(request.user, ORDER_ROLES)
-        if isinstance(request.data, bytes):
-            content = request.data
-            name = "orders.xlsx" if request.content_type.startswith(XLSX) else "orders.csv"
-        else:
-            upload = request.data.get("file")
-            if upload is None or not hasattr(upload, "read"):
-                raise DomainError(
-                    _("Send the sheet as the body, or as the file field."), field="file"
-                )
-            if upload.size > sheets.MAX_BYTES:  # not read into memory to be refused
-                raise DomainError(str(sheets.TOO_BIG), field="file")
-            content, name = upload.read(), upload.name or ""
+        content, name = _sheet_sent(request, "orders")
         orders = sheets.orders_from_sheet(
             content=content,
             name=name,
@@ -620,6 +629,35 @@ class OrderSheetView(APIView):
                 ],
             },
             status=201,
+        )
+
+
+class ItemSheetView(APIView):
+    """The item catalogue from a sheet an ERP exported (CSV or XLSX, one row an item found
+    by its SKU: see `integrations.sheets.items` for the columns, in English or Chinese), as
+    the body or the multipart field `file`. A known SKU is updated with what its row says
+    (an empty cell changes nothing), a new one added; all of them, or none: a refusal names
+    each problem by its row and column (`row 3 gtin`). Needs an admin, manager or
+    integration role."""
+
+    parser_classes = [CsvParser, XlsxParser, MultiPartParser]
+
+    @_sheet_schema(
+        "ItemSheetUpload",
+        inline_serializer(
+            "ItemsTakenFromSheet",
+            {
+                "added": serializers.ListField(child=serializers.CharField()),
+                "changed": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        require_role_anywhere(request.user, MASTER_DATA_ROLES)
+        content, name = _sheet_sent(request, "items")
+        added, changed = items_from_sheet(content=content, name=name, actor=request.user)
+        return Response(
+            {"added": [i.sku for i in added], "changed": [i.sku for i in changed]}, status=201
         )
 
 

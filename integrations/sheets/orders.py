@@ -26,19 +26,22 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.api.errors import fields_flattened
-from core.exceptions import DocumentRefused, DomainError
+from core.exceptions import DomainError
+from integrations.sheets.reading import (
+    MAX_PROBLEMS,
+    SheetRefused,
+    cell_of,
+    cell_text,
+    columns_found,
+    rows_with_something,
+    sheet_table,
+)
 from shipping import services
 from shipping.api.serializers import OrderCreateInput
 from shipping.choices import Priority
 from shipping.models import Order
-
-MAX_BYTES = 5 * 1024 * 1024
-TOO_BIG = gettext_lazy("A sheet is at most 5 MB; send it in parts.")
-MAX_ROWS = 10_000
-MAX_PROBLEMS = 50  # told at once; the rest after those are mended
 
 # field: the names a header may give it, in any case: its English and Chinese names first.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -65,11 +68,6 @@ PRIORITY_SYNONYMS = {"紧急": Priority.URGENT, "特急": Priority.URGENT, "一�
 _DATE = re.compile(r"(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})")
 
 
-class SheetRefused(DocumentRefused):
-    """A sheet refused, nothing of it written: every problem found by its cell ("row 4
-    数量"), up to MAX_PROBLEMS."""
-
-
 @dataclass
 class SheetOrder:
     """An order as the sheet gives it: OrderCreateInput's input, and the sheet row of each
@@ -80,52 +78,13 @@ class SheetOrder:
     cells: dict[str, str] = field(default_factory=dict)  # field: its column's header
 
 
-def _table(content: bytes, name: str) -> list[list[Any]]:
-    """The sheet's rows, the header first: an XLSX's first worksheet, or a CSV."""
-    if len(content) > MAX_BYTES:
-        raise SheetRefused({"file": [str(TOO_BIG)]})
-    if content[:4] == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
-        try:
-            frame = pd.read_excel(
-                io.BytesIO(content),
-                header=None,
-                dtype=object,
-                engine="openpyxl",
-                nrows=MAX_ROWS + 2,  # the header, and one row too many to tell it is
-            )
-        except Exception:  # openpyxl and zipfile raise a dozen kinds
-            raise SheetRefused({"file": [_("Not an XLSX workbook Handoff can read.")]}) from None
-        return [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover  (gb18030 decodes any byte sequence but a few)
-        raise SheetRefused({"file": [_("Not text in UTF-8 or GB 18030.")]})
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _date(value: Any) -> Any:
     """A date as ISO text, if it reads as one; else as it was, for the check to refuse."""
     if isinstance(value, datetime.datetime | pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()
-    text = _text(value)
+    text = cell_text(value)
     match = _DATE.fullmatch(text)
     if match:
         try:
@@ -146,7 +105,7 @@ def _priorities() -> dict[str, int]:
 
 
 def _priority(value: Any) -> Any:
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     return _priorities().get(text, text) if text else None
 
 
@@ -154,7 +113,7 @@ def _cutoff(value: Any, zone: datetime.tzinfo) -> Any:
     if isinstance(value, datetime.datetime | pd.Timestamp):
         moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
-    text = _text(value)
+    text = cell_text(value)
     return text or None
 
 
@@ -162,56 +121,27 @@ def sheet_orders(content: bytes, name: str, *, zone: datetime.tzinfo) -> list[Sh
     """The sheet's orders, in the order their first lines come, or SheetRefused naming
     every problem of its form (a column missing, an order's rows that disagree on its
     customer or dates): what the orders say is checked by `orders_from_sheet`."""
-    table = _table(content, name)
-    if not table or not any(_text(v) for v in table[0]):
-        raise SheetRefused({"file": [_("The sheet is empty: its first row names the columns.")]})
-    header = [_text(v) for v in table[0]]
-    aliases = {alias: name for name, names in COLUMNS.items() for alias in names}
-    where: dict[str, int] = {}
-    for index, title in enumerate(header):
-        known = aliases.get(title.lower())
-        if known and known not in where:
-            where[known] = index
-    missing = [n for n in (*REQUIRED, *LINE_FIELDS) if n not in where]
-    if missing:
-        raise SheetRefused(
-            {
-                "row 1": [
-                    _("No column for %(fields)s (headers such as %(examples)s).")
-                    % {
-                        "fields": ", ".join(missing),
-                        "examples": ", ".join(
-                            f"{COLUMNS[n][0]} / {COLUMNS[n][1]}" for n in missing
-                        ),
-                    }
-                ]
-            }
-        )
-    body = [(n, row) for n, row in enumerate(table[1:], start=2) if any(_text(v) for v in row)]
-    if len(body) > MAX_ROWS:
-        raise SheetRefused(
-            {"file": [_("At most %(n)s lines a sheet; send it in parts.") % {"n": MAX_ROWS}]}
-        )
-    cells = {name: header[index] for name, index in where.items()}
+    table = sheet_table(content, name)
+    where, cells = columns_found(table, COLUMNS, (*REQUIRED, *LINE_FIELDS))
+    body = rows_with_something(table, _("lines"))
     orders: dict[tuple[str, str], SheetOrder] = {}
     problems: dict[str, list[str]] = {}
 
     def cell(row: list[Any], name: str) -> Any:
-        index = where.get(name)
-        return row[index] if index is not None and index < len(row) else None
+        return cell_of(row, where, name)
 
     for number, row in body:
         values = {
-            "customer": _text(cell(row, "customer")),
-            "ship_to": _text(cell(row, "ship_to")),
+            "customer": cell_text(cell(row, "customer")),
+            "ship_to": cell_text(cell(row, "ship_to")),
             "requested_delivery_date": _date(cell(row, "requested_delivery_date")),
             "promised_ship_date": _date(cell(row, "promised_ship_date")),
             "priority": _priority(cell(row, "priority")),
             "cutoff_at": _cutoff(cell(row, "cutoff_at"), zone),
         }
-        ref = _text(cell(row, "external_ref"))
+        ref = cell_text(cell(row, "external_ref"))
         key = (values["customer"], ref)
-        line = {"item": _text(cell(row, "item")), "quantity": _text(cell(row, "quantity"))}
+        line = {"item": cell_text(cell(row, "item")), "quantity": cell_text(cell(row, "quantity"))}
         order = orders.get(key)
         if order is None:
             data = {"external_ref": ref, **{k: v for k, v in values.items() if v is not None}}

@@ -2,7 +2,12 @@
 
 from inventory.services.counts import count_record, count_tasks_create
 from inventory.services.ledger import QUANTITY_MAX, quantity_check
-from inventory.services.master import location_block, location_unblock, lot_get_or_create
+from inventory.services.master import (
+    items_import,
+    location_block,
+    location_unblock,
+    lot_get_or_create,
+)
 from inventory.services.moves import stock_adjust, stock_move, stock_put_away
 from inventory.services.receiving import receipt_close, receipt_create, stock_receive
 from inventory.services.reservations import (
@@ -25,6 +30,7 @@ __all__ = [
     "QUANTITY_MAX",
     "count_record",
     "count_tasks_create",
+    "items_import",
     "location_block",
     "location_unblock",
     "lot_get_or_create",

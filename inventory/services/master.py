@@ -1,6 +1,7 @@
 """Master-data state changes that the floor makes: lots appear on receipt, locations get blocked."""
 
 import datetime
+from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
@@ -75,3 +76,24 @@ def location_unblock(*, location: Location, actor: AbstractBaseUser | None) -> L
     )
     location.refresh_from_db()
     return location
+
+
+@service
+def items_import(*, items: Sequence[Item], actor: AbstractBaseUser | None) -> list[Item]:
+    """Save every item of an import into the catalogue, new or changed, each as the item
+    API saves one (`record_save`: `item.created` or `item.updated`), all in one transaction
+    or none: a refusal names the item by its place in `items` (`items[3].gtin`)."""
+    from core.services import record_save
+
+    saved = []
+    for n, item in enumerate(items):
+        try:
+            saved.append(record_save(instance=item, actor=actor, warehouse_id=None))
+        except DomainError as refused:
+            raise type(refused)(
+                refused.message,
+                field=f"items[{n}].{refused.field or 'sku'}",
+                code=refused.code,
+                extra=refused.extra,
+            ) from refused
+    return saved
