@@ -1,4 +1,5 @@
-"""GS1 identifiers: GTIN check digits now, SSCCs for handling units later."""
+"""GS1 identifiers: GTIN and SSCC check digits, SSCCs built for our handling units and read
+from a scan of a label."""
 
 
 def gs1_check_digit(digits: str) -> int:
@@ -35,3 +36,24 @@ def sscc_build(*, extension: int, company_prefix: str, serial: int) -> str:
         raise ValueError(f"Serial reference {serial} does not fit in {width} digits.")
     body = f"{extension}{company_prefix}{serial:0{width}d}"
     return body + str(gs1_check_digit(body))
+
+
+def sscc_problem(value: str) -> str | None:
+    """Why an SSCC is malformed, or None if it is 18 digits with a valid check digit."""
+    if not value.isdigit() or len(value) != 18:
+        return "An SSCC has 18 digits."
+    expected = gs1_check_digit(value[:-1])
+    if int(value[-1]) != expected:
+        return f"Check digit is {value[-1]}, expected {expected}."
+    return None
+
+
+def sscc_scanned(text: str) -> str:
+    """The SSCC a scan of its label gives: as printed, or as a scanner sends the GS1-128
+    barcode, its symbology identifier (]C1) and application identifier (00 or "(00)")
+    first. Anything else comes back trimmed, for the caller to refuse."""
+    value = (text or "").strip()
+    value = value.removeprefix("]C1").replace("(00)", "", 1).replace(" ", "")
+    if len(value) == 20 and value.startswith("00") and value.isdigit():
+        return value[2:]
+    return value

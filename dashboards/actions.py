@@ -43,7 +43,7 @@ from integrations.sheets.reading import MAX_BYTES, SheetRefused
 from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import item_by_code, items_by_sku
-from inventory.services import stock_receive, task_assign
+from inventory.services import receipt_unit_receive, stock_receive, task_assign
 from shipping import services as shipping
 from shipping.choices import StopStatus, TrackingSource, TrackingStatus
 from shipping.models import (
@@ -635,6 +635,28 @@ def receipt_receive(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item.sku,
             "location": location.barcode,
         }
+
+    return _answer(request, lambda r: _floor(r, "receiving"), act)
+
+
+@login_required
+@require_POST
+def receipt_pallet_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Receive a whole pallet of an expected receipt by the scan of its label (its SSCC) at a
+    scanned dock location: everything it holds, with lots and expiry dates."""
+
+    def act() -> str:
+        receipt = get_object_or_404(Receipt, pk=pk)
+        require_role(request.user, receipt.warehouse_id, FLOOR_ROLES)
+        location = _location(request, "location_barcode", receipt.warehouse_id)
+        unit = receipt_unit_receive(
+            receipt=receipt, sscc=_field(request, "sscc"), location=location, actor=request.user
+        )
+        return ngettext(
+            "Received pallet %(sscc)s at %(location)s: %(n)s item.",
+            "Received pallet %(sscc)s at %(location)s: %(n)s items.",
+            unit.lines.count(),
+        ) % {"sscc": unit.sscc, "location": location.barcode, "n": unit.lines.count()}
 
     return _answer(request, lambda r: _floor(r, "receiving"), act)
 

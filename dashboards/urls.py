@@ -29,6 +29,11 @@ urlpatterns = [
     path("sensors/<str:device>/log/", views.sensor_log, name="sensor-log"),
     path("floor/tasks/<int:pk>/assign/", actions.task_reassign, name="floor-task-assign"),
     path("floor/receipts/<int:pk>/receive/", actions.receipt_receive, name="floor-receive"),
+    path(
+        "floor/receipts/<int:pk>/pallets/",
+        actions.receipt_pallet_receive,
+        name="floor-receive-pallet",
+    ),
     path("floor/orders/<int:pk>/pack/", actions.order_pack, name="floor-pack"),
     path("floor/orders/<int:pk>/bench/", views.pack_bench, name="floor-pack-bench"),
     path("floor/orders/<int:pk>/units/", actions.unit_close, name="floor-unit-close"),

@@ -364,6 +364,43 @@ class ReceiptLine(models.Model):
         return self.received_quantity - self.expected_quantity
 
 
+class ReceiptUnit(models.Model):
+    """A pallet (or case) the supplier's ship notice says is coming on a receipt, by the GS1
+    SSCC on its label, with what it holds: scanning the label receives all of it at once."""
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="units")
+    sscc = models.CharField(_("SSCC"), max_length=18)
+    received_at = models.DateTimeField(null=True, blank=True)
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # where it was received
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["receipt", "sscc"], name="receipt_unit_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.sscc
+
+
+class ReceiptUnitLine(models.Model):
+    """What an expected pallet holds of one item (and lot)."""
+
+    unit = models.ForeignKey(ReceiptUnit, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    lot_code = models.CharField(_("lot"), max_length=40, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.quantity} × {self.item_id}"
+
+
 class Task(models.Model):
     """Work for the floor (putaway, pick, count, replenish), confirmed by scanning."""
 

@@ -476,11 +476,12 @@ def short_picks(*, warehouse_id: int, since) -> list[StockMovement]:  # type: ig
 
 
 def receipts_expected(*, warehouse_id: int) -> list[Receipt]:
-    """Expected receipts (ASNs) still open, with their lines and items."""
+    """Expected receipts (ASNs) still open, with their lines and items, and the pallets their
+    ship notices announced (with what each holds, and where it was received)."""
     return list(
         Receipt.objects.filter(warehouse_id=warehouse_id)
         .exclude(status__in=[ReceiptStatus.CLOSED])
-        .prefetch_related("lines__item")
+        .prefetch_related("lines__item", "units__lines__item", "units__location")
         .order_by("expected_on", "pk")[:10]
     )
 

@@ -13,6 +13,7 @@ from integrations.api.views import (
     ShipNoticeView,
     ShippingAdviceView,
     ShippingOrderEdiView,
+    SupplierShipNoticeEdiView,
     TenderResponseEdiView,
     WebhookDeliveryViewSet,
     WebhookViewSet,
@@ -25,6 +26,7 @@ router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-
 urlpatterns = [
     path("events/", EventFeedView.as_view(), name="event-feed"),
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
+    path("edi/856/", SupplierShipNoticeEdiView.as_view(), name="edi-856"),
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
     path("edi/990/", TenderResponseEdiView.as_view(), name="edi-990"),
     path("loads/<int:pk>/edi/204/", LoadTenderView.as_view(), name="load-edi-204"),

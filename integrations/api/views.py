@@ -32,8 +32,10 @@ from core.choices import (
 from core.events import events_sequence
 from core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from core.selectors import warehouses_of
+from integrations.edi.asn_intake import receipts_said
 from integrations.edi.carrier_status import carrier_statuses
 from integrations.edi.intake import orders_said
+from integrations.edi.ship_notice_in import ship_notices_in
 from integrations.edi.shipping_order import shipping_orders
 from integrations.edi.tender_response import tender_responses
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
@@ -54,6 +56,7 @@ from integrations.services import (
     StatusFor,
     carrier_statuses_record,
     edi_refusal_record,
+    receipts_expected_record,
     ship_notice_issue,
     shipping_advice_issue,
     shipping_orders_record,
@@ -406,6 +409,54 @@ class ShippingOrderEdiView(EdiInView):
             interchange=interchange,
             digest=hashlib.sha256(text.encode()).hexdigest(),
             orders=orders_said(said, context={"request": request}),
+            actor=request.user,
+        )
+        return _acted(record, interchange)
+
+
+class SupplierShipNoticeEdiView(EdiInView):
+    """A supplier's ship notices (ASNs) as an X12 856 interchange (the body as sent:
+    `Content-Type: application/edi-x12` or `text/plain`), one 856 a receipt expected at one of
+    the warehouses the sender receives for (N1 ST N1-04): its items by SKU or GTIN, and the
+    pallets it announces by their SSCCs (MAN GM) with what each holds, lots and expiry
+    included, so that the floor receives a pallet whole by a scan of its label. How Handoff
+    reads an 856 is in `integrations.edi.ship_notice_in`. Every 856 is checked before any is
+    taken, each problem named by its 856, segment and element; then all are taken, or none.
+    The answer lists each receipt, with the 997; the same interchange sent again gets the
+    same answer (`replayed`). A test interchange (ISA15 T) is checked and taken, then
+    undone."""
+
+    kind = "856"
+
+    @_received_schema(
+        "ShipNoticesReceived",
+        "receipts",
+        inline_serializer(
+            "ShipNoticeReceived",
+            {
+                "where": serializers.CharField(),
+                "receipt": serializers.IntegerField(),
+                "reference": serializers.CharField(),
+                "warehouse": serializers.CharField(),
+                "lines": serializers.IntegerField(),
+                "pallets": serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
+        interchange, said = _read(text, ship_notices_in)
+        roles = FLOOR_ROLES | MASTER_DATA_ROLES
+        receiving = [w for w in warehouses_of(request.user) if role_in(request.user, w.pk) in roles]
+        record = functools.partial(
+            receipts_expected_record,
+            interchange=interchange,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            receipts=receipts_said(said, warehouses=receiving),
             actor=request.user,
         )
         return _acted(record, interchange)

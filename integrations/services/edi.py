@@ -1,7 +1,7 @@
 """EDI: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery; a
 depositor's 940s become orders, and each of their shipments is answered with a 945; a
 customer is sent an 856 for each stop; a carrier is tendered its loads in 204s and answers
-them in 990s."""
+them in 990s; a supplier's 856s become expected receipts, pallet by pallet."""
 
 import datetime
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
+from integrations.edi.asn_intake import ReceiptSaid
 from integrations.edi.load_tender import Envelope, load_tender_204, tender_segments
 from integrations.edi.ship_notice import ship_notice_856
 from integrations.edi.shipping_advice import shipping_advice_945
@@ -42,6 +43,7 @@ from integrations.selectors import (
     shipping_advices_due,
     tender_of_load,
 )
+from inventory.services import receipt_create
 from shipping import services as shipping
 from shipping.choices import (
     DONE_STOP_STATUSES,
@@ -452,6 +454,68 @@ def shipping_orders_record(
             "orders": len(told),
             "cancelled": sum(1 for t in told if t["purpose"] == "cancel"),
         },
+        at=timezone.now(),
+        actor=actor,
+    )
+    return answer, False
+
+
+@service
+def receipts_expected_record(
+    *,
+    interchange: Interchange,
+    digest: str,
+    receipts: list[ReceiptSaid],
+    actor: AbstractBaseUser | None,
+) -> tuple[dict, bool]:
+    """Act on a supplier's 856 interchange (`edi.received`), all of it or nothing: each 856
+    an expected receipt at its warehouse, with its lines and the pallets it announced, each
+    to be received whole by a scan of its label (`receipt_create`). Answers what was done,
+    with the 997, and whether it is the answer already given (the same interchange sent
+    again). A refusal names the 856 and the segment and element of the refused value (a
+    reference used already: BSN-02; an SSCC: its MAN-02)."""
+    kept, given = _interchange_kept(interchange, digest=digest, kind="856", actor=actor)
+    if given is not None:
+        return given, True
+    told = []
+    warehouses = set()
+    for item in receipts:
+        said = item.said
+        try:
+            receipt = receipt_create(
+                warehouse=item.warehouse,
+                reference=said.reference,
+                supplier=said.supplier or interchange.sender,
+                expected_on=said.expected_on,
+                lines=item.lines,
+                units=item.units,
+                actor=actor,
+            )
+        except DomainError as refused:
+            where = f"{said.where}, {item.place(refused.field or 'reference')}"
+            raise type(refused)(
+                f"{where}: {refused.message}",
+                field=where,
+                code=refused.code,
+                extra=refused.extra,
+            ) from refused
+        warehouses.add(item.warehouse.pk)
+        told.append(
+            {
+                "where": said.where,
+                "receipt": receipt.pk,
+                "reference": receipt.reference,
+                "warehouse": item.warehouse.code,
+                "lines": len(item.lines),
+                "pallets": len(item.units),
+            }
+        )
+    answer = _interchange_answered(
+        kept,
+        interchange,
+        told={"receipts": told},
+        warehouses=warehouses,
+        counts={"receipts": len(told), "pallets": sum(t["pallets"] for t in told)},
         at=timezone.now(),
         actor=actor,
     )

@@ -14,6 +14,8 @@ from inventory.models import (
     Lot,
     Receipt,
     ReceiptLine,
+    ReceiptUnit,
+    ReceiptUnitLine,
     ReorderPolicy,
     Reservation,
     StockBalance,
@@ -278,9 +280,27 @@ class ReceiptLineSerializer(serializers.ModelSerializer):
         fields = ["id", "item", "expected_quantity", "received_quantity", "variance"]
 
 
+class ReceiptUnitLineSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.sku")
+
+    class Meta:
+        model = ReceiptUnitLine
+        fields = ["item", "quantity", "lot_code", "expires_on"]
+
+
+class ReceiptUnitSerializer(serializers.ModelSerializer):
+    location = serializers.CharField(source="location.barcode", allow_null=True, default=None)
+    contents = ReceiptUnitLineSerializer(source="lines", many=True)
+
+    class Meta:
+        model = ReceiptUnit
+        fields = ["sscc", "received_at", "location", "contents"]
+
+
 class ReceiptSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
     lines = ReceiptLineSerializer(many=True)
+    units = ReceiptUnitSerializer(many=True)
 
     class Meta:
         model = Receipt
@@ -294,6 +314,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "created_at",
             "closed_at",
             "lines",
+            "units",
         ]
 
 
@@ -422,12 +443,36 @@ class ReceiptLineInput(serializers.Serializer):
     quantity = Quantity()
 
 
+class UnitContentInput(serializers.Serializer):
+    item = ItemField()
+    quantity = Quantity()
+    lot = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class UnitExpectedInput(serializers.Serializer):
+    sscc = serializers.CharField(max_length=40, help_text="The pallet label's GS1 SSCC.")
+    contents = UnitContentInput(many=True, allow_empty=False)
+
+
 class ReceiptCreateInput(serializers.Serializer):
     warehouse = WarehouseField()
     reference = serializers.CharField(max_length=60)
     supplier = serializers.CharField(max_length=120)
     expected_on = serializers.DateField()
     lines = ReceiptLineInput(many=True, allow_empty=False)
+    units = UnitExpectedInput(
+        many=True,
+        required=False,
+        default=list,
+        help_text="The pallets the supplier's ship notice says are coming, each received "
+        "whole by a scan of its label.",
+    )
+
+
+class UnitReceiveInput(serializers.Serializer):
+    sscc = serializers.CharField(max_length=40, help_text="As scanned from its label.")
+    location = LocationField(queryset=Location.objects.none())
 
 
 class BlockInput(serializers.Serializer):

@@ -331,7 +331,9 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     filterset_fields = ["status", "reference", "supplier"]
 
     def get_queryset(self) -> QuerySet[Receipt]:
-        return Receipt.objects.select_related("warehouse").prefetch_related("lines__item")
+        return Receipt.objects.select_related("warehouse").prefetch_related(
+            "lines__item", "units__location", "units__lines__item"
+        )
 
     def _answer(self, receipt: Receipt, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=receipt.pk)).data, code)
@@ -346,7 +348,35 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             supplier=data["supplier"],
             expected_on=data["expected_on"],
             lines=[(line["item"], line["quantity"]) for line in data["lines"]],
+            units=[
+                services.UnitExpected(
+                    sscc=unit["sscc"],
+                    contents=[
+                        services.UnitContent(
+                            item=c["item"],
+                            quantity=c["quantity"],
+                            lot_code=c["lot"],
+                            expires_on=c["expires_on"],
+                        )
+                        for c in unit["contents"]
+                    ],
+                )
+                for unit in data["units"]
+            ],
             actor=request.user,
+        )
+        return self._answer(receipt, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.UnitReceiveInput, responses={201: s.ReceiptSerializer})
+    @action(detail=True, methods=["post"], url_path="units/receive")
+    def receive_unit(self, request: Request, pk: str) -> Response:
+        """Receive a whole pallet of the receipt by the scan of its label (its SSCC), each
+        item it holds with its lot and expiry, at the scanned location."""
+        receipt = self.get_object()
+        require_role(request.user, receipt.warehouse_id, FLOOR_ROLES)
+        data = _validated(s.UnitReceiveInput, request)
+        services.receipt_unit_receive(
+            receipt=receipt, sscc=data["sscc"], location=data["location"], actor=request.user
         )
         return self._answer(receipt, status.HTTP_201_CREATED)
 

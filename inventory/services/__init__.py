@@ -9,7 +9,14 @@ from inventory.services.master import (
     lot_get_or_create,
 )
 from inventory.services.moves import stock_adjust, stock_move, stock_put_away
-from inventory.services.receiving import receipt_close, receipt_create, stock_receive
+from inventory.services.receiving import (
+    UnitContent,
+    UnitExpected,
+    receipt_close,
+    receipt_create,
+    receipt_unit_receive,
+    stock_receive,
+)
 from inventory.services.reservations import (
     pick_tasks_create,
     stock_pick,
@@ -28,6 +35,8 @@ from inventory.services.tasks import (
 
 __all__ = [
     "QUANTITY_MAX",
+    "UnitContent",
+    "UnitExpected",
     "count_record",
     "count_tasks_create",
     "items_import",
@@ -39,6 +48,7 @@ __all__ = [
     "quantity_check",
     "receipt_close",
     "receipt_create",
+    "receipt_unit_receive",
     "replenish_tasks_create",
     "stock_adjust",
     "stock_move",

@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
@@ -11,12 +12,100 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
+from core.gs1 import sscc_problem, sscc_scanned
 from core.models import Warehouse
 from inventory.choices import MovementKind, ReceiptStatus, TaskKind, ZoneKind
-from inventory.models import Item, Location, Receipt, ReceiptLine, StockMovement, Task
+from inventory.models import (
+    Item,
+    Location,
+    Receipt,
+    ReceiptLine,
+    ReceiptUnit,
+    ReceiptUnitLine,
+    StockMovement,
+    Task,
+)
 from inventory.selectors import location_suggest
 from inventory.services.ledger import Posting, location_accepts, movement_post, quantity_check
 from inventory.services.master import lot_get_or_create
+
+
+@dataclass(frozen=True)
+class UnitContent:
+    """What an expected pallet holds of one item: how many, of which lot, expiring when."""
+
+    item: Item
+    quantity: int
+    lot_code: str = ""
+    expires_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class UnitExpected:
+    """A pallet a ship notice says is coming, by its SSCC, and what it holds."""
+
+    sscc: str
+    contents: list[UnitContent] = field(default_factory=list)
+
+
+def _units_check(
+    warehouse: Warehouse, units: Sequence[UnitExpected], lines: Sequence[tuple[Item, int]]
+) -> None:
+    """Each pallet has a valid SSCC not expected twice here (on this receipt or another
+    one still open), holds something, and holds only items of the receipt's lines, no more
+    of any than its line expects."""
+    expected = {item.pk: quantity for item, quantity in lines}
+    held: dict[int, int] = {}
+    seen: set[str] = set()
+    for u, unit in enumerate(units):
+        where = f"units[{u}]"
+        problem = sscc_problem(unit.sscc)
+        if problem:
+            raise DomainError(
+                _("Malformed SSCC %(sscc)s: %(problem)s") % {"sscc": unit.sscc, "problem": problem},
+                field=f"{where}.sscc",
+            )
+        if unit.sscc in seen:
+            raise DomainError(
+                _("Pallet %(sscc)s appears twice.") % {"sscc": unit.sscc}, field=f"{where}.sscc"
+            )
+        seen.add(unit.sscc)
+        if not unit.contents:
+            raise DomainError(
+                _("Pallet %(sscc)s holds nothing.") % {"sscc": unit.sscc},
+                field=f"{where}.contents",
+            )
+        for c, content in enumerate(unit.contents):
+            quantity_check(content.quantity, field=f"{where}.contents[{c}].quantity")
+            if content.item.pk not in expected:
+                raise DomainError(
+                    _("Pallet %(sscc)s holds %(sku)s, which no line of the receipt expects.")
+                    % {"sscc": unit.sscc, "sku": content.item.sku},
+                    field=f"{where}.contents[{c}].item",
+                )
+            held[content.item.pk] = held.get(content.item.pk, 0) + content.quantity
+            if held[content.item.pk] > expected[content.item.pk]:
+                raise DomainError(
+                    _("The pallets hold %(held)s of %(sku)s; its line expects %(expected)s.")
+                    % {
+                        "held": held[content.item.pk],
+                        "sku": content.item.sku,
+                        "expected": expected[content.item.pk],
+                    },
+                    field=f"{where}.contents[{c}].quantity",
+                )
+    taken = (
+        ReceiptUnit.objects.filter(receipt__warehouse=warehouse, sscc__in=seen)
+        .exclude(receipt__status=ReceiptStatus.CLOSED)
+        .select_related("receipt")
+        .first()
+    )
+    if taken is not None:
+        raise Conflict(
+            _("Pallet %(sscc)s is already expected on receipt %(receipt)s.")
+            % {"sscc": taken.sscc, "receipt": taken.receipt.reference},
+            field=f"units[{[u.sscc for u in units].index(taken.sscc)}].sscc",
+        )
 
 
 @service
@@ -28,8 +117,11 @@ def receipt_create(
     expected_on: datetime.date,
     lines: Sequence[tuple[Item, int]],
     actor: AbstractBaseUser | None,
+    units: Sequence[UnitExpected] = (),
 ) -> Receipt:
-    """Record an expected receipt with its lines; `receipt.expected`."""
+    """Record an expected receipt with its lines (`receipt.expected`), and the pallets its
+    ship notice says are coming, each by its SSCC with what it holds, so that scanning a
+    pallet's label receives it whole (`receipt_unit_receive`)."""
     if not lines:
         raise DomainError(_("A receipt has at least one line."), field="lines")
     if Receipt.objects.filter(warehouse=warehouse, reference=reference).exists():
@@ -45,12 +137,25 @@ def receipt_create(
                 _("%(sku)s appears twice.") % {"sku": item.sku}, field=f"lines[{index}].item"
             )
         seen.add(item.pk)
+    _units_check(warehouse, units, lines)
     receipt = Receipt.objects.create(
         warehouse=warehouse, reference=reference, supplier=supplier, expected_on=expected_on
     )
     ReceiptLine.objects.bulk_create(
         ReceiptLine(receipt=receipt, item=item, expected_quantity=qty) for item, qty in lines
     )
+    for unit in units:
+        kept = ReceiptUnit.objects.create(receipt=receipt, sscc=unit.sscc)
+        ReceiptUnitLine.objects.bulk_create(
+            ReceiptUnitLine(
+                unit=kept,
+                item=c.item,
+                quantity=c.quantity,
+                lot_code=c.lot_code,
+                expires_on=c.expires_on,
+            )
+            for c in unit.contents
+        )
     event_record(
         type="receipt.expected",
         aggregate_type="receipt",
@@ -61,10 +166,79 @@ def receipt_create(
             "supplier": supplier,
             "expected_on": expected_on,
             "lines": [{"item": item.sku, "quantity": qty} for item, qty in lines],
+            "units": [unit.sscc for unit in units],
         },
         actor=actor,
     )
     return receipt
+
+
+@service
+def receipt_unit_receive(
+    *, receipt: Receipt, sscc: str, location: Location, actor: AbstractBaseUser | None
+) -> ReceiptUnit:
+    """Receive a whole pallet of the receipt by the scan of its label (the SSCC as printed,
+    or as a GS1-128 scanner sends it): each item it holds, with its lot and expiry, as
+    `stock_receive` receives it at the location (putaway tasks included), once
+    (`receipt.unit_received`). A pallet not on the receipt, or one already received, is
+    refused saying so."""
+    sscc = sscc_scanned(sscc)
+    unit = (
+        ReceiptUnit.objects.select_for_update()
+        .filter(receipt=receipt, sscc=sscc)
+        .select_related("location")
+        .first()
+    )
+    if unit is None:
+        raise DomainError(
+            _("Pallet %(sscc)s is not on receipt %(receipt)s.")
+            % {"sscc": sscc, "receipt": receipt.reference},
+            field="sscc",
+        )
+    if unit.received_at is not None:
+        raise Conflict(
+            _("Pallet %(sscc)s was received at %(location)s on %(at)s.")
+            % {
+                "sscc": sscc,
+                "location": unit.location.barcode if unit.location else "—",
+                "at": timezone.localtime(unit.received_at, receipt.warehouse.zone()).strftime(
+                    "%m-%d %H:%M"
+                ),
+            },
+            field="sscc",
+            code="received",
+        )
+    contents = list(unit.lines.select_related("item"))
+    for content in contents:
+        stock_receive(
+            item=content.item,
+            quantity=content.quantity,
+            location=location,
+            receipt=receipt,
+            lot_code=content.lot_code or None,
+            expires_on=content.expires_on,
+            actor=actor,
+        )
+    now = timezone.now()
+    ReceiptUnit.objects.filter(pk=unit.pk).update(received_at=now, location=location)
+    event_record(
+        type="receipt.unit_received",
+        aggregate_type="receipt",
+        aggregate_id=receipt.pk,
+        warehouse=receipt.warehouse_id,
+        payload={
+            "reference": receipt.reference,
+            "sscc": sscc,
+            "location": location.barcode,
+            "contents": [
+                {"item": c.item.sku, "quantity": c.quantity, "lot": c.lot_code or None}
+                for c in contents
+            ],
+        },
+        actor=actor,
+    )
+    unit.refresh_from_db()
+    return unit
 
 
 @service
