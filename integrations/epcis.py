@@ -12,10 +12,13 @@ Handoff's reading, for the middleware's integrators:
   not acted on;
 - `bizStep` `loading` (in any of the CBV's spellings: `loading`,
   `urn:epcglobal:cbv:bizstep:loading`, `https://ref.gs1.org/cbv/BizStep-loading`) with ADD or
-  OBSERVE puts the units onto their trucks (`shipping.services.load_scan`); other steps are
-  read and skipped, and said so;
+  OBSERVE puts the units onto their trucks (`shipping.services.load_scan`); `receiving` with
+  ADD or OBSERVE receives the pallets a supplier's ship notice announced, each whole
+  (`inventory.services.receipt_unit_receive`); other steps are read and skipped, and said so;
 - `readPoint.id` names where: an SGLN URN (`urn:epc:id:sgln:0614141.00777.D3`) or a Digital
-  Link (`https://id.gs1.org/414/0614141007770/254/D3`) whose extension is a dock's code.
+  Link (`https://id.gs1.org/414/0614141007770/254/D3`) whose extension is a dock's code;
+  `bizLocation.id`, written the same way, is where received goods now are: its extension is
+  a location's barcode (without one, the read point's extension is).
 A document that cannot be read is refused whole, naming the field (`epcisBody.eventList[2]
 .eventTime`); what a read means for a unit is said unit by unit.
 """
@@ -29,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from core.gs1 import gs1_check_digit
 
-LOADING = "loading"
+LOADING, RECEIVING = "loading", "receiving"
 ACTING = ("ADD", "OBSERVE")
 MAX_EVENTS = 1000
 EVENT_TYPES = (
@@ -69,13 +72,14 @@ class Observation:
     at: datetime.datetime
     read_point: str
     dock: str  # the read point's extension, a dock's code; "" if none
+    place: str  # the business location's extension (else the read point's): a location
     ssccs: list[tuple[str, str]] = field(default_factory=list)  # (the EPC as sent, SSCC)
     others: int = 0  # EPCs that are not SSCCs
 
     @property
     def acts(self) -> bool:
-        """Whether Handoff acts on it (loading, ADD or OBSERVE)."""
-        return self.biz_step == LOADING and self.action in ACTING
+        """Whether Handoff acts on it (loading or receiving, ADD or OBSERVE)."""
+        return self.biz_step in (LOADING, RECEIVING) and self.action in ACTING
 
 
 def sscc_of(epc: str, where: str) -> str | None:
@@ -108,6 +112,8 @@ def sscc_of(epc: str, where: str) -> str | None:
 
 
 def _dock_of(read_point: str) -> str:
+    """An SGLN's (or a GLN Digital Link's) extension: a dock's code, or a location's
+    barcode; "" if none."""
     for pattern in (_SGLN_URN, _GLN_LINK):
         found = pattern.fullmatch(read_point)
         if found is not None:
@@ -200,6 +206,10 @@ def observations(document: Any) -> list[Observation]:
         point = read_point.get("id", "") if isinstance(read_point, dict) else ""
         if not isinstance(point, str):
             raise EpcisError(_("Missing, or not text."), field=f"{where}.readPoint.id")
+        biz_location = event.get("bizLocation")
+        located = biz_location.get("id", "") if isinstance(biz_location, dict) else ""
+        if not isinstance(located, str):
+            raise EpcisError(_("Missing, or not text."), field=f"{where}.bizLocation.id")
         observed = Observation(
             where=where,
             type=kind,
@@ -208,6 +218,7 @@ def observations(document: Any) -> list[Observation]:
             at=_moment(event, where),
             read_point=point,
             dock=_dock_of(point),
+            place=_dock_of(located) or _dock_of(point),
         )
         for name, epc in _epcs(event, where):
             sscc = sscc_of(epc, name)

@@ -807,8 +807,10 @@ class EpcisCaptureView(APIView):
     (JSON or JSON-LD). Loading events put their SSCCs onto their trucks, unit by unit (how
     Handoff reads a document is in `integrations.epcis`); a unit already on its truck is
     skipped, and one that may not go (above all onto the wrong truck at the door the event
-    names) is refused with why, an event the dock's screens see. A document that cannot be
-    read is refused whole, naming the field."""
+    names) is refused with why, an event the dock's screens see. Receiving events receive
+    the pallets a supplier's ship notice announced, each whole, where the event's
+    `bizLocation` says they are. A document that cannot be read is refused whole, naming
+    the field."""
 
     parser_classes = [JSONParser, JsonLdParser]
 
@@ -822,6 +824,7 @@ class EpcisCaptureView(APIView):
             {
                 "events": serializers.IntegerField(),
                 "loaded": serializers.IntegerField(),
+                "received": serializers.IntegerField(),
                 "skipped": serializers.IntegerField(),
                 "refused": serializers.IntegerField(),
                 "other_epcs": serializers.IntegerField(help_text="EPCs that are not SSCCs."),
@@ -832,9 +835,10 @@ class EpcisCaptureView(APIView):
                         "epc": serializers.CharField(),
                         "sscc": serializers.CharField(),
                         "outcome": serializers.ChoiceField(
-                            choices=["loaded", "skipped", "refused"]
+                            choices=["loaded", "received", "skipped", "refused"]
                         ),
                         "load": serializers.CharField(allow_null=True),
+                        "receipt": serializers.CharField(allow_null=True),
                         "why": serializers.CharField(),
                     },
                     many=True,

@@ -1,5 +1,6 @@
 """EPCIS in: a dock door's RFID portal reads the pallets going through it, and Handoff scans
-them onto their trucks, or says why not (the wrong truck at that door, above all)."""
+them onto their trucks, or says why not (the wrong truck at that door, above all); at the
+goods-in door, it receives the pallets a supplier announced, each whole."""
 
 from collections.abc import Iterable, Sequence
 
@@ -10,7 +11,10 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import DomainError
-from integrations.epcis import Observation
+from integrations.epcis import RECEIVING, Observation
+from inventory.choices import ReceiptStatus
+from inventory.models import Location, ReceiptUnit
+from inventory.services import receipt_unit_receive
 from shipping import services as shipping
 from shipping.choices import AppointmentStatus, UnitStatus
 from shipping.models import DockAppointment, HandlingUnit, Load
@@ -72,6 +76,42 @@ def _loaded(
     return "loaded", load.reference, ""
 
 
+def _received(
+    observed: Observation, sscc: str, warehouse_ids: Sequence[int], actor: AbstractBaseUser | None
+) -> tuple[str, str, str]:
+    """One pallet read coming in: ("received" | "skipped", its receipt, why skipped), or a
+    DomainError saying why it may not be received."""
+    unit = (
+        ReceiptUnit.objects.filter(sscc=sscc, receipt__warehouse_id__in=warehouse_ids)
+        .exclude(receipt__status=ReceiptStatus.CLOSED)
+        .select_related("receipt__warehouse", "location")
+        .order_by("-pk")
+        .first()
+    )
+    if unit is None:
+        raise DomainError(
+            _("No open receipt of your warehouses expects pallet %(sscc)s.") % {"sscc": sscc}
+        )
+    receipt = unit.receipt
+    if unit.received_at is not None:
+        where = unit.location.barcode if unit.location else "—"
+        return (
+            "skipped",
+            receipt.reference,
+            _("Already received at %(location)s.") % {"location": where},
+        )
+    location = Location.objects.filter(
+        barcode=observed.place, warehouse_id=receipt.warehouse_id
+    ).first()
+    if location is None:
+        raise DomainError(
+            _("Where it was received: %(place)s is no location of %(warehouse)s.")
+            % {"place": observed.place or "—", "warehouse": receipt.warehouse.code}
+        )
+    receipt_unit_receive(receipt=receipt, sscc=sscc, location=location, actor=actor)
+    return "received", receipt.reference, ""
+
+
 @service
 def epcis_reads_record(
     *,
@@ -83,13 +123,17 @@ def epcis_reads_record(
     scanned onto its order's truck through `load_scan`, unit by unit, each in a savepoint of
     its own: a unit already on its truck is skipped (a portal reads a tag many times), and a
     unit that may not go is refused with why (`unit.read_refused`): the wrong truck at the
-    door the read names, a truck not checked in, a unit not staged, an order cancelled.
-    Events Handoff does not act on are skipped, and said so. Answers each unit's outcome and
-    the totals."""
+    door the read names, a truck not checked in, a unit not staged, an order cancelled. Each
+    SSCC of a receiving event is a pallet an open receipt expects, received whole where the
+    event says it now is (`receipt_unit_receive`); one received already is skipped, one no
+    receipt expects (or with no location of its receipt's warehouse) refused. Events Handoff
+    does not act on are skipped, and said so. Answers each unit's outcome and the totals."""
     told = []
     for observed in observations:
         if not observed.acts:
-            why = _("Handoff acts on loading (ADD or OBSERVE), not %(step)s %(action)s.") % {
+            why = _(
+                "Handoff acts on loading and receiving (ADD or OBSERVE), not %(step)s %(action)s."
+            ) % {
                 "step": observed.biz_step or "—",
                 "action": observed.action or "—",
             }
@@ -100,17 +144,20 @@ def epcis_reads_record(
                     "sscc": sscc,
                     "outcome": "skipped",
                     "load": None,
+                    "receipt": None,
                     "why": why,
                 }
                 for epc, sscc in observed.ssccs
             ]
             continue
         for epc, sscc in observed.ssccs:
+            receiving = observed.biz_step == RECEIVING
+            act = _received if receiving else _loaded
             try:
                 with transaction.atomic():
-                    outcome, load, why = _loaded(observed, sscc, warehouse_ids, actor)
+                    outcome, of, why = act(observed, sscc, warehouse_ids, actor)
             except DomainError as refused:
-                outcome, load, why = "refused", None, refused.message
+                outcome, of, why = "refused", None, refused.message
                 of_unit = (
                     HandlingUnit.objects.filter(sscc=sscc, order__warehouse_id__in=warehouse_ids)
                     .values_list("order__warehouse_id", flat=True)
@@ -139,13 +186,15 @@ def epcis_reads_record(
                     "epc": epc,
                     "sscc": sscc,
                     "outcome": outcome,
-                    "load": load,
+                    "load": None if receiving else of,
+                    "receipt": of if receiving else None,
                     "why": why,
                 }
             )
     return {
         "events": len(observations),
         "loaded": sum(1 for t in told if t["outcome"] == "loaded"),
+        "received": sum(1 for t in told if t["outcome"] == "received"),
         "skipped": sum(1 for t in told if t["outcome"] == "skipped"),
         "refused": sum(1 for t in told if t["outcome"] == "refused"),
         "other_epcs": sum(o.others for o in observations),

@@ -123,9 +123,7 @@ def test_the_supplier_s_856_is_a_receipt_expected_pallet_by_pallet(supplier, flo
     assert Receipt.objects.count() == 1
 
 
-def test_one_scan_of_a_pallet_label_receives_all_it_holds_once(
-    supplier, api, person, floor, goods
-):
+def test_one_scan_of_a_pallet_label_receives_all_it_holds_once(supplier, api, person, floor, goods):
     _post(supplier, x12(ship_notice(floor["wh"])))
     receipt = Receipt.objects.get()
     operator = api(person("operator", floor["wh"]))
@@ -238,3 +236,43 @@ def test_the_receipts_api_takes_the_pallets_too_and_checks_them(api, person, flo
     assert taken.status_code == 201, taken.json()
     assert [u["sscc"] for u in taken.json()["units"]] == [P1, P2]
     assert not Receipt.objects.exclude(reference="PO-88").exists()
+
+
+def test_the_goods_in_portal_receives_the_announced_pallets_where_the_event_says(
+    supplier, api, person, floor, goods
+):
+    """An RFID portal at the goods-in door reads both pallets going through, twice (a portal
+    reads a tag many times), and a pallet nobody announced."""
+    from django.utils import timezone
+
+    _post(supplier, x12(ship_notice(floor["wh"])))
+    middleware = api(person("integration", floor["wh"]))
+
+    def urn(sscc: str) -> str:
+        return f"urn:epc:id:sscc:6901234.{sscc[0]}{sscc[8:17]}"
+
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": timezone.now().isoformat(),
+        "eventTimeZoneOffset": "+08:00",
+        "epcList": [urn(P1), urn(P2), urn(P1), urn(_sscc(77))],
+        "action": "OBSERVE",
+        "bizStep": "https://ref.gs1.org/cbv/BizStep-receiving",
+        "readPoint": {"id": "urn:epc:id:sgln:6901234.00001.D9"},
+        "bizLocation": {"id": f"https://id.gs1.org/414/6901234000018/254/{floor['lane'].barcode}"},
+    }
+    body = {"type": "EPCISDocument", "epcisBody": {"eventList": [event]}}
+    answer = middleware.post("/api/v1/epcis/capture/", body, format="json")
+    assert answer.status_code == 200, answer.json()
+    told = answer.json()
+    assert [u["outcome"] for u in told["units"]] == ["received", "received", "skipped", "refused"]
+    assert told["units"][0]["receipt"] == "ASN-7781"
+    assert told["units"][2]["why"] == f"Already received at {floor['lane'].barcode}."
+    assert told["units"][3]["why"] == (
+        f"No open receipt of your warehouses expects pallet {_sscc(77)}."
+    )
+    receipt = Receipt.objects.get()
+    assert {line.item.sku: line.received_quantity for line in receipt.lines.all()} == {
+        "MILK": 10,
+        "TEA": 10,
+    }

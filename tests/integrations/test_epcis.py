@@ -120,7 +120,8 @@ def test_the_portal_loads_the_truck_at_its_door_and_refuses_the_wrong_pallet(
         f"D1 is loading {load_a.reference}."
     )
     assert (
-        body["units"][3]["why"] == "Handoff acts on loading (ADD or OBSERVE), not shipping OBSERVE."
+        body["units"][3]["why"]
+        == "Handoff acts on loading and receiving (ADD or OBSERVE), not shipping OBSERVE."
     )
     unit_a.refresh_from_db()
     unit_b.refresh_from_db()
