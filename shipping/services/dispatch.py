@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
-from core.gs1 import sscc_build
+from core.gs1 import sscc_build, sscc_scanned
 from inventory.choices import ZoneKind
 from inventory.models import Item, Location, Receipt
 from inventory.services import (
@@ -246,7 +246,7 @@ def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Handl
     its dock appointment."""
     load = _load_open_locked(load)
     _truck_at_the_dock_check(load)
-    unit = HandlingUnit.objects.select_for_update().filter(sscc=(sscc or "").strip()).first()
+    unit = HandlingUnit.objects.select_for_update().filter(sscc=sscc_scanned(sscc)).first()
     if unit is None:
         raise DomainError(_("Unknown SSCC %(sscc)s.") % {"sscc": sscc}, field="sscc")
     order = unit.order
@@ -303,7 +303,7 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
     unit = (
         HandlingUnit.objects.select_for_update(of=("self",))
         .select_related("order")
-        .filter(sscc=(sscc or "").strip())
+        .filter(sscc=sscc_scanned(sscc))
         .first()
     )
     if unit is None:

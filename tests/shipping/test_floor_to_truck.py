@@ -13,7 +13,7 @@ from shipping.models import Carrier, Dock, HandlingUnit, Load, Order, Vehicle
 from tests.factories import ItemFactory, LocationFactory, ZoneFactory
 from tests.inventory.helpers import stock_in
 from tests.shipping.conftest import tomorrow
-from tests.shipping.helpers import at_once
+from tests.shipping.helpers import at_once, pick_all, released_on_a_truck
 
 
 @pytest.fixture
@@ -287,3 +287,13 @@ def test_an_order_cancelled_after_packing_puts_its_goods_back_and_its_units_come
 
     shipment = services.load_depart(load=load, actor=operator)
     assert [o.external_ref for o in Order.objects.filter(stop__shipment=shipment)] == ["SO-C0"]
+
+
+def test_a_unit_scanned_with_the_scanner_s_gs1_prefix_goes_onto_its_truck(floor):
+    """A GS1-128 scanner sends the label's application identifier (00) before the SSCC."""
+    order, load = released_on_a_truck(floor, (floor["tea"], 1), ref="SO-AI")
+    pick_all(floor)
+    unit = services.unit_pack(order=Order.objects.get(pk=order.pk), contents=None, actor=None)
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=None)
+    scanned = services.load_scan(load=load, sscc=f"]C100{unit.sscc}", actor=floor["operator"])
+    assert (scanned.pk, scanned.status) == (unit.pk, "loaded")
