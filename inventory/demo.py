@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from core.gs1 import gs1_check_digit
+from core.gs1 import gs1_check_digit, sscc_build
 from core.models import Warehouse
 from inventory.choices import TemperatureClass, Velocity, ZoneKind
 from inventory.models import Item, Location, ReorderPolicy, Zone
 from inventory.services import (
+    UnitContent,
+    UnitExpected,
     receipt_create,
     stock_receive,
 )
@@ -72,6 +74,34 @@ ITEMS_PER_FAMILY = 20  # 10 families × 20 = 200 items
 def _gtin(number: int) -> str:
     body = f"690123{number:06d}"
     return body + str(gs1_check_digit(body))
+
+
+SUPPLIER_PREFIX = "6920000"  # the GS1 company prefix on the demo supplier's pallet labels
+
+
+def _pallets(
+    lines: list[tuple[Item, int]], w_index: int, today: datetime.date
+) -> list[UnitExpected]:
+    """A pallet for each line, as a supplier's ship notice announces them: its SSCC, and
+    the line's goods (of a lot, with its expiry, for a lot-tracked item)."""
+    return [
+        UnitExpected(
+            sscc=sscc_build(
+                extension=0, company_prefix=SUPPLIER_PREFIX, serial=w_index * 100 + k + 1
+            ),
+            contents=[
+                UnitContent(
+                    item=item,
+                    quantity=quantity,
+                    lot_code=f"S{today:%y%m}{k}" if item.lot_tracked else "",
+                    expires_on=today + datetime.timedelta(days=item.shelf_life_days)
+                    if item.lot_tracked and item.shelf_life_days
+                    else None,
+                )
+            ],
+        )
+        for k, (item, quantity) in enumerate(lines)
+    ]
 
 
 def _items() -> list[Item]:
@@ -208,6 +238,8 @@ def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.dat
                 supplier=["康师傅 Master Kong", "伊利 Yili"][n],
                 expected_on=today + datetime.timedelta(days=n + 1),
                 lines=lines,
+                # The first supplier's ship notice announces a pallet a line, by its SSCC.
+                units=[] if n else _pallets(lines, w_index, today),
                 actor=None,
             )
     return (
