@@ -873,41 +873,18 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- orders from a sheet --------------------------------------------------------------------
 
 
-@login_required
-@require_POST
-def orders_import(request: HttpRequest) -> HttpResponse:
-    """Orders from a sheet (CSV or XLSX) an ERP exported, for a planner: all taken and
-    allocated, or none, with every problem named by its row and column
-    (`integrations.sheets.orders`); answers with the orders page saying which."""
-    warehouses = warehouses_of(request.user)
+def _sheet_taken(request: HttpRequest, take: Callable[[bytes, str], str]) -> None:
+    """The form's sheet (field `sheet`) handed to `take`, which imports it and says what it
+    took: told on the page as a flash, or, refused, with every problem by its cell
+    (`request.import_problems`)."""
     try:
-        if not role_anywhere(request.user, PLANNING_ROLES):
-            raise Forbidden(_("Importing orders is for the dispatch office."))
         sheet = request.FILES.get("sheet")
         if sheet is None:
             raise FormError(_("Choose the sheet to import."), field="sheet")
         if sheet.size > MAX_BYTES:  # not read into memory to be refused
             raise FormError(str(SHEET_TOO_BIG), field="sheet")
-        orders = orders_from_sheet(
-            content=sheet.read(),
-            name=sheet.name or "",
-            zone=warehouses[0].zone(),
-            actor=request.user,
-        )
-        request.flash = {  # type: ignore[attr-defined]
-            "good": True,
-            "text": ngettext(
-                "%(n)s order taken from %(sheet)s: %(refs)s.",
-                "%(n)s orders taken from %(sheet)s: %(refs)s.",
-                len(orders),
-            )
-            % {
-                "n": len(orders),
-                "sheet": sheet.name,
-                "refs": ", ".join(o.external_ref for o in orders[:20])
-                + (" …" if len(orders) > 20 else ""),
-            },
-        }
+        told = take(sheet.read(), sheet.name or "")
+        request.flash = {"good": True, "text": told}  # type: ignore[attr-defined]
     except SheetRefused as refused:
         request.flash = {  # type: ignore[attr-defined]
             "good": False,
@@ -918,6 +895,34 @@ def orders_import(request: HttpRequest) -> HttpResponse:
         ]
     except DomainError as error:
         request.flash = refusal(error)  # type: ignore[attr-defined]
+
+
+@login_required
+@require_POST
+def orders_import(request: HttpRequest) -> HttpResponse:
+    """Orders from a sheet (CSV or XLSX) an ERP exported, for a planner: all taken and
+    allocated, or none, with every problem named by its row and column
+    (`integrations.sheets.orders`); answers with the orders page saying which."""
+    warehouses = warehouses_of(request.user)
+
+    def take(content: bytes, name: str) -> str:
+        if not role_anywhere(request.user, PLANNING_ROLES):
+            raise Forbidden(_("Importing orders is for the dispatch office."))
+        orders = orders_from_sheet(
+            content=content, name=name, zone=warehouses[0].zone(), actor=request.user
+        )
+        return ngettext(
+            "%(n)s order taken from %(sheet)s: %(refs)s.",
+            "%(n)s orders taken from %(sheet)s: %(refs)s.",
+            len(orders),
+        ) % {
+            "n": len(orders),
+            "sheet": name,
+            "refs": ", ".join(o.external_ref for o in orders[:20])
+            + (" …" if len(orders) > 20 else ""),
+        }
+
+    _sheet_taken(request, take)
     return views.orders_list(request)
 
 
@@ -942,32 +947,20 @@ def items_import(request: HttpRequest) -> HttpResponse:
     """The item catalogue from a sheet (CSV or XLSX) an ERP exported, for whoever keeps the
     catalogue: every item added or changed, or none, with every problem named by its row
     and column (`integrations.sheets.items`); answers with the stock page saying which."""
-    try:
+
+    def take(content: bytes, name: str) -> str:
         if not role_anywhere(request.user, MASTER_DATA_ROLES):
             raise Forbidden(_("The item catalogue is kept by an admin or a manager."))
-        sheet = request.FILES.get("sheet")
-        if sheet is None:
-            raise FormError(_("Choose the sheet to import."), field="sheet")
-        if sheet.size > MAX_BYTES:  # not read into memory to be refused
-            raise FormError(str(SHEET_TOO_BIG), field="sheet")
         added, changed = item_sheets.items_from_sheet(
-            content=sheet.read(), name=sheet.name or "", actor=request.user
+            content=content, name=name, actor=request.user
         )
-        request.flash = {  # type: ignore[attr-defined]
-            "good": True,
-            "text": _("From %(sheet)s: %(added)s items added, %(changed)s changed.")
-            % {"sheet": sheet.name, "added": len(added), "changed": len(changed)},
+        return _("From %(sheet)s: %(added)s items added, %(changed)s changed.") % {
+            "sheet": name,
+            "added": len(added),
+            "changed": len(changed),
         }
-    except SheetRefused as refused:
-        request.flash = {  # type: ignore[attr-defined]
-            "good": False,
-            "text": _("Nothing was imported: mend these and import the sheet again."),
-        }
-        request.import_problems = [  # type: ignore[attr-defined]
-            f"{cell}: {messages[0]}" for cell, messages in refused.fields.items()
-        ]
-    except DomainError as error:
-        request.flash = refusal(error)  # type: ignore[attr-defined]
+
+    _sheet_taken(request, take)
     request.GET = request.GET.copy()
     request.GET.setdefault("warehouse", request.POST.get("warehouse", ""))
     return views.stock_overview(request)
