@@ -873,7 +873,7 @@ class ShipNoticeView(APIView):
     def get(self, request: Request, pk: int, sequence: int) -> HttpResponse:
         stop = (
             Stop.objects.filter(
-                shipment_id=pk,
+                shipment__pk=pk,
                 sequence=sequence,
                 shipment__load__warehouse_id__in=warehouse_ids_for(request.user),
             )
