@@ -487,3 +487,5 @@ def test_a_customer_with_an_edi_id_gets_an_856_of_what_is_coming_when_the_truck_
     none = office.get(f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/")
     assert none.status_code == 404
     assert none.json()["message"] == "C-BJ takes no ship notices by EDI: it has no EDI ID."
+    huge = office.get(f"/api/v1/shipments/{2**80}/stops/1/edi/856/")
+    assert huge.status_code == 404  # beyond the database's integers: no such shipment
