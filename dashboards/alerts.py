@@ -17,7 +17,12 @@ from django.utils.translation import gettext_noop
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, WebhookDelivery
-from integrations.selectors import edi_senders_failing, sensors_watched, tenders_open
+from integrations.selectors import (
+    edi_rejections,
+    edi_senders_failing,
+    sensors_watched,
+    tenders_open,
+)
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
 from shipping.models import DockAppointment, LineReservation, Order, Stop
@@ -432,47 +437,76 @@ def integration_failures(
         .values("subscription_id", "subscription__url", "subscription__warehouse_id")
         .annotate(n=Count("pk"))
     )
-    return [
-        Condition(
-            rule="integration_failure",
-            key=f"webhook:{row['subscription_id']}",
-            warehouse_id=row["subscription__warehouse_id"],
-            department=Department.LOGISTICS,
-            severity=Severity.CRITICAL,
-            **said(
-                gettext_noop("%(n)s webhook deliveries to %(url)s failed for good."),
-                n=row["n"],
-                url=row["subscription__url"],
-            ),
-            subject_type="webhook",
-            subject_id=str(row["subscription_id"]),
-        )
-        for row in dead
-    ] + [
-        Condition(
-            rule="integration_failure",
-            key=f"edi:{row['sender']}:{warehouse_id}",
-            warehouse_id=warehouse_id,
-            department=Department.LOGISTICS,
-            severity=Severity.WARNING,
-            **said(
-                gettext_noop(
-                    "EDI from %(sender)s is refused since %(since)s, so its tracking is not "
-                    "coming in: %(reason)s"
+    return (
+        [
+            Condition(
+                rule="integration_failure",
+                key=f"webhook:{row['subscription_id']}",
+                warehouse_id=row["subscription__warehouse_id"],
+                department=Department.LOGISTICS,
+                severity=Severity.CRITICAL,
+                **said(
+                    gettext_noop("%(n)s webhook deliveries to %(url)s failed for good."),
+                    n=row["n"],
+                    url=row["subscription__url"],
                 ),
-                sender=row["sender"].split(":", 1)[-1] or "?",
-                since=timezone.localtime(row["since"], warehouses[warehouse_id].zone()).strftime(
-                    "%m-%d %H:%M"
+                subject_type="webhook",
+                subject_id=str(row["subscription_id"]),
+            )
+            for row in dead
+        ]
+        + [
+            Condition(
+                rule="integration_failure",
+                key=f"edi:{row['sender']}:{warehouse_id}",
+                warehouse_id=warehouse_id,
+                department=Department.LOGISTICS,
+                severity=Severity.WARNING,
+                **said(
+                    gettext_noop(
+                        "EDI from %(sender)s is refused since %(since)s, so its tracking is not "
+                        "coming in: %(reason)s"
+                    ),
+                    sender=row["sender"].split(":", 1)[-1] or "?",
+                    since=timezone.localtime(
+                        row["since"], warehouses[warehouse_id].zone()
+                    ).strftime("%m-%d %H:%M"),
+                    reason=row["reason"][:160],  # the message is kept in 300 characters
                 ),
-                reason=row["reason"][:160],  # the message is kept in 300 characters
-            ),
-            subject_type="edi",
-            subject_id=row["sender"],
-        )
-        for row in edi_senders_failing(since=now - EDI_FAILING_FOR)
-        for warehouse_id in row["warehouse_ids"]
-        if warehouse_id in warehouses
-    ]
+                subject_type="edi",
+                subject_id=row["sender"],
+            )
+            for row in edi_senders_failing(since=now - EDI_FAILING_FOR)
+            for warehouse_id in row["warehouse_ids"]
+            if warehouse_id in warehouses
+        ]
+        + [
+            Condition(
+                rule="integration_failure",
+                key=f"997:{ack.partner}:{ack.control_number}",
+                warehouse_id=ack.warehouse_id,
+                department=Department.LOGISTICS,
+                severity=Severity.CRITICAL,
+                **said(
+                    gettext_noop(
+                        "%(partner)s rejected our %(kind)s %(control)s (997, %(at)s): %(errors)s. "
+                        "Mend it with them; it was not taken."
+                    ),
+                    partner=ack.partner.split(":", 1)[-1],
+                    kind=ack.kind,
+                    control=ack.control_number,
+                    at=timezone.localtime(
+                        ack.received_at, warehouses[ack.warehouse_id].zone()
+                    ).strftime("%m-%d %H:%M"),
+                    errors=", ".join(ack.errors) or "—",
+                ),
+                subject_type="edi",
+                subject_id=ack.partner,
+            )
+            for ack in edi_rejections(since=now - EDI_FAILING_FOR)
+            if ack.warehouse_id in warehouses
+        ]
+    )
 
 
 def cold_chain(

@@ -391,3 +391,32 @@ class LoadTender(models.Model):
     def live(self) -> bool:
         """The carrier holds this tender: it was offered (or changed) and not declined."""
         return self.purpose != TenderPurpose.CANCEL and self.answer != TenderAnswer.DECLINED
+
+
+class EdiAcknowledgment(models.Model):
+    """What a partner's 997 said of an interchange Handoff sent it (a 945, an 856, a 204),
+    by its control number: the last word kept (a partner may acknowledge again)."""
+
+    partner = models.CharField(max_length=40)  # ISA qualifier:ID
+    control_number = models.CharField(max_length=9)  # ours: ISA13 = GS06
+    kind = models.CharField(max_length=8)  # the set acknowledged: 945, 856, 204
+    status = models.CharField(max_length=1)  # AK9-01: A, E, P or R
+    errors = models.JSONField(default=list)  # AK9's and AK5's error codes
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    interchange = models.ForeignKey(
+        EdiInterchange, on_delete=models.PROTECT, related_name="acknowledgments"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, null=True, on_delete=models.PROTECT, related_name="+"
+    )  # of what was sent
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "control_number"], name="edi_acknowledged_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"997 {self.partner} {self.control_number} {self.status}"

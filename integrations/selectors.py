@@ -15,6 +15,7 @@ from integrations.edi.load_tender import Place, Tender, TenderStop
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
 from integrations.models import (
+    EdiAcknowledgment,
     EdiInterchange,
     EdiOrder,
     EdiRefusal,
@@ -22,6 +23,7 @@ from integrations.models import (
     LoadTender,
     Sensor,
     SensorReading,
+    ShipNotice,
     ShippingAdvice,
     TenderAnswer,
     TenderPurpose,
@@ -449,3 +451,37 @@ def load_tender_last(load: Load, *, control: str = "") -> LoadTender | None:
     if control:
         tenders = tenders.filter(control_number=control)
     return tenders.first()
+
+
+def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | None:
+    """An interchange Handoff sent this partner under this control number: its kind (945,
+    856, 204), the warehouse it is of, and what it was about (an order's, a stop's or a
+    load's reference); None if none. Three queries at most."""
+    advice = (
+        ShippingAdvice.objects.filter(edi_order__partner=partner, control_number=control)
+        .select_related("order")
+        .first()
+    )
+    if advice is not None:
+        return "945", advice.order.warehouse_id, advice.order.external_ref
+    notice = (
+        ShipNotice.objects.filter(partner=partner, control_number=control)
+        .select_related("stop__shipment__load")
+        .first()
+    )
+    if notice is not None:
+        shipment = notice.stop.shipment
+        return "856", shipment.load.warehouse_id, f"{shipment.reference}/{notice.stop.sequence}"
+    tender = (
+        LoadTender.objects.filter(partner=partner, control_number=control)
+        .select_related("load")
+        .first()
+    )
+    if tender is not None:
+        return "204", tender.load.warehouse_id, tender.load.reference
+    return None
+
+
+def edi_rejections(*, since: datetime.datetime) -> QuerySet[EdiAcknowledgment]:
+    """Interchanges Handoff sent that their partners rejected (997 AK9 R) since then."""
+    return EdiAcknowledgment.objects.filter(status="R", received_at__gte=since).order_by("pk")

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from integrations.api.views import (
+    AcknowledgmentEdiView,
     CarrierStatusEdiView,
     EpcisCaptureView,
     EventFeedView,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("edi/856/", SupplierShipNoticeEdiView.as_view(), name="edi-856"),
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
     path("edi/990/", TenderResponseEdiView.as_view(), name="edi-990"),
+    path("edi/997/", AcknowledgmentEdiView.as_view(), name="edi-997"),
     path("loads/<int:pk>/edi/204/", LoadTenderView.as_view(), name="load-edi-204"),
     path("orders/<int:pk>/edi/945/", ShippingAdviceView.as_view(), name="order-edi-945"),
     path(

@@ -32,6 +32,7 @@ from core.choices import (
 from core.events import events_sequence
 from core.exceptions import Conflict, DomainError, Forbidden, NotFound
 from core.selectors import warehouses_of
+from integrations.edi.acknowledgment import acknowledgments
 from integrations.edi.asn_intake import receipts_said
 from integrations.edi.carrier_status import carrier_statuses
 from integrations.edi.intake import orders_said
@@ -54,6 +55,7 @@ from integrations.selectors import (
 from integrations.services import (
     AnswerFor,
     StatusFor,
+    acknowledgments_record,
     carrier_statuses_record,
     edi_refusal_record,
     receipts_expected_record,
@@ -457,6 +459,51 @@ class SupplierShipNoticeEdiView(EdiInView):
             interchange=interchange,
             digest=hashlib.sha256(text.encode()).hexdigest(),
             receipts=receipts_said(said, warehouses=receiving),
+            actor=request.user,
+        )
+        return _acted(record, interchange)
+
+
+class AcknowledgmentEdiView(EdiInView):
+    """A partner's functional acknowledgments of the interchanges Handoff sent it (945s,
+    856s, 204s), as an X12 997 interchange (the body as sent: `Content-Type:
+    application/edi-x12` or `text/plain`): AK1-02 the group's control number (ISA13 of
+    ours), AK5 each set's status, AK9 the group's. How Handoff reads a 997 is in
+    `integrations.edi.acknowledgment`. Each is kept as the interchange's last word, an
+    `edi.acknowledged` event; a rejected one is an alert for the office of the warehouse it
+    was of. Nothing answers a 997; the answer lists what was read."""
+
+    kind = "997"
+
+    @_received_schema(
+        "AcknowledgmentsReceived",
+        "acknowledged",
+        inline_serializer(
+            "AcknowledgmentReceived",
+            {
+                "where": serializers.CharField(),
+                "interchange": serializers.CharField(),
+                "kind": serializers.CharField(allow_null=True),
+                "status": serializers.ChoiceField(choices=["A", "E", "P", "R"]),
+                "applied": serializers.BooleanField(),
+                "skipped": serializers.CharField(),
+            },
+            many=True,
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
+        require_role_anywhere(request.user, ORDER_ROLES)
+        interchange, said = _read(text, acknowledgments)
+        record = functools.partial(
+            acknowledgments_record,
+            interchange=interchange,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            acknowledgments=said,
+            warehouse_ids=set(warehouse_ids_for(request.user)),
             actor=request.user,
         )
         return _acted(record, interchange)

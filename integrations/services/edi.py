@@ -1,7 +1,8 @@
 """EDI: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery; a
 depositor's 940s become orders, and each of their shipments is answered with a 945; a
 customer is sent an 856 for each stop; a carrier is tendered its loads in 204s and answers
-them in 990s; a supplier's 856s become expected receipts, pallet by pallet."""
+them in 990s; a supplier's 856s become expected receipts, pallet by pallet; partners' 997s
+say whether they took what Handoff sent."""
 
 import datetime
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
+from integrations.edi.acknowledgment import Acknowledgment
 from integrations.edi.asn_intake import ReceiptSaid
 from integrations.edi.load_tender import Envelope, load_tender_204, tender_segments
 from integrations.edi.ship_notice import ship_notice_856
@@ -24,6 +26,7 @@ from integrations.edi.shipping_order import ShippingOrder
 from integrations.edi.tender_response import ACCEPTED, TenderResponse
 from integrations.edi.x12 import Interchange, acknowledgment_997
 from integrations.models import (
+    EdiAcknowledgment,
     EdiControlCounter,
     EdiInterchange,
     EdiOrder,
@@ -36,6 +39,7 @@ from integrations.models import (
 )
 from integrations.selectors import (
     edi_order_of,
+    edi_sent,
     load_tenders_due,
     ship_notice_of,
     ship_notices_due,
@@ -224,21 +228,23 @@ def _interchange_answered(
     counts: dict,
     at: datetime.datetime,
     actor: AbstractBaseUser | None,
+    acknowledged: bool = True,
 ) -> dict:
     """The answer to the interchange being received: what was done (`told`) with the 997,
-    under the partner's next control number; kept, to be given again to the same interchange
-    sent again, and told as `edi.received` (with `counts`, on the one warehouse concerned if
-    there is one)."""
+    under the partner's next control number (none for a 997: `acknowledged` False); kept,
+    to be given again to the same interchange sent again, and told as `edi.received` (with
+    `counts`, on the one warehouse concerned if there is one)."""
     sender = interchange.partner
     answer = {
         "interchange": interchange.control,
         "sender": interchange.sender,
         "test": interchange.test,
         **told,
-        "acknowledgment": acknowledgment_997(
-            interchange, control=control_number_next(sender), at=at
-        ),
     }
+    if acknowledged:
+        answer["acknowledgment"] = acknowledgment_997(
+            interchange, control=control_number_next(sender), at=at
+        )
     EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
     event_record(
         type="edi.received",
@@ -518,6 +524,104 @@ def receipts_expected_record(
         counts={"receipts": len(told), "pallets": sum(t["pallets"] for t in told)},
         at=timezone.now(),
         actor=actor,
+    )
+    return answer, False
+
+
+@service
+def acknowledgments_record(
+    *,
+    interchange: Interchange,
+    digest: str,
+    acknowledgments: list[Acknowledgment],
+    warehouse_ids: set[int],
+    actor: AbstractBaseUser | None,
+) -> tuple[dict, bool]:
+    """Keep what a partner's 997s say of the interchanges Handoff sent it (`edi.received`;
+    each `edi.acknowledged`, with the group's and sets' statuses, on the warehouse the
+    interchange was of): accepted, accepted with errors, partly, or rejected (an alert for
+    the office, `integration_failure`). A 997 of a group Handoff did not send that partner,
+    or one of a warehouse not among `warehouse_ids` (the sender's), is skipped and said so. Nothing answers a 997. The same interchange sent again gets the
+    same answer; its control number is used once."""
+    kept, given = _interchange_kept(interchange, digest=digest, kind="997", actor=actor)
+    if given is not None:
+        return given, True
+    partner = interchange.partner
+    told = []
+    warehouses = set()
+    for ack in acknowledgments:
+        sent = edi_sent(partner=partner, control=ack.control)
+        if sent is not None and sent[1] is not None and sent[1] not in warehouse_ids:
+            sent = None
+        if sent is None:
+            told.append(
+                {
+                    "where": ack.where,
+                    "interchange": ack.control,
+                    "kind": None,
+                    "status": ack.status,
+                    "applied": False,
+                    "skipped": _("Handoff sent you no interchange %(control)s.")
+                    % {"control": ack.control},
+                }
+            )
+            continue
+        kind, warehouse_id, about = sent
+        errors = [*ack.errors, *(e for s in ack.sets for e in s.errors)]
+        EdiAcknowledgment.objects.update_or_create(
+            partner=partner,
+            control_number=ack.control,
+            defaults={
+                "kind": kind,
+                "status": ack.status,
+                "errors": errors,
+                "received_at": timezone.now(),
+                "interchange": kept,
+                "warehouse_id": warehouse_id,
+            },
+        )
+        if warehouse_id is not None:
+            warehouses.add(warehouse_id)
+        event_record(
+            type="edi.acknowledged",
+            aggregate_type="edi",
+            aggregate_id=f"{partner}/{ack.control}",
+            warehouse=warehouse_id,
+            payload={
+                "partner": partner,
+                "interchange": ack.control,
+                "kind": kind,
+                "about": about,
+                "status": ack.status,
+                "errors": errors,
+                "sets": [
+                    {"code": s.code, "control": s.control, "status": s.status} for s in ack.sets
+                ],
+            },
+            actor=actor,
+        )
+        told.append(
+            {
+                "where": ack.where,
+                "interchange": ack.control,
+                "kind": kind,
+                "status": ack.status,
+                "applied": True,
+                "skipped": "",
+            }
+        )
+    answer = _interchange_answered(
+        kept,
+        interchange,
+        told={"acknowledged": told},
+        warehouses=warehouses,
+        counts={
+            "taken": sum(1 for t in told if t["applied"] and t["status"] != "R"),
+            "rejected": sum(1 for t in told if t["applied"] and t["status"] == "R"),
+        },
+        at=timezone.now(),
+        actor=actor,
+        acknowledged=False,
     )
     return answer, False
 
