@@ -184,7 +184,7 @@ def receipt_unit_receive(
     refused saying so."""
     sscc = sscc_scanned(sscc)
     unit = (
-        ReceiptUnit.objects.select_for_update()
+        ReceiptUnit.objects.select_for_update(of=("self",))
         .filter(receipt=receipt, sscc=sscc)
         .select_related("location")
         .first()

@@ -276,3 +276,23 @@ def test_the_goods_in_portal_receives_the_announced_pallets_where_the_event_says
         "MILK": 10,
         "TEA": 10,
     }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_one_pallet_scanned_at_two_doors_at_once_is_received_once(
+    supplier, floor, goods
+):
+    """The portal and a hand scanner read the same pallet at once: it is received once."""
+    from inventory.services import receipt_unit_receive
+    from tests.shipping.helpers import at_once
+
+    _post(supplier, x12(ship_notice(floor["wh"])))
+    receipt = Receipt.objects.get()
+
+    def scan():  # type: ignore[no-untyped-def]
+        receipt_unit_receive(receipt=receipt, sscc=P1, location=floor["lane"], actor=None)
+
+    assert sorted(at_once(scan, scan)) == ["done", "received"]
+    assert StockBalance.objects.get(item=goods["milk"], location=floor["lane"]).on_hand == 10
+    assert Event.objects.filter(type="receipt.unit_received").count() == 1
