@@ -24,6 +24,8 @@ TRACKING_ROLES = ORDER_ROLES
 SENSOR_ROLES = STOCK_CONTROL_ROLES
 # Procedures are written, and trainings recorded, by those who run the floor.
 SOP_WRITER_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+# The EDI log: the office, and who keeps the integrations.
+EDI_LOG_ROLES = PLANNING_ROLES | MASTER_DATA_ROLES
 # Tickets: everyone in the warehouse, and another system (an ERP or WMS) raising one.
 TICKET_ROLES = frozenset(
     {Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER, Role.ADMIN, Role.INTEGRATION}

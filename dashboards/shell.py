@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 
-from core.choices import Role
+from core.access import role_anywhere
+from core.choices import EDI_LOG_ROLES, Role
 from core.models import Membership
 from dashboards.selectors import bell_alerts, tickets_waiting
 
@@ -19,13 +20,15 @@ LANDING_OF_ROLE = {
 
 
 def shell(request: HttpRequest) -> dict:
-    """Context processor: the bell and the count of tickets waiting on the person's
-    departments, each read only when a page renders it."""
+    """Context processor: the bell, the count of tickets waiting on the person's
+    departments, and whether the menu offers the EDI log, each read only when a page
+    renders it."""
     if not request.user.is_authenticated:
         return {}
     return {
         "bell": SimpleLazyObject(lambda: bell_alerts(user=request.user)),
         "tickets_waiting": SimpleLazyObject(lambda: tickets_waiting(user=request.user)),
+        "may_see_edi": SimpleLazyObject(lambda: role_anywhere(request.user, EDI_LOG_ROLES)),
     }
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("alerts/<int:pk>/ticket/", actions.alert_to_ticket, name="alert-ticket"),
     path("tickets/", views.tickets_page, name="tickets"),
     path("sops/", views.sops_page, name="sops"),
+    path("edi/", views.edi_log, name="edi-log"),
     path("sops/trainings/", actions.training_record, name="training-record"),
     path("sops/publish/", actions.sop_publish, name="sop-publish"),
     path("tickets/raise/", actions.ticket_raise, name="ticket-raise"),

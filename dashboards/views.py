@@ -9,6 +9,7 @@ from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,7 +23,13 @@ from django.utils.translation import gettext_lazy
 from pygal.style import Style
 
 from core.access import members, role_anywhere, role_in, warehouse_ids_for
-from core.choices import MASTER_DATA_ROLES, PLANNING_ROLES, SOP_WRITER_ROLES, Role
+from core.choices import (
+    EDI_LOG_ROLES,
+    MASTER_DATA_ROLES,
+    PLANNING_ROLES,
+    SOP_WRITER_ROLES,
+    Role,
+)
 from core.exceptions import DomainError
 from core.models import Membership, SopScope, Warehouse
 from core.selectors import sops_missing, warehouses_of
@@ -40,7 +47,9 @@ from dashboards.selectors import (
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
 from integrations.selectors import (
+    EDI_LOG_LIMIT,
     edi_of_order,
+    edi_traffic,
     sensor_of_device,
     sensor_readings,
     sensors_watched,
@@ -1067,6 +1076,36 @@ def sops_page(request: HttpRequest) -> HttpResponse:
     }
     template = _page_or_body(request, "dashboards/sops.html", "dashboards/_sops_body.html")
     return render_local(request, template, context, chosen)
+
+
+EDI_STATUS = {
+    "taken": gettext_lazy("Taken"),
+    "refused": gettext_lazy("Refused"),
+    "sent": gettext_lazy("Sent, no 997 yet"),
+    "997 A": gettext_lazy("Acknowledged"),
+    "997 E": gettext_lazy("Acknowledged with errors"),
+    "997 P": gettext_lazy("Partly accepted"),
+    "997 R": gettext_lazy("Rejected"),
+}
+
+
+@login_required
+def edi_log(request: HttpRequest) -> HttpResponse:
+    """What went to and came from the partners by EDI, for the office and whoever keeps the
+    integrations, newest first: each interchange received (taken, or refused and why), each
+    sent (945, 856, 204) with what the partner's 997 said and a 204's answer, a sent one's
+    document a click away. `?partner=` narrows it to partners whose EDI ID holds the text."""
+    if not role_anywhere(request.user, EDI_LOG_ROLES):
+        raise PermissionDenied
+    partner = request.GET.get("partner", "")[:40]
+    rows = edi_traffic(warehouse_ids=warehouse_ids_for(request.user), partner=partner)
+    for row in rows:
+        row["status_text"] = EDI_STATUS.get(row["status"], row["status"])
+    return render(
+        request,
+        "dashboards/edi.html",
+        {"rows": rows, "partner": partner, "limit": EDI_LOG_LIMIT},
+    )
 
 
 # --- the cold chain's temperature log -----------------------------------------------------------

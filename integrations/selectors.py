@@ -485,3 +485,133 @@ def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | Non
 def edi_rejections(*, since: datetime.datetime) -> QuerySet[EdiAcknowledgment]:
     """Interchanges Handoff sent that their partners rejected (997 AK9 R) since then."""
     return EdiAcknowledgment.objects.filter(status="R", received_at__gte=since).order_by("pk")
+
+
+EDI_LOG_LIMIT = 200  # the EDI log's rows, at most
+
+
+def edi_traffic(
+    *, warehouse_ids: Iterable[int], partner: str = "", limit: int = EDI_LOG_LIMIT
+) -> list[dict]:
+    """The interchanges of these warehouses' partners, newest first (`limit` at most): each
+    received (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204)
+    with what the partner's 997 said of it, and a 204's answer. `partner` narrows them to
+    the partners whose EDI ID holds it. An interchange received is of the warehouses its
+    sender's account works at; one sent, of its order's, stop's or load's. Seven queries."""
+    from core.models import Membership
+
+    ids = set(warehouse_ids)
+    senders = set(Membership.objects.filter(warehouse_id__in=ids).values_list("user_id", flat=True))
+    text = partner.strip().upper()
+    rows: list[dict] = []
+    received = EdiInterchange.objects.filter(received_by_id__in=senders).order_by("-pk")
+    if text:
+        received = received.filter(sender__icontains=text)
+    for kept in received[:limit]:
+        answer = kept.answer or {}
+        rows.append(
+            {
+                "direction": "in",
+                "at": kept.received_at,
+                "partner": kept.sender,
+                "kind": kept.kind,
+                "control": kept.control_number,
+                "about": ", ".join(
+                    str(t.get("reference") or t.get("load") or t.get("waybill") or "")
+                    for told in ("orders", "receipts", "answers", "statuses")
+                    for t in answer.get(told, [])[:5]
+                ),
+                "status": "taken",
+                "note": "",
+                "link": "",
+            }
+        )
+    refused = EdiRefusal.objects.order_by("-pk")
+    if text:
+        refused = refused.filter(sender__icontains=text)
+    for refusal in refused[:limit]:
+        if ids.isdisjoint(refusal.warehouse_ids):
+            continue
+        rows.append(
+            {
+                "direction": "in",
+                "at": refusal.received_at,
+                "partner": refusal.sender,
+                "kind": refusal.kind,
+                "control": refusal.control_number,
+                "about": "",
+                "status": "refused",
+                "note": refusal.message,
+                "link": "",
+            }
+        )
+    acks = {
+        (a.partner, a.control_number): a
+        for a in EdiAcknowledgment.objects.filter(warehouse_id__in=ids)
+    }
+
+    def sent(
+        partner_id: str, control: str, kind: str, at, about: str, link: str, note: str = ""
+    ) -> dict:  # type: ignore[no-untyped-def]
+        ack = acks.get((partner_id, control))
+        return {
+            "direction": "out",
+            "at": at,
+            "partner": partner_id,
+            "kind": kind,
+            "control": control,
+            "about": about,
+            "status": f"997 {ack.status}" if ack else "sent",
+            "note": note or (", ".join(ack.errors) if ack else ""),
+            "link": link,
+        }
+
+    advices = ShippingAdvice.objects.filter(order__warehouse_id__in=ids).select_related(
+        "order", "edi_order"
+    )
+    notices = ShipNotice.objects.filter(stop__shipment__load__warehouse_id__in=ids).select_related(
+        "stop__shipment"
+    )
+    tenders = LoadTender.objects.filter(load__warehouse_id__in=ids).select_related("load")
+    if text:
+        advices = advices.filter(edi_order__partner__icontains=text)
+        notices = notices.filter(partner__icontains=text)
+        tenders = tenders.filter(partner__icontains=text)
+    for advice in advices.order_by("-pk")[:limit]:
+        rows.append(
+            sent(
+                advice.edi_order.partner,
+                advice.control_number,
+                "945",
+                advice.issued_at,
+                advice.order.external_ref,
+                f"/api/v1/orders/{advice.order_id}/edi/945/",
+            )
+        )
+    for notice in notices.order_by("-pk")[:limit]:
+        stop = notice.stop
+        rows.append(
+            sent(
+                notice.partner,
+                notice.control_number,
+                "856",
+                notice.issued_at,
+                f"{stop.shipment.reference}/{stop.sequence}",
+                f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/",
+            )
+        )
+    for tender in tenders.order_by("-pk")[:limit]:
+        rows.append(
+            sent(
+                tender.partner,
+                tender.control_number,
+                "204",
+                tender.issued_at,
+                tender.load.reference,
+                f"/api/v1/loads/{tender.load_id}/edi/204/?control={tender.control_number}",
+                note=tender.reason,
+            )
+            | {"answer": tender.answer}
+        )
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:limit]
