@@ -109,6 +109,9 @@ class EdiInterchange(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     answer = models.JSONField(default=dict)
+    # The warehouses what it said was of (orders', receipts', loads', stops'): whose office
+    # sees it in the EDI log.
+    warehouse_ids = models.JSONField(default=list)
 
     class Meta:
         ordering = ["pk"]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from core.models import Event
+from core.models import Event, Membership
 from integrations.edi.load_tender import Place, Tender, TenderStop
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
@@ -493,21 +493,32 @@ EDI_LOG_LIMIT = 200  # the EDI log's rows, at most
 def edi_traffic(
     *, warehouse_ids: Iterable[int], partner: str = "", limit: int = EDI_LOG_LIMIT
 ) -> list[dict]:
-    """The interchanges of these warehouses' partners, newest first (`limit` at most): each
-    received (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204)
-    with what the partner's 997 said of it, and a 204's answer. `partner` narrows them to
-    the partners whose EDI ID holds it. An interchange received is of the warehouses its
-    sender's account works at; one sent, of its order's, stop's or load's. Seven queries."""
-    from core.models import Membership
-
+    """The interchanges of these warehouses, newest first (`limit` at most): each received
+    (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204) with what
+    the partner's 997 said of it, and a 204's answer. `partner` narrows them to the partners
+    whose EDI ID holds it. An interchange received is of the warehouses what it said was of
+    (`EdiInterchange.warehouse_ids`; one that touched none, of those its sender's account
+    works at); one refused, of the warehouses told of it; one sent, of its order's, stop's
+    or load's. Eight queries."""
     ids = set(warehouse_ids)
-    senders = set(Membership.objects.filter(warehouse_id__in=ids).values_list("user_id", flat=True))
     text = partner.strip().upper()
     rows: list[dict] = []
-    received = EdiInterchange.objects.filter(received_by_id__in=senders).order_by("-pk")
+    received = EdiInterchange.objects.order_by("-pk")
     if text:
         received = received.filter(sender__icontains=text)
-    for kept in received[:limit]:
+    recent = list(received[: limit * 4])
+    accounts = set(
+        Membership.objects.filter(
+            user_id__in={k.received_by_id for k in recent if not k.warehouse_ids}
+        ).values_list("user_id", "warehouse_id")
+    )
+    mine = [
+        k
+        for k in recent
+        if ids.intersection(k.warehouse_ids)
+        or (not k.warehouse_ids and any((k.received_by_id, w) in accounts for w in ids))
+    ]
+    for kept in mine[:limit]:
         answer = kept.answer or {}
         rows.append(
             {

@@ -245,7 +245,9 @@ def _interchange_answered(
         answer["acknowledgment"] = acknowledgment_997(
             interchange, control=control_number_next(sender), at=at
         )
-    EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
+    EdiInterchange.objects.filter(pk=kept.pk).update(
+        answer=answer, warehouse_ids=sorted(warehouses)
+    )
     event_record(
         type="edi.received",
         aggregate_type="edi",

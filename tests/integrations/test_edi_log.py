@@ -25,3 +25,22 @@ def test_the_office_sees_its_edi_traffic(client, api, person, floor, tendered): 
     client.force_login(person("operator", floor["wh"]))
     assert client.get("/edi/").status_code == 403
     assert 'href="/edi/"' not in client.get("/floor/").content.decode()
+
+
+def test_an_interchange_is_shown_to_the_offices_of_the_warehouses_it_was_of(
+    client,
+    api,
+    person,
+    network,
+    floor,
+    tendered,  # noqa: F811
+):
+    """The carrier's account works for Beijing and Tianjin; its 990 was about a Beijing load,
+    so Tianjin's office does not see it, nor Beijing's tender."""
+    load_tenders_issue_due()
+    tms = api(person("integration", floor["wh"], network["TJ"][0]))
+    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*A"]))
+    client.force_login(person("dispatcher", network["TJ"][0]))
+    assert "No interchange yet." in client.get("/edi/").content.decode()
+    client.force_login(person("dispatcher", floor["wh"]))
+    assert len(client.get("/edi/").content.decode().split('<tr class="')[1:]) == 2
