@@ -42,7 +42,7 @@ from integrations.sheets.orders import orders_from_sheet, template_csv
 from integrations.sheets.reading import MAX_BYTES, SheetRefused
 from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
 from inventory.models import Item, Location, Receipt, Task
-from inventory.selectors import item_by_code, items_by_sku
+from inventory.selectors import item_by_code, items_by_sku, location_by_barcode
 from inventory.services import receipt_unit_receive, stock_receive, task_assign
 from shipping import services as shipping
 from shipping.choices import StopStatus, TrackingSource, TrackingStatus
@@ -154,7 +154,7 @@ def _local_time(request: HttpRequest, name: str, warehouse: Warehouse) -> dateti
 def _location(request: HttpRequest, name: str, warehouse_id: int) -> Location:
     """The location of the warehouse whose barcode a form's field holds (a scan)."""
     barcode = _field(request, name)
-    location = Location.objects.filter(warehouse_id=warehouse_id, barcode=barcode).first()
+    location = location_by_barcode(warehouse_id=warehouse_id, barcode=barcode)
     if location is None:
         raise FormError(
             _("No location %(code)s in this warehouse.") % {"code": barcode}, field=name
@@ -652,11 +652,12 @@ def receipt_pallet_receive(request: HttpRequest, pk: int) -> HttpResponse:
         unit = receipt_unit_receive(
             receipt=receipt, sscc=_field(request, "sscc"), location=location, actor=request.user
         )
+        n = unit.lines.count()
         return ngettext(
             "Received pallet %(sscc)s at %(location)s: %(n)s item.",
             "Received pallet %(sscc)s at %(location)s: %(n)s items.",
-            unit.lines.count(),
-        ) % {"sscc": unit.sscc, "location": location.barcode, "n": unit.lines.count()}
+            n,
+        ) % {"sscc": unit.sscc, "location": location.barcode, "n": n}
 
     return _answer(request, lambda r: _floor(r, "receiving"), act)
 

@@ -38,7 +38,7 @@ from shipping.choices import (
     UnitStatus,
 )
 from shipping.models import HandlingUnit, HandlingUnitLine, Load, Order, Shipment, Stop
-from shipping.selectors import coldest_class, delivery_notes, goods_by_order, load_route
+from shipping.selectors import coldest_class, delivery_notes, goods_by_order, route_from
 
 SPLIT_DEPTH = 3  # parts of parts of an order: a split, then a backorder of a part, and one more
 
@@ -311,12 +311,11 @@ def ship_notice_of(*, stop: Stop, control: int) -> Notice:
 def tender_of_load(load: Load) -> Tender | None:
     """What a 204 would tender of the load now (`integrations.edi.load_tender`): its
     vehicle, its dock slot, and its stops in the order the truck would drive them leaving at
-    the slot's end (`load_route`), each with its orders, their weight and volume, and the
+    the slot's end (`route_from`), each with its orders, their weight and volume, and the
     ship-to's window on the day the truck is due there. None if it cannot be tendered: not
-    planned, without a booked dock slot or a live order, or its carrier takes no EDI."""
-    load = Load.objects.select_related("warehouse", "vehicle__carrier", "appointment").get(
-        pk=load.pk
-    )
+    planned, without a booked dock slot or a live order, or its carrier takes no EDI. The
+    load comes with its warehouse, its vehicle's carrier and its appointment; three
+    queries."""
     appointment = getattr(load, "appointment", None)
     if (
         load.status != LoadStatus.PLANNED
@@ -335,7 +334,7 @@ def tender_of_load(load: Load) -> Tender | None:
     warehouse = load.warehouse
     zone = warehouse.zone()
     goods = goods_by_order(orders=orders, warehouse_id=warehouse.pk)
-    calls = load_route(load=load, leaves_at=appointment.ends_at)["calls"]
+    calls = route_from(load, [o.ship_to for o in orders], appointment.ends_at)["calls"]
     stops = []
     for call in calls:
         here = [o for o in orders if o.ship_to_id == call.ship_to.pk]
@@ -403,6 +402,15 @@ def load_tenders_due(*, limit: int = 500) -> list[int]:
     ids = set(planned.values_list("pk", flat=True)[:limit])
     ids |= set(cancelled.values_list("pk", flat=True)[:limit])
     return sorted(ids)[:limit]
+
+
+def loads_referenced(references: Iterable[str]) -> list[int]:
+    """The ids of the loads with these references, in id order."""
+    return list(
+        Load.objects.filter(reference__in=list(references))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def tenders_open(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[LoadTender]:

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from core.models import Event
 from integrations.relay import events_prune as prune
 from integrations.relay import events_publish
-from integrations.services.edi import edi_out_issue_due
+from integrations.services.edi import edi_out_issue_due, load_tenders_issue_of
 from integrations.services.webhooks import webhook_deliver, webhooks_due
 
 # Set while a relay task is queued and has not started: one queued relay is enough.
@@ -70,11 +70,17 @@ def edi_out_issue() -> int:
     return edi_out_issue_due()
 
 
-# Events after which an interchange may be due out: a departure's 945s and 856s; a change to
-# a load or its dock slot, its 204s.
-EDI_OUT_EVENTS = frozenset(
+@shared_task(name="integrations.load_tenders_issue", ignore_result=True)
+def load_tenders_issue(references: list[str]) -> int:
+    """Issue the 204s these loads (by reference) may be due (`load_tender_issue`)."""
+    return load_tenders_issue_of(references=references)
+
+
+# A departure's events: its 945s and 856s are due.
+DEPARTED = "load.departed"
+# A change to a load or its dock slot: its 204 may be due (the payload names the load).
+TENDER_EVENTS = frozenset(
     {
-        "load.departed",
         "load.planned",
         "load.order_added",
         "load.order_removed",
@@ -89,7 +95,16 @@ EDI_OUT_EVENTS = frozenset(
 
 def edi_out_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     """Listener of `core.events.events_published`: a truck left, so the 945s of the orders
-    it took and the 856s of its stops are due; or a load or its dock slot changed, so a 204
-    may be (beat's sweep catches a lost message)."""
-    if any(event.type in EDI_OUT_EVENTS for event in events):
+    it took and the 856s of its stops are due; a load or its dock slot changed, so that
+    load's 204 may be, and only that load's is looked at (beat's sweep catches a lost
+    message, and the rest)."""
+    events = list(events)
+    if any(event.type == DEPARTED for event in events):
         edi_out_issue.delay()
+    loads = {
+        str(event.payload["load"])
+        for event in events
+        if event.type in TENDER_EVENTS and (event.payload or {}).get("load")
+    }
+    if loads:
+        load_tenders_issue.delay(sorted(loads))

@@ -443,6 +443,11 @@ def item_by_code(code: str) -> Item | None:
     return Item.objects.filter(Q(sku=code) | Q(gtin=code)).first() if code else None
 
 
+def location_by_barcode(*, warehouse_id: int, barcode: str) -> Location | None:
+    """The warehouse's location with this barcode (as scanned), or None."""
+    return Location.objects.filter(warehouse_id=warehouse_id, barcode=barcode).first()
+
+
 def stock_lookup(*, warehouse_id: int, code: str) -> dict:
     """What a scanned code is and the stock behind it: an item (by SKU or GTIN) and where it
     lies, or a location (by barcode) and what lies there. {"kind": None} for an unknown code."""
@@ -454,7 +459,7 @@ def stock_lookup(*, warehouse_id: int, code: str) -> dict:
     if item is not None:
         rows = positions.filter(item=item).order_by("location__pick_sequence", "location__barcode")
         return {"kind": "item", "item": item, "rows": list(rows)}
-    location = Location.objects.filter(warehouse_id=warehouse_id, barcode=code).first()
+    location = location_by_barcode(warehouse_id=warehouse_id, barcode=code)
     if location is not None:
         rows = positions.filter(location=location).order_by("item__sku")
         return {"kind": "location", "location": location, "rows": list(rows)}

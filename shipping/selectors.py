@@ -418,7 +418,7 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
         )
         picked = picks_of_load.get(load.pk, {"n": 0, "done": 0})
         stops = [o.ship_to for o in load.orders.all() if o.status != OrderStatus.CANCELLED]
-        calls = _route(load, stops, _leaves_at(load, now))["calls"]
+        calls = route_from(load, stops, _leaves_at(load, now))["calls"]
         out.append(
             {
                 "load": load,
@@ -1466,9 +1466,10 @@ def _leaves_at(load: Load, now: datetime.datetime) -> datetime.datetime:
     return max(now, appointment.ends_at) if booked else now
 
 
-def _route(load: Load, ship_tos: list[ShipTo], leaves_at: datetime.datetime) -> dict:
+def route_from(load: Load, ship_tos: list[ShipTo], leaves_at: datetime.datetime) -> dict:
     """The load's stops from `leaves_at`, as its vehicle goes (`route_plan`, through its
-    carrier's network if it has one)."""
+    carrier's network if it has one): `calls`, and when it leaves and the minutes late in
+    all. The load comes with its warehouse and its vehicle's carrier; no query."""
     calls = route_plan(
         origin=(load.warehouse.latitude, load.warehouse.longitude),
         at=leaves_at,
@@ -1502,7 +1503,7 @@ def load_route(
     load = Load.objects.select_related("warehouse", "vehicle__carrier", "appointment").get(
         pk=load.pk
     )
-    route = _route(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
+    route = route_from(load, ship_tos, leaves_at or _leaves_at(load, now or timezone.now()))
     return {**route, **_priced(load, load.vehicle, route["calls"], load_fill(load).weight_kg)}
 
 
@@ -1536,7 +1537,7 @@ def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
     return [
         {
             "load": load,
-            **_route(load, [o.ship_to for o in load.orders.all()], _leaves_at(load, now)),
+            **route_from(load, [o.ship_to for o in load.orders.all()], _leaves_at(load, now)),
         }
         for load in loads
     ]

@@ -41,6 +41,7 @@ from integrations.selectors import (
     edi_order_of,
     edi_sent,
     load_tenders_due,
+    loads_referenced,
     ship_notice_of,
     ship_notices_due,
     shipping_advice_of,
@@ -58,7 +59,7 @@ from shipping.choices import (
     TrackingSource,
     TrackingStatus,
 )
-from shipping.models import Carrier, DockAppointment, Load, Order, Stop
+from shipping.models import Carrier, Load, Order, Stop
 from shipping.services import OrderDraft
 from shipping.services.dispatch import DELAY_MINUTES
 
@@ -818,15 +819,17 @@ def load_tender_issue(*, load_id: int) -> list[LoadTender]:
     Each 204 is `edi.sent`. Returns those sent (none if nothing changed)."""
     load = (
         Load.objects.select_for_update(of=("self",))
-        .select_related("warehouse", "vehicle__carrier")
+        .select_related("warehouse", "vehicle__carrier", "appointment")
         .filter(pk=load_id)
         .first()
     )
     if load is None or load.status not in (LoadStatus.PLANNED, LoadStatus.CANCELLED):
         return []
-    if DockAppointment.objects.filter(
-        load=load, status__in=(AppointmentStatus.CHECKED_IN, AppointmentStatus.CHECKED_OUT)
-    ).exists():
+    appointment = getattr(load, "appointment", None)
+    if appointment is not None and appointment.status in (
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.CHECKED_OUT,
+    ):
         return []  # its truck came: what it was tendered is settled
     last: dict[int, LoadTender] = {}
     for tender in LoadTender.objects.filter(load=load).select_related("carrier").order_by("pk"):
@@ -866,6 +869,12 @@ def load_tender_issue(*, load_id: int) -> list[LoadTender]:
         )
     )
     return sent
+
+
+def load_tenders_issue_of(*, references: list[str]) -> int:
+    """Issue the 204s due of these loads (by reference), each in a transaction of its own;
+    return how many were issued."""
+    return sum(len(load_tender_issue(load_id=load_id)) for load_id in loads_referenced(references))
 
 
 def load_tenders_issue_due() -> int:

@@ -13,7 +13,8 @@ from core.events import event_record
 from core.exceptions import DomainError
 from integrations.epcis import RECEIVING, Observation
 from inventory.choices import ReceiptStatus
-from inventory.models import Location, ReceiptUnit
+from inventory.models import ReceiptUnit
+from inventory.selectors import location_by_barcode
 from inventory.services import receipt_unit_receive
 from shipping import services as shipping
 from shipping.choices import AppointmentStatus, UnitStatus
@@ -100,9 +101,7 @@ def _received(
             receipt.reference,
             _("Already received at %(location)s.") % {"location": where},
         )
-    location = Location.objects.filter(
-        barcode=observed.place, warehouse_id=receipt.warehouse_id
-    ).first()
+    location = location_by_barcode(warehouse_id=receipt.warehouse_id, barcode=observed.place)
     if location is None:
         raise DomainError(
             _("Where it was received: %(place)s is no location of %(warehouse)s.")

@@ -144,7 +144,7 @@ def items_from_sheet(
         said.append(SheetItem(number, record))
     if problems:
         raise SheetRefused(dict(list(problems.items())[:MAX_PROBLEMS]))
-    added = [s.item for s in said if s.item.pk is None]
+    new = [s.item.pk is None for s in said]
     try:
         items_import(items=[s.item for s in said], actor=actor)
     except DomainError as refused:  # what the database says: a GTIN another item has
@@ -153,7 +153,8 @@ def items_from_sheet(
             raise
         row = said[int(index)].row
         raise SheetRefused({f"row {row} {cells.get(path, path)}": [refused.message]}) from refused
-    changed = [s.item for s in said if s.item not in added]
+    added = [s.item for s, is_new in zip(said, new, strict=True) if is_new]
+    changed = [s.item for s, is_new in zip(said, new, strict=True) if not is_new]
     return added, changed
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
+from core.services import record_save
 from inventory.models import Item, Location, Lot
 
 
@@ -83,8 +84,6 @@ def items_import(*, items: Sequence[Item], actor: AbstractBaseUser | None) -> li
     """Save every item of an import into the catalogue, new or changed, each as the item
     API saves one (`record_save`: `item.created` or `item.updated`), all in one transaction
     or none: a refusal names the item by its place in `items` (`items[3].gtin`)."""
-    from core.services import record_save
-
     saved = []
     for n, item in enumerate(items):
         try:
