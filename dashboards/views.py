@@ -54,6 +54,7 @@ from integrations.selectors import (
     sensor_readings,
     sensors_watched,
     tenders_last,
+    tenders_passed,
 )
 from inventory import selectors
 from inventory.choices import TemperatureClass
@@ -439,11 +440,17 @@ def dispatch(request: HttpRequest) -> HttpResponse:
 
 def _with_tenders(loads: list[dict]) -> list[dict]:
     """The open loads, each with its last tender by EDI to the carrier of its vehicle
-    (`tender`, or None)."""
+    (`tender`, or None), and the carriers that declined it or let it lapse before it came to
+    that vehicle (`passed`: their tenders, first first)."""
     last = tenders_last(row["load"].pk for row in loads)
+    passed = tenders_passed(row["load"].pk for row in loads)
     for row in loads:
-        tender = last.get(row["load"].pk)
+        load = row["load"]
+        tender = last.get(load.pk)
         row["tender"] = tender if tender is not None and tender.current else None
+        row["passed"] = [
+            t for t in passed.get(load.pk, []) if t.carrier_id != load.vehicle.carrier_id
+        ]
     return loads
 
 

@@ -352,6 +352,8 @@ class TenderAnswer(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # Not answered by the time it was due, and passed on to another carrier's truck.
+    LAPSED = "lapsed", _("Not answered in time")
 
 
 class LoadTender(models.Model):
@@ -392,7 +394,8 @@ class LoadTender(models.Model):
 
     @property
     def live(self) -> bool:
-        """The carrier holds this tender: it was offered (or changed) and not declined."""
+        """The carrier holds this tender: it was offered (or changed) and not declined (one
+        that lapsed unanswered is still theirs until they are told it is withdrawn)."""
         return self.purpose != TenderPurpose.CANCEL and self.answer != TenderAnswer.DECLINED
 
 

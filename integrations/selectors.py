@@ -413,29 +413,47 @@ def loads_referenced(references: Iterable[str]) -> list[int]:
     )
 
 
-def tenders_open(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> list[LoadTender]:
-    """The last tender of each planned load of these warehouses, to the carrier whose truck
-    it is still on, that the carrier declined or has not answered by the time it was due:
-    for the dispatch office's alerts."""
-    last = tenders_last(
-        Load.objects.filter(
-            warehouse_id__in=list(warehouse_ids), status=LoadStatus.PLANNED
-        ).values_list("pk", flat=True)
-    )
-    return [
-        t
-        for t in sorted(last.values(), key=lambda t: t.pk)
-        if t.purpose != TenderPurpose.CANCEL
-        and t.current
+def tenders_open(
+    *, warehouse_ids: Iterable[int] | None, now: datetime.datetime
+) -> list[LoadTender]:
+    """The last tender of each planned load of these warehouses (None: of all), to the
+    carrier whose truck it is still on, that the carrier declined or has not answered by the
+    time it was due: for the dispatch office's alerts, and to pass on to another carrier."""
+    planned = Load.objects.filter(status=LoadStatus.PLANNED)
+    if warehouse_ids is not None:
+        planned = planned.filter(warehouse_id__in=list(warehouse_ids))
+    last = tenders_last(planned.values_list("pk", flat=True))
+    return [t for t in sorted(last.values(), key=lambda t: t.pk) if tender_open(t, now)]
+
+
+def tender_open(tender: LoadTender, now: datetime.datetime) -> bool:
+    """Whether a load's last tender (with its load and vehicle read) is one its carrier,
+    whose truck the load is still on, declined or has not answered by the time it was due."""
+    return (
+        tender.purpose != TenderPurpose.CANCEL
+        and tender.current
         and (
-            t.answer == TenderAnswer.DECLINED
+            tender.answer == TenderAnswer.DECLINED
             or (
-                t.answer == TenderAnswer.PENDING
-                and t.respond_by is not None
-                and t.respond_by <= now
+                tender.answer == TenderAnswer.PENDING
+                and tender.respond_by is not None
+                and tender.respond_by <= now
             )
         )
-    ]
+    )
+
+
+def tenders_passed(load_ids: Iterable[int]) -> dict[int, list[LoadTender]]:
+    """Per load: the tenders of it that their carriers declined or let lapse unanswered
+    (`TenderAnswer.LAPSED`), first first, each with its carrier: the carriers a routing
+    guide does not offer the load again. One query."""
+    passed: dict[int, list[LoadTender]] = defaultdict(list)
+    tenders = LoadTender.objects.filter(
+        load_id__in=list(load_ids), answer__in=(TenderAnswer.DECLINED, TenderAnswer.LAPSED)
+    ).select_related("carrier")
+    for tender in tenders.order_by("pk"):
+        passed[tender.load_id].append(tender)
+    return dict(passed)
 
 
 def tender_to_answer(*, load: str, carrier: str, warehouse_ids: Iterable[int]) -> LoadTender | None:

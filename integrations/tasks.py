@@ -10,6 +10,8 @@ from core.models import Event
 from integrations.relay import events_prune as prune
 from integrations.relay import events_publish
 from integrations.services.edi import edi_out_issue_due, load_tenders_issue_of
+from integrations.services.routing_guide import load_tenders_pass_on_due as pass_on_due
+from integrations.services.routing_guide import load_tenders_pass_on_of
 from integrations.services.webhooks import webhook_deliver, webhooks_due
 
 # Set while a relay task is queued and has not started: one queued relay is enough.
@@ -76,8 +78,23 @@ def load_tenders_issue(references: list[str]) -> int:
     return load_tenders_issue_of(references=references)
 
 
+@shared_task(name="integrations.load_tenders_pass_on", ignore_result=True)
+def load_tenders_pass_on(references: list[str]) -> int:
+    """Pass these loads (by reference) on to another carrier's truck if their carriers
+    declined them (`load_tender_pass_on`)."""
+    return load_tenders_pass_on_of(references=references)
+
+
+@shared_task(name="integrations.load_tenders_pass_on_due", ignore_result=True)
+def load_tenders_pass_on_due() -> int:
+    """Pass on the loads whose carriers declined them or did not answer in time."""
+    return pass_on_due()
+
+
 # A departure's events: its 945s and 856s are due.
 DEPARTED = "load.departed"
+# A carrier declined a load (X12 990): the routing guide passes it on.
+DECLINED = "load.tender_declined"
 # A change to a load or its dock slot: its 204 may be due (the payload names the load).
 TENDER_EVENTS = frozenset(
     {
@@ -97,7 +114,7 @@ def edi_out_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     """Listener of `core.events.events_published`: a truck left, so the 945s of the orders
     it took and the 856s of its stops are due; a load or its dock slot changed, so that
     load's 204 may be, and only that load's is looked at (beat's sweep catches a lost
-    message, and the rest)."""
+    message, and the rest); a carrier declined a load, so it is passed on to another."""
     events = list(events)
     if any(event.type == DEPARTED for event in events):
         edi_out_issue.delay()
@@ -108,3 +125,6 @@ def edi_out_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     }
     if loads:
         load_tenders_issue.delay(sorted(loads))
+    declined = {str(event.payload["load"]) for event in events if event.type == DECLINED}
+    if declined and settings.HANDOFF_TENDER_PASS_ON:
+        load_tenders_pass_on.delay(sorted(declined))

@@ -208,6 +208,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.edi_out_issue",
         "schedule": env.float("HANDOFF_EDI_OUT_SWEEP_S", default=60.0),
     },
+    # A load declined is passed on when the relay publishes the decline; this sweep passes on
+    # the loads whose carriers did not answer in time, and catches a lost message.
+    "tenders-pass-on": {
+        "task": "integrations.load_tenders_pass_on_due",
+        "schedule": env.float("HANDOFF_EDI_OUT_SWEEP_S", default=60.0),
+    },
     "events-relay-sweep": {
         "task": "integrations.events_relay",
         "schedule": env.float("HANDOFF_RELAY_SWEEP_S", default=5.0),
@@ -318,6 +324,10 @@ HANDOFF_EDI_ID = env("HANDOFF_EDI_ID", default="HANDOFF")
 # How long a carrier has to answer a load tender (X12 204 → 990), unless the truck's dock
 # slot starts sooner; past it, an unanswered tender is an alert on the dispatch board.
 HANDOFF_TENDER_ANSWER_MINUTES = env.int("HANDOFF_TENDER_ANSWER_MINUTES", default=60)
+# A load its carrier declines, or does not answer in time, goes on to the next carrier's
+# truck free for it, as a routing guide would (`integrations.services.routing_guide`); off,
+# the dispatch office is alerted and chooses.
+HANDOFF_TENDER_PASS_ON = env.bool("HANDOFF_TENDER_PASS_ON", default=True)
 # The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
 HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).

@@ -17,6 +17,11 @@ from integrations.services.edi import (
     shipping_orders_record,
     tender_responses_record,
 )
+from integrations.services.routing_guide import (
+    load_tender_pass_on,
+    load_tenders_pass_on_due,
+    load_tenders_pass_on_of,
+)
 from integrations.services.webhooks import (
     webhook_deliver,
     webhook_deliveries_create,
@@ -35,7 +40,10 @@ __all__ = [
     "edi_out_issue_due",
     "edi_refusal_record",
     "load_tender_issue",
+    "load_tender_pass_on",
     "load_tenders_issue_due",
+    "load_tenders_pass_on_due",
+    "load_tenders_pass_on_of",
     "receipts_expected_record",
     "ship_notice_issue",
     "shipping_advice_issue",

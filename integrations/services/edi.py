@@ -902,8 +902,8 @@ def tender_responses_record(
     """Act on a carrier's 990 interchange (`edi.received`), all of it or nothing: each answer
     accepts or declines the load's last tender to that carrier (`load.tender_accepted`,
     `load.tender_declined` with its reason, the dispatch office's alert), under the tender's
-    row lock. An answer to a withdrawn tender, or the same answer again, is skipped and said
-    so; a tender accepted cannot then be declined by EDI (the carrier calls the office).
+    row lock. An answer to a withdrawn tender, to one that lapsed unanswered (the load was
+    passed on), or the same answer again, is skipped and said so; a tender accepted cannot then be declined by EDI (the carrier calls the office).
     Answers what was done, with the 997, and whether it is the answer already given (the
     same interchange sent again). The sender's control number is used once."""
     kept, given = _interchange_kept(interchange, digest=digest, kind="990", actor=actor)
@@ -921,6 +921,15 @@ def tender_responses_record(
             skipped = _("Load %(load)s was withdrawn from %(carrier)s.") % {
                 "load": said.load,
                 "carrier": said.carrier,
+            }
+        elif tender.answer == TenderAnswer.LAPSED:
+            skipped = _(
+                "Tender %(control)s was not answered by %(at)s: load %(load)s went to another "
+                "carrier."
+            ) % {
+                "control": tender.control_number,
+                "at": tender.respond_by.strftime("%Y-%m-%d %H:%M UTC"),
+                "load": said.load,
             }
         elif tender.answer == answer:
             skipped = _("Tender %(control)s was already %(answer)s.") % {

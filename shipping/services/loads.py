@@ -314,7 +314,12 @@ def load_cancel(*, load: Load, actor: AbstractBaseUser | None) -> Load:
 
 @service
 def load_vehicle_change(
-    *, load: Load, vehicle: Vehicle, driver: Driver | None, actor: AbstractBaseUser | None
+    *,
+    load: Load,
+    vehicle: Vehicle,
+    driver: Driver | None,
+    actor: AbstractBaseUser | None,
+    was: Vehicle | None = None,
 ) -> Load:
     """Give a planned load another vehicle or driver, or both (`load.vehicle_changed`): a
     truck broken down, or one that costs less. Its booked dock slot goes to the new vehicle
@@ -325,10 +330,18 @@ def load_vehicle_change(
     its door already; the same vehicle and driver it has; goods heavier, bulkier or colder
     than the vehicle takes; a driver of another carrier; a vehicle or driver on another
     trip (`trip_clear`: with a booked slot, one overlapping it; without, any live load), or a
-    vehicle due at another door in the slot's hours."""
+    vehicle due at another door in the slot's hours; with `was`, a load no longer on that
+    vehicle (someone moved it meanwhile: Conflict `moved`)."""
     Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()  # vehicle, then load
     load = load_locked(load.pk, "warehouse", "vehicle", "driver")
     _load_planned(load)
+    if was is not None and load.vehicle_id != was.pk:
+        raise Conflict(
+            _("Load %(load)s went on %(plate)s meanwhile.")
+            % {"load": load.reference, "plate": load.vehicle.plate},
+            field="vehicle",
+            code="moved",
+        )
     if vehicle.pk == load.vehicle_id and (driver.pk if driver else None) == load.driver_id:
         raise DomainError(
             _("Load %(load)s goes on %(plate)s with that driver already.")

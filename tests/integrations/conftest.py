@@ -1,5 +1,6 @@
 """The shipping tests' fixtures, for what carriers send in about shipments."""
 
+from tests.integrations.test_edi_204_990 import tendered  # noqa: F401
 from tests.shipping.conftest import beijing_shop, floor, network  # noqa: F401
 from tests.shipping.test_carrier_network import (  # noqa: F401
     collected_two_days_ago,
