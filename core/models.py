@@ -48,6 +48,10 @@ class Warehouse(models.Model):
     opens_at = models.TimeField(_("opens at"), default=datetime.time(7, 0))
     closes_at = models.TimeField(_("closes at"), default=datetime.time(22, 0))
     is_active = models.BooleanField(_("active"), default=True)
+    # Each truck's wave goes to the floor by itself when its picking must start to be done its
+    # margin before the truck is due (`shipping.services.wave_release_on_time`); off, the
+    # dispatch office releases each.
+    waves_release_on_time = models.BooleanField(_("waves released on time"), default=False)
 
     class Meta:
         ordering = ["code"]

@@ -56,6 +56,29 @@ def record_save(
 
 
 @service
+def warehouse_waves_release_set(
+    *, warehouse: Warehouse, on: bool, actor: AbstractBaseUser | None
+) -> Warehouse:
+    """Switch whether the warehouse's waves go to the floor by themselves on time
+    (`Warehouse.waves_release_on_time`): `warehouse.waves_release_set`, saying on or off.
+    Switched as it is already: nothing written."""
+    warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+    if warehouse.waves_release_on_time == on:
+        return warehouse
+    Warehouse.objects.filter(pk=warehouse.pk).update(waves_release_on_time=on)
+    warehouse.waves_release_on_time = on
+    event_record(
+        type="warehouse.waves_release_set",
+        aggregate_type="warehouse",
+        aggregate_id=warehouse.code,
+        warehouse=warehouse.pk,
+        payload={"warehouse": warehouse.code, "on_time": on},
+        actor=actor,
+    )
+    return warehouse
+
+
+@service
 def record_delete(
     *, instance: Model, actor: AbstractBaseUser | None, warehouse_id: int | None
 ) -> None:

@@ -562,6 +562,26 @@ def load_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def waves_release_switch(request: HttpRequest) -> HttpResponse:
+    """Waves of the warehouse released on time by themselves (`on_time` 1), or by the office
+    (0); for planners."""
+
+    def act() -> str:
+        warehouse = get_object_or_404(Warehouse, code=request.POST.get("warehouse_code", ""))
+        require_role(request.user, warehouse.pk, PLANNING_ROLES)
+        on = _field(request, "on_time") == "1"
+        core_services.warehouse_waves_release_set(warehouse=warehouse, on=on, actor=request.user)
+        if on:
+            return _(
+                "Each truck's wave now goes to the floor by itself when its picking must start."
+            )
+        return _("Waves now wait for the office to release them.")
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
 def load_vehicle_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a planned load on another vehicle, or give it another driver (none: "")."""
 

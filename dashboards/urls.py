@@ -52,6 +52,7 @@ urlpatterns = [
         name="dispatch-cancel-appointment",
     ),
     path("dispatch/loads/", actions.load_build, name="dispatch-load-build"),
+    path("dispatch/waves/", actions.waves_release_switch, name="dispatch-waves-release"),
     path("dispatch/vehicles/", views.vehicle_choice, name="dispatch-vehicle-choice"),
     path("dispatch/loads/proposed/", views.loads_proposed, name="dispatch-loads-proposed"),
     path("dispatch/loads/slot/", views.load_slot, name="dispatch-load-slot"),

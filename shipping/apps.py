@@ -7,9 +7,10 @@ class ShippingConfig(AppConfig):
 
     def ready(self) -> None:
         from core.events import events_published
-        from shipping.tasks import backorders_on_events
+        from shipping.tasks import backorders_on_events, waves_on_events
 
         events_published.connect(backorders_on_events, dispatch_uid="shipping.backorders_on_events")
+        events_published.connect(waves_on_events, dispatch_uid="shipping.waves_on_events")
 
         from inventory.signals import reservation_lost
         from shipping.services.orders import reservation_lost_received

@@ -344,6 +344,57 @@ def wave_timing(
     )
 
 
+def load_wave_timing(load: Load, *, now: datetime.datetime | None = None) -> WaveTiming:
+    """The timing of the load's wave (`wave_timing`), or, with none yet, of the wave it would
+    get now at a new wave's pace (`Wave`'s defaults), its lines those its orders hold here.
+    The load is read with its wave and its dock appointment."""
+    wave = getattr(load, "wave", None)
+    if wave is not None:
+        return wave_timing(wave, now=now)
+    lines = Allocation.objects.filter(
+        reservation__in=LineReservation.objects.filter(
+            line__order__load=load, warehouse_id=load.warehouse_id
+        ).values("reservation"),
+        quantity__gt=0,
+    ).count()
+    return wave_timing(Wave(warehouse_id=load.warehouse_id, load=load), now=now, lines=lines)
+
+
+# A load whose wave may still be released: its truck's slot booked, or the truck at its door.
+RELEASE_SLOTS = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def loads_due_release(
+    *,
+    now: datetime.datetime | None = None,
+    references: Iterable[str] | None = None,
+    limit: int = 200,
+) -> list[int]:
+    """The loads (ids, first first) whose waves must go to the floor by `now`, of warehouses
+    that release waves on time (`Warehouse.waves_release_on_time`): planned, their truck's
+    dock slot booked (or the truck at its door), their wave planned, or none yet, and its
+    release time (`load_wave_timing`) come. `references`: of these loads only."""
+    now = now or timezone.now()
+    loads = (
+        Load.objects.filter(
+            status=LoadStatus.PLANNED,
+            warehouse__waves_release_on_time=True,
+            appointment__status__in=RELEASE_SLOTS,
+        )
+        .filter(Q(wave__isnull=True) | Q(wave__status=WaveStatus.PLANNED))
+        .select_related("wave", "appointment")
+        .order_by("pk")
+    )
+    if references is not None:
+        loads = loads.filter(reference__in=list(references))
+    due = []
+    for load in loads[:limit]:
+        release_at = load_wave_timing(load, now=now).release_at
+        if release_at is not None and release_at <= now:
+            due.append(load.pk)
+    return due
+
+
 def dock_window(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
 ) -> list[dict]:

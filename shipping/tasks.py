@@ -7,6 +7,7 @@ from celery import shared_task
 from core.models import Event
 from shipping.models import OrderLine
 from shipping.services import orders_backordered_reallocate as reallocate
+from shipping.services import waves_release_due as release_due
 from shipping.services.photos import pod_photos_unclaimed_remove as photos_unclaimed_remove
 
 # Events after which units may have become available to reserve: stock came in, went back
@@ -30,6 +31,35 @@ def orders_backordered_reallocate(skus: list[str] | None = None) -> int:
     """Try backordered orders again (stock may have arrived): those with a line of these
     SKUs, or all of them."""
     return reallocate(skus=skus)
+
+
+@shared_task(name="shipping.waves_release_due", ignore_result=True)
+def waves_release_due(references: list[str] | None = None) -> int:
+    """Release the waves whose time has come, in the warehouses that release them on time
+    (of these loads only, by reference, if given)."""
+    return release_due(references=references)
+
+
+# Events after which a load's wave may be due at once: a slot booked or moved sooner than its
+# picking takes, orders added to it, the warehouse's switch turned on.
+RELEASE_TIMED = frozenset(
+    {"appointment.booked", "appointment.moved", "load.order_added", "wave.planned"}
+)
+
+
+def waves_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
+    """Listener of `core.events.events_published`: a load's slot or orders changed, so its
+    wave may be due now; only the loads named are looked at (beat's sweep, each minute,
+    releases the rest as their time comes). The warehouse's switch turned on looks at all."""
+    loads = set()
+    for event in events:
+        if event.type == "warehouse.waves_release_set" and (event.payload or {}).get("on_time"):
+            waves_release_due.delay(None)
+            return
+        if event.type in RELEASE_TIMED and (event.payload or {}).get("load"):
+            loads.add(str(event.payload["load"]))
+    if loads:
+        waves_release_due.delay(sorted(loads))
 
 
 @shared_task(name="shipping.pod_photos_unclaimed_remove", ignore_result=True)

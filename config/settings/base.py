@@ -193,6 +193,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.webhooks_deliver_due",
         "schedule": env.float("HANDOFF_WEBHOOK_SWEEP_S", default=5.0),
     },
+    # Waves go to the floor by themselves as their time comes, in the warehouses that
+    # release them on time (and at once when a slot booked or moved makes one due).
+    "waves-release-due": {
+        "task": "shipping.waves_release_due",
+        "schedule": env.float("HANDOFF_WAVES_RELEASE_SWEEP_S", default=60.0),
+    },
     "pod-photos-unclaimed": {
         "task": "shipping.pod_photos_unclaimed_remove",
         "schedule": 3600.0,

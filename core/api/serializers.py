@@ -19,6 +19,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
             "opens_at",
             "closes_at",
             "is_active",
+            "waves_release_on_time",
         ]
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +15,10 @@ from core.access import require_role, role_in, roles_of, warehouse_ids_for
 from core.api.base import WarehouseField
 from core.api.scoping import WarehouseScopedMixin
 from core.api.serializers import MeSerializer, WarehouseSerializer
-from core.choices import SOP_WRITER_ROLES
+from core.choices import PLANNING_ROLES, SOP_WRITER_ROLES
 from core.exceptions import Forbidden, NotFound
 from core.models import Membership, Sop, SopScope, TrainingRecord, Warehouse
-from core.services import sop_publish, training_record
+from core.services import sop_publish, training_record, warehouse_waves_release_set
 
 
 class MeView(APIView):
@@ -34,13 +35,37 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+class WavesReleaseInput(serializers.Serializer):
+    on_time = serializers.BooleanField(
+        help_text="True: each truck's wave goes to the floor by itself when its picking must "
+        "start; false: the dispatch office releases each."
+    )
+
+
 class WarehouseViewSet(WarehouseScopedMixin, viewsets.ReadOnlyModelViewSet):
-    """The warehouses the caller belongs to (master data is kept in the admin)."""
+    """The warehouses the caller belongs to (master data is kept in the admin). The dispatch
+    office switches whether their waves are released on time by themselves
+    (`POST .../waves-release/`)."""
 
     queryset = Warehouse.objects.all()
     serializer_class = WarehouseSerializer
     warehouse_field = "pk"
     filterset_fields = ["code", "is_active"]
+
+    @extend_schema(request=WavesReleaseInput, responses=WarehouseSerializer)
+    @action(detail=True, methods=["post"], url_path="waves-release")
+    def waves_release(self, request: Request, pk: str) -> Response:
+        """Each truck's wave released by itself when its picking must start, so that it ends
+        the wave's margin before the truck is due (`on_time` true), or by the office (false);
+        for planners of the warehouse."""
+        warehouse = self.get_object()
+        require_role(request.user, warehouse.pk, PLANNING_ROLES)
+        check = WavesReleaseInput(data=request.data)
+        check.is_valid(raise_exception=True)
+        warehouse = warehouse_waves_release_set(
+            warehouse=warehouse, on=check.validated_data["on_time"], actor=request.user
+        )
+        return Response(WarehouseSerializer(warehouse).data)
 
 
 # --- procedures and training ------------------------------------------------------------------

@@ -26,6 +26,8 @@ from shipping.services.loads import (
     wave_order_add,
     wave_plan,
     wave_release,
+    wave_release_on_time,
+    waves_release_due,
 )
 from shipping.services.orders import (
     LineInput,
@@ -73,5 +75,7 @@ __all__ = [
     "wave_order_add",
     "wave_plan",
     "wave_release",
+    "wave_release_on_time",
+    "waves_release_due",
     "waybill_clean",
 ]

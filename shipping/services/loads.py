@@ -1,5 +1,6 @@
 """Loads and waves: orders onto a vehicle, released to the floor in step with the truck."""
 
+import datetime
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,7 +21,14 @@ from shipping.choices import (
     WaveStatus,
 )
 from shipping.models import DockAppointment, Driver, LineReservation, Load, Order, Vehicle, Wave
-from shipping.selectors import Fill, orders_fill, wave_timing
+from shipping.selectors import (
+    RELEASE_SLOTS,
+    Fill,
+    load_wave_timing,
+    loads_due_release,
+    orders_fill,
+    wave_timing,
+)
 from shipping.services.capacity import vehicle_fits
 from shipping.services.dock import (
     LIVE,
@@ -438,10 +446,11 @@ def wave_plan(
 
 
 @service
-def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
+def wave_release(*, wave: Wave, actor: AbstractBaseUser | None, on_time: bool = False) -> Wave:
     """Release a wave to the floor (`wave.released`): its orders become released and pick
     tasks are created along the pick path for what they hold in this warehouse. Orders
-    cancelled meanwhile are left out."""
+    cancelled meanwhile are left out. `on_time`: released by itself, its time come (the
+    event says so)."""
     wave = Wave.objects.select_for_update(of=("self",)).select_related("load").get(pk=wave.pk)
     if wave.status != WaveStatus.PLANNED:
         raise Conflict(
@@ -470,11 +479,58 @@ def wave_release(*, wave: Wave, actor: AbstractBaseUser | None) -> Wave:
         {
             "orders": [o.external_ref for o in orders],
             "pick_tasks": len(tasks),
+            "on_time": on_time,
             **wave_timing(wave, now=now).__dict__,
         },
         actor,
     )
     return wave
+
+
+@service
+def wave_release_on_time(*, load_id: int, now: datetime.datetime | None = None) -> Wave | None:
+    """Release the load's wave by itself, its time come, in a warehouse that releases waves
+    on time: a planned load whose truck's dock slot is booked (or the truck is at its door),
+    whose wave is planned, or is planned now at a new wave's pace (`wave.planned`), and must
+    be released by `now` for its picking to end the wave's margin before the truck is due
+    (`shipping.selectors.load_wave_timing`). Then `wave.released`, with no one's name and
+    `on_time`, as `wave_release`. Under the load's row lock, so a dispatcher releasing it
+    meanwhile releases it once. None, with nothing written, for a load not (or no longer)
+    such: released by hand, its slot moved later or cancelled, the warehouse's switch off;
+    and for a load with no live order, which has nothing to pick."""
+    now = now or timezone.now()
+    load = load_locked(load_id, "warehouse", "wave", "appointment")
+    appointment = getattr(load, "appointment", None)
+    wave = getattr(load, "wave", None)
+    if (
+        not load.warehouse.waves_release_on_time
+        or load.status != LoadStatus.PLANNED
+        or appointment is None
+        or appointment.status not in RELEASE_SLOTS
+        or (wave is not None and wave.status != WaveStatus.PLANNED)
+        or not load.orders.exclude(status=OrderStatus.CANCELLED).exists()
+    ):
+        return None
+    release_at = load_wave_timing(load, now=now).release_at
+    if release_at is None or release_at > now:
+        return None
+    wave = wave or wave_plan(load=load, actor=None)
+    return wave_release(wave=wave, actor=None, on_time=True)
+
+
+def waves_release_due(*, references: list[str] | None = None) -> int:
+    """Release every wave whose time has come (`loads_due_release`; of these loads only, if
+    given), each in a transaction of its own; return how many went to the floor. A wave the
+    floor cannot take (an order on it not ready to release) stays planned, and the others
+    go: the dispatch office's alert says its goods will not be ready in time."""
+    now = timezone.now()
+    released = 0
+    for load_id in loads_due_release(now=now, references=references):
+        try:
+            released += wave_release_on_time(load_id=load_id, now=now) is not None
+        except DomainError:
+            continue
+    return released
 
 
 @service
