@@ -370,13 +370,14 @@ def loads_not_ready(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
     """A truck's goods will not be ready by their ready-by time (its wave's margin before the
-    truck is due): its wave is still planned past its release-by time, or what is left to pick
-    of it, at the wave's pace from now, ends after that time. Critical once the truck is due."""
+    truck is due): its wave is still planned past its release-by time, or it has none yet and
+    one planned now (at a new wave's pace) would be, or what is left to pick of it, at the
+    wave's pace from now, ends after that time. Critical once the truck is due."""
     out = []
     for warehouse_id, warehouse in warehouses.items():
         for load, timing in loads_wave_timed(warehouse_id=warehouse_id, now=now):
-            wave = load.wave
-            if wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
+            wave = getattr(load, "wave", None)  # None: no wave yet, timed as one planned now
+            if wave is not None and wave.status not in (WaveStatus.PLANNED, WaveStatus.RELEASED):
                 continue
             if not timing.late_minutes:
                 continue
@@ -387,7 +388,15 @@ def loads_not_ready(
                 "minutes": timing.late_minutes,
                 "due": f"{timing.truck_due.astimezone(zone):%H:%M}",
             }
-            if wave.status == WaveStatus.PLANNED:
+            if wave is None:
+                told = said(
+                    gettext_noop(
+                        "%(load)s: no wave yet; planned and released now, its goods are ready "
+                        "%(ready)s, %(minutes)s min late for the truck due %(due)s."
+                    ),
+                    **values,
+                )
+            elif wave.status == WaveStatus.PLANNED:
                 told = said(
                     gettext_noop(
                         "%(load)s: its wave is not released; released now, its goods are "

@@ -310,17 +310,23 @@ def wave_lines(wave: Wave) -> int:
 
 
 def wave_timing(
-    wave: Wave, *, now: datetime.datetime | None = None, lines: int | None = None
+    wave: Wave,
+    *,
+    now: datetime.datetime | None = None,
+    lines: int | None = None,
+    load: Load | None = None,
 ) -> WaveTiming:
     """When the wave must be released so picking ends `margin` before the truck is due, and
     when it will be ready: planned, if released then (or now, if that is past); on the floor,
     once what is left to pick is picked from now; picked, when it was. `lines`: the wave's
-    pick lines still to pick, if the caller counted them already (see `loads_open`)."""
+    pick lines still to pick, if the caller counted them already (see `loads_open`). `load`:
+    the load of a wave not planned yet (a draft, not tied to it, so the load still has none)."""
     now = now or timezone.now()
     lines = wave_lines(wave) if lines is None else lines
     rate = wave.lines_per_picker_hour * wave.pickers
     pick_minutes = math.ceil(lines * 60 / rate) if lines else 0
-    appointment = getattr(wave.load, "appointment", None) if wave.load_id else None
+    load = load if load is not None else (wave.load if wave.load_id else None)
+    appointment = getattr(load, "appointment", None) if load is not None else None
     due = appointment.starts_at if appointment else None
     ready_by = due - datetime.timedelta(minutes=wave.margin_minutes) if due else None
     release_at = ready_by - datetime.timedelta(minutes=pick_minutes) if ready_by else None
@@ -351,17 +357,43 @@ def load_wave_timing(load: Load, *, now: datetime.datetime | None = None) -> Wav
     wave = getattr(load, "wave", None)
     if wave is not None:
         return wave_timing(wave, now=now)
-    lines = Allocation.objects.filter(
-        reservation__in=LineReservation.objects.filter(
-            line__order__load=load, warehouse_id=load.warehouse_id
-        ).values("reservation"),
-        quantity__gt=0,
-    ).count()
-    return wave_timing(Wave(warehouse_id=load.warehouse_id, load=load), now=now, lines=lines)
+    return _unwaved_timings([load], load.warehouse_id, now)[load.pk]
 
 
 # A load whose wave may still be released: its truck's slot booked, or the truck at its door.
 RELEASE_SLOTS = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def _unwaved_timings(
+    loads: list[Load], warehouse_id: int, now: datetime.datetime | None
+) -> dict[int, WaveTiming]:
+    """Per load of these with no wave and a slot booked (or its truck at the door): the
+    timing of the wave it would get now at a new wave's pace, its lines those its orders hold
+    at the warehouse. One query for them all, none if there are none."""
+    unwaved = [
+        load
+        for load in loads
+        if getattr(load, "wave", None) is None
+        and getattr(load, "appointment", None) is not None
+        and load.appointment.status in RELEASE_SLOTS
+    ]
+    if not unwaved:
+        return {}
+    lines = _count_by_reservation_owner(
+        Allocation.objects.filter(quantity__gt=0),
+        "reservation",
+        "line__order__load",
+        LineReservation.objects.filter(line__order__load__in=unwaved, warehouse_id=warehouse_id),
+    )
+    return {
+        load.pk: wave_timing(
+            Wave(warehouse_id=warehouse_id),
+            now=now,
+            lines=lines.get(load.pk, {"n": 0})["n"],
+            load=load,
+        )
+        for load in unwaved
+    }
 
 
 def loads_due_release(
@@ -416,7 +448,8 @@ def dock_window(
 
 def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> list[dict]:
     """Loads not yet gone, with fill, the trip's km and cost (as `load_route` gives them)
-    and the wave's timing (when the goods will be ready, as of `now`).
+    and the wave's timing (when the goods will be ready, as of `now`; with no wave yet and a
+    slot booked, that of the wave it would get now).
 
     A fixed number of queries whatever the number of loads: fills, wave lines and pick
     progress are each summed for all loads at once; the routes are worked out from the
@@ -447,6 +480,7 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
         temps.setdefault(load_id, set()).add(temp)
     waves = [load.wave for load in loads if getattr(load, "wave", None)]
     lines_of_wave = _wave_lines_left(waves, warehouse_id)
+    unwaved = _unwaved_timings(loads, warehouse_id, now)
     picks = Task.objects.filter(kind="pick").exclude(status="cancelled")
     picks_of_load = _count_by_reservation_owner(
         picks,
@@ -477,10 +511,11 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
                 # The trip as `load_route` prices it: km there and back, cost or None.
                 **_priced(load, load.vehicle, calls, weight),
                 "wave": wave,
+                # With no wave yet and a slot booked: the wave it would get now.
                 "timing": (
                     wave_timing(wave, now=now, lines=lines_of_wave.get(wave.pk, {"n": 0})["n"])
                     if wave
-                    else None
+                    else unwaved.get(load.pk)
                 ),
                 "picks_done": picked["done"],
                 "picks_total": picked["n"],
@@ -508,24 +543,29 @@ def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> li
 def loads_wave_timed(
     *, warehouse_id: int, now: datetime.datetime | None = None
 ) -> list[tuple[Load, WaveTiming]]:
-    """Loads not yet gone that have a wave, each with its wave's timing as `loads_open` has
-    it (as of `now`), without the fill, route and pick progress the board shows. Two
-    queries whatever the number of loads."""
+    """Loads not yet gone that have a wave, or a slot booked and no wave yet, each with its
+    wave's timing as `loads_open` has it (as of `now`; with no wave, the timing of the wave
+    it would get now at a new wave's pace), without the fill, route and pick progress the
+    board shows. Three queries at most whatever the number of loads."""
     now = now or timezone.now()
     loads = list(
-        Load.objects.filter(
-            warehouse_id=warehouse_id, status__in=("planned", "loading"), wave__isnull=False
-        )
+        Load.objects.filter(warehouse_id=warehouse_id, status__in=("planned", "loading"))
+        .filter(Q(wave__isnull=False) | Q(appointment__status__in=RELEASE_SLOTS))
         .select_related("wave", "appointment")
         .order_by("pk")
     )
-    lines_of_wave = _wave_lines_left([load.wave for load in loads], warehouse_id)
+    waved = [load for load in loads if getattr(load, "wave", None) is not None]
+    lines_of_wave = _wave_lines_left([load.wave for load in waved], warehouse_id)
+    unwaved = _unwaved_timings(loads, warehouse_id, now)
     return [
         (
             load,
-            wave_timing(load.wave, now=now, lines=lines_of_wave.get(load.wave.pk, {"n": 0})["n"]),
+            wave_timing(load.wave, now=now, lines=lines_of_wave.get(load.wave.pk, {"n": 0})["n"])
+            if getattr(load, "wave", None) is not None
+            else unwaved[load.pk],
         )
         for load in loads
+        if getattr(load, "wave", None) is not None or load.pk in unwaved
     ]
 
 

@@ -276,6 +276,53 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor, django_assert_num_
     assert _live("load_not_ready") == []  # picked: its goods are ready
 
 
+def test_a_truck_booked_with_no_wave_planned_is_timed_as_if_one_were_planned_now(
+    floor, client, person, django_assert_num_queries
+):
+    """Nobody planned the wave: at a new wave's pace (two pickers at 60 lines an hour) its
+    two lines take a minute; the board says when to release it, and the floor hears of it
+    once that time is past."""
+    dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
+    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-T2")
+    load = shipping.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
+    )
+    due = timezone.now() + datetime.timedelta(hours=3)
+    shipping.appointment_book(
+        dock=dock,
+        vehicle=floor["van"],
+        load=load,
+        starts_at=due,
+        ends_at=due + datetime.timedelta(hours=1),
+        actor=None,
+    )
+    ready_by = due - datetime.timedelta(minutes=30)
+    with django_assert_num_queries(2):
+        ((timed, timing),) = loads_wave_timed(warehouse_id=floor["wh"].pk, now=ready_by)
+    release_at = ready_by - datetime.timedelta(minutes=1)
+    assert (timed, timing.lines, timing.release_at) == (load, 2, release_at)
+    local = floor["wh"].zone()
+    client.force_login(person("dispatcher", floor["wh"]))
+    board = client.get("/dispatch/", {"warehouse": floor["wh"].code, "fragment": "board"})
+    assert f"no wave yet:</span> release by {release_at.astimezone(local):%H:%M}" in (
+        board.content.decode()
+    )
+    alerts_evaluate(now=release_at)
+    assert _live("load_not_ready") == []
+
+    alerts_evaluate(now=ready_by + datetime.timedelta(minutes=3))
+    (late,) = _live("load_not_ready")
+    ready = f"{(ready_by + datetime.timedelta(minutes=4)).astimezone(local):%H:%M}"
+    assert late.message == (
+        f"{load.reference}: no wave yet; planned and released now, its goods are ready "
+        f"{ready}, 4 min late for the truck due {due.astimezone(local):%H:%M}."
+    )
+    shipping.wave_release(wave=shipping.wave_plan(load=load, actor=None), actor=None)
+    pick_all(floor)
+    alerts_evaluate(now=ready_by + datetime.timedelta(minutes=4))
+    assert _live("load_not_ready") == []
+
+
 def test_a_truck_booked_to_leave_after_its_shop_closes_is_told_to_the_dispatcher(
     network, beijing_shop, api, person, client
 ):
