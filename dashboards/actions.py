@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from core import services as core_services
 from core.access import require_role, role_anywhere, warehouse_ids_for
 from core.choices import (
+    EDI_LOG_ROLES,
     FLOOR_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
@@ -37,6 +38,8 @@ from core.selectors import warehouses_of
 from dashboards import services, shell, views
 from dashboards.models import Alert, Department, Ticket, TicketKind
 from dashboards.services import alert_acknowledge
+from integrations import services as integrations_services
+from integrations.selectors import edi_resend_warehouse
 from integrations.sheets import items as item_sheets
 from integrations.sheets.orders import orders_from_sheet, template_csv
 from integrations.sheets.reading import MAX_BYTES, SheetRefused
@@ -67,6 +70,7 @@ class FormError(DomainError):
 # page: the form field to put the cursor back in, and its label there.
 FIELDS: dict[str, tuple[str, str]] = {
     "vehicle": ("vehicle", gettext_lazy("Vehicle")),
+    "control": ("control", None),  # an interchange's control number: the reason names it
     "driver": ("driver", gettext_lazy("Driver")),
     "dock": ("dock", gettext_lazy("Dock")),
     "starts_at": ("starts_at", gettext_lazy("Arrives")),
@@ -1141,6 +1145,36 @@ KIND_OF_RULE = {
 
 
 # --- procedures and training ------------------------------------------------------------------
+
+
+def _edi(request: HttpRequest) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    request.GET.setdefault("partner", request.POST.get("filter", ""))
+    return views.edi_log(request)
+
+
+@login_required
+@require_POST
+def edi_resend(request: HttpRequest) -> HttpResponse:
+    """Send again an interchange a partner's 997 rejected, once its cause is mended; for the
+    office and the integrations' keepers of its warehouse."""
+
+    def act() -> str:
+        partner, control = _field(request, "partner"), _field(request, "control")
+        warehouse_id = edi_resend_warehouse(partner=partner, control=control)
+        require_role(request.user, warehouse_id, EDI_LOG_ROLES)
+        again = integrations_services.edi_resend(
+            partner=partner, control=control, actor=request.user
+        )
+        return _("%(kind)s %(was)s went again to %(partner)s, as %(control)s.") % {
+            "kind": again.kind,
+            "was": again.was,
+            "partner": partner,
+            "control": again.control,
+        }
+
+    return _answer(request, _edi, act)
 
 
 def _sops(request: HttpRequest) -> HttpResponse:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/", views.tickets_page, name="tickets"),
     path("sops/", views.sops_page, name="sops"),
     path("edi/", views.edi_log, name="edi-log"),
+    path("edi/resend/", actions.edi_resend, name="edi-resend"),
     path("sops/trainings/", actions.training_record, name="training-record"),
     path("sops/publish/", actions.sop_publish, name="sop-publish"),
     path("tickets/raise/", actions.ticket_raise, name="ticket-raise"),

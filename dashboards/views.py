@@ -1108,10 +1108,16 @@ def edi_log(request: HttpRequest) -> HttpResponse:
     rows = edi_traffic(warehouse_ids=warehouse_ids_for(request.user), partner=partner)
     for row in rows:
         row["status_text"] = EDI_STATUS.get(row["status"], row["status"])
+    template = _page_or_body(request, "dashboards/edi.html", "dashboards/_edi_body.html")
     return render(
         request,
-        "dashboards/edi.html",
-        {"rows": rows, "partner": partner, "limit": EDI_LOG_LIMIT},
+        template,
+        {
+            "rows": rows,
+            "partner": partner,
+            "limit": EDI_LOG_LIMIT,
+            "flash": getattr(request, "flash", None),
+        },
     )
 
 

@@ -174,7 +174,8 @@ class EdiOrder(models.Model):
 
 class ShippingAdvice(models.Model):
     """The X12 945 that told the partner an order (or a part of it) shipped: issued once, at
-    its departure, under a control number of its own, and given again as it was."""
+    its departure, under a control number of its own, and given again as it was; sent again,
+    made anew under a new one, if the partner's 997 rejected it or never came."""
 
     order = models.OneToOneField(
         "shipping.Order", on_delete=models.PROTECT, related_name="shipping_advice"
@@ -183,6 +184,9 @@ class ShippingAdvice(models.Model):
     control_number = models.CharField(max_length=9)  # ISA13 = GS06
     document = models.TextField()
     issued_at = models.DateTimeField(default=timezone.now)
+    # Sent before under other control numbers, and sent again (`edi_resend`): each
+    # {"control", "issued_at"}, first first.
+    earlier = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -322,7 +326,8 @@ class Excursion(models.Model):
 
 class ShipNotice(models.Model):
     """The X12 856 that told a customer what is coming to one of its ship-tos on a truck that
-    left: issued once, at the departure, and given again as it was."""
+    left: issued once, at the departure, and given again as it was; sent again, made anew
+    under a new control number, if the customer's 997 rejected it or never came."""
 
     stop = models.OneToOneField(
         "shipping.Stop", on_delete=models.PROTECT, related_name="ship_notice"
@@ -331,6 +336,8 @@ class ShipNotice(models.Model):
     control_number = models.CharField(max_length=9)
     document = models.TextField()
     issued_at = models.DateTimeField(default=timezone.now)
+    # Sent before under other control numbers, and sent again (`edi_resend`).
+    earlier = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -415,6 +422,8 @@ class EdiAcknowledgment(models.Model):
     warehouse = models.ForeignKey(
         Warehouse, null=True, on_delete=models.PROTECT, related_name="+"
     )  # of what was sent
+    # The control number it was sent again under (`edi_resend`), once it was.
+    sent_again_as = models.CharField(max_length=9, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -9,7 +9,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.exceptions import NotFound
 from core.models import Event, Membership
 from integrations.edi.load_tender import Place, Tender, TenderStop
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
@@ -508,9 +510,34 @@ def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | Non
     return None
 
 
+def edi_not_waiting(partner: str, control: str) -> NotFound:
+    """The refusal of sending again what nothing waits to send again under this number."""
+    return NotFound(
+        _(
+            "Nothing sent to %(partner)s under control number %(control)s is waiting to be "
+            "sent again: nothing went under it, or it went again under a newer one."
+        )
+        % {"partner": partner, "control": control},
+        field="control",
+    )
+
+
+def edi_resend_warehouse(*, partner: str, control: str) -> int:
+    """The warehouse of what Handoff sent the partner under this control number, for the
+    caller to check who may send it again (`edi_resend`); `edi_not_waiting` if nothing went
+    under it, or it went again under a newer one."""
+    found = edi_sent(partner=partner, control=control)
+    if found is None or found[1] is None:
+        raise edi_not_waiting(partner, control)
+    return found[1]
+
+
 def edi_rejections(*, since: datetime.datetime) -> QuerySet[EdiAcknowledgment]:
-    """Interchanges Handoff sent that their partners rejected (997 AK9 R) since then."""
-    return EdiAcknowledgment.objects.filter(status="R", received_at__gte=since).order_by("pk")
+    """Interchanges Handoff sent that their partners rejected (997 AK9 R) since then, and
+    that were not sent again since."""
+    return EdiAcknowledgment.objects.filter(
+        status="R", received_at__gte=since, sent_again_as=""
+    ).order_by("pk")
 
 
 EDI_LOG_LIMIT = 200  # the EDI log's rows, at most
@@ -582,26 +609,36 @@ def edi_traffic(
                 "link": "",
             }
         )
-    acks = {
-        (a.partner, a.control_number): a
-        for a in EdiAcknowledgment.objects.filter(warehouse_id__in=ids)
-    }
+    out: list[dict] = []
 
     def sent(
         partner_id: str, control: str, kind: str, at, about: str, link: str, note: str = ""
     ) -> dict:  # type: ignore[no-untyped-def]
-        ack = acks.get((partner_id, control))
-        return {
+        row = {
             "direction": "out",
             "at": at,
             "partner": partner_id,
             "kind": kind,
             "control": control,
             "about": about,
-            "status": f"997 {ack.status}" if ack else "sent",
-            "note": note or (", ".join(ack.errors) if ack else ""),
+            "status": "sent",
+            "note": note,
             "link": link,
         }
+        out.append(row)
+        return row
+
+    def sent_before(kept: ShippingAdvice | ShipNotice, partner_id: str, kind: str, about: str):  # type: ignore[no-untyped-def]
+        """The rows of the numbers a 945 or an 856 went under before it went again."""
+        for earlier in kept.earlier:
+            sent(
+                partner_id,
+                earlier["control"],
+                kind,
+                datetime.datetime.fromisoformat(earlier["issued_at"]),
+                about,
+                "",
+            )
 
     advices = ShippingAdvice.objects.filter(order__warehouse_id__in=ids).select_related(
         "order", "edi_order"
@@ -615,40 +652,48 @@ def edi_traffic(
         notices = notices.filter(partner__icontains=text)
         tenders = tenders.filter(partner__icontains=text)
     for advice in advices.order_by("-pk")[:limit]:
-        rows.append(
-            sent(
-                advice.edi_order.partner,
-                advice.control_number,
-                "945",
-                advice.issued_at,
-                advice.order.external_ref,
-                f"/api/v1/orders/{advice.order_id}/edi/945/",
-            )
+        sent(
+            advice.edi_order.partner,
+            advice.control_number,
+            "945",
+            advice.issued_at,
+            advice.order.external_ref,
+            f"/api/v1/orders/{advice.order_id}/edi/945/",
         )
+        sent_before(advice, advice.edi_order.partner, "945", advice.order.external_ref)
     for notice in notices.order_by("-pk")[:limit]:
         stop = notice.stop
-        rows.append(
-            sent(
-                notice.partner,
-                notice.control_number,
-                "856",
-                notice.issued_at,
-                f"{stop.shipment.reference}/{stop.sequence}",
-                f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/",
-            )
+        about = f"{stop.shipment.reference}/{stop.sequence}"
+        sent(
+            notice.partner,
+            notice.control_number,
+            "856",
+            notice.issued_at,
+            about,
+            f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/",
         )
+        sent_before(notice, notice.partner, "856", about)
     for tender in tenders.order_by("-pk")[:limit]:
-        rows.append(
-            sent(
-                tender.partner,
-                tender.control_number,
-                "204",
-                tender.issued_at,
-                tender.load.reference,
-                f"/api/v1/loads/{tender.load_id}/edi/204/?control={tender.control_number}",
-                note=tender.reason,
-            )
-            | {"answer": tender.answer}
-        )
+        sent(
+            tender.partner,
+            tender.control_number,
+            "204",
+            tender.issued_at,
+            tender.load.reference,
+            f"/api/v1/loads/{tender.load_id}/edi/204/?control={tender.control_number}",
+            note=tender.reason,
+        )["answer"] = tender.answer
+    # What the partners' 997s said of those sent: one query, for the numbers shown.
+    acks = EdiAcknowledgment.objects.filter(
+        warehouse_id__in=ids, control_number__in={row["control"] for row in out}
+    )
+    said = {(a.partner, a.control_number): a for a in acks}
+    for row in out:
+        ack = said.get((row["partner"], row["control"]))
+        if ack is not None:
+            row["status"] = f"997 {ack.status}"
+            row["note"] = row["note"] or ", ".join(ack.errors)
+            row["sent_again_as"] = ack.sent_again_as
+    rows += out
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows[:limit]

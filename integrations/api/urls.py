@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from integrations.api.views import (
     AcknowledgmentEdiView,
     CarrierStatusEdiView,
+    EdiResendView,
     EpcisCaptureView,
     EventFeedView,
     ItemSheetView,
@@ -31,6 +32,7 @@ urlpatterns = [
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),
     path("edi/990/", TenderResponseEdiView.as_view(), name="edi-990"),
     path("edi/997/", AcknowledgmentEdiView.as_view(), name="edi-997"),
+    path("edi/resend/", EdiResendView.as_view(), name="edi-resend"),
     path("loads/<int:pk>/edi/204/", LoadTenderView.as_view(), name="load-edi-204"),
     path("orders/<int:pk>/edi/945/", ShippingAdviceView.as_view(), name="order-edi-945"),
     path(

@@ -22,6 +22,7 @@ from core.access import require_role, require_role_anywhere, role_in, warehouse_
 from core.api.parsers import BodyParser, MultiPartParser
 from core.api.serializers import EventSerializer
 from core.choices import (
+    EDI_LOG_ROLES,
     FLOOR_ROLES,
     MASTER_DATA_ROLES,
     ORDER_ROLES,
@@ -45,6 +46,7 @@ from integrations.epcis import observations as epcis_observations
 from integrations.models import Sensor, ShipNotice, ShippingAdvice
 from integrations.selectors import (
     edi_order_of,
+    edi_resend_warehouse,
     events_after,
     load_tender_last,
     sensor_of_device,
@@ -58,6 +60,7 @@ from integrations.services import (
     acknowledgments_record,
     carrier_statuses_record,
     edi_refusal_record,
+    edi_resend,
     receipts_expected_record,
     ship_notice_issue,
     shipping_advice_issue,
@@ -598,6 +601,44 @@ class LoadTenderView(APIView):
                 _("No load tender (EDI 204) was sent for load %(load)s.") % {"load": load.reference}
             )
         return HttpResponse(tender.document, content_type="text/plain; charset=utf-8")
+
+
+class EdiResendInput(serializers.Serializer):
+    partner = serializers.CharField(
+        max_length=40, help_text="ISA qualifier:ID of the partner it went to, e.g. ZZ:DEPPONTMS."
+    )
+    control = serializers.RegexField(
+        r"\A[0-9]{9}\Z", help_text="Its control number (ISA13), nine digits."
+    )
+
+
+class EdiResendView(APIView):
+    """Send again an interchange Handoff sent a partner (a 945, an 856, a 204) that the
+    partner's 997 rejected, or has not acknowledged: made anew under the partner's next
+    control number (a 945 or an 856 from what Handoff knows now, so a code mended since goes
+    with it; a 204 as the tender said), as `edi.sent` with `resends`. For the office and the
+    integrations' keepers of its warehouse. One the partner took (997 A or E) is not sent again
+    (409); one unknown, or sent again already, is 404."""
+
+    @extend_schema(
+        request=EdiResendInput,
+        responses=inline_serializer(
+            "EdiSentAgain",
+            {
+                "kind": serializers.CharField(),
+                "was": serializers.CharField(),
+                "control": serializers.CharField(),
+            },
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        check = EdiResendInput(data=request.data)
+        check.is_valid(raise_exception=True)
+        partner, control = check.validated_data["partner"], check.validated_data["control"]
+        warehouse_id = edi_resend_warehouse(partner=partner, control=control)
+        require_role(request.user, warehouse_id, EDI_LOG_ROLES)
+        again = edi_resend(partner=partner, control=control, actor=request.user)
+        return Response({"kind": again.kind, "was": again.was, "control": again.control})
 
 
 class ShippingAdviceView(APIView):

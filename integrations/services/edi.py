@@ -38,6 +38,7 @@ from integrations.models import (
     TenderPurpose,
 )
 from integrations.selectors import (
+    edi_not_waiting,
     edi_order_of,
     edi_sent,
     load_tenders_due,
@@ -656,6 +657,15 @@ def shipping_advice_issue(*, order_id: int) -> ShippingAdvice | None:
         control_number=f"{control:09d}",
         document=shipping_advice_945(advice),
     )
+    _advice_sent(issued, order, actor=None)
+    return issued
+
+
+def _advice_sent(
+    issued: ShippingAdvice, order: Order, *, actor: AbstractBaseUser | None, resends: str = ""
+) -> None:
+    """`edi.sent` of a 945, with its interchange (and the control number it sends again)."""
+    edi_order = issued.edi_order
     event_record(
         type="edi.sent",
         aggregate_type="order",
@@ -663,16 +673,16 @@ def shipping_advice_issue(*, order_id: int) -> ShippingAdvice | None:
         warehouse=order.warehouse_id,
         payload={
             "kind": "945",
-            "partner": partner,
+            "partner": edi_order.partner,
             "interchange": issued.control_number,
             "order": order.pk,
             "reference": order.external_ref,
             "depositor_order": edi_order.order.external_ref,
             "document": issued.document,
+            **({"resends": resends} if resends else {}),
         },
-        actor=None,
+        actor=actor,
     )
-    return issued
 
 
 @service
@@ -701,6 +711,14 @@ def ship_notice_issue(*, stop_id: int) -> ShipNotice | None:
         control_number=f"{control:09d}",
         document=ship_notice_856(ship_notice_of(stop=stop, control=control)),
     )
+    _notice_sent(issued, stop, actor=None)
+    return issued
+
+
+def _notice_sent(
+    issued: ShipNotice, stop: Stop, *, actor: AbstractBaseUser | None, resends: str = ""
+) -> None:
+    """`edi.sent` of an 856, with its interchange (and the control number it sends again)."""
     shipment = stop.shipment
     event_record(
         type="edi.sent",
@@ -709,16 +727,16 @@ def ship_notice_issue(*, stop_id: int) -> ShipNotice | None:
         warehouse=shipment.load.warehouse_id,
         payload={
             "kind": "856",
-            "partner": partner,
+            "partner": issued.partner,
             "interchange": issued.control_number,
             "shipment": shipment.reference,
             "stop": stop.sequence,
-            "customer": customer.code,
+            "customer": stop.ship_to.customer.code,
             "document": issued.document,
+            **({"resends": resends} if resends else {}),
         },
-        actor=None,
+        actor=actor,
     )
-    return issued
 
 
 def shipping_advices_issue_due() -> int:
@@ -743,9 +761,12 @@ def _tender_send(
     segments: list[list[str]],
     respond_by: datetime.datetime | None,
     now: datetime.datetime,
+    actor: AbstractBaseUser | None = None,
+    resends: str = "",
 ) -> LoadTender:
     """Write and keep one 204 to `carrier` under its next control number, issued `now`,
-    told as `edi.sent` (with the interchange, for the webhooks and the event feed)."""
+    told as `edi.sent` (with the interchange, for the webhooks and the event feed, and the
+    control number it sends again, if it does)."""
     partner = f"{carrier.edi_qualifier}:{carrier.edi_id}"
     control = control_number_next(partner)
     zone = load.warehouse.zone()
@@ -788,8 +809,9 @@ def _tender_send(
             "purpose": PURPOSE_NAMES[purpose],
             "respond_by": respond_by,
             "document": document,
+            **({"resends": resends} if resends else {}),
         },
-        actor=None,
+        actor=actor,
     )
     return tender
 
@@ -1006,3 +1028,172 @@ def edi_out_issue_due() -> int:
     how many were issued."""
     notices = sum(1 for stop_id in ship_notices_due() if ship_notice_issue(stop_id=stop_id))
     return shipping_advices_issue_due() + notices + load_tenders_issue_due()
+
+
+# What a partner's 997 says of an interchange it took (A, or E: with errors noted): nothing to
+# send again.
+TAKEN = ("A", "E")
+
+
+@dataclass(frozen=True)
+class SentAgain:
+    """An interchange sent again: its kind, and the control numbers it went under before
+    and goes under now."""
+
+    kind: str
+    was: str
+    control: str
+
+
+@service
+def edi_resend(*, partner: str, control: str, actor: AbstractBaseUser | None) -> SentAgain:
+    """Send again an interchange Handoff sent this partner (ISA qualifier:ID) under this
+    control number, which the partner's 997 rejected (R, or P: in part) or has not
+    acknowledged: made anew under the partner's next control number, as `edi.sent` saying
+    which it `resends`.
+    - A 945 or an 856 is made from what Handoff knows now (a code mended since, say), under
+      its order's or stop's row lock; it keeps the numbers it went under before (`earlier`).
+    - A 204 is a new tender of what the one rejected said, under its load's row lock; the
+      carrier's 990 answers the new one.
+    Refused, nothing written: nothing sent under that number, or sent again already (NotFound,
+    naming `control`); taken by the partner's 997 (Conflict); a 204 that is no longer the
+    load's last to the carrier, or whose truck has come (Conflict)."""
+    acknowledged = EdiAcknowledgment.objects.filter(partner=partner, control_number=control).first()
+    if acknowledged is not None and acknowledged.status in TAKEN:
+        raise Conflict(
+            _(
+                "%(partner)s took interchange %(control)s (997 %(status)s on %(at)s): nothing "
+                "to send again."
+            )
+            % {
+                "partner": partner,
+                "control": control,
+                "status": acknowledged.status,
+                "at": acknowledged.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+            },
+            field="control",
+            code="taken",
+        )
+    advice = ShippingAdvice.objects.filter(
+        edi_order__partner=partner, control_number=control
+    ).first()
+    if advice is not None:
+        return _acknowledgment_mended(_advice_resent(advice, control, actor), partner)
+    notice = ShipNotice.objects.filter(partner=partner, control_number=control).first()
+    if notice is not None:
+        return _acknowledgment_mended(_notice_resent(notice, control, actor), partner)
+    tender = LoadTender.objects.filter(partner=partner, control_number=control).first()
+    if tender is not None:
+        return _acknowledgment_mended(_tender_resent(tender, actor), partner)
+    raise edi_not_waiting(partner, control)
+
+
+def _acknowledgment_mended(again: SentAgain, partner: str) -> SentAgain:
+    """The partner's 997 of what went again says under which number it went."""
+    EdiAcknowledgment.objects.filter(partner=partner, control_number=again.was).update(
+        sent_again_as=again.control
+    )
+    return again
+
+
+def _earlier(kept: ShippingAdvice | ShipNotice) -> list[dict]:
+    return [
+        *kept.earlier,
+        {"control": kept.control_number, "issued_at": kept.issued_at.isoformat()},
+    ]
+
+
+def _advice_resent(advice: ShippingAdvice, was: str, actor: AbstractBaseUser | None) -> SentAgain:
+    """The 945 made anew for its order, its row locked (as `shipping_advice_issue`), unless
+    it went again meanwhile."""
+    order = Order.objects.select_for_update(no_key=True).get(pk=advice.order_id)
+    advice = ShippingAdvice.objects.select_related("edi_order__order").get(pk=advice.pk)
+    if advice.control_number != was:
+        raise edi_not_waiting(advice.edi_order.partner, was)
+    partner = advice.edi_order.partner
+    control = control_number_next(partner)
+    made = shipping_advice_of(order=order, edi_order=advice.edi_order, control=control)
+    if made is None:  # pragma: no cover - it was made once from the same shipped order
+        raise Conflict(_("The order's shipment can no longer be told."), field="control")
+    advice.earlier = _earlier(advice)
+    advice.control_number = f"{control:09d}"
+    advice.document = shipping_advice_945(made)
+    advice.issued_at = timezone.now()
+    ShippingAdvice.objects.filter(pk=advice.pk).update(
+        earlier=advice.earlier,
+        control_number=advice.control_number,
+        document=advice.document,
+        issued_at=advice.issued_at,
+    )
+    _advice_sent(advice, order, actor=actor, resends=was)
+    return SentAgain(kind="945", was=was, control=advice.control_number)
+
+
+def _notice_resent(notice: ShipNotice, was: str, actor: AbstractBaseUser | None) -> SentAgain:
+    """The 856 made anew for its stop, its row locked (as `ship_notice_issue`), unless it
+    went again meanwhile."""
+    stop = (
+        Stop.objects.select_for_update(of=("self",))
+        .select_related("ship_to__customer", "shipment__load")
+        .get(pk=notice.stop_id)
+    )
+    notice = ShipNotice.objects.get(pk=notice.pk)
+    if notice.control_number != was:
+        raise edi_not_waiting(notice.partner, was)
+    control = control_number_next(notice.partner)
+    notice.earlier = _earlier(notice)
+    notice.control_number = f"{control:09d}"
+    notice.document = ship_notice_856(ship_notice_of(stop=stop, control=control))
+    notice.issued_at = timezone.now()
+    ShipNotice.objects.filter(pk=notice.pk).update(
+        earlier=notice.earlier,
+        control_number=notice.control_number,
+        document=notice.document,
+        issued_at=notice.issued_at,
+    )
+    _notice_sent(notice, stop, actor=actor, resends=was)
+    return SentAgain(kind="856", was=was, control=notice.control_number)
+
+
+def _tender_resent(tender: LoadTender, actor: AbstractBaseUser | None) -> SentAgain:
+    """The 204 sent again as a new tender, its load's row locked (as `load_tender_issue`)."""
+    load = (
+        Load.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "appointment")
+        .get(pk=tender.load_id)
+    )
+    newer = LoadTender.objects.filter(load=load, carrier=tender.carrier, pk__gt=tender.pk)
+    if newer.exists():
+        raise Conflict(
+            _("Load %(load)s was tendered to %(carrier)s again since, under %(control)s.")
+            % {
+                "load": load.reference,
+                "carrier": tender.carrier.code,
+                "control": newer.order_by("-pk").first().control_number,
+            },
+            field="control",
+            code="sent_again",
+        )
+    appointment = getattr(load, "appointment", None)
+    if load.status not in (LoadStatus.PLANNED, LoadStatus.CANCELLED) or (
+        appointment is not None
+        and appointment.status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.CHECKED_OUT)
+    ):
+        raise Conflict(
+            _("Load %(load)s is %(status)s: its truck came, and the tender stands as it was.")
+            % {"load": load.reference, "status": load.get_status_display().lower()},
+            field="control",
+            code="truck_came",
+        )
+    now = timezone.now()
+    sent = _tender_send(
+        load,
+        tender.carrier,
+        purpose=tender.purpose,
+        segments=tender.segments,
+        respond_by=None if tender.purpose == TenderPurpose.CANCEL else _respond_by(load, now),
+        now=now,
+        actor=actor,
+        resends=tender.control_number,
+    )
+    return SentAgain(kind="204", was=tender.control_number, control=sent.control_number)
