@@ -9,7 +9,8 @@ from django.core.cache import cache
 
 from core.models import Event
 from dashboards import kpis
-from dashboards.selectors import kpi_frames
+from dashboards.selectors import carrier_frames, kpi_frames
+from shipping.models import Carrier
 
 # KPI name -> (frame, time column for the trend, measure)
 MEASURES = {
@@ -121,6 +122,21 @@ def _compute(
         if progress:
             progress(done, total)
     return board
+
+
+def carrier_scorecard(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> list[dict[str, Any]]:
+    """Each carrier's scorecard over [start, end) (`kpis.carrier_scorecard`), cached as the
+    board is: under the newest event."""
+    key = _key(warehouse_id, start, end, "carriers")
+    rows = cache.get(key)
+    if rows is None:
+        names = dict(Carrier.objects.values_list("code", "name"))
+        frames = carrier_frames(warehouse_id=warehouse_id, start=start, end=end)
+        rows = kpis.carrier_scorecard(frames, names)
+        cache.set(key, rows, timeout=3600)
+    return rows
 
 
 def kpi_table(board: dict[str, Any]) -> pd.DataFrame:

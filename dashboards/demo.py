@@ -128,8 +128,11 @@ def _day(
     # Later weeks run a little better than earlier ones: the trend has a direction.
     learning = (day.toordinal() % 7) / 40
     trucks = []
+    # The trucks of the day take turns, own fleet and hired carriers' (those that drive our
+    # routes), so each carrier has a record on the board.
+    routable = [v for v in vehicles if not v.network] or vehicles
     for n in range(2):
-        vehicle = vehicles[n % len(vehicles)]
+        vehicle = routable[(day.toordinal() + n) % len(routable)]
         depart_at = _at(day, 14 + 3 * n + rng.uniform(0, 0.8), zone)
         load = Load.objects.create(
             warehouse=warehouse,

@@ -136,6 +136,51 @@ def alert_response(alerts: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     return out
 
 
+# A tender's answers that count in a carrier's shares: those it gave, and its silence.
+TENDER_ANSWERS = ("accepted", "declined", "lapsed")
+
+
+def carrier_scorecard(
+    frames: dict[str, pd.DataFrame], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Per carrier with anything in the range (most loads first): the loads that left on its
+    trucks and the orders they took, their mean weight fill, freight cost per order and the
+    OTIF of their orders (as the board's KPIs, on its loads only), the median minutes its
+    trucks stood at the gate, the loads offered to it by EDI 204, the shares of those it
+    answered or let lapse that it accepted, declined and let lapse, and the median minutes
+    it took to answer. Frames as `dashboards.selectors.carrier_frames` gives them; `names`:
+    code -> name."""
+    codes: set[str] = set()
+    for frame in frames.values():
+        codes.update(str(code) for code in frame["carrier"].dropna())
+    rows = []
+    for code in codes:
+        of = {name: frame[frame["carrier"] == code] for name, frame in frames.items()}
+        tenders = of["tenders"]
+        settled = tenders[tenders["answer"].isin(TENDER_ANSWERS)]
+        answered = settled[settled["answer"] != "lapsed"]
+        rows.append(
+            {
+                "carrier": code,
+                "name": names.get(code, code),
+                "loads": len(of["loads"]),
+                "orders": int(of["loads"]["orders"].astype(float).sum()),
+                "weight_fill_pct": vehicle_fill(of["loads"])["weight_pct"],
+                "freight_cost_per_order": freight_cost_per_order(of["loads"]),
+                "otif": otif(of["deliveries"]),
+                "dwell_min": truck_dwell(of["visits"])["median"],
+                "tenders": len(tenders),
+                "accepted": _share(settled["answer"] == "accepted"),
+                "declined": _share(settled["answer"] == "declined"),
+                "lapsed": _share(settled["answer"] == "lapsed"),
+                "answer_min": _stats(_minutes(answered["answered_at"], answered["issued_at"]))[
+                    "median"
+                ],
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["loads"], -r["tenders"], r["carrier"]))
+
+
 def periods(frame: pd.DataFrame, when: str, freq: str = "D") -> list[tuple[str, pd.DataFrame]]:
     """The frame's rows per day ("D") or week ("W-SUN": Monday to Sunday) of `when`, as
     (first day, rows), for the periods with data, in order. Made once, it serves every trend

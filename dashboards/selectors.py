@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.access import roles_of
@@ -23,6 +23,7 @@ from dashboards.models import (
     TicketStatus,
 )
 from integrations.models import Sensor
+from integrations.selectors import tenders_issued
 from inventory.choices import OPEN_TASK_STATUSES
 from inventory.models import Item, Location, Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
@@ -168,12 +169,7 @@ def kpi_frames(
             ("departed_at",),
         ),
         "visits": frame_of(
-            DockAppointment.objects.filter(
-                dock__warehouse_id=warehouse_id,
-                checked_out_at__isnull=False,
-                checked_in_at__gte=start,
-                checked_in_at__lt=end,
-            ).values_list("checked_in_at", "checked_out_at"),
+            _gate_visits(warehouse_id, start, end).values_list("checked_in_at", "checked_out_at"),
             ["checked_in_at", "checked_out_at"],
             ("checked_in_at", "checked_out_at"),
         ),
@@ -183,6 +179,80 @@ def kpi_frames(
             ).values_list("department", "opened_at", "acknowledged_at"),
             ["department", "opened_at", "acknowledged_at"],
             ("opened_at", "acknowledged_at"),
+        ),
+    }
+
+
+def _gate_visits(
+    warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[DockAppointment]:
+    """The trucks' visits to the warehouse's gate checked in in [start, end) and out since:
+    what the dwell KPI measures. In no order."""
+    return DockAppointment.objects.filter(
+        dock__warehouse_id=warehouse_id,
+        checked_out_at__isnull=False,
+        checked_in_at__gte=start,
+        checked_in_at__lt=end,
+    ).order_by()
+
+
+def carrier_frames(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> dict[str, pd.DataFrame]:
+    """What the carriers' scorecard needs, for one warehouse and [start, end), on its clock,
+    each row with its `carrier` (code): the loads that left (`loads`: as `kpi_frames`), the
+    orders they took and how each was delivered (`deliveries`: as its orders), the gate
+    visits of the carriers' trucks (`visits`), and the loads offered to carriers by EDI 204
+    (`tenders`: `answer`, `issued_at`, `answered_at`). Four queries."""
+    zone = Warehouse.objects.values_list("time_zone", flat=True).get(pk=warehouse_id)
+    frame_of = functools.partial(_frame, zone=zone)
+    left = Load.objects.filter(
+        warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
+    ).order_by()
+    deliveries = frame_of(
+        Order.objects.filter(load__in=left.values("pk"))
+        .exclude(status=OrderStatus.CANCELLED)
+        .order_by()
+        .values_list(
+            "load__vehicle__carrier__code",
+            "requested_delivery_date",
+            "delivered_at",
+            "stop__status",
+        ),
+        ["carrier", "requested_delivery_date", "delivered_at", "outcome"],
+        ("delivered_at",),
+    )
+    deliveries["requested_delivery_date"] = _dates(deliveries["requested_delivery_date"])
+    deliveries["delivered_on"] = _days(deliveries["delivered_at"])
+    done = {"delivered", "partial", "refused"}
+    deliveries["outcome"] = deliveries["outcome"].where(deliveries["outcome"].isin(done), None)
+    return {
+        "loads": frame_of(
+            left.annotate(
+                shipped=Count("orders", filter=~Q(orders__status=OrderStatus.CANCELLED))
+            ).values_list(
+                "vehicle__carrier__code",
+                "weight_fill_pct",
+                "volume_fill_pct",
+                "shipment__freight_cost",
+                "shipped",
+            ),
+            ["carrier", "weight_fill_pct", "volume_fill_pct", "freight_cost", "orders"],
+        ),
+        "deliveries": deliveries,
+        "visits": frame_of(
+            _gate_visits(warehouse_id, start, end).values_list(
+                "vehicle__carrier__code", "checked_in_at", "checked_out_at"
+            ),
+            ["carrier", "checked_in_at", "checked_out_at"],
+            ("checked_in_at", "checked_out_at"),
+        ),
+        "tenders": frame_of(
+            tenders_issued(warehouse_id=warehouse_id, start=start, end=end).values_list(
+                "carrier__code", "answer", "issued_at", "answered_at"
+            ),
+            ["carrier", "answer", "issued_at", "answered_at"],
+            ("issued_at", "answered_at"),
         ),
     }
 

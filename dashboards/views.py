@@ -33,7 +33,7 @@ from core.choices import (
 from core.exceptions import DomainError
 from core.models import Membership, SopScope, Warehouse
 from core.selectors import sops_missing, warehouses_of
-from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached
+from dashboards.board import LONG_RANGE, carrier_scorecard, kpi_board, kpi_board_cached
 from dashboards.models import Department, TicketKind
 from dashboards.run_links import run_token
 from dashboards.selectors import (
@@ -625,7 +625,8 @@ def _chart(
 
 @login_required
 def kpi_board_page(request: HttpRequest) -> HttpResponse:
-    """The KPI board: every shared KPI of a warehouse and range, its trend, its target."""
+    """The KPI board: every shared KPI of a warehouse and range, its trend, its target; and
+    each carrier's scorecard over the range."""
     warehouses, chosen = _warehouse_choice(request)
     context: dict = {"warehouses": warehouses, "warehouse": chosen}
     if chosen is not None:
@@ -648,7 +649,7 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
             weekly=weekly,
             live_tiles=live_tiles,
         )
-        board, job = _kpi_board_or_job(
+        board, carriers, job = _kpi_board_or_job(
             request,
             warehouse_id=chosen.pk,
             # Days from midnight to midnight on the warehouse's own clock.
@@ -660,6 +661,7 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
             context["job"] = job
             return render_local(request, "dashboards/kpis.html", context, chosen)
         targets = settings.HANDOFF_KPI_TARGETS
+        context["carriers"] = carriers
         today = chosen.today()
         running = str(today - datetime.timedelta(days=today.weekday()) if weekly else today)
         context.update(
@@ -698,21 +700,27 @@ def _kpi_board_or_job(
     start: datetime.datetime,
     end: datetime.datetime,
     freq: str,
-) -> tuple[dict | None, str | None]:
-    """The board, at once if it is cached, finished by a job (`?job=`) or a short range;
-    else (None, id of the Celery task now computing it, whose progress the page shows)."""
+) -> tuple[dict | None, list[dict], str | None]:
+    """The board and the carriers' scorecard, at once if the board is cached, finished by a
+    job (`?job=`) or a short range; else (None, [], id of the Celery task now computing
+    them, whose progress the page shows)."""
     finished = cache.get(KPI_JOB_KEY.format(request.GET.get("job", "")))
     asked = [warehouse_id, start.isoformat(), end.isoformat(), freq]
     if finished and finished["asked"] == asked:  # the job of this very board, not another
-        return finished["board"], None
-    if end - start <= LONG_RANGE:  # served from its cache or computed here
-        return kpi_board(warehouse_id=warehouse_id, start=start, end=end, freq=freq), None
-    board = kpi_board_cached(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
+        return finished["board"], finished.get("carriers", []), None
+    board = (
+        kpi_board(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
+        if end - start <= LONG_RANGE  # served from its cache or computed here
+        else kpi_board_cached(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
+    )
     if board is not None:
-        return board, None
+        carriers = carrier_scorecard(warehouse_id=warehouse_id, start=start, end=end)
+        return board, carriers, None
     job = kpi_board_compute.delay(warehouse_id, start.isoformat(), end.isoformat(), freq)
     finished = cache.get(KPI_JOB_KEY.format(job.id))  # embedded: the task ran in this call
-    return (finished["board"], None) if finished else (None, job.id)
+    if finished:
+        return finished["board"], finished.get("carriers", []), None
+    return None, [], job.id
 
 
 @login_required

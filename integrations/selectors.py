@@ -372,6 +372,19 @@ def tender_of_load(load: Load) -> Tender | None:
     )
 
 
+def tenders_issued(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[LoadTender]:
+    """The loads of the warehouse offered to carriers (204 `00`, not changes or withdrawals)
+    in [start, end), in no order: what each carrier was asked, and answered, in the range."""
+    return LoadTender.objects.filter(
+        load__warehouse_id=warehouse_id,
+        purpose=TenderPurpose.ORIGINAL,
+        issued_at__gte=start,
+        issued_at__lt=end,
+    ).order_by()
+
+
 def tenders_last(load_ids: Iterable[int]) -> dict[int, LoadTender]:
     """Per load: its last tender (of any purpose, to any carrier), with its load (and its
     vehicle) and carrier. One query."""

@@ -148,7 +148,7 @@ from django.http import HttpResponse  # noqa: E402
 from drf_spectacular.utils import OpenApiParameter  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
-from dashboards.board import kpi_board, kpi_table  # noqa: E402
+from dashboards.board import carrier_scorecard, kpi_board, kpi_table  # noqa: E402
 from dashboards.sheets import sheet_response  # noqa: E402
 
 
@@ -171,8 +171,10 @@ class KpiQuery(serializers.Serializer):
 
 
 class KpiView(APIView):
-    """The KPIs both departments share, for one warehouse and a date range, with trends;
-    `export=csv|xlsx` downloads the same numbers."""
+    """The KPIs both departments share, for one warehouse and a date range, with trends, and
+    each carrier's scorecard over the range (`carriers`: loads and orders it took, fill,
+    freight cost per order, OTIF, gate dwell, its answers to EDI tenders);
+    `export=csv|xlsx` downloads the KPIs."""
 
     @extend_schema(
         parameters=[
@@ -198,8 +200,19 @@ class KpiView(APIView):
         name = f"kpis-{q['warehouse'].code}-{q['start']}-{q['end']}"
         if q["export"] in ("csv", "xlsx"):
             return sheet_response(kpi_table(board), name=name, kind=q["export"], sheet="KPIs")
+        carriers = carrier_scorecard(
+            warehouse_id=q["warehouse"].pk,
+            start=datetime.datetime.combine(q["start"], datetime.time(), tz),
+            end=datetime.datetime.combine(q["end"], datetime.time(), tz),
+        )
         return Response(
-            {"warehouse": q["warehouse"].code, "start": q["start"], "end": q["end"], "kpis": board}
+            {
+                "warehouse": q["warehouse"].code,
+                "start": q["start"],
+                "end": q["end"],
+                "kpis": board,
+                "carriers": carriers,
+            }
         )
 
 

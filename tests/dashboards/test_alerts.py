@@ -11,7 +11,7 @@ from dashboards.models import Alert, AlertThresholds
 from dashboards.services import alerts_evaluate
 from inventory.models import ReorderPolicy, Task
 from shipping import services as shipping
-from shipping.models import Carrier, Dock, Vehicle
+from shipping.models import Carrier, Dock, Load, Vehicle
 from shipping.selectors import loads_wave_timed
 from tests.factories import ItemFactory, warehouse_today
 from tests.inventory.helpers import stock_in
@@ -223,11 +223,11 @@ def test_a_committed_change_is_enough_for_its_alert_to_open(site):
     assert alert.subject_id == "SOAP-E"
 
 
-def test_a_truck_whose_goods_will_not_be_ready_in_time(floor, django_assert_num_queries):
-    """The warehouse hears of it before the truck waits: while the wave is still planned
-    past its release-by time, and while picking runs behind; it clears once picked."""
+def _booked_in_three_hours(floor, ref: str) -> tuple[Load, datetime.datetime]:  # type: ignore[no-untyped-def]
+    """A load of the van with an order of 2 teas and a rice (two pick lines), its truck due
+    at door D1 in three hours (for an hour); and when it is due."""
     dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
-    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-T1")
+    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref=ref)
     load = shipping.load_build(
         warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
     )
@@ -240,6 +240,13 @@ def test_a_truck_whose_goods_will_not_be_ready_in_time(floor, django_assert_num_
         ends_at=due + datetime.timedelta(hours=1),
         actor=None,
     )
+    return load, due
+
+
+def test_a_truck_whose_goods_will_not_be_ready_in_time(floor, django_assert_num_queries):
+    """The warehouse hears of it before the truck waits: while the wave is still planned
+    past its release-by time, and while picking runs behind; it clears once picked."""
+    load, due = _booked_in_three_hours(floor, "SO-T1")
     # 2 lines at 60 an hour by one picker: 2 minutes; ready 30 minutes before the truck.
     wave = shipping.wave_plan(load=load, lines_per_picker_hour=60, pickers=1, actor=None)
     ready_by = due - datetime.timedelta(minutes=30)
@@ -282,20 +289,7 @@ def test_a_truck_booked_with_no_wave_planned_is_timed_as_if_one_were_planned_now
     """Nobody planned the wave: at a new wave's pace (two pickers at 60 lines an hour) its
     two lines take a minute; the board says when to release it, and the floor hears of it
     once that time is past."""
-    dock = Dock.objects.create(warehouse=floor["wh"], code="D1")
-    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-T2")
-    load = shipping.load_build(
-        warehouse=floor["wh"], vehicle=floor["van"], orders=[order], actor=None
-    )
-    due = timezone.now() + datetime.timedelta(hours=3)
-    shipping.appointment_book(
-        dock=dock,
-        vehicle=floor["van"],
-        load=load,
-        starts_at=due,
-        ends_at=due + datetime.timedelta(hours=1),
-        actor=None,
-    )
+    load, due = _booked_in_three_hours(floor, "SO-T2")
     ready_by = due - datetime.timedelta(minutes=30)
     with django_assert_num_queries(2):
         ((timed, timing),) = loads_wave_timed(warehouse_id=floor["wh"].pk, now=ready_by)

@@ -135,3 +135,61 @@ def test_trends_group_by_day_and_by_week(orders):
     ]
     weekly = kpis.trend(later, "received_at", kpis.backorder_rate, freq="W-SUN")
     assert [w["period"] for w in weekly] == ["2026-11-02", "2026-11-09"]  # weeks start Monday
+
+
+def test_each_carrier_s_scorecard_counts_its_own_loads_deliveries_gate_and_tenders():
+    """Deppon took two loads (5 and 3 orders, ¥300 and ¥100), one order delivered late of two
+    told; its trucks stood 30 and 90 minutes at the gate; of 4 loads offered it accepted 2
+    (in 10 and 30 minutes), declined 1 and let 1 lapse. SF was offered one, still open."""
+    frames = {
+        "loads": pd.DataFrame(
+            {
+                "carrier": ["DEPPON", "DEPPON"],
+                "weight_fill_pct": [80.0, 60.0],
+                "volume_fill_pct": [50.0, 50.0],
+                "freight_cost": [300.0, 100.0],
+                "orders": [5, 3],
+            }
+        ),
+        "deliveries": pd.DataFrame(
+            {
+                "carrier": ["DEPPON", "DEPPON", "DEPPON"],
+                "requested_delivery_date": [d(3), d(3), d(3)],
+                "delivered_on": [d(3), d(4), None],
+                "outcome": ["delivered", "delivered", None],
+            }
+        ),
+        "visits": pd.DataFrame(
+            {
+                "carrier": ["DEPPON", "DEPPON"],
+                "checked_in_at": [T0, T0],
+                "checked_out_at": [h(0.5), h(1.5)],
+            }
+        ),
+        "tenders": pd.DataFrame(
+            {
+                "carrier": ["DEPPON"] * 4 + ["SFEX"],
+                "answer": ["accepted", "accepted", "declined", "lapsed", "pending"],
+                "issued_at": [T0] * 5,
+                "answered_at": [h(10 / 60), h(0.5), h(1), pd.NaT, pd.NaT],
+            }
+        ),
+    }
+    deppon, sf = kpis.carrier_scorecard(frames, {"DEPPON": "Deppon"})
+    assert deppon == {
+        "carrier": "DEPPON",
+        "name": "Deppon",
+        "loads": 2,
+        "orders": 8,
+        "weight_fill_pct": 70.0,
+        "freight_cost_per_order": 50.0,
+        "otif": 0.5,
+        "dwell_min": 60.0,
+        "tenders": 4,
+        "accepted": 0.5,
+        "declined": 0.25,
+        "lapsed": 0.25,
+        "answer_min": 30.0,  # 10, 30 and 60: the median
+    }
+    assert sf["carrier"] == "SFEX" and sf["name"] == "SFEX"
+    assert (sf["loads"], sf["tenders"], sf["accepted"], sf["otif"]) == (0, 1, None, None)

@@ -286,3 +286,23 @@ def test_on_postgres_a_late_acceptance_and_the_pass_on_at_once_agree(floor, tend
         assert tender.answer == "lapsed"
         assert load.vehicle == guide["own_truck"]
         assert not Event.objects.filter(type="load.tender_accepted").exists()
+
+
+def test_the_kpi_board_scores_each_carrier_on_its_loads_and_its_answers(
+    api, person, client, floor, tendered, guide
+):
+    """Deppon declined its tender; the own fleet took the load. The manager sees it per
+    carrier, on the board and through the API."""
+    load_tenders_issue_due()
+    _decline(api, person, floor, tendered["load"])
+    load_tender_pass_on(load_id=tendered["load"].pk)
+    manager = person("manager", floor["wh"])
+    got = api(manager).get("/api/v1/kpis/", {"warehouse": floor["wh"].code})
+    assert got.status_code == 200, got.json()
+    (deppon,) = [c for c in got.json()["carriers"] if c["carrier"] == "DEPPON"]
+    assert (deppon["name"], deppon["loads"], deppon["tenders"]) == ("Deppon", 0, 1)
+    assert (deppon["accepted"], deppon["declined"], deppon["lapsed"]) == (0.0, 1.0, 0.0)
+    assert deppon["answer_min"] is not None
+    client.force_login(manager)
+    page = client.get("/kpis/", {"warehouse": floor["wh"].code}).content.decode()
+    assert 'data-carrier="DEPPON"' in page and "Answers in (median min)" in page
