@@ -4,8 +4,10 @@ delivery windows.
 A stop is unloaded from the moment the truck is there and the ship-to's window is open: a
 truck that comes early waits for the window to open; one that comes after it closed is
 unloaded at once and is late by that much. Windows are times of day on the warehouse's
-clock, on the day the truck gets there. Distances are great-circle kilometres at an
-average road speed, as everywhere in Handoff's planning.
+clock, on the day the truck gets there. Distances are road kilometres as estimated from the
+great circle: its km times the roads' detour (`HANDOFF_ROAD_FACTOR`; 1.0, as the crow flies,
+unless set: about 1.3 in a city), driven at an average road speed
+(`HANDOFF_ROAD_SPEED_KMH`, 45), as everywhere in Handoff's planning.
 
 A carrier that delivers through its own network (`network`: its km a day, above 0) is no
 route of ours: its truck collects at the dock and is gone; each stop is delivered on its
@@ -21,12 +23,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.cache import cache
 
 from shipping.geo import distance_km
 from shipping.models import ShipTo
 
-AVERAGE_SPEED_KMH = 45.0
 UNLOADING_MINUTES = 20  # at each stop, before the truck drives on
 EXACT_UP_TO = 6  # stops: every order is tried; beyond, a local search from two starts
 SEARCH_TRIES = 6_000  # orders each local search may time at most: a long route stays quick
@@ -39,6 +41,17 @@ ROUTE_KEPT_S = 3600
 DAY_TRIP = datetime.timedelta(hours=12)
 
 Point = tuple[Decimal | float, Decimal | float]
+
+
+def road_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Kilometres by road from `a` to `b` (latitude, longitude): the great circle's, times
+    the roads' detour (`HANDOFF_ROAD_FACTOR`)."""
+    return distance_km(*a, *b) * settings.HANDOFF_ROAD_FACTOR
+
+
+def road_speed_kmh() -> float:
+    """The average speed a truck makes on the road (`HANDOFF_ROAD_SPEED_KMH`)."""
+    return settings.HANDOFF_ROAD_SPEED_KMH
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,8 @@ class _Trip:
         points = [(float(start[0]), float(start[1]))] + [
             (float(s.latitude), float(s.longitude)) for s in ship_tos
         ]
-        self.km = [[distance_km(*a, *b) for b in points] for a in points]
+        self.km = [[road_km(a, b) for b in points] for a in points]
+        self.kmh = road_speed_kmh()
         first_day = at.astimezone(zone).date()
         days = [first_day + datetime.timedelta(days=k) for k in range(HORIZON_DAYS + 1)]
 
@@ -94,7 +108,7 @@ class _Trip:
         out = []
         where, now = 0, 0.0
         for stop in order:
-            arrives = now + self.km[where][stop] / AVERAGE_SPEED_KMH * 3600
+            arrives = now + self.km[where][stop] / self.kmh * 3600
             day = min(bisect.bisect_right(self.midnights, arrives) - 1, HORIZON_DAYS)
             opens, closes = self.windows[stop - 1][max(day, 0)]
             eta = max(arrives, opens)
@@ -108,7 +122,7 @@ class _Trip:
             return (0.0, 0.0, 0.0)
         timed = self.times(order)
         home = self.km[order[-1]][0]
-        back = timed[-1][1] + UNLOADING_MINUTES * 60 + home / AVERAGE_SPEED_KMH * 3600
+        back = timed[-1][1] + UNLOADING_MINUTES * 60 + home / self.kmh * 3600
         km = self.km[0][order[0]] + sum(self.km[a][b] for a, b in itertools.pairwise(order))
         return (round(sum(t[2] for t in timed) / 60, 6), round(back, 3), round(km + home, 6))
 
@@ -216,8 +230,8 @@ def km_carried(*, origin: Point, ship_tos: Sequence[ShipTo]) -> float:
 
 
 def _km_home(origin: Point, ship_to: ShipTo) -> float:
-    return distance_km(
-        float(ship_to.latitude), float(ship_to.longitude), float(origin[0]), float(origin[1])
+    return road_km(
+        (float(ship_to.latitude), float(ship_to.longitude)), (float(origin[0]), float(origin[1]))
     )
 
 
@@ -226,7 +240,7 @@ def beyond_a_day(*, origin: Point, ship_to: ShipTo) -> bool:
     window to wait for), takes longer than a `DAY_TRIP`: a shop for a carrier's network, not
     for one of our routes."""
     there_and_back = datetime.timedelta(
-        minutes=UNLOADING_MINUTES, hours=2 * _km_home(origin, ship_to) / AVERAGE_SPEED_KMH
+        minutes=UNLOADING_MINUTES, hours=2 * _km_home(origin, ship_to) / road_speed_kmh()
     )
     return there_and_back > DAY_TRIP
 
@@ -236,7 +250,7 @@ def home_at(
 ) -> datetime.datetime:
     """When a truck unloading at `ship_to` from `unloading_from` is back at `origin`."""
     return unloading_from + datetime.timedelta(
-        minutes=UNLOADING_MINUTES, hours=_km_home(origin, ship_to) / AVERAGE_SPEED_KMH
+        minutes=UNLOADING_MINUTES, hours=_km_home(origin, ship_to) / road_speed_kmh()
     )
 
 
@@ -284,7 +298,14 @@ def _plan_key(
 ) -> str:
     """Everything the order of a route depends on, the rules' numbers too (and the hint only
     where it is a start of the search)."""
-    rules = (AVERAGE_SPEED_KMH, UNLOADING_MINUTES, EXACT_UP_TO, SEARCH_TRIES, HORIZON_DAYS)
+    rules = (
+        settings.HANDOFF_ROAD_FACTOR,
+        road_speed_kmh(),
+        UNLOADING_MINUTES,
+        EXACT_UP_TO,
+        SEARCH_TRIES,
+        HORIZON_DAYS,
+    )
     parts = [repr(rules), f"{origin[0]}", f"{origin[1]}", at.isoformat(), str(zone)]
     parts += [
         f"{s.pk}:{s.latitude}:{s.longitude}:{s.window_opens}:{s.window_closes}" for s in stops

@@ -334,6 +334,10 @@ HANDOFF_TENDER_ANSWER_MINUTES = env.int("HANDOFF_TENDER_ANSWER_MINUTES", default
 # truck free for it, as a routing guide would (`integrations.services.routing_guide`); off,
 # the dispatch office is alerted and chooses.
 HANDOFF_TENDER_PASS_ON = env.bool("HANDOFF_TENDER_PASS_ON", default=True)
+# Road distances are estimated from the great circle: its km times the roads' detour (1.0:
+# as the crow flies; about 1.3 in a city, 1.2 between cities), driven at this average speed.
+HANDOFF_ROAD_FACTOR = env.float("HANDOFF_ROAD_FACTOR", default=1.0)
+HANDOFF_ROAD_SPEED_KMH = env.float("HANDOFF_ROAD_SPEED_KMH", default=45.0)
 # The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
 HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).

@@ -72,6 +72,23 @@ def test_the_far_shop_that_closes_first_is_served_first_and_the_truck_waits_for_
     assert round(first.km) == 20 and round(second.km) == 15
 
 
+def test_the_roads_detour_and_speed_set_stretch_the_km_and_the_times(shops, settings):
+    """In town the roads run 1.3 times the straight line, at 30 km/h: the far shop's 20 km
+    are 26 by road, 52 minutes from 07:30; it unloads for 20 minutes and is home 52 minutes
+    later. A route planned before is not served again under the new rules."""
+    from shipping.routing import back_at, km_driven
+
+    bj, _, far = shops
+    before = route_plan(origin=_origin(bj), at=_local(bj, 7, 30), ship_tos=[far], zone=bj.zone())
+    settings.HANDOFF_ROAD_FACTOR, settings.HANDOFF_ROAD_SPEED_KMH = 1.3, 30.0
+    (call,) = route_plan(origin=_origin(bj), at=_local(bj, 7, 30), ship_tos=[far], zone=bj.zone())
+    assert round(call.km) == 26 and round(before[0].km) == 20
+    assert _hm(call.arrives_at, bj) == "08:22"
+    assert round(km_driven(origin=_origin(bj), calls=[call])) == 52
+    back = back_at(origin=_origin(bj), leaves_at=_local(bj, 7, 30), calls=[call])
+    assert _hm(back, bj) == "09:34"  # unloading 20 minutes from 08:22, then 52 minutes home
+
+
 def test_a_shop_reached_after_closing_is_late_by_that_much(shops):
     bj, _, far = shops
     (call,) = calls_timed(start=_origin(bj), at=_local(bj, 8, 50), ship_tos=[far], zone=bj.zone())
