@@ -494,19 +494,25 @@ def load_tender_last(load: Load, *, control: str = "") -> LoadTender | None:
     return tenders.first()
 
 
+def _sent_under(control: str) -> Q:
+    """A 945 or an 856 under this control number now, or before it was sent again."""
+    return Q(control_number=control) | Q(earlier__icontains=f'"{control}"')
+
+
 def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | None:
-    """An interchange Handoff sent this partner under this control number: its kind (945,
-    856, 204), the warehouse it is of, and what it was about (an order's, a stop's or a
-    load's reference); None if none. Three queries at most."""
+    """An interchange Handoff sent this partner under this control number (a 945 or an 856
+    sent again since too): its kind (945, 856, 204), the warehouse it is of, and what it was
+    about (an order's, a stop's or a load's reference); None if none. Three queries at
+    most."""
     advice = (
-        ShippingAdvice.objects.filter(edi_order__partner=partner, control_number=control)
+        ShippingAdvice.objects.filter(_sent_under(control), edi_order__partner=partner)
         .select_related("order")
         .first()
     )
     if advice is not None:
         return "945", advice.order.warehouse_id, advice.order.external_ref
     notice = (
-        ShipNotice.objects.filter(partner=partner, control_number=control)
+        ShipNotice.objects.filter(_sent_under(control), partner=partner)
         .select_related("stop__shipment__load")
         .first()
     )
@@ -521,6 +527,32 @@ def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | Non
     if tender is not None:
         return "204", tender.load.warehouse_id, tender.load.reference
     return None
+
+
+def edi_sent_again_as(*, partner: str, control: str) -> str:
+    """The control number what Handoff sent this partner under `control` went under since,
+    sent again (`edi_resend`): a 945's or an 856's, or the 204 next to that carrier about
+    that load if it says the same; "" if it went under no other. Three queries at most."""
+    for kept in (
+        ShippingAdvice.objects.filter(edi_order__partner=partner),
+        ShipNotice.objects.filter(partner=partner),
+    ):
+        found = kept.filter(earlier__icontains=f'"{control}"').first()
+        if found is not None:
+            return found.control_number
+    tender = LoadTender.objects.filter(partner=partner, control_number=control).first()
+    if tender is None:
+        return ""
+    later = (
+        LoadTender.objects.filter(
+            load_id=tender.load_id, carrier_id=tender.carrier_id, pk__gt=tender.pk
+        )
+        .order_by("pk")
+        .first()
+    )
+    if later is None or (later.purpose, later.segments) != (tender.purpose, tender.segments):
+        return ""  # none since, or a change or a withdrawal: not the same sent again
+    return later.control_number
 
 
 def edi_not_waiting(partner: str, control: str) -> NotFound:

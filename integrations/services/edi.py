@@ -41,6 +41,7 @@ from integrations.selectors import (
     edi_not_waiting,
     edi_order_of,
     edi_sent,
+    edi_sent_again_as,
     load_tenders_due,
     loads_referenced,
     ship_notice_of,
@@ -582,6 +583,8 @@ def acknowledgments_record(
                 "received_at": timezone.now(),
                 "interchange": kept,
                 "warehouse_id": warehouse_id,
+                # Late, of what went again since: that one's 997 is the one to wait for.
+                "sent_again_as": edi_sent_again_as(partner=partner, control=ack.control),
             },
         )
         if warehouse_id is not None:

@@ -177,3 +177,18 @@ def test_the_edi_log_sends_a_rejected_one_again_and_shows_both(erp, client, pers
     assert "it went again under a newer one" in twice.content.decode()
     advice.refresh_from_db()
     assert advice.control_number == new
+
+
+def test_a_997_late_for_a_number_sent_again_is_kept_but_raises_no_alert(erp, api, person, floor):
+    """The ERP's 997 rejecting the first 945 comes after the office sent it again: it is kept
+    against the number it names, which went again, and the office is not alerted."""
+    advice = _945(erp, floor)
+    was = advice.control_number
+    office = api(person("dispatcher", floor["wh"]))
+    again = office.post(RESEND, {"partner": "ZZ:ACMEERP", "control": was}, format="json")
+    assert again.status_code == 200, again.json()
+    _rejected(erp, was)
+    late = EdiAcknowledgment.objects.get(control_number=was)
+    assert (late.status, late.sent_again_as) == ("R", again.json()["control"])
+    alerts_evaluate()
+    assert not Alert.objects.filter(rule="integration_failure", resolved_at__isnull=True).exists()
