@@ -74,13 +74,18 @@ def load_tender_pass_on(*, load_id: int, now: datetime.datetime | None = None) -
     if not settings.HANDOFF_TENDER_PASS_ON:
         return None
     now = now or timezone.now()
-    last = LoadTender.objects.filter(load_id=load_id).order_by("-pk").values_list("pk", flat=True)
-    if not last:
+    last = (
+        LoadTender.objects.filter(load_id=load_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if last is None:
         return None
     tender = (
         LoadTender.objects.select_for_update(of=("self",))
         .select_related("load__vehicle__carrier", "carrier")
-        .get(pk=last[0])
+        .get(pk=last)
     )
     if LoadTender.objects.filter(load_id=load_id, pk__gt=tender.pk).exists():
         return None  # tendered again meanwhile
