@@ -305,4 +305,4 @@ def test_the_kpi_board_scores_each_carrier_on_its_loads_and_its_answers(
     assert deppon["answer_min"] is not None
     client.force_login(manager)
     page = client.get("/kpis/", {"warehouse": floor["wh"].code}).content.decode()
-    assert 'data-carrier="DEPPON"' in page and "Answers in (median min)" in page
+    assert 'data-carrier="DEPPON"' in page and "Accepted · declined · lapsed" in page
