@@ -1141,6 +1141,7 @@ KIND_OF_RULE = {
     "integration_failure": TicketKind.DATA,
     "tender_declined": TicketKind.TRUCK,
     "tender_unanswered": TicketKind.TRUCK,
+    "freight_invoice_disputed": TicketKind.OTHER,
 }
 
 

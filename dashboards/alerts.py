@@ -20,6 +20,7 @@ from integrations.models import DeliveryStatus, WebhookDelivery
 from integrations.selectors import (
     edi_rejections,
     edi_senders_failing,
+    invoices_disputed,
     sensors_watched,
     tenders_open,
 )
@@ -647,6 +648,37 @@ def tenders_unanswered(
     return out
 
 
+def freight_invoices_disputed(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """A carrier billed a load above what its tariff priced the trip at, beyond the
+    tolerance (X12 210): the office checks it with the carrier before it is paid."""
+    return [
+        Condition(
+            rule="freight_invoice_disputed",
+            key=f"210:{invoice.carrier.code}:{invoice.number}",
+            warehouse_id=invoice.shipment.load.warehouse_id,
+            department=Department.LOGISTICS,
+            severity=Severity.WARNING,
+            **said(
+                gettext_noop(
+                    "%(carrier)s billed %(amount)s for load %(load)s (invoice %(number)s), "
+                    "%(over)s above its tariff's %(tariff)s: check it with them before paying."
+                ),
+                carrier=invoice.carrier.name,
+                amount=invoice.amount,
+                load=invoice.shipment.load.reference,
+                number=invoice.number,
+                over=invoice.over,
+                tariff=invoice.tariff,
+            ),
+            subject_type="load",
+            subject_id=invoice.shipment.load.reference,
+        )
+        for invoice in invoices_disputed(warehouse_ids=list(warehouses), now=now)
+    ]
+
+
 RULES = [
     below_reorder_point,
     stockout_blocking,
@@ -659,4 +691,5 @@ RULES = [
     integration_failures,
     cold_chain,
     tenders_unanswered,
+    freight_invoices_disputed,
 ]

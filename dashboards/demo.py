@@ -427,11 +427,12 @@ def demo_load(
     *, today: datetime.date | None = None, progress: Progress | None = None
 ) -> dict[str, str]:
     """Load the whole demo (idempotent): warehouses and people, stock, orders and trucks,
-    the cold chain's sensors, then the KPI history, around `today`: by default the demo warehouses' own date (in
+    the cold chain's sensors, then the KPI history and a carrier's bills of two of its trips,
+    around `today`: by default the demo warehouses' own date (in
     Beijing it is already tomorrow from 16:00 UTC). `progress(done, total)` follows it step
     by step."""
     from core.demo import core_demo_load
-    from integrations.demo import integrations_demo_load
+    from integrations.demo import integrations_demo_load, invoices_demo_load
     from inventory.demo import inventory_demo_load
     from shipping.demo import shipping_demo_load
 
@@ -458,6 +459,7 @@ def demo_load(
         days=days,
         progress=lambda done, _: tell(3 + done),
     )
+    invoices_demo_load()  # of trips the history made
     sops_demo_load(warehouses=warehouses)
     tell(total)
     return {"stock": stock, "orders": orders, "sensors": sensors, "history": history}

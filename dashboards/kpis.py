@@ -136,6 +136,16 @@ def alert_response(alerts: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def _over(invoices: pd.DataFrame) -> float | None:
+    """How far the bills with a tariff known come above it, as a share of it: their
+    amounts summed over their tariffs summed, less one (0.05: 5% over)."""
+    priced = invoices.dropna(subset=["tariff"])
+    tariff = priced["tariff"].astype(float).sum()
+    if not tariff:
+        return None
+    return round(float(priced["amount"].astype(float).sum() / tariff - 1), 4)
+
+
 # A tender's answers that count in a carrier's shares: those it gave, and its silence.
 TENDER_ANSWERS = ("accepted", "declined", "lapsed")
 
@@ -147,8 +157,8 @@ def carrier_scorecard(
     trucks and the orders they took, their mean weight fill, freight cost per order and the
     OTIF of their orders (as the board's KPIs, on its loads only), the median minutes its
     trucks stood at the gate, the loads offered to it by EDI 204, the shares of those it
-    answered or let lapse that it accepted, declined and let lapse, and the median minutes
-    it took to answer. Frames as `dashboards.selectors.carrier_frames` gives them; `names`:
+    answered or let lapse that it accepted, declined and let lapse, the median minutes it
+    took to answer, and how far its bills (X12 210) came above its tariff. Frames as `dashboards.selectors.carrier_frames` gives them; `names`:
     code -> name."""
     codes: set[str] = set()
     for frame in frames.values():
@@ -176,6 +186,7 @@ def carrier_scorecard(
                 "answer_min": _stats(_minutes(answered["answered_at"], answered["issued_at"]))[
                     "median"
                 ],
+                "billed_over_tariff": _over(of["invoices"]),
             }
         )
     return sorted(rows, key=lambda r: (-r["loads"], -r["tenders"], r["carrier"]))

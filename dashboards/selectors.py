@@ -23,7 +23,7 @@ from dashboards.models import (
     TicketStatus,
 )
 from integrations.models import Sensor
-from integrations.selectors import tenders_issued
+from integrations.selectors import invoices_of_loads, tenders_issued
 from inventory.choices import OPEN_TASK_STATUSES
 from inventory.models import Item, Location, Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
@@ -202,8 +202,9 @@ def carrier_frames(
     """What the carriers' scorecard needs, for one warehouse and [start, end), on its clock,
     each row with its `carrier` (code): the loads that left (`loads`: as `kpi_frames`), the
     orders they took and how each was delivered (`deliveries`: as its orders), the gate
-    visits of the carriers' trucks (`visits`), and the loads offered to carriers by EDI 204
-    (`tenders`: `answer`, `issued_at`, `answered_at`). Four queries."""
+    visits of the carriers' trucks (`visits`), the loads offered to carriers by EDI 204
+    (`tenders`: `answer`, `issued_at`, `answered_at`), and the carriers' bills for the loads
+    that left (`invoices`: `amount`, `tariff`). Six queries."""
     zone = Warehouse.objects.values_list("time_zone", flat=True).get(pk=warehouse_id)
     frame_of = functools.partial(_frame, zone=zone)
     left = Load.objects.filter(
@@ -253,6 +254,10 @@ def carrier_frames(
             ),
             ["carrier", "answer", "issued_at", "answered_at"],
             ("issued_at", "answered_at"),
+        ),
+        "invoices": frame_of(
+            invoices_of_loads(loads=left).values_list("carrier__code", "amount", "tariff"),
+            ["carrier", "amount", "tariff"],
         ),
     }
 

@@ -3,24 +3,33 @@ refrigerated truck, with a day of readings every five minutes; Beijing's chilled
 had its door left open for the last 35 minutes, which is an alert on its floor. Its EDI: the
 first customer takes ship notices (856); Deppon is tendered its loads (204) and has
 answered them (990): it declined the second for want of a driver, an alert for dispatch, and
-accepted the others."""
+accepted the others; it has billed its last two trips from Beijing (210), the later above its
+tariff."""
 
 import datetime
 import hashlib
 import math
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from core.models import Warehouse
 from core.services import record_save
+from integrations.edi.freight_invoice import freight_invoices
 from integrations.edi.tender_response import tender_responses
 from integrations.edi.x12 import interchange_read
-from integrations.models import LoadTender, Sensor
-from integrations.services.edi import AnswerFor, edi_out_issue_due, tender_responses_record
+from integrations.models import EdiInterchange, FreightInvoice, LoadTender, Sensor
+from integrations.services.edi import (
+    AnswerFor,
+    InvoiceFor,
+    edi_out_issue_due,
+    freight_invoices_record,
+    tender_responses_record,
+)
 from integrations.services.sensors import ReadingInput, sensor_readings_record, sensor_register
 from inventory.models import Zone
-from shipping.models import Carrier, Customer, Vehicle
+from shipping.models import Carrier, Customer, Shipment, Vehicle
 
 EVERY = datetime.timedelta(minutes=5)
 DAY = datetime.timedelta(hours=24)
@@ -64,22 +73,32 @@ def ship_notices_demo_load() -> int:
 TENDERED_TO = ("DEPPON", "DEPPONTMS")  # the demo's carrier that takes EDI, and its EDI ID
 
 
-def _answer_990(carrier: Carrier, answers: list[tuple[LoadTender, str, str]]) -> str:
-    """The 990 interchange the carrier's TMS sends: one 990 a (tender, A or D, reason)."""
+def _from_carrier(carrier: Carrier, group: str, kind: str, bodies: list[list[str]]) -> str:
+    """An interchange from the carrier's TMS: one `kind` set a body (its segments between ST
+    and SE), in one functional group of `group` (GS01), under a control number of its own."""
     now = timezone.now().astimezone(datetime.UTC)
-    control = f"{9000 + LoadTender.objects.count():09d}"
+    control = f"{9000 + EdiInterchange.objects.count():09d}"
     lines = [
         f"ISA*00*{' ' * 10}*00*{' ' * 10}*{carrier.edi_qualifier}*{carrier.edi_id:<15}*ZZ*"
         f"{'HANDOFF':<15}*{now:%y%m%d}*{now:%H%M}*U*00401*{control}*0*P*>~",
-        f"GS*GF*{carrier.edi_id}*HANDOFF*{now:%Y%m%d}*{now:%H%M}*1*X*004010~",
+        f"GS*{group}*{carrier.edi_id}*HANDOFF*{now:%Y%m%d}*{now:%H%M}*1*X*004010~",
     ]
-    for n, (tender, code, reason) in enumerate(answers, start=1):
-        body = [f"B1*{carrier.code}*{tender.load.reference}*{now:%Y%m%d}*{code}"]
+    for n, body in enumerate(bodies, start=1):
+        lines += [f"ST*{kind}*{n:04d}~", *(f"{s}~" for s in body), f"SE*{len(body) + 2}*{n:04d}~"]
+    lines += [f"GE*{len(bodies)}*1~", f"IEA*1*{control}~"]
+    return "\n".join(lines) + "\n"
+
+
+def _answer_990(carrier: Carrier, answers: list[tuple[LoadTender, str, str]]) -> str:
+    """The 990 interchange the carrier's TMS sends: one 990 a (tender, A or D, reason)."""
+    day = timezone.now().astimezone(datetime.UTC)
+    bodies = []
+    for tender, code, reason in answers:
+        body = [f"B1*{carrier.code}*{tender.load.reference}*{day:%Y%m%d}*{code}"]
         if reason:
             body.append(f"V9*REJ*{reason}")
-        lines += [f"ST*990*{n:04d}~", *(f"{s}~" for s in body), f"SE*{len(body) + 2}*{n:04d}~"]
-    lines += [f"GE*{len(answers)}*1~", f"IEA*1*{control}~"]
-    return "\n".join(lines) + "\n"
+        bodies.append(body)
+    return _from_carrier(carrier, "GF", "990", bodies)
 
 
 def tenders_demo_load() -> int:
@@ -108,6 +127,50 @@ def tenders_demo_load() -> int:
         actor=None,
     )
     return len(tenders)
+
+
+def invoices_demo_load() -> int:
+    """Deppon has billed its last two trips from Beijing (X12 210), through the 210 intake:
+    the earlier one at its tariff, the later one with an hour's detention on top, above it
+    (an alert for the office) (idempotent)."""
+    carrier = Carrier.objects.filter(code=TENDERED_TO[0]).exclude(edi_id="").first()
+    if carrier is None or FreightInvoice.objects.exists():
+        return 0
+    shipments = list(
+        Shipment.objects.filter(
+            carrier=carrier, load__warehouse__code="BJ1", freight_cost__isnull=False
+        )
+        .select_related("load", "carrier")
+        .order_by("-departed_at")[:2]
+    )
+    if len(shipments) < 2:
+        return 0
+    bodies = []
+    for n, shipment in enumerate(reversed(shipments)):
+        freight = int(shipment.freight_cost * 100)
+        detention = 8000 if n == 1 else 0
+        day = shipment.departed_at.astimezone(datetime.UTC)
+        body = [
+            f"B3**DP{day:%y%m%d}{n + 1:02d}*{shipment.load.reference}*PP**{day:%Y%m%d}*"
+            f"{freight + detention}****{carrier.code}",
+            f"C3*{settings.HANDOFF_CURRENCY}",
+            f"L1*1***{freight}****400****FREIGHT",
+        ]
+        if detention:
+            body.append(f"L1*2***{detention}****DET****DETENTION 1H")
+        bodies.append(body)
+    text = _from_carrier(carrier, "IM", "210", bodies)
+    interchange = interchange_read(text)
+    said = [i for group in interchange.groups for i in freight_invoices(group)]
+    freight_invoices_record(
+        interchange=interchange,
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        invoices=[
+            InvoiceFor(i, shipment) for i, shipment in zip(said, reversed(shipments), strict=True)
+        ],
+        actor=None,
+    )
+    return len(said)
 
 
 def integrations_demo_load(*, warehouses: dict[str, Warehouse]) -> str:

@@ -435,3 +435,48 @@ class EdiAcknowledgment(models.Model):
 
     def __str__(self) -> str:
         return f"997 {self.partner} {self.control_number} {self.status}"
+
+
+class InvoiceStatus(models.TextChoices):
+    APPROVED = "approved", _("Within the tariff")
+    DISPUTED = "disputed", _("Above the tariff")
+    UNPRICED = "unpriced", _("No tariff to check it by")
+
+
+class FreightInvoice(models.Model):
+    """A carrier's bill for a load it carried (an X12 210), checked when it came against
+    what the carrier's tariff priced the trip at when the truck left (`tariff`): within
+    `HANDOFF_FREIGHT_TOLERANCE_PCT` (or `_ABS`) of it, approved; above, disputed (an alert
+    for the office); with no tariff known, unpriced."""
+
+    carrier = models.ForeignKey(
+        "shipping.Carrier", on_delete=models.PROTECT, related_name="invoices"
+    )
+    shipment = models.ForeignKey(
+        "shipping.Shipment", on_delete=models.PROTECT, related_name="invoices"
+    )
+    number = models.CharField(max_length=30)  # B3-02, the carrier's
+    invoiced_on = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    charges = models.JSONField(default=list, blank=True)  # each {code, description, amount}
+    tariff = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    interchange = models.ForeignKey(
+        EdiInterchange, on_delete=models.PROTECT, related_name="invoices"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "number"], name="invoice_once_a_carrier")
+        ]
+
+    def __str__(self) -> str:
+        return f"210 {self.number} {self.amount}"
+
+    @property
+    def over(self) -> Decimal | None:
+        """What it bills above the tariff (None with no tariff known)."""
+        return self.amount - self.tariff if self.tariff is not None else None

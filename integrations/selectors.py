@@ -22,6 +22,8 @@ from integrations.models import (
     EdiOrder,
     EdiRefusal,
     Excursion,
+    FreightInvoice,
+    InvoiceStatus,
     LoadTender,
     Sensor,
     SensorReading,
@@ -385,6 +387,11 @@ def tenders_issued(
     ).order_by()
 
 
+def invoices_of_loads(*, loads: QuerySet[Load]) -> QuerySet[FreightInvoice]:
+    """The carriers' bills (X12 210) for these loads' shipments, in no order."""
+    return FreightInvoice.objects.filter(shipment__load__in=loads.values("pk")).order_by()
+
+
 def tenders_last(load_ids: Iterable[int]) -> dict[int, LoadTender]:
     """Per load: its last tender (of any purpose, to any carrier), with its load (and its
     vehicle) and carrier. One query."""
@@ -577,6 +584,27 @@ def edi_resend_warehouse(*, partner: str, control: str) -> int:
     return found[1]
 
 
+# How long a disputed freight invoice keeps its alert up: a bill is settled within a month.
+INVOICE_DISPUTED_FOR = datetime.timedelta(days=30)
+
+
+def invoices_disputed(
+    *, warehouse_ids: Iterable[int], now: datetime.datetime
+) -> list[FreightInvoice]:
+    """The carriers' invoices (X12 210) of these warehouses' loads billed above their tariff
+    beyond the tolerance, received within `INVOICE_DISPUTED_FOR`, each with its carrier and
+    its shipment's load."""
+    return list(
+        FreightInvoice.objects.filter(
+            status=InvoiceStatus.DISPUTED,
+            shipment__load__warehouse_id__in=list(warehouse_ids),
+            received_at__gte=now - INVOICE_DISPUTED_FOR,
+        )
+        .select_related("carrier", "shipment__load")
+        .order_by("pk")
+    )
+
+
 def edi_rejections(*, since: datetime.datetime) -> QuerySet[EdiAcknowledgment]:
     """Interchanges Handoff sent that their partners rejected (997 AK9 R) since then, and
     that were not sent again since."""
@@ -627,7 +655,7 @@ def edi_traffic(
                 "control": kept.control_number,
                 "about": ", ".join(
                     str(t.get("reference") or t.get("load") or t.get("waybill") or "")
-                    for told in ("orders", "receipts", "answers", "statuses")
+                    for told in ("orders", "receipts", "answers", "statuses", "invoices")
                     for t in answer.get(told, [])[:5]
                 ),
                 "status": "taken",

@@ -41,6 +41,7 @@ from shipping.models import (
     Load,
     Order,
     OrderLine,
+    Shipment,
     ShipTo,
     Stop,
     Vehicle,
@@ -1516,6 +1517,18 @@ def allocation_told(note: dict) -> str:
 def stop_return_reference(stop: Stop) -> str:
     """The receipt a refused stop's goods come back on (see `delivery_record`)."""
     return f"RET-{stop.shipment.reference}-{stop.sequence}"
+
+
+def shipment_of_load(*, reference: str, warehouse_ids: Iterable[int]) -> Shipment | None:
+    """The shipment of the load with this reference, of these warehouses, with its load and
+    carrier: None if there is none, or the load has not left."""
+    return (
+        Shipment.objects.filter(
+            load__reference=reference, load__warehouse_id__in=list(warehouse_ids)
+        )
+        .select_related("load", "carrier")
+        .first()
+    )
 
 
 def load_planned_orders(

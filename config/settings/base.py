@@ -338,6 +338,10 @@ HANDOFF_TENDER_PASS_ON = env.bool("HANDOFF_TENDER_PASS_ON", default=True)
 # as the crow flies; about 1.3 in a city, 1.2 between cities), driven at this average speed.
 HANDOFF_ROAD_FACTOR = env.float("HANDOFF_ROAD_FACTOR", default=1.0)
 HANDOFF_ROAD_SPEED_KMH = env.float("HANDOFF_ROAD_SPEED_KMH", default=45.0)
+# A carrier's invoice (X12 210) above the tariff's price of the trip by more than this share
+# (%) or this amount, whichever is larger, is disputed: an alert for the office.
+HANDOFF_FREIGHT_TOLERANCE_PCT = env.float("HANDOFF_FREIGHT_TOLERANCE_PCT", default=2.0)
+HANDOFF_FREIGHT_TOLERANCE_ABS = env.float("HANDOFF_FREIGHT_TOLERANCE_ABS", default=10.0)
 # The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
 HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).

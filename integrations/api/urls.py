@@ -7,6 +7,7 @@ from integrations.api.views import (
     EdiResendView,
     EpcisCaptureView,
     EventFeedView,
+    FreightInvoiceEdiView,
     ItemSheetView,
     LoadTenderView,
     OrderSheetView,
@@ -27,6 +28,7 @@ router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-
 
 urlpatterns = [
     path("events/", EventFeedView.as_view(), name="event-feed"),
+    path("edi/210/", FreightInvoiceEdiView.as_view(), name="edi-210"),
     path("edi/214/", CarrierStatusEdiView.as_view(), name="edi-214"),
     path("edi/856/", SupplierShipNoticeEdiView.as_view(), name="edi-856"),
     path("edi/940/", ShippingOrderEdiView.as_view(), name="edi-940"),

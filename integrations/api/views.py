@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -36,6 +37,7 @@ from core.selectors import warehouses_of
 from integrations.edi.acknowledgment import acknowledgments
 from integrations.edi.asn_intake import receipts_said
 from integrations.edi.carrier_status import carrier_statuses
+from integrations.edi.freight_invoice import freight_invoices
 from integrations.edi.intake import orders_said
 from integrations.edi.ship_notice_in import ship_notices_in
 from integrations.edi.shipping_order import shipping_orders
@@ -56,11 +58,13 @@ from integrations.selectors import (
 )
 from integrations.services import (
     AnswerFor,
+    InvoiceFor,
     StatusFor,
     acknowledgments_record,
     carrier_statuses_record,
     edi_refusal_record,
     edi_resend,
+    freight_invoices_record,
     receipts_expected_record,
     ship_notice_issue,
     shipping_advice_issue,
@@ -73,7 +77,7 @@ from integrations.sheets import orders as sheets
 from integrations.sheets import reading
 from integrations.sheets.items import items_from_sheet
 from shipping.models import Load, Stop
-from shipping.selectors import orders_visible, stop_by_waybill
+from shipping.selectors import orders_visible, shipment_of_load, stop_by_waybill
 from shipping.waybills import waybill_clean
 
 
@@ -577,6 +581,106 @@ class TenderResponseEdiView(EdiInView):
             interchange=interchange,
             digest=hashlib.sha256(text.encode()).hexdigest(),
             answers=answers,
+            actor=request.user,
+        )
+        return _acted(record, interchange)
+
+
+class FreightInvoiceEdiView(EdiInView):
+    """A carrier's bills for the loads it carried, as an X12 210 interchange (the body as
+    sent: `Content-Type: application/edi-x12` or `text/plain`): B3-02 its invoice number,
+    B3-03 the load's reference, B3-06 the date, B3-07 the amount due in cents, B3-11 its
+    SCAC; L1 its charges. How Handoff reads a 210 is in `integrations.edi.freight_invoice`.
+    Each is checked against what the carrier's tariff priced the trip at when the truck
+    left: approved, disputed (above it by more than `HANDOFF_FREIGHT_TOLERANCE_PCT` or
+    `_ABS`: an alert for the office) or unpriced (no tariff known). From the carrier's EDI
+    ID, of a load that left on its truck, in Handoff's currency; all of the interchange is
+    taken, or nothing. The answer lists each, with the 997; the same interchange sent again
+    gets the same answer (`replayed`)."""
+
+    kind = "210"
+
+    @_received_schema(
+        "FreightInvoicesReceived",
+        "invoices",
+        inline_serializer(
+            "FreightInvoiceReceived",
+            {
+                "where": serializers.CharField(),
+                "invoice": serializers.CharField(),
+                "load": serializers.CharField(),
+                "amount": serializers.DecimalField(max_digits=12, decimal_places=2),
+                "tariff": serializers.DecimalField(
+                    max_digits=12, decimal_places=2, allow_null=True
+                ),
+                "status": serializers.ChoiceField(choices=["approved", "disputed", "unpriced"]),
+                "applied": serializers.BooleanField(),
+                "skipped": serializers.CharField(),
+            },
+            many=True,
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+    def _received(self, request: Request, text: str) -> Response:
+        """The interchange acted on, or a DomainError saying why not."""
+        interchange, invoices = _read(text, freight_invoices)
+        warehouse_ids = warehouse_ids_for(request.user)
+        items = []
+        for said in invoices:
+            where = f"{said.where}, {said.segment.where}"
+            shipment = shipment_of_load(reference=said.load, warehouse_ids=warehouse_ids)
+            if shipment is None:
+                raise DomainError(
+                    _("%(where)s: no load %(load)s of yours has left; it is billed once it has.")
+                    % {"where": f"{where} B303", "load": said.load},
+                    field=f"{where} B303",
+                )
+            carrier = shipment.carrier
+            if said.carrier != carrier.code:
+                raise DomainError(
+                    _("%(where)s: load %(load)s left with %(carrier)s, not %(said)s.")
+                    % {
+                        "where": f"{where} B311",
+                        "load": said.load,
+                        "carrier": carrier.code,
+                        "said": said.carrier,
+                    },
+                    field=f"{where} B311",
+                )
+            partner = f"{carrier.edi_qualifier}:{carrier.edi_id}"
+            if not carrier.edi_id or partner != interchange.partner:
+                raise DomainError(
+                    _(
+                        "ISA06: load %(load)s left with %(carrier)s, whose EDI ID is "
+                        "%(partner)s; this interchange is from %(sender)s."
+                    )
+                    % {
+                        "load": said.load,
+                        "carrier": carrier.code,
+                        "partner": partner if carrier.edi_id else "—",
+                        "sender": interchange.partner,
+                    },
+                    field="ISA06",
+                )
+            if said.currency and said.currency != settings.HANDOFF_CURRENCY:
+                raise DomainError(
+                    _("%(where)s: Handoff's tariffs are in %(ours)s, not %(said)s.")
+                    % {
+                        "where": f"{said.where} C301",
+                        "ours": settings.HANDOFF_CURRENCY,
+                        "said": said.currency,
+                    },
+                    field=f"{said.where} C301",
+                )
+            require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES)
+            items.append(InvoiceFor(said, shipment))
+        record = functools.partial(
+            freight_invoices_record,
+            interchange=interchange,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            invoices=items,
             actor=request.user,
         )
         return _acted(record, interchange)

@@ -2,6 +2,7 @@
 
 from integrations.services.edi import (
     AnswerFor,
+    InvoiceFor,
     OrderSaid,
     StatusFor,
     acknowledgments_record,
@@ -9,6 +10,7 @@ from integrations.services.edi import (
     edi_out_issue_due,
     edi_refusal_record,
     edi_resend,
+    freight_invoices_record,
     load_tender_issue,
     load_tenders_issue_due,
     receipts_expected_record,
@@ -34,6 +36,7 @@ from integrations.services.webhooks import (
 
 __all__ = [
     "AnswerFor",
+    "InvoiceFor",
     "OrderSaid",
     "StatusFor",
     "acknowledgments_record",
@@ -41,6 +44,7 @@ __all__ = [
     "edi_out_issue_due",
     "edi_refusal_record",
     "edi_resend",
+    "freight_invoices_record",
     "load_tender_issue",
     "load_tender_pass_on",
     "load_tenders_issue_due",

@@ -6,6 +6,7 @@ say whether they took what Handoff sent."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,6 +20,7 @@ from core.exceptions import Conflict, DomainError
 from integrations.edi import carrier_status as cs
 from integrations.edi.acknowledgment import Acknowledgment
 from integrations.edi.asn_intake import ReceiptSaid
+from integrations.edi.freight_invoice import FreightInvoiceSaid
 from integrations.edi.load_tender import Envelope, load_tender_204, tender_segments
 from integrations.edi.ship_notice import ship_notice_856
 from integrations.edi.shipping_advice import shipping_advice_945
@@ -31,6 +33,8 @@ from integrations.models import (
     EdiInterchange,
     EdiOrder,
     EdiRefusal,
+    FreightInvoice,
+    InvoiceStatus,
     LoadTender,
     ShipNotice,
     ShippingAdvice,
@@ -61,7 +65,7 @@ from shipping.choices import (
     TrackingSource,
     TrackingStatus,
 )
-from shipping.models import Carrier, Load, Order, Stop
+from shipping.models import Carrier, Load, Order, Shipment, Stop
 from shipping.services import OrderDraft
 from shipping.services.dispatch import DELAY_MINUTES
 
@@ -1019,6 +1023,146 @@ def tender_responses_record(
             "skipped": sum(1 for t in told if not t["applied"]),
         },
         at=now,
+        actor=actor,
+    )
+    return answer, False
+
+
+@dataclass(frozen=True)
+class InvoiceFor:
+    """A 210's invoice and the shipment it bills: the load's, of the carrier it names."""
+
+    invoice: FreightInvoiceSaid
+    shipment: Shipment
+
+
+def _invoice_status(amount: Decimal, tariff: Decimal | None) -> str:
+    """Approved within the tolerance of the tariff (the larger of its share and its
+    amount), disputed above it, unpriced with no tariff known."""
+    if tariff is None:
+        return InvoiceStatus.UNPRICED
+    allowed = max(
+        tariff * Decimal(str(settings.HANDOFF_FREIGHT_TOLERANCE_PCT)) / 100,
+        Decimal(str(settings.HANDOFF_FREIGHT_TOLERANCE_ABS)),
+    )
+    return InvoiceStatus.APPROVED if amount - tariff <= allowed else InvoiceStatus.DISPUTED
+
+
+@service
+def freight_invoices_record(
+    *,
+    interchange: Interchange,
+    digest: str,
+    invoices: list[InvoiceFor],
+    actor: AbstractBaseUser | None,
+) -> tuple[dict, bool]:
+    """Keep a carrier's 210 invoices (`edi.received`), all of them or none, each checked
+    against the tariff's price of its shipment's trip as the truck left
+    (`Shipment.freight_cost`): approved, disputed (an alert for the office) or unpriced
+    (`shipment.invoiced`, saying which and by how much). An invoice number the carrier sent
+    before is skipped if it bills the same, and refuses the interchange if it bills another
+    amount (a correction goes under a new number). Answers what was done, with the 997; the
+    same interchange sent again gets the answer given (`replayed`)."""
+    kept, given = _interchange_kept(interchange, digest=digest, kind="210", actor=actor)
+    if given is not None:
+        return given, True
+    told = []
+    warehouses = set()
+    for item in invoices:
+        said, shipment = item.invoice, item.shipment
+        carrier = shipment.carrier
+        before = FreightInvoice.objects.filter(carrier=carrier, number=said.number).first()
+        if before is not None:
+            if before.amount != said.amount:
+                where = f"{said.where}, {said.segment.where} B302"
+                raise Conflict(
+                    _(
+                        "%(where)s: invoice %(number)s came on %(at)s billing %(amount)s; a "
+                        "correction goes under a new invoice number."
+                    )
+                    % {
+                        "where": where,
+                        "number": said.number,
+                        "at": before.received_at.strftime("%Y-%m-%d"),
+                        "amount": before.amount,
+                    },
+                    field=where,
+                    code="invoiced_before",
+                )
+            told.append(
+                {
+                    "where": said.where,
+                    "invoice": said.number,
+                    "load": said.load,
+                    "amount": str(said.amount),
+                    "tariff": str(before.tariff) if before.tariff is not None else None,
+                    "status": before.status,
+                    "applied": False,
+                    "skipped": _("Invoice %(number)s was received already.")
+                    % {"number": said.number},
+                }
+            )
+            continue
+        tariff = shipment.freight_cost
+        status = _invoice_status(said.amount, tariff)
+        invoice = FreightInvoice.objects.create(
+            carrier=carrier,
+            shipment=shipment,
+            number=said.number,
+            invoiced_on=said.invoiced_on,
+            amount=said.amount,
+            currency=said.currency or settings.HANDOFF_CURRENCY,
+            charges=[
+                {"code": c.code, "description": c.description, "amount": str(c.amount)}
+                for c in said.charges
+            ],
+            tariff=tariff,
+            status=status,
+            interchange=kept,
+        )
+        load = shipment.load
+        warehouses.add(load.warehouse_id)
+        event_record(
+            type="shipment.invoiced",
+            aggregate_type="shipment",
+            aggregate_id=shipment.reference,
+            warehouse=load.warehouse_id,
+            payload={
+                "shipment": shipment.reference,
+                "load": load.reference,
+                "carrier": carrier.code,
+                "invoice": invoice.number,
+                "amount": str(invoice.amount),
+                "currency": invoice.currency,
+                "tariff": str(tariff) if tariff is not None else None,
+                "over": str(invoice.over) if invoice.over is not None else None,
+                "status": status,
+            },
+            actor=actor,
+        )
+        told.append(
+            {
+                "where": said.where,
+                "invoice": said.number,
+                "load": said.load,
+                "amount": str(said.amount),
+                "tariff": str(tariff) if tariff is not None else None,
+                "status": status,
+                "applied": True,
+                "skipped": "",
+            }
+        )
+    answer = _interchange_answered(
+        kept,
+        interchange,
+        told={"invoices": told},
+        warehouses=warehouses,
+        counts={
+            status: sum(1 for t in told if t["applied"] and t["status"] == status)
+            for status in InvoiceStatus.values
+        }
+        | {"skipped": sum(1 for t in told if not t["applied"])},
+        at=timezone.now(),
         actor=actor,
     )
     return answer, False

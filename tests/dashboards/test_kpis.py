@@ -175,6 +175,10 @@ def test_each_carrier_s_scorecard_counts_its_own_loads_deliveries_gate_and_tende
             }
         ),
     }
+    # Its bills: ¥152 and ¥230 for two trips its tariff priced at ¥150 each; one unpriced.
+    frames["invoices"] = pd.DataFrame(
+        {"carrier": ["DEPPON"] * 3, "amount": [152.0, 230.0, 99.0], "tariff": [150.0, 150.0, None]}
+    )
     deppon, sf = kpis.carrier_scorecard(frames, {"DEPPON": "Deppon"})
     assert deppon == {
         "carrier": "DEPPON",
@@ -190,6 +194,8 @@ def test_each_carrier_s_scorecard_counts_its_own_loads_deliveries_gate_and_tende
         "declined": 0.25,
         "lapsed": 0.25,
         "answer_min": 30.0,  # 10, 30 and 60: the median
+        "billed_over_tariff": 0.2733,  # 382 for 300
     }
     assert sf["carrier"] == "SFEX" and sf["name"] == "SFEX"
     assert (sf["loads"], sf["tenders"], sf["accepted"], sf["otif"]) == (0, 1, None, None)
+    assert sf["billed_over_tariff"] is None
