@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from integrations.edi.x12 import FunctionalGroup, Segment, TransactionSet, X12Error, segment_date
 
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class Charge:
@@ -54,7 +56,7 @@ def _n2(segment: Segment, n: int, *, required: bool = True) -> Decimal | None:
             % {"value": raw[:20]},
             n,
         )
-    return Decimal(int(raw)) / 100
+    return (Decimal(int(raw)) / 100).quantize(CENT)
 
 
 def _invoice_of(transaction: TransactionSet) -> FreightInvoiceSaid:

@@ -91,7 +91,8 @@ def test_a_bill_within_the_tariff_is_approved_and_one_above_it_is_an_alert(
         Decimal("150.00"),
         "CNY",
     )
-    assert approved.charges == [{"code": "400", "description": "FREIGHT", "amount": "152"}]
+    assert approved.charges == [{"code": "400", "description": "FREIGHT", "amount": "152.00"}]
+    assert told["amount"] == "152.00"
     invoiced = Event.objects.get(type="shipment.invoiced")
     assert invoiced.payload["status"] == "approved" and invoiced.payload["over"] == "2.00"
     alerts_evaluate()
