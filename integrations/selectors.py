@@ -4,6 +4,7 @@
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -506,10 +507,21 @@ def _sent_under(control: str) -> Q:
     return Q(control_number=control) | Q(earlier__icontains=f'"{control}"')
 
 
-def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | None:
-    """An interchange Handoff sent this partner under this control number (a 945 or an 856
-    sent again since too): its kind (945, 856, 204), the warehouse it is of, and what it was
-    about (an order's, a stop's or a load's reference); None if none. Three queries at
+@dataclass(frozen=True)
+class Sent:
+    """An interchange Handoff sent a partner: its kind (945, 856, 204), the warehouse it is
+    of, what it was about (an order's, a stop's or a load's reference), and the control
+    number it went under since, sent again (`edi_resend`), or ""."""
+
+    kind: str
+    warehouse_id: int | None
+    about: str
+    again_as: str = ""
+
+
+def edi_sent(*, partner: str, control: str) -> Sent | None:
+    """What Handoff sent this partner under this control number (a 945 or an 856 sent again
+    since too; a 204 followed by the same tender again), None if nothing. Four queries at
     most."""
     advice = (
         ShippingAdvice.objects.filter(_sent_under(control), edi_order__partner=partner)
@@ -517,7 +529,9 @@ def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | Non
         .first()
     )
     if advice is not None:
-        return "945", advice.order.warehouse_id, advice.order.external_ref
+        order = advice.order
+        again = advice.control_number if advice.control_number != control else ""
+        return Sent("945", order.warehouse_id, order.external_ref, again)
     notice = (
         ShipNotice.objects.filter(_sent_under(control), partner=partner)
         .select_related("stop__shipment__load")
@@ -525,31 +539,16 @@ def edi_sent(*, partner: str, control: str) -> tuple[str, int | None, str] | Non
     )
     if notice is not None:
         shipment = notice.stop.shipment
-        return "856", shipment.load.warehouse_id, f"{shipment.reference}/{notice.stop.sequence}"
+        again = notice.control_number if notice.control_number != control else ""
+        about = f"{shipment.reference}/{notice.stop.sequence}"
+        return Sent("856", shipment.load.warehouse_id, about, again)
     tender = (
         LoadTender.objects.filter(partner=partner, control_number=control)
         .select_related("load")
         .first()
     )
-    if tender is not None:
-        return "204", tender.load.warehouse_id, tender.load.reference
-    return None
-
-
-def edi_sent_again_as(*, partner: str, control: str) -> str:
-    """The control number what Handoff sent this partner under `control` went under since,
-    sent again (`edi_resend`): a 945's or an 856's, or the 204 next to that carrier about
-    that load if it says the same; "" if it went under no other. Three queries at most."""
-    for kept in (
-        ShippingAdvice.objects.filter(edi_order__partner=partner),
-        ShipNotice.objects.filter(partner=partner),
-    ):
-        found = kept.filter(earlier__icontains=f'"{control}"').first()
-        if found is not None:
-            return found.control_number
-    tender = LoadTender.objects.filter(partner=partner, control_number=control).first()
     if tender is None:
-        return ""
+        return None
     later = (
         LoadTender.objects.filter(
             load_id=tender.load_id, carrier_id=tender.carrier_id, pk__gt=tender.pk
@@ -557,9 +556,13 @@ def edi_sent_again_as(*, partner: str, control: str) -> str:
         .order_by("pk")
         .first()
     )
-    if later is None or (later.purpose, later.segments) != (tender.purpose, tender.segments):
-        return ""  # none since, or a change or a withdrawal: not the same sent again
-    return later.control_number
+    # The same tender again, not a change or a withdrawal since.
+    same = later is not None and (later.purpose, later.segments) == (
+        tender.purpose,
+        tender.segments,
+    )
+    again = later.control_number if same and later is not None else ""
+    return Sent("204", tender.load.warehouse_id, tender.load.reference, again)
 
 
 def edi_not_waiting(partner: str, control: str) -> NotFound:
@@ -579,9 +582,9 @@ def edi_resend_warehouse(*, partner: str, control: str) -> int:
     caller to check who may send it again (`edi_resend`); `edi_not_waiting` if nothing went
     under it, or it went again under a newer one."""
     found = edi_sent(partner=partner, control=control)
-    if found is None or found[1] is None:
+    if found is None or found.warehouse_id is None:
         raise edi_not_waiting(partner, control)
-    return found[1]
+    return found.warehouse_id
 
 
 # How long a disputed freight invoice keeps its alert up: a bill is settled within a month.

@@ -45,7 +45,6 @@ from integrations.selectors import (
     edi_not_waiting,
     edi_order_of,
     edi_sent,
-    edi_sent_again_as,
     load_tenders_due,
     loads_referenced,
     ship_notice_of,
@@ -560,7 +559,7 @@ def acknowledgments_record(
     warehouses = set()
     for ack in acknowledgments:
         sent = edi_sent(partner=partner, control=ack.control)
-        if sent is not None and sent[1] is not None and sent[1] not in warehouse_ids:
+        if sent is not None and sent.warehouse_id not in (None, *warehouse_ids):
             sent = None
         if sent is None:
             told.append(
@@ -575,7 +574,7 @@ def acknowledgments_record(
                 }
             )
             continue
-        kind, warehouse_id, about = sent
+        kind, warehouse_id, about = sent.kind, sent.warehouse_id, sent.about
         errors = [*ack.errors, *(e for s in ack.sets for e in s.errors)]
         EdiAcknowledgment.objects.update_or_create(
             partner=partner,
@@ -588,7 +587,7 @@ def acknowledgments_record(
                 "interchange": kept,
                 "warehouse_id": warehouse_id,
                 # Late, of what went again since: that one's 997 is the one to wait for.
-                "sent_again_as": edi_sent_again_as(partner=partner, control=ack.control),
+                "sent_again_as": sent.again_as,
             },
         )
         if warehouse_id is not None:
@@ -1221,33 +1220,44 @@ def edi_resend(*, partner: str, control: str, actor: AbstractBaseUser | None) ->
             field="control",
             code="taken",
         )
-    advice = ShippingAdvice.objects.filter(
-        edi_order__partner=partner, control_number=control
-    ).first()
-    if advice is not None:
-        return _acknowledgment_mended(_advice_resent(advice, control, actor), partner)
-    notice = ShipNotice.objects.filter(partner=partner, control_number=control).first()
-    if notice is not None:
-        return _acknowledgment_mended(_notice_resent(notice, control, actor), partner)
-    tender = LoadTender.objects.filter(partner=partner, control_number=control).first()
-    if tender is not None:
-        return _acknowledgment_mended(_tender_resent(tender, actor), partner)
-    raise edi_not_waiting(partner, control)
-
-
-def _acknowledgment_mended(again: SentAgain, partner: str) -> SentAgain:
-    """The partner's 997 of what went again says under which number it went."""
+    again = _resent(partner, control, actor)
+    # The partner's 997 of what went again says under which number it went.
     EdiAcknowledgment.objects.filter(partner=partner, control_number=again.was).update(
         sent_again_as=again.control
     )
     return again
 
 
-def _earlier(kept: ShippingAdvice | ShipNotice) -> list[dict]:
-    return [
+def _resent(partner: str, control: str, actor: AbstractBaseUser | None) -> SentAgain:
+    """What went to the partner under this number, sent again: a 945, an 856 or a 204."""
+    advice = ShippingAdvice.objects.filter(
+        edi_order__partner=partner, control_number=control
+    ).first()
+    if advice is not None:
+        return _advice_resent(advice, control, actor)
+    notice = ShipNotice.objects.filter(partner=partner, control_number=control).first()
+    if notice is not None:
+        return _notice_resent(notice, control, actor)
+    tender = LoadTender.objects.filter(partner=partner, control_number=control).first()
+    if tender is not None:
+        return _tender_resent(tender, actor)
+    raise edi_not_waiting(partner, control)
+
+
+def _made_anew(kept: ShippingAdvice | ShipNotice, control: int, document: str) -> None:
+    """Keep a 945 or an 856 made anew: its document under this control number, issued now,
+    the number it went under before kept with the others (`earlier`)."""
+    kept.earlier = [
         *kept.earlier,
         {"control": kept.control_number, "issued_at": kept.issued_at.isoformat()},
     ]
+    kept.control_number, kept.document, kept.issued_at = f"{control:09d}", document, timezone.now()
+    type(kept).objects.filter(pk=kept.pk).update(
+        earlier=kept.earlier,
+        control_number=kept.control_number,
+        document=kept.document,
+        issued_at=kept.issued_at,
+    )
 
 
 def _advice_resent(advice: ShippingAdvice, was: str, actor: AbstractBaseUser | None) -> SentAgain:
@@ -1262,16 +1272,7 @@ def _advice_resent(advice: ShippingAdvice, was: str, actor: AbstractBaseUser | N
     made = shipping_advice_of(order=order, edi_order=advice.edi_order, control=control)
     if made is None:  # pragma: no cover - it was made once from the same shipped order
         raise Conflict(_("The order's shipment can no longer be told."), field="control")
-    advice.earlier = _earlier(advice)
-    advice.control_number = f"{control:09d}"
-    advice.document = shipping_advice_945(made)
-    advice.issued_at = timezone.now()
-    ShippingAdvice.objects.filter(pk=advice.pk).update(
-        earlier=advice.earlier,
-        control_number=advice.control_number,
-        document=advice.document,
-        issued_at=advice.issued_at,
-    )
+    _made_anew(advice, control, shipping_advice_945(made))
     _advice_sent(advice, order, actor=actor, resends=was)
     return SentAgain(kind="945", was=was, control=advice.control_number)
 
@@ -1288,16 +1289,7 @@ def _notice_resent(notice: ShipNotice, was: str, actor: AbstractBaseUser | None)
     if notice.control_number != was:
         raise edi_not_waiting(notice.partner, was)
     control = control_number_next(notice.partner)
-    notice.earlier = _earlier(notice)
-    notice.control_number = f"{control:09d}"
-    notice.document = ship_notice_856(ship_notice_of(stop=stop, control=control))
-    notice.issued_at = timezone.now()
-    ShipNotice.objects.filter(pk=notice.pk).update(
-        earlier=notice.earlier,
-        control_number=notice.control_number,
-        document=notice.document,
-        issued_at=notice.issued_at,
-    )
+    _made_anew(notice, control, ship_notice_856(ship_notice_of(stop=stop, control=control)))
     _notice_sent(notice, stop, actor=actor, resends=was)
     return SentAgain(kind="856", was=was, control=notice.control_number)
 
