@@ -154,10 +154,8 @@ def kpi_frames(
             ("done_at",),
         ),
         "loads": frame_of(
-            Load.objects.filter(
-                warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
-            )
-            .annotate(shipped=Count("orders", filter=~Q(orders__status=OrderStatus.CANCELLED)))
+            _loads_left(warehouse_id, start, end)
+            .annotate(shipped=ORDERS_SHIPPED)
             .values_list(
                 "weight_fill_pct",
                 "volume_fill_pct",
@@ -181,6 +179,20 @@ def kpi_frames(
             ("opened_at", "acknowledged_at"),
         ),
     }
+
+
+def _loads_left(
+    warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[Load]:
+    """The warehouse's loads that left in [start, end): what fill and freight cost are
+    measured on. In no order."""
+    return Load.objects.filter(
+        warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
+    ).order_by()
+
+
+# A load's orders that went with it: the cancelled ones left out.
+ORDERS_SHIPPED = Count("orders", filter=~Q(orders__status=OrderStatus.CANCELLED))
 
 
 def _gate_visits(
@@ -207,9 +219,7 @@ def carrier_frames(
     that left (`invoices`: `amount`, `tariff`). Six queries."""
     zone = Warehouse.objects.values_list("time_zone", flat=True).get(pk=warehouse_id)
     frame_of = functools.partial(_frame, zone=zone)
-    left = Load.objects.filter(
-        warehouse_id=warehouse_id, departed_at__gte=start, departed_at__lt=end
-    ).order_by()
+    left = _loads_left(warehouse_id, start, end)
     deliveries = frame_of(
         Order.objects.filter(load__in=left.values("pk"))
         .exclude(status=OrderStatus.CANCELLED)
@@ -229,9 +239,7 @@ def carrier_frames(
     deliveries["outcome"] = deliveries["outcome"].where(deliveries["outcome"].isin(done), None)
     return {
         "loads": frame_of(
-            left.annotate(
-                shipped=Count("orders", filter=~Q(orders__status=OrderStatus.CANCELLED))
-            ).values_list(
+            left.annotate(shipped=ORDERS_SHIPPED).values_list(
                 "vehicle__carrier__code",
                 "weight_fill_pct",
                 "volume_fill_pct",

@@ -1021,11 +1021,16 @@ def drivers_here(*, warehouse_id: int) -> QuerySet[Driver]:
 
 
 def drivers_free(
-    *, warehouse_id: int, now: datetime.datetime | None = None
+    *,
+    warehouse_id: int,
+    now: datetime.datetime | None = None,
+    drivers: list[Driver] | None = None,
 ) -> list[tuple[Driver, list[Trip]]]:
-    """`drivers_here` that no live load holds whole, each with the trips booked for them
-    (first first; another load goes before or after those)."""
-    drivers = list(drivers_here(warehouse_id=warehouse_id))
+    """`drivers_here` (or these of them, read already) that no live load holds whole, each
+    with the trips booked for them (first first; another load goes before or after
+    those)."""
+    if drivers is None:
+        drivers = list(drivers_here(warehouse_id=warehouse_id))
     out, trips = _held(trips_holding(driver_ids=[d.pk for d in drivers], now=now), "driver_id")
     return [(d, trips.get(d.pk, [])) for d in drivers if d.pk not in out]
 

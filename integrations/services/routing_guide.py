@@ -48,9 +48,10 @@ def _candidates(load: Load, passed: set[int]) -> list[VehicleChoice]:
 
 def _crews(warehouse_id: int) -> tuple[set[int], dict[int, list[Driver]]]:
     """The carriers with drivers on record here, and each one's drivers free now."""
-    staffed = set(drivers_here(warehouse_id=warehouse_id).values_list("carrier_id", flat=True))
+    drivers = list(drivers_here(warehouse_id=warehouse_id))
+    staffed = {driver.carrier_id for driver in drivers}
     free: dict[int, list[Driver]] = {}
-    for driver, _trips in drivers_free(warehouse_id=warehouse_id):
+    for driver, _trips in drivers_free(warehouse_id=warehouse_id, drivers=drivers):
         free.setdefault(driver.carrier_id, []).append(driver)
     return staffed, free
 
