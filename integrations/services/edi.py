@@ -1047,6 +1047,20 @@ def _invoice_status(amount: Decimal, tariff: Decimal | None) -> str:
     return InvoiceStatus.APPROVED if amount - tariff <= allowed else InvoiceStatus.DISPUTED
 
 
+def _invoice_told(said: FreightInvoiceSaid, invoice: FreightInvoice, skipped: str = "") -> dict:
+    """What the answer says of a 210's invoice: kept now, or skipped (and why)."""
+    return {
+        "where": said.where,
+        "invoice": said.number,
+        "load": said.load,
+        "amount": str(invoice.amount),
+        "tariff": str(invoice.tariff) if invoice.tariff is not None else None,
+        "status": invoice.status,
+        "applied": not skipped,
+        "skipped": skipped,
+    }
+
+
 @service
 def freight_invoices_record(
     *,
@@ -1089,17 +1103,11 @@ def freight_invoices_record(
                     code="invoiced_before",
                 )
             told.append(
-                {
-                    "where": said.where,
-                    "invoice": said.number,
-                    "load": said.load,
-                    "amount": str(said.amount),
-                    "tariff": str(before.tariff) if before.tariff is not None else None,
-                    "status": before.status,
-                    "applied": False,
-                    "skipped": _("Invoice %(number)s was received already.")
-                    % {"number": said.number},
-                }
+                _invoice_told(
+                    said,
+                    before,
+                    _("Invoice %(number)s was received already.") % {"number": said.number},
+                )
             )
             continue
         tariff = shipment.freight_cost
@@ -1139,18 +1147,7 @@ def freight_invoices_record(
             },
             actor=actor,
         )
-        told.append(
-            {
-                "where": said.where,
-                "invoice": said.number,
-                "load": said.load,
-                "amount": str(said.amount),
-                "tariff": str(tariff) if tariff is not None else None,
-                "status": status,
-                "applied": True,
-                "skipped": "",
-            }
-        )
+        told.append(_invoice_told(said, invoice))
     answer = _interchange_answered(
         kept,
         interchange,
