@@ -109,10 +109,32 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.beat import EmbeddedBeat  # noqa: E402
 from dashboards.routing import websocket_urlpatterns  # noqa: E402
+
+
+async def lifespan(scope: dict, receive: Callable, send: Callable) -> None:
+    """The server's start and stop (ASGI lifespan): with `HANDOFF_CLOCK` (the embedded
+    default), beat's sweeps run in this process from start to stop (`config.beat`)."""
+    from django.conf import settings
+
+    beat = EmbeddedBeat() if settings.HANDOFF_CLOCK else None
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if beat is not None:
+                await beat.start()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if beat is not None:
+                await beat.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
 
 application = ProtocolTypeRouter(
     {
+        "lifespan": lifespan,
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

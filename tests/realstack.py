@@ -45,6 +45,15 @@ def stack_env(redis_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+def embedded_env(**extra: str) -> dict[str, str]:
+    """The embedded default (no broker: tasks in-process, the in-memory channel layer) on
+    this test run's database, SQLite or PostgreSQL."""
+    d = connection.settings_dict
+    sqlite = d["ENGINE"] == "django.db.backends.sqlite3"
+    url = f"sqlite:///{d['NAME']}" if sqlite else test_database_url()
+    return {**stack_env("", **extra), "DATABASE_URL": url}
+
+
 class Process:
     """A child process in its own process group, so it and its children die together."""
 

@@ -174,6 +174,9 @@ CELERY_TIMEZONE = "UTC"
 # Alert rules after events: at once embedded (0); on the real stack at most once per this
 # many seconds when their inputs changed (see dashboards.tasks.alerts_on_events).
 HANDOFF_ALERTS_GAP_S = env.float("HANDOFF_ALERTS_GAP_S", default=2.0 if REDIS_URL else 0.0)
+# Embedded, with no beat process, the ASGI server runs the schedule below itself
+# (config.beat); on the real stack beat does, and this is off whatever env says.
+HANDOFF_CLOCK = not REDIS_URL and env.bool("HANDOFF_CLOCK", default=True)
 CELERY_BEAT_SCHEDULE: dict = {
     # Backorders are retried as soon as the relay publishes stock arriving for them
     # (shipping.tasks.backorders_on_events); this sweep catches a lost message.

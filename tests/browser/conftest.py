@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from tests.realstack import stack_env
+from tests.realstack import embedded_env, stack_env
 
 SHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
 FLAGS = [
@@ -61,10 +61,7 @@ def screenshot(page, name: str, *, full_page: bool = False) -> None:
 
 def server_env() -> dict[str, str]:
     """The ASGI server on the test database; the embedded default needs no broker."""
-    if settings.REDIS_URL:
-        return stack_env(settings.REDIS_URL)
-    name = settings.DATABASES["default"]["NAME"]
-    return {**stack_env(""), "DATABASE_URL": f"sqlite:///{name}", "REDIS_URL": ""}
+    return stack_env(settings.REDIS_URL) if settings.REDIS_URL else embedded_env()
 
 
 def log_in(page, base: str, username: str, password: str = "pw-12345") -> None:
