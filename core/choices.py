@@ -26,6 +26,8 @@ SENSOR_ROLES = STOCK_CONTROL_ROLES
 SOP_WRITER_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 # The EDI log: the office, and who keeps the integrations.
 EDI_LOG_ROLES = PLANNING_ROLES | MASTER_DATA_ROLES
+# Carriers' bills are settled by the office, or by the accounts payable system over the API.
+FREIGHT_BILL_ROLES = frozenset({Role.DISPATCHER, Role.MANAGER, Role.ADMIN, Role.INTEGRATION})
 # Tickets: everyone in the warehouse, and another system (an ERP or WMS) raising one.
 TICKET_ROLES = frozenset(
     {Role.OPERATOR, Role.SUPERVISOR, Role.DISPATCHER, Role.MANAGER, Role.ADMIN, Role.INTEGRATION}

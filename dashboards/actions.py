@@ -25,6 +25,7 @@ from core.access import require_role, role_anywhere, warehouse_ids_for
 from core.choices import (
     EDI_LOG_ROLES,
     FLOOR_ROLES,
+    FREIGHT_BILL_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
     SOP_WRITER_ROLES,
@@ -39,6 +40,7 @@ from dashboards import services, shell, views
 from dashboards.models import Alert, Department, Ticket, TicketKind
 from dashboards.services import alert_acknowledge
 from integrations import services as integrations_services
+from integrations.models import FreightInvoice
 from integrations.selectors import edi_resend_warehouse
 from integrations.sheets import items as item_sheets
 from integrations.sheets.orders import orders_from_sheet, template_csv
@@ -100,6 +102,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "stop": ("", gettext_lazy("Stop")),
     "receiver_name": ("receiver_name", gettext_lazy("Received by")),
     "note": ("note", gettext_lazy("Note")),
+    "settlement": ("", gettext_lazy("Settlement")),
     "delay": ("delay", gettext_lazy("Minutes late")),
     "delay_minutes": ("delay", gettext_lazy("Minutes late")),
     "photo": ("photo", gettext_lazy("Photo")),
@@ -1176,6 +1179,43 @@ def edi_resend(request: HttpRequest) -> HttpResponse:
         }
 
     return _answer(request, _edi, act)
+
+
+def _bills(request: HttpRequest) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    request.GET.setdefault("show", request.POST.get("show", ""))
+    request.GET.setdefault("find", request.POST.get("find", ""))
+    return views.freight_bills_page(request)
+
+
+@login_required
+@require_POST
+def freight_bill_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle a carrier's bill its tariff did not pass: pay it as billed, pay the tariff, or
+    refuse it, with a note saying why; for the office of its warehouse."""
+
+    def act() -> str:
+        bill = get_object_or_404(
+            FreightInvoice.objects.filter(
+                shipment__load__warehouse_id__in=warehouse_ids_for(request.user)
+            ).select_related("shipment__load"),
+            pk=pk,
+        )
+        require_role(request.user, bill.shipment.load.warehouse_id, FREIGHT_BILL_ROLES)
+        bill = integrations_services.freight_invoice_settle(
+            invoice_id=bill.pk,
+            settlement=request.POST.get("settlement", ""),
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
+        return _("%(carrier)s's invoice %(number)s: %(status)s.") % {
+            "carrier": bill.carrier.name,
+            "number": bill.number,
+            "status": bill.get_status_display().lower(),
+        }
+
+    return _answer(request, _bills, act)
 
 
 def _sops(request: HttpRequest) -> HttpResponse:

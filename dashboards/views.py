@@ -25,6 +25,7 @@ from pygal.style import Style
 from core.access import members, role_anywhere, role_in, warehouse_ids_for
 from core.choices import (
     EDI_LOG_ROLES,
+    FREIGHT_BILL_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
     SOP_WRITER_ROLES,
@@ -46,10 +47,14 @@ from dashboards.selectors import (
 )
 from dashboards.sheets import sheet_response
 from dashboards.tasks import KPI_JOB_KEY, kpi_board_compute
+from integrations.models import INVOICES_OPEN
 from integrations.selectors import (
     EDI_LOG_LIMIT,
+    FREIGHT_BILLS_LIMIT,
     edi_of_order,
     edi_traffic,
+    freight_bills,
+    freight_bills_open,
     sensor_of_device,
     sensor_readings,
     sensors_watched,
@@ -1124,6 +1129,46 @@ def edi_log(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "partner": partner,
             "limit": EDI_LOG_LIMIT,
+            "bills_open": freight_bills_open(warehouse_ids=warehouse_ids_for(request.user)),
+            "flash": getattr(request, "flash", None),
+        },
+    )
+
+
+@login_required
+def freight_bills_page(request: HttpRequest) -> HttpResponse:
+    """The carriers' bills (X12 210), for the office: those still to settle first (`?show=all`
+    for all, newest first), each with what the carrier's tariff priced the trip at and by how
+    much it bills above; `?find=` an invoice number, a load or a carrier. Who settles bills in
+    a bill's warehouse (`FREIGHT_BILL_ROLES`) settles it here: paid as billed, at the tariff,
+    or refused, with a note saying why."""
+    if not role_anywhere(request.user, EDI_LOG_ROLES):
+        raise PermissionDenied
+    show_all = request.GET.get("show") == "all"
+    find = request.GET.get("find", "").strip()[:40]
+    ids = warehouse_ids_for(request.user)
+    bills = freight_bills(warehouse_ids=ids, open_only=not show_all, find=find)
+    settles = {w for w in ids if role_in(request.user, w) in FREIGHT_BILL_ROLES}
+    template = _page_or_body(request, "dashboards/bills.html", "dashboards/_bills_body.html")
+    return render(
+        request,
+        template,
+        {
+            "bills": [
+                {
+                    "bill": bill,
+                    "over_pct": round(bill.over / bill.tariff * 100, 1)
+                    if bill.over is not None and bill.tariff
+                    else None,
+                    "may_settle": bill.status in INVOICES_OPEN
+                    and bill.shipment.load.warehouse_id in settles,
+                }
+                for bill in bills
+            ],
+            "open": freight_bills_open(warehouse_ids=ids),
+            "show_all": show_all,
+            "find": find,
+            "limit": FREIGHT_BILLS_LIMIT,
             "flash": getattr(request, "flash", None),
         },
     )

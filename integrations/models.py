@@ -441,6 +441,14 @@ class InvoiceStatus(models.TextChoices):
     APPROVED = "approved", _("Within the tariff")
     DISPUTED = "disputed", _("Above the tariff")
     UNPRICED = "unpriced", _("No tariff to check it by")
+    # What the office settled a disputed or unpriced one at (`freight_invoice_settle`).
+    ACCEPTED = "accepted", _("Accepted as billed")
+    SHORT_PAID = "short_paid", _("To be paid at the tariff")
+    REFUSED = "refused", _("Refused: to be billed again")
+
+
+# Bills the office has still to settle.
+INVOICES_OPEN = (InvoiceStatus.DISPUTED, InvoiceStatus.UNPRICED)
 
 
 class FreightInvoice(models.Model):
@@ -466,6 +474,14 @@ class FreightInvoice(models.Model):
     interchange = models.ForeignKey(
         EdiInterchange, on_delete=models.PROTECT, related_name="invoices"
     )
+    # What is to be paid: the bill within its tariff at once; a disputed or unpriced one
+    # once the office settles it (the bill, the tariff, or nothing if refused).
+    payable = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    settled_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["pk"]

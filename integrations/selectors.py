@@ -18,6 +18,7 @@ from integrations.edi.load_tender import Place, Tender, TenderStop
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
 from integrations.models import (
+    INVOICES_OPEN,
     EdiAcknowledgment,
     EdiInterchange,
     EdiOrder,
@@ -389,8 +390,13 @@ def tenders_issued(
 
 
 def invoices_of_loads(*, loads: QuerySet[Load]) -> QuerySet[FreightInvoice]:
-    """The carriers' bills (X12 210) for these loads' shipments, in no order."""
-    return FreightInvoice.objects.filter(shipment__load__in=loads.values("pk")).order_by()
+    """The carriers' bills (X12 210) for these loads' shipments, in no order; not those the
+    office refused (the carrier bills the trip again under a new number)."""
+    return (
+        FreightInvoice.objects.filter(shipment__load__in=loads.values("pk"))
+        .exclude(status=InvoiceStatus.REFUSED)
+        .order_by()
+    )
 
 
 def tenders_last(load_ids: Iterable[int]) -> dict[int, LoadTender]:
@@ -606,6 +612,40 @@ def invoices_disputed(
         .select_related("carrier", "shipment__load")
         .order_by("pk")
     )
+
+
+FREIGHT_BILLS_LIMIT = 200  # the freight bills page's rows, at most
+
+
+def freight_bills(
+    *, warehouse_ids: Iterable[int], open_only: bool, find: str = ""
+) -> list[FreightInvoice]:
+    """The carriers' bills (X12 210) of these warehouses' loads, newest first, the last
+    `FREIGHT_BILLS_LIMIT`: only those still to settle (disputed, unpriced) if `open_only`;
+    those whose invoice number, load or carrier holds `find`. Each with its carrier, its
+    shipment's load and warehouse, and who settled it."""
+    bills = FreightInvoice.objects.filter(shipment__load__warehouse_id__in=list(warehouse_ids))
+    if open_only:
+        bills = bills.filter(status__in=INVOICES_OPEN)
+    if find:
+        bills = bills.filter(
+            Q(number__icontains=find)
+            | Q(shipment__load__reference__icontains=find)
+            | Q(carrier__code__icontains=find)
+            | Q(carrier__name__icontains=find)
+        )
+    return list(
+        bills.select_related("carrier", "shipment__load__warehouse", "settled_by").order_by(
+            "-received_at", "-pk"
+        )[:FREIGHT_BILLS_LIMIT]
+    )
+
+
+def freight_bills_open(*, warehouse_ids: Iterable[int]) -> int:
+    """How many of these warehouses' carriers' bills the office has still to settle."""
+    return FreightInvoice.objects.filter(
+        shipment__load__warehouse_id__in=list(warehouse_ids), status__in=INVOICES_OPEN
+    ).count()
 
 
 def edi_rejections(*, since: datetime.datetime) -> QuerySet[EdiAcknowledgment]:

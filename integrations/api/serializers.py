@@ -11,11 +11,13 @@ from rest_framework import serializers
 from core.api.base import WarehouseField
 from integrations.models import (
     Excursion,
+    FreightInvoice,
     Sensor,
     SensorReading,
     WebhookDelivery,
     WebhookSubscription,
 )
+from integrations.services.freight_bills import NOTE_MOST, Settlement
 from integrations.services.sensors import ReadingInput
 from inventory.models import Zone
 from shipping.models import Vehicle
@@ -236,3 +238,52 @@ class ReadingOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = SensorReading
         fields = ["at", "temperature", "humidity"]
+
+
+# --- carriers' bills (X12 210) ----------------------------------------------------------------
+
+
+class FreightInvoiceSerializer(serializers.ModelSerializer):
+    carrier = serializers.CharField(source="carrier.code")
+    shipment = serializers.CharField(source="shipment.reference")
+    load = serializers.CharField(source="shipment.load.reference")
+    warehouse = serializers.CharField(source="shipment.load.warehouse.code")
+    over = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    settled_by = serializers.CharField(
+        source="settled_by.username", allow_null=True, default=None, read_only=True
+    )
+    interchange = serializers.CharField(source="interchange.control_number")
+
+    class Meta:
+        model = FreightInvoice
+        fields = [
+            "id",
+            "carrier",
+            "number",
+            "invoiced_on",
+            "warehouse",
+            "load",
+            "shipment",
+            "amount",
+            "currency",
+            "charges",
+            "tariff",
+            "over",
+            "status",
+            "payable",
+            "received_at",
+            "interchange",
+            "settled_at",
+            "settled_by",
+            "settled_note",
+        ]
+
+
+class SettleInput(serializers.Serializer):
+    settlement = serializers.ChoiceField(
+        choices=Settlement.choices,
+        help_text="pay_billed: what it bills is payable (above the tariff, say why in the "
+        "note); pay_tariff: the tariff is payable; refuse: nothing is, the carrier bills "
+        "again under a new number (say why).",
+    )
+    note = serializers.CharField(max_length=NOTE_MOST, required=False, allow_blank=True)

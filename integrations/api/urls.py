@@ -8,6 +8,7 @@ from integrations.api.views import (
     EpcisCaptureView,
     EventFeedView,
     FreightInvoiceEdiView,
+    FreightInvoiceViewSet,
     ItemSheetView,
     LoadTenderView,
     OrderSheetView,
@@ -24,6 +25,7 @@ from integrations.api.views import (
 
 router = SimpleRouter()
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("freight-invoices", FreightInvoiceViewSet, basename="freight-invoice")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [

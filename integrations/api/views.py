@@ -25,6 +25,7 @@ from core.api.serializers import EventSerializer
 from core.choices import (
     EDI_LOG_ROLES,
     FLOOR_ROLES,
+    FREIGHT_BILL_ROLES,
     MASTER_DATA_ROLES,
     ORDER_ROLES,
     SENSOR_ROLES,
@@ -141,7 +142,8 @@ from rest_framework.decorators import action  # noqa: E402
 from core.api.base import ScopedViewSet  # noqa: E402
 from integrations import services  # noqa: E402
 from integrations.api import serializers as s  # noqa: E402
-from integrations.models import WebhookDelivery, WebhookSubscription  # noqa: E402
+from integrations.filtersets import FreightInvoiceFilter  # noqa: E402
+from integrations.models import FreightInvoice, WebhookDelivery, WebhookSubscription  # noqa: E402
 
 WEBHOOK_ROLES = {Role.ADMIN, Role.INTEGRATION}
 
@@ -183,6 +185,35 @@ class WebhookViewSet(
         rows = WebhookDelivery.objects.filter(subscription=subscription).select_related("event")
         page = self.paginate_queryset(rows.order_by("-pk"))
         return self.get_paginated_response(s.DeliverySerializer(page, many=True).data)
+
+
+class FreightInvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The carriers' bills (X12 210) of the caller's warehouses' loads, newest first, each
+    with what its carrier's tariff priced the trip at and what is payable; `?status=open`
+    for those the office has still to settle (disputed, unpriced). Settling one is for the
+    office and the accounts payable system (`FREIGHT_BILL_ROLES`)."""
+
+    queryset = FreightInvoice.objects.select_related(
+        "carrier", "shipment__load__warehouse", "settled_by", "interchange"
+    ).order_by("-received_at", "-pk")
+    serializer_class = s.FreightInvoiceSerializer
+    warehouse_field = "shipment__load__warehouse_id"
+    filterset_class = FreightInvoiceFilter
+
+    @extend_schema(request=s.SettleInput, responses=s.FreightInvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def settle(self, request: Request, pk: str) -> Response:
+        invoice = self.get_object()
+        require_role(request.user, invoice.shipment.load.warehouse_id, FREIGHT_BILL_ROLES)
+        given = s.SettleInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        invoice = services.freight_invoice_settle(
+            invoice_id=invoice.pk,
+            settlement=given.validated_data["settlement"],
+            note=given.validated_data.get("note", ""),
+            actor=request.user,
+        )
+        return Response(s.FreightInvoiceSerializer(invoice).data)
 
 
 class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, ScopedViewSet):

@@ -20,6 +20,7 @@ from integrations.services.edi import (
     shipping_orders_record,
     tender_responses_record,
 )
+from integrations.services.freight_bills import Settlement, freight_invoice_settle
 from integrations.services.routing_guide import (
     load_tender_pass_on,
     load_tenders_pass_on_due,
@@ -38,12 +39,14 @@ __all__ = [
     "AnswerFor",
     "InvoiceFor",
     "OrderSaid",
+    "Settlement",
     "StatusFor",
     "acknowledgments_record",
     "carrier_statuses_record",
     "edi_out_issue_due",
     "edi_refusal_record",
     "edi_resend",
+    "freight_invoice_settle",
     "freight_invoices_record",
     "load_tender_issue",
     "load_tender_pass_on",

@@ -1126,6 +1126,7 @@ def freight_invoices_record(
             tariff=tariff,
             status=status,
             interchange=kept,
+            payable=said.amount if status == InvoiceStatus.APPROVED else None,
         )
         load = shipment.load
         warehouses.add(load.warehouse_id)
