@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import actions, run_sheet, shell, views
+from dashboards import actions, consignee, run_sheet, shell, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -80,6 +80,7 @@ urlpatterns = [
         "dispatch/shipments/<int:pk>/waybill/", actions.stop_waybill, name="dispatch-stop-waybill"
     ),
     path("run/<str:token>/", run_sheet.run_sheet, name="run-sheet"),
+    path("track/<str:token>/", consignee.consignee_page, name="consignee"),
     path("run/<str:token>/report/", run_sheet.run_report, name="run-report"),
     path("orders/", views.orders_list, name="orders"),
     path("orders/import/", actions.orders_import, name="orders-import"),

@@ -75,6 +75,7 @@ from shipping.choices import (
     Priority,
     StopStatus,
 )
+from shipping.consignee_links import consignee_path
 from shipping.selectors import past_deadline, promised_by
 
 
@@ -1045,6 +1046,7 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
         may_change=may_change and order.status in CHANGEABLE,
         may_cancel=may_change and OrderStatus.CANCELLED in ORDER_TRANSITIONS[order.status],
         edi=edi_of_order(order),
+        consignee_url=request.build_absolute_uri(consignee_path(order.pk)),
         flash=getattr(request, "flash", None),
     )
     template = _page_or_body(request, "dashboards/order.html", "dashboards/_order_body.html")

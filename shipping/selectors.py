@@ -44,6 +44,7 @@ from shipping.models import (
     Shipment,
     ShipTo,
     Stop,
+    TrackingEvent,
     Vehicle,
     Wave,
 )
@@ -1648,3 +1649,90 @@ def routes_booked(*, warehouse_ids: Iterable[int], now: datetime.datetime) -> li
         }
         for load in loads
     ]
+
+
+# An order's parts split from parts, at most this deep (a split part backordered in turn).
+PARTS_DEPTH = 4
+# The statuses of an order whose part of the delivery is over.
+ORDER_DONE = (OrderStatus.DELIVERED, OrderStatus.REFUSED, OrderStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Consigned:
+    """An order as its customer follows it: the order placed (`placed`, the first of
+    `parts` when it was not split) and each part that goes on its own (split to another
+    warehouse, or backordered), each part with its lines (`shipped`: units shipped per
+    line number), its stop and its shipment's carrier, and the carrier's last report of the
+    part's truck or of its stop (`last_seen`, per part id: never another stop's); `done_at`
+    once every part is done (delivered, refused, cancelled)."""
+
+    placed: Order
+    parts: list[Order]
+    shipped: dict[int, dict[int, int]]
+    last_seen: dict[int, TrackingEvent]
+    done_at: datetime.datetime | None
+
+
+def order_consigned(*, order_id: int) -> Consigned | None:
+    """The order its customer follows by a link: the order placed (the root of any split)
+    and every part split from it, whatever warehouse ships each. None for no such order.
+    Bounded queries: one per level of parts, three, and one per part on the road."""
+    order = Order.objects.filter(pk=order_id).values_list("pk", "split_from_id").first()
+    if order is None:
+        return None
+    root, up = order
+    for _level in range(PARTS_DEPTH):
+        if up is None:
+            break
+        root, up = Order.objects.filter(pk=up).values_list("pk", "split_from_id").get()
+    ids, level = [root], [root]
+    for _level in range(PARTS_DEPTH):
+        level = list(Order.objects.filter(split_from_id__in=level).values_list("pk", flat=True))
+        if not level:
+            break
+        ids += level
+    parts = list(
+        Order.objects.filter(pk__in=ids)
+        .select_related(
+            "customer", "ship_to", "warehouse", "load__appointment", "stop__shipment__carrier"
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("item").order_by("line_no"))
+        )
+        .order_by("pk")
+    )
+    moved = units_moved(
+        references=[line.reference for part in parts for line in part.lines.all()],
+        kinds=(MovementKind.SHIP,),
+    )
+    shipped = {
+        part.pk: {
+            line.line_no: moved.get((line.reference, MovementKind.SHIP), 0)
+            for line in part.lines.all()
+        }
+        for part in parts
+    }
+    last_seen: dict[int, TrackingEvent] = {}
+    for part in parts:
+        if part.stop_id is None:
+            continue
+        last = (
+            TrackingEvent.objects.filter(shipment_id=part.stop.shipment_id)
+            .filter(Q(stop__isnull=True) | Q(stop_id=part.stop_id))
+            .order_by("-at", "-pk")
+            .first()
+        )
+        if last is not None:
+            last_seen[part.pk] = last
+    done = [
+        part.cancelled_at or (part.stop.delivered_at if part.stop_id else None) or part.delivered_at
+        for part in parts
+    ]
+    all_done = all(part.status in ORDER_DONE for part in parts) and None not in done
+    return Consigned(
+        placed=parts[0],
+        parts=parts,
+        shipped=shipped,
+        last_seen=last_seen,
+        done_at=max(done) if all_done else None,  # type: ignore[type-var]
+    )

@@ -369,6 +369,8 @@ HANDOFF_KPI_TARGETS = {
 # How long a driver's run sheet link still opens once its run is complete (hours): then the
 # receivers' names and addresses on it are no longer on the road with the link.
 HANDOFF_RUN_SHEET_OPEN_AFTER_H = env.float("HANDOFF_RUN_SHEET_OPEN_AFTER_H", default=24.0)
+# A customer's link to follow its order closes this many days after the order is done.
+HANDOFF_TRACKING_OPEN_DAYS = env.float("HANDOFF_TRACKING_OPEN_DAYS", default=30.0)
 HANDOFF_WEBHOOK_LEASE_S = env.float("HANDOFF_WEBHOOK_LEASE_S", default=60.0)
 # How long processed Idempotency-Keys are kept.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("HANDOFF_IDEMPOTENCY_KEY_TTL_HOURS", default=48)

@@ -1,0 +1,150 @@
+"""Where is my order? The customer follows it by the link the office or the ERP sends it,
+with no login: each part of the order from received to delivered, when it leaves, when it is
+expected, the carrier's waybill and last report, and who signed for it; nothing of the
+warehouse's inside. The link closes a while after the order is done."""
+
+import datetime
+from decimal import Decimal
+
+from django.test import Client
+from django.utils import timezone
+
+from dashboards.run_links import run_token
+from shipping import services
+from shipping.consignee_links import consignee_path
+from shipping.models import Order, Shipment, Stop
+from tests.integrations.test_edi_940_945 import _shipped
+from tests.shipping.conftest import tomorrow
+from tests.shipping.helpers import floor_order
+
+
+def _page(path: str, **headers: str) -> tuple[int, str]:
+    answer = Client().get(path, **headers)
+    return answer.status_code, answer.content.decode()
+
+
+def test_the_customer_follows_its_order_from_received_to_signed_for(
+    api, person, floor, django_assert_max_num_queries
+):
+    order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-CUST")
+    office = api(person("dispatcher", floor["wh"]))
+    link = office.get(f"/api/v1/orders/{order.pk}/consignee-link/").json()["url"]
+    assert link.startswith("http://testserver/track/")
+    path = link.removeprefix("http://testserver")
+
+    with django_assert_max_num_queries(8):
+        status, page = _page(path)
+    assert status == 200
+    assert "Your order SO-CUST" in page and "Beijing shop" in page and "Chaoyang store" in page
+    by = tomorrow(0).isoformat()
+    assert f"We have your order. It is due to leave our warehouse by {by}." in page
+    assert '<li class="reached now">Received</li>' in page
+    assert 'http-equiv="refresh"' in page  # it keeps itself up to date
+    assert "BJ-PF" not in page and "Nearest warehouse" not in page  # nothing of the inside
+
+    _shipped(floor, order)
+    shipment = Shipment.objects.get(load__orders=order)
+    services.tracking_record(
+        shipment=shipment,
+        status="position",
+        at=timezone.now(),
+        place="Dongsi",
+        actor=None,
+    )
+    status, page = _page(path)
+    assert '<li class="reached now">On its way</li>' in page
+    assert "It left our warehouse at" in page and "Expected at" in page
+    assert "Carrier: Own" in page and "Last report: Position, " in page and "· Dongsi" in page
+    assert '<td class="num">2</td><td class="num">2</td>' in page  # ordered, shipped
+
+    stop = Stop.objects.get(shipment=shipment)
+    services.delivery_record(
+        stop=stop, outcome="delivered", receiver_name="Ms Li", at=timezone.now(), actor=None
+    )
+    status, page = _page(path)
+    assert '<li class="reached now">Delivered</li>' in page
+    assert "Signed for by Ms Li." in page and 'http-equiv="refresh"' not in page
+
+    # In Chinese, for a customer whose browser asks for it.
+    status, page = _page(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "您的订单 SO-CUST" in page and "签收人 Ms Li" in page
+
+    # A month after it was done, the link is closed.
+    month_ago = timezone.now() - datetime.timedelta(days=31)
+    Stop.objects.filter(pk=stop.pk).update(delivered_at=month_ago)
+    Order.objects.filter(pk=order.pk).update(delivered_at=month_ago)
+    status, page = _page(path)
+    assert status == 410 and "its link closed" in page and "Ms Li" not in page
+
+
+def test_a_link_that_is_not_one_opens_nothing(floor):
+    order = floor_order(floor, (floor["tea"], 1), ref="SO-X")
+    assert _page(f"/track/{order.pk}/")[0] == 404
+    assert _page(f"/track/{run_token(order.pk)}/")[0] == 404  # a run sheet's, not this
+    assert _page(consignee_path(order.pk).replace(":", ":x"))[0] == 404
+
+
+def test_a_split_order_is_followed_part_by_part_from_either_link(
+    api, person, network, beijing_shop
+):
+    from tests.factories import ItemFactory
+    from tests.inventory.helpers import stock_in
+
+    rice = ItemFactory(sku="RICE", name="Rice 5 kg")
+    stock_in(rice, network["BJ"][1], 4)
+    stock_in(rice, network["TJ"][1], 5)
+    order = services.order_create(
+        customer=beijing_shop[0],
+        ship_to=beijing_shop[1],
+        external_ref="SO-9",
+        lines=[services.LineInput(rice, 9)],
+        requested_delivery_date=tomorrow(1),
+        promised_ship_date=tomorrow(0),
+        actor=None,
+    )
+    (part,) = order.split_parts.all()
+    for opened in (order, part):
+        status, page = _page(consignee_path(opened.pk))
+        assert status == 200 and "Your order SO-9" in page
+        assert "It comes in 2 parts." in page and f">{part.external_ref}</h2>" in page
+        assert page.count("Rice 5 kg") == 2
+    # The office of the part's warehouse gets the link of its part, not of the other's.
+    office = api(person("dispatcher", part.warehouse))
+    assert office.get(f"/api/v1/orders/{part.pk}/consignee-link/").status_code == 200
+    assert office.get(f"/api/v1/orders/{order.pk}/consignee-link/").status_code == 404
+
+
+def test_the_customer_sees_nothing_of_the_other_stops_of_its_truck(floor):
+    from shipping.models import Customer, ShipTo
+    from tests.shipping.helpers import on_the_truck, order_placed, pick_all
+
+    mine = floor_order(floor, (floor["tea"], 1), ref="SO-MINE")
+    neighbour = Customer.objects.create(code="C-NB", name="Neighbour shop")
+    next_door = ShipTo.objects.create(
+        customer=neighbour,
+        code="NB",
+        name="Next door",
+        address="2 Jianguo Road",
+        city="Beijing",
+        latitude=floor["shop"][1].latitude,
+        longitude=floor["shop"][1].longitude + Decimal("0.01"),
+        window_opens=datetime.time(0, 0),
+        window_closes=datetime.time(23, 59, 59),
+    )
+    theirs = order_placed(neighbour, next_door, (floor["rice"], 1), ref="SO-THEIRS")
+    load = services.load_build(
+        warehouse=floor["wh"], vehicle=floor["van"], orders=[mine, theirs], actor=None
+    )
+    services.wave_release(wave=services.wave_plan(load=load, actor=None), actor=None)
+    pick_all(floor)
+    for order in (mine, theirs):
+        on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    services.load_depart(load=load, actor=None)
+    their_stop = Stop.objects.get(orders=theirs)
+    services.delivery_record(
+        stop=their_stop, outcome="delivered", receiver_name="Mr Zhao", at=timezone.now(), actor=None
+    )
+    status, page = _page(consignee_path(mine.pk))
+    assert status == 200 and '<li class="reached now">On its way</li>' in page
+    assert "Next door" not in page and "Mr Zhao" not in page and "Neighbour" not in page
+    assert "Last report: Delivered" not in page  # their stop's report is not about mine
