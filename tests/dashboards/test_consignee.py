@@ -16,6 +16,7 @@ from shipping.models import Order, Shipment, Stop
 from tests.integrations.test_edi_940_945 import _shipped
 from tests.shipping.conftest import tomorrow
 from tests.shipping.helpers import floor_order
+from tests.shipping.test_split_orders import rice_in_two_places  # noqa: F401
 
 
 def _page(path: str, **headers: str) -> tuple[int, str]:
@@ -85,29 +86,17 @@ def test_a_link_that_is_not_one_opens_nothing(floor):
 
 
 def test_a_split_order_is_followed_part_by_part_from_either_link(
-    api, person, network, beijing_shop
+    api,
+    person,
+    rice_in_two_places,  # noqa: F811
 ):
-    from tests.factories import ItemFactory
-    from tests.inventory.helpers import stock_in
-
-    rice = ItemFactory(sku="RICE", name="Rice 5 kg")
-    stock_in(rice, network["BJ"][1], 4)
-    stock_in(rice, network["TJ"][1], 5)
-    order = services.order_create(
-        customer=beijing_shop[0],
-        ship_to=beijing_shop[1],
-        external_ref="SO-9",
-        lines=[services.LineInput(rice, 9)],
-        requested_delivery_date=tomorrow(1),
-        promised_ship_date=tomorrow(0),
-        actor=None,
-    )
+    order, rice, _tea = rice_in_two_places
     (part,) = order.split_parts.all()
     for opened in (order, part):
         status, page = _page(consignee_path(opened.pk))
         assert status == 200 and "Your order SO-9" in page
         assert "It comes in 2 parts." in page and f">{part.external_ref}</h2>" in page
-        assert page.count("Rice 5 kg") == 2
+        assert page.count(f"<td>{rice.name}</td>") == 2
     # The office of the part's warehouse gets the link of its part, not of the other's.
     office = api(person("dispatcher", part.warehouse))
     assert office.get(f"/api/v1/orders/{part.pk}/consignee-link/").status_code == 200
