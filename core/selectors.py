@@ -35,6 +35,15 @@ def _warehouses_active() -> Prepared:
     )
 
 
+def warehouses_releasing_on_time(ids: Iterable[int | None]) -> set[int]:
+    """Those of these warehouses that release their waves on time by themselves. One query."""
+    return set(
+        Warehouse.objects.filter(
+            pk__in=[pk for pk in ids if pk is not None], waves_release_on_time=True
+        ).values_list("pk", flat=True)
+    )
+
+
 def warehouses_of(user: AbstractBaseUser | AnonymousUser) -> list[Warehouse]:
     """The warehouses the user works at, by code. One query (and one for the memberships,
     once a request)."""

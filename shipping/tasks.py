@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from celery import shared_task
 
 from core.models import Event
+from core.selectors import warehouses_releasing_on_time
 from shipping.models import OrderLine
 from shipping.services import orders_backordered_reallocate as reallocate
 from shipping.services import waves_release_due as release_due
@@ -50,14 +51,19 @@ RELEASE_TIMED = frozenset(
 def waves_on_events(*, events: Iterable[Event], **kwargs: object) -> None:
     """Listener of `core.events.events_published`: a load's slot or orders changed, so its
     wave may be due now; only the loads named are looked at (beat's sweep, each minute,
-    releases the rest as their time comes). The warehouse's switch turned on looks at all."""
-    loads = set()
+    releases the rest as their time comes), and only in warehouses that release waves on
+    time: elsewhere nothing is queued. The warehouse's switch turned on looks at all."""
+    timed: list[Event] = []
     for event in events:
         if event.type == "warehouse.waves_release_set" and (event.payload or {}).get("on_time"):
             waves_release_due.delay(None)
             return
         if event.type in RELEASE_TIMED and (event.payload or {}).get("load"):
-            loads.add(str(event.payload["load"]))
+            timed.append(event)
+    if not timed:
+        return
+    on = warehouses_releasing_on_time({event.warehouse_id for event in timed})
+    loads = {str(event.payload["load"]) for event in timed if event.warehouse_id in on}
     if loads:
         waves_release_due.delay(sorted(loads))
 

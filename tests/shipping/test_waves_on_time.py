@@ -24,6 +24,12 @@ def _on(floor) -> Warehouse:  # type: ignore[no-untyped-def]
     return warehouse
 
 
+def _second_van(floor, plate: str = "京A-2") -> Vehicle:  # type: ignore[no-untyped-def]
+    return Vehicle.objects.create(
+        carrier=floor["van"].carrier, plate=plate, capacity_weight_kg=900, capacity_volume_l=9000
+    )
+
+
 def _booked(floor, starts_in: datetime.timedelta, ref: str = "SO-W1", van=None) -> Load:  # type: ignore[no-untyped-def]
     """A load of the van (or `van`) with an order of two teas, its truck due at a door of its
     own (D1 for the floor's van) in `starts_in`."""
@@ -93,10 +99,7 @@ def test_nothing_goes_by_itself_with_the_switch_off_or_no_slot_or_released_by_ha
     _on(floor)
     services.appointment_cancel(appointment=load.appointment, actor=None)
     assert services.wave_release_on_time(load_id=load.pk, now=late) is None  # no slot
-    van = Vehicle.objects.create(
-        carrier=floor["van"].carrier, plate="京A-2", capacity_weight_kg=900, capacity_volume_l=9000
-    )
-    other = _booked(floor, datetime.timedelta(hours=2), ref="SO-W2", van=van)
+    other = _booked(floor, datetime.timedelta(hours=2), ref="SO-W2", van=_second_van(floor))
     services.wave_release(wave=services.wave_plan(load=other, actor=None), actor=None)
     assert services.wave_release_on_time(load_id=other.pk, now=late) is None  # by hand
     assert Event.objects.filter(type="wave.released").count() == 1
@@ -180,11 +183,38 @@ def test_on_postgres_the_office_and_the_clock_releasing_at_once_release_once(flo
 def test_a_wave_the_floor_cannot_take_stays_planned_and_the_others_go(floor):
     _on(floor)
     stuck = _booked(floor, datetime.timedelta(minutes=20))
-    van = Vehicle.objects.create(
-        carrier=floor["van"].carrier, plate="京A-3", capacity_weight_kg=900, capacity_volume_l=9000
+    going = _booked(
+        floor, datetime.timedelta(minutes=25), ref="SO-W3", van=_second_van(floor, "京A-3")
     )
-    going = _booked(floor, datetime.timedelta(minutes=25), ref="SO-W3", van=van)
     stuck.orders.update(status="backordered")  # its stock lost meanwhile, say
     assert services.waves_release_due() == 1
     assert going.orders.get().status == "released"
     assert not Wave.objects.filter(load=stuck).exists()
+
+
+@pytest.mark.skipif(bool(settings.REDIS_URL), reason="on the real stack a worker runs the task")
+def test_slots_booked_where_waves_are_released_by_hand_queue_no_release(
+    floor, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    from celery.signals import task_prerun
+
+    from integrations.relay import events_publish
+
+    ran: list[str] = []
+
+    def count(sender, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        ran.append(sender.name)
+
+    task_prerun.connect(count, weak=False)
+    try:
+        _booked(floor, datetime.timedelta(minutes=20))
+        with django_capture_on_commit_callbacks(execute=True):
+            events_publish()
+        assert "shipping.waves_release_due" not in ran  # the switch is off here
+        _on(floor)
+        _booked(floor, datetime.timedelta(minutes=20), ref="SO-W2", van=_second_van(floor))
+        with django_capture_on_commit_callbacks(execute=True):
+            events_publish()
+        assert ran.count("shipping.waves_release_due") == 1
+    finally:
+        task_prerun.disconnect(count)
