@@ -1145,6 +1145,7 @@ KIND_OF_RULE = {
     "tender_declined": TicketKind.TRUCK,
     "tender_unanswered": TicketKind.TRUCK,
     "freight_invoice_disputed": TicketKind.OTHER,
+    "freight_invoice_unpriced": TicketKind.OTHER,
 }
 
 

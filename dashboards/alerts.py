@@ -16,11 +16,11 @@ from django.utils.translation import gettext_noop
 
 from core.models import Warehouse
 from dashboards.models import AlertThresholds, Department, Severity
-from integrations.models import DeliveryStatus, WebhookDelivery
+from integrations.models import DeliveryStatus, InvoiceStatus, WebhookDelivery
 from integrations.selectors import (
     edi_rejections,
     edi_senders_failing,
-    invoices_disputed,
+    invoices_to_settle,
     sensors_watched,
     tenders_open,
 )
@@ -648,35 +648,54 @@ def tenders_unanswered(
     return out
 
 
-def freight_invoices_disputed(
+def freight_invoices_to_settle(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
     """A carrier billed a load above what its tariff priced the trip at, beyond the
-    tolerance (X12 210): the office checks it with the carrier before it is paid."""
-    return [
-        Condition(
-            rule="freight_invoice_disputed",
-            key=f"210:{invoice.carrier.code}:{invoice.number}",
-            warehouse_id=invoice.shipment.load.warehouse_id,
-            department=Department.LOGISTICS,
-            severity=Severity.WARNING,
-            **said(
+    tolerance, or with no tariff to check it by (X12 210): the office checks it with the
+    carrier and settles it (`/edi/bills/`) before it is paid."""
+    out = []
+    for invoice in invoices_to_settle(warehouse_ids=list(warehouses), now=now):
+        load = invoice.shipment.load
+        if invoice.status == InvoiceStatus.DISPUTED:
+            rule = "freight_invoice_disputed"
+            text = said(
                 gettext_noop(
                     "%(carrier)s billed %(amount)s for load %(load)s (invoice %(number)s), "
                     "%(over)s above its tariff's %(tariff)s: check it with them before paying."
                 ),
                 carrier=invoice.carrier.name,
                 amount=invoice.amount,
-                load=invoice.shipment.load.reference,
+                load=load.reference,
                 number=invoice.number,
                 over=invoice.over,
                 tariff=invoice.tariff,
-            ),
-            subject_type="load",
-            subject_id=invoice.shipment.load.reference,
+            )
+        else:
+            rule = "freight_invoice_unpriced"
+            text = said(
+                gettext_noop(
+                    "%(carrier)s billed %(amount)s for load %(load)s (invoice %(number)s), "
+                    "with no tariff to check it by: check it with them before paying."
+                ),
+                carrier=invoice.carrier.name,
+                amount=invoice.amount,
+                load=load.reference,
+                number=invoice.number,
+            )
+        out.append(
+            Condition(
+                rule=rule,
+                key=f"210:{invoice.carrier.code}:{invoice.number}",
+                warehouse_id=load.warehouse_id,
+                department=Department.LOGISTICS,
+                severity=Severity.WARNING,
+                **text,
+                subject_type="load",
+                subject_id=load.reference,
+            )
         )
-        for invoice in invoices_disputed(warehouse_ids=list(warehouses), now=now)
-    ]
+    return out
 
 
 RULES = [
@@ -691,5 +710,5 @@ RULES = [
     integration_failures,
     cold_chain,
     tenders_unanswered,
-    freight_invoices_disputed,
+    freight_invoices_to_settle,
 ]

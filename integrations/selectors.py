@@ -593,21 +593,22 @@ def edi_resend_warehouse(*, partner: str, control: str) -> int:
     return found.warehouse_id
 
 
-# How long a disputed freight invoice keeps its alert up: a bill is settled within a month.
-INVOICE_DISPUTED_FOR = datetime.timedelta(days=30)
+# How long a bill to settle keeps its alert up: a bill is settled within a month.
+INVOICE_OPEN_FOR = datetime.timedelta(days=30)
 
 
-def invoices_disputed(
+def invoices_to_settle(
     *, warehouse_ids: Iterable[int], now: datetime.datetime
 ) -> list[FreightInvoice]:
-    """The carriers' invoices (X12 210) of these warehouses' loads billed above their tariff
-    beyond the tolerance, received within `INVOICE_DISPUTED_FOR`, each with its carrier and
-    its shipment's load."""
+    """The carriers' invoices (X12 210) of these warehouses' loads that the office has still
+    to settle, received within `INVOICE_OPEN_FOR`: billed above their tariff beyond the
+    tolerance (disputed), or with no tariff to check them by (unpriced); each with its
+    carrier and its shipment's load."""
     return list(
         FreightInvoice.objects.filter(
-            status=InvoiceStatus.DISPUTED,
+            status__in=INVOICES_OPEN,
             shipment__load__warehouse_id__in=list(warehouse_ids),
-            received_at__gte=now - INVOICE_DISPUTED_FOR,
+            received_at__gte=now - INVOICE_OPEN_FOR,
         )
         .select_related("carrier", "shipment__load")
         .order_by("pk")

@@ -159,3 +159,9 @@ def test_a_carrier_with_no_tariff_is_kept_unpriced(api, person, floor, carried):
     assert answer.json()["invoices"][0]["status"] == "unpriced"
     alerts_evaluate()
     assert not Alert.objects.filter(rule="freight_invoice_disputed").exists()
+    # Nobody could check it: the office does, before it is paid.
+    (alert,) = Alert.objects.filter(rule="freight_invoice_unpriced", resolved_at__isnull=True)
+    assert alert.message == (
+        f"Deppon billed 999.00 for load {carried.load.reference} (invoice DP-9), with no "
+        "tariff to check it by: check it with them before paying."
+    )

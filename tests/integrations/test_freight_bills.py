@@ -118,8 +118,14 @@ def test_a_bill_with_no_tariff_is_paid_as_billed_or_refused_never_at_a_tariff(
     url = f"/api/v1/freight-invoices/{unpriced.pk}/settle/"
     at_tariff = office.post(url, {"settlement": "pay_tariff"})
     assert at_tariff.status_code == 400 and list(at_tariff.json()["fields"]) == ["settlement"]
+    alerts_evaluate()
+    assert Alert.objects.filter(rule="freight_invoice_unpriced", resolved_at__isnull=True).exists()
     refused = office.post(url, {"settlement": "refuse", "note": "Billed ten times the trip"})
     assert (refused.json()["status"], refused.json()["payable"]) == ("refused", None)
+    alerts_evaluate()
+    assert not Alert.objects.filter(
+        rule="freight_invoice_unpriced", resolved_at__isnull=True
+    ).exists()
 
 
 def test_only_the_office_of_the_bills_warehouse_settles_it(api, person, floor, carried, other_site):
