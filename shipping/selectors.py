@@ -1673,6 +1673,11 @@ class Consigned:
     done_at: datetime.datetime | None
 
 
+def order_on_the_road() -> Order | None:
+    """The first order on its way to its customer (shipped, not yet delivered), if any."""
+    return Order.objects.filter(status=OrderStatus.SHIPPED).order_by("pk").first()
+
+
 def order_consigned(*, order_id: int) -> Consigned | None:
     """The order its customer follows by a link: the order placed (the root of any split)
     and every part split from it, whatever warehouse ships each. None for no such order.

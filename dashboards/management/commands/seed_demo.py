@@ -11,6 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from core.demo import PEOPLE, demo_password
 from dashboards.tasks import PROGRESS_LISTENERS, demo_load
+from shipping.consignee_links import consignee_path
+from shipping.selectors import order_on_the_road
 
 
 class Command(BaseCommand):
@@ -37,6 +39,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {demo_password(username):<24} {role} ({where})")
         token = Token.objects.get(user__username="erp")
         self.stdout.write(f"API token of the ERP integration user: {token.key}")
+        on_the_road = order_on_the_road()
+        if on_the_road is not None:
+            self.stdout.write(
+                f"Its customer follows order {on_the_road.external_ref}, on its way, on "
+                f"{consignee_path(on_the_road.pk)} (no login)."
+            )
 
     def _progress(self, done: int, total: int) -> None:
         """A progress bar on the terminal, fed by the task's progress reports."""
