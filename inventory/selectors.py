@@ -58,6 +58,11 @@ def items_by_sku(skus: Iterable[str]) -> dict[str, Item]:
     return {item.sku: item for item in items}
 
 
+def items_by_gtin(gtins: Iterable[str]) -> dict[str, str]:
+    """{gtin: sku} of the items that have these GTINs. One query."""
+    return dict(Item.objects.filter(gtin__in=list(gtins)).values_list("gtin", "sku"))
+
+
 def available_to_reserve(
     *, warehouse_ids: list[int], item_ids: list[int], today: datetime.date
 ) -> dict[tuple[int, int], int]:

@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 from core.api.errors import fields_flattened
 from core.exceptions import DomainError
@@ -35,7 +36,7 @@ from integrations.sheets.reading import (
 from inventory.api.serializers import ItemSerializer
 from inventory.choices import TemperatureClass
 from inventory.models import Item
-from inventory.selectors import items_by_sku
+from inventory.selectors import items_by_gtin, items_by_sku
 from inventory.services import items_import
 
 # field: the names a header may give it, in any case: its English and Chinese names first.
@@ -68,6 +69,36 @@ FLAGS = ("hazmat", "lot_tracked", "is_active")
 class SheetItem:
     row: int
     item: Item  # as it is to be saved: a known one changed, or a new one
+
+
+class RowCheck(ItemSerializer):
+    """A row's item checked as the item catalogue's API checks one, but for its SKU and GTIN
+    being no other item's: those are checked for the whole sheet at once (`_gtins_checked`,
+    and `items_import`'s guarantee), not with a query a row."""
+
+    class Meta(ItemSerializer.Meta):
+        extra_kwargs = {"sku": {"validators": []}, "gtin": {"validators": []}}
+
+
+def _gtins_checked(said: list[SheetItem], column: str, problems: dict[str, list[str]]) -> None:
+    """Note, by its cell, each GTIN another row of the sheet or another item already has.
+    One query."""
+    first: dict[str, SheetItem] = {}
+    for entry in said:
+        gtin = entry.item.gtin
+        if not gtin:
+            continue
+        if gtin in first:
+            problems[f"row {entry.row} {column}"] = [
+                _("GTIN %(gtin)s is on row %(row)s too.") % {"gtin": gtin, "row": first[gtin].row}
+            ]
+            continue
+        first[gtin] = entry
+    for gtin, owner in items_by_gtin(first).items():
+        if first[gtin].item.sku != owner:
+            problems[f"row {first[gtin].row} {column}"] = [
+                _("GTIN %(gtin)s is %(sku)s's.") % {"gtin": gtin, "sku": owner}
+            ]
 
 
 @functools.cache
@@ -123,6 +154,9 @@ def items_from_sheet(
     problems: dict[str, list[str]] = {}
     first_row: dict[str, int] = {}
     said: list[SheetItem] = []
+    # One check of each kind for every row: building a serializer's fields costs more than
+    # checking a row.
+    checks = {False: RowCheck(), True: RowCheck(partial=True)}
     for number, data in rows:
         sku = data.get("sku", "")
         if sku in first_row:
@@ -133,15 +167,17 @@ def items_from_sheet(
             continue
         first_row[sku] = number
         item = known.get(sku)
-        check = ItemSerializer(item, data=data, partial=item is not None)
-        if not check.is_valid():
-            for path, messages in fields_flattened(check.errors).items():
+        try:
+            values = checks[item is not None].run_validation(data)
+        except serializers.ValidationError as refused:
+            for path, messages in fields_flattened(refused.detail).items():
                 problems.setdefault(f"row {number} {cells.get(path, path)}", messages)
             continue
         record = item if item is not None else Item()
-        for field_name, value in check.validated_data.items():
+        for field_name, value in values.items():
             setattr(record, field_name, value)
         said.append(SheetItem(number, record))
+    _gtins_checked(said, cells.get("gtin", "gtin"), problems)
     if problems:
         raise SheetRefused(dict(list(problems.items())[:MAX_PROBLEMS]))
     new = [s.item.pk is None for s in said]

@@ -1,15 +1,17 @@
 """Master-data state changes that the floor makes: lots appear on receipt, locations get blocked."""
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from core.db import service
-from core.events import event_record
+from core.db import rows_update, service
+from core.events import EventDraft, event_record, events_record
 from core.exceptions import Conflict, DomainError
-from core.services import record_save
 from inventory.models import Item, Location, Lot
 
 
@@ -81,18 +83,91 @@ def location_unblock(*, location: Location, actor: AbstractBaseUser | None) -> L
 
 @service
 def items_import(*, items: Sequence[Item], actor: AbstractBaseUser | None) -> list[Item]:
-    """Save every item of an import into the catalogue, new or changed, each as the item
-    API saves one (`record_save`: `item.created` or `item.updated`), all in one transaction
-    or none: a refusal names the item by its place in `items` (`items[3].gtin`)."""
-    saved = []
+    """Save every item of an import into the catalogue, new or changed, all in one
+    transaction or none, each with its event as the item API writes one (`item.created` or
+    `item.updated`, with the item as saved). Checked as the item API checks one: the item's
+    own rules (`Item.clean`: an SKU with stock history stays, and lot tracking while any is
+    on hand), its SKU and GTIN no other item's (nor another of the import's), its weight and
+    volume not below zero (the database's constraints); in a few queries and statements for
+    the whole import, not a few for each item. A refusal names the item by its place in
+    `items` (`items[3].gtin`) where it can."""
+    created = [item.pk is None for item in items]
+    before = dict(
+        (pk, (sku, lot_tracked))
+        for pk, sku, lot_tracked in Item.objects.filter(
+            pk__in=[item.pk for item in items if item.pk is not None]
+        ).values_list("pk", "sku", "lot_tracked")
+    )
     for n, item in enumerate(items):
-        try:
-            saved.append(record_save(instance=item, actor=actor, warehouse_id=None))
-        except DomainError as refused:
-            raise type(refused)(
-                refused.message,
-                field=f"items[{n}].{refused.field or 'sku'}",
-                code=refused.code,
-                extra=refused.extra,
-            ) from refused
-    return saved
+        if item.pk is not None and (item.sku, item.lot_tracked) != before.get(item.pk):
+            _item_checked(n, item.clean)  # an SKU or lot tracking that must stay
+    for field in ("sku", "gtin"):
+        _item_unique_checked(items, field)
+    try:
+        with transaction.atomic():
+            Item.objects.bulk_create(
+                [item for item, new in zip(items, created, strict=True) if new],
+                batch_size=IMPORT_BATCH,
+            )
+            rows_update(
+                [item for item, new in zip(items, created, strict=True) if not new],
+                [f.name for f in Item._meta.concrete_fields if not f.primary_key],
+            )
+    except IntegrityError as error:  # a constraint, or an item another import saved meanwhile
+        raise Conflict(
+            _("The catalogue refused the import, and kept nothing of it: %(reason)s")
+            % {"reason": error},
+            field="items",
+        ) from error
+    events_record(
+        [
+            EventDraft(
+                type="item.created" if new else "item.updated",
+                aggregate_type="item",
+                aggregate_id=item.pk,
+                warehouse=None,
+                payload=model_to_dict(item),
+            )
+            for item, new in zip(items, created, strict=True)
+        ],
+        actor=actor,
+    )
+    return list(items)
+
+
+IMPORT_BATCH = 500  # new items per statement
+
+
+def _item_checked(n: int, check: Callable[[], None]) -> None:
+    """Run a model check of `items[n]`; its refusal names the field as `items[n].<field>`."""
+    try:
+        check()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(
+            " ".join(messages),
+            field=f"items[{n}].{'sku' if field == NON_FIELD_ERRORS else field}",
+        ) from None
+
+
+def _item_unique_checked(items: Sequence[Item], field: str) -> None:
+    """Refuse the first item whose `field` (sku, gtin) another of the import has, or another
+    item of the catalogue: one query."""
+    first: dict[str, int] = {}
+    for n, item in enumerate(items):
+        value = getattr(item, field)
+        if value in (None, ""):
+            continue
+        if value in first:
+            raise DomainError(_unique_message(item, field), field=f"items[{n}].{field}")
+        first[value] = n
+    taken = Item.objects.filter(**{f"{field}__in": list(first)}).values_list(field, "pk")
+    for value, pk in sorted(taken, key=lambda pair: first[pair[0]]):
+        n = first[value]
+        if items[n].pk != pk:
+            raise DomainError(_unique_message(items[n], field), field=f"items[{n}].{field}")
+
+
+def _unique_message(item: Item, field: str) -> str:
+    """Django's own words for a unique field taken ("Item with this GTIN already exists.")."""
+    return " ".join(item.unique_error_message(Item, (field,)).messages)

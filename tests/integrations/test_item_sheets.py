@@ -104,6 +104,12 @@ def test_every_problem_is_named_by_its_row_and_column_and_nothing_is_written(kee
     taken = _post(keeper, _csv(CHINESE, "SOAP,Soap,,EA,1,常温,否,", "MILK,Milk,6901234000023,,,,,"))
     assert taken.status_code == 400
     assert list(taken.json()["fields"]) == ["row 3 条码"]
+    assert taken.json()["fields"]["row 3 条码"] == ["GTIN 6901234000023 is RICE's."]
+    twice = _post(
+        keeper,
+        _csv(CHINESE, "SOAP,Soap,6901234000016,EA,1,常温,否,", "MILK,Milk,6901234000016,,,,,"),
+    )
+    assert twice.json()["fields"] == {"row 3 条码": ["GTIN 6901234000016 is on row 2 too."]}
     assert not Item.objects.filter(sku__in=["SOAP", "MILK"]).exists()
     assert not Event.objects.filter(type__startswith="item.").exists()
 
@@ -133,3 +139,20 @@ def test_the_stock_page_takes_the_sheet_for_a_manager_only(client, person, site)
     again.name = "bad.csv"
     answer = client.post("/stock/items/import/", {"sheet": again, "warehouse": "WA"}).content
     assert "row 2 gtin" in answer.decode()
+
+
+def test_a_big_sheet_is_read_and_saved_in_a_few_queries_not_a_few_a_row(
+    keeper, django_assert_max_num_queries
+):
+    for n in range(150):
+        ItemFactory(sku=f"K{n:03d}", name=f"Known {n}")
+    rows = [f"K{n:03d},Known {n} renamed,,EA,1.5,,," for n in range(150)]
+    rows += [f"N{n:03d},New {n},,EA,2,常温,否,30" for n in range(150)]
+    with django_assert_max_num_queries(20):
+        answer = _post(keeper, _csv(CHINESE, *rows))
+    assert answer.status_code == 201, answer.content
+    assert len(answer.json()["added"]) == 150 and len(answer.json()["changed"]) == 150
+    assert Item.objects.get(sku="K007").name == "Known 7 renamed"
+    assert Item.objects.get(sku="N149").shelf_life_days == 30
+    assert Event.objects.filter(type="item.updated").count() == 150
+    assert Event.objects.filter(type="item.created").count() == 150
