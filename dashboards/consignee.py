@@ -2,12 +2,13 @@
 office gives it from the order's page or the ERP from `GET /api/v1/orders/{id}/consignee-link/`:
 where each part of the order is, in the customer's words (received, being prepared, on its
 way, delivered), when it leaves and when it is expected, with the carrier and its waybill,
-the carrier's last report, and who signed for it. Nothing of the warehouse's inside (no
+the carrier's last report, and who signed for it (with the photo of the signed delivery
+note, if the driver took one). Nothing of the warehouse's inside (no
 locations, no other customers' stops). Times are on the clock of the warehouse shipping it.
 It reloads itself every two minutes until the order is done, and closes
 `HANDOFF_TRACKING_OPEN_DAYS` after."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -77,6 +78,7 @@ def consignee_page(request: HttpRequest, token: str) -> HttpResponse:
         "dashboards/consignee.html",
         {
             "placed": placed,
+            "token": token,
             "parts": [] if closed else parts,
             "closed": closed,
             "reload_s": RELOAD_S if found.done_at is None else None,
@@ -86,3 +88,17 @@ def consignee_page(request: HttpRequest, token: str) -> HttpResponse:
     if closed:
         page.status_code = 410
     return page
+
+
+@never_cache
+def consignee_photo(request: HttpRequest, token: str, part: int) -> FileResponse:
+    """The photo of the signed delivery note of one part of the link's order (the proof of
+    delivery its driver took). Not found for a part not of this order or with no photo, nor
+    once the link closed."""
+    found = order_consigned(order_id=order_id_of(token))
+    if found is None or consignee_link_closed_since(found.done_at, timezone.now()):
+        raise Http404
+    stop = next((p.stop for p in found.parts if p.pk == part and p.stop_id), None)
+    if stop is None or not stop.pod_photo:
+        raise Http404
+    return FileResponse(stop.pod_photo.open("rb"), filename=stop.pod_photo.name.rsplit("/", 1)[-1])

@@ -81,6 +81,11 @@ urlpatterns = [
     ),
     path("run/<str:token>/", run_sheet.run_sheet, name="run-sheet"),
     path("track/<str:token>/", consignee.consignee_page, name="consignee"),
+    path(
+        "track/<str:token>/photo/<int:part>/",
+        consignee.consignee_photo,
+        name="consignee-photo",
+    ),
     path("run/<str:token>/report/", run_sheet.run_report, name="run-report"),
     path("orders/", views.orders_list, name="orders"),
     path("orders/import/", actions.orders_import, name="orders-import"),

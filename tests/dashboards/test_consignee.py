@@ -6,6 +6,7 @@ warehouse's inside. The link closes a while after the order is done."""
 import datetime
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from dashboards.run_links import run_token
 from shipping import services
 from shipping.consignee_links import consignee_path
 from shipping.models import Order, Shipment, Stop
+from tests.dashboards.test_run_sheet import PNG
 from tests.integrations.test_edi_940_945 import _shipped
 from tests.shipping.conftest import tomorrow
 from tests.shipping.helpers import floor_order
@@ -60,11 +62,20 @@ def test_the_customer_follows_its_order_from_received_to_signed_for(
 
     stop = Stop.objects.get(shipment=shipment)
     services.delivery_record(
-        stop=stop, outcome="delivered", receiver_name="Ms Li", at=timezone.now(), actor=None
+        stop=stop,
+        outcome="delivered",
+        receiver_name="Ms Li",
+        at=timezone.now(),
+        actor=None,
+        photo=SimpleUploadedFile("note.png", PNG, content_type="image/png"),
     )
     status, page = _page(path)
     assert '<li class="reached now">Delivered</li>' in page
     assert "Signed for by Ms Li." in page and 'http-equiv="refresh"' not in page
+    photo = f"{path}photo/{order.pk}/"
+    assert f'href="{photo}"' in page  # the signed delivery note, as the driver took it
+    assert b"".join(Client().get(photo).streaming_content) == PNG
+    assert Client().get(f"{path}photo/{order.pk + 1000}/").status_code == 404  # not its part
 
     # In Chinese, for a customer whose browser asks for it.
     status, page = _page(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -76,6 +87,7 @@ def test_the_customer_follows_its_order_from_received_to_signed_for(
     Order.objects.filter(pk=order.pk).update(delivered_at=month_ago)
     status, page = _page(path)
     assert status == 410 and "its link closed" in page and "Ms Li" not in page
+    assert Client().get(photo).status_code == 404
 
 
 def test_a_link_that_is_not_one_opens_nothing(floor):
