@@ -49,7 +49,7 @@ format: install
 ## make screenshots: the browser tests, then their pictures of the pages into docs/
 screenshots: install
 	$(BIN)/python -m pytest tests/browser -q
-	cp var/screenshots/floor.png var/screenshots/dispatch.png var/screenshots/kpis.png var/screenshots/run-sheet.png docs/
+	cp var/screenshots/floor.png var/screenshots/dispatch.png var/screenshots/kpis.png var/screenshots/run-sheet.png var/screenshots/consignee.png docs/
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench

@@ -10,13 +10,17 @@ each compressed answer with random bytes against BREACH.
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
+# Answers that carry no body: compressed, they would carry a gzip stream of nothing, which
+# an HTTP server refuses to send (a browser's "not modified" for its cached icon, say).
+NO_BODY = frozenset({204, 304})
+
 
 class CompressedAnswers(GZipMiddleware):
-    """GZipMiddleware, but not for images."""
+    """GZipMiddleware, but not for images, nor for answers that carry no body."""
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        if response.get("Content-Type", "").startswith("image/"):
+        if response.status_code in NO_BODY or response.get("Content-Type", "").startswith("image/"):
             return response
         return super().process_response(request, response)

@@ -1,7 +1,7 @@
 """A working day on the demo, in a real browser: the manager's KPI board with its charts and
 a CSV that matches the page, the dispatcher releasing a wave from the board, the operator
-looking up stock by scan, a driver reporting from the run sheet; each page in English and
-Chinese. The README's pictures of the pages are taken here (var/screenshots; `make screenshots` copies them to docs/)."""
+looking up stock by scan, a driver reporting from the run sheet, a customer following its
+order on the road; each page in English and Chinese. The README's pictures of the pages are taken here (var/screenshots; `make screenshots` copies them to docs/)."""
 
 import csv
 import io
@@ -105,6 +105,21 @@ def test_a_working_day_on_the_three_pages(server, chromium):
     build.click()
     expect(dispatcher.locator("[data-flash]")).to_contain_text("planned on 津A-")
     expect(dispatcher.locator("[data-flash]")).to_contain_text("Booked at D")
+    # The office sends a customer the link of its order on the road; on a phone, with no
+    # account, the customer sees where it is, in English or in Chinese as the phone asks.
+    dispatcher.goto(f"{base}/orders/?show=shipped")
+    dispatcher.locator("td.code a").first.click()
+    link = dispatcher.locator(".consignee-link input").input_value()
+    assert link.startswith(f"{base}/track/")
+    customer = chromium.new_context(viewport={"width": 400, "height": 760}).new_page()
+    customer.goto(link)
+    expect(customer.locator("ol.steps li.now")).to_have_text("On its way")
+    expect(customer.locator(".consignee-now")).to_contain_text("Expected at")
+    screenshot(customer, "consignee", full_page=True)
+    chinese = chromium.new_context(locale="zh-CN").new_page()
+    chinese.goto(link)
+    expect(chinese.locator("h1")).to_contain_text("您的订单")
+    dispatcher.goto(f"{base}/dispatch/?warehouse=TJ1")
 
     operator = _person(chromium, base, "operator", width=1000, height=1000)
     assert operator.url.startswith(f"{base}/floor/")

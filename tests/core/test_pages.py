@@ -69,6 +69,20 @@ def test_pages_and_api_answers_go_compressed_to_a_client_that_accepts_it(client,
     assert "Content-Encoding" not in api and api.json()["code"] == "not_authenticated"
 
 
+def test_a_file_the_browser_has_already_is_not_modified_with_no_body(client, db):
+    """A browser asking again for the icon it has (If-None-Match) gets a bare 304: no gzip of
+    nothing, which the server would refuse to send."""
+    icon = client.get("/static/dashboards/handoff.svg")
+    again = client.get(
+        "/static/dashboards/handoff.svg",
+        HTTP_IF_NONE_MATCH=icon["ETag"],
+        HTTP_ACCEPT_ENCODING="gzip, deflate, br, zstd",
+    )
+    assert again.status_code == 304
+    assert "Content-Encoding" not in again
+    assert b"".join(again.streaming_content if again.streaming else [again.content]) == b""
+
+
 def test_an_image_goes_as_it_is(rf):
     from django.http import HttpResponse
 
