@@ -657,6 +657,12 @@ def freight_invoices_to_settle(
     out = []
     for invoice in invoices_to_settle(warehouse_ids=list(warehouses), now=now):
         load = invoice.shipment.load
+        billed = {
+            "carrier": invoice.carrier.name,
+            "amount": invoice.amount,
+            "load": load.reference,
+            "number": invoice.number,
+        }
         if invoice.status == InvoiceStatus.DISPUTED:
             rule = "freight_invoice_disputed"
             text = said(
@@ -664,10 +670,7 @@ def freight_invoices_to_settle(
                     "%(carrier)s billed %(amount)s for load %(load)s (invoice %(number)s), "
                     "%(over)s above its tariff's %(tariff)s: check it with them before paying."
                 ),
-                carrier=invoice.carrier.name,
-                amount=invoice.amount,
-                load=load.reference,
-                number=invoice.number,
+                **billed,
                 over=invoice.over,
                 tariff=invoice.tariff,
             )
@@ -678,10 +681,7 @@ def freight_invoices_to_settle(
                     "%(carrier)s billed %(amount)s for load %(load)s (invoice %(number)s), "
                     "with no tariff to check it by: check it with them before paying."
                 ),
-                carrier=invoice.carrier.name,
-                amount=invoice.amount,
-                load=load.reference,
-                number=invoice.number,
+                **billed,
             )
         out.append(
             Condition(
