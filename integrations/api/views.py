@@ -46,7 +46,7 @@ from integrations.edi.tender_response import tender_responses
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
 from integrations.epcis import EpcisError
 from integrations.epcis import observations as epcis_observations
-from integrations.models import Sensor, ShipNotice, ShippingAdvice
+from integrations.models import InvoiceStatus, Sensor, ShipNotice, ShippingAdvice
 from integrations.selectors import (
     edi_order_of,
     edi_resend_warehouse,
@@ -644,7 +644,8 @@ class FreightInvoiceEdiView(EdiInView):
                 "tariff": serializers.DecimalField(
                     max_digits=12, decimal_places=2, allow_null=True
                 ),
-                "status": serializers.ChoiceField(choices=["approved", "disputed", "unpriced"]),
+                # A bill received already is told as it stands: settled since, maybe.
+                "status": serializers.ChoiceField(choices=InvoiceStatus.values),
                 "applied": serializers.BooleanField(),
                 "skipped": serializers.CharField(),
             },

@@ -65,6 +65,16 @@ def test_a_bill_above_the_tariff_settled_at_the_tariff_clears_its_alert(
         rule="freight_invoice_disputed", resolved_at__isnull=True
     ).exists()
     assert office.get("/api/v1/freight-invoices/", {"status": "open"}).json()["results"] == []
+    # The carrier sends the bill again in a new interchange: skipped, told as it stands now,
+    # as the API's schema says it may be.
+    tms = api(person("integration", floor["wh"]))
+    again_sent = _post(
+        tms, x12(bill(carried.load.reference, "DP-2001", 23000), control="000000299")
+    )
+    (told,) = again_sent.json()["invoices"]
+    assert (told["applied"], told["status"]) == (False, "short_paid")
+    schema = office.get("/api/schema/?format=json").json()["components"]["schemas"]
+    assert "short_paid" in schema["FreightInvoiceReceivedStatusEnum"]["enum"]
     # Settled once: settling again is a conflict saying who did it.
     again = office.post(
         f"/api/v1/freight-invoices/{disputed.pk}/settle/", {"settlement": "pay_billed", "note": "x"}
