@@ -1,5 +1,4 @@
 import datetime
-import functools
 import hashlib
 from collections.abc import Callable
 from typing import TypeVar
@@ -328,14 +327,31 @@ class EdiInView(APIView):
         raise NotImplementedError
 
 
-def _acted(record: Callable[[], tuple[dict, bool]], interchange: Interchange) -> Response:
-    """The interchange's answer; a test interchange (ISA15 T) is acted on, then undone."""
+def _acted(
+    record: Callable[..., tuple[dict, bool]],
+    request: Request,
+    interchange: Interchange,
+    text: str,
+    **said: object,
+) -> Response:
+    """The interchange's answer: `record` (the service of its kind) acts on what it `said`,
+    knowing the interchange by its digest (the same one sent again gets the answer given);
+    a test interchange (ISA15 T) is acted on, then undone."""
+
+    def act() -> tuple[dict, bool]:
+        return record(
+            interchange=interchange,
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            actor=request.user,
+            **said,
+        )
+
     if interchange.test:
         with transaction.atomic():
-            answer, replayed = record()
+            answer, replayed = act()
             transaction.set_rollback(True)
     else:
-        answer, replayed = record()
+        answer, replayed = act()
     return Response({**answer, "replayed": replayed})
 
 
@@ -397,15 +413,13 @@ class CarrierStatusEdiView(EdiInView):
                 )
             require_role(request.user, stop.shipment.load.warehouse_id, TRACKING_ROLES)
             items.append(StatusFor(said, stop))
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        record = functools.partial(
+        return _acted(
             carrier_statuses_record,
-            interchange=interchange,
-            digest=digest,
+            request,
+            interchange,
+            text,
             statuses=items,
-            actor=request.user,
         )
-        return _acted(record, interchange)
 
 
 class ShippingOrderEdiView(EdiInView):
@@ -444,14 +458,13 @@ class ShippingOrderEdiView(EdiInView):
         """The interchange acted on, or a DomainError saying why not."""
         require_role_anywhere(request.user, ORDER_ROLES)
         interchange, said = _read(text, shipping_orders)
-        record = functools.partial(
+        return _acted(
             shipping_orders_record,
-            interchange=interchange,
-            digest=hashlib.sha256(text.encode()).hexdigest(),
+            request,
+            interchange,
+            text,
             orders=orders_said(said, context={"request": request}),
-            actor=request.user,
         )
-        return _acted(record, interchange)
 
 
 class SupplierShipNoticeEdiView(EdiInView):
@@ -492,14 +505,13 @@ class SupplierShipNoticeEdiView(EdiInView):
         interchange, said = _read(text, ship_notices_in)
         roles = FLOOR_ROLES | MASTER_DATA_ROLES
         receiving = [w for w in warehouses_of(request.user) if role_in(request.user, w.pk) in roles]
-        record = functools.partial(
+        return _acted(
             receipts_expected_record,
-            interchange=interchange,
-            digest=hashlib.sha256(text.encode()).hexdigest(),
+            request,
+            interchange,
+            text,
             receipts=receipts_said(said, warehouses=receiving),
-            actor=request.user,
         )
-        return _acted(record, interchange)
 
 
 class AcknowledgmentEdiView(EdiInView):
@@ -536,15 +548,14 @@ class AcknowledgmentEdiView(EdiInView):
         """The interchange acted on, or a DomainError saying why not."""
         require_role_anywhere(request.user, ORDER_ROLES)
         interchange, said = _read(text, acknowledgments)
-        record = functools.partial(
+        return _acted(
             acknowledgments_record,
-            interchange=interchange,
-            digest=hashlib.sha256(text.encode()).hexdigest(),
+            request,
+            interchange,
+            text,
             acknowledgments=said,
             warehouse_ids=set(warehouse_ids_for(request.user)),
-            actor=request.user,
         )
-        return _acted(record, interchange)
 
 
 class TenderResponseEdiView(EdiInView):
@@ -607,14 +618,13 @@ class TenderResponseEdiView(EdiInView):
                 )
             require_role(request.user, tender.load.warehouse_id, TRACKING_ROLES)
             answers.append(AnswerFor(said, tender))
-        record = functools.partial(
+        return _acted(
             tender_responses_record,
-            interchange=interchange,
-            digest=hashlib.sha256(text.encode()).hexdigest(),
+            request,
+            interchange,
+            text,
             answers=answers,
-            actor=request.user,
         )
-        return _acted(record, interchange)
 
 
 class FreightInvoiceEdiView(EdiInView):
@@ -708,14 +718,13 @@ class FreightInvoiceEdiView(EdiInView):
                 )
             require_role(request.user, shipment.load.warehouse_id, TRACKING_ROLES)
             items.append(InvoiceFor(said, shipment))
-        record = functools.partial(
+        return _acted(
             freight_invoices_record,
-            interchange=interchange,
-            digest=hashlib.sha256(text.encode()).hexdigest(),
+            request,
+            interchange,
+            text,
             invoices=items,
-            actor=request.user,
         )
-        return _acted(record, interchange)
 
 
 class LoadTenderView(APIView):
