@@ -12,9 +12,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from dashboards.consignee_links import consignee_link_closed_since, order_id_of
 from dashboards.views import render_local
 from shipping.choices import OrderStatus
-from shipping.consignee_links import consignee_link_closed_since, order_id_of
 from shipping.models import Order
 from shipping.selectors import order_consigned
 

@@ -35,6 +35,7 @@ from core.exceptions import DomainError
 from core.models import Membership, SopScope, Warehouse
 from core.selectors import sops_missing, warehouses_of
 from dashboards.board import LONG_RANGE, carrier_scorecard, kpi_board, kpi_board_cached
+from dashboards.consignee_links import consignee_path
 from dashboards.models import Department, TicketKind
 from dashboards.run_links import run_token
 from dashboards.selectors import (
@@ -75,7 +76,6 @@ from shipping.choices import (
     Priority,
     StopStatus,
 )
-from shipping.consignee_links import consignee_path
 from shipping.selectors import past_deadline, promised_by
 
 

@@ -370,3 +370,28 @@ class TicketViewSet(
         return self._acted(
             ticket_resolve(ticket=ticket, **check.validated_data, actor=request.user)
         )
+
+
+# --- the customer's link of an order ----------------------------------------------------------
+
+from django.http import Http404  # noqa: E402
+from drf_spectacular.utils import inline_serializer  # noqa: E402
+
+from dashboards.consignee_links import consignee_path  # noqa: E402
+from shipping.selectors import orders_visible  # noqa: E402
+
+
+class ConsigneeLinkView(APIView):
+    """The link an order's customer follows it by, to send with the order's confirmation: a
+    page with no login (`dashboards.consignee`) saying where each part of the order is, when
+    it leaves and is expected, with the carrier and its waybill, and who signed for it. The
+    same link for the order's whole life (a part split from it, too, opens the whole order);
+    it closes `HANDOFF_TRACKING_OPEN_DAYS` after the order is done. An order not of the
+    caller's warehouses is not found."""
+
+    @extend_schema(responses=inline_serializer("ConsigneeLink", {"url": serializers.URLField()}))
+    def get(self, request: Request, pk: int) -> Response:
+        visible = orders_visible(warehouse_ids=warehouse_ids_for(request.user))
+        if not visible.filter(pk=pk).exists():
+            raise Http404
+        return Response({"url": request.build_absolute_uri(consignee_path(pk))})

@@ -9,13 +9,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import mixins, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +20,6 @@ from core.api.base import MasterDataViewSet, ScopedViewSet
 from core.choices import MASTER_DATA_ROLES, ORDER_ROLES, PLANNING_ROLES, TRACKING_ROLES, Role
 from shipping import services
 from shipping.api import serializers as s
-from shipping.consignee_links import consignee_path
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
 from shipping.selectors import orders_visible, orders_with_details
 
@@ -118,17 +112,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         line by line, with its truck, stop and units; 404 until something is packed."""
         order = self.get_object()
         return _delivery_notes_page(request, [order.pk], order.external_ref)
-
-    @extend_schema(responses=inline_serializer("ConsigneeLink", {"url": serializers.URLField()}))
-    @action(detail=True, methods=["get"], url_path="consignee-link")
-    def consignee_link(self, request: Request, pk: str) -> Response:
-        """The link the order's customer follows it by, to send with the order's confirmation:
-        a page with no login saying where each part of the order is, when it leaves and is
-        expected, with the carrier and its waybill, and who signed for it. The same link for
-        the order's whole life (a part split from it, too, opens the whole order); it closes
-        `HANDOFF_TRACKING_OPEN_DAYS` after the order is done."""
-        order = self.get_object()
-        return Response({"url": request.build_absolute_uri(consignee_path(order.pk))})
 
     @extend_schema(request=s.OrderCreateInput, responses={201: s.OrderSerializer})
     def create(self, request: Request) -> Response:

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from dashboards.consignee_links import consignee_path
 from dashboards.run_links import run_token
 from shipping import services
-from shipping.consignee_links import consignee_path
 from shipping.models import Order, Shipment, Stop
 from tests.dashboards.test_run_sheet import PNG
 from tests.integrations.test_edi_940_945 import _shipped

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
 from core.demo import PEOPLE, demo_password
+from dashboards.consignee_links import consignee_path
 from dashboards.tasks import PROGRESS_LISTENERS, demo_load
-from shipping.consignee_links import consignee_path
 from shipping.selectors import order_on_the_road
 
 
