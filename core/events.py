@@ -88,7 +88,7 @@ def events_record(
     must be open), with the guarantees of `event_record`: for a service that changes many
     things at once (a sheet of items), in a statement per thousand events."""
     if not connection.in_atomic_block:
-        raise RuntimeError("event_record must run inside the service's transaction.")
+        raise RuntimeError("Events are recorded inside the service's transaction.")
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     # A payload as the JSON DjangoJSONEncoder makes of it (dates, decimals, uuids).
     # A plain insert: every change writes an event, and the ORM's save machinery cost more

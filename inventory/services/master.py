@@ -81,6 +81,9 @@ def location_unblock(*, location: Location, actor: AbstractBaseUser | None) -> L
     return location
 
 
+IMPORT_BATCH = 500  # new items per statement
+
+
 @service
 def items_import(*, items: Sequence[Item], actor: AbstractBaseUser | None) -> list[Item]:
     """Save every item of an import into the catalogue, new or changed, all in one
@@ -133,9 +136,6 @@ def items_import(*, items: Sequence[Item], actor: AbstractBaseUser | None) -> li
         actor=actor,
     )
     return list(items)
-
-
-IMPORT_BATCH = 500  # new items per statement
 
 
 def _item_checked(n: int, check: Callable[[], None]) -> None:
