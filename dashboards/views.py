@@ -1115,7 +1115,7 @@ EDI_STATUS = {
 def edi_log(request: HttpRequest) -> HttpResponse:
     """What went to and came from the partners by EDI, for the office and whoever keeps the
     integrations, newest first: each interchange received (taken, or refused and why), each
-    sent (945, 856, 204) with what the partner's 997 said and a 204's answer, a sent one's
+    sent (945, 856, 204, 820) with what the partner's 997 said and a 204's answer, a sent one's
     document a click away. `?partner=` narrows it to partners whose EDI ID holds the text."""
     if not role_anywhere(request.user, EDI_LOG_ROLES):
         raise PermissionDenied

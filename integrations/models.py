@@ -412,7 +412,7 @@ class EdiAcknowledgment(models.Model):
 
     partner = models.CharField(max_length=40)  # ISA qualifier:ID
     control_number = models.CharField(max_length=9)  # ours: ISA13 = GS06
-    kind = models.CharField(max_length=8)  # the set acknowledged: 945, 856, 204
+    kind = models.CharField(max_length=8)  # the set acknowledged: 945, 856, 204, 820
     status = models.CharField(max_length=1)  # AK9-01: A, E, P or R
     errors = models.JSONField(default=list)  # AK9's and AK5's error codes
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -496,3 +496,26 @@ class FreightInvoice(models.Model):
     def over(self) -> Decimal | None:
         """What it bills above the tariff (None with no tariff known)."""
         return self.amount - self.tariff if self.tariff is not None else None
+
+
+class FreightRemittance(models.Model):
+    """The X12 820 that told a carrier what of its bill is to be paid, and why any less:
+    issued once, when the bill was decided (approved as it came, or settled by the office),
+    to the partner that sent the 210, and given again as it was; sent again, made anew under
+    a new control number, if the carrier's 997 rejected it or never came."""
+
+    invoice = models.OneToOneField(
+        FreightInvoice, on_delete=models.PROTECT, related_name="remittance"
+    )
+    partner = models.CharField(max_length=40)  # ISA qualifier:ID of the carrier
+    control_number = models.CharField(max_length=9)
+    document = models.TextField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    # Sent before under other control numbers, and sent again (`edi_resend`).
+    earlier = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"820 {self.control_number} {self.invoice_id}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import NotFound
 from core.models import Event, Membership
 from integrations.edi.load_tender import Place, Tender, TenderStop
+from integrations.edi.remittance import HELD_BACK_AT_TARIFF, HELD_BACK_REFUSED, Remittance
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
 from integrations.models import (
@@ -25,6 +26,7 @@ from integrations.models import (
     EdiRefusal,
     Excursion,
     FreightInvoice,
+    FreightRemittance,
     InvoiceStatus,
     LoadTender,
     Sensor,
@@ -246,6 +248,43 @@ def ship_notices_due(*, limit: int = 500) -> list[int]:
         .exclude(status__in=DONE_STOP_STATUSES)
         .order_by("shipment__departed_at", "pk")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+# ADX-02 of an 820, by the bill's status: why less is paid than billed.
+HELD_BACK_BECAUSE = {
+    InvoiceStatus.SHORT_PAID: HELD_BACK_AT_TARIFF,
+    InvoiceStatus.REFUSED: HELD_BACK_REFUSED,
+}
+
+
+def remittance_of(*, invoice: FreightInvoice, control: int) -> Remittance:
+    """What the 820 of a decided bill says, under this control number: to the partner that
+    sent its 210, what is paid (nothing if refused) of what it billed, and why any less,
+    with the office's note. One query."""
+    invoice = FreightInvoice.objects.select_related(
+        "carrier", "interchange", "shipment__load__warehouse"
+    ).get(pk=invoice.pk)
+    warehouse = invoice.shipment.load.warehouse
+    qualifier, _colon, partner_id = invoice.interchange.sender.partition(":")
+    decided = invoice.settled_at or invoice.received_at
+    return Remittance(
+        sender=(settings.HANDOFF_EDI_QUALIFIER, settings.HANDOFF_EDI_ID),
+        receiver=(qualifier, partner_id),
+        control=control,
+        at=timezone.now().astimezone(datetime.UTC),
+        trace=f"RA{invoice.pk:09d}",
+        decided_on=decided.astimezone(warehouse.zone()).date(),
+        currency=invoice.currency,
+        payer=(warehouse.name, warehouse.code),
+        carrier=(invoice.carrier.name, invoice.carrier.code),
+        invoice=invoice.number,
+        invoiced_on=invoice.invoiced_on,
+        load=invoice.shipment.load.reference,
+        billed=invoice.amount,
+        paid=invoice.payable or Decimal(0),
+        held_back_because=HELD_BACK_BECAUSE.get(invoice.status, ""),
+        note=invoice.settled_note,
     )
 
 
@@ -509,14 +548,15 @@ def load_tender_last(load: Load, *, control: str = "") -> LoadTender | None:
 
 
 def _sent_under(control: str) -> Q:
-    """A 945 or an 856 under this control number now, or before it was sent again."""
+    """A 945, an 856 or an 820 under this control number now, or before it was sent again."""
     return Q(control_number=control) | Q(earlier__icontains=f'"{control}"')
 
 
 @dataclass(frozen=True)
 class Sent:
-    """An interchange Handoff sent a partner: its kind (945, 856, 204), the warehouse it is
-    of, what it was about (an order's, a stop's or a load's reference), and the control
+    """An interchange Handoff sent a partner: its kind (945, 856, 820, 204), the warehouse it
+    is of, what it was about (an order's, a stop's or a load's reference, a bill's number),
+    and the control
     number it went under since, sent again (`edi_resend`), or ""."""
 
     kind: str
@@ -526,9 +566,9 @@ class Sent:
 
 
 def edi_sent(*, partner: str, control: str) -> Sent | None:
-    """What Handoff sent this partner under this control number (a 945 or an 856 sent again
-    since too; a 204 followed by the same tender again), None if nothing. Four queries at
-    most."""
+    """What Handoff sent this partner under this control number (a 945, an 856 or an 820 sent
+    again since too; a 204 followed by the same tender again), None if nothing. Five queries
+    at most."""
     advice = (
         ShippingAdvice.objects.filter(_sent_under(control), edi_order__partner=partner)
         .select_related("order")
@@ -548,6 +588,15 @@ def edi_sent(*, partner: str, control: str) -> Sent | None:
         again = notice.control_number if notice.control_number != control else ""
         about = f"{shipment.reference}/{notice.stop.sequence}"
         return Sent("856", shipment.load.warehouse_id, about, again)
+    remittance = (
+        FreightRemittance.objects.filter(_sent_under(control), partner=partner)
+        .select_related("invoice__shipment__load")
+        .first()
+    )
+    if remittance is not None:
+        again = remittance.control_number if remittance.control_number != control else ""
+        load = remittance.invoice.shipment.load
+        return Sent("820", load.warehouse_id, remittance.invoice.number, again)
     tender = (
         LoadTender.objects.filter(partner=partner, control_number=control)
         .select_related("load")
@@ -624,7 +673,7 @@ def freight_bills(
     """The carriers' bills (X12 210) of these warehouses' loads, newest first, the last
     `FREIGHT_BILLS_LIMIT`: only those still to settle (disputed, unpriced) if `open_only`;
     those whose invoice number, load or carrier holds `find`. Each with its carrier, its
-    shipment's load and warehouse, and who settled it."""
+    shipment's load and warehouse, who settled it, and the 820 that told the carrier."""
     bills = FreightInvoice.objects.filter(shipment__load__warehouse_id__in=list(warehouse_ids))
     if open_only:
         bills = bills.filter(status__in=INVOICES_OPEN)
@@ -636,9 +685,9 @@ def freight_bills(
             | Q(carrier__name__icontains=find)
         )
     return list(
-        bills.select_related("carrier", "shipment__load__warehouse", "settled_by").order_by(
-            "-received_at", "-pk"
-        )[:FREIGHT_BILLS_LIMIT]
+        bills.select_related(
+            "carrier", "shipment__load__warehouse", "settled_by", "remittance"
+        ).order_by("-received_at", "-pk")[:FREIGHT_BILLS_LIMIT]
     )
 
 
@@ -664,12 +713,12 @@ def edi_traffic(
     *, warehouse_ids: Iterable[int], partner: str = "", limit: int = EDI_LOG_LIMIT
 ) -> list[dict]:
     """The interchanges of these warehouses, newest first (`limit` at most): each received
-    (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204) with what
-    the partner's 997 said of it, and a 204's answer. `partner` narrows them to the partners
+    (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204, an 820) with
+    what the partner's 997 said of it, and a 204's answer. `partner` narrows them to the partners
     whose EDI ID holds it. An interchange received is of the warehouses what it said was of
     (`EdiInterchange.warehouse_ids`; one that touched none, of those its sender's account
     works at); one refused, of the warehouses told of it; one sent, of its order's, stop's
-    or load's. Eight queries."""
+    or load's, or its bill's load's. Nine queries."""
     ids = set(warehouse_ids)
     text = partner.strip().upper()
     rows: list[dict] = []
@@ -745,8 +794,13 @@ def edi_traffic(
         out.append(row)
         return row
 
-    def sent_before(kept: ShippingAdvice | ShipNotice, partner_id: str, kind: str, about: str):  # type: ignore[no-untyped-def]
-        """The rows of the numbers a 945 or an 856 went under before it went again."""
+    def sent_before(  # type: ignore[no-untyped-def]
+        kept: ShippingAdvice | ShipNotice | FreightRemittance,
+        partner_id: str,
+        kind: str,
+        about: str,
+    ):
+        """The rows of the numbers a 945, an 856 or an 820 went under before it went again."""
         for earlier in kept.earlier:
             sent(
                 partner_id,
@@ -764,10 +818,14 @@ def edi_traffic(
         "stop__shipment"
     )
     tenders = LoadTender.objects.filter(load__warehouse_id__in=ids).select_related("load")
+    remittances = FreightRemittance.objects.filter(
+        invoice__shipment__load__warehouse_id__in=ids
+    ).select_related("invoice__shipment__load")
     if text:
         advices = advices.filter(edi_order__partner__icontains=text)
         notices = notices.filter(partner__icontains=text)
         tenders = tenders.filter(partner__icontains=text)
+        remittances = remittances.filter(partner__icontains=text)
     for advice in advices.order_by("-pk")[:limit]:
         sent(
             advice.edi_order.partner,
@@ -800,6 +858,18 @@ def edi_traffic(
             f"/api/v1/loads/{tender.load_id}/edi/204/?control={tender.control_number}",
             note=tender.reason,
         )["answer"] = tender.answer
+    for remittance in remittances.order_by("-pk")[:limit]:
+        bill = remittance.invoice
+        about = f"{bill.number} ({bill.shipment.load.reference})"
+        sent(
+            remittance.partner,
+            remittance.control_number,
+            "820",
+            remittance.issued_at,
+            about,
+            f"/api/v1/freight-invoices/{bill.pk}/edi/820/",
+        )
+        sent_before(remittance, remittance.partner, "820", about)
     # What the partners' 997s said of those sent: one query, for the numbers shown.
     acks = EdiAcknowledgment.objects.filter(
         warehouse_id__in=ids, control_number__in={row["control"] for row in out}

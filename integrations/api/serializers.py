@@ -12,6 +12,7 @@ from core.api.base import WarehouseField
 from integrations.models import (
     Excursion,
     FreightInvoice,
+    FreightRemittance,
     Sensor,
     SensorReading,
     WebhookDelivery,
@@ -243,6 +244,18 @@ class ReadingOutSerializer(serializers.ModelSerializer):
 # --- carriers' bills (X12 210) ----------------------------------------------------------------
 
 
+class FreightRemittanceSerializer(serializers.ModelSerializer):
+    control = serializers.CharField(source="control_number")
+    link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FreightRemittance
+        fields = ["control", "issued_at", "link"]
+
+    def get_link(self, sent: FreightRemittance) -> str:
+        return f"/api/v1/freight-invoices/{sent.invoice_id}/edi/820/"
+
+
 class FreightInvoiceSerializer(serializers.ModelSerializer):
     carrier = serializers.CharField(source="carrier.code")
     shipment = serializers.CharField(source="shipment.reference")
@@ -253,6 +266,10 @@ class FreightInvoiceSerializer(serializers.ModelSerializer):
         source="settled_by.username", allow_null=True, default=None, read_only=True
     )
     interchange = serializers.CharField(source="interchange.control_number")
+    remittance = serializers.SerializerMethodField(
+        help_text="The X12 820 sent to the carrier once the bill was decided: its control "
+        "number, when it went, and where its document is; null while the bill waits."
+    )
 
     class Meta:
         model = FreightInvoice
@@ -276,7 +293,13 @@ class FreightInvoiceSerializer(serializers.ModelSerializer):
             "settled_at",
             "settled_by",
             "settled_note",
+            "remittance",
         ]
+
+    @extend_schema_field(FreightRemittanceSerializer(allow_null=True))
+    def get_remittance(self, invoice: FreightInvoice) -> dict | None:
+        sent = getattr(invoice, "remittance", None)
+        return FreightRemittanceSerializer(sent).data if sent is not None else None
 
 
 class SettleInput(serializers.Serializer):

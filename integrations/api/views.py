@@ -45,7 +45,13 @@ from integrations.edi.tender_response import tender_responses
 from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interchange_read
 from integrations.epcis import EpcisError
 from integrations.epcis import observations as epcis_observations
-from integrations.models import InvoiceStatus, Sensor, ShipNotice, ShippingAdvice
+from integrations.models import (
+    FreightRemittance,
+    InvoiceStatus,
+    Sensor,
+    ShipNotice,
+    ShippingAdvice,
+)
 from integrations.selectors import (
     edi_order_of,
     edi_resend_warehouse,
@@ -188,12 +194,13 @@ class WebhookViewSet(
 
 class FreightInvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The carriers' bills (X12 210) of the caller's warehouses' loads, newest first, each
-    with what its carrier's tariff priced the trip at and what is payable; `?status=open`
-    for those the office has still to settle (disputed, unpriced). Settling one is for the
+    with what its carrier's tariff priced the trip at, what is payable, and the X12 820 that
+    told the carrier so (`remittance`); `?status=open` for those the office has still to
+    settle (disputed, unpriced). Settling one is for the
     office and the accounts payable system (`FREIGHT_BILL_ROLES`)."""
 
     queryset = FreightInvoice.objects.select_related(
-        "carrier", "shipment__load__warehouse", "settled_by", "interchange"
+        "carrier", "shipment__load__warehouse", "settled_by", "interchange", "remittance"
     ).order_by("-received_at", "-pk")
     serializer_class = s.FreightInvoiceSerializer
     warehouse_field = "shipment__load__warehouse_id"
@@ -213,6 +220,23 @@ class FreightInvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
             actor=request.user,
         )
         return Response(s.FreightInvoiceSerializer(invoice).data)
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"], url_path="edi/820")
+    def remittance(self, request: Request, pk: str) -> HttpResponse:
+        """The X12 820 that told the carrier what of this bill is to be paid, and why any
+        less, as sent when the bill was decided (`text/plain`), made anew if it went again.
+        A bill the office has still to settle has none yet (409)."""
+        invoice = self.get_object()
+        sent = FreightRemittance.objects.filter(invoice=invoice).first()
+        if sent is None:
+            raise Conflict(
+                _("Invoice %(number)s is %(status)s: its 820 goes when the office settles it.")
+                % {"number": invoice.number, "status": invoice.get_status_display().lower()},
+                field="status",
+                code="not_settled",
+            )
+        return HttpResponse(sent.document, content_type="text/plain; charset=utf-8")
 
 
 class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
@@ -516,7 +540,7 @@ class SupplierShipNoticeEdiView(EdiInView):
 
 class AcknowledgmentEdiView(EdiInView):
     """A partner's functional acknowledgments of the interchanges Handoff sent it (945s,
-    856s, 204s), as an X12 997 interchange (the body as sent: `Content-Type:
+    856s, 204s, 820s), as an X12 997 interchange (the body as sent: `Content-Type:
     application/edi-x12` or `text/plain`): AK1-02 the group's control number (ISA13 of
     ours), AK5 each set's status, AK9 the group's. How Handoff reads a 997 is in
     `integrations.edi.acknowledgment`. Each is kept as the interchange's last word, an
@@ -758,12 +782,12 @@ class EdiResendInput(serializers.Serializer):
 
 
 class EdiResendView(APIView):
-    """Send again an interchange Handoff sent a partner (a 945, an 856, a 204) that the
-    partner's 997 rejected, or has not acknowledged: made anew under the partner's next
-    control number (a 945 or an 856 from what Handoff knows now, so a code mended since goes
-    with it; a 204 as the tender said), as `edi.sent` with `resends`. For the office and the
-    integrations' keepers of its warehouse. One the partner took (997 A or E) is not sent again
-    (409); one unknown, or sent again already, is 404."""
+    """Send again an interchange Handoff sent a partner (a 945, an 856, a 204, an 820) that
+    the partner's 997 rejected, or has not acknowledged: made anew under the partner's next
+    control number (a 945, an 856 or an 820 from what Handoff knows now, so a code mended
+    since goes with it; a 204 as the tender said), as `edi.sent` with `resends`. For the
+    office and the integrations' keepers of its warehouse. One the partner took (997 A or E)
+    is not sent again (409); one unknown, or sent again already, is 404."""
 
     @extend_schema(
         request=EdiResendInput,

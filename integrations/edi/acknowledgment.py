@@ -1,5 +1,5 @@
 """X12 997 (Functional Acknowledgment) from a partner: whether it took the interchanges
-Handoff sent it (945s, 856s, 204s), as Handoff reads it.
+Handoff sent it (945s, 856s, 204s, 820s), as Handoff reads it.
 
 - AK1-02 is the group control number of the group acknowledged, which in an interchange
   Handoff starts is its ISA13 and GS06 alike (`x12.interchange_write`);
@@ -24,7 +24,7 @@ SET_STATUSES = {ACCEPTED, ACCEPTED_WITH_ERRORS, REJECTED}
 
 @dataclass(frozen=True)
 class SetAck:
-    code: str  # AK2-01: 945, 856, 204
+    code: str  # AK2-01: 945, 856, 204, 820
     control: str  # AK2-02
     status: str  # AK5-01
     errors: tuple[str, ...] = ()  # AK5-02 …

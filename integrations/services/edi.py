@@ -1,8 +1,9 @@
 """EDI: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery; a
 depositor's 940s become orders, and each of their shipments is answered with a 945; a
 customer is sent an 856 for each stop; a carrier is tendered its loads in 204s and answers
-them in 990s; a supplier's 856s become expected receipts, pallet by pallet; partners' 997s
-say whether they took what Handoff sent."""
+them in 990s; a carrier's 210s are checked against its tariff, and each bill decided is
+answered with an 820; a supplier's 856s become expected receipts, pallet by pallet;
+partners' 997s say whether they took what Handoff sent."""
 
 import datetime
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +30,11 @@ from integrations.edi.tender_response import ACCEPTED, TenderResponse
 from integrations.edi.x12 import Interchange, acknowledgment_997
 from integrations.models import (
     EdiAcknowledgment,
-    EdiControlCounter,
     EdiInterchange,
     EdiOrder,
     EdiRefusal,
     FreightInvoice,
+    FreightRemittance,
     InvoiceStatus,
     LoadTender,
     ShipNotice,
@@ -53,6 +54,8 @@ from integrations.selectors import (
     shipping_advices_due,
     tender_of_load,
 )
+from integrations.services.freight_bills import remittance_resent, remittance_send
+from integrations.services.interchanges_out import control_number_next, interchange_made_anew
 from inventory.services import receipt_create
 from shipping import services as shipping
 from shipping.choices import (
@@ -269,21 +272,6 @@ def _interchange_answered(
         actor=actor,
     )
     return answer
-
-
-def control_number_next(partner: str) -> int:
-    """The control number of the next interchange Handoff sends `partner` (ISA05:ISA06 as
-    it sends): 1, 2, … 999,999,999, then 1 again, each handed out once under the row lock of
-    the partner's counter, which the caller's transaction holds until it commits."""
-    table = EdiControlCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (partner, last_number) VALUES (%s, 1) "
-            f"ON CONFLICT (partner) DO UPDATE SET last_number = {table}.last_number "
-            "%% 999999999 + 1 RETURNING last_number",
-            [partner],
-        )
-        return int(cursor.fetchone()[0])
 
 
 @service
@@ -1128,6 +1116,8 @@ def freight_invoices_record(
             interchange=kept,
             payable=said.amount if status == InvoiceStatus.APPROVED else None,
         )
+        if status == InvoiceStatus.APPROVED:
+            remittance_send(invoice, actor=actor)
         load = shipment.load
         warehouses.add(load.warehouse_id)
         event_record(
@@ -1195,8 +1185,9 @@ def edi_resend(*, partner: str, control: str, actor: AbstractBaseUser | None) ->
     control number, which the partner's 997 rejected (R, or P: in part) or has not
     acknowledged: made anew under the partner's next control number, as `edi.sent` saying
     which it `resends`.
-    - A 945 or an 856 is made from what Handoff knows now (a code mended since, say), under
-      its order's or stop's row lock; it keeps the numbers it went under before (`earlier`).
+    - A 945, an 856 or an 820 is made from what Handoff knows now (a code mended since, say),
+      under its order's, stop's or bill's row lock; it keeps the numbers it went under before
+      (`earlier`).
     - A 204 is a new tender of what the one rejected said, under its load's row lock; the
       carrier's 990 answers the new one.
     Refused, nothing written: nothing sent under that number, or sent again already (NotFound,
@@ -1239,23 +1230,11 @@ def _resent(partner: str, control: str, actor: AbstractBaseUser | None) -> SentA
     tender = LoadTender.objects.filter(partner=partner, control_number=control).first()
     if tender is not None:
         return _tender_resent(tender, actor)
+    remittance = FreightRemittance.objects.filter(partner=partner, control_number=control).first()
+    if remittance is not None:
+        again = remittance_resent(remittance, control, actor)
+        return SentAgain(kind="820", was=control, control=again.control_number)
     raise edi_not_waiting(partner, control)
-
-
-def _made_anew(kept: ShippingAdvice | ShipNotice, control: int, document: str) -> None:
-    """Keep a 945 or an 856 made anew: its document under this control number, issued now,
-    the number it went under before kept with the others (`earlier`)."""
-    kept.earlier = [
-        *kept.earlier,
-        {"control": kept.control_number, "issued_at": kept.issued_at.isoformat()},
-    ]
-    kept.control_number, kept.document, kept.issued_at = f"{control:09d}", document, timezone.now()
-    type(kept).objects.filter(pk=kept.pk).update(
-        earlier=kept.earlier,
-        control_number=kept.control_number,
-        document=kept.document,
-        issued_at=kept.issued_at,
-    )
 
 
 def _advice_resent(advice: ShippingAdvice, was: str, actor: AbstractBaseUser | None) -> SentAgain:
@@ -1270,7 +1249,7 @@ def _advice_resent(advice: ShippingAdvice, was: str, actor: AbstractBaseUser | N
     made = shipping_advice_of(order=order, edi_order=advice.edi_order, control=control)
     if made is None:  # pragma: no cover - it was made once from the same shipped order
         raise Conflict(_("The order's shipment can no longer be told."), field="control")
-    _made_anew(advice, control, shipping_advice_945(made))
+    interchange_made_anew(advice, control, shipping_advice_945(made))
     _advice_sent(advice, order, actor=actor, resends=was)
     return SentAgain(kind="945", was=was, control=advice.control_number)
 
@@ -1287,7 +1266,9 @@ def _notice_resent(notice: ShipNotice, was: str, actor: AbstractBaseUser | None)
     if notice.control_number != was:
         raise edi_not_waiting(notice.partner, was)
     control = control_number_next(notice.partner)
-    _made_anew(notice, control, ship_notice_856(ship_notice_of(stop=stop, control=control)))
+    interchange_made_anew(
+        notice, control, ship_notice_856(ship_notice_of(stop=stop, control=control))
+    )
     _notice_sent(notice, stop, actor=actor, resends=was)
     return SentAgain(kind="856", was=was, control=notice.control_number)
 

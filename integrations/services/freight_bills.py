@@ -1,6 +1,8 @@
 """Settling the carriers' bills (X12 210) their tariffs could not pass: one billed above
 its tariff beyond the tolerance (disputed), or with no tariff to check it by (unpriced),
-waits for the office, which pays it as billed, pays the tariff, or refuses it."""
+waits for the office, which pays it as billed, pays the tariff, or refuses it. Each bill,
+once decided, is answered with an X12 820 telling the carrier what is paid, and why any
+less."""
 
 import datetime
 
@@ -13,7 +15,10 @@ from django.utils.translation import gettext_lazy
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError, NotFound
-from integrations.models import INVOICES_OPEN, FreightInvoice, InvoiceStatus
+from integrations.edi.remittance import remittance_820
+from integrations.models import INVOICES_OPEN, FreightInvoice, FreightRemittance, InvoiceStatus
+from integrations.selectors import edi_not_waiting, remittance_of
+from integrations.services.interchanges_out import control_number_next, interchange_made_anew
 
 NOTE_MOST = 500
 
@@ -54,11 +59,12 @@ def freight_invoice_settle(
     it bills is payable; above the tariff it needs a note saying why, as detention agreed),
     at the tariff (the tariff is payable; a bill with no tariff cannot be), or refused (nothing
     payable, a note saying why; the carrier bills again under a new number). The alert of a
-    disputed bill clears. A bill within its tariff, or settled already, is a conflict naming
-    who settled it; the row lock makes two clerks at once settle it once."""
+    disputed bill clears, and the carrier is sent its 820 (`remittance_send`). A bill within
+    its tariff, or settled already, is a conflict naming who settled it; the row lock makes
+    two clerks at once settle it once."""
     invoice = (
         FreightInvoice.objects.select_for_update(of=("self",))
-        .select_related("carrier", "shipment__load", "settled_by")
+        .select_related("carrier", "shipment__load", "settled_by", "interchange")
         .filter(pk=invoice_id)
         .first()
     )
@@ -126,4 +132,70 @@ def freight_invoice_settle(
         },
         actor=actor,
     )
+    remittance_send(invoice, actor=actor)
     return invoice
+
+
+def remittance_send(
+    invoice: FreightInvoice, *, actor: AbstractBaseUser | None
+) -> FreightRemittance:
+    """Send the carrier the 820 of a bill decided in the caller's transaction (approved as it
+    came, or settled), under the next control number of the partner that sent its 210, as
+    `edi.sent` with the interchange in its payload (for the webhooks and the event feed)."""
+    partner = invoice.interchange.sender
+    control = control_number_next(partner)
+    sent = FreightRemittance.objects.create(
+        invoice=invoice,
+        partner=partner,
+        control_number=f"{control:09d}",
+        document=remittance_820(remittance_of(invoice=invoice, control=control)),
+    )
+    _remittance_sent(sent, invoice, actor=actor)
+    return sent
+
+
+def remittance_resent(
+    remittance: FreightRemittance, was: str, actor: AbstractBaseUser | None
+) -> FreightRemittance:
+    """The 820 made anew for its bill, the bill's row locked, unless it went again
+    meanwhile (`edi_not_waiting`)."""
+    invoice = FreightInvoice.objects.select_for_update(of=("self",)).get(pk=remittance.invoice_id)
+    remittance = FreightRemittance.objects.get(pk=remittance.pk)
+    if remittance.control_number != was:
+        raise edi_not_waiting(remittance.partner, was)
+    control = control_number_next(remittance.partner)
+    interchange_made_anew(
+        remittance, control, remittance_820(remittance_of(invoice=invoice, control=control))
+    )
+    _remittance_sent(remittance, invoice, actor=actor, resends=was)
+    return remittance
+
+
+def _remittance_sent(
+    sent: FreightRemittance,
+    invoice: FreightInvoice,
+    *,
+    actor: AbstractBaseUser | None,
+    resends: str = "",
+) -> None:
+    """`edi.sent` of an 820, with its interchange (and the control number it sends again)."""
+    shipment = invoice.shipment
+    event_record(
+        type="edi.sent",
+        aggregate_type="shipment",
+        aggregate_id=shipment.reference,
+        warehouse=shipment.load.warehouse_id,
+        payload={
+            "kind": "820",
+            "partner": sent.partner,
+            "interchange": sent.control_number,
+            "shipment": shipment.reference,
+            "carrier": invoice.carrier.code,
+            "invoice": invoice.number,
+            "status": invoice.status,
+            "payable": str(invoice.payable) if invoice.payable is not None else None,
+            "document": sent.document,
+            **({"resends": resends} if resends else {}),
+        },
+        actor=actor,
+    )
