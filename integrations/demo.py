@@ -2,9 +2,10 @@
 refrigerated truck, with a day of readings every five minutes; Beijing's chilled room has
 had its door left open for the last 35 minutes, which is an alert on its floor. Its EDI: the
 first customer takes ship notices (856); Deppon is tendered its loads (204) and has
-answered them (990): it declined the second for want of a driver, an alert for dispatch, and
-accepted the others; it has billed its last two trips from Beijing (210), the later above its
-tariff."""
+answered them (990): it declined the second for want of a driver, which went on by itself to
+the truck hired from ZTO, and accepted the others; it has billed its last two trips from
+Beijing (210), the later above its tariff, and has been told what is paid of the earlier
+(820)."""
 
 import datetime
 import hashlib

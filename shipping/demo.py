@@ -36,6 +36,7 @@ CARRIERS = [
     ("OWN", "自有车队 Own fleet", "own_fleet", 0, None),
     ("DEPPON", "德邦快运 Deppon LTL", "ltl", 0, None),
     ("SF", "顺丰速运 SF Express", "parcel", 800, datetime.time(18, 0)),
+    ("ZTO", "中通快运 ZTO Freight", "ltl", 0, None),
 ]
 # The parcel carrier's truck that collects at each warehouse: kg, litres.
 COLLECTION_VAN = (1500, 10000)
@@ -45,7 +46,11 @@ TARIFFS = {
     "OWN": (0, 0, 0, 0),
     "DEPPON": (60, 25, Decimal("0.45"), 150),
     "SF": (0, 12, Decimal("2.2"), 20),
+    "ZTO": (80, 30, Decimal("0.5"), 180),
 }
+# The truck hired from ZTO in Beijing, free today: the load Deppon declines goes on to it.
+# Plate, kg, litres.
+SPARE_TRUCK = ("京C-ZT001", 3000, 16000)
 DISTRICTS = {
     "BJ1": ["朝阳 Chaoyang", "海淀 Haidian", "通州 Tongzhou", "丰台 Fengtai", "顺义 Shunyi"],
     "TJ1": ["和平 Heping", "南开 Nankai", "滨海 Binhai", "西青 Xiqing", "武清 Wuqing"],
@@ -173,6 +178,17 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
                 capacity_volume_l=Decimal(COLLECTION_VAN[1]),
             ),
             warehouse,
+        )
+    if "BJ1" in warehouses:
+        _kept(
+            Vehicle(
+                carrier=carriers["ZTO"],
+                plate=SPARE_TRUCK[0],
+                home_warehouse=warehouses["BJ1"],
+                capacity_weight_kg=Decimal(SPARE_TRUCK[1]),
+                capacity_volume_l=Decimal(SPARE_TRUCK[2]),
+            ),
+            warehouses["BJ1"],
         )
     ship_tos = []
     for n in range(50):
