@@ -54,6 +54,7 @@ from shipping.choices import StopStatus, TrackingSource, TrackingStatus
 from shipping.models import (
     Dock,
     DockAppointment,
+    DockHold,
     Driver,
     HandlingUnit,
     Load,
@@ -77,6 +78,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "dock": ("dock", gettext_lazy("Dock")),
     "starts_at": ("starts_at", gettext_lazy("Arrives")),
     "minutes": ("minutes", gettext_lazy("Minutes at the dock")),
+    "hours": ("hours", gettext_lazy("Hours")),
     "ends_at": ("minutes", gettext_lazy("Minutes at the dock")),
     "load": ("load", gettext_lazy("For load")),
     "orders": ("orders", gettext_lazy("Orders")),
@@ -203,7 +205,10 @@ def refusal(error: DomainError) -> dict:
     was typed still in the form."""
     if not error.field:
         return {"good": False, "text": error.message, "field": ""}
-    name, label = FIELDS.get(error.field, (error.field, error.extra.get("label", error.field)))
+    if "label" in error.extra:  # the action named the field as its form shows it
+        name, label = error.field, error.extra["label"]
+    else:
+        name, label = FIELDS.get(error.field, (error.field, error.field))
     if label is None:  # the reason names the field itself
         return {"good": False, "text": error.message, "field": name}
     text = _("%(field)s: %(reason)s") % {"field": label, "reason": error.message}
@@ -322,6 +327,79 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             "plate": appointment.vehicle.plate,
             "dock": appointment.dock.code,
         }
+
+    return _answer(request, _board, act)
+
+
+# The hold form's fields, as its refusals name them (the service speaks of the hold's ends).
+HOLD_FIELDS = {
+    "starts_at": ("starts_at", gettext_lazy("From")),
+    "ends_at": ("hours", gettext_lazy("Hours")),
+}
+
+
+def _hours(request: HttpRequest, name: str) -> datetime.timedelta:
+    """A number of hours typed into a form (quarters of an hour allowed), above 0."""
+    raw = _field(request, name)
+    try:
+        hours = float(raw.replace(",", "."))
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= 24 * 7:  # also refuses nan and inf
+        raise FormError(_("Hours between 0.25 and 168."), field=name)
+    return datetime.timedelta(minutes=round(hours * 60))
+
+
+@login_required
+@require_POST
+def dock_hold(request: HttpRequest) -> HttpResponse:
+    """Hold a dock from loading for some hours: receiving (a receipt's truck), a repair, or
+    another reason the note says."""
+
+    def act() -> str:
+        dock = _chosen(request, "dock", Dock)
+        require_role(request.user, dock.warehouse_id, PLANNING_ROLES)
+        receipt = None
+        if request.POST.get("receipt"):
+            receipt = _chosen(request, "receipt", Receipt.objects.filter(warehouse=dock.warehouse))
+        try:
+            starts_at = _local_time(request, "starts_at", dock.warehouse)
+            hold = shipping.dock_hold_place(
+                dock=dock,
+                starts_at=starts_at,
+                ends_at=starts_at + _hours(request, "hours"),
+                reason=request.POST.get("reason", ""),
+                receipt=receipt,
+                note=request.POST.get("note", ""),
+                actor=request.user,
+            )
+        except DomainError as refused:
+            if refused.field not in HOLD_FIELDS:
+                raise
+            name, label = HOLD_FIELDS[refused.field]
+            raise type(refused)(
+                refused.message, field=name, code=refused.code, extra={"label": label}
+            ) from None
+        return _("%(dock)s is held %(start)s-%(end)s for %(why)s.") % {
+            "dock": dock.code,
+            "start": f"{starts_at:%H:%M}",
+            "end": f"{timezone.localtime(hold.ends_at, dock.warehouse.zone()):%H:%M}",
+            "why": hold.get_reason_display().lower(),
+        }
+
+    return _answer(request, _board, act)
+
+
+@login_required
+@require_POST
+def dock_hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Release a dock's hold: it takes bookings in those hours again."""
+
+    def act() -> str:
+        hold = get_object_or_404(DockHold.objects.select_related("dock"), pk=pk)
+        require_role(request.user, hold.dock.warehouse_id, PLANNING_ROLES)
+        shipping.dock_hold_release(hold=hold, actor=request.user)
+        return _("%(dock)s takes bookings again.") % {"dock": hold.dock.code}
 
     return _answer(request, _board, act)
 

@@ -48,6 +48,10 @@ urlpatterns = [
     path("floor/loads/<int:pk>/depart/", actions.load_depart, name="floor-depart"),
     path("dispatch/", views.dispatch, name="dispatch"),
     path("dispatch/appointments/", actions.appointment_book, name="dispatch-book"),
+    path("dispatch/holds/", actions.dock_hold, name="dispatch-hold"),
+    path(
+        "dispatch/holds/<int:pk>/release/", actions.dock_hold_release, name="dispatch-hold-release"
+    ),
     path("dispatch/appointments/<int:pk>/move/", actions.appointment_move, name="dispatch-move"),
     path(
         "dispatch/appointments/<int:pk>/cancel/",

@@ -72,6 +72,7 @@ from shipping.choices import (
     ORDER_TRANSITIONS,
     ORDERS_NOT_GONE,
     AppointmentStatus,
+    HoldReason,
     OrderStatus,
     Priority,
     StopStatus,
@@ -385,10 +386,17 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             warehouse_id=chosen.pk, start=start, end=max(end, now + BOOKED_AHEAD)
         )
         docks = [
-            {**row, "appointments": [a for a in row["appointments"] if a.starts_at < end]}
+            {
+                **row,
+                "appointments": [a for a in row["appointments"] if a.starts_at < end],
+                "holds": [h for h in row["holds"] if h.starts_at < end],
+            }
             for row in ahead
         ]
         for row in docks:
+            for h in row["holds"]:
+                h.left = pct(h.starts_at)
+                h.width = max(1.0, pct(h.ends_at) - h.left)
             for a in row["appointments"]:
                 a.left = pct(a.starts_at)
                 a.width = max(1.0, pct(a.ends_at) - a.left)
@@ -417,6 +425,12 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                 for a in row["appointments"]
                 if a.status == AppointmentStatus.BOOKED
             ],
+            held=sorted(
+                ((row["dock"], h) for row in ahead for h in row["holds"]),
+                key=lambda pair: pair[1].starts_at,
+            ),
+            hold_reasons=HoldReason.choices,
+            hold_receipts=selectors.receipts_due(warehouse_id=chosen.pk),
             hours=_hour_marks(start, end, zone),
             # The window starts on an even hour: 4 to 6 hours back, as the clock goes.
             hours_back=round((now - start).total_seconds() / 3600),

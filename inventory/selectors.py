@@ -496,6 +496,16 @@ def receipts_expected(*, warehouse_id: int) -> list[Receipt]:
     )
 
 
+def receipts_due(*, warehouse_id: int, limit: int = 30) -> list[Receipt]:
+    """The warehouse's receipts not closed, soonest expected first (`limit` at most): what a
+    supplier's truck may bring to a door held for receiving. One query, no lines."""
+    return list(
+        Receipt.objects.filter(warehouse_id=warehouse_id)
+        .exclude(status=ReceiptStatus.CLOSED)
+        .order_by("expected_on", "pk")[:limit]
+    )
+
+
 def tasks_open(*, warehouse_id: int, limit: int = 30) -> list[Task]:
     """Open floor tasks of a warehouse along the pick path, with who has them."""
     return list(

@@ -65,6 +65,14 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class HoldReason(models.TextChoices):
+    """Why a door is kept from loading for a while."""
+
+    RECEIVING = "receiving", _("Receiving")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    OTHER = "other", _("Other")
+
+
 class LoadStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     LOADING = "loading", _("Loading")

@@ -13,7 +13,7 @@ from core.exceptions import DomainError
 from core.models import Warehouse
 from core.services import record_save
 from inventory.choices import ZoneKind
-from inventory.models import Item, Location, Task
+from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import available_to_reserve
 from shipping import services
 from shipping.models import (
@@ -270,10 +270,54 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
     _journeys(warehouses, today)
     if "SH1" in warehouses:
         _through_the_network(warehouses["SH1"], carried[warehouses["SH1"].pk], today)
+    if "BJ1" in warehouses:
+        _doors_held(warehouses["BJ1"], today)
     by_status: dict[str, int] = {}
     for status in Order.objects.values_list("status", flat=True):
         by_status[status] = by_status.get(status, 0) + 1
     return ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+
+
+def _doors_held(warehouse: Warehouse, today: datetime.date) -> None:
+    """Beijing holds a door from loading twice: one whose leveller is mended in an hour, for
+    two hours, and one for Master Kong's truck, whose ship notice came, the morning it is
+    expected; each at the last door free then."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    receipt = (
+        Receipt.objects.filter(warehouse=warehouse, expected_on=today + datetime.timedelta(days=1))
+        .order_by("pk")
+        .first()
+    )
+    unloads_at = datetime.datetime.combine(
+        today + datetime.timedelta(days=1), datetime.time(8, 0), warehouse.zone()
+    )
+    holds = [
+        (
+            now + datetime.timedelta(hours=1),
+            datetime.timedelta(hours=2),
+            "maintenance",
+            None,
+            "Dock leveller repair 升降平台维修",
+        ),
+        (unloads_at, datetime.timedelta(minutes=90), "receiving", receipt, ""),
+    ]
+    for starts_at, length, reason, brings, note in holds:
+        if starts_at + length <= now:
+            continue
+        for dock in Dock.objects.filter(warehouse=warehouse).order_by("-code"):
+            try:
+                services.dock_hold_place(
+                    dock=dock,
+                    starts_at=starts_at,
+                    ends_at=starts_at + length,
+                    reason=reason,
+                    receipt=brings,
+                    note=note,
+                    actor=None,
+                )
+                break
+            except DomainError:
+                continue
 
 
 def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:

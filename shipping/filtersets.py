@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import QuerySet
 
-from shipping.models import Shipment
+from shipping.models import DockHold, Shipment
 from shipping.waybills import waybill_clean
 
 
@@ -20,3 +20,17 @@ class ShipmentFilter(django_filters.FilterSet):
         """A waybill with spaces or in small letters finds the same stop; one of a form no
         waybill has is a 400 naming `waybill`."""
         return queryset.filter(stops__waybill=waybill_clean(value)).distinct()
+
+
+class DockHoldFilter(django_filters.FilterSet):
+    live = django_filters.BooleanFilter(
+        field_name="released_at",
+        lookup_expr="isnull",
+        help_text="true: the holds not released; false: those released.",
+    )
+    starts_at__gte = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_at__lt = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = DockHold
+        fields = ["dock", "reason", "live", "starts_at__gte", "starts_at__lt"]

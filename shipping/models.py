@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,6 +14,7 @@ from inventory.choices import TemperatureClass
 from inventory.models import Item, Location, Reservation
 from shipping.choices import (
     AppointmentStatus,
+    HoldReason,
     LoadStatus,
     OrderStatus,
     Priority,
@@ -411,6 +413,43 @@ class DockAppointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dock} {self.starts_at:%Y-%m-%d %H:%M} {self.vehicle}"
+
+
+class DockHold(models.Model):
+    """A door kept from loading for a while: a supplier's truck unloading at it (receiving,
+    with the receipt it brings if known), a repair, or another reason. No appointment is
+    booked at it in those hours, nor is a hold placed over a live appointment or another
+    hold (both under the door's row lock; on PostgreSQL an exclusion constraint also keeps
+    two live holds of one door apart, migration 0018). Released, it holds the door no more."""
+
+    dock = models.ForeignKey(Dock, on_delete=models.PROTECT, related_name="holds")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=12, choices=HoldReason.choices)
+    receipt = models.ForeignKey(
+        "inventory.Receipt", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    placed_at = models.DateTimeField(default=timezone.now)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="dock_hold_ends_after_start"
+            )
+        ]
+        indexes = [models.Index(fields=["dock", "starts_at"], name="dock_hold_dock_time")]
+
+    def __str__(self) -> str:
+        return f"{self.dock} {self.starts_at:%Y-%m-%d %H:%M} {self.reason}"
 
 
 class Wave(models.Model):

@@ -188,9 +188,9 @@ def _clear(hours: Hours, starts_at: datetime.datetime, ends_at: datetime.datetim
 
 
 class _Doors:
-    """The warehouse's doors in service and the hours booked at each, and the hours each
-    vehicle is at a door or on a trip (`trips`), from `now` on, with the slots and trips
-    given to the proposals so far."""
+    """The warehouse's doors in service and the hours booked or held (receiving, a repair)
+    at each, and the hours each vehicle is at a door or on a trip (`trips`), from `now` on,
+    with the slots and trips given to the proposals so far."""
 
     def __init__(
         self,
@@ -208,6 +208,7 @@ class _Doors:
         self.taken: dict[int, Hours] = {dock.pk: [] for dock in self.docks}
         self.driving: dict[int, Hours] = {}  # a vehicle is at one door at a time
         for row in rows:
+            self.taken[row["dock"].pk] += [(h.starts_at, h.ends_at) for h in row["holds"]]
             for a in row["appointments"]:
                 if a.pk != ignoring:
                     self.taken[a.dock_id].append((a.starts_at, a.ends_at))

@@ -430,8 +430,10 @@ def loads_due_release(
 def dock_window(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
 ) -> list[dict]:
-    """Each dock of the warehouse with its live appointments overlapping [start, end)."""
-    from shipping.models import Dock, DockAppointment
+    """Each dock of the warehouse with its live appointments overlapping [start, end), and
+    the holds (receiving, a repair) that keep it from loading then, not released. Three
+    queries."""
+    from shipping.models import Dock, DockAppointment, DockHold
 
     docks = list(Dock.objects.filter(warehouse_id=warehouse_id, is_active=True).order_by("code"))
     appointments = (
@@ -443,7 +445,16 @@ def dock_window(
     by_dock: dict[int, list] = {d.pk: [] for d in docks}
     for appointment in appointments:
         by_dock[appointment.dock_id].append(appointment)
-    return [{"dock": d, "appointments": by_dock[d.pk]} for d in docks]
+    held: dict[int, list] = {d.pk: [] for d in docks}
+    for hold in (
+        DockHold.objects.filter(
+            dock__in=docks, released_at__isnull=True, starts_at__lt=end, ends_at__gt=start
+        )
+        .select_related("receipt")
+        .order_by("starts_at")
+    ):
+        held[hold.dock_id].append(hold)
+    return [{"dock": d, "appointments": by_dock[d.pk], "holds": held[d.pk]} for d in docks]
 
 
 def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> list[dict]:

@@ -14,7 +14,7 @@ from rest_framework.settings import api_settings
 from inventory.api.serializers import Quantity
 from inventory.selectors import items_by_sku
 from inventory.services import QUANTITY_MAX
-from shipping.choices import ORDER_TRANSITIONS, Priority
+from shipping.choices import ORDER_TRANSITIONS, HoldReason, Priority
 from shipping.models import Customer, Order, OrderLine, ShipTo
 
 
@@ -308,11 +308,12 @@ class CancelInput(serializers.Serializer):
 from core.api.base import WarehouseField  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.api.serializers import LocationField  # noqa: E402
-from inventory.models import Location  # noqa: E402
+from inventory.models import Location, Receipt  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
     Dock,
     DockAppointment,
+    DockHold,
     Driver,
     HandlingUnit,
     Load,
@@ -439,6 +440,54 @@ class AppointmentMoveInput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all(), required=False)
+
+
+class DockHoldSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="dock.warehouse.code")
+    dock_code = serializers.CharField(source="dock.code")
+    receipt_reference = serializers.CharField(
+        source="receipt.reference", allow_null=True, default=None
+    )
+    placed_by = serializers.CharField(
+        source="placed_by.username", allow_null=True, default=None, read_only=True
+    )
+    released_by = serializers.CharField(
+        source="released_by.username", allow_null=True, default=None, read_only=True
+    )
+
+    class Meta:
+        model = DockHold
+        fields = [
+            "id",
+            "warehouse",
+            "dock",
+            "dock_code",
+            "starts_at",
+            "ends_at",
+            "reason",
+            "receipt",
+            "receipt_reference",
+            "note",
+            "placed_at",
+            "placed_by",
+            "released_at",
+            "released_by",
+        ]
+
+
+class DockHoldInput(serializers.Serializer):
+    dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all())
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    reason = serializers.ChoiceField(
+        choices=HoldReason.choices,
+        help_text="receiving: a supplier's truck unloads there (name its receipt if known); "
+        "maintenance; other (the note says what).",
+    )
+    receipt = serializers.PrimaryKeyRelatedField(
+        queryset=Receipt.objects.all(), required=False, allow_null=True
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class GateInput(serializers.Serializer):

@@ -174,12 +174,13 @@ from core.models import Warehouse  # noqa: E402
 from inventory.models import Task  # noqa: E402
 from shipping.choices import LoadStatus  # noqa: E402
 from shipping.documents import delivery_notes_html, load_manifest_html  # noqa: E402
-from shipping.filtersets import ShipmentFilter  # noqa: E402
+from shipping.filtersets import DockHoldFilter, ShipmentFilter  # noqa: E402
 from shipping.labels import unit_label_html  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
     Dock,
     DockAppointment,
+    DockHold,
     Driver,
     HandlingUnit,
     Load,
@@ -371,6 +372,38 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                 appointment=appointment, actor=request.user, at=data.get("at")
             )
         )
+
+
+class DockHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Doors held from loading for a while: a supplier's truck unloading (receiving, with its
+    receipt if known), a repair, or another reason. No appointment is booked at a door while
+    it is held, nor a hold placed over a live appointment (409 naming it). `?live=true` for
+    those not released; `?dock=`, `?reason=`, `?starts_at__gte=`, `?starts_at__lt=`. Placed
+    and released by the office and the floor's supervisors (`PLANNING_ROLES`)."""
+
+    serializer_class = s.DockHoldSerializer
+    warehouse_field = "dock__warehouse_id"
+    filterset_class = DockHoldFilter
+    queryset = DockHold.objects.select_related(
+        "dock__warehouse", "receipt", "placed_by", "released_by"
+    )
+
+    def _answer(self, hold: DockHold, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=hold.pk)).data, code)
+
+    @extend_schema(request=s.DockHoldInput, responses={201: s.DockHoldSerializer})
+    def create(self, request: Request) -> Response:
+        data = _valid(s.DockHoldInput, request)
+        require_role(request.user, data["dock"].warehouse_id, DISPATCH_ROLES)
+        hold = services.dock_hold_place(actor=request.user, **data)
+        return self._answer(hold, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.DockHoldSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str) -> Response:
+        hold = self.get_object()
+        require_role(request.user, hold.dock.warehouse_id, DISPATCH_ROLES)
+        return self._answer(services.dock_hold_release(hold=hold, actor=request.user))
 
 
 class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

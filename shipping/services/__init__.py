@@ -14,6 +14,8 @@ from shipping.services.dock import (
     appointment_book,
     appointment_cancel,
     appointment_move,
+    dock_hold_place,
+    dock_hold_release,
     vehicle_check_in,
     vehicle_check_out,
 )
@@ -51,6 +53,8 @@ __all__ = [
     "appointment_cancel",
     "appointment_move",
     "delivery_record",
+    "dock_hold_place",
+    "dock_hold_release",
     "load_build",
     "load_cancel",
     "load_depart",

@@ -1,4 +1,5 @@
-"""The dock: appointments that never double-book a door, and the gate's check-in and -out."""
+"""The dock: appointments that never double-book a door, doors held from loading for a
+while (receiving, a repair), and the gate's check-in and -out."""
 
 import datetime
 from typing import NamedTuple
@@ -11,12 +12,16 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
-from shipping.choices import AppointmentStatus, LoadStatus
-from shipping.models import Dock, DockAppointment, Load, Vehicle
+from inventory.choices import ReceiptStatus
+from inventory.models import Receipt
+from shipping.choices import AppointmentStatus, HoldReason, LoadStatus
+from shipping.models import Dock, DockAppointment, DockHold, Load, Vehicle
 from shipping.services.orders import load_locked
 from shipping.services.trips import load_trip_clear
 
 LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+HOLD_LONGEST = datetime.timedelta(days=7)  # a door held longer is out of service
+HOLD_NOTE_MOST = 200
 
 
 def _event(
@@ -96,7 +101,40 @@ def _slot_check(
             field="starts_at",
             code="dock_booked",
         )
+    _held_check(dock, starts_at, ends_at)
     vehicle_at_one_door(vehicle, starts_at, ends_at, moving=moving)
+
+
+def _hold_said(hold: DockHold) -> str:
+    """Why a door is held, as the dispatcher reads it: the reason, the receipt, the note."""
+    why = hold.get_reason_display().lower()
+    if hold.receipt_id is not None:
+        why += f" {hold.receipt.reference}"
+    return f"{why} ({hold.note})" if hold.note else why
+
+
+def _held_check(dock: Dock, starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
+    """Refuse (Conflict naming the hold) a door held in these hours; the caller holds the
+    door's row lock, as the hold's placing does."""
+    hold = (
+        DockHold.objects.filter(
+            dock=dock, released_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        .select_related("receipt")
+        .first()
+    )
+    if hold:
+        raise Conflict(
+            _("Dock %(dock)s is held %(start)s-%(end)s for %(why)s.")
+            % {
+                "dock": dock.code,
+                "start": f"{_wall(dock, hold.starts_at):%m-%d %H:%M}",
+                "end": f"{_wall(dock, hold.ends_at):%H:%M}",
+                "why": _hold_said(hold),
+            },
+            field="starts_at",
+            code="dock_held",
+        )
 
 
 def vehicle_at_one_door(
@@ -348,3 +386,145 @@ def vehicle_check_out(
     )
     appointment.refresh_from_db()
     return appointment
+
+
+def _hold_event(hold: DockHold, type: str, actor: AbstractBaseUser | None) -> None:
+    dock = hold.dock
+    event_record(
+        type=type,
+        aggregate_type="dock",
+        aggregate_id=f"{dock.warehouse.code}/{dock.code}",
+        warehouse=dock.warehouse_id,
+        payload={
+            "hold": hold.pk,
+            "dock": dock.code,
+            "reason": hold.reason,
+            "starts_at": hold.starts_at,
+            "ends_at": hold.ends_at,
+            "receipt": hold.receipt.reference if hold.receipt_id else None,
+            "note": hold.note,
+        },
+        actor=actor,
+    )
+
+
+@service
+def dock_hold_place(
+    *,
+    dock: Dock,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    receipt: Receipt | None = None,
+) -> DockHold:
+    """Hold a door from loading for these hours (`dock.held`): for receiving (with the
+    receipt its truck brings, of the door's warehouse and not closed, if known), a repair,
+    or another reason that the note says. No appointment is booked at it then.
+    Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
+    end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
+    service; a receipt of another warehouse or closed (DomainError naming the field). A live
+    appointment at the door then, or another hold, is a conflict naming it, checked under
+    the door's row lock as a booking checks the holds."""
+    if reason not in HoldReason.values:
+        raise DomainError(_("Say receiving, maintenance or other."), field="reason", code="invalid")
+    note = note.strip()
+    if len(note) > HOLD_NOTE_MOST:
+        raise DomainError(
+            _("At most %(n)s characters.") % {"n": HOLD_NOTE_MOST}, field="note", code="too_long"
+        )
+    if reason == HoldReason.OTHER and not note:
+        raise DomainError(_("Say what holds the door."), field="note", code="required")
+    if ends_at <= starts_at:
+        raise DomainError(_("A hold ends after it starts."), field="ends_at")
+    if ends_at - starts_at > HOLD_LONGEST:
+        raise DomainError(
+            _("A door is held %(days)s days at most; one out longer is set out of service.")
+            % {"days": HOLD_LONGEST.days},
+            field="ends_at",
+        )
+    if ends_at <= timezone.now():
+        raise DomainError(
+            _("%(time)s is past.") % {"time": f"{_wall(dock, ends_at):%Y-%m-%d %H:%M}"},
+            field="ends_at",
+        )
+    if not dock.is_active:
+        raise DomainError(_("Dock %(dock)s is out of service.") % {"dock": dock.code}, field="dock")
+    if receipt is not None and receipt.warehouse_id != dock.warehouse_id:
+        raise DomainError(
+            _("Receipt %(receipt)s is expected at another warehouse.")
+            % {"receipt": receipt.reference},
+            field="receipt",
+        )
+    if receipt is not None and receipt.status == ReceiptStatus.CLOSED:
+        raise DomainError(
+            _("Receipt %(receipt)s is closed.") % {"receipt": receipt.reference}, field="receipt"
+        )
+    # The door's lock, as `_slot_check` takes it: a booking and a hold of one door queue.
+    Dock.objects.select_for_update().filter(pk=dock.pk).first()
+    clash = (
+        DockAppointment.objects.filter(
+            dock=dock, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        .select_related("vehicle")
+        .first()
+    )
+    if clash:
+        raise Conflict(
+            _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s: move that truck first.")
+            % {
+                "dock": dock.code,
+                "start": f"{_wall(dock, clash.starts_at):%m-%d %H:%M}",
+                "end": f"{_wall(dock, clash.ends_at):%H:%M}",
+                "plate": clash.vehicle.plate,
+            },
+            field="starts_at",
+            code="dock_booked",
+        )
+    _held_check(dock, starts_at, ends_at)
+    hold = DockHold(
+        dock=dock,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason,
+        receipt=receipt,
+        note=note,
+        placed_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    try:
+        with transaction.atomic():
+            hold.save()
+    except IntegrityError as error:  # pragma: no cover - the lock above comes first
+        if "dock_hold_no_overlap" in str(error):
+            raise Conflict(
+                _("Dock %(dock)s was held for that time meanwhile.") % {"dock": dock.code},
+                field="starts_at",
+                code="dock_held",
+            ) from None
+        raise
+    _hold_event(hold, "dock.held", actor)
+    return hold
+
+
+@service
+def dock_hold_release(*, hold: DockHold, actor: AbstractBaseUser | None) -> DockHold:
+    """Release a hold (`dock.hold_released`): the door takes bookings in its hours again. One
+    released already is a conflict saying when; the row lock makes two hands release it
+    once."""
+    hold = (
+        DockHold.objects.select_for_update(of=("self",))
+        .select_related("dock__warehouse", "receipt")
+        .get(pk=hold.pk)
+    )
+    if hold.released_at is not None:
+        raise Conflict(
+            _("This hold of dock %(dock)s was released at %(at)s.")
+            % {"dock": hold.dock.code, "at": f"{_wall(hold.dock, hold.released_at):%m-%d %H:%M}"},
+            code="released",
+        )
+    hold.released_at = timezone.now()
+    hold.released_by = actor if actor is not None and actor.is_authenticated else None
+    hold.save(update_fields=["released_at", "released_by"])
+    _hold_event(hold, "dock.hold_released", actor)
+    return hold
