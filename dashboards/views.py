@@ -183,7 +183,13 @@ def floor(request: HttpRequest) -> HttpResponse:
                 floor_text=_floor_text(),
             )
         if fragment in (None, "receiving"):
-            context["receipts"] = selectors.receipts_expected(warehouse_id=chosen.pk)
+            receipts = selectors.receipts_expected(warehouse_id=chosen.pk)
+            held = shipping_selectors.doors_held_for(
+                receipt_ids=[r.pk for r in receipts], now=timezone.now()
+            )
+            for receipt in receipts:
+                receipt.doors_held = held.get(receipt.pk, [])
+            context["receipts"] = receipts
         if fragment in (None, "supervise") and context["may_supervise"]:
             context.update(_supervision(chosen, midnight))
         if fragment in (None, "dock") and context["may_dock"]:

@@ -457,6 +457,24 @@ def dock_window(
     return [{"dock": d, "appointments": by_dock[d.pk], "holds": held[d.pk]} for d in docks]
 
 
+def doors_held_for(*, receipt_ids: Iterable[int], now: datetime.datetime) -> dict[int, list]:
+    """The doors held for these receipts' trucks and not released, not over by `now`, each
+    receipt's soonest first: what the receiving floor reads as "its truck comes to D4 at
+    08:00". One query."""
+    from shipping.models import DockHold
+
+    held: dict[int, list] = {}
+    for hold in (
+        DockHold.objects.filter(
+            receipt_id__in=list(receipt_ids), released_at__isnull=True, ends_at__gt=now
+        )
+        .select_related("dock")
+        .order_by("starts_at")
+    ):
+        held.setdefault(hold.receipt_id, []).append(hold)
+    return held
+
+
 def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> list[dict]:
     """Loads not yet gone, with fill, the trip's km and cost (as `load_route` gives them)
     and the wave's timing (when the goods will be ready, as of `now`; with no wave yet and a

@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from core.clock import clock_text
 from core.exceptions import Conflict, DomainError
 from core.models import Event
 from inventory.models import Receipt
@@ -222,6 +224,13 @@ def test_the_dispatch_board_holds_a_door_shows_it_and_releases_it(client, person
     assert hold.placed_by is not None
     clash = client.post("/dispatch/holds/", form, **HTMX).content.decode()
     assert "From: Dock D1 is held" in clash
+    # The receiving floor reads which door the supplier's truck comes to.
+    client.force_login(person("operator", warehouse))
+    floor = client.get("/floor/", {"warehouse": warehouse.code, "fragment": "receiving"})
+    with timezone.override(warehouse.zone()):
+        said = clock_text(hold.starts_at)  # the time alone today, with its day after midnight
+    assert f"its truck at D1 {said}–" in floor.content.decode()
+    client.force_login(person("dispatcher", warehouse))
     board = client.post(
         f"/dispatch/holds/{hold.pk}/release/", {"warehouse_code": warehouse.code}, **HTMX
     ).content.decode()
