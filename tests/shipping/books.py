@@ -12,6 +12,7 @@ from inventory.selectors import ledger_drift
 from shipping.choices import OrderStatus, UnitStatus
 from shipping.models import (
     DockAppointment,
+    DockHold,
     HandlingUnit,
     HandlingUnitLine,
     Load,
@@ -198,6 +199,26 @@ def loads_carry_what_they_may() -> None:
             assert before.back_at <= after.starts_at, (before.load.reference, after.load.reference)
 
 
+def doors_held_take_no_truck() -> None:
+    """No door is held while a live appointment has a truck there, and no two holds of a
+    door overlap."""
+    for hold in DockHold.objects.filter(released_at__isnull=True):
+        clash = DockAppointment.objects.filter(
+            dock_id=hold.dock_id,
+            status__in=("booked", "checked_in"),
+            starts_at__lt=hold.ends_at,
+            ends_at__gt=hold.starts_at,
+        )
+        assert not clash.exists(), (hold.pk, list(clash.values_list("pk", flat=True)))
+        other = DockHold.objects.filter(
+            dock_id=hold.dock_id,
+            released_at__isnull=True,
+            starts_at__lt=hold.ends_at,
+            ends_at__gt=hold.starts_at,
+        ).exclude(pk=hold.pk)
+        assert not other.exists(), hold.pk
+
+
 def books_hold() -> None:
     ledger_is_exact()
     reservations_belong_to_live_lines()
@@ -207,3 +228,4 @@ def books_hold() -> None:
     orders_go_on_with_their_units()
     waves_picked_when_done()
     loads_carry_what_they_may()
+    doors_held_take_no_truck()

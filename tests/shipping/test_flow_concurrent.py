@@ -25,6 +25,7 @@ from shipping.models import (
     Carrier,
     Dock,
     DockAppointment,
+    DockHold,
     Load,
     Order,
     OrderLine,
@@ -107,6 +108,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "count",
                         "cut",
                         "put",
+                        "hold",
                     ]
                 )
                 try:
@@ -208,6 +210,22 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                                 ends_at=appointment.ends_at + by,
                                 dock=rng.choice(docks),
                                 actor=None,
+                            )
+                    elif what == "hold":  # a door held for a supplier's truck, or freed
+                        held = list(DockHold.objects.filter(released_at__isnull=True))
+                        if held and rng.random() < 0.4:
+                            services.dock_hold_release(hold=rng.choice(held), actor=me)
+                        else:
+                            at = timezone.now().replace(second=0, microsecond=0)
+                            at += datetime.timedelta(
+                                minutes=15 * rng.randint(4, 48) - at.minute % 15
+                            )
+                            services.dock_hold_place(
+                                dock=rng.choice(docks),
+                                starts_at=at,
+                                ends_at=at + datetime.timedelta(hours=1),
+                                reason="receiving",
+                                actor=me,
                             )
                     elif what == "swap":  # a dispatcher puts a load on another truck
                         planned = list(Load.objects.filter(status="planned").order_by("pk"))
@@ -354,4 +372,5 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
     for what in ("place", "truck", "pick", "pack", "load"):
         assert done.count(what) >= 3, (what, done.count(what))
     assert done.count("trip") >= 1  # and more refused: the city trucks' trips overlapped
+    assert done.count("hold") >= 1  # doors held (or freed) between the trips' bookings
     books.books_hold()

@@ -42,6 +42,7 @@ from shipping.models import (
     Carrier,
     Dock,
     DockAppointment,
+    DockHold,
     HandlingUnit,
     Load,
     Order,
@@ -255,6 +256,29 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                     slot=slot,
                     actor=None,
                 )
+
+        @rule(
+            quarters=st.integers(min_value=0, max_value=30),
+            length=st.integers(min_value=1, max_value=8),
+            release=st.booleans(),
+        )
+        def hold_door(self, quarters, length, release):
+            """The door held for a while (a repair), or freed: the proposals plan around it
+            (`build_proposed` must build what they propose)."""
+            held = DockHold.objects.filter(released_at__isnull=True).order_by("pk").first()
+            if release and held is not None:
+                self._must(services.dock_hold_release, hold=held, actor=None)
+                return
+            at = timezone.now().replace(second=0, microsecond=0)
+            at += datetime.timedelta(minutes=15 * quarters - at.minute % 15)
+            self._try(
+                services.dock_hold_place,
+                dock=dock,
+                starts_at=at,
+                ends_at=at + datetime.timedelta(minutes=15 * length),
+                reason="maintenance",
+                actor=None,
+            )
 
         @rule(data=st.data())
         def plan_wave(self, data):
