@@ -55,7 +55,11 @@ from integrations.selectors import (
     tender_of_load,
 )
 from integrations.services.freight_bills import remittance_resent, remittance_send
-from integrations.services.interchanges_out import control_number_next, interchange_made_anew
+from integrations.services.interchanges_out import (
+    control_number_next,
+    interchange_made_anew,
+    interchange_sent,
+)
 from inventory.services import receipt_create
 from shipping import services as shipping
 from shipping.choices import (
@@ -659,23 +663,18 @@ def _advice_sent(
     issued: ShippingAdvice, order: Order, *, actor: AbstractBaseUser | None, resends: str = ""
 ) -> None:
     """`edi.sent` of a 945, with its interchange (and the control number it sends again)."""
-    edi_order = issued.edi_order
-    event_record(
-        type="edi.sent",
-        aggregate_type="order",
-        aggregate_id=order.external_ref,
-        warehouse=order.warehouse_id,
-        payload={
-            "kind": "945",
-            "partner": edi_order.partner,
-            "interchange": issued.control_number,
+    interchange_sent(
+        issued,
+        kind="945",
+        partner=issued.edi_order.partner,
+        about=("order", order.external_ref, order.warehouse_id),
+        told={
             "order": order.pk,
             "reference": order.external_ref,
-            "depositor_order": edi_order.order.external_ref,
-            "document": issued.document,
-            **({"resends": resends} if resends else {}),
+            "depositor_order": issued.edi_order.order.external_ref,
         },
         actor=actor,
+        resends=resends,
     )
 
 
@@ -714,22 +713,18 @@ def _notice_sent(
 ) -> None:
     """`edi.sent` of an 856, with its interchange (and the control number it sends again)."""
     shipment = stop.shipment
-    event_record(
-        type="edi.sent",
-        aggregate_type="shipment",
-        aggregate_id=shipment.reference,
-        warehouse=shipment.load.warehouse_id,
-        payload={
-            "kind": "856",
-            "partner": issued.partner,
-            "interchange": issued.control_number,
+    interchange_sent(
+        issued,
+        kind="856",
+        partner=issued.partner,
+        about=("shipment", shipment.reference, shipment.load.warehouse_id),
+        told={
             "shipment": shipment.reference,
             "stop": stop.sequence,
             "customer": stop.ship_to.customer.code,
-            "document": issued.document,
-            **({"resends": resends} if resends else {}),
         },
         actor=actor,
+        resends=resends,
     )
 
 

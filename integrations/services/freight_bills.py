@@ -18,7 +18,11 @@ from core.exceptions import Conflict, DomainError, NotFound
 from integrations.edi.remittance import remittance_820
 from integrations.models import INVOICES_OPEN, FreightInvoice, FreightRemittance, InvoiceStatus
 from integrations.selectors import edi_not_waiting, remittance_of
-from integrations.services.interchanges_out import control_number_next, interchange_made_anew
+from integrations.services.interchanges_out import (
+    control_number_next,
+    interchange_made_anew,
+    interchange_sent,
+)
 
 NOTE_MOST = 500
 
@@ -180,22 +184,18 @@ def _remittance_sent(
 ) -> None:
     """`edi.sent` of an 820, with its interchange (and the control number it sends again)."""
     shipment = invoice.shipment
-    event_record(
-        type="edi.sent",
-        aggregate_type="shipment",
-        aggregate_id=shipment.reference,
-        warehouse=shipment.load.warehouse_id,
-        payload={
-            "kind": "820",
-            "partner": sent.partner,
-            "interchange": sent.control_number,
+    interchange_sent(
+        sent,
+        kind="820",
+        partner=sent.partner,
+        about=("shipment", shipment.reference, shipment.load.warehouse_id),
+        told={
             "shipment": shipment.reference,
             "carrier": invoice.carrier.code,
             "invoice": invoice.number,
             "status": invoice.status,
             "payable": str(invoice.payable) if invoice.payable is not None else None,
-            "document": sent.document,
-            **({"resends": resends} if resends else {}),
         },
         actor=actor,
+        resends=resends,
     )

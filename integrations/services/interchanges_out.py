@@ -1,9 +1,12 @@
-"""What every interchange Handoff sends a partner needs: its next control number, and, when it
-goes again, its document made anew under a new one with the old one kept."""
+"""What every interchange Handoff sends a partner needs: its next control number, its
+`edi.sent` event, and, when it goes again, its document made anew under a new one with the
+old one kept."""
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from core.events import event_record
 from integrations.models import EdiControlCounter, FreightRemittance, ShipNotice, ShippingAdvice
 
 
@@ -37,4 +40,37 @@ def interchange_made_anew(
         control_number=kept.control_number,
         document=kept.document,
         issued_at=kept.issued_at,
+    )
+
+
+def interchange_sent(
+    sent: ShippingAdvice | ShipNotice | FreightRemittance,
+    *,
+    kind: str,
+    partner: str,
+    about: tuple[str, str, int],
+    told: dict,
+    actor: AbstractBaseUser | None,
+    resends: str = "",
+) -> None:
+    """`edi.sent` of an interchange Handoff sent a partner, in the caller's transaction, for
+    the webhooks and the event feed: its kind (945, 856, 820), the partner, its control
+    number and document, what it `told` of (the order, the stop, the bill), and the number
+    it sends again, if it does. `about`: the aggregate it is of (type, id) and its
+    warehouse."""
+    aggregate_type, aggregate_id, warehouse = about
+    event_record(
+        type="edi.sent",
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        warehouse=warehouse,
+        payload={
+            "kind": kind,
+            "partner": partner,
+            "interchange": sent.control_number,
+            **told,
+            "document": sent.document,
+            **({"resends": resends} if resends else {}),
+        },
+        actor=actor,
     )

@@ -81,28 +81,48 @@ def _slot_check(
         )
     if not dock.is_active:
         raise DomainError(_("Dock %(dock)s is out of service.") % {"dock": dock.code}, field="dock")
-    # Lock the dock: bookings of one door queue here, so the overlap check below holds.
+    _door_free(dock, starts_at, ends_at, moving=moving)
+    vehicle_at_one_door(vehicle, starts_at, ends_at, moving=moving)
+
+
+def _door_free(
+    dock: Dock,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    *,
+    moving: DockAppointment | None = None,
+    holding: bool = False,
+) -> None:
+    """Lock the door, so that what books or holds it queues here and these checks hold, then
+    refuse (Conflict, naming it) a live appointment at it in these hours other than
+    `moving` (to one `holding` the door, with what to do first), and a hold."""
     Dock.objects.select_for_update().filter(pk=dock.pk).first()
-    others = DockAppointment.objects.filter(
-        status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
-    ).select_related("vehicle", "dock")
-    if moving is not None:
-        others = others.exclude(pk=moving.pk)
-    clash = others.filter(dock=dock).first()
+    clash = (
+        DockAppointment.objects.filter(
+            dock=dock, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        .exclude(pk=moving.pk if moving is not None else None)
+        .select_related("vehicle")
+        .first()
+    )
     if clash:
+        said = {
+            "dock": dock.code,
+            "start": f"{_wall(dock, clash.starts_at):%H:%M}",
+            "end": f"{_wall(dock, clash.ends_at):%H:%M}",
+            "plate": clash.vehicle.plate,
+        }
         raise Conflict(
-            _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s.")
-            % {
-                "dock": dock.code,
-                "start": f"{_wall(dock, clash.starts_at):%H:%M}",
-                "end": f"{_wall(dock, clash.ends_at):%H:%M}",
-                "plate": clash.vehicle.plate,
-            },
+            (
+                _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s: move that truck first.")
+                if holding
+                else _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s.")
+            )
+            % said,
             field="starts_at",
             code="dock_booked",
         )
     _held_check(dock, starts_at, ends_at)
-    vehicle_at_one_door(vehicle, starts_at, ends_at, moving=moving)
 
 
 def _hold_said(hold: DockHold) -> str:
@@ -461,28 +481,7 @@ def dock_hold_place(
         raise DomainError(
             _("Receipt %(receipt)s is closed.") % {"receipt": receipt.reference}, field="receipt"
         )
-    # The door's lock, as `_slot_check` takes it: a booking and a hold of one door queue.
-    Dock.objects.select_for_update().filter(pk=dock.pk).first()
-    clash = (
-        DockAppointment.objects.filter(
-            dock=dock, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
-        )
-        .select_related("vehicle")
-        .first()
-    )
-    if clash:
-        raise Conflict(
-            _("Dock %(dock)s is booked %(start)s-%(end)s by %(plate)s: move that truck first.")
-            % {
-                "dock": dock.code,
-                "start": f"{_wall(dock, clash.starts_at):%m-%d %H:%M}",
-                "end": f"{_wall(dock, clash.ends_at):%H:%M}",
-                "plate": clash.vehicle.plate,
-            },
-            field="starts_at",
-            code="dock_booked",
-        )
-    _held_check(dock, starts_at, ends_at)
+    _door_free(dock, starts_at, ends_at, holding=True)
     hold = DockHold(
         dock=dock,
         starts_at=starts_at,
