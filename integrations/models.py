@@ -172,15 +172,11 @@ class EdiOrder(models.Model):
         return f"{self.partner} {self.order_id}"
 
 
-class ShippingAdvice(models.Model):
-    """The X12 945 that told the partner an order (or a part of it) shipped: issued once, at
-    its departure, under a control number of its own, and given again as it was; sent again,
-    made anew under a new one, if the partner's 997 rejected it or never came."""
+class InterchangeOut(models.Model):
+    """What an interchange Handoff sends a partner and may send again keeps (a 945, an 856, an
+    820): its document as issued under its control number, when, and the numbers it went
+    under before (`interchange_made_anew`)."""
 
-    order = models.OneToOneField(
-        "shipping.Order", on_delete=models.PROTECT, related_name="shipping_advice"
-    )
-    edi_order = models.ForeignKey(EdiOrder, on_delete=models.PROTECT, related_name="advices")
     control_number = models.CharField(max_length=9)  # ISA13 = GS06
     document = models.TextField()
     issued_at = models.DateTimeField(default=timezone.now)
@@ -189,7 +185,19 @@ class ShippingAdvice(models.Model):
     earlier = models.JSONField(default=list, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["pk"]
+
+
+class ShippingAdvice(InterchangeOut):
+    """The X12 945 that told the partner an order (or a part of it) shipped: issued once, at
+    its departure, under a control number of its own, and given again as it was; sent again,
+    made anew under a new one, if the partner's 997 rejected it or never came."""
+
+    order = models.OneToOneField(
+        "shipping.Order", on_delete=models.PROTECT, related_name="shipping_advice"
+    )
+    edi_order = models.ForeignKey(EdiOrder, on_delete=models.PROTECT, related_name="advices")
 
     def __str__(self) -> str:
         return f"945 {self.control_number} {self.order_id}"
@@ -324,7 +332,7 @@ class Excursion(models.Model):
         return f"{self.sensor_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class ShipNotice(models.Model):
+class ShipNotice(InterchangeOut):
     """The X12 856 that told a customer what is coming to one of its ship-tos on a truck that
     left: issued once, at the departure, and given again as it was; sent again, made anew
     under a new control number, if the customer's 997 rejected it or never came."""
@@ -333,14 +341,6 @@ class ShipNotice(models.Model):
         "shipping.Stop", on_delete=models.PROTECT, related_name="ship_notice"
     )
     partner = models.CharField(max_length=40)  # ISA qualifier:ID of the customer
-    control_number = models.CharField(max_length=9)
-    document = models.TextField()
-    issued_at = models.DateTimeField(default=timezone.now)
-    # Sent before under other control numbers, and sent again (`edi_resend`).
-    earlier = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
 
     def __str__(self) -> str:
         return f"856 {self.control_number} {self.stop_id}"
@@ -498,7 +498,7 @@ class FreightInvoice(models.Model):
         return self.amount - self.tariff if self.tariff is not None else None
 
 
-class FreightRemittance(models.Model):
+class FreightRemittance(InterchangeOut):
     """The X12 820 that told a carrier what of its bill is to be paid, and why any less:
     issued once, when the bill was decided (approved as it came, or settled by the office),
     to the partner that sent the 210, and given again as it was; sent again, made anew under
@@ -508,14 +508,6 @@ class FreightRemittance(models.Model):
         FreightInvoice, on_delete=models.PROTECT, related_name="remittance"
     )
     partner = models.CharField(max_length=40)  # ISA qualifier:ID of the carrier
-    control_number = models.CharField(max_length=9)
-    document = models.TextField()
-    issued_at = models.DateTimeField(default=timezone.now)
-    # Sent before under other control numbers, and sent again (`edi_resend`).
-    earlier = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
 
     def __str__(self) -> str:
         return f"820 {self.control_number} {self.invoice_id}"

@@ -27,6 +27,7 @@ from integrations.models import (
     Excursion,
     FreightInvoice,
     FreightRemittance,
+    InterchangeOut,
     InvoiceStatus,
     LoadTender,
     Sensor,
@@ -795,7 +796,7 @@ def edi_traffic(
         return row
 
     def sent_before(  # type: ignore[no-untyped-def]
-        kept: ShippingAdvice | ShipNotice | FreightRemittance,
+        kept: InterchangeOut,
         partner_id: str,
         kind: str,
         about: str,

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.events import event_record
-from integrations.models import EdiControlCounter, FreightRemittance, ShipNotice, ShippingAdvice
+from integrations.models import EdiControlCounter, InterchangeOut
 
 
 def control_number_next(partner: str) -> int:
@@ -25,9 +25,7 @@ def control_number_next(partner: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def interchange_made_anew(
-    kept: ShippingAdvice | ShipNotice | FreightRemittance, control: int, document: str
-) -> None:
+def interchange_made_anew(kept: InterchangeOut, control: int, document: str) -> None:
     """Keep a 945, an 856 or an 820 made anew: its document under this control number,
     issued now, the number it went under before kept with the others (`earlier`)."""
     kept.earlier = [
@@ -44,7 +42,7 @@ def interchange_made_anew(
 
 
 def interchange_sent(
-    sent: ShippingAdvice | ShipNotice | FreightRemittance,
+    sent: InterchangeOut,
     *,
     kind: str,
     partner: str,
