@@ -79,6 +79,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "starts_at": ("starts_at", gettext_lazy("Arrives")),
     "minutes": ("minutes", gettext_lazy("Minutes at the dock")),
     "hours": ("hours", gettext_lazy("Hours")),
+    "days": ("days", gettext_lazy("Days")),
     "ends_at": ("minutes", gettext_lazy("Minutes at the dock")),
     "load": ("load", gettext_lazy("For load")),
     "orders": ("orders", gettext_lazy("Orders")),
@@ -362,17 +363,25 @@ def dock_hold(request: HttpRequest) -> HttpResponse:
         receipt = None
         if request.POST.get("receipt"):
             receipt = _chosen(request, "receipt", Receipt.objects.filter(warehouse=dock.warehouse))
+        days = views.whole_number(request.POST.get("days", "").strip() or "1")
+        if days is None:
+            raise FormError(_("A whole number of days."), field="days")
+        if days > 1 and receipt is not None:
+            raise FormError(_("A receipt's truck comes once: hold its door one day."), field="days")
         try:
             starts_at = _local_time(request, "starts_at", dock.warehouse)
-            hold = shipping.dock_hold_place(
-                dock=dock,
-                starts_at=starts_at,
-                ends_at=starts_at + _hours(request, "hours"),
-                reason=request.POST.get("reason", ""),
-                receipt=receipt,
-                note=request.POST.get("note", ""),
-                actor=request.user,
-            )
+            held = {
+                "dock": dock,
+                "starts_at": starts_at,
+                "ends_at": starts_at + _hours(request, "hours"),
+                "reason": request.POST.get("reason", ""),
+                "note": request.POST.get("note", ""),
+                "actor": request.user,
+            }
+            if days == 1:
+                hold = shipping.dock_hold_place(receipt=receipt, **held)
+            else:
+                hold = shipping.dock_holds_place_daily(days=days, **held)[0]
         except DomainError as refused:
             if refused.field not in HOLD_FIELDS:
                 raise
@@ -380,12 +389,18 @@ def dock_hold(request: HttpRequest) -> HttpResponse:
             raise type(refused)(
                 refused.message, field=name, code=refused.code, extra={"label": label}
             ) from None
-        return _("%(dock)s is held %(start)s-%(end)s for %(why)s.") % {
+        said = {
             "dock": dock.code,
             "start": f"{starts_at:%H:%M}",
             "end": f"{timezone.localtime(hold.ends_at, dock.warehouse.zone()):%H:%M}",
             "why": hold.get_reason_display().lower(),
+            "days": days,
         }
+        if days > 1:
+            return (
+                _("%(dock)s is held %(start)s-%(end)s for %(why)s, %(days)s days running.") % said
+            )
+        return _("%(dock)s is held %(start)s-%(end)s for %(why)s.") % said
 
     return _answer(request, _board, act)
 

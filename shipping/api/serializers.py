@@ -490,6 +490,19 @@ class DockHoldInput(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class DockHoldDailyInput(serializers.Serializer):
+    dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all())
+    starts_at = serializers.DateTimeField(help_text="The first day's start.")
+    ends_at = serializers.DateTimeField(help_text="The first day's end.")
+    days = serializers.IntegerField(help_text="How many days running, 1 to 31.")
+    reason = serializers.ChoiceField(choices=HoldReason.choices)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class DockHoldsPlaced(serializers.Serializer):
+    holds = DockHoldSerializer(many=True)
+
+
 class GateInput(serializers.Serializer):
     at = serializers.DateTimeField(required=False)
 

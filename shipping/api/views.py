@@ -398,6 +398,19 @@ class DockHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         hold = services.dock_hold_place(actor=request.user, **data)
         return self._answer(hold, status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.DockHoldDailyInput, responses={201: s.DockHoldsPlaced})
+    @action(detail=False, methods=["post"])
+    def daily(self, request: Request) -> Response:
+        """Hold a door at the same hours of the warehouse's clock on `days` days running (a
+        door kept for receiving every morning): all or none, a conflict naming its day."""
+        data = _valid(s.DockHoldDailyInput, request)
+        require_role(request.user, data["dock"].warehouse_id, DISPATCH_ROLES)
+        holds = services.dock_holds_place_daily(actor=request.user, **data)
+        rows = self.get_queryset().filter(pk__in=[h.pk for h in holds]).order_by("starts_at")
+        return Response(
+            {"holds": self.get_serializer(rows, many=True).data}, status.HTTP_201_CREATED
+        )
+
     @extend_schema(request=None, responses=s.DockHoldSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:

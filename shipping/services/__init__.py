@@ -16,6 +16,7 @@ from shipping.services.dock import (
     appointment_move,
     dock_hold_place,
     dock_hold_release,
+    dock_holds_place_daily,
     vehicle_check_in,
     vehicle_check_out,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "delivery_record",
     "dock_hold_place",
     "dock_hold_release",
+    "dock_holds_place_daily",
     "load_build",
     "load_cancel",
     "load_depart",

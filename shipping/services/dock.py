@@ -108,7 +108,7 @@ def _door_free(
     if clash:
         said = {
             "dock": dock.code,
-            "start": f"{_wall(dock, clash.starts_at):%H:%M}",
+            "start": f"{_wall(dock, clash.starts_at):{'%m-%d %H:%M' if holding else '%H:%M'}}",
             "end": f"{_wall(dock, clash.ends_at):%H:%M}",
             "plate": clash.vehicle.plate,
         }
@@ -428,8 +428,7 @@ def _hold_event(hold: DockHold, type: str, actor: AbstractBaseUser | None) -> No
     )
 
 
-@service
-def dock_hold_place(
+def _hold_placed(
     *,
     dock: Dock,
     starts_at: datetime.datetime,
@@ -439,14 +438,7 @@ def dock_hold_place(
     note: str = "",
     receipt: Receipt | None = None,
 ) -> DockHold:
-    """Hold a door from loading for these hours (`dock.held`): for receiving (with the
-    receipt its truck brings, of the door's warehouse and not closed, if known), a repair,
-    or another reason that the note says. No appointment is booked at it then.
-    Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
-    end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
-    service; a receipt of another warehouse or closed (DomainError naming the field). A live
-    appointment at the door then, or another hold, is a conflict naming it, checked under
-    the door's row lock as a booking checks the holds."""
+    """The hold placed, in the caller's transaction, as `dock_hold_place` says."""
     if reason not in HoldReason.values:
         raise DomainError(_("Say receiving, maintenance or other."), field="reason", code="invalid")
     note = note.strip()
@@ -504,6 +496,75 @@ def dock_hold_place(
         raise
     _hold_event(hold, "dock.held", actor)
     return hold
+
+
+@service
+def dock_hold_place(
+    *,
+    dock: Dock,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    receipt: Receipt | None = None,
+) -> DockHold:
+    """Hold a door from loading for these hours (`dock.held`): for receiving (with the
+    receipt its truck brings, of the door's warehouse and not closed, if known), a repair,
+    or another reason that the note says. No appointment is booked at it then.
+    Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
+    end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
+    service; a receipt of another warehouse or closed (DomainError naming the field). A live
+    appointment at the door then, or another hold, is a conflict naming it, checked under
+    the door's row lock as a booking checks the holds."""
+    return _hold_placed(
+        dock=dock,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason,
+        actor=actor,
+        note=note,
+        receipt=receipt,
+    )
+
+
+HOLD_DAYS_MOST = 31
+
+
+@service
+def dock_holds_place_daily(
+    *,
+    dock: Dock,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    days: int,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+) -> list[DockHold]:
+    """Hold a door at the same hours of the warehouse's clock on `days` days running, from
+    the day of `starts_at` (a door kept for receiving every morning, say): one `dock.held`
+    each, all or none, each checked as `dock_hold_place` checks one (a conflict names its
+    day). No receipt: a receipt's truck comes once. `days` from 1 to `HOLD_DAYS_MOST`, else
+    a DomainError naming `days`."""
+    if not 1 <= days <= HOLD_DAYS_MOST:
+        raise DomainError(
+            _("From 1 to %(most)s days.") % {"most": HOLD_DAYS_MOST}, field="days", code="invalid"
+        )
+    zone = dock.warehouse.zone()
+    first, last = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    return [
+        _hold_placed(
+            dock=dock,
+            # Wall-clock arithmetic in the warehouse's zone: the same hours each day.
+            starts_at=first + datetime.timedelta(days=day),
+            ends_at=last + datetime.timedelta(days=day),
+            reason=reason,
+            actor=actor,
+            note=note,
+        )
+        for day in range(days)
+    ]
 
 
 @service

@@ -216,6 +216,8 @@ def test_the_dispatch_board_holds_a_door_shows_it_and_releases_it(client, person
     }
     wrong = client.post("/dispatch/holds/", {**form, "hours": "0"}, **HTMX).content.decode()
     assert "Hours: Hours between 0.25 and 168." in wrong
+    once = client.post("/dispatch/holds/", {**form, "days": "3"}, **HTMX).content.decode()
+    assert "Days: A receipt&#x27;s truck comes once: hold its door one day." in once
     board = client.post("/dispatch/holds/", form, **HTMX).content.decode()
     assert "D1 is held" in board and "for receiving." in board
     assert 'class="bar held receiving"' in board and "Receiving · ASN-7" in board
@@ -235,6 +237,13 @@ def test_the_dispatch_board_holds_a_door_shows_it_and_releases_it(client, person
         f"/dispatch/holds/{hold.pk}/release/", {"warehouse_code": warehouse.code}, **HTMX
     ).content.decode()
     assert "D1 takes bookings again." in board and 'class="bar held' not in board
+    mornings = client.post(
+        "/dispatch/holds/",
+        {**form, "dock": fleet["dock2"].pk, "receipt": "", "days": "2"},
+        **HTMX,
+    ).content.decode()
+    assert "D2 is held" in mornings and "2 days running." in mornings
+    assert DockHold.objects.filter(dock=fleet["dock2"], released_at=None).count() == 2
     chinese = client.get(
         "/dispatch/", {"warehouse": warehouse.code}, HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
@@ -270,3 +279,62 @@ def test_on_postgres_the_database_itself_keeps_two_holds_of_a_door_apart(fleet):
         )
     DockHold.objects.filter(dock=fleet["dock1"]).update(released_at=at(0))  # released: nothing
     DockHold.objects.create(dock=fleet["dock1"], starts_at=at(9.5), ends_at=at(11), reason="other")
+
+
+def test_a_door_is_held_at_the_same_hours_days_running_all_or_none(api, person, fleet):  # noqa: F811
+    dock = fleet["dock2"]
+    zone = dock.warehouse.zone()
+    first = at(24).astimezone(zone).replace(hour=8, minute=0)  # the day after tomorrow, 08:00
+    # A truck booked at that door on the third morning: nothing is held, the day is named.
+    services.appointment_book(
+        dock=dock,
+        vehicle=fleet["van"],
+        starts_at=first + datetime.timedelta(days=2, hours=1),
+        ends_at=first + datetime.timedelta(days=2, hours=2),
+        actor=None,
+    )
+    with pytest.raises(Conflict, match=f"booked {first + datetime.timedelta(days=2):%m-%d} 09:00"):
+        services.dock_holds_place_daily(
+            dock=dock,
+            starts_at=first,
+            ends_at=first + datetime.timedelta(hours=2),
+            days=5,
+            reason="receiving",
+            actor=None,
+        )
+    assert not DockHold.objects.exists()
+    for days in (0, 32):
+        with pytest.raises(DomainError) as refused:
+            services.dock_holds_place_daily(
+                dock=dock,
+                starts_at=first,
+                ends_at=first + datetime.timedelta(hours=2),
+                days=days,
+                reason="receiving",
+                actor=None,
+            )
+        assert refused.value.field == "days"
+
+    office = api(person("dispatcher", dock.warehouse))
+    placed = office.post(
+        "/api/v1/dock-holds/daily/",
+        {
+            "dock": dock.pk,
+            "starts_at": first.isoformat(),
+            "ends_at": (first + datetime.timedelta(hours=2)).isoformat(),
+            "days": 2,
+            "reason": "receiving",
+            "note": "Inbound door mornings",
+        },
+        format="json",
+    )
+    assert placed.status_code == 201, placed.json()
+    starts = [
+        datetime.datetime.fromisoformat(h["starts_at"]).astimezone(zone)
+        for h in placed.json()["holds"]
+    ]
+    assert [(s.day, s.hour, s.minute) for s in starts] == [
+        (first.day, 8, 0),
+        ((first + datetime.timedelta(days=1)).day, 8, 0),
+    ]
+    assert Event.objects.filter(type="dock.held").count() == 2
