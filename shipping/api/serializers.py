@@ -325,6 +325,7 @@ from shipping.models import (  # noqa: E402
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
 from shipping.services.dispatch import DELAY_MINUTES  # noqa: E402
+from shipping.services.dock import HOLD_DAYS_MOST  # noqa: E402
 from shipping.tariffs import currency  # noqa: E402
 
 
@@ -494,7 +495,9 @@ class DockHoldDailyInput(serializers.Serializer):
     dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all())
     starts_at = serializers.DateTimeField(help_text="The first day's start.")
     ends_at = serializers.DateTimeField(help_text="The first day's end.")
-    days = serializers.IntegerField(help_text="How many days running, 1 to 31.")
+    days = serializers.IntegerField(
+        min_value=1, max_value=HOLD_DAYS_MOST, help_text="How many days running, 1 to 31."
+    )
     reason = serializers.ChoiceField(choices=HoldReason.choices)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 

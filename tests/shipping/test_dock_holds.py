@@ -338,3 +338,16 @@ def test_a_door_is_held_at_the_same_hours_days_running_all_or_none(api, person, 
         ((first + datetime.timedelta(days=1)).day, 8, 0),
     ]
     assert Event.objects.filter(type="dock.held").count() == 2
+    too_many = office.post(
+        "/api/v1/dock-holds/daily/",
+        {
+            "dock": dock.pk,
+            "starts_at": first.isoformat(),
+            "ends_at": (first + datetime.timedelta(hours=2)).isoformat(),
+            "days": 32,
+            "reason": "receiving",
+        },
+        format="json",
+    )
+    assert too_many.status_code == 400 and list(too_many.json()["fields"]) == ["days"]
+    assert DockHold.objects.count() == 2
