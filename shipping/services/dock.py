@@ -22,6 +22,7 @@ from shipping.services.trips import load_trip_clear
 LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 HOLD_LONGEST = datetime.timedelta(days=7)  # a door held longer is out of service
 HOLD_NOTE_MOST = 200
+HOLD_DAYS_MOST = 31  # a door held at the same hours this many days running, at most
 
 
 def _event(
@@ -428,7 +429,8 @@ def _hold_event(hold: DockHold, type: str, actor: AbstractBaseUser | None) -> No
     )
 
 
-def _hold_placed(
+@service
+def dock_hold_place(
     *,
     dock: Dock,
     starts_at: datetime.datetime,
@@ -438,7 +440,14 @@ def _hold_placed(
     note: str = "",
     receipt: Receipt | None = None,
 ) -> DockHold:
-    """The hold placed, in the caller's transaction, as `dock_hold_place` says."""
+    """Hold a door from loading for these hours (`dock.held`): for receiving (with the
+    receipt its truck brings, of the door's warehouse and not closed, if known), a repair,
+    or another reason that the note says. No appointment is booked at it then.
+    Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
+    end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
+    service; a receipt of another warehouse or closed (DomainError naming the field). A live
+    appointment at the door then, or another hold, is a conflict naming it, checked under
+    the door's row lock as a booking checks the holds."""
     if reason not in HoldReason.values:
         raise DomainError(_("Say receiving, maintenance or other."), field="reason", code="invalid")
     note = note.strip()
@@ -499,39 +508,6 @@ def _hold_placed(
 
 
 @service
-def dock_hold_place(
-    *,
-    dock: Dock,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    reason: str,
-    actor: AbstractBaseUser | None,
-    note: str = "",
-    receipt: Receipt | None = None,
-) -> DockHold:
-    """Hold a door from loading for these hours (`dock.held`): for receiving (with the
-    receipt its truck brings, of the door's warehouse and not closed, if known), a repair,
-    or another reason that the note says. No appointment is booked at it then.
-    Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
-    end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
-    service; a receipt of another warehouse or closed (DomainError naming the field). A live
-    appointment at the door then, or another hold, is a conflict naming it, checked under
-    the door's row lock as a booking checks the holds."""
-    return _hold_placed(
-        dock=dock,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        reason=reason,
-        actor=actor,
-        note=note,
-        receipt=receipt,
-    )
-
-
-HOLD_DAYS_MOST = 31
-
-
-@service
 def dock_holds_place_daily(
     *,
     dock: Dock,
@@ -554,7 +530,7 @@ def dock_holds_place_daily(
     zone = dock.warehouse.zone()
     first, last = starts_at.astimezone(zone), ends_at.astimezone(zone)
     return [
-        _hold_placed(
+        dock_hold_place(
             dock=dock,
             # Wall-clock arithmetic in the warehouse's zone: the same hours each day.
             starts_at=first + datetime.timedelta(days=day),
