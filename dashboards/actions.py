@@ -7,7 +7,7 @@ refused action is written, since each service runs in its one transaction.
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -188,28 +188,31 @@ def _minutes(request: HttpRequest, name: str) -> datetime.timedelta:
 
 
 def _answer(
-    request: HttpRequest, page: Callable[[HttpRequest], HttpResponse], act: Callable[[], str]
+    request: HttpRequest,
+    page: Callable[[HttpRequest], HttpResponse],
+    act: Callable[[], str],
+    fields: Mapping[str, tuple[str, str]] | None = None,
 ) -> HttpResponse:
-    """Run the action; answer with the page part (htmx) or the page, and a message."""
+    """Run the action; answer with the page part (htmx) or the page, and a message. `fields`:
+    how this action's form names a field where it differs from `FIELDS`."""
     try:
         request.flash = {"good": True, "text": act()}  # type: ignore[attr-defined]
     except DomainError as error:
-        request.flash = refusal(error)  # type: ignore[attr-defined]
+        request.flash = refusal(error, fields)  # type: ignore[attr-defined]
     if request.htmx:  # type: ignore[attr-defined]
         return page(request)
     return redirect(request.META.get("HTTP_REFERER") or "home")
 
 
-def refusal(error: DomainError) -> dict:
+def refusal(error: DomainError, fields: Mapping[str, tuple[str, str]] | None = None) -> dict:
     """What a refused action says: the field by its label on the page, and the reason; and
     which form field it was (`field`), for the page to put the cursor back there with what
     was typed still in the form."""
     if not error.field:
         return {"good": False, "text": error.message, "field": ""}
-    if "label" in error.extra:  # the action named the field as its form shows it
-        name, label = error.field, error.extra["label"]
-    else:
-        name, label = FIELDS.get(error.field, (error.field, error.field))
+    name, label = {**FIELDS, **(fields or {})}.get(
+        error.field, (error.field, error.extra.get("label", error.field))
+    )
     if label is None:  # the reason names the field itself
         return {"good": False, "text": error.message, "field": name}
     text = _("%(field)s: %(reason)s") % {"field": label, "reason": error.message}
@@ -332,7 +335,8 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, _board, act)
 
 
-# The hold form's fields, as its refusals name them (the service speaks of the hold's ends).
+# The hold form's fields where they differ from `FIELDS` (the service speaks of the hold's
+# ends; the form asks from when, and for how many hours).
 HOLD_FIELDS = {
     "starts_at": ("starts_at", gettext_lazy("From")),
     "ends_at": ("hours", gettext_lazy("Hours")),
@@ -340,13 +344,13 @@ HOLD_FIELDS = {
 
 
 def _hours(request: HttpRequest, name: str) -> datetime.timedelta:
-    """A number of hours typed into a form (quarters of an hour allowed), above 0."""
+    """A number of hours typed into a form, a quarter of an hour to a week."""
     raw = _field(request, name)
     try:
         hours = float(raw.replace(",", "."))
     except ValueError:
         hours = float("nan")
-    if not 0 < hours <= 24 * 7:  # also refuses nan and inf
+    if not 0.25 <= hours <= 24 * 7:  # also refuses nan and inf
         raise FormError(_("Hours between 0.25 and 168."), field=name)
     return datetime.timedelta(minutes=round(hours * 60))
 
@@ -368,27 +372,19 @@ def dock_hold(request: HttpRequest) -> HttpResponse:
             raise FormError(_("A whole number of days."), field="days")
         if days > 1 and receipt is not None:
             raise FormError(_("A receipt's truck comes once: hold its door one day."), field="days")
-        try:
-            starts_at = _local_time(request, "starts_at", dock.warehouse)
-            held = {
-                "dock": dock,
-                "starts_at": starts_at,
-                "ends_at": starts_at + _hours(request, "hours"),
-                "reason": request.POST.get("reason", ""),
-                "note": request.POST.get("note", ""),
-                "actor": request.user,
-            }
-            if days == 1:
-                hold = shipping.dock_hold_place(receipt=receipt, **held)
-            else:
-                hold = shipping.dock_holds_place_daily(days=days, **held)[0]
-        except DomainError as refused:
-            if refused.field not in HOLD_FIELDS:
-                raise
-            name, label = HOLD_FIELDS[refused.field]
-            raise type(refused)(
-                refused.message, field=name, code=refused.code, extra={"label": label}
-            ) from None
+        starts_at = _local_time(request, "starts_at", dock.warehouse)
+        held = {
+            "dock": dock,
+            "starts_at": starts_at,
+            "ends_at": starts_at + _hours(request, "hours"),
+            "reason": request.POST.get("reason", ""),
+            "note": request.POST.get("note", ""),
+            "actor": request.user,
+        }
+        if days == 1:
+            hold = shipping.dock_hold_place(receipt=receipt, **held)
+        else:
+            hold = shipping.dock_holds_place_daily(days=days, **held)[0]
         said = {
             "dock": dock.code,
             "start": f"{starts_at:%H:%M}",
@@ -402,7 +398,7 @@ def dock_hold(request: HttpRequest) -> HttpResponse:
             )
         return _("%(dock)s is held %(start)s-%(end)s for %(why)s.") % said
 
-    return _answer(request, _board, act)
+    return _answer(request, _board, act, HOLD_FIELDS)
 
 
 @login_required

@@ -418,6 +418,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             for trip in row["trips"]:
                 trip["left"] = pct(trip["starts_at"])
                 trip["width"] = max(1.0, pct(trip["back_at"]) - trip["left"])
+        may_plan = role_in(request.user, chosen.pk) in PLANNING_ROLES
         transit = shipping_selectors.shipments_in_transit(warehouse_id=chosen.pk)
         for row in transit:  # the link the dispatcher sends its driver
             row["run_token"] = run_token(row["shipment"].pk)
@@ -436,7 +437,6 @@ def dispatch(request: HttpRequest) -> HttpResponse:
                 key=lambda pair: pair[1].starts_at,
             ),
             hold_reasons=HoldReason.choices,
-            hold_receipts=selectors.receipts_due(warehouse_id=chosen.pk),
             hours=_hour_marks(start, end, zone),
             # The window starts on an even hour: 4 to 6 hours back, as the clock goes.
             hours_back=round((now - start).total_seconds() / 3600),
@@ -452,7 +452,9 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             transit=transit,
             route=_route_svg(chosen, transit),
             flash=getattr(request, "flash", None),
-            may_plan=role_in(request.user, chosen.pk) in PLANNING_ROLES,
+            may_plan=may_plan,
+            # What a hold may name, for the form only those who plan see.
+            hold_receipts=selectors.receipts_due(warehouse_id=chosen.pk) if may_plan else [],
             stop_reports=STOP_REPORTS,
             **_planning(chosen, local),
         )

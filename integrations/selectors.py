@@ -557,8 +557,7 @@ def _sent_under(control: str) -> Q:
 class Sent:
     """An interchange Handoff sent a partner: its kind (945, 856, 820, 204), the warehouse it
     is of, what it was about (an order's, a stop's or a load's reference, a bill's number),
-    and the control
-    number it went under since, sent again (`edi_resend`), or ""."""
+    and the control number it went under since, sent again (`edi_resend`), or ""."""
 
     kind: str
     warehouse_id: int | None

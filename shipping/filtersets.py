@@ -28,9 +28,7 @@ class DockHoldFilter(django_filters.FilterSet):
         lookup_expr="isnull",
         help_text="true: the holds not released; false: those released.",
     )
-    starts_at__gte = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_at__lt = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = DockHold
-        fields = ["dock", "reason", "live", "starts_at__gte", "starts_at__lt"]
+        fields = {"dock": ["exact"], "reason": ["exact"], "starts_at": ["gte", "lt"]}

@@ -46,7 +46,6 @@ from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interch
 from integrations.epcis import EpcisError
 from integrations.epcis import observations as epcis_observations
 from integrations.models import (
-    FreightRemittance,
     InvoiceStatus,
     Sensor,
     ShipNotice,
@@ -227,8 +226,8 @@ class FreightInvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         """The X12 820 that told the carrier what of this bill is to be paid, and why any
         less, as sent when the bill was decided (`text/plain`), made anew if it went again.
         A bill the office has still to settle has none yet (409)."""
-        invoice = self.get_object()
-        sent = FreightRemittance.objects.filter(invoice=invoice).first()
+        invoice = self.get_object()  # with its remittance (`queryset`)
+        sent = getattr(invoice, "remittance", None)
         if sent is None:
             raise Conflict(
                 _("Invoice %(number)s is %(status)s: its 820 goes when the office settles it.")

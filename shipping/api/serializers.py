@@ -325,7 +325,7 @@ from shipping.models import (  # noqa: E402
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
 from shipping.services.dispatch import DELAY_MINUTES  # noqa: E402
-from shipping.services.dock import HOLD_DAYS_MOST  # noqa: E402
+from shipping.services.dock import HOLD_DAYS_MOST, HOLD_NOTE_MOST  # noqa: E402
 from shipping.tariffs import currency  # noqa: E402
 
 
@@ -488,18 +488,19 @@ class DockHoldInput(serializers.Serializer):
     receipt = serializers.PrimaryKeyRelatedField(
         queryset=Receipt.objects.all(), required=False, allow_null=True
     )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=HOLD_NOTE_MOST, required=False, allow_blank=True, default=""
+    )
 
 
-class DockHoldDailyInput(serializers.Serializer):
-    dock = serializers.PrimaryKeyRelatedField(queryset=Dock.objects.all())
-    starts_at = serializers.DateTimeField(help_text="The first day's start.")
-    ends_at = serializers.DateTimeField(help_text="The first day's end.")
+class DockHoldDailyInput(DockHoldInput):
+    """A hold's hours on its first day, and how many days running; no receipt (a receipt's
+    truck comes once)."""
+
+    receipt = None
     days = serializers.IntegerField(
         min_value=1, max_value=HOLD_DAYS_MOST, help_text="How many days running, 1 to 31."
     )
-    reason = serializers.ChoiceField(choices=HoldReason.choices)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class DockHoldsPlaced(serializers.Serializer):
