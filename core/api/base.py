@@ -5,7 +5,8 @@ from typing import Any
 from django.db.models import Model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import require_role, warehouse_ids_for
@@ -21,6 +22,11 @@ class ServiceView(IdempotentMixin, APIView):
 
 class ScopedViewSet(IdempotentMixin, WarehouseScopedMixin, viewsets.GenericViewSet):
     """A viewset over rows of the caller's warehouses."""
+
+    def _answer(self, row: Model, code: int = status.HTTP_200_OK) -> Response:
+        """The row a service just wrote, read back as this viewset shows it (its queryset's
+        joins, among the caller's warehouses), with `code`."""
+        return Response(self.get_serializer(self.get_queryset().get(pk=row.pk)).data, code)
 
 
 @extend_schema_field(OpenApiTypes.STR)

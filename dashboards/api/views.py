@@ -332,10 +332,10 @@ class TicketViewSet(
         attrs = check.validated_data
         require_role(request.user, attrs["warehouse"].pk, TICKET_ROLES)
         ticket = ticket_raise(**attrs, actor=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data, status=201)
+        return self._answer(ticket, 201)
 
     def _acted(self, ticket: Ticket) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=ticket.pk)).data)
+        return self._answer(ticket)
 
     def _ticket(self, request: Request) -> Ticket:
         ticket = self.get_object()

@@ -270,9 +270,6 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             )
         )
 
-    def _answer(self, reservation: Reservation, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=reservation.pk)).data, code)
-
     @extend_schema(request=s.ReserveInput, responses={201: s.ReservationSerializer})
     def create(self, request: Request) -> Response:
         data = _validated(s.ReserveInput, request)
@@ -334,9 +331,6 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         return Receipt.objects.select_related("warehouse").prefetch_related(
             "lines__item", "units__location", "units__lines__item"
         )
-
-    def _answer(self, receipt: Receipt, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=receipt.pk)).data, code)
 
     @extend_schema(request=s.ReceiptCreateInput, responses={201: s.ReceiptSerializer})
     def create(self, request: Request) -> Response:

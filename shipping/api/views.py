@@ -320,9 +320,6 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     filterset_fields = {"status": ["exact"], "dock": ["exact"], "starts_at": ["gte", "lt"]}
     queryset = DockAppointment.objects.select_related("dock__warehouse", "vehicle", "load")
 
-    def _answer(self, appointment: DockAppointment, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=appointment.pk)).data, code)
-
     @extend_schema(request=s.AppointmentBookInput, responses={201: s.AppointmentSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(s.AppointmentBookInput, request)
@@ -388,9 +385,6 @@ class DockHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         "dock__warehouse", "receipt", "placed_by", "released_by"
     )
 
-    def _answer(self, hold: DockHold, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=hold.pk)).data, code)
-
     @extend_schema(request=s.DockHoldInput, responses={201: s.DockHoldSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(s.DockHoldInput, request)
@@ -427,9 +421,6 @@ class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     queryset = Load.objects.select_related(
         "warehouse", "vehicle", "driver", "wave", "appointment"
     ).prefetch_related("orders")
-
-    def _answer(self, load: Load, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=load.pk)).data, code)
 
     @extend_schema(request=s.LoadBuildInput, responses={201: s.LoadSerializer})
     def create(self, request: Request) -> Response:
@@ -741,7 +732,7 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                 _("No order %(order)s ships from this warehouse.") % {"order": ref}, field="order"
             )
         wave = services.wave_order_add(wave=wave, order=order, actor=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=wave.pk)).data)
+        return self._answer(wave)
 
     @extend_schema(request=None, responses=s.WaveSerializer)
     @action(detail=True, methods=["post"])
@@ -749,7 +740,7 @@ class WaveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         wave = self.get_object()
         require_role(request.user, wave.warehouse_id, DISPATCH_ROLES | {Role.SUPERVISOR})
         wave = services.wave_release(wave=wave, actor=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=wave.pk)).data)
+        return self._answer(wave)
 
 
 class PickViewSet(ScopedViewSet):
@@ -789,7 +780,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         unit = services.unit_stage(
             unit=unit, lane=_valid(s.StageInput, request)["lane"], actor=request.user
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=unit.pk)).data)
+        return self._answer(unit)
 
     @extend_schema(responses={(200, "text/html"): str}, parameters=[PRINT_NOW])
     @action(detail=True, methods=["get"])
