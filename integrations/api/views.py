@@ -71,8 +71,6 @@ from integrations.services import (
     edi_resend,
     freight_invoices_record,
     receipts_expected_record,
-    ship_notice_issue,
-    shipping_advice_issue,
     shipping_orders_record,
     tender_responses_record,
 )
@@ -81,6 +79,7 @@ from integrations.services.sensors import sensor_readings_record, sensor_registe
 from integrations.sheets import orders as sheets
 from integrations.sheets import reading
 from integrations.sheets.items import items_from_sheet
+from shipping.choices import OrderStatus
 from shipping.models import Load, Stop
 from shipping.selectors import orders_visible, shipment_of_load, stop_by_waybill
 from shipping.waybills import waybill_clean
@@ -809,11 +808,20 @@ class EdiResendView(APIView):
         return Response({"kind": again.kind, "was": again.was, "control": again.control})
 
 
+# An interchange due out, not written yet: the relay's worker writes it moments after the truck
+# leaves (and beat's sweep, if the worker was down); a GET only reads.
+_ISSUING = gettext_lazy(
+    "It shipped; its %(what)s is being issued, under the partner's next control number. "
+    "Ask again in a minute."
+)
+
+
 class ShippingAdviceView(APIView):
     """The X12 945 that told the depositor this order (or this part of a split order) has
     shipped, as issued at its departure (`text/plain`): how much of each line shipped, with
     lots and SSCCs, the carrier and the waybill. An order that came another way has none
-    (404); one not shipped yet, not yet (409)."""
+    (404); one not shipped yet, not yet (409 `not_shipped`); one shipped whose 945 the worker
+    has not written yet, not yet either (409 `issuing`). Reading it writes nothing."""
 
     @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
     def get(self, request: Request, pk: int) -> HttpResponse:
@@ -826,15 +834,15 @@ class ShippingAdviceView(APIView):
                 _("Order %(ref)s did not come in an EDI 940, so no 945 answers it.")
                 % {"ref": order.external_ref}
             )
-        if advice is None:
-            advice = shipping_advice_issue(order_id=order.pk)
-        if advice is None:
+        if advice is None and order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
             raise Conflict(
                 _("Order %(ref)s is %(status)s: its 945 is issued when it ships.")
                 % {"ref": order.external_ref, "status": order.get_status_display().lower()},
                 field="status",
                 code="not_shipped",
             )
+        if advice is None:
+            raise Conflict(_ISSUING % {"what": "945"}, field="status", code="issuing")
         return HttpResponse(advice.document, content_type="text/plain; charset=utf-8")
 
 
@@ -1123,7 +1131,8 @@ class EpcisCaptureView(APIView):
 class ShipNoticeView(APIView):
     """The X12 856 that told the customer what is coming to this stop, as issued when its
     truck left (`text/plain`): its orders, their units' SSCCs and what each holds. A stop of
-    a customer with no EDI ID has none (404)."""
+    a customer with no EDI ID has none (404); one whose 856 the worker has not written yet, not
+    yet (409 `issuing`). Reading it writes nothing."""
 
     @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
     def get(self, request: Request, pk: int, sequence: int) -> HttpResponse:
@@ -1141,10 +1150,12 @@ class ShipNoticeView(APIView):
                 _("No stop %(n)s of shipment %(id)s in your warehouses.")
                 % {"n": sequence, "id": pk}
             )
-        notice = ShipNotice.objects.filter(stop=stop).first() or ship_notice_issue(stop_id=stop.pk)
-        if notice is None:
+        notice = ShipNotice.objects.filter(stop=stop).first()
+        if notice is None and not stop.ship_to.customer.edi_id:
             raise NotFound(
                 _("%(customer)s takes no ship notices by EDI: it has no EDI ID.")
                 % {"customer": stop.ship_to.customer.code}
             )
+        if notice is None:
+            raise Conflict(_ISSUING % {"what": "856"}, field="stop", code="issuing")
         return HttpResponse(notice.document, content_type="text/plain; charset=utf-8")

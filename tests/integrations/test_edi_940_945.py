@@ -282,6 +282,15 @@ def test_when_the_truck_leaves_the_erp_gets_a_945_of_what_shipped(erp, api, clie
     assert early.status_code == 409
     assert early.json()["message"] == "Order SO-945 is allocated: its 945 is issued when it ships."
     _shipped(floor, order)
+    # Shipped, the worker not there yet: a GET says so and writes nothing.
+    issuing = office.get(f"/api/v1/orders/{order.pk}/edi/945/")
+    assert (issuing.status_code, issuing.json()["code"]) == (409, "issuing")
+    assert issuing.json()["message"] == (
+        "It shipped; its 945 is being issued, under the partner's next control number. "
+        "Ask again in a minute."
+    )
+    assert not ShippingAdvice.objects.filter(order=order).exists()
+    assert not Event.objects.filter(type="edi.sent").exists()
     assert shipping_advices_issue_due() == 1  # beat's sweep, or the relay's listener
     assert shipping_advices_issue_due() == 0  # issued once
     advice = ShippingAdvice.objects.get(order=order)
@@ -435,12 +444,16 @@ def test_a_customer_with_an_edi_id_gets_an_856_of_what_is_coming_when_the_truck_
     customer.save()
     order = floor_order(floor, (floor["tea"], 2), (floor["rice"], 1), ref="SO-856")
     _shipped(floor, order)
-    assert edi_out_issue_due() == 1
-    assert edi_out_issue_due() == 0
     order.refresh_from_db()
     stop = order.stop
-    notice = ShipNotice.objects.get(stop=stop)
     office = api(person("dispatcher", floor["wh"]))
+    issuing = office.get(f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/")
+    assert (issuing.status_code, issuing.json()["code"]) == (409, "issuing")
+    assert "its 856 is being issued" in issuing.json()["message"]
+    assert not ShipNotice.objects.exists()  # a GET writes nothing
+    assert edi_out_issue_due() == 1
+    assert edi_out_issue_due() == 0
+    notice = ShipNotice.objects.get(stop=stop)
     got = office.get(f"/api/v1/shipments/{stop.shipment_id}/stops/{stop.sequence}/edi/856/")
     assert got.status_code == 200
     assert got.content.decode() == notice.document
