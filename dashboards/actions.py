@@ -124,6 +124,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "body": ("body", gettext_lazy("Procedure")),
     "valid_days": ("valid_days", gettext_lazy("Training valid (days)")),
     "trained_on": ("trained_on", gettext_lazy("on")),
+    "plate": ("plate", gettext_lazy("Plate")),
+    "hold": ("", gettext_lazy("Door held")),
 }
 
 
@@ -886,6 +888,51 @@ def truck_check_in(request: HttpRequest, pk: int) -> HttpResponse:
         return _("%(plate)s checked in at %(dock)s.") % {
             "plate": appointment.vehicle.plate,
             "dock": appointment.dock.code,
+        }
+
+    return _answer(request, _dock, act)
+
+
+def _held_for_receiving(request: HttpRequest, pk: int) -> DockHold:
+    """The hold whose supplier's truck the gate deals with, for one who may work the gate."""
+    hold = get_object_or_404(DockHold.objects.select_related("dock"), pk=pk)
+    require_role(request.user, hold.dock.warehouse_id, GATE_ROLES)
+    return hold
+
+
+@login_required
+@require_POST
+def supplier_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The gate lets a supplier's truck in to the door held for its receiving, by its plate."""
+
+    def act() -> str:
+        hold = shipping.supplier_truck_check_in(
+            hold=_held_for_receiving(request, pk),
+            plate=request.POST.get("plate", ""),
+            actor=request.user,
+        )
+        return _("%(plate)s checked in at %(dock)s.") % {
+            "plate": hold.plate,
+            "dock": hold.dock.code,
+        }
+
+    return _answer(request, _dock, act)
+
+
+@login_required
+@require_POST
+def supplier_check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supplier's truck leaves: its time at the door is measured and the door is free."""
+
+    def act() -> str:
+        hold = shipping.supplier_truck_check_out(
+            hold=_held_for_receiving(request, pk), actor=request.user
+        )
+        minutes = round((hold.checked_out_at - hold.checked_in_at).total_seconds() / 60)
+        return _("%(plate)s left %(dock)s after %(minutes)s min: the door is free.") % {
+            "plate": hold.plate,
+            "dock": hold.dock.code,
+            "minutes": minutes,
         }
 
     return _answer(request, _dock, act)

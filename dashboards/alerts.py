@@ -26,7 +26,7 @@ from integrations.selectors import (
 )
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
-from shipping.models import DockAppointment, LineReservation, Order, Stop
+from shipping.models import DockAppointment, DockHold, LineReservation, Order, Stop
 from shipping.selectors import loads_wave_timed, routes_booked, ship_deadline, trips_at_risk
 
 
@@ -339,6 +339,8 @@ def next_trips_at_risk(
 def trucks_waiting(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
+    """A truck in at the gate longer than the warehouse's `truck_wait_minutes`: one of ours
+    or a carrier's at its appointment, or a supplier's at the door held for its receiving."""
     out = []
     inside = DockAppointment.objects.filter(
         status=AppointmentStatus.CHECKED_IN, dock__warehouse_id__in=list(warehouses)
@@ -362,6 +364,36 @@ def trucks_waiting(
                     ),
                     subject_type="appointment",
                     subject_id=str(appointment.pk),
+                )
+            )
+    suppliers = DockHold.objects.filter(
+        checked_in_at__isnull=False,
+        checked_out_at__isnull=True,
+        dock__warehouse_id__in=list(warehouses),
+    ).select_related("dock", "receipt")
+    for hold in suppliers:  # a supplier's truck at a door held for its receiving
+        warehouse_id = hold.dock.warehouse_id
+        dwell = now - hold.checked_in_at
+        if dwell > datetime.timedelta(minutes=limits[warehouse_id].truck_wait_minutes):
+            out.append(
+                Condition(
+                    rule="truck_waiting",
+                    key=f"hold-{hold.pk}",
+                    warehouse_id=warehouse_id,
+                    department=Department.WAREHOUSE,
+                    severity=Severity.WARNING,
+                    **said(
+                        gettext_noop(
+                            "Supplier's truck %(plate)s has waited at dock %(dock)s for "
+                            "%(minutes)s min (%(receipt)s): receive it, or check it out."
+                        ),
+                        plate=hold.plate,
+                        dock=hold.dock.code,
+                        minutes=f"{dwell.total_seconds() / 60:.0f}",
+                        receipt=hold.receipt.reference if hold.receipt_id else hold.note or "—",
+                    ),
+                    subject_type="dock_hold",
+                    subject_id=str(hold.pk),
                 )
             )
     return out

@@ -42,6 +42,7 @@ MEASURES = {
     ),
     "freight_cost_per_order": ("loads", "departed_at", kpis.freight_cost_per_order),
     "truck_dwell_min": ("visits", "checked_in_at", lambda f: kpis.truck_dwell(f)["median"]),
+    "supplier_dwell_min": ("inbound", "checked_in_at", lambda f: kpis.truck_dwell(f)["median"]),
     "alert_response_warehouse_min": (
         "alerts",
         "opened_at",

@@ -24,6 +24,7 @@ from inventory.models import Item, Location, Task
 from shipping.models import (
     Dock,
     DockAppointment,
+    DockHold,
     Load,
     Order,
     OrderLine,
@@ -171,6 +172,20 @@ def _day(
             freight_cost=trip_cost(vehicle, km=km, stops=ORDERS_PER_DAY // 2, kg=kg),
         )
         trucks.append((load, shipment, depart_at))
+    # A supplier's truck unloads at the last door each morning, at the hours held for it:
+    # the suppliers' dwell KPI (its minutes not drawn from `rng` either).
+    came = _at(day, 7.75 + (day.toordinal() % 5) / 10, zone)
+    left = came + datetime.timedelta(minutes=40 + (day.toordinal() * 13) % 55)
+    DockHold.objects.create(
+        dock=docks[-1],
+        starts_at=_at(day, 8, zone),
+        ends_at=max(left, _at(day, 8.25, zone)),
+        reason="receiving",
+        note="康师傅 Master Kong",
+        plate=f"冀B-{day.toordinal() % 90000 + 10000}",
+        checked_in_at=came,
+        checked_out_at=left,
+    )
     lines, tasks, orders, picks = [], [], [], []
     for n in range(ORDERS_PER_DAY):
         load, shipment, depart_at = trucks[n % 2]

@@ -27,7 +27,7 @@ from integrations.selectors import invoices_of_loads, tenders_issued
 from inventory.choices import OPEN_TASK_STATUSES
 from inventory.models import Item, Location, Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
-from shipping.models import DockAppointment, Load, Order, Shipment
+from shipping.models import DockAppointment, DockHold, Load, Order, Shipment
 from shipping.selectors import orders_visible, past_deadline, promised_by
 
 _NULL = "\\N"  # how COPY writes NULL for _frame; text that is exactly this reads as NULL
@@ -168,6 +168,19 @@ def kpi_frames(
         ),
         "visits": frame_of(
             _gate_visits(warehouse_id, start, end).values_list("checked_in_at", "checked_out_at"),
+            ["checked_in_at", "checked_out_at"],
+            ("checked_in_at", "checked_out_at"),
+        ),
+        # The suppliers' trucks at the doors held for their receiving, in and out since.
+        "inbound": frame_of(
+            DockHold.objects.filter(
+                dock__warehouse_id=warehouse_id,
+                checked_out_at__isnull=False,
+                checked_in_at__gte=start,
+                checked_in_at__lt=end,
+            )
+            .order_by()
+            .values_list("checked_in_at", "checked_out_at"),
             ["checked_in_at", "checked_out_at"],
             ("checked_in_at", "checked_out_at"),
         ),

@@ -43,6 +43,12 @@ urlpatterns = [
     path("floor/orders/<int:pk>/units/", actions.unit_close, name="floor-unit-close"),
     path("floor/units/<int:pk>/stage/", actions.unit_stage, name="floor-stage"),
     path("floor/trucks/<int:pk>/check-in/", actions.truck_check_in, name="floor-check-in"),
+    path("floor/suppliers/<int:pk>/check-in/", actions.supplier_check_in, name="floor-supplier-in"),
+    path(
+        "floor/suppliers/<int:pk>/check-out/",
+        actions.supplier_check_out,
+        name="floor-supplier-out",
+    ),
     path("floor/loads/<int:pk>/scan/", actions.load_scan, name="floor-load-scan"),
     path("floor/loads/<int:pk>/unload/", actions.unit_unload, name="floor-unload"),
     path("floor/loads/<int:pk>/depart/", actions.load_depart, name="floor-depart"),

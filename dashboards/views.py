@@ -194,6 +194,9 @@ def floor(request: HttpRequest) -> HttpResponse:
             context.update(_supervision(chosen, midnight))
         if fragment in (None, "dock") and context["may_dock"]:
             context["dock"] = shipping_selectors.dock_work(warehouse_id=chosen.pk)
+            context["suppliers"] = shipping_selectors.suppliers_at_gate(
+                warehouse_id=chosen.pk, now=timezone.now()
+            )
             context["reads_refused"] = reads_refused(
                 warehouse_id=chosen.pk, since=timezone.now() - READS_REFUSED_SHOWN
             )
@@ -583,6 +586,7 @@ KPI_LABELS = {
         gettext_lazy("Freight cost per order ({currency})"), currency=settings.HANDOFF_CURRENCY
     ),
     "truck_dwell_min": gettext_lazy("Truck dwell at the dock (min, median)"),
+    "supplier_dwell_min": gettext_lazy("Suppliers' trucks at the door (min, median)"),
     "alert_response_warehouse_min": gettext_lazy("Alert response, warehouse (min)"),
     "alert_response_logistics_min": gettext_lazy("Alert response, logistics (min)"),
 }

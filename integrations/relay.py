@@ -38,6 +38,8 @@ TOPICS = {
     "load": "orders",
     "appointment": "dock",
     "vehicle": "dock",
+    "dock": "dock",  # a door held, released; a supplier's truck at it
+    "supplier_truck": "dock",
     "shipment": "shipments",
     "alert": "alerts",
     "edi": "shipments",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from core.models import Warehouse
 from core.services import record_save
-from inventory.choices import ZoneKind
+from inventory.choices import ReceiptStatus, ZoneKind
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import available_to_reserve
 from shipping import services
@@ -279,12 +279,19 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
 
 
 def _doors_held(warehouse: Warehouse, today: datetime.date) -> None:
-    """Beijing holds a door from loading twice: one whose leveller is mended in an hour, for
-    two hours, and one for Master Kong's truck, whose ship notice came, the morning it is
-    expected; each at the last door free then."""
+    """Beijing holds a door from loading three times: one whose leveller is mended in an
+    hour, for two hours; one for Master Kong's truck, whose ship notice came, the morning it
+    is expected; and one where a supplier's truck came in 25 minutes ago with today's
+    goods; each at the last door free then."""
     now = timezone.now().replace(second=0, microsecond=0)
     receipt = (
         Receipt.objects.filter(warehouse=warehouse, expected_on=today + datetime.timedelta(days=1))
+        .order_by("pk")
+        .first()
+    )
+    today_s = (
+        Receipt.objects.filter(warehouse=warehouse, expected_on=today)
+        .exclude(status=ReceiptStatus.CLOSED)
         .order_by("pk")
         .first()
     )
@@ -300,13 +307,20 @@ def _doors_held(warehouse: Warehouse, today: datetime.date) -> None:
             "Dock leveller repair 升降平台维修",
         ),
         (unloads_at, datetime.timedelta(minutes=90), "receiving", receipt, ""),
+        (
+            now - datetime.timedelta(minutes=30),
+            datetime.timedelta(hours=2),
+            "receiving",
+            today_s,
+            "" if today_s else "伊利 Yili dairy, no ship notice",
+        ),
     ]
     for starts_at, length, reason, brings, note in holds:
         if starts_at + length <= now:
             continue
         for dock in Dock.objects.filter(warehouse=warehouse).order_by("-code"):
             try:
-                services.dock_hold_place(
+                hold = services.dock_hold_place(
                     dock=dock,
                     starts_at=starts_at,
                     ends_at=starts_at + length,
@@ -318,6 +332,12 @@ def _doors_held(warehouse: Warehouse, today: datetime.date) -> None:
                 break
             except DomainError:
                 continue
+        else:
+            continue
+        if starts_at < now:  # the truck is at the door already
+            services.supplier_truck_check_in(
+                hold=hold, plate="冀B-88321", actor=None, at=now - datetime.timedelta(minutes=25)
+            )
 
 
 def _journeys(warehouses: dict[str, Warehouse], today: datetime.date) -> None:

@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from shipping.models import DockHold, Shipment
 from shipping.waybills import waybill_clean
@@ -28,6 +28,15 @@ class DockHoldFilter(django_filters.FilterSet):
         lookup_expr="isnull",
         help_text="true: the holds not released; false: those released.",
     )
+    inside = django_filters.BooleanFilter(
+        method="_inside",
+        help_text="true: the holds whose supplier's truck is in (checked in, not out); "
+        "false: the others.",
+    )
+
+    def _inside(self, queryset: QuerySet[DockHold], name: str, value: bool) -> QuerySet[DockHold]:
+        truck_in = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
+        return queryset.filter(truck_in) if value else queryset.exclude(truck_in)
 
     class Meta:
         model = DockHold

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -438,13 +439,29 @@ class DockHold(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The supplier's truck at the gate (a receiving hold): its plate as the gate reads it, and
+    # when it came in and left, what its dwell at the door is measured from.
+    plate = models.CharField(_("plate"), max_length=20, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="dock_hold_ends_after_start"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True)
+                | Q(checked_in_at__isnull=False, checked_out_at__gte=models.F("checked_in_at")),
+                name="dock_hold_out_after_in",
+            ),
+            # A truck is in at one door at a time, whichever clerks check it in at once.
+            models.UniqueConstraint(
+                Upper("plate"),
+                condition=Q(checked_in_at__isnull=False, checked_out_at__isnull=True),
+                name="dock_hold_plate_in_once",
+            ),
         ]
         indexes = [models.Index(fields=["dock", "starts_at"], name="dock_hold_dock_time")]
 

@@ -23,6 +23,7 @@ from shipping.choices import (
     BUSY_LOAD_STATUSES,
     DONE_STOP_STATUSES,
     AppointmentStatus,
+    HoldReason,
     LoadStatus,
     OrderStatus,
     ServiceLevel,
@@ -458,21 +459,47 @@ def dock_window(
 
 
 def doors_held_for(*, receipt_ids: Iterable[int], now: datetime.datetime) -> dict[int, list]:
-    """The doors held for these receipts' trucks and not released, not over by `now`, each
-    receipt's soonest first: what the receiving floor reads as "its truck comes to D4 at
-    08:00". One query."""
+    """The doors held for these receipts' trucks and not released, not over by `now` (or
+    their truck still in), each receipt's soonest first: what the receiving floor reads as
+    "its truck comes to D4 at 08:00", or "is in at D4 since 08:05". One query."""
     from shipping.models import DockHold
 
     held: dict[int, list] = {}
+    standing = Q(released_at__isnull=True, ends_at__gt=now)
+    truck_in = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
     for hold in (
-        DockHold.objects.filter(
-            receipt_id__in=list(receipt_ids), released_at__isnull=True, ends_at__gt=now
-        )
+        DockHold.objects.filter(standing | truck_in, receipt_id__in=list(receipt_ids))
         .select_related("dock")
         .order_by("starts_at")
     ):
         held.setdefault(hold.receipt_id, []).append(hold)
     return held
+
+
+# How far ahead the gate sees the suppliers' trucks due.
+SUPPLIERS_AHEAD = datetime.timedelta(hours=12)
+
+
+def suppliers_at_gate(*, warehouse_id: int, now: datetime.datetime) -> list:
+    """The suppliers' trucks the gate deals with now, as the doors held for receiving say
+    them: those in (checked in, not out), then those due within `SUPPLIERS_AHEAD` whose hold
+    stands and is not over, soonest first, each with its door and receipt. One query."""
+    from shipping.models import DockHold
+
+    truck_in = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
+    due = Q(
+        checked_in_at__isnull=True,
+        released_at__isnull=True,
+        ends_at__gt=now,
+        starts_at__lt=now + SUPPLIERS_AHEAD,
+    )
+    return list(
+        DockHold.objects.filter(
+            truck_in | due, dock__warehouse_id=warehouse_id, reason=HoldReason.RECEIVING
+        )
+        .select_related("dock", "receipt")
+        .order_by(F("checked_in_at").asc(nulls_last=True), "starts_at", "pk")
+    )
 
 
 def loads_open(*, warehouse_id: int, now: datetime.datetime | None = None) -> list[dict]:

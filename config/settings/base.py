@@ -363,6 +363,7 @@ HANDOFF_KPI_TARGETS = {
     "vehicle_volume_fill_pct": 80.0,
     "freight_cost_per_order": 40.0,
     "truck_dwell_min": 45.0,
+    "supplier_dwell_min": 60.0,
     "alert_response_warehouse_min": 30.0,
     "alert_response_logistics_min": 30.0,
 }

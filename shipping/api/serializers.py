@@ -325,7 +325,7 @@ from shipping.models import (  # noqa: E402
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
 from shipping.services.dispatch import DELAY_MINUTES  # noqa: E402
-from shipping.services.dock import HOLD_DAYS_MOST, HOLD_NOTE_MOST  # noqa: E402
+from shipping.services.dock import HOLD_DAYS_MOST, HOLD_NOTE_MOST, PLATE_MOST  # noqa: E402
 from shipping.tariffs import currency  # noqa: E402
 
 
@@ -455,6 +455,7 @@ class DockHoldSerializer(serializers.ModelSerializer):
     released_by = serializers.CharField(
         source="released_by.username", allow_null=True, default=None, read_only=True
     )
+    dwell_minutes = serializers.SerializerMethodField()
 
     class Meta:
         model = DockHold
@@ -473,7 +474,18 @@ class DockHoldSerializer(serializers.ModelSerializer):
             "placed_by",
             "released_at",
             "released_by",
+            "plate",
+            "checked_in_at",
+            "checked_out_at",
+            "dwell_minutes",
         ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_dwell_minutes(self, hold: DockHold) -> float | None:
+        """The supplier's truck's minutes from the gate in to out; None until it is out."""
+        if hold.checked_out_at is None:
+            return None
+        return round((hold.checked_out_at - hold.checked_in_at).total_seconds() / 60, 1)
 
 
 class DockHoldInput(serializers.Serializer):
@@ -509,6 +521,12 @@ class DockHoldsPlaced(serializers.Serializer):
 
 class GateInput(serializers.Serializer):
     at = serializers.DateTimeField(required=False)
+
+
+class SupplierGateInput(GateInput):
+    plate = serializers.CharField(
+        max_length=PLATE_MOST, help_text="The supplier's truck's plate, as the gate reads it."
+    )
 
 
 class FillSerializer(serializers.Serializer):

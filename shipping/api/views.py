@@ -375,8 +375,10 @@ class DockHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     """Doors held from loading for a while: a supplier's truck unloading (receiving, with its
     receipt if known), a repair, or another reason. No appointment is booked at a door while
     it is held, nor a hold placed over a live appointment (409 naming it). `?live=true` for
-    those not released; `?dock=`, `?reason=`, `?starts_at__gte=`, `?starts_at__lt=`. Placed
-    and released by the office and the floor's supervisors (`PLANNING_ROLES`)."""
+    those not released; `?inside=true` for those whose supplier's truck is in; `?dock=`,
+    `?reason=`, `?starts_at__gte=`, `?starts_at__lt=`. Placed and released by the office and
+    the floor's supervisors (`PLANNING_ROLES`); the supplier's truck checked in and out at a
+    receiving hold by them and the floor (`GATE_ROLES`), its dwell measured."""
 
     serializer_class = s.DockHoldSerializer
     warehouse_field = "dock__warehouse_id"
@@ -411,6 +413,28 @@ class DockHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         hold = self.get_object()
         require_role(request.user, hold.dock.warehouse_id, DISPATCH_ROLES)
         return self._answer(services.dock_hold_release(hold=hold, actor=request.user))
+
+    @extend_schema(request=s.SupplierGateInput, responses=s.DockHoldSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request: Request, pk: str) -> Response:
+        """The gate lets the supplier's truck in to the door held for its receiving: its
+        dwell starts (`supplier_truck.checked_in`)."""
+        hold = self.get_object()
+        require_role(request.user, hold.dock.warehouse_id, GATE_ROLES)
+        data = _valid(s.SupplierGateInput, request)
+        return self._answer(services.supplier_truck_check_in(hold=hold, actor=request.user, **data))
+
+    @extend_schema(request=s.GateInput, responses=s.DockHoldSerializer)
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request: Request, pk: str) -> Response:
+        """The supplier's truck leaves: its dwell is measured, and the door is free from
+        then (`supplier_truck.checked_out`)."""
+        hold = self.get_object()
+        require_role(request.user, hold.dock.warehouse_id, GATE_ROLES)
+        data = _valid(s.GateInput, request)
+        return self._answer(
+            services.supplier_truck_check_out(hold=hold, actor=request.user, at=data.get("at"))
+        )
 
 
 class LoadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

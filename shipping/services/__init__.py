@@ -17,6 +17,8 @@ from shipping.services.dock import (
     dock_hold_place,
     dock_hold_release,
     dock_holds_place_daily,
+    supplier_truck_check_in,
+    supplier_truck_check_out,
     vehicle_check_in,
     vehicle_check_out,
 )
@@ -72,6 +74,8 @@ __all__ = [
     "orders_backordered_reallocate",
     "orders_import",
     "stop_waybill_record",
+    "supplier_truck_check_in",
+    "supplier_truck_check_out",
     "tracking_record",
     "unit_pack",
     "unit_stage",

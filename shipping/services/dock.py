@@ -546,8 +546,8 @@ def dock_holds_place_daily(
 @service
 def dock_hold_release(*, hold: DockHold, actor: AbstractBaseUser | None) -> DockHold:
     """Release a hold (`dock.hold_released`): the door takes bookings in its hours again. One
-    released already is a conflict saying when; the row lock makes two hands release it
-    once."""
+    released already is a conflict saying when, and so is one whose supplier's truck is in
+    (it frees the door by checking out); the row lock makes two hands release it once."""
     hold = (
         DockHold.objects.select_for_update(of=("self",))
         .select_related("dock__warehouse", "receipt")
@@ -559,8 +559,186 @@ def dock_hold_release(*, hold: DockHold, actor: AbstractBaseUser | None) -> Dock
             % {"dock": hold.dock.code, "at": f"{_wall(hold.dock, hold.released_at):%m-%d %H:%M}"},
             code="released",
         )
+    if hold.checked_in_at is not None and hold.checked_out_at is None:
+        raise Conflict(
+            _("%(plate)s is in at dock %(dock)s, unloading: check it out first.")
+            % {"plate": hold.plate, "dock": hold.dock.code},
+            code="truck_inside",
+        )
     hold.released_at = timezone.now()
     hold.released_by = actor if actor is not None and actor.is_authenticated else None
     hold.save(update_fields=["released_at", "released_by"])
     _hold_event(hold, "dock.hold_released", actor)
+    return hold
+
+
+# A gate clerk's clock may run a little ahead of the server's: a check-in or -out this far
+# ahead of now is taken as now-ish, further is a mistake.
+GATE_AHEAD = datetime.timedelta(minutes=2)
+PLATE_MOST = 20
+
+
+def _gate_time(at: datetime.datetime | None) -> datetime.datetime:
+    """When the gate says a truck came or went: now if not said; refused (DomainError naming
+    `at`) if ahead of now, as a gate reads what happened."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now + GATE_AHEAD:
+        raise DomainError(
+            _("A truck is checked in or out when it is at the gate, not ahead."), field="at"
+        )
+    return at
+
+
+def _gate_event(hold: DockHold, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
+    dock = hold.dock
+    event_record(
+        type=type,
+        aggregate_type="dock",
+        aggregate_id=f"{dock.warehouse.code}/{dock.code}",
+        warehouse=dock.warehouse_id,
+        payload={
+            "hold": hold.pk,
+            "dock": dock.code,
+            "plate": hold.plate,
+            "receipt": hold.receipt.reference if hold.receipt_id else None,
+            **payload,
+        },
+        actor=actor,
+    )
+
+
+@service
+def supplier_truck_check_in(
+    *,
+    hold: DockHold,
+    plate: str,
+    actor: AbstractBaseUser | None,
+    at: datetime.datetime | None = None,
+) -> DockHold:
+    """The gate lets a supplier's truck in to the door held for its receiving
+    (`supplier_truck.checked_in`, with how late it came against the hold's start): its dwell
+    starts here. Refused, nothing written: no plate, or one too long (DomainError naming
+    `plate`); a time ahead of now (`at`); a hold for anything but receiving (`hold`). A
+    conflict: the hold released, or over by then; a truck in at it already; this plate in at
+    another door. The hold's row lock makes two clerks check one truck in once."""
+    plate = " ".join(plate.split())
+    if not plate:
+        raise DomainError(_("Say the truck's plate."), field="plate", code="required")
+    if len(plate) > PLATE_MOST:
+        raise DomainError(
+            _("At most %(n)s characters.") % {"n": PLATE_MOST}, field="plate", code="too_long"
+        )
+    at = _gate_time(at)
+    hold = (
+        DockHold.objects.select_for_update(of=("self",))
+        .select_related("dock__warehouse", "receipt")
+        .get(pk=hold.pk)
+    )
+    if hold.reason != HoldReason.RECEIVING:
+        raise DomainError(
+            _(
+                "Dock %(dock)s is held for %(why)s: a supplier's truck checks in at a door "
+                "held for receiving."
+            )
+            % {"dock": hold.dock.code, "why": _hold_said(hold)},
+            field="hold",
+            code="not_receiving",
+        )
+    if hold.released_at is not None:
+        raise Conflict(
+            _("This hold of dock %(dock)s was released at %(at)s.")
+            % {"dock": hold.dock.code, "at": f"{_wall(hold.dock, hold.released_at):%m-%d %H:%M}"},
+            code="released",
+        )
+    if hold.checked_in_at is not None:
+        raise Conflict(
+            _("%(plate)s checked in at dock %(dock)s at %(at)s already.")
+            % {
+                "plate": hold.plate,
+                "dock": hold.dock.code,
+                "at": f"{_wall(hold.dock, hold.checked_in_at):%H:%M}",
+            },
+            code="inside_already",
+        )
+    if at >= hold.ends_at:
+        raise Conflict(
+            _("The hold of dock %(dock)s ended at %(end)s: hold the door again for this truck.")
+            % {"dock": hold.dock.code, "end": f"{_wall(hold.dock, hold.ends_at):%m-%d %H:%M}"},
+            field="at",
+            code="hold_over",
+        )
+    inside = (
+        DockHold.objects.filter(
+            plate__iexact=plate, checked_in_at__isnull=False, checked_out_at__isnull=True
+        )
+        .select_related("dock")
+        .first()
+    )
+    if inside is not None:
+        raise Conflict(
+            _("%(plate)s is checked in at dock %(dock)s already; it checks out there first.")
+            % {"plate": inside.plate, "dock": inside.dock.code},
+            field="plate",
+            code="inside_already",
+        )
+    hold.plate, hold.checked_in_at = plate, at
+    try:
+        with transaction.atomic():
+            hold.save(update_fields=["plate", "checked_in_at"])
+    except IntegrityError as error:  # checked in at another door meanwhile
+        if "dock_hold_plate_in_once" not in str(error):
+            raise
+        raise Conflict(
+            _("%(plate)s was checked in at another door meanwhile.") % {"plate": plate},
+            field="plate",
+            code="inside_already",
+        ) from None
+    late = (at - hold.starts_at).total_seconds() / 60
+    _gate_event(
+        hold, "supplier_truck.checked_in", {"at": at, "minutes_late": round(late, 1)}, actor
+    )
+    return hold
+
+
+@service
+def supplier_truck_check_out(
+    *, hold: DockHold, actor: AbstractBaseUser | None, at: datetime.datetime | None = None
+) -> DockHold:
+    """A supplier's truck leaves the gate (`supplier_truck.checked_out`, with its dwell):
+    the door it was held for is free from then, the hold ending when the truck left (or
+    released, if it left before the hold began), so the office may book a truck there at
+    once. Refused: no truck in at this hold (a conflict); a time before its check-in or
+    ahead of now (DomainError naming `at`)."""
+    at = _gate_time(at)
+    hold = (
+        DockHold.objects.select_for_update(of=("self",))
+        .select_related("dock__warehouse", "receipt")
+        .get(pk=hold.pk)
+    )
+    if hold.checked_in_at is None or hold.checked_out_at is not None:
+        raise Conflict(
+            _("No truck is in at this hold of dock %(dock)s to check out.")
+            % {"dock": hold.dock.code},
+            code="not_inside",
+        )
+    if at < hold.checked_in_at:
+        raise DomainError(_("Check-out cannot be before check-in."), field="at")
+    hold.checked_out_at = at
+    fields = ["checked_out_at"]
+    if hold.released_at is None and at <= hold.starts_at:
+        hold.released_at, hold.released_by = at, actor if actor and actor.is_authenticated else None
+        fields += ["released_at", "released_by"]
+    elif hold.released_at is None and at < hold.ends_at:
+        hold.ends_at = at
+        fields.append("ends_at")
+    hold.save(update_fields=fields)
+    dwell = (at - hold.checked_in_at).total_seconds() / 60
+    _gate_event(
+        hold,
+        "supplier_truck.checked_out",
+        {"at": at, "dwell_minutes": round(dwell, 1), "door_free_from": min(at, hold.ends_at)},
+        actor,
+    )
     return hold

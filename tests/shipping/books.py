@@ -217,6 +217,14 @@ def doors_held_take_no_truck() -> None:
             ends_at__gt=hold.starts_at,
         ).exclude(pk=hold.pk)
         assert not other.exists(), hold.pk
+    # A supplier's truck is in at one door at most; one gone has freed its door by then.
+    inside = DockHold.objects.filter(checked_in_at__isnull=False, checked_out_at__isnull=True)
+    plates = [p.upper() for p in inside.values_list("plate", flat=True)]
+    assert len(plates) == len(set(plates)), plates
+    assert not inside.filter(released_at__isnull=False).exists()  # a door with a truck in
+    for hold in DockHold.objects.filter(checked_out_at__isnull=False):
+        assert hold.checked_in_at <= hold.checked_out_at, hold.pk
+        assert hold.released_at is not None or hold.ends_at <= hold.checked_out_at, hold.pk
 
 
 def books_hold() -> None:

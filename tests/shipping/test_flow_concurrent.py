@@ -213,8 +213,18 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             )
                     elif what == "hold":  # a door held for a supplier's truck, or freed
                         held = list(DockHold.objects.filter(released_at__isnull=True))
-                        if held and rng.random() < 0.4:
+                        inside = [h for h in held if h.checked_in_at and not h.checked_out_at]
+                        roll = rng.random()
+                        if held and roll < 0.25:
                             services.dock_hold_release(hold=rng.choice(held), actor=me)
+                        elif held and roll < 0.45:  # its truck at the gate: three plates
+                            services.supplier_truck_check_in(
+                                hold=rng.choice(held),
+                                plate=f"冀B-{rng.randint(1, 3)}",
+                                actor=me,
+                            )
+                        elif inside and roll < 0.6:  # unloaded: the door is free
+                            services.supplier_truck_check_out(hold=rng.choice(inside), actor=me)
                         else:
                             at = timezone.now().replace(second=0, microsecond=0)
                             at += datetime.timedelta(

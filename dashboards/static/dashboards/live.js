@@ -9,7 +9,7 @@
 // follows alert events.
 (() => {
   const topicOf = { order: "orders", wave: "orders", pick: "orders", unit: "orders", load: "orders",
-                    appointment: "dock", vehicle: "dock", shipment: "shipments", alert: "alerts",
+                    appointment: "dock", vehicle: "dock", dock: "dock", supplier_truck: "dock", shipment: "shipments", alert: "alerts",
                     stock: "stock", task: "stock", tasks: "stock", location: "stock", count: "stock",
                     receipt: "stock" };
   const topic = (type) => (type === "load.departed" ? "shipments" : topicOf[type.split(".")[0]]);
