@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from core.models import Event
 from dashboards import kpis
-from dashboards.selectors import carrier_frames, kpi_frames
+from dashboards.selectors import carrier_frames, kpi_frames, supplier_frames
 from shipping.models import Carrier
 
 # KPI name -> (frame, time column for the trend, measure)
@@ -125,19 +125,24 @@ def _compute(
     return board
 
 
-def carrier_scorecard(
+def scorecards(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
-) -> list[dict[str, Any]]:
-    """Each carrier's scorecard over [start, end) (`kpis.carrier_scorecard`), cached as the
-    board is: under the newest event."""
-    key = _key(warehouse_id, start, end, "carriers")
-    rows = cache.get(key)
-    if rows is None:
+) -> dict[str, list[dict[str, Any]]]:
+    """Each carrier's scorecard over [start, end) (`carriers`: `kpis.carrier_scorecard`) and
+    each supplier's (`suppliers`: `kpis.supplier_scorecard`), cached as the board is: under
+    the newest event."""
+    key = _key(warehouse_id, start, end, "cards")
+    cards = cache.get(key)
+    if cards is None:
         names = dict(Carrier.objects.values_list("code", "name"))
-        frames = carrier_frames(warehouse_id=warehouse_id, start=start, end=end)
-        rows = kpis.carrier_scorecard(frames, names)
-        cache.set(key, rows, timeout=3600)
-    return rows
+        of_carriers = carrier_frames(warehouse_id=warehouse_id, start=start, end=end)
+        of_suppliers = supplier_frames(warehouse_id=warehouse_id, start=start, end=end)
+        cards = {
+            "carriers": kpis.carrier_scorecard(of_carriers, names),
+            "suppliers": kpis.supplier_scorecard(of_suppliers),
+        }
+        cache.set(key, cards, timeout=3600)
+    return cards
 
 
 def kpi_table(board: dict[str, Any]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from core.models import Warehouse
 from dashboards.models import Alert
-from inventory.models import Item, Location, Task
+from inventory.models import Item, Location, Receipt, ReceiptLine, Task
 from shipping.models import (
     Dock,
     DockAppointment,
@@ -38,6 +38,15 @@ from shipping.tariffs import trip_cost
 HISTORY_DAYS = 42
 ORDERS_PER_DAY = 12
 Progress = Callable[[int, int], None]
+
+
+# The suppliers whose trucks come each morning in turn, and how many hours late each tends
+# to be.
+HISTORY_SUPPLIERS = [
+    ("康师傅 Master Kong", 0.0),
+    ("伊利 Yili", 0.0),
+    ("农夫山泉 Nongfu Spring", 0.6),
+]
 
 
 def _at(day: datetime.date, hour: float, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
@@ -172,17 +181,39 @@ def _day(
             freight_cost=trip_cost(vehicle, km=km, stops=ORDERS_PER_DAY // 2, kg=kg),
         )
         trucks.append((load, shipment, depart_at))
-    # A supplier's truck unloads at the last door each morning, at the hours held for it:
-    # the suppliers' dwell KPI (its minutes not drawn from `rng` either).
-    came = _at(day, 7.75 + (day.toordinal() % 5) / 10, zone)
-    left = came + datetime.timedelta(minutes=40 + (day.toordinal() * 13) % 55)
+    # A supplier's truck unloads at the last door each morning, at the hours held for it,
+    # its receipt closed when it is put away: the suppliers' KPI and scorecard (their
+    # minutes and shortfalls not drawn from `rng` either). Nongfu comes late, Yili short.
+    turn = day.toordinal()
+    supplier, late_by = HISTORY_SUPPLIERS[turn % len(HISTORY_SUPPLIERS)]
+    came = _at(day, 7.75 + (turn % 5) / 10 + late_by, zone)
+    left = came + datetime.timedelta(minutes=40 + (turn * 13) % 55)
+    receipt = Receipt.objects.create(
+        warehouse=warehouse,
+        reference=f"H-{stamp}",
+        supplier=supplier,
+        expected_on=day,
+        status="closed",
+        created_at=_at(day, -24, zone),
+        closed_at=left + datetime.timedelta(minutes=30),
+    )
+    short = 4 if supplier.startswith("伊利") and turn % 2 else 0
+    ReceiptLine.objects.bulk_create(
+        ReceiptLine(
+            receipt=receipt,
+            item=items[(turn + k * 17) % len(items)],
+            expected_quantity=48 // (k + 1),
+            received_quantity=48 // (k + 1) - (short if k == 0 else 0),
+        )
+        for k in range(2)
+    )
     DockHold.objects.create(
         dock=docks[-1],
         starts_at=_at(day, 8, zone),
         ends_at=max(left, _at(day, 8.25, zone)),
         reason="receiving",
-        note="康师傅 Master Kong",
-        plate=f"冀B-{day.toordinal() % 90000 + 10000}",
+        receipt=receipt,
+        plate=f"冀B-{turn % 90000 + 10000}",
         checked_in_at=came,
         checked_out_at=left,
     )

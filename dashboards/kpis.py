@@ -192,6 +192,45 @@ def carrier_scorecard(
     return sorted(rows, key=lambda r: (-r["loads"], -r["tenders"], r["carrier"]))
 
 
+# A supplier's truck at its door this many minutes after the hold began is still on time.
+SUPPLIER_GRACE_MIN = 15
+
+
+def supplier_scorecard(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """Per supplier with anything in the range (most receipts first): the receipts closed,
+    the share of them that came in full (no line short), the units received of those
+    expected, its trucks at the doors held for them, the share of those at the gate by the
+    hold's start and `SUPPLIER_GRACE_MIN` minutes, the median minutes they came after the
+    hold's start (early is negative), and the median minutes they stood at the door. Frames
+    as `dashboards.selectors.supplier_frames` gives them."""
+    names: set[str] = set()
+    for frame in frames.values():
+        names.update(str(name) for name in frame["supplier"].dropna())
+    rows = []
+    for name in names:
+        receipts = frames["receipts"][frames["receipts"]["supplier"] == name]
+        visits = frames["visits"][frames["visits"]["supplier"] == name]
+        expected = receipts["expected"].astype(float).sum()
+        late = _minutes(visits["checked_in_at"], visits["starts_at"])
+        rows.append(
+            {
+                "supplier": name,
+                "receipts": len(receipts),
+                "in_full": _share(receipts["short"].astype(int) == 0),
+                "units_received": (
+                    round(float(receipts["received"].astype(float).sum() / expected), 4)
+                    if expected
+                    else None
+                ),
+                "trucks": len(visits),
+                "on_time": _share(pd.Series(late <= SUPPLIER_GRACE_MIN)) if len(visits) else None,
+                "late_min": _stats(late)["median"],
+                "dwell_min": truck_dwell(visits)["median"],
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["receipts"], -r["trucks"], r["supplier"]))
+
+
 def periods(frame: pd.DataFrame, when: str, freq: str = "D") -> list[tuple[str, pd.DataFrame]]:
     """The frame's rows per day ("D") or week ("W-SUN": Monday to Sunday) of `when`, as
     (first day, rows), for the periods with data, in order. Made once, it serves every trend

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.access import roles_of
@@ -25,7 +25,7 @@ from dashboards.models import (
 from integrations.models import Sensor
 from integrations.selectors import invoices_of_loads, tenders_issued
 from inventory.choices import OPEN_TASK_STATUSES
-from inventory.models import Item, Location, Task
+from inventory.models import Item, Location, Receipt, Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
 from shipping.models import DockAppointment, DockHold, Load, Order, Shipment
 from shipping.selectors import orders_visible, past_deadline, promised_by
@@ -279,6 +279,47 @@ def carrier_frames(
         "invoices": frame_of(
             invoices_of_loads(loads=left).values_list("carrier__code", "amount", "tariff"),
             ["carrier", "amount", "tariff"],
+        ),
+    }
+
+
+def supplier_frames(
+    *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> dict[str, pd.DataFrame]:
+    """What the suppliers' scorecard needs, for one warehouse and [start, end), on its clock,
+    each row with its `supplier` (as its receipts name it): the receipts closed then
+    (`receipts`: units `expected` and `received`, and how many of its lines came `short`),
+    and the visits of their trucks to the doors held for them, checked in then (`visits`:
+    the hold's `starts_at`, `checked_in_at`, `checked_out_at`). Two queries."""
+    zone = Warehouse.objects.values_list("time_zone", flat=True).get(pk=warehouse_id)
+    frame_of = functools.partial(_frame, zone=zone)
+    closed = (
+        Receipt.objects.filter(warehouse_id=warehouse_id, closed_at__gte=start, closed_at__lt=end)
+        .order_by()
+        .annotate(
+            expected=Sum("lines__expected_quantity"),
+            received=Sum("lines__received_quantity"),
+            short=Count(
+                "lines", filter=Q(lines__received_quantity__lt=F("lines__expected_quantity"))
+            ),
+        )
+    )
+    return {
+        "receipts": frame_of(
+            closed.values_list("supplier", "expected", "received", "short"),
+            ["supplier", "expected", "received", "short"],
+        ),
+        "visits": frame_of(
+            DockHold.objects.filter(
+                dock__warehouse_id=warehouse_id,
+                receipt__isnull=False,
+                checked_in_at__gte=start,
+                checked_in_at__lt=end,
+            )
+            .order_by()
+            .values_list("receipt__supplier", "starts_at", "checked_in_at", "checked_out_at"),
+            ["supplier", "starts_at", "checked_in_at", "checked_out_at"],
+            ("starts_at", "checked_in_at", "checked_out_at"),
         ),
     }
 

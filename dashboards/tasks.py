@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from dashboards.board import carrier_scorecard, kpi_board
+from dashboards.board import kpi_board, scorecards
 from dashboards.services import alerts_evaluate as evaluate
 
 # Set while an evaluation is queued and has not started: events meanwhile ride along with it.
@@ -99,8 +99,8 @@ KPI_JOB_TTL_S = 3600
 @shared_task(name="dashboards.kpi_board_compute", bind=True)
 def kpi_board_compute(self, warehouse_id: int, start: str, end: str, freq: str) -> dict:  # type: ignore[no-untyped-def]
     """Compute a KPI board for a long range, reporting progress (state PROGRESS with
-    `done` and `total`) for the page's progress bar; the board, and the carriers' scorecard
-    of the range, are left under the job's id."""
+    `done` and `total`) for the page's progress bar; the board, and the carriers' and the
+    suppliers' scorecards of the range, are left under the job's id."""
 
     steps = {"done": 0, "total": 0}
     begins, ends = datetime.datetime.fromisoformat(start), datetime.datetime.fromisoformat(end)
@@ -111,10 +111,10 @@ def kpi_board_compute(self, warehouse_id: int, start: str, end: str, freq: str) 
         freq=freq,
         progress=_reporter(self, steps),
     )
-    carriers = carrier_scorecard(warehouse_id=warehouse_id, start=begins, end=ends)
+    cards = scorecards(warehouse_id=warehouse_id, start=begins, end=ends)
     cache.set(
         KPI_JOB_KEY.format(self.request.id),
-        {"asked": [warehouse_id, start, end, freq], "board": board, "carriers": carriers},
+        {"asked": [warehouse_id, start, end, freq], "board": board, "cards": cards},
         timeout=KPI_JOB_TTL_S,
     )
     return steps

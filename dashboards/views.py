@@ -34,7 +34,8 @@ from core.choices import (
 from core.exceptions import DomainError
 from core.models import Membership, SopScope, Warehouse
 from core.selectors import sops_missing, warehouses_of
-from dashboards.board import LONG_RANGE, carrier_scorecard, kpi_board, kpi_board_cached
+from dashboards import kpis
+from dashboards.board import LONG_RANGE, kpi_board, kpi_board_cached, scorecards
 from dashboards.consignee_links import consignee_path
 from dashboards.models import Department, TicketKind
 from dashboards.run_links import run_token
@@ -681,7 +682,7 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
             weekly=weekly,
             live_tiles=live_tiles,
         )
-        board, carriers, job = _kpi_board_or_job(
+        board, cards, job = _kpi_board_or_job(
             request,
             warehouse_id=chosen.pk,
             # Days from midnight to midnight on the warehouse's own clock.
@@ -693,7 +694,9 @@ def kpi_board_page(request: HttpRequest) -> HttpResponse:
             context["job"] = job
             return render_local(request, "dashboards/kpis.html", context, chosen)
         targets = settings.HANDOFF_KPI_TARGETS
-        context["carriers"] = carriers
+        context["carriers"] = cards.get("carriers", [])
+        context["suppliers"] = cards.get("suppliers", [])
+        context["grace"] = kpis.SUPPLIER_GRACE_MIN
         today = chosen.today()
         running = str(today - datetime.timedelta(days=today.weekday()) if weekly else today)
         context.update(
@@ -732,27 +735,26 @@ def _kpi_board_or_job(
     start: datetime.datetime,
     end: datetime.datetime,
     freq: str,
-) -> tuple[dict | None, list[dict], str | None]:
-    """The board and the carriers' scorecard, at once if the board is cached, finished by a
-    job (`?job=`) or a short range; else (None, [], id of the Celery task now computing
-    them, whose progress the page shows)."""
+) -> tuple[dict | None, dict[str, list[dict]], str | None]:
+    """The board and the scorecards (`board.scorecards`), at once if the board is cached,
+    finished by a job (`?job=`) or a short range; else (None, {}, id of the Celery task now
+    computing them, whose progress the page shows)."""
     finished = cache.get(KPI_JOB_KEY.format(request.GET.get("job", "")))
     asked = [warehouse_id, start.isoformat(), end.isoformat(), freq]
     if finished and finished["asked"] == asked:  # the job of this very board, not another
-        return finished["board"], finished.get("carriers", []), None
+        return finished["board"], finished.get("cards", {}), None
     board = (
         kpi_board(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
         if end - start <= LONG_RANGE  # served from its cache or computed here
         else kpi_board_cached(warehouse_id=warehouse_id, start=start, end=end, freq=freq)
     )
     if board is not None:
-        carriers = carrier_scorecard(warehouse_id=warehouse_id, start=start, end=end)
-        return board, carriers, None
+        return board, scorecards(warehouse_id=warehouse_id, start=start, end=end), None
     job = kpi_board_compute.delay(warehouse_id, start.isoformat(), end.isoformat(), freq)
     finished = cache.get(KPI_JOB_KEY.format(job.id))  # embedded: the task ran in this call
     if finished:
-        return finished["board"], finished.get("carriers", []), None
-    return None, [], job.id
+        return finished["board"], finished.get("cards", {}), None
+    return None, {}, job.id
 
 
 @login_required

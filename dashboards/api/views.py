@@ -148,7 +148,7 @@ from django.http import HttpResponse  # noqa: E402
 from drf_spectacular.utils import OpenApiParameter  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
-from dashboards.board import carrier_scorecard, kpi_board, kpi_table  # noqa: E402
+from dashboards.board import kpi_board, kpi_table, scorecards  # noqa: E402
 from dashboards.sheets import sheet_response  # noqa: E402
 
 
@@ -173,7 +173,9 @@ class KpiQuery(serializers.Serializer):
 class KpiView(APIView):
     """The KPIs both departments share, for one warehouse and a date range, with trends, and
     each carrier's scorecard over the range (`carriers`: loads and orders it took, fill,
-    freight cost per order, OTIF, gate dwell, its answers to EDI tenders);
+    freight cost per order, OTIF, gate dwell, its answers to EDI tenders), and each
+    supplier's (`suppliers`: receipts closed, the share in full, units received of those
+    expected, its trucks at the doors held for them, on time, minutes late, dwell);
     `export=csv|xlsx` downloads the KPIs."""
 
     @extend_schema(
@@ -200,7 +202,7 @@ class KpiView(APIView):
         name = f"kpis-{q['warehouse'].code}-{q['start']}-{q['end']}"
         if q["export"] in ("csv", "xlsx"):
             return sheet_response(kpi_table(board), name=name, kind=q["export"], sheet="KPIs")
-        carriers = carrier_scorecard(
+        cards = scorecards(
             warehouse_id=q["warehouse"].pk,
             start=datetime.datetime.combine(q["start"], datetime.time(), tz),
             end=datetime.datetime.combine(q["end"], datetime.time(), tz),
@@ -211,7 +213,8 @@ class KpiView(APIView):
                 "start": q["start"],
                 "end": q["end"],
                 "kpis": board,
-                "carriers": carriers,
+                "carriers": cards["carriers"],
+                "suppliers": cards["suppliers"],
             }
         )
 

@@ -57,4 +57,4 @@ def test_every_page_costs_the_same_queries_for_a_little_or_a_lot(client, site, p
     few = _counts(client)
     _more_work(site, 12, 9)
     assert _counts(client) == few
-    assert max(few.values()) <= 25
+    assert max(few.values()) <= 28  # the KPI page's, with the carriers' and suppliers' cards

@@ -293,3 +293,85 @@ def test_the_database_itself_keeps_a_plate_in_at_one_door(fleet):  # noqa: F811
         DockHold.objects.filter(pk=second.pk).update(plate="冀b-1", checked_in_at=_minutes(-1))
     DockHold.objects.filter(pk=first.pk).update(checked_out_at=_minutes(-2))  # out: in again
     DockHold.objects.filter(pk=second.pk).update(plate="冀b-1", checked_in_at=_minutes(-1))
+
+
+def test_each_supplier_is_scored_on_its_receipts_and_its_trucks(
+    api,
+    client,
+    person,
+    network,
+    fleet,  # noqa: F811
+):
+    """Tingyi's two trucks: one on time and in full, one 40 minutes late and short; Yili's
+    one, early and in full. The manager reads each supplier's record over the API and on the
+    KPI page."""
+    from inventory.services import receipt_close, receipt_create, stock_receive
+    from tests.factories import ItemFactory
+
+    warehouse = fleet["dock1"].warehouse
+    dock_in = network["BJ"][2]  # where the goods are received
+    water = ItemFactory(sku="WATER")
+
+    def delivered(
+        reference: str, supplier: str, dock: str, late: int, received: int, starts: int = -120
+    ) -> None:
+        receipt = receipt_create(
+            warehouse=warehouse,
+            reference=reference,
+            supplier=supplier,
+            expected_on=timezone.localdate(),
+            lines=[(water, 10)],
+            actor=None,
+        )
+        hold = services.dock_hold_place(
+            dock=fleet[dock],
+            starts_at=_minutes(starts),
+            ends_at=_minutes(60),
+            reason="receiving",
+            receipt=receipt,
+            actor=None,
+        )
+        services.supplier_truck_check_in(
+            hold=hold, plate=f"冀B-{reference}", actor=None, at=_minutes(starts + late)
+        )
+        stock_receive(item=water, quantity=received, location=dock_in, receipt=receipt, actor=None)
+        receipt_close(receipt=receipt, actor=None)
+        services.supplier_truck_check_out(hold=hold, actor=None, at=_minutes(starts + late + 30))
+
+    delivered("A1", "Tingyi", "dock1", late=5, received=10)
+    delivered("A2", "Tingyi", "dock2", late=40, received=8)
+    delivered("B1", "Yili", "dock1", late=-10, received=10, starts=-70)  # D1 free since A1
+
+    manager = api(person("manager", warehouse))
+    got = manager.get("/api/v1/kpis/", {"warehouse": warehouse.code})
+    assert got.status_code == 200, got.json()
+    assert got.json()["suppliers"] == [
+        {
+            "supplier": "Tingyi",
+            "receipts": 2,
+            "in_full": 0.5,
+            "units_received": 0.9,
+            "trucks": 2,
+            "on_time": 0.5,
+            "late_min": 22.5,
+            "dwell_min": 30.0,
+        },
+        {
+            "supplier": "Yili",
+            "receipts": 1,
+            "in_full": 1.0,
+            "units_received": 1.0,
+            "trucks": 1,
+            "on_time": 1.0,
+            "late_min": -10.0,
+            "dwell_min": 30.0,
+        },
+    ]
+    assert 29.9 <= got.json()["kpis"]["supplier_dwell_min"]["value"] <= 30.1
+    client.force_login(person("manager", warehouse))
+    page = client.get("/kpis/", {"warehouse": warehouse.code}).content.decode()
+    assert 'data-supplier="Tingyi"' in page and 'data-supplier="Yili"' in page
+    chinese = client.get(
+        "/kpis/", {"warehouse": warehouse.code}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "供应商</th>" in chinese and "迟到（分钟）" in chinese
