@@ -9,6 +9,7 @@ import datetime
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count
 from django.utils import timezone
@@ -26,7 +27,7 @@ from integrations.selectors import (
 )
 from inventory.selectors import items_below_reorder_point
 from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
-from shipping.models import DockAppointment, DockHold, LineReservation, Order, Stop
+from shipping.models import Dock, DockAppointment, DockHold, LineReservation, Order, Stop
 from shipping.selectors import loads_wave_timed, routes_booked, ship_deadline, trips_at_risk
 
 
@@ -336,64 +337,78 @@ def next_trips_at_risk(
     return out
 
 
+class _TruckIn(NamedTuple):
+    """A truck in at the gate, as the "truck waiting" alert names it."""
+
+    key: str
+    subject_type: str
+    subject_id: str
+    dock: Dock
+    since: datetime.datetime
+    text: str  # what the alert says of it, its door and minutes besides `named`
+    named: dict
+
+
 def trucks_waiting(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
     """A truck in at the gate longer than the warehouse's `truck_wait_minutes`: one of ours
     or a carrier's at its appointment, or a supplier's at the door held for its receiving."""
+    inside = [
+        _TruckIn(
+            key=str(a.pk),
+            subject_type="appointment",
+            subject_id=str(a.pk),
+            dock=a.dock,
+            since=a.checked_in_at,
+            text=gettext_noop("%(plate)s has waited at dock %(dock)s for %(minutes)s min."),
+            named={"plate": a.vehicle.plate},
+        )
+        for a in DockAppointment.objects.filter(
+            status=AppointmentStatus.CHECKED_IN, dock__warehouse_id__in=list(warehouses)
+        ).select_related("dock", "vehicle")
+    ]
+    inside += [
+        _TruckIn(
+            key=f"hold-{h.pk}",
+            subject_type="dock_hold",
+            subject_id=str(h.pk),
+            dock=h.dock,
+            since=h.checked_in_at,
+            text=gettext_noop(
+                "Supplier's truck %(plate)s has waited at dock %(dock)s for %(minutes)s min "
+                "(%(receipt)s): receive it, or check it out."
+            ),
+            named={
+                "plate": h.plate,
+                "receipt": h.receipt.reference if h.receipt_id else h.note or "—",
+            },
+        )
+        for h in DockHold.objects.filter(
+            checked_in_at__isnull=False,
+            checked_out_at__isnull=True,
+            dock__warehouse_id__in=list(warehouses),
+        ).select_related("dock", "receipt")
+    ]
     out = []
-    inside = DockAppointment.objects.filter(
-        status=AppointmentStatus.CHECKED_IN, dock__warehouse_id__in=list(warehouses)
-    ).select_related("dock", "vehicle")
-    for appointment in inside:
-        warehouse_id = appointment.dock.warehouse_id
-        dwell = now - appointment.checked_in_at
-        if dwell > datetime.timedelta(minutes=limits[warehouse_id].truck_wait_minutes):
+    for truck in inside:
+        dwell = now - truck.since
+        if dwell > datetime.timedelta(minutes=limits[truck.dock.warehouse_id].truck_wait_minutes):
             out.append(
                 Condition(
                     rule="truck_waiting",
-                    key=str(appointment.pk),
-                    warehouse_id=warehouse_id,
+                    key=truck.key,
+                    warehouse_id=truck.dock.warehouse_id,
                     department=Department.WAREHOUSE,
                     severity=Severity.WARNING,
                     **said(
-                        gettext_noop("%(plate)s has waited at dock %(dock)s for %(minutes)s min."),
-                        plate=appointment.vehicle.plate,
-                        dock=appointment.dock.code,
+                        truck.text,
+                        dock=truck.dock.code,
                         minutes=f"{dwell.total_seconds() / 60:.0f}",
+                        **truck.named,
                     ),
-                    subject_type="appointment",
-                    subject_id=str(appointment.pk),
-                )
-            )
-    suppliers = DockHold.objects.filter(
-        checked_in_at__isnull=False,
-        checked_out_at__isnull=True,
-        dock__warehouse_id__in=list(warehouses),
-    ).select_related("dock", "receipt")
-    for hold in suppliers:  # a supplier's truck at a door held for its receiving
-        warehouse_id = hold.dock.warehouse_id
-        dwell = now - hold.checked_in_at
-        if dwell > datetime.timedelta(minutes=limits[warehouse_id].truck_wait_minutes):
-            out.append(
-                Condition(
-                    rule="truck_waiting",
-                    key=f"hold-{hold.pk}",
-                    warehouse_id=warehouse_id,
-                    department=Department.WAREHOUSE,
-                    severity=Severity.WARNING,
-                    **said(
-                        gettext_noop(
-                            "Supplier's truck %(plate)s has waited at dock %(dock)s for "
-                            "%(minutes)s min (%(receipt)s): receive it, or check it out."
-                        ),
-                        plate=hold.plate,
-                        dock=hold.dock.code,
-                        minutes=f"{dwell.total_seconds() / 60:.0f}",
-                        receipt=hold.receipt.reference if hold.receipt_id else hold.note or "—",
-                    ),
-                    subject_type="dock_hold",
-                    subject_id=str(hold.pk),
+                    subject_type=truck.subject_type,
+                    subject_id=truck.subject_id,
                 )
             )
     return out

@@ -409,7 +409,10 @@ def vehicle_check_out(
     return appointment
 
 
-def _hold_event(hold: DockHold, type: str, actor: AbstractBaseUser | None) -> None:
+def _hold_event(
+    hold: DockHold, type: str, actor: AbstractBaseUser | None, told: dict | None = None
+) -> None:
+    """The hold's event: its door, reason, hours, receipt and note, and what else is `told`."""
     dock = hold.dock
     event_record(
         type=type,
@@ -424,6 +427,7 @@ def _hold_event(hold: DockHold, type: str, actor: AbstractBaseUser | None) -> No
             "ends_at": hold.ends_at,
             "receipt": hold.receipt.reference if hold.receipt_id else None,
             "note": hold.note,
+            **(told or {}),
         },
         actor=actor,
     )
@@ -591,24 +595,6 @@ def _gate_time(at: datetime.datetime | None) -> datetime.datetime:
     return at
 
 
-def _gate_event(hold: DockHold, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
-    dock = hold.dock
-    event_record(
-        type=type,
-        aggregate_type="dock",
-        aggregate_id=f"{dock.warehouse.code}/{dock.code}",
-        warehouse=dock.warehouse_id,
-        payload={
-            "hold": hold.pk,
-            "dock": dock.code,
-            "plate": hold.plate,
-            "receipt": hold.receipt.reference if hold.receipt_id else None,
-            **payload,
-        },
-        actor=actor,
-    )
-
-
 @service
 def supplier_truck_check_in(
     *,
@@ -696,8 +682,11 @@ def supplier_truck_check_in(
             code="inside_already",
         ) from None
     late = (at - hold.starts_at).total_seconds() / 60
-    _gate_event(
-        hold, "supplier_truck.checked_in", {"at": at, "minutes_late": round(late, 1)}, actor
+    _hold_event(
+        hold,
+        "supplier_truck.checked_in",
+        actor,
+        {"plate": plate, "at": at, "minutes_late": round(late, 1)},
     )
     return hold
 
@@ -735,10 +724,15 @@ def supplier_truck_check_out(
         fields.append("ends_at")
     hold.save(update_fields=fields)
     dwell = (at - hold.checked_in_at).total_seconds() / 60
-    _gate_event(
+    _hold_event(
         hold,
         "supplier_truck.checked_out",
-        {"at": at, "dwell_minutes": round(dwell, 1), "door_free_from": min(at, hold.ends_at)},
         actor,
+        {
+            "plate": hold.plate,
+            "at": at,
+            "dwell_minutes": round(dwell, 1),
+            "door_free_from": min(at, hold.ends_at),
+        },
     )
     return hold
