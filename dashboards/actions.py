@@ -921,6 +921,50 @@ def supplier_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def supplier_walk_in(request: HttpRequest) -> HttpResponse:
+    """A supplier's truck at the gate with no door held for it: the first door free is held
+    for it, and it is checked in there."""
+
+    def act() -> str:
+        warehouse = get_object_or_404(Warehouse, code=request.POST.get("warehouse_code", ""))
+        require_role(request.user, warehouse.pk, GATE_ROLES)
+        minutes = views.whole_number(request.POST.get("minutes", "").strip() or "60")
+        if minutes is None:
+            raise FormError(_("A whole number of minutes."), field="minutes")
+        receipt = None
+        if reference := request.POST.get("receipt", "").strip():
+            receipt = Receipt.objects.filter(warehouse=warehouse, reference=reference).first()
+            if receipt is None:
+                raise FormError(
+                    _("No receipt %(reference)s here.") % {"reference": reference},
+                    field="receipt",
+                )
+        hold = shipping.supplier_truck_walk_in(
+            warehouse=warehouse,
+            plate=request.POST.get("plate", ""),
+            minutes=minutes,
+            receipt=receipt,
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
+        return _("%(plate)s checked in at %(dock)s, held for it until %(end)s.") % {
+            "plate": hold.plate,
+            "dock": hold.dock.code,
+            "end": f"{timezone.localtime(hold.ends_at, warehouse.zone()):%H:%M}",
+        }
+
+    return _answer(request, _dock, act, WALK_IN_FIELDS)
+
+
+# The walk-in form's own fields, where they differ from `FIELDS`.
+WALK_IN_FIELDS = {
+    "minutes": ("minutes", gettext_lazy("Minutes at the door")),
+    "receipt": ("receipt", gettext_lazy("Receipt")),
+}
+
+
+@login_required
+@require_POST
 def supplier_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     """The supplier's truck leaves: its time at the door is measured and the door is free."""
 

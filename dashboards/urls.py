@@ -44,6 +44,7 @@ urlpatterns = [
     path("floor/units/<int:pk>/stage/", actions.unit_stage, name="floor-stage"),
     path("floor/trucks/<int:pk>/check-in/", actions.truck_check_in, name="floor-check-in"),
     path("floor/suppliers/<int:pk>/check-in/", actions.supplier_check_in, name="floor-supplier-in"),
+    path("floor/suppliers/walk-in/", actions.supplier_walk_in, name="floor-supplier-walk-in"),
     path(
         "floor/suppliers/<int:pk>/check-out/",
         actions.supplier_check_out,

@@ -325,7 +325,12 @@ from shipping.models import (  # noqa: E402
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
 from shipping.services.dispatch import DELAY_MINUTES  # noqa: E402
-from shipping.services.dock import HOLD_DAYS_MOST, HOLD_NOTE_MOST, PLATE_MOST  # noqa: E402
+from shipping.services.dock import (  # noqa: E402
+    HOLD_DAYS_MOST,
+    HOLD_NOTE_MOST,
+    PLATE_MOST,
+    WALK_IN_MINUTES,
+)
 from shipping.tariffs import currency  # noqa: E402
 
 
@@ -526,6 +531,27 @@ class GateInput(serializers.Serializer):
 class SupplierGateInput(GateInput):
     plate = serializers.CharField(
         max_length=PLATE_MOST, help_text="The supplier's truck's plate, as the gate reads it."
+    )
+
+
+class WalkInInput(serializers.Serializer):
+    """A supplier's truck at the gate with no door held for it."""
+
+    warehouse = WarehouseField()
+    plate = serializers.CharField(
+        max_length=PLATE_MOST, help_text="The supplier's truck's plate, as the gate reads it."
+    )
+    minutes = serializers.IntegerField(
+        min_value=WALK_IN_MINUTES[0],
+        max_value=WALK_IN_MINUTES[1],
+        default=60,
+        help_text="How long to hold its door from now, 15 to 480.",
+    )
+    receipt = serializers.PrimaryKeyRelatedField(
+        queryset=Receipt.objects.all(), required=False, allow_null=True
+    )
+    note = serializers.CharField(
+        max_length=HOLD_NOTE_MOST, required=False, allow_blank=True, default=""
     )
 
 

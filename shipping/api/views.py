@@ -424,6 +424,17 @@ class DockHoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         data = _valid(s.SupplierGateInput, request)
         return self._answer(services.supplier_truck_check_in(hold=hold, actor=request.user, **data))
 
+    @extend_schema(request=s.WalkInInput, responses={201: s.DockHoldSerializer})
+    @action(detail=False, methods=["post"], url_path="walk-in")
+    def walk_in(self, request: Request) -> Response:
+        """A supplier's truck at the gate with no door held for it: the first door free
+        for `minutes` from now is held for its receiving and the truck checked in to it,
+        both or neither (409 `no_door_free` when none is: it waits in the yard)."""
+        data = _valid(s.WalkInInput, request)
+        require_role(request.user, data["warehouse"].pk, GATE_ROLES)
+        hold = services.supplier_truck_walk_in(actor=request.user, **data)
+        return self._answer(hold, status.HTTP_201_CREATED)
+
     @extend_schema(request=s.GateInput, responses=s.DockHoldSerializer)
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request: Request, pk: str) -> Response:

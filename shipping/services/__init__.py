@@ -19,6 +19,7 @@ from shipping.services.dock import (
     dock_holds_place_daily,
     supplier_truck_check_in,
     supplier_truck_check_out,
+    supplier_truck_walk_in,
     vehicle_check_in,
     vehicle_check_out,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "stop_waybill_record",
     "supplier_truck_check_in",
     "supplier_truck_check_out",
+    "supplier_truck_walk_in",
     "tracking_record",
     "unit_pack",
     "unit_stage",

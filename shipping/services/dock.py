@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
+from core.models import Warehouse
 from inventory.choices import ReceiptStatus
 from inventory.models import Receipt
 from shipping.choices import AppointmentStatus, HoldReason, LoadStatus
@@ -736,3 +737,52 @@ def supplier_truck_check_out(
         },
     )
     return hold
+
+
+WALK_IN_MINUTES = (15, 480)  # how long a door is held for a truck that came unannounced
+
+
+@service
+def supplier_truck_walk_in(
+    *,
+    warehouse: Warehouse,
+    plate: str,
+    minutes: int,
+    actor: AbstractBaseUser | None,
+    receipt: Receipt | None = None,
+    note: str = "",
+) -> DockHold:
+    """A supplier's truck at the gate with no door held for it: the first door of the
+    warehouse free from now for `minutes` (by its code; in service, no truck booked there
+    nor held then) is held for its receiving (`dock.held`) and the truck checked in to it
+    (`supplier_truck.checked_in`), both or neither. Refused, nothing written: `minutes`
+    out of `WALK_IN_MINUTES`, or what holding a door or checking a truck in refuses (naming
+    the field); no door free then is a conflict naming `minutes`, the truck waits in the
+    yard."""
+    least, most = WALK_IN_MINUTES
+    if not least <= minutes <= most:
+        raise DomainError(
+            _("From %(least)s to %(most)s minutes.") % {"least": least, "most": most},
+            field="minutes",
+        )
+    now = timezone.now()
+    for dock in Dock.objects.filter(warehouse=warehouse, is_active=True).order_by("code"):
+        try:
+            hold = dock_hold_place(
+                dock=dock,
+                starts_at=now,
+                ends_at=now + datetime.timedelta(minutes=minutes),
+                reason=HoldReason.RECEIVING,
+                receipt=receipt,
+                note=note,
+                actor=actor,
+            )
+        except Conflict:  # booked or held then: the next door
+            continue
+        return supplier_truck_check_in(hold=hold, plate=plate, actor=actor, at=now)
+    raise Conflict(
+        _("No door of %(warehouse)s is free for the next %(minutes)s minutes: the truck waits.")
+        % {"warehouse": warehouse.code, "minutes": minutes},
+        field="minutes",
+        code="no_door_free",
+    )

@@ -375,3 +375,86 @@ def test_each_supplier_is_scored_on_its_receipts_and_its_trucks(
         "/kpis/", {"warehouse": warehouse.code}, HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "供应商</th>" in chinese and "迟到（分钟）" in chinese
+
+
+def test_a_supplier_s_truck_that_came_unannounced_gets_the_first_free_door(
+    api,
+    client,
+    person,
+    fleet,  # noqa: F811
+):
+    warehouse = fleet["dock1"].warehouse
+    # D1 has our van due in half an hour: too soon for an hour's unloading.
+    services.appointment_book(
+        dock=fleet["dock1"],
+        vehicle=fleet["van"],
+        starts_at=_minutes(30),
+        ends_at=_minutes(90),
+        actor=None,
+    )
+    receipt = _receipt(warehouse)
+    gate = api(person("operator", warehouse))
+    came = gate.post(
+        "/api/v1/dock-holds/walk-in/",
+        {"warehouse": warehouse.code, "plate": "冀B-7", "minutes": 60, "receipt": receipt.pk},
+        format="json",
+    )
+    assert came.status_code == 201, came.json()
+    hold = came.json()
+    assert (hold["dock_code"], hold["reason"], hold["plate"], hold["receipt_reference"]) == (
+        "D2",
+        "receiving",
+        "冀B-7",
+        "ASN-7",
+    )
+    assert [e.type for e in Event.objects.order_by("pk")][-2:] == [
+        "dock.held",
+        "supplier_truck.checked_in",
+    ]
+    # Another, with D1 booked and D2 taken: no door, nothing written, named.
+    before = (DockHold.objects.count(), Event.objects.count())
+    full = gate.post(
+        "/api/v1/dock-holds/walk-in/",
+        {"warehouse": warehouse.code, "plate": "冀B-8", "minutes": 60},
+        format="json",
+    )
+    assert full.status_code == 409 and full.json()["code"] == "no_door_free"
+    assert list(full.json()["fields"]) == ["minutes"]
+    assert "No door of BJ is free for the next 60 minutes" in full.json()["message"]
+    assert (DockHold.objects.count(), Event.objects.count()) == before
+    # The same truck again, and bad minutes: refused naming the field, nothing written.
+    services.supplier_truck_check_out(hold=DockHold.objects.get(pk=hold["id"]), actor=None)
+    again = gate.post(
+        "/api/v1/dock-holds/walk-in/",
+        {"warehouse": warehouse.code, "plate": "冀B-8", "minutes": 5},
+        format="json",
+    )
+    assert again.status_code == 400 and list(again.json()["fields"]) == ["minutes"]
+    # On the floor, by the dock card's form: D2 is free again.
+    client.force_login(person("operator", warehouse))
+    url = "/floor/suppliers/walk-in/"
+    form = {"warehouse_code": warehouse.code, "plate": "冀B-8", "minutes": "45", "receipt": ""}
+    unknown = client.post(url, {**form, "receipt": "ASN-404"}, **HTMX).content.decode()
+    assert "Receipt: No receipt ASN-404 here." in unknown
+    card = client.post(url, form, **HTMX).content.decode()
+    assert "冀B-8 checked in at D2, held for it until" in card
+    assert DockHold.objects.get(plate="冀B-8").ends_at - DockHold.objects.get(
+        plate="冀B-8"
+    ).starts_at == datetime.timedelta(minutes=45)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_two_trucks_walking_in_at_once_get_two_doors(fleet):  # noqa: F811
+    warehouse = fleet["dock1"].warehouse
+    outcomes = at_once(
+        lambda: services.supplier_truck_walk_in(
+            warehouse=warehouse, plate="冀B-1", minutes=60, actor=None
+        ),
+        lambda: services.supplier_truck_walk_in(
+            warehouse=warehouse, plate="冀B-2", minutes=60, actor=None
+        ),
+    )
+    assert outcomes == ["done", "done"]
+    doors = sorted(DockHold.objects.values_list("dock__code", flat=True))
+    assert doors == ["D1", "D2"]
