@@ -215,8 +215,15 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         held = list(DockHold.objects.filter(released_at__isnull=True))
                         inside = [h for h in held if h.checked_in_at and not h.checked_out_at]
                         roll = rng.random()
-                        if held and roll < 0.25:
+                        if held and roll < 0.2:
                             services.dock_hold_release(hold=rng.choice(held), actor=me)
+                        elif roll < 0.3:  # a truck with no door held: the first free one
+                            services.supplier_truck_walk_in(
+                                warehouse=docks[0].warehouse,
+                                plate=f"冀B-{rng.randint(1, 3)}",
+                                minutes=rng.choice([30, 60, 120]),
+                                actor=me,
+                            )
                         elif held and roll < 0.45:  # its truck at the gate: three plates
                             services.supplier_truck_check_in(
                                 hold=rng.choice(held),
