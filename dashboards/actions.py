@@ -1319,6 +1319,7 @@ KIND_OF_RULE = {
     "next_trip_at_risk": TicketKind.LATE,
     "route_outside_windows": TicketKind.LATE,
     "truck_waiting": TicketKind.TRUCK,
+    "supplier_late": TicketKind.TRUCK,
     "temperature_excursion": TicketKind.TEMPERATURE,
     "sensor_silent": TicketKind.TEMPERATURE,
     "integration_failure": TicketKind.DATA,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.models import Warehouse
+from dashboards.kpis import SUPPLIER_GRACE_MIN
 from dashboards.models import AlertThresholds, Department, Severity
 from integrations.models import DeliveryStatus, InvoiceStatus, WebhookDelivery
 from integrations.selectors import (
@@ -26,7 +27,13 @@ from integrations.selectors import (
     tenders_open,
 )
 from inventory.selectors import items_below_reorder_point
-from shipping.choices import DONE_STOP_STATUSES, AppointmentStatus, OrderStatus, WaveStatus
+from shipping.choices import (
+    DONE_STOP_STATUSES,
+    AppointmentStatus,
+    HoldReason,
+    OrderStatus,
+    WaveStatus,
+)
 from shipping.models import Dock, DockAppointment, DockHold, LineReservation, Order, Stop
 from shipping.selectors import loads_wave_timed, routes_booked, ship_deadline, trips_at_risk
 
@@ -414,6 +421,57 @@ def trucks_waiting(
     return out
 
 
+# A door held for a supplier's truck with no truck at it this long after the hold began:
+# the supplier is late (as its scorecard counts it on time up to then).
+SUPPLIER_LATE = datetime.timedelta(minutes=SUPPLIER_GRACE_MIN)
+
+
+def suppliers_late(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """A door held for a supplier's truck, the hold begun more than `SUPPLIER_LATE` ago and
+    not over, with no truck checked in: the receiving team calls the supplier, or frees the
+    door for loading. Gone when the truck comes, or the hold is released or over."""
+    out = []
+    due = DockHold.objects.filter(
+        reason=HoldReason.RECEIVING,
+        dock__warehouse_id__in=list(warehouses),
+        released_at__isnull=True,
+        checked_in_at__isnull=True,
+        starts_at__lt=now - SUPPLIER_LATE,
+        ends_at__gt=now,
+    ).select_related("dock", "receipt")
+    for hold in due:
+        zone = warehouses[hold.dock.warehouse_id].zone()
+        out.append(
+            Condition(
+                rule="supplier_late",
+                key=str(hold.pk),
+                warehouse_id=hold.dock.warehouse_id,
+                department=Department.WAREHOUSE,
+                severity=Severity.WARNING,
+                **said(
+                    gettext_noop(
+                        "The supplier's truck for %(what)s is %(minutes)s min late at dock "
+                        "%(dock)s, held for it until %(end)s: call the supplier, or release "
+                        "the door."
+                    ),
+                    what=(
+                        f"{hold.receipt.reference} ({hold.receipt.supplier})"
+                        if hold.receipt_id
+                        else hold.note or "—"
+                    ),
+                    minutes=f"{(now - hold.starts_at).total_seconds() / 60:.0f}",
+                    dock=hold.dock.code,
+                    end=f"{hold.ends_at.astimezone(zone):%H:%M}",
+                ),
+                subject_type="dock_hold",
+                subject_id=str(hold.pk),
+            )
+        )
+    return out
+
+
 def loads_not_ready(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -753,6 +811,7 @@ RULES = [
     routes_outside_windows,
     next_trips_at_risk,
     trucks_waiting,
+    suppliers_late,
     loads_not_ready,
     integration_failures,
     cold_chain,

@@ -458,3 +458,30 @@ def test_on_postgres_two_trucks_walking_in_at_once_get_two_doors(fleet):  # noqa
     assert outcomes == ["done", "done"]
     doors = sorted(DockHold.objects.values_list("dock__code", flat=True))
     assert doors == ["D1", "D2"]
+
+
+def test_a_supplier_s_truck_not_come_a_quarter_hour_into_its_hold_raises_an_alert(fleet):  # noqa: F811
+    warehouse = fleet["dock1"].warehouse
+    hold = services.dock_hold_place(
+        dock=fleet["dock1"],
+        starts_at=_minutes(-10),
+        ends_at=_minutes(110),
+        reason="receiving",
+        receipt=_receipt(warehouse),
+        actor=None,
+    )
+    alerts_evaluate()
+    assert not Alert.objects.filter(rule="supplier_late").exists()  # 10 min: within 15
+    alerts_evaluate(now=timezone.now() + datetime.timedelta(minutes=20))
+    alert = Alert.objects.get(rule="supplier_late", resolved_at__isnull=True)
+    with timezone.override(warehouse.zone()):
+        end = f"{timezone.localtime(hold.ends_at):%H:%M}"
+    assert alert.message == (
+        f"The supplier's truck for ASN-7 (Tingyi) is 30 min late at dock D1, held for it "
+        f"until {end}: call the supplier, or release the door."
+    )
+    assert (alert.department, alert.subject_type) == ("warehouse", "dock_hold")
+    services.supplier_truck_check_in(hold=hold, plate="冀B-9", actor=None)
+    alerts_evaluate(now=timezone.now() + datetime.timedelta(minutes=21))
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
