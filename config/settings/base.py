@@ -333,6 +333,8 @@ HANDOFF_EDI_ID = env("HANDOFF_EDI_ID", default="HANDOFF")
 # How long a carrier has to answer a load tender (X12 204 → 990), unless the truck's dock
 # slot starts sooner; past it, an unanswered tender is an alert on the dispatch board.
 HANDOFF_TENDER_ANSWER_MINUTES = env.int("HANDOFF_TENDER_ANSWER_MINUTES", default=60)
+# How long a door is held for a supplier's truck whose ship notice (EDI 856) says when it comes.
+HANDOFF_RECEIVING_DOOR_MINUTES = env.int("HANDOFF_RECEIVING_DOOR_MINUTES", default=60)
 # A load its carrier declines, or does not answer in time, goes on to the next carrier's
 # truck free for it, as a routing guide would (`integrations.services.routing_guide`); off,
 # the dispatch office is alerted and chooses.

@@ -494,7 +494,9 @@ class SupplierShipNoticeEdiView(EdiInView):
     `Content-Type: application/edi-x12` or `text/plain`), one 856 a receipt expected at one of
     the warehouses the sender receives for (N1 ST N1-04): its items by SKU or GTIN, and the
     pallets it announces by their SSCCs (MAN GM) with what each holds, lots and expiry
-    included, so that the floor receives a pallet whole by a scan of its label. How Handoff
+    included, so that the floor receives a pallet whole by a scan of its label. When DTM 017
+    gives the time its truck comes (DTM03, on the warehouse's clock), the first door free
+    then is held for it (`door`), or the answer says why none is (`door_not_held`). How Handoff
     reads an 856 is in `integrations.edi.ship_notice_in`. Every 856 is checked before any is
     taken, each problem named by its 856, segment and element; then all are taken, or none.
     The answer lists each receipt, with the 997; the same interchange sent again gets the
@@ -515,6 +517,17 @@ class SupplierShipNoticeEdiView(EdiInView):
                 "warehouse": serializers.CharField(),
                 "lines": serializers.IntegerField(),
                 "pallets": serializers.IntegerField(),
+                "door": inline_serializer(
+                    "ShipNoticeDoor",
+                    {
+                        "hold": serializers.IntegerField(),
+                        "dock": serializers.CharField(),
+                        "starts_at": serializers.DateTimeField(),
+                        "ends_at": serializers.DateTimeField(),
+                    },
+                    allow_null=True,
+                ),
+                "door_not_held": serializers.CharField(allow_null=True),
             },
             many=True,
         ),

@@ -3,6 +3,7 @@ one's warehouse (one the sender may receive for), its items by SKU or GTIN, and 
 the items keep them. Every problem is told at once, by the 856 and the segment and element
 that said it (`ST 0001, segment 14 (LIN) LIN03`)."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,16 @@ class ReceiptSaid:
     lines: list[tuple[Item, int]] = field(default_factory=list)
     units: list[UnitExpected] = field(default_factory=list)
     line_said: list[ItemSaid] = field(default_factory=list)  # each line's first LIN
+
+    @property
+    def arrives_at(self) -> datetime.datetime | None:
+        """When its truck comes (DTM 017's day and time, on the warehouse's clock); None
+        when the 856 says the day only."""
+        if self.said.arrives_at is None or self.said.expected_on is None:
+            return None
+        return datetime.datetime.combine(
+            self.said.expected_on, self.said.arrives_at, self.warehouse.zone()
+        )
 
     def place(self, path: str) -> str:
         """The segment and element that said a field of the receipt (`ShipNoticeSaid.place`;

@@ -4,7 +4,8 @@ pallet by pallet, as Handoff reads it to expect the receipt (an ASN).
 Handoff's reading of an inbound 856:
 - BSN-02 is the supplier's number for the shipment, which the receipt takes as its
   reference; DTM 017 (estimated delivery) is the day expected, else DTM 011 (shipped), else
-  BSN-03;
+  BSN-03; DTM 017's time (DTM-03, on the warehouse's clock: DTM-04 empty or LT) is when its
+  truck comes, and a door is held for it then;
 - N1 SF names the supplier (N1-02, or N1-04), N1 ST our warehouse by its code in N1-04;
 - HL P (a pack) is a pallet or case, MAN GM its SSCC; HL I (an item) under it is what it
   holds: LIN the product by SKU (SK, VN, BP, IN, MG) or GTIN (UP, UK, EN, UA, UI), the first
@@ -26,6 +27,7 @@ from integrations.edi.x12 import (
     TransactionSet,
     X12Error,
     segment_date,
+    segment_time,
 )
 
 
@@ -65,6 +67,8 @@ class ShipNoticeSaid:
     warehouse_segment: Segment | None
     packs: list[PackSaid] = field(default_factory=list)
     loose: list[ItemSaid] = field(default_factory=list)
+    # DTM 017's time: when the truck comes, on the warehouse's clock (None: the day only).
+    arrives_at: datetime.time | None = None
 
     @property
     def items(self) -> list[ItemSaid]:
@@ -167,6 +171,16 @@ def _notice_of(transaction: TransactionSet) -> ShipNoticeSaid:
             day = segment_date(segment, 2)
             if segment.get(1) == "017":
                 eta = day
+                notice.arrives_at = segment_time(segment, 3)
+                if segment.get(4).strip().upper() not in ("", "LT"):
+                    raise segment.error(
+                        _(
+                            "Handoff reads the time on the warehouse's clock: LT, or none, "
+                            "not %(code)s."
+                        )
+                        % {"code": segment.get(4)[:4]},
+                        4,
+                    )
             else:
                 shipped = day
         elif tag == "MAN" and level == "P" and pack is not None:

@@ -60,11 +60,13 @@ from integrations.services.interchanges_out import (
     interchange_made_anew,
     interchange_sent,
 )
+from inventory.models import Receipt
 from inventory.services import receipt_create
 from shipping import services as shipping
 from shipping.choices import (
     DONE_STOP_STATUSES,
     AppointmentStatus,
+    HoldReason,
     LoadStatus,
     OrderStatus,
     ShipmentStatus,
@@ -467,6 +469,53 @@ def shipping_orders_record(
 
 
 @service
+def _door_for(item: ReceiptSaid, receipt: Receipt, actor: AbstractBaseUser | None) -> dict:
+    """A door held for the receipt's truck at the time its 856 said (DTM 017), for
+    `HANDOFF_RECEIVING_DOOR_MINUTES`, the first free then (`dock_hold_first_free`), as the
+    answer tells it: `door` (its hold, dock and hours), or None with `door_not_held` saying
+    why (no time said, a time past, no door free: the receiving team holds one by hand)."""
+    arrives = item.arrives_at
+    if arrives is None:
+        return {"door": None, "door_not_held": _("The 856 gives no time (DTM 017, DTM03).")}
+    until = arrives + datetime.timedelta(minutes=settings.HANDOFF_RECEIVING_DOOR_MINUTES)
+    zone = item.warehouse.zone()
+    if until <= timezone.now():
+        return {
+            "door": None,
+            "door_not_held": _("%(time)s is past.") % {"time": f"{arrives:%Y-%m-%d %H:%M}"},
+        }
+    hold = shipping.dock_hold_first_free(
+        warehouse=item.warehouse,
+        starts_at=arrives,
+        ends_at=until,
+        reason=HoldReason.RECEIVING,
+        receipt=receipt,
+        actor=actor,
+    )
+    if hold is None:
+        return {
+            "door": None,
+            "door_not_held": _(
+                "No door of %(warehouse)s is free %(start)s-%(end)s: the receiving team holds "
+                "one by hand."
+            )
+            % {
+                "warehouse": item.warehouse.code,
+                "start": f"{arrives.astimezone(zone):%m-%d %H:%M}",
+                "end": f"{until.astimezone(zone):%H:%M}",
+            },
+        }
+    return {
+        "door": {
+            "hold": hold.pk,
+            "dock": hold.dock.code,
+            "starts_at": hold.starts_at.isoformat(),
+            "ends_at": hold.ends_at.isoformat(),
+        },
+        "door_not_held": None,
+    }
+
+
 def receipts_expected_record(
     *,
     interchange: Interchange,
@@ -514,6 +563,7 @@ def receipts_expected_record(
                 "warehouse": item.warehouse.code,
                 "lines": len(item.lines),
                 "pallets": len(item.units),
+                **_door_for(item, receipt, actor),
             }
         )
     answer = _interchange_answered(

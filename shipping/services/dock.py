@@ -743,6 +743,38 @@ WALK_IN_MINUTES = (15, 480)  # how long a door is held for a truck that came una
 
 
 @service
+def dock_hold_first_free(
+    *,
+    warehouse: Warehouse,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    receipt: Receipt | None = None,
+    note: str = "",
+) -> DockHold | None:
+    """Hold the first door of the warehouse (by its code; in service) that is free in these
+    hours, no truck booked there nor held then, as `dock_hold_place` holds one (`dock.held`);
+    None, nothing written, if none is. Each door is tried under its row lock, so two hands
+    at once get two doors. What `dock_hold_place` refuses of the hold itself (a receipt of
+    another warehouse, hours past) is refused here too."""
+    for dock in Dock.objects.filter(warehouse=warehouse, is_active=True).order_by("code"):
+        try:
+            return dock_hold_place(
+                dock=dock,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                reason=reason,
+                receipt=receipt,
+                note=note,
+                actor=actor,
+            )
+        except Conflict:  # booked or held then: the next door
+            continue
+    return None
+
+
+@service
 def supplier_truck_walk_in(
     *,
     warehouse: Warehouse,
@@ -753,8 +785,8 @@ def supplier_truck_walk_in(
     note: str = "",
 ) -> DockHold:
     """A supplier's truck at the gate with no door held for it: the first door of the
-    warehouse free from now for `minutes` (by its code; in service, no truck booked there
-    nor held then) is held for its receiving (`dock.held`) and the truck checked in to it
+    warehouse free from now for `minutes` is held for its receiving
+    (`dock_hold_first_free`, `dock.held`) and the truck checked in to it
     (`supplier_truck.checked_in`), both or neither. Refused, nothing written: `minutes`
     out of `WALK_IN_MINUTES`, or what holding a door or checking a truck in refuses (naming
     the field); no door free then is a conflict naming `minutes`, the truck waits in the
@@ -766,23 +798,20 @@ def supplier_truck_walk_in(
             field="minutes",
         )
     now = timezone.now()
-    for dock in Dock.objects.filter(warehouse=warehouse, is_active=True).order_by("code"):
-        try:
-            hold = dock_hold_place(
-                dock=dock,
-                starts_at=now,
-                ends_at=now + datetime.timedelta(minutes=minutes),
-                reason=HoldReason.RECEIVING,
-                receipt=receipt,
-                note=note,
-                actor=actor,
-            )
-        except Conflict:  # booked or held then: the next door
-            continue
-        return supplier_truck_check_in(hold=hold, plate=plate, actor=actor, at=now)
-    raise Conflict(
-        _("No door of %(warehouse)s is free for the next %(minutes)s minutes: the truck waits.")
-        % {"warehouse": warehouse.code, "minutes": minutes},
-        field="minutes",
-        code="no_door_free",
+    hold = dock_hold_first_free(
+        warehouse=warehouse,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(minutes=minutes),
+        reason=HoldReason.RECEIVING,
+        receipt=receipt,
+        note=note,
+        actor=actor,
     )
+    if hold is None:
+        raise Conflict(
+            _("No door of %(warehouse)s is free for the next %(minutes)s minutes: the truck waits.")
+            % {"warehouse": warehouse.code, "minutes": minutes},
+            field="minutes",
+            code="no_door_free",
+        )
+    return supplier_truck_check_in(hold=hold, plate=plate, actor=actor, at=now)

@@ -296,3 +296,73 @@ def test_on_postgres_one_pallet_scanned_at_two_doors_at_once_is_received_once(
     assert sorted(at_once(scan, scan)) == ["done", "received"]
     assert StockBalance.objects.get(item=goods["milk"], location=floor["lane"]).on_hand == 10
     assert Event.objects.filter(type="receipt.unit_received").count() == 1
+
+
+def _at_eight(warehouse, notice: list[str], time: str = "0800", code: str = "") -> list[str]:  # type: ignore[no-untyped-def]
+    """The notice with its truck due tomorrow at `time` (DTM 017's DTM03, DTM04 `code`)."""
+    tomorrow = _day(warehouse, 1)
+    due = f"DTM*017*{tomorrow}*{time}" + (f"*{code}" if code else "")
+    return [due if s.startswith("DTM*017*") else s for s in notice]
+
+
+def test_a_ship_notice_saying_when_its_truck_comes_gets_a_door_held_for_it(
+    supplier, client, person, floor, goods
+):
+    from shipping import services as shipping
+    from shipping.models import Dock, DockHold
+
+    warehouse = floor["wh"]
+    d1 = Dock.objects.create(warehouse=warehouse, code="D1")
+    Dock.objects.create(warehouse=warehouse, code="D2")
+    eight = datetime.datetime.combine(
+        warehouse.today() + datetime.timedelta(days=1), datetime.time(8), warehouse.zone()
+    )
+    shipping.dock_hold_place(  # D1's leveller is mended then
+        dock=d1,
+        starts_at=eight - datetime.timedelta(hours=1),
+        ends_at=eight + datetime.timedelta(hours=1),
+        reason="maintenance",
+        actor=None,
+    )
+    answer = _post(supplier, x12(_at_eight(warehouse, ship_notice(warehouse))))
+    assert answer.status_code == 200, answer.json()
+    (told,) = answer.json()["receipts"]
+    assert told["door_not_held"] is None
+    assert (told["door"]["dock"], told["door"]["starts_at"]) == ("D2", eight.isoformat())
+    hold = DockHold.objects.get(pk=told["door"]["hold"])
+    assert (hold.reason, hold.receipt.reference) == ("receiving", "ASN-7781")
+    assert hold.ends_at - hold.starts_at == datetime.timedelta(minutes=60)
+    # The floor reads which door it comes to.
+    client.force_login(person("operator", warehouse))
+    card = client.get("/floor/", {"warehouse": warehouse.code, "fragment": "receiving"})
+    assert "its truck at D2" in card.content.decode()
+
+    # A second supplier's truck at the same hour: the receipt is taken, no door is free.
+    later = _post(
+        supplier,
+        x12(
+            _at_eight(
+                warehouse, ship_notice(warehouse, ref="ASN-7782", pallets=(_sscc(3), _sscc(4)))
+            ),
+            control="000000857",
+        ),
+    )
+    assert later.status_code == 200, later.json()
+    (second,) = later.json()["receipts"]
+    assert second["door"] is None
+    assert second["door_not_held"].startswith(f"No door of {warehouse.code} is free ")
+    assert Receipt.objects.filter(reference="ASN-7782").exists()
+    assert DockHold.objects.filter(reason="receiving").count() == 1
+    # Sent again: the same answer, no second door.
+    again = _post(supplier, x12(_at_eight(warehouse, ship_notice(warehouse))))
+    assert again.json()["replayed"] is True and again.json()["receipts"][0]["door"] == told["door"]
+    assert DockHold.objects.filter(reason="receiving").count() == 1
+
+
+def test_a_time_not_on_the_warehouse_s_clock_is_refused_naming_its_element(supplier, floor, goods):
+    answer = _post(supplier, x12(_at_eight(floor["wh"], ship_notice(floor["wh"]), code="ET")))
+    assert answer.status_code == 400
+    (where,) = answer.json()["fields"]
+    assert where.endswith("DTM04"), where
+    assert "LT, or none, not ET" in answer.json()["fields"][where][0]
+    assert not Receipt.objects.exists()
