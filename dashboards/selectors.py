@@ -173,13 +173,8 @@ def kpi_frames(
         ),
         # The suppliers' trucks at the doors held for their receiving, in and out since.
         "inbound": frame_of(
-            DockHold.objects.filter(
-                dock__warehouse_id=warehouse_id,
-                checked_out_at__isnull=False,
-                checked_in_at__gte=start,
-                checked_in_at__lt=end,
-            )
-            .order_by()
+            _door_visits(warehouse_id, start, end)
+            .filter(checked_out_at__isnull=False)
             .values_list("checked_in_at", "checked_out_at"),
             ["checked_in_at", "checked_out_at"],
             ("checked_in_at", "checked_out_at"),
@@ -218,6 +213,16 @@ def _gate_visits(
         checked_out_at__isnull=False,
         checked_in_at__gte=start,
         checked_in_at__lt=end,
+    ).order_by()
+
+
+def _door_visits(
+    warehouse_id: int, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[DockHold]:
+    """The suppliers' trucks checked in in [start, end) to the warehouse's doors held for
+    their receiving. In no order."""
+    return DockHold.objects.filter(
+        dock__warehouse_id=warehouse_id, checked_in_at__gte=start, checked_in_at__lt=end
     ).order_by()
 
 
@@ -310,13 +315,8 @@ def supplier_frames(
             ["supplier", "expected", "received", "short"],
         ),
         "visits": frame_of(
-            DockHold.objects.filter(
-                dock__warehouse_id=warehouse_id,
-                receipt__isnull=False,
-                checked_in_at__gte=start,
-                checked_in_at__lt=end,
-            )
-            .order_by()
+            _door_visits(warehouse_id, start, end)
+            .filter(receipt__isnull=False)
             .values_list("receipt__supplier", "starts_at", "checked_in_at", "checked_out_at"),
             ["supplier", "starts_at", "checked_in_at", "checked_out_at"],
             ("starts_at", "checked_in_at", "checked_out_at"),
