@@ -265,7 +265,12 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
         def hold_door(self, quarters, length, release):
             """The door held for a while (a repair), or freed: the proposals plan around it
             (`build_proposed` must build what they propose)."""
-            held = DockHold.objects.filter(released_at__isnull=True).order_by("pk").first()
+            held = (  # a door with a supplier's truck in is freed by its leaving
+                DockHold.objects.filter(released_at__isnull=True)
+                .exclude(checked_in_at__isnull=False, checked_out_at__isnull=True)
+                .order_by("pk")
+                .first()
+            )
             if release and held is not None:
                 self._must(services.dock_hold_release, hold=held, actor=None)
                 return
@@ -277,6 +282,24 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 starts_at=at,
                 ends_at=at + datetime.timedelta(minutes=15 * length),
                 reason="maintenance",
+                actor=None,
+            )
+
+        @rule(minutes=st.sampled_from([15, 45, 120]), leave=st.booleans())
+        def supplier_truck(self, minutes, leave):
+            """A supplier's truck walks in to the door if it is free, or the one in leaves:
+            the door is held meanwhile and free again after."""
+            inside = DockHold.objects.filter(
+                checked_in_at__isnull=False, checked_out_at__isnull=True
+            ).first()
+            if leave and inside is not None:
+                self._must(services.supplier_truck_check_out, hold=inside, actor=None)
+                return
+            self._try(
+                services.supplier_truck_walk_in,
+                warehouse=dock.warehouse,
+                plate="冀B-1",
+                minutes=minutes,
                 actor=None,
             )
 
