@@ -468,7 +468,6 @@ def shipping_orders_record(
     return answer, False
 
 
-@service
 def _door_for(item: ReceiptSaid, receipt: Receipt, actor: AbstractBaseUser | None) -> dict:
     """A door held for the receipt's truck at the time its 856 said (DTM 017), for
     `HANDOFF_RECEIVING_DOOR_MINUTES`, the first free then (`dock_hold_first_free`), as the
@@ -516,6 +515,7 @@ def _door_for(item: ReceiptSaid, receipt: Receipt, actor: AbstractBaseUser | Non
     }
 
 
+@service
 def receipts_expected_record(
     *,
     interchange: Interchange,

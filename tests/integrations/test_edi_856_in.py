@@ -366,3 +366,24 @@ def test_a_time_not_on_the_warehouse_s_clock_is_refused_naming_its_element(suppl
     assert where.endswith("DTM04"), where
     assert "LT, or none, not ET" in answer.json()["fields"][where][0]
     assert not Receipt.objects.exists()
+
+
+def test_an_interchange_with_one_856_refused_takes_none_and_holds_no_door(supplier, floor, goods):
+    """The first 856 would get a door; the second's reference is taken already: neither
+    receipt is taken, and no door is held."""
+    from shipping.models import Dock, DockHold
+
+    warehouse = floor["wh"]
+    Dock.objects.create(warehouse=warehouse, code="D1")
+    _post(supplier, x12(ship_notice(warehouse, ref="ASN-1", pallets=(_sscc(5), _sscc(6)))))
+    both = x12(
+        _at_eight(warehouse, ship_notice(warehouse, ref="ASN-2")),
+        ship_notice(warehouse, ref="ASN-1", pallets=(_sscc(7), _sscc(8))),
+        control="000000858",
+    )
+    answer = _post(supplier, both)
+    assert answer.status_code == 409, answer.json()
+    (where,) = answer.json()["fields"]
+    assert where.endswith("BSN02"), where
+    assert list(Receipt.objects.values_list("reference", flat=True)) == ["ASN-1"]
+    assert not DockHold.objects.exists()
