@@ -125,6 +125,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "valid_days": ("valid_days", gettext_lazy("Training valid (days)")),
     "trained_on": ("trained_on", gettext_lazy("on")),
     "plate": ("plate", gettext_lazy("Plate")),
+    "expected_plate": ("expected_plate", gettext_lazy("Plate expected")),
     "hold": ("", gettext_lazy("Door held")),
 }
 
@@ -381,6 +382,7 @@ def dock_hold(request: HttpRequest) -> HttpResponse:
             "ends_at": starts_at + _hours(request, "hours"),
             "reason": request.POST.get("reason", ""),
             "note": request.POST.get("note", ""),
+            "expected_plate": request.POST.get("expected_plate", ""),
             "actor": request.user,
         }
         if days == 1:

@@ -129,3 +129,6 @@ class TrackingSource(models.TextChoices):
     EDI_214 = "edi214", _("EDI 214")
     EPCIS = "epcis", _("GS1 EPCIS")
     DRIVER = "driver", _("Driver")
+
+
+PLATE_MOST = 20  # characters of a truck's plate, as kept

@@ -14,6 +14,7 @@ from core.models import Warehouse, warehouse_kept
 from inventory.choices import TemperatureClass
 from inventory.models import Item, Location, Reservation
 from shipping.choices import (
+    PLATE_MOST,
     AppointmentStatus,
     HoldReason,
     LoadStatus,
@@ -439,9 +440,11 @@ class DockHold(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The supplier's truck at the gate (a receiving hold): its plate as the gate reads it, and
-    # when it came in and left, what its dwell at the door is measured from.
-    plate = models.CharField(_("plate"), max_length=20, blank=True)
+    # The supplier's truck at the gate (a receiving hold): the plate its ship notice or the
+    # office said to expect, its plate as the gate reads it, and when it came in and left,
+    # what its dwell at the door is measured from.
+    expected_plate = models.CharField(_("plate expected"), max_length=PLATE_MOST, blank=True)
+    plate = models.CharField(_("plate"), max_length=PLATE_MOST, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
 

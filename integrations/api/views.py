@@ -524,6 +524,7 @@ class SupplierShipNoticeEdiView(EdiInView):
                         "dock": serializers.CharField(),
                         "starts_at": serializers.DateTimeField(),
                         "ends_at": serializers.DateTimeField(),
+                        "expected_plate": serializers.CharField(),
                     },
                     allow_null=True,
                 ),

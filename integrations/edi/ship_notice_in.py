@@ -5,7 +5,7 @@ Handoff's reading of an inbound 856:
 - BSN-02 is the supplier's number for the shipment, which the receipt takes as its
   reference; DTM 017 (estimated delivery) is the day expected, else DTM 011 (shipped), else
   BSN-03; DTM 017's time (DTM-03, on the warehouse's clock: DTM-04 empty or LT) is when its
-  truck comes, and a door is held for it then;
+  truck comes, and a door is held for it then, expecting the truck TD3-03 names (its plate);
 - N1 SF names the supplier (N1-02, or N1-04), N1 ST our warehouse by its code in N1-04;
 - HL P (a pack) is a pallet or case, MAN GM its SSCC; HL I (an item) under it is what it
   holds: LIN the product by SKU (SK, VN, BP, IN, MG) or GTIN (UP, UK, EN, UA, UI), the first
@@ -29,6 +29,7 @@ from integrations.edi.x12 import (
     segment_date,
     segment_time,
 )
+from shipping.choices import PLATE_MOST
 
 
 @dataclass
@@ -69,6 +70,7 @@ class ShipNoticeSaid:
     loose: list[ItemSaid] = field(default_factory=list)
     # DTM 017's time: when the truck comes, on the warehouse's clock (None: the day only).
     arrives_at: datetime.time | None = None
+    plate: str = ""  # TD3-03: the truck's (or trailer's) number, its plate
 
     @property
     def items(self) -> list[ItemSaid]:
@@ -183,6 +185,14 @@ def _notice_of(transaction: TransactionSet) -> ShipNoticeSaid:
                     )
             else:
                 shipped = day
+        elif tag == "TD3" and level == "S":
+            notice.plate = " ".join(segment.get(3).split())
+            if len(notice.plate) > PLATE_MOST:
+                raise segment.error(
+                    _("A plate of at most %(n)s characters, not %(value)s.")
+                    % {"n": PLATE_MOST, "value": notice.plate[:30]},
+                    3,
+                )
         elif tag == "MAN" and level == "P" and pack is not None:
             if segment.get(1) != "GM":
                 raise segment.error(

@@ -489,6 +489,7 @@ def _door_for(item: ReceiptSaid, receipt: Receipt, actor: AbstractBaseUser | Non
         ends_at=until,
         reason=HoldReason.RECEIVING,
         receipt=receipt,
+        expected_plate=item.said.plate,
         actor=actor,
     )
     if hold is None:
@@ -510,6 +511,7 @@ def _door_for(item: ReceiptSaid, receipt: Receipt, actor: AbstractBaseUser | Non
             "dock": hold.dock.code,
             "starts_at": hold.starts_at.isoformat(),
             "ends_at": hold.ends_at.isoformat(),
+            "expected_plate": hold.expected_plate,
         },
         "door_not_held": None,
     }

@@ -14,7 +14,7 @@ from rest_framework.settings import api_settings
 from inventory.api.serializers import Quantity
 from inventory.selectors import items_by_sku
 from inventory.services import QUANTITY_MAX
-from shipping.choices import ORDER_TRANSITIONS, HoldReason, Priority
+from shipping.choices import ORDER_TRANSITIONS, PLATE_MOST, HoldReason, Priority
 from shipping.models import Customer, Order, OrderLine, ShipTo
 
 
@@ -325,12 +325,7 @@ from shipping.models import (  # noqa: E402
 )
 from shipping.selectors import customer_and_ship_to, load_fill, wave_timing  # noqa: E402
 from shipping.services.dispatch import DELAY_MINUTES  # noqa: E402
-from shipping.services.dock import (  # noqa: E402
-    HOLD_DAYS_MOST,
-    HOLD_NOTE_MOST,
-    PLATE_MOST,
-    WALK_IN_MINUTES,
-)
+from shipping.services.dock import HOLD_DAYS_MOST, HOLD_NOTE_MOST, WALK_IN_MINUTES  # noqa: E402
 from shipping.tariffs import currency  # noqa: E402
 
 
@@ -479,6 +474,7 @@ class DockHoldSerializer(serializers.ModelSerializer):
             "placed_by",
             "released_at",
             "released_by",
+            "expected_plate",
             "plate",
             "checked_in_at",
             "checked_out_at",
@@ -507,6 +503,13 @@ class DockHoldInput(serializers.Serializer):
     )
     note = serializers.CharField(
         max_length=HOLD_NOTE_MOST, required=False, allow_blank=True, default=""
+    )
+    expected_plate = serializers.CharField(
+        max_length=PLATE_MOST,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The plate of the supplier's truck expected (receiving only), if known.",
     )
 
 

@@ -15,7 +15,7 @@ from core.exceptions import Conflict, DomainError
 from core.models import Warehouse
 from inventory.choices import ReceiptStatus
 from inventory.models import Receipt
-from shipping.choices import AppointmentStatus, HoldReason, LoadStatus
+from shipping.choices import PLATE_MOST, AppointmentStatus, HoldReason, LoadStatus
 from shipping.models import Dock, DockAppointment, DockHold, Load, Vehicle
 from shipping.services.orders import load_locked
 from shipping.services.trips import load_trip_clear
@@ -24,6 +24,23 @@ LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 HOLD_LONGEST = datetime.timedelta(days=7)  # a door held longer is out of service
 HOLD_NOTE_MOST = 200
 HOLD_DAYS_MOST = 31  # a door held at the same hours this many days running, at most
+
+
+def _same_plate(one: str, other: str) -> bool:
+    """Whether two plates name one truck, whatever their case, spaces and dashes."""
+    squeeze = str.maketrans("", "", " -·")
+    return one.upper().translate(squeeze) == other.upper().translate(squeeze)
+
+
+def _plate(plate: str, field: str) -> str:
+    """A truck's plate as kept: its spaces squeezed. Refused (DomainError naming `field`)
+    when longer than `PLATE_MOST`."""
+    plate = " ".join(plate.split())
+    if len(plate) > PLATE_MOST:
+        raise DomainError(
+            _("At most %(n)s characters.") % {"n": PLATE_MOST}, field=field, code="too_long"
+        )
+    return plate
 
 
 def _event(
@@ -428,6 +445,7 @@ def _hold_event(
             "ends_at": hold.ends_at,
             "receipt": hold.receipt.reference if hold.receipt_id else None,
             "note": hold.note,
+            "expected_plate": hold.expected_plate,
             **(told or {}),
         },
         actor=actor,
@@ -444,10 +462,11 @@ def dock_hold_place(
     actor: AbstractBaseUser | None,
     note: str = "",
     receipt: Receipt | None = None,
+    expected_plate: str = "",
 ) -> DockHold:
     """Hold a door from loading for these hours (`dock.held`): for receiving (with the
-    receipt its truck brings, of the door's warehouse and not closed, if known), a repair,
-    or another reason that the note says. No appointment is booked at it then.
+    receipt its truck brings, of the door's warehouse and not closed, and the plate of the
+    truck expected, if known), a repair, or another reason that the note says. No appointment is booked at it then.
     Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
     end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
     service; a receipt of another warehouse or closed (DomainError naming the field). A live
@@ -462,6 +481,11 @@ def dock_hold_place(
         )
     if reason == HoldReason.OTHER and not note:
         raise DomainError(_("Say what holds the door."), field="note", code="required")
+    expected_plate = _plate(expected_plate, "expected_plate")
+    if expected_plate and reason != HoldReason.RECEIVING:
+        raise DomainError(
+            _("A truck is expected at a door held for receiving."), field="expected_plate"
+        )
     if ends_at <= starts_at:
         raise DomainError(_("A hold ends after it starts."), field="ends_at")
     if ends_at - starts_at > HOLD_LONGEST:
@@ -495,6 +519,7 @@ def dock_hold_place(
         reason=reason,
         receipt=receipt,
         note=note,
+        expected_plate=expected_plate,
         placed_by=actor if actor is not None and actor.is_authenticated else None,
     )
     try:
@@ -522,6 +547,7 @@ def dock_holds_place_daily(
     reason: str,
     actor: AbstractBaseUser | None,
     note: str = "",
+    expected_plate: str = "",
 ) -> list[DockHold]:
     """Hold a door at the same hours of the warehouse's clock on `days` days running, from
     the day of `starts_at` (a door kept for receiving every morning, say): one `dock.held`
@@ -543,6 +569,7 @@ def dock_holds_place_daily(
             reason=reason,
             actor=actor,
             note=note,
+            expected_plate=expected_plate,
         )
         for day in range(days)
     ]
@@ -580,7 +607,6 @@ def dock_hold_release(*, hold: DockHold, actor: AbstractBaseUser | None) -> Dock
 # A gate clerk's clock may run a little ahead of the server's: a check-in or -out this far
 # ahead of now is taken as now-ish, further is a mistake.
 GATE_AHEAD = datetime.timedelta(minutes=2)
-PLATE_MOST = 20
 
 
 def _gate_time(at: datetime.datetime | None) -> datetime.datetime:
@@ -610,13 +636,9 @@ def supplier_truck_check_in(
     `plate`); a time ahead of now (`at`); a hold for anything but receiving (`hold`). A
     conflict: the hold released, or over by then; a truck in at it already; this plate in at
     another door. The hold's row lock makes two clerks check one truck in once."""
-    plate = " ".join(plate.split())
+    plate = _plate(plate, "plate")
     if not plate:
         raise DomainError(_("Say the truck's plate."), field="plate", code="required")
-    if len(plate) > PLATE_MOST:
-        raise DomainError(
-            _("At most %(n)s characters.") % {"n": PLATE_MOST}, field="plate", code="too_long"
-        )
     at = _gate_time(at)
     hold = (
         DockHold.objects.select_for_update(of=("self",))
@@ -683,11 +705,18 @@ def supplier_truck_check_in(
             code="inside_already",
         ) from None
     late = (at - hold.starts_at).total_seconds() / 60
+    expected = hold.expected_plate
     _hold_event(
         hold,
         "supplier_truck.checked_in",
         actor,
-        {"plate": plate, "at": at, "minutes_late": round(late, 1)},
+        {
+            "plate": plate,
+            "at": at,
+            "minutes_late": round(late, 1),
+            # Another truck than the one said may come: told, not refused.
+            "as_expected": _same_plate(plate, expected) if expected else None,
+        },
     )
     return hold
 
@@ -752,6 +781,7 @@ def dock_hold_first_free(
     actor: AbstractBaseUser | None,
     receipt: Receipt | None = None,
     note: str = "",
+    expected_plate: str = "",
 ) -> DockHold | None:
     """Hold the first door of the warehouse (by its code; in service) that is free in these
     hours, no truck booked there nor held then, as `dock_hold_place` holds one (`dock.held`);
@@ -767,6 +797,7 @@ def dock_hold_first_free(
                 reason=reason,
                 receipt=receipt,
                 note=note,
+                expected_plate=expected_plate,
                 actor=actor,
             )
         except Conflict:  # booked or held then: the next door

@@ -387,3 +387,39 @@ def test_an_interchange_with_one_856_refused_takes_none_and_holds_no_door(suppli
     assert where.endswith("BSN02"), where
     assert list(Receipt.objects.values_list("reference", flat=True)) == ["ASN-1"]
     assert not DockHold.objects.exists()
+
+
+def test_the_truck_an_856_names_is_expected_at_its_door_and_told_when_it_comes(
+    supplier, client, person, floor, goods
+):
+    from shipping import services as shipping
+    from shipping.models import Dock, DockHold
+
+    warehouse = floor["wh"]
+    Dock.objects.create(warehouse=warehouse, code="D1")
+    notice = _at_eight(warehouse, ship_notice(warehouse), time="0900")
+    with_truck = [*notice[:4], "TD3*TL**冀B 88321", *notice[4:]]
+    answer = _post(supplier, x12(with_truck))
+    assert answer.status_code == 200, answer.json()
+    door = answer.json()["receipts"][0]["door"]
+    assert (door["dock"], door["expected_plate"]) == ("D1", "冀B 88321")
+    # The gate finds the plate written in for it, and the event says it is the truck said.
+    client.force_login(person("operator", warehouse))
+    card = client.get("/floor/", {"warehouse": warehouse.code, "fragment": "dock"})
+    assert 'value="冀B 88321"' in card.content.decode()
+    assert "expected: 冀B 88321" in card.content.decode()
+    hold = DockHold.objects.get(pk=door["hold"])  # tomorrow at 09:00: it came early
+    shipping.supplier_truck_check_in(hold=hold, plate="冀B-88321", actor=None, at=hold.placed_at)
+    came = Event.objects.filter(type="supplier_truck.checked_in").get()
+    assert (came.payload["expected_plate"], came.payload["as_expected"]) == ("冀B 88321", True)
+
+    too_long = _post(
+        supplier,
+        x12(
+            [*ship_notice(warehouse, ref="ASN-9")[:4], f"TD3*TL**{'X' * 21}", *notice[4:]],
+            control="000000859",
+        ),
+    )
+    assert too_long.status_code == 400
+    (where,) = too_long.json()["fields"]
+    assert where.endswith("TD303"), where

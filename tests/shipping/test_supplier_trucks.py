@@ -485,3 +485,22 @@ def test_a_supplier_s_truck_not_come_a_quarter_hour_into_its_hold_raises_an_aler
     alerts_evaluate(now=timezone.now() + datetime.timedelta(minutes=21))
     alert.refresh_from_db()
     assert alert.resolved_at is not None
+
+
+def test_only_a_door_held_for_receiving_expects_a_truck(api, person, fleet):  # noqa: F811
+    warehouse = fleet["dock1"].warehouse
+    office = api(person("dispatcher", warehouse))
+    hold = {
+        "dock": fleet["dock1"].pk,
+        "starts_at": _minutes(60).isoformat(),
+        "ends_at": _minutes(120).isoformat(),
+        "expected_plate": "冀B-88321",
+    }
+    repair = office.post("/api/v1/dock-holds/", {**hold, "reason": "maintenance"}, format="json")
+    assert repair.status_code == 400 and list(repair.json()["fields"]) == ["expected_plate"]
+    assert not DockHold.objects.exists()
+    placed = office.post("/api/v1/dock-holds/", {**hold, "reason": "receiving"}, format="json")
+    assert placed.status_code == 201 and placed.json()["expected_plate"] == "冀B-88321"
+    other = services.supplier_truck_check_in(hold=DockHold.objects.get(), plate="晋K 1", actor=None)
+    came = Event.objects.get(type="supplier_truck.checked_in")
+    assert other.plate == "晋K 1" and came.payload["as_expected"] is False  # told, not refused
