@@ -974,11 +974,10 @@ def supplier_check_out(request: HttpRequest, pk: int) -> HttpResponse:
         hold = shipping.supplier_truck_check_out(
             hold=_held_for_receiving(request, pk), actor=request.user
         )
-        minutes = round((hold.checked_out_at - hold.checked_in_at).total_seconds() / 60)
         return _("%(plate)s left %(dock)s after %(minutes)s min: the door is free.") % {
             "plate": hold.plate,
             "dock": hold.dock.code,
-            "minutes": minutes,
+            "minutes": round(hold.dwell_minutes),
         }
 
     return _answer(request, _dock, act)

@@ -471,6 +471,13 @@ class DockHold(models.Model):
     def __str__(self) -> str:
         return f"{self.dock} {self.starts_at:%Y-%m-%d %H:%M} {self.reason}"
 
+    @property
+    def dwell_minutes(self) -> float | None:
+        """The supplier's truck's minutes from the gate in to out; None until it is out."""
+        if self.checked_in_at is None or self.checked_out_at is None:
+            return None
+        return round((self.checked_out_at - self.checked_in_at).total_seconds() / 60, 1)
+
 
 class Wave(models.Model):
     """Orders released to the floor together, timed so picking ends before the truck is due."""

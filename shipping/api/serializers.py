@@ -455,7 +455,7 @@ class DockHoldSerializer(serializers.ModelSerializer):
     released_by = serializers.CharField(
         source="released_by.username", allow_null=True, default=None, read_only=True
     )
-    dwell_minutes = serializers.SerializerMethodField()
+    dwell_minutes = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = DockHold
@@ -480,13 +480,6 @@ class DockHoldSerializer(serializers.ModelSerializer):
             "checked_out_at",
             "dwell_minutes",
         ]
-
-    @extend_schema_field(serializers.FloatField(allow_null=True))
-    def get_dwell_minutes(self, hold: DockHold) -> float | None:
-        """The supplier's truck's minutes from the gate in to out; None until it is out."""
-        if hold.checked_out_at is None:
-            return None
-        return round((hold.checked_out_at - hold.checked_in_at).total_seconds() / 60, 1)
 
 
 class DockHoldInput(serializers.Serializer):

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,6 +105,19 @@ def _slot_check(
     vehicle_at_one_door(vehicle, starts_at, ends_at, moving=moving)
 
 
+def _live_between(
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    moving: DockAppointment | None,
+    **where: object,
+) -> QuerySet[DockAppointment]:
+    """The live appointments (`where`: of a door, or of a truck) overlapping these hours,
+    `moving` (the one being moved) left out."""
+    return DockAppointment.objects.filter(
+        status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at, **where
+    ).exclude(pk=moving.pk if moving is not None else None)
+
+
 def _door_free(
     dock: Dock,
     starts_at: datetime.datetime,
@@ -116,14 +130,7 @@ def _door_free(
     refuse (Conflict, naming it) a live appointment at it in these hours other than
     `moving` (to one `holding` the door, with what to do first), and a hold."""
     Dock.objects.select_for_update().filter(pk=dock.pk).first()
-    clash = (
-        DockAppointment.objects.filter(
-            dock=dock, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
-        )
-        .exclude(pk=moving.pk if moving is not None else None)
-        .select_related("vehicle")
-        .first()
-    )
+    clash = _live_between(starts_at, ends_at, moving, dock=dock).select_related("vehicle").first()
     if clash:
         said = {
             "dock": dock.code,
@@ -185,14 +192,7 @@ def vehicle_at_one_door(
 ) -> None:
     """Refuse (Conflict naming the vehicle) a vehicle due at a door, by a live appointment
     other than `moving`, in these hours: a truck is at one door at a time."""
-    busy = (
-        DockAppointment.objects.filter(
-            vehicle=vehicle, status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
-        )
-        .exclude(pk=moving.pk if moving is not None else None)
-        .select_related("dock")
-        .first()
-    )
+    busy = _live_between(starts_at, ends_at, moving, vehicle=vehicle).select_related("dock").first()
     if busy:
         raise Conflict(
             _("%(plate)s is due at dock %(dock)s then.")
@@ -427,6 +427,26 @@ def vehicle_check_out(
     return appointment
 
 
+def _hold_locked(hold: DockHold) -> DockHold:
+    """The hold read anew under its row lock, with its door, warehouse and receipt: what
+    changes a hold queues here."""
+    return (
+        DockHold.objects.select_for_update(of=("self",))
+        .select_related("dock__warehouse", "receipt")
+        .get(pk=hold.pk)
+    )
+
+
+def _standing_check(hold: DockHold) -> None:
+    """Refuse (Conflict `released`, saying when) a hold released already."""
+    if hold.released_at is not None:
+        raise Conflict(
+            _("This hold of dock %(dock)s was released at %(at)s.")
+            % {"dock": hold.dock.code, "at": f"{_wall(hold.dock, hold.released_at):%m-%d %H:%M}"},
+            code="released",
+        )
+
+
 def _hold_event(
     hold: DockHold, type: str, actor: AbstractBaseUser | None, told: dict | None = None
 ) -> None:
@@ -580,17 +600,8 @@ def dock_hold_release(*, hold: DockHold, actor: AbstractBaseUser | None) -> Dock
     """Release a hold (`dock.hold_released`): the door takes bookings in its hours again. One
     released already is a conflict saying when, and so is one whose supplier's truck is in
     (it frees the door by checking out); the row lock makes two hands release it once."""
-    hold = (
-        DockHold.objects.select_for_update(of=("self",))
-        .select_related("dock__warehouse", "receipt")
-        .get(pk=hold.pk)
-    )
-    if hold.released_at is not None:
-        raise Conflict(
-            _("This hold of dock %(dock)s was released at %(at)s.")
-            % {"dock": hold.dock.code, "at": f"{_wall(hold.dock, hold.released_at):%m-%d %H:%M}"},
-            code="released",
-        )
+    hold = _hold_locked(hold)
+    _standing_check(hold)
     if hold.checked_in_at is not None and hold.checked_out_at is None:
         raise Conflict(
             _("%(plate)s is in at dock %(dock)s, unloading: check it out first.")
@@ -640,11 +651,7 @@ def supplier_truck_check_in(
     if not plate:
         raise DomainError(_("Say the truck's plate."), field="plate", code="required")
     at = _gate_time(at)
-    hold = (
-        DockHold.objects.select_for_update(of=("self",))
-        .select_related("dock__warehouse", "receipt")
-        .get(pk=hold.pk)
-    )
+    hold = _hold_locked(hold)
     if hold.reason != HoldReason.RECEIVING:
         raise DomainError(
             _(
@@ -655,12 +662,7 @@ def supplier_truck_check_in(
             field="hold",
             code="not_receiving",
         )
-    if hold.released_at is not None:
-        raise Conflict(
-            _("This hold of dock %(dock)s was released at %(at)s.")
-            % {"dock": hold.dock.code, "at": f"{_wall(hold.dock, hold.released_at):%m-%d %H:%M}"},
-            code="released",
-        )
+    _standing_check(hold)
     if hold.checked_in_at is not None:
         raise Conflict(
             _("%(plate)s checked in at dock %(dock)s at %(at)s already.")
@@ -731,11 +733,7 @@ def supplier_truck_check_out(
     once. Refused: no truck in at this hold (a conflict); a time before its check-in or
     ahead of now (DomainError naming `at`)."""
     at = _gate_time(at)
-    hold = (
-        DockHold.objects.select_for_update(of=("self",))
-        .select_related("dock__warehouse", "receipt")
-        .get(pk=hold.pk)
-    )
+    hold = _hold_locked(hold)
     if hold.checked_in_at is None or hold.checked_out_at is not None:
         raise Conflict(
             _("No truck is in at this hold of dock %(dock)s to check out.")
@@ -753,7 +751,6 @@ def supplier_truck_check_out(
         hold.ends_at = at
         fields.append("ends_at")
     hold.save(update_fields=fields)
-    dwell = (at - hold.checked_in_at).total_seconds() / 60
     _hold_event(
         hold,
         "supplier_truck.checked_out",
@@ -761,7 +758,7 @@ def supplier_truck_check_out(
         {
             "plate": hold.plate,
             "at": at,
-            "dwell_minutes": round(dwell, 1),
+            "dwell_minutes": hold.dwell_minutes,
             "door_free_from": min(at, hold.ends_at),
         },
     )
