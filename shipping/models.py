@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -417,6 +417,26 @@ class DockAppointment(models.Model):
         return f"{self.dock} {self.starts_at:%Y-%m-%d %H:%M} {self.vehicle}"
 
 
+# What a plate is written with besides its letters and digits: two spellings of one plate
+# that differ only in these, or in case, name one truck.
+PLATE_SEPARATORS = (" ", "-", "·")
+
+
+def plate_key(plate: str) -> str:
+    """The plate as one truck: upper case, its separators left out."""
+    for separator in PLATE_SEPARATORS:
+        plate = plate.replace(separator, "")
+    return plate.upper()
+
+
+def plate_key_of(field: str) -> models.Func:
+    """`plate_key` of a plate column, in the database."""
+    expression: models.Func | models.F = models.F(field)
+    for separator in PLATE_SEPARATORS:
+        expression = Replace(expression, models.Value(separator), models.Value(""))
+    return Upper(expression)
+
+
 class DockHold(models.Model):
     """A door kept from loading for a while: a supplier's truck unloading at it (receiving,
     with the receipt it brings if known), a repair, or another reason. No appointment is
@@ -461,7 +481,7 @@ class DockHold(models.Model):
             ),
             # A truck is in at one door at a time, whichever clerks check it in at once.
             models.UniqueConstraint(
-                Upper("plate"),
+                plate_key_of("plate"),
                 condition=Q(checked_in_at__isnull=False, checked_out_at__isnull=True),
                 name="dock_hold_plate_in_once",
             ),

@@ -17,7 +17,7 @@ from core.models import Warehouse
 from inventory.choices import ReceiptStatus
 from inventory.models import Receipt
 from shipping.choices import PLATE_MOST, AppointmentStatus, HoldReason, LoadStatus
-from shipping.models import Dock, DockAppointment, DockHold, Load, Vehicle
+from shipping.models import Dock, DockAppointment, DockHold, Load, Vehicle, plate_key, plate_key_of
 from shipping.services.orders import load_locked
 from shipping.services.trips import load_trip_clear
 
@@ -25,12 +25,6 @@ LIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 HOLD_LONGEST = datetime.timedelta(days=7)  # a door held longer is out of service
 HOLD_NOTE_MOST = 200
 HOLD_DAYS_MOST = 31  # a door held at the same hours this many days running, at most
-
-
-def _same_plate(one: str, other: str) -> bool:
-    """Whether two plates name one truck, whatever their case, spaces and dashes."""
-    squeeze = str.maketrans("", "", " -·")
-    return one.upper().translate(squeeze) == other.upper().translate(squeeze)
 
 
 def _plate(plate: str, field: str) -> str:
@@ -681,9 +675,8 @@ def supplier_truck_check_in(
             code="hold_over",
         )
     inside = (
-        DockHold.objects.filter(
-            plate__iexact=plate, checked_in_at__isnull=False, checked_out_at__isnull=True
-        )
+        DockHold.objects.alias(key=plate_key_of("plate"))
+        .filter(key=plate_key(plate), checked_in_at__isnull=False, checked_out_at__isnull=True)
         .select_related("dock")
         .first()
     )
@@ -717,7 +710,7 @@ def supplier_truck_check_in(
             "at": at,
             "minutes_late": round(late, 1),
             # Another truck than the one said may come: told, not refused.
-            "as_expected": _same_plate(plate, expected) if expected else None,
+            "as_expected": plate_key(plate) == plate_key(expected) if expected else None,
         },
     )
     return hold

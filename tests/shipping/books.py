@@ -20,6 +20,7 @@ from shipping.models import (
     OrderLine,
     Vehicle,
     Wave,
+    plate_key,
 )
 from shipping.selectors import trips_holding
 
@@ -219,7 +220,7 @@ def doors_held_take_no_truck() -> None:
         assert not other.exists(), hold.pk
     # A supplier's truck is in at one door at most; one gone has freed its door by then.
     inside = DockHold.objects.filter(checked_in_at__isnull=False, checked_out_at__isnull=True)
-    plates = [p.upper() for p in inside.values_list("plate", flat=True)]
+    plates = [plate_key(p) for p in inside.values_list("plate", flat=True)]
     assert len(plates) == len(set(plates)), plates
     assert not inside.filter(released_at__isnull=False).exists()  # a door with a truck in
     for hold in DockHold.objects.filter(checked_out_at__isnull=False):

@@ -504,3 +504,14 @@ def test_only_a_door_held_for_receiving_expects_a_truck(api, person, fleet):  # 
     other = services.supplier_truck_check_in(hold=DockHold.objects.get(), plate="晋K 1", actor=None)
     came = Event.objects.get(type="supplier_truck.checked_in")
     assert other.plate == "晋K 1" and came.payload["as_expected"] is False  # told, not refused
+
+
+def test_one_plate_written_two_ways_is_one_truck(fleet):  # noqa: F811
+    first, second = _receiving(fleet), _receiving(fleet, "dock2")
+    services.supplier_truck_check_in(hold=first, plate="冀B-88321", actor=None)
+    with pytest.raises(Conflict) as caught:
+        services.supplier_truck_check_in(hold=second, plate="冀b 88321", actor=None)
+    assert (caught.value.field, caught.value.code) == ("plate", "inside_already")
+    # The database says so too, whichever way it is written.
+    with pytest.raises(IntegrityError, match="dock_hold_plate_in_once"), transaction.atomic():
+        DockHold.objects.filter(pk=second.pk).update(plate="冀B·88321", checked_in_at=_minutes(-1))
