@@ -34,7 +34,15 @@ from shipping.choices import (
     OrderStatus,
     WaveStatus,
 )
-from shipping.models import Dock, DockAppointment, DockHold, LineReservation, Order, Stop
+from shipping.models import (
+    TRUCK_IN,
+    Dock,
+    DockAppointment,
+    DockHold,
+    LineReservation,
+    Order,
+    Stop,
+)
 from shipping.selectors import loads_wave_timed, routes_booked, ship_deadline, trips_at_risk
 
 
@@ -392,9 +400,7 @@ def trucks_waiting(
             },
         )
         for h in DockHold.objects.filter(
-            checked_in_at__isnull=False,
-            checked_out_at__isnull=True,
-            dock__warehouse_id__in=list(warehouses),
+            TRUCK_IN, dock__warehouse_id__in=list(warehouses)
         ).select_related("dock", "receipt")
     ]
     out = []

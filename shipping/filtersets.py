@@ -1,7 +1,7 @@
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from shipping.models import DockHold, Shipment
+from shipping.models import TRUCK_IN, DockHold, Shipment
 from shipping.waybills import waybill_clean
 
 
@@ -35,8 +35,7 @@ class DockHoldFilter(django_filters.FilterSet):
     )
 
     def _inside(self, queryset: QuerySet[DockHold], name: str, value: bool) -> QuerySet[DockHold]:
-        truck_in = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
-        return queryset.filter(truck_in) if value else queryset.exclude(truck_in)
+        return queryset.filter(TRUCK_IN) if value else queryset.exclude(TRUCK_IN)
 
     class Meta:
         model = DockHold

@@ -422,6 +422,10 @@ class DockAppointment(models.Model):
 PLATE_SEPARATORS = (" ", "-", "·")
 
 
+# A hold whose supplier's truck is in: checked in at the gate and not out.
+TRUCK_IN = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
+
+
 def plate_key(plate: str) -> str:
     """The plate as one truck: upper case, its separators left out."""
     for separator in PLATE_SEPARATORS:
@@ -482,7 +486,7 @@ class DockHold(models.Model):
             # A truck is in at one door at a time, whichever clerks check it in at once.
             models.UniqueConstraint(
                 plate_key_of("plate"),
-                condition=Q(checked_in_at__isnull=False, checked_out_at__isnull=True),
+                condition=TRUCK_IN,
                 name="dock_hold_plate_in_once",
             ),
         ]
@@ -490,6 +494,11 @@ class DockHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dock} {self.starts_at:%Y-%m-%d %H:%M} {self.reason}"
+
+    @property
+    def truck_in(self) -> bool:
+        """Whether its supplier's truck is in (`TRUCK_IN`)."""
+        return self.checked_in_at is not None and self.checked_out_at is None
 
     @property
     def dwell_minutes(self) -> float | None:

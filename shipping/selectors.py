@@ -462,13 +462,12 @@ def doors_held_for(*, receipt_ids: Iterable[int], now: datetime.datetime) -> dic
     """The doors held for these receipts' trucks and not released, not over by `now` (or
     their truck still in), each receipt's soonest first: what the receiving floor reads as
     "its truck comes to D4 at 08:00", or "is in at D4 since 08:05". One query."""
-    from shipping.models import DockHold
+    from shipping.models import TRUCK_IN, DockHold
 
     held: dict[int, list] = {}
     standing = Q(released_at__isnull=True, ends_at__gt=now)
-    truck_in = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
     for hold in (
-        DockHold.objects.filter(standing | truck_in, receipt_id__in=list(receipt_ids))
+        DockHold.objects.filter(standing | TRUCK_IN, receipt_id__in=list(receipt_ids))
         .select_related("dock")
         .order_by("starts_at")
     ):
@@ -484,9 +483,8 @@ def suppliers_at_gate(*, warehouse_id: int, now: datetime.datetime) -> list:
     """The suppliers' trucks the gate deals with now, as the doors held for receiving say
     them: those in (checked in, not out), then those due within `SUPPLIERS_AHEAD` whose hold
     stands and is not over, soonest first, each with its door and receipt. One query."""
-    from shipping.models import DockHold
+    from shipping.models import TRUCK_IN, DockHold
 
-    truck_in = Q(checked_in_at__isnull=False, checked_out_at__isnull=True)
     due = Q(
         checked_in_at__isnull=True,
         released_at__isnull=True,
@@ -495,7 +493,7 @@ def suppliers_at_gate(*, warehouse_id: int, now: datetime.datetime) -> list:
     )
     return list(
         DockHold.objects.filter(
-            truck_in | due, dock__warehouse_id=warehouse_id, reason=HoldReason.RECEIVING
+            TRUCK_IN | due, dock__warehouse_id=warehouse_id, reason=HoldReason.RECEIVING
         )
         .select_related("dock", "receipt")
         .order_by(F("checked_in_at").asc(nulls_last=True), "starts_at", "pk")

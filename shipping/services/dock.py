@@ -17,7 +17,16 @@ from core.models import Warehouse
 from inventory.choices import ReceiptStatus
 from inventory.models import Receipt
 from shipping.choices import PLATE_MOST, AppointmentStatus, HoldReason, LoadStatus
-from shipping.models import Dock, DockAppointment, DockHold, Load, Vehicle, plate_key, plate_key_of
+from shipping.models import (
+    TRUCK_IN,
+    Dock,
+    DockAppointment,
+    DockHold,
+    Load,
+    Vehicle,
+    plate_key,
+    plate_key_of,
+)
 from shipping.services.orders import load_locked
 from shipping.services.trips import load_trip_clear
 
@@ -596,7 +605,7 @@ def dock_hold_release(*, hold: DockHold, actor: AbstractBaseUser | None) -> Dock
     (it frees the door by checking out); the row lock makes two hands release it once."""
     hold = _hold_locked(hold)
     _standing_check(hold)
-    if hold.checked_in_at is not None and hold.checked_out_at is None:
+    if hold.truck_in:
         raise Conflict(
             _("%(plate)s is in at dock %(dock)s, unloading: check it out first.")
             % {"plate": hold.plate, "dock": hold.dock.code},
@@ -676,7 +685,7 @@ def supplier_truck_check_in(
         )
     inside = (
         DockHold.objects.alias(key=plate_key_of("plate"))
-        .filter(key=plate_key(plate), checked_in_at__isnull=False, checked_out_at__isnull=True)
+        .filter(TRUCK_IN, key=plate_key(plate))
         .select_related("dock")
         .first()
     )
