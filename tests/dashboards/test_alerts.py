@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
+from core.clock import clock_text
 from core.models import Event
 from dashboards.models import Alert, AlertThresholds
 from dashboards.services import alerts_evaluate
@@ -298,7 +299,8 @@ def test_a_truck_booked_with_no_wave_planned_is_timed_as_if_one_were_planned_now
     local = floor["wh"].zone()
     client.force_login(person("dispatcher", floor["wh"]))
     board = client.get("/dispatch/", {"warehouse": floor["wh"].code, "fragment": "board"})
-    assert f"no wave yet:</span> release by {release_at.astimezone(local):%H:%M}" in (
+    # The board's clock: the time alone today, with its day once past the warehouse's midnight.
+    assert f"no wave yet:</span> release by {clock_text(release_at, local)}" in (
         board.content.decode()
     )
     alerts_evaluate(now=release_at)
