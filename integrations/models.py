@@ -111,7 +111,7 @@ class EdiInterchange(models.Model):
     answer = models.JSONField(default=dict)
     # The warehouses what it said was of (orders', receipts', loads', stops'): whose office
     # sees it in the EDI log.
-    warehouse_ids = models.JSONField(default=list)
+    warehouses = models.ManyToManyField(Warehouse, blank=True, related_name="+")
 
     class Meta:
         ordering = ["pk"]
@@ -137,7 +137,7 @@ class EdiRefusal(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    warehouse_ids = models.JSONField(default=list)  # whose office is told
+    warehouses = models.ManyToManyField(Warehouse, blank=True, related_name="+")  # told
     message = models.CharField(max_length=500)
 
     class Meta:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
-from core.models import Event, Membership
+from core.models import Event, Membership, Warehouse
 from integrations.edi.load_tender import Place, Tender, TenderStop
 from integrations.edi.remittance import HELD_BACK_AT_TARIFF, HELD_BACK_REFUSED, Remittance
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
@@ -76,8 +76,12 @@ def events_after(
 def edi_senders_failing(*, since: datetime.datetime) -> list[dict]:
     """Each sender whose interchanges are refused since `since` and since the last one of
     it taken: the sender, when its refusals began, the last reason, and the warehouses
-    whose offices are told. Two queries."""
-    refusals = list(EdiRefusal.objects.filter(received_at__gte=since).order_by("received_at"))
+    whose offices are told. Three queries."""
+    refusals = list(
+        EdiRefusal.objects.filter(received_at__gte=since)
+        .prefetch_related(Prefetch("warehouses", Warehouse.objects.only("pk")))
+        .order_by("received_at")
+    )
     taken = dict(
         EdiInterchange.objects.filter(sender__in={r.sender for r in refusals})
         .values("sender")
@@ -92,7 +96,7 @@ def edi_senders_failing(*, since: datetime.datetime) -> list[dict]:
         row = failing.setdefault(
             refusal.sender, {"sender": refusal.sender, "since": refusal.received_at}
         )
-        row.update(reason=refusal.message, warehouse_ids=refusal.warehouse_ids)
+        row.update(reason=refusal.message, warehouse_ids=[w.pk for w in refusal.warehouses.all()])
     return list(failing.values())
 
 
@@ -716,28 +720,28 @@ def edi_traffic(
     (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204, an 820) with
     what the partner's 997 said of it, and a 204's answer. `partner` narrows them to the partners
     whose EDI ID holds it. An interchange received is of the warehouses what it said was of
-    (`EdiInterchange.warehouse_ids`; one that touched none, of those its sender's account
+    (`EdiInterchange.warehouses`; one that touched none, of those its sender's account
     works at); one refused, of the warehouses told of it; one sent, of its order's, stop's
-    or load's, or its bill's load's. Nine queries."""
-    ids = set(warehouse_ids)
+    or load's, or its bill's load's. Each chosen by the database, so another warehouse's
+    traffic, however much, hides none of these. Eight queries at most."""
+    ids = sorted(set(warehouse_ids))
     text = partner.strip().upper()
     rows: list[dict] = []
-    received = EdiInterchange.objects.order_by("-pk")
+    of_interchange = EdiInterchange.warehouses.through.objects.filter(
+        ediinterchange_id=OuterRef("pk")
+    )
+    received = EdiInterchange.objects.filter(
+        Exists(of_interchange.filter(warehouse_id__in=ids))
+        | (
+            ~Exists(of_interchange)
+            & Exists(
+                Membership.objects.filter(user_id=OuterRef("received_by_id"), warehouse_id__in=ids)
+            )
+        )
+    ).order_by("-pk")
     if text:
         received = received.filter(sender__icontains=text)
-    recent = list(received[: limit * 4])
-    accounts = set(
-        Membership.objects.filter(
-            user_id__in={k.received_by_id for k in recent if not k.warehouse_ids}
-        ).values_list("user_id", "warehouse_id")
-    )
-    mine = [
-        k
-        for k in recent
-        if ids.intersection(k.warehouse_ids)
-        or (not k.warehouse_ids and any((k.received_by_id, w) in accounts for w in ids))
-    ]
-    for kept in mine[:limit]:
+    for kept in received[:limit]:
         answer = kept.answer or {}
         rows.append(
             {
@@ -756,12 +760,16 @@ def edi_traffic(
                 "link": "",
             }
         )
-    refused = EdiRefusal.objects.order_by("-pk")
+    refused = EdiRefusal.objects.filter(
+        Exists(
+            EdiRefusal.warehouses.through.objects.filter(
+                edirefusal_id=OuterRef("pk"), warehouse_id__in=ids
+            )
+        )
+    ).order_by("-pk")
     if text:
         refused = refused.filter(sender__icontains=text)
     for refusal in refused[:limit]:
-        if ids.isdisjoint(refusal.warehouse_ids):
-            continue
         rows.append(
             {
                 "direction": "in",

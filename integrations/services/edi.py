@@ -260,9 +260,8 @@ def _interchange_answered(
         answer["acknowledgment"] = acknowledgment_997(
             interchange, control=control_number_next(sender), at=at
         )
-    EdiInterchange.objects.filter(pk=kept.pk).update(
-        answer=answer, warehouse_ids=sorted(warehouses)
-    )
+    EdiInterchange.objects.filter(pk=kept.pk).update(answer=answer)
+    kept.warehouses.add(*sorted(warehouses))
     event_record(
         type="edi.received",
         aggregate_type="edi",
@@ -351,9 +350,9 @@ def edi_refusal_record(
         control_number=control[:9],
         kind=kind,
         message=message[:500],
-        warehouse_ids=sorted(warehouse_ids),
         received_by=actor if actor is not None and actor.is_authenticated else None,
     )
+    refusal.warehouses.add(*sorted(warehouse_ids))
     event_record(
         type="edi.refused",
         aggregate_type="edi",

@@ -354,7 +354,7 @@ def test_the_office_is_told_while_a_carrier_s_214s_are_refused(api, person, floo
     # A test interchange's refusal alerts nobody.
     _refused(carrier, x12(["B10*SF999999*SH-1*SF", "LX*1", status], usage="T"))
     (refusal,) = EdiRefusal.objects.all()
-    assert (refusal.sender, refusal.control_number, refusal.warehouse_ids) == (
+    assert (refusal.sender, refusal.control_number, [w.pk for w in refusal.warehouses.all()]) == (
         "02:SFEX",
         "000000001",
         [bj.pk],

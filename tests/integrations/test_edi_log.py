@@ -1,6 +1,8 @@
 """The office sees what went to and came from the partners by EDI: each interchange in,
 taken or refused and why, and each one out with what the partner answered."""
 
+from integrations.models import EdiInterchange, EdiRefusal
+from integrations.selectors import EDI_LOG_LIMIT
 from integrations.services import load_tenders_issue_due
 from tests.integrations.test_edi_204_990 import _post, tendered, x12  # noqa: F401
 
@@ -44,3 +46,41 @@ def test_an_interchange_is_shown_to_the_offices_of_the_warehouses_it_was_of(
     assert "No interchange yet." in client.get("/edi/").content.decode()
     client.force_login(person("dispatcher", floor["wh"]))
     assert len(client.get("/edi/").content.decode().split('<tr class="')[1:]) == 2
+
+
+def test_another_warehouses_traffic_however_much_hides_none_of_an_office(
+    client,
+    api,
+    person,
+    network,
+    floor,
+    tendered,  # noqa: F811
+):
+    """Beijing's 990 and a refused 990 come before a thousand interchanges of Tianjin and
+    three hundred refused there: Beijing's office still sees its own, and only those."""
+    load_tenders_issue_due()
+    tms = api(person("integration", floor["wh"]))
+    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*A"]))
+    _post(tms, x12(["B1*DEPPON*L-NONE*20261207*A"], control="000000991"))  # refused
+    tianjin = network["TJ"][0]
+    busy = EdiInterchange.objects.bulk_create(
+        EdiInterchange(sender="ZZ:BUSYTMS", control_number=f"{n:09d}", kind="214", digest="x")
+        for n in range(1000)
+    )
+    EdiInterchange.warehouses.through.objects.bulk_create(
+        EdiInterchange.warehouses.through(ediinterchange_id=k.pk, warehouse_id=tianjin.pk)
+        for k in busy
+    )
+    failing = EdiRefusal.objects.bulk_create(
+        EdiRefusal(sender="ZZ:BUSYTMS", kind="214", message="no such waybill") for _ in range(300)
+    )
+    EdiRefusal.warehouses.through.objects.bulk_create(
+        EdiRefusal.warehouses.through(edirefusal_id=r.pk, warehouse_id=tianjin.pk) for r in failing
+    )
+    client.force_login(person("dispatcher", floor["wh"]))
+    rows = client.get("/edi/").content.decode().split('<tr class="')[1:]
+    assert len(rows) == 3
+    assert "no load L-NONE was tendered" in rows[0] and "BUSYTMS" not in "".join(rows)
+    client.force_login(person("dispatcher", tianjin))
+    page = client.get("/edi/").content.decode()
+    assert page.count("BUSYTMS") == EDI_LOG_LIMIT  # its newest, received and refused
