@@ -196,25 +196,38 @@ def carrier_scorecard(
 SUPPLIER_GRACE_MIN = 15
 
 
+def supplier_key(name: str) -> str:
+    """One supplier by one key, however its receipts spell its name: case and runs of spaces
+    aside ("Yili  dairy " is "YILI Dairy")."""
+    return " ".join(str(name).split()).casefold()
+
+
 def supplier_scorecard(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     """Per supplier with anything in the range (most receipts first): the receipts closed,
     the share of them that came in full (no line short), the units received of those
     expected, its trucks at the doors held for them, the share of those at the gate by the
     hold's start and `SUPPLIER_GRACE_MIN` minutes, the median minutes they came after the
-    hold's start (early is negative), and the median minutes they stood at the door. Frames
-    as `dashboards.selectors.supplier_frames` gives them."""
-    names: set[str] = set()
-    for frame in frames.values():
-        names.update(str(name) for name in frame["supplier"].dropna())
+    hold's start (early is negative), and the median minutes they stood at the door. A
+    supplier is one by `supplier_key`, named as most of its rows spell it. Frames as
+    `dashboards.selectors.supplier_frames` gives them."""
+    spellings: dict[str, list[str]] = {}
+    keyed: dict[str, pd.DataFrame] = {}
+    for kind, frame in frames.items():
+        names = frame["supplier"].fillna("").astype(str)
+        keys = names.map(supplier_key)
+        keyed[kind] = frame.assign(key=keys)
+        for key, name in zip(keys, names, strict=True):
+            if key:
+                spellings.setdefault(key, []).append(" ".join(name.split()))
     rows = []
-    for name in names:
-        receipts = frames["receipts"][frames["receipts"]["supplier"] == name]
-        visits = frames["visits"][frames["visits"]["supplier"] == name]
+    for key, spelled in spellings.items():
+        receipts = keyed["receipts"][keyed["receipts"]["key"] == key]
+        visits = keyed["visits"][keyed["visits"]["key"] == key]
         expected = receipts["expected"].astype(float).sum()
         late = _minutes(visits["checked_in_at"], visits["starts_at"])
         rows.append(
             {
-                "supplier": name,
+                "supplier": max(sorted(set(spelled)), key=spelled.count),
                 "receipts": len(receipts),
                 "in_full": _share(receipts["short"].astype(int) == 0),
                 "units_received": (

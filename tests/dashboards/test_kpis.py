@@ -199,3 +199,36 @@ def test_each_carrier_s_scorecard_counts_its_own_loads_deliveries_gate_and_tende
     assert sf["carrier"] == "SFEX" and sf["name"] == "SFEX"
     assert (sf["loads"], sf["tenders"], sf["accepted"], sf["otif"]) == (0, 1, None, None)
     assert sf["billed_over_tariff"] is None
+
+
+def test_a_supplier_is_one_however_its_receipts_spell_it():
+    """Three receipts of Yili spelled three ways and one of Mengniu: two suppliers, Yili named
+    as most of its rows spell it."""
+    start = pd.Timestamp("2026-12-07 08:00", tz="Asia/Shanghai")
+    frames = {
+        "receipts": pd.DataFrame(
+            {
+                "supplier": ["Yili", "YILI ", "yili", "Yili", "Mengniu"],
+                "expected": [10, 10, 10, 10, 5],
+                "received": [10, 10, 8, 10, 5],
+                "short": [0, 0, 1, 0, 0],
+            }
+        ),
+        "visits": pd.DataFrame(
+            {
+                "supplier": ["Yili  "],
+                "starts_at": [start],
+                "checked_in_at": [start + pd.Timedelta(minutes=20)],
+                "checked_out_at": [start + pd.Timedelta(minutes=50)],
+            }
+        ),
+    }
+    yili, mengniu = kpis.supplier_scorecard(frames)
+    assert (yili["supplier"], yili["receipts"], yili["in_full"], yili["trucks"]) == (
+        "Yili",
+        4,
+        0.75,
+        1,
+    )
+    assert (yili["units_received"], yili["late_min"], yili["dwell_min"]) == (0.95, 20.0, 30.0)
+    assert (mengniu["supplier"], mengniu["receipts"], mengniu["trucks"]) == ("Mengniu", 1, 0)

@@ -339,7 +339,7 @@ def test_each_supplier_is_scored_on_its_receipts_and_its_trucks(
         services.supplier_truck_check_out(hold=hold, actor=None, at=_minutes(starts + late + 30))
 
     delivered("A1", "Tingyi", "dock1", late=5, received=10)
-    delivered("A2", "Tingyi", "dock2", late=40, received=8)
+    delivered("A2", " tingyi ", "dock2", late=40, received=8)  # one supplier still
     delivered("B1", "Yili", "dock1", late=-10, received=10, starts=-70)  # D1 free since A1
 
     manager = api(person("manager", warehouse))
