@@ -1,11 +1,12 @@
 """Idempotency-Key for every POST from another system.
 
-A replay with the same key and body returns the first answer (status and body) and writes
-nothing; the same key with another body is a 409. The key is claimed in the same
+A replay with the same key and body returns the first answer (status and body; a NUL
+character in it, which PostgreSQL cannot keep, comes back as U+FFFD) and writes nothing; the same key with another body is a 409. The key is claimed in the same
 transaction as the work, so two concurrent requests with one key run the work once.
 """
 
 import hashlib
+import re
 from typing import Any
 
 from django.db import connection, transaction
@@ -40,6 +41,16 @@ RETURNING id
 _ANSWER = f"""
 UPDATE {IdempotencyKey._meta.db_table} SET response_status = %s, response_body = %s WHERE id = %s
 """
+
+
+# A JSON text's escaped NUL (after an even number of backslashes: not a backslash written out).
+_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _storable(body: str) -> str:
+    """The answer's JSON as PostgreSQL keeps it: its NUL characters (an echo of a query
+    string, say) as U+FFFD."""
+    return _NUL.sub(r"\1\\ufffd", body)
 
 
 def _claim(user_id: int, key: str, request_hash: str, method: str, path: str) -> int | None:
@@ -88,7 +99,9 @@ class IdempotentMixin:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         claim = getattr(request, "_idempotency_claim", None)
         if claim is not None and response.status_code < 500:
-            body = JSONRenderer().render(response.data).decode() if response.data else None
-            with connection.cursor() as cursor:  # the answer as rendered, stored as it is
+            body = (
+                _storable(JSONRenderer().render(response.data).decode()) if response.data else None
+            )
+            with connection.cursor() as cursor:  # the answer as rendered, stored as it can be
                 cursor.execute(_ANSWER, [response.status_code, body, claim])
         return response

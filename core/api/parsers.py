@@ -47,6 +47,12 @@ def _texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
         yield path or "non_field_errors", data
 
 
+def _shown(where: str) -> str:
+    """A field's path as the error names it: a control character in a key written as
+    `\\uXXXX`, so that the answer is text a screen, a log and the database can hold."""
+    return CONTROL.sub(lambda found: f"\\u{ord(found.group()):04x}", where)
+
+
 def clean(data: Any) -> Any:
     """`data` as it is, or a ValidationError naming the first field with a control
     character, and which."""
@@ -55,7 +61,7 @@ def clean(data: Any) -> Any:
         if char is not None:
             raise ValidationError(
                 {
-                    where: [
+                    _shown(where): [
                         _("Holds a control character (U+%(code)04X), which is not text.")
                         % {"code": ord(char)}
                     ]

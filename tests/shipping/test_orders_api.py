@@ -177,3 +177,26 @@ def test_the_schema_tells_an_erp_the_idempotency_key_and_the_errors_as_it_gets_t
     ]:
         body = schema["paths"][path][method]["responses"][status]["content"]["application/json"]
         assert body["schema"]["type"] == "array", path
+
+
+def test_a_key_with_a_nul_in_it_is_named_readably_and_its_answer_replayed(erp, tea, beijing_shop):
+    """An ERP's body with a NUL in a key: a 400 naming the field with the NUL written out,
+    and the same answer to the same body sent again, on PostgreSQL too (whose JSON holds no
+    NUL)."""
+    body = {**_body(), "\u0000note": "x"}
+    first = erp.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="SO-NUL")
+    assert first.status_code == 400
+    assert first.json()["fields"] == {
+        "\\u0000note": ["Holds a control character (U+0000), which is not text."]
+    }
+    again = erp.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="SO-NUL")
+    assert (again.status_code, again.json()) == (400, first.json())
+    assert not Order.objects.exists()
+
+
+def test_an_answer_s_nul_is_kept_as_a_replacement_character_and_nothing_else_changes():
+    from core.api.idempotency import _storable
+
+    assert _storable('{"m": "a\\u0000b"}') == '{"m": "a\\ufffdb"}'
+    assert _storable('{"m": "a\\\\\\u0000"}') == '{"m": "a\\\\\\ufffd"}'  # \\ then the NUL
+    assert _storable('{"m": "a\\\\u0000"}') == '{"m": "a\\\\u0000"}'  # a backslash written out
