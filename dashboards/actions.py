@@ -1401,6 +1401,31 @@ def freight_bill_settle(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, _bills, act)
 
 
+@login_required
+@require_POST
+def payment_run_now(request: HttpRequest) -> HttpResponse:
+    """The payment run of one warehouse now: its decided bills not yet told go to their
+    carriers, one 820 per carrier; for the office of that warehouse."""
+
+    def act() -> str:
+        warehouse = get_object_or_404(
+            Warehouse.objects.filter(pk__in=warehouse_ids_for(request.user)),
+            code=request.POST.get("warehouse_code", ""),
+        )
+        require_role(request.user, warehouse.pk, FREIGHT_BILL_ROLES)
+        sent = integrations_services.remittances_send(
+            warehouse_id=warehouse.pk, until=timezone.now(), actor=request.user
+        )
+        bills = sum(remittance.bills.count() for remittance in sent)
+        return ngettext(
+            "%(warehouse)s: %(n)s 820 sent, of %(bills)s bills.",
+            "%(warehouse)s: %(n)s 820s sent, of %(bills)s bills.",
+            len(sent),
+        ) % {"warehouse": warehouse.code, "n": len(sent), "bills": bills}
+
+    return _answer(request, _bills, act)
+
+
 def _sops(request: HttpRequest) -> HttpResponse:
     request.GET = request.GET.copy()
     request.GET["fragment"] = "body"

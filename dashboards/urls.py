@@ -15,6 +15,7 @@ urlpatterns = [
     path("edi/resend/", actions.edi_resend, name="edi-resend"),
     path("edi/bills/", views.freight_bills_page, name="freight-bills"),
     path("edi/bills/<int:pk>/settle/", actions.freight_bill_settle, name="freight-bill-settle"),
+    path("edi/bills/payment-run/", actions.payment_run_now, name="payment-run-now"),
     path("sops/trainings/", actions.training_record, name="training-record"),
     path("sops/publish/", actions.sop_publish, name="sop-publish"),
     path("tickets/raise/", actions.ticket_raise, name="ticket-raise"),

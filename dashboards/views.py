@@ -53,6 +53,7 @@ from integrations.models import INVOICES_OPEN
 from integrations.selectors import (
     EDI_LOG_LIMIT,
     FREIGHT_BILLS_LIMIT,
+    bills_waiting_for_run,
     edi_of_order,
     edi_traffic,
     freight_bills,
@@ -1171,7 +1172,8 @@ def freight_bills_page(request: HttpRequest) -> HttpResponse:
     for all, newest first), each with what the carrier's tariff priced the trip at and by how
     much it bills above; `?find=` an invoice number, a load or a carrier. Who settles bills in
     a bill's warehouse (`FREIGHT_BILL_ROLES`) settles it here: paid as billed, at the tariff,
-    or refused, with a note saying why."""
+    or refused, with a note saying why. Above them, per warehouse, the bills decided that
+    wait for its payment run, which that office may send now."""
     if not role_anywhere(request.user, EDI_LOG_ROLES):
         raise PermissionDenied
     show_all = request.GET.get("show") == "all"
@@ -1196,6 +1198,11 @@ def freight_bills_page(request: HttpRequest) -> HttpResponse:
                 for bill in bills
             ],
             "open": freight_bills_open(warehouse_ids=ids),
+            "runs": [
+                {**run, "may_send": run["warehouse_id"] in settles}
+                for run in bills_waiting_for_run(warehouse_ids=ids)
+            ],
+            "run_at": settings.HANDOFF_PAYMENT_RUN_AT,
             "show_all": show_all,
             "find": find,
             "limit": FREIGHT_BILLS_LIMIT,

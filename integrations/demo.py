@@ -4,8 +4,8 @@ had its door left open for the last 35 minutes, which is an alert on its floor. 
 first customer takes ship notices (856); Deppon is tendered its loads (204) and has
 answered them (990): it declined the second for want of a driver, which went on by itself to
 the truck hired from ZTO, and accepted the others; it has billed its last two trips from
-Beijing (210), the later above its tariff, and has been told what is paid of the earlier
-(820)."""
+Beijing (210), the later above its tariff, and has been told in Beijing's payment run what
+is paid of the earlier (820)."""
 
 import datetime
 import hashlib
@@ -28,6 +28,7 @@ from integrations.services.edi import (
     freight_invoices_record,
     tender_responses_record,
 )
+from integrations.services.freight_bills import remittances_send
 from integrations.services.sensors import ReadingInput, sensor_readings_record, sensor_register
 from inventory.models import Zone
 from shipping.models import Carrier, Customer, Shipment, Vehicle
@@ -133,7 +134,8 @@ def tenders_demo_load() -> int:
 def invoices_demo_load() -> int:
     """Deppon has billed its last two trips from Beijing (X12 210), through the 210 intake:
     the earlier one at its tariff, the later one with an hour's detention on top, above it
-    (an alert for the office) (idempotent)."""
+    (an alert for the office); the earlier went in Beijing's last payment run (an 820)
+    (idempotent)."""
     carrier = Carrier.objects.filter(code=TENDERED_TO[0]).exclude(edi_id="").first()
     if carrier is None or FreightInvoice.objects.exists():
         return 0
@@ -171,6 +173,7 @@ def invoices_demo_load() -> int:
         ],
         actor=None,
     )
+    remittances_send(warehouse_id=shipments[0].load.warehouse_id, until=timezone.now(), actor=None)
     return len(said)
 
 

@@ -482,6 +482,15 @@ class FreightInvoice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     settled_note = models.TextField(blank=True)
+    # The 820 of the payment run that told the carrier of it: none while it waits for
+    # the office, or, decided, for its warehouse's next payment run.
+    remittance = models.ForeignKey(
+        "FreightRemittance",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bills",
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -499,15 +508,18 @@ class FreightInvoice(models.Model):
 
 
 class FreightRemittance(InterchangeOut):
-    """The X12 820 that told a carrier what of its bill is to be paid, and why any less:
-    issued once, when the bill was decided (approved as it came, or settled by the office),
-    to the partner that sent the 210, and given again as it was; sent again, made anew under
-    a new control number, if the carrier's 997 rejected it or never came."""
+    """The X12 820 of a payment run: what of each of its bills (`bills`) the warehouse pays
+    one carrier, billed through one partner in one currency, and why any less. Issued once,
+    at the warehouse's payment run (`HANDOFF_PAYMENT_RUN_AT`, or when the office sends the
+    bills decided before then), to the partner that sent their 210s, and given again as it
+    was; sent again, made anew under a new control number, if the carrier's 997 rejected it
+    or never came."""
 
-    invoice = models.OneToOneField(
-        FreightInvoice, on_delete=models.PROTECT, related_name="remittance"
-    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    carrier = models.ForeignKey("shipping.Carrier", on_delete=models.PROTECT, related_name="+")
     partner = models.CharField(max_length=40)  # ISA qualifier:ID of the carrier
+    currency = models.CharField(max_length=3)
+    paid_on = models.DateField()  # the payment run's day, on the warehouse's clock
 
     def __str__(self) -> str:
-        return f"820 {self.control_number} {self.invoice_id}"
+        return f"820 {self.control_number} {self.partner}"

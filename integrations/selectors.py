@@ -8,14 +8,31 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import NotFound
 from core.models import Event, Membership, Warehouse
 from integrations.edi.load_tender import Place, Tender, TenderStop
-from integrations.edi.remittance import HELD_BACK_AT_TARIFF, HELD_BACK_REFUSED, Remittance
+from integrations.edi.remittance import (
+    HELD_BACK_AT_TARIFF,
+    HELD_BACK_REFUSED,
+    Remittance,
+    RemittanceBill,
+)
 from integrations.edi.ship_notice import Notice, NoticeItem, NoticeOrder, NoticeUnit
 from integrations.edi.shipping_advice import Advice, AdviceLine
 from integrations.models import (
@@ -263,34 +280,65 @@ HELD_BACK_BECAUSE = {
 }
 
 
-def remittance_of(*, invoice: FreightInvoice, control: int) -> Remittance:
-    """What the 820 of a decided bill says, under this control number: to the partner that
-    sent its 210, what is paid (nothing if refused) of what it billed, and why any less,
-    with the office's note. One query."""
-    invoice = FreightInvoice.objects.select_related(
-        "carrier", "interchange", "shipment__load__warehouse"
-    ).get(pk=invoice.pk)
-    warehouse = invoice.shipment.load.warehouse
-    qualifier, _colon, partner_id = invoice.interchange.sender.partition(":")
-    decided = invoice.settled_at or invoice.received_at
+def remittance_of(*, remittance: FreightRemittance, control: int) -> Remittance:
+    """What the 820 of a payment run says, under this control number: to the partner that
+    sent its bills' 210s, what is paid of each (nothing if refused) of what it billed, and
+    why any less, with the office's note; its bills in the order they came. Two queries."""
+    remittance = FreightRemittance.objects.select_related("warehouse", "carrier").get(
+        pk=remittance.pk
+    )
+    warehouse = remittance.warehouse
+    qualifier, _colon, partner_id = remittance.partner.partition(":")
+    bills = remittance.bills.select_related("shipment__load").order_by("received_at", "pk")
     return Remittance(
         sender=(settings.HANDOFF_EDI_QUALIFIER, settings.HANDOFF_EDI_ID),
         receiver=(qualifier, partner_id),
         control=control,
         at=timezone.now().astimezone(datetime.UTC),
-        trace=f"RA{invoice.pk:09d}",
-        decided_on=decided.astimezone(warehouse.zone()).date(),
-        currency=invoice.currency,
+        trace=f"RA{remittance.pk:09d}",
+        paid_on=remittance.paid_on,
+        currency=remittance.currency,
         payer=(warehouse.name, warehouse.code),
-        carrier=(invoice.carrier.name, invoice.carrier.code),
-        invoice=invoice.number,
-        invoiced_on=invoice.invoiced_on,
-        load=invoice.shipment.load.reference,
-        billed=invoice.amount,
-        paid=invoice.payable or Decimal(0),
-        held_back_because=HELD_BACK_BECAUSE.get(invoice.status, ""),
-        note=invoice.settled_note,
+        carrier=(remittance.carrier.name, remittance.carrier.code),
+        bills=tuple(
+            RemittanceBill(
+                invoice=bill.number,
+                invoiced_on=bill.invoiced_on,
+                load=bill.shipment.load.reference,
+                billed=bill.amount,
+                paid=bill.payable or Decimal(0),
+                held_back_because=HELD_BACK_BECAUSE.get(bill.status, ""),
+                note=bill.settled_note,
+            )
+            for bill in bills
+        ),
     )
+
+
+REMITTANCE_ABOUT_MOST = 5  # bills named where a remittance is listed; the rest counted
+
+
+def _bills_named(numbers: list[str]) -> str:
+    """Bills by their numbers, the first `REMITTANCE_ABOUT_MOST`, and how many more."""
+    more = len(numbers) - REMITTANCE_ABOUT_MOST
+    return ", ".join(numbers[:REMITTANCE_ABOUT_MOST]) + (f" +{more}" if more > 0 else "")
+
+
+def remittance_about(remittance: FreightRemittance) -> str:
+    """The bills a remittance told of, by their numbers, as the EDI log and a 997's alert
+    name them. One query."""
+    bills = remittance.bills.order_by("received_at", "pk")
+    return _bills_named(list(bills.values_list("number", flat=True)))
+
+
+def bills_to_remit(*, warehouse_ids: Iterable[int] | None = None) -> QuerySet[FreightInvoice]:
+    """The bills decided (approved as they came, or settled) that no 820 has told their
+    carrier of yet, of these warehouses' loads (all, if None), each with `decided_at`
+    (when it was settled, or received if approved as it came)."""
+    bills = FreightInvoice.objects.filter(remittance__isnull=True).exclude(status__in=INVOICES_OPEN)
+    if warehouse_ids is not None:
+        bills = bills.filter(shipment__load__warehouse_id__in=list(warehouse_ids))
+    return bills.annotate(decided_at=Coalesce("settled_at", "received_at"))
 
 
 def ship_notice_of(*, stop: Stop, control: int) -> Notice:
@@ -592,15 +640,10 @@ def edi_sent(*, partner: str, control: str) -> Sent | None:
         again = notice.control_number if notice.control_number != control else ""
         about = f"{shipment.reference}/{notice.stop.sequence}"
         return Sent("856", shipment.load.warehouse_id, about, again)
-    remittance = (
-        FreightRemittance.objects.filter(_sent_under(control), partner=partner)
-        .select_related("invoice__shipment__load")
-        .first()
-    )
+    remittance = FreightRemittance.objects.filter(_sent_under(control), partner=partner).first()
     if remittance is not None:
         again = remittance.control_number if remittance.control_number != control else ""
-        load = remittance.invoice.shipment.load
-        return Sent("820", load.warehouse_id, remittance.invoice.number, again)
+        return Sent("820", remittance.warehouse_id, remittance_about(remittance), again)
     tender = (
         LoadTender.objects.filter(partner=partner, control_number=control)
         .select_related("load")
@@ -692,6 +735,21 @@ def freight_bills(
         bills.select_related(
             "carrier", "shipment__load__warehouse", "settled_by", "remittance"
         ).order_by("-received_at", "-pk")[:FREIGHT_BILLS_LIMIT]
+    )
+
+
+def bills_waiting_for_run(*, warehouse_ids: Iterable[int]) -> list[dict]:
+    """Per warehouse of these with bills decided that no 820 has told yet (by code): its
+    `warehouse_id`, `warehouse` code, how many bills wait (`bills`) and what they pay in
+    all (`payable`). One query."""
+    return list(
+        bills_to_remit(warehouse_ids=warehouse_ids)
+        .values(
+            warehouse_id=F("shipment__load__warehouse_id"),
+            warehouse=F("shipment__load__warehouse__code"),
+        )
+        .annotate(bills=Count("pk"), payable=Sum("payable"))
+        .order_by("warehouse")
     )
 
 
@@ -826,9 +884,14 @@ def edi_traffic(
         "stop__shipment"
     )
     tenders = LoadTender.objects.filter(load__warehouse_id__in=ids).select_related("load")
-    remittances = FreightRemittance.objects.filter(
-        invoice__shipment__load__warehouse_id__in=ids
-    ).select_related("invoice__shipment__load")
+    remittances = FreightRemittance.objects.filter(warehouse_id__in=ids).prefetch_related(
+        Prefetch(
+            "bills",
+            FreightInvoice.objects.order_by("received_at", "pk").only(
+                "pk", "number", "remittance_id", "received_at"
+            ),
+        )
+    )
     if text:
         advices = advices.filter(edi_order__partner__icontains=text)
         notices = notices.filter(partner__icontains=text)
@@ -867,15 +930,15 @@ def edi_traffic(
             note=tender.reason,
         )["answer"] = tender.answer
     for remittance in remittances.order_by("-pk")[:limit]:
-        bill = remittance.invoice
-        about = f"{bill.number} ({bill.shipment.load.reference})"
+        bills = list(remittance.bills.all())
+        about = _bills_named([bill.number for bill in bills])
         sent(
             remittance.partner,
             remittance.control_number,
             "820",
             remittance.issued_at,
             about,
-            f"/api/v1/freight-invoices/{bill.pk}/edi/820/",
+            f"/api/v1/freight-invoices/{bills[0].pk}/edi/820/" if bills else "",
         )
         sent_before(remittance, remittance.partner, "820", about)
     # What the partners' 997s said of those sent: one query, for the numbers shown.

@@ -5,6 +5,7 @@ Celery tasks run eagerly in-process. DATABASE_URL, REDIS_URL and MQTT_URL switch
 stack (PostgreSQL, Redis as broker / result store / channel layer / cache, Mosquitto).
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -321,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "dashboards.models.TicketKind",
         "TicketNoteKindEnum": "dashboards.models.TicketNoteKind",
         "ExcursionKindEnum": "integrations.models.ExcursionKind",
+        "InvoiceStatusEnum": "integrations.models.InvoiceStatus",
     },
 }
 
@@ -349,6 +351,9 @@ HANDOFF_FREIGHT_TOLERANCE_PCT = env.float("HANDOFF_FREIGHT_TOLERANCE_PCT", defau
 HANDOFF_FREIGHT_TOLERANCE_ABS = env.float("HANDOFF_FREIGHT_TOLERANCE_ABS", default=10.0)
 # The currency of the carriers' tariffs and the trips' costs (an ISO 4217 code).
 HANDOFF_CURRENCY = env("HANDOFF_CURRENCY", default="CNY")
+# The daily payment run, on each warehouse's clock (HH:MM): the bills decided before it go
+# to their carriers in one X12 820 per carrier.
+HANDOFF_PAYMENT_RUN_AT = datetime.time.fromisoformat(env("HANDOFF_PAYMENT_RUN_AT", default="16:00"))
 # How long published events stay in the outbox / feed (those of ledger rows stay for good).
 HANDOFF_EVENTS_KEEP_DAYS = env.int("HANDOFF_EVENTS_KEEP_DAYS", default=7)
 # KPI targets drawn on the board (lower is better where the name says so).

@@ -245,15 +245,18 @@ class ReadingOutSerializer(serializers.ModelSerializer):
 
 
 class FreightRemittanceSerializer(serializers.ModelSerializer):
+    """The 820 of the payment run that told a bill's carrier of it, as its bill shows it
+    (`link`: the bill's way to the document)."""
+
     control = serializers.CharField(source="control_number")
     link = serializers.SerializerMethodField()
 
     class Meta:
         model = FreightRemittance
-        fields = ["control", "issued_at", "link"]
+        fields = ["control", "issued_at", "paid_on", "link"]
 
     def get_link(self, sent: FreightRemittance) -> str:
-        return f"/api/v1/freight-invoices/{sent.invoice_id}/edi/820/"
+        return f"/api/v1/freight-invoices/{self.context['bill']}/edi/820/"
 
 
 class FreightInvoiceSerializer(serializers.ModelSerializer):
@@ -267,8 +270,9 @@ class FreightInvoiceSerializer(serializers.ModelSerializer):
     )
     interchange = serializers.CharField(source="interchange.control_number")
     remittance = serializers.SerializerMethodField(
-        help_text="The X12 820 sent to the carrier once the bill was decided: its control "
-        "number, when it went, and where its document is; null while the bill waits."
+        help_text="The X12 820 of the payment run that told the carrier of the bill: its "
+        "control number, when it went, the run's day, and where its document is; null while "
+        "the bill waits for the office or, decided, for its warehouse's next payment run."
     )
 
     class Meta:
@@ -298,8 +302,32 @@ class FreightInvoiceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(FreightRemittanceSerializer(allow_null=True))
     def get_remittance(self, invoice: FreightInvoice) -> dict | None:
-        sent = getattr(invoice, "remittance", None)
-        return FreightRemittanceSerializer(sent).data if sent is not None else None
+        sent = invoice.remittance
+        if sent is None:
+            return None
+        return FreightRemittanceSerializer(sent, context={"bill": invoice.pk}).data
+
+
+class PaymentRunInput(serializers.Serializer):
+    warehouse = WarehouseField(help_text="The warehouse whose decided bills go now.")
+
+
+class PaymentRunBillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FreightInvoice
+        fields = ["id", "number", "status", "payable"]
+
+
+class PaymentRunSerializer(serializers.ModelSerializer):
+    """An 820 a payment run sent: to which partner, of which carrier, and its bills."""
+
+    control = serializers.CharField(source="control_number")
+    carrier = serializers.CharField(source="carrier.code")
+    bills = PaymentRunBillSerializer(many=True)
+
+    class Meta:
+        model = FreightRemittance
+        fields = ["control", "partner", "carrier", "currency", "paid_on", "issued_at", "bills"]
 
 
 class SettleInput(serializers.Serializer):

@@ -46,6 +46,7 @@ from integrations.edi.x12 import FunctionalGroup, Interchange, X12Error, interch
 from integrations.epcis import EpcisError
 from integrations.epcis import observations as epcis_observations
 from integrations.models import (
+    INVOICES_OPEN,
     InvoiceStatus,
     Sensor,
     ShipNotice,
@@ -219,22 +220,54 @@ class FreightInvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         )
         return Response(s.FreightInvoiceSerializer(invoice).data)
 
+    @extend_schema(request=s.PaymentRunInput, responses=s.PaymentRunSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="payment-run")
+    def payment_run(self, request: Request) -> Response:
+        """The warehouse's payment run now, not at `HANDOFF_PAYMENT_RUN_AT`: every bill of
+        its loads decided and not yet told goes to its carrier, one X12 820 per carrier
+        (`[]` with none waiting). For the office and the accounts payable system."""
+        given = s.PaymentRunInput(data=request.data, context={"request": request})
+        given.is_valid(raise_exception=True)
+        warehouse = given.validated_data["warehouse"]
+        require_role(request.user, warehouse.pk, FREIGHT_BILL_ROLES)
+        sent = services.remittances_send(
+            warehouse_id=warehouse.pk, until=timezone.now(), actor=request.user
+        )
+        return Response(s.PaymentRunSerializer(sent, many=True).data)
+
     @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path="edi/820")
     def remittance(self, request: Request, pk: str) -> HttpResponse:
-        """The X12 820 that told the carrier what of this bill is to be paid, and why any
-        less, as sent when the bill was decided (`text/plain`), made anew if it went again.
-        A bill the office has still to settle has none yet (409)."""
+        """The X12 820 of the payment run that told the carrier what of this bill (and the
+        others of that run) is to be paid, and why any less, as sent (`text/plain`), made
+        anew if it went again. A bill the office has still to settle has none yet (409
+        `not_settled`); nor has one decided that waits for its warehouse's next payment run
+        (409 `payment_run_next`, saying when)."""
         invoice = self.get_object()  # with its remittance (`queryset`)
-        sent = getattr(invoice, "remittance", None)
-        if sent is None:
+        sent = invoice.remittance
+        if sent is not None:
+            return HttpResponse(sent.document, content_type="text/plain; charset=utf-8")
+        if invoice.status in INVOICES_OPEN:
             raise Conflict(
                 _("Invoice %(number)s is %(status)s: its 820 goes when the office settles it.")
                 % {"number": invoice.number, "status": invoice.get_status_display().lower()},
                 field="status",
                 code="not_settled",
             )
-        return HttpResponse(sent.document, content_type="text/plain; charset=utf-8")
+        raise Conflict(
+            _(
+                "Invoice %(number)s is decided (%(status)s): its 820 goes at the payment run, "
+                "at %(at)s on %(warehouse)s's clock, or when the office sends it sooner."
+            )
+            % {
+                "number": invoice.number,
+                "status": invoice.get_status_display().lower(),
+                "at": settings.HANDOFF_PAYMENT_RUN_AT.strftime("%H:%M"),
+                "warehouse": invoice.shipment.load.warehouse.code,
+            },
+            field="remittance",
+            code="payment_run_next",
+        )
 
 
 class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, ScopedViewSet):

@@ -20,7 +20,13 @@ from integrations.services.edi import (
     shipping_orders_record,
     tender_responses_record,
 )
-from integrations.services.freight_bills import Settlement, freight_invoice_settle
+from integrations.services.freight_bills import (
+    Settlement,
+    freight_invoice_settle,
+    payment_run_last,
+    remittances_send,
+    remittances_send_due,
+)
 from integrations.services.routing_guide import (
     load_tender_pass_on,
     load_tenders_pass_on_due,
@@ -53,7 +59,10 @@ __all__ = [
     "load_tenders_issue_due",
     "load_tenders_pass_on_due",
     "load_tenders_pass_on_of",
+    "payment_run_last",
     "receipts_expected_record",
+    "remittances_send",
+    "remittances_send_due",
     "ship_notice_issue",
     "shipping_advice_issue",
     "shipping_advices_issue_due",

@@ -1,8 +1,8 @@
 """EDI: a carrier's X12 214 statuses become Handoff's tracking and proof of delivery; a
 depositor's 940s become orders, and each of their shipments is answered with a 945; a
 customer is sent an 856 for each stop; a carrier is tendered its loads in 204s and answers
-them in 990s; a carrier's 210s are checked against its tariff, and each bill decided is
-answered with an 820; a supplier's 856s become expected receipts, pallet by pallet;
+them in 990s; a carrier's 210s are checked against its tariff, and the bills decided are
+answered at the warehouse's payment run, in one 820 per carrier; a supplier's 856s become expected receipts, pallet by pallet;
 partners' 997s say whether they took what Handoff sent."""
 
 import datetime
@@ -54,7 +54,7 @@ from integrations.selectors import (
     shipping_advices_due,
     tender_of_load,
 )
-from integrations.services.freight_bills import remittance_resent, remittance_send
+from integrations.services.freight_bills import remittance_resent, remittances_send_due
 from integrations.services.interchanges_out import (
     control_number_next,
     interchange_made_anew,
@@ -1162,8 +1162,6 @@ def freight_invoices_record(
             interchange=kept,
             payable=said.amount if status == InvoiceStatus.APPROVED else None,
         )
-        if status == InvoiceStatus.APPROVED:
-            remittance_send(invoice, actor=actor)
         load = shipment.load
         warehouses.add(load.warehouse_id)
         event_record(
@@ -1204,10 +1202,12 @@ def freight_invoices_record(
 def edi_out_issue_due() -> int:
     """Issue every interchange due out, each in a transaction of its own: the 945s of orders
     from 940s that shipped, the 856s of stops whose customers take EDI
-    (`ship_notices_due`), and the 204s of loads tendered to carriers that take EDI; return
-    how many were issued."""
+    (`ship_notices_due`), the 204s of loads tendered to carriers that take EDI, and the 820s
+    of the payment runs due (`remittances_send_due`); return how many were issued."""
     notices = sum(1 for stop_id in ship_notices_due() if ship_notice_issue(stop_id=stop_id))
-    return shipping_advices_issue_due() + notices + load_tenders_issue_due()
+    return (
+        shipping_advices_issue_due() + notices + load_tenders_issue_due() + remittances_send_due()
+    )
 
 
 # What a partner's 997 says of an interchange it took (A, or E: with errors noted): nothing to
@@ -1232,7 +1232,7 @@ def edi_resend(*, partner: str, control: str, actor: AbstractBaseUser | None) ->
     acknowledged: made anew under the partner's next control number, as `edi.sent` saying
     which it `resends`.
     - A 945, an 856 or an 820 is made from what Handoff knows now (a code mended since, say),
-      under its order's, stop's or bill's row lock; it keeps the numbers it went under before
+      under its order's, stop's or remittance's row lock; it keeps the numbers it went under before
       (`earlier`).
     - A 204 is a new tender of what the one rejected said, under its load's row lock; the
       carrier's 990 answers the new one.

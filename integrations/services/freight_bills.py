@@ -1,11 +1,14 @@
 """Settling the carriers' bills (X12 210) their tariffs could not pass: one billed above
 its tariff beyond the tolerance (disputed), or with no tariff to check it by (unpriced),
-waits for the office, which pays it as billed, pays the tariff, or refuses it. Each bill,
-once decided, is answered with an X12 820 telling the carrier what is paid, and why any
-less."""
+waits for the office, which pays it as billed, pays the tariff, or refuses it. The bills
+decided are told to their carriers at the warehouse's daily payment run
+(`HANDOFF_PAYMENT_RUN_AT`, on its clock; or when the office sends them sooner): one X12 820
+per carrier, saying what of each bill is paid, and why any less."""
 
 import datetime
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
@@ -15,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from core.db import service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError, NotFound
+from core.models import Warehouse
 from integrations.edi.remittance import remittance_820
 from integrations.models import INVOICES_OPEN, FreightInvoice, FreightRemittance, InvoiceStatus
-from integrations.selectors import edi_not_waiting, remittance_of
+from integrations.selectors import bills_to_remit, edi_not_waiting, remittance_of
 from integrations.services.interchanges_out import (
     control_number_next,
     interchange_made_anew,
@@ -63,7 +67,8 @@ def freight_invoice_settle(
     it bills is payable; above the tariff it needs a note saying why, as detention agreed),
     at the tariff (the tariff is payable; a bill with no tariff cannot be), or refused (nothing
     payable, a note saying why; the carrier bills again under a new number). The alert of a
-    disputed bill clears, and the carrier is sent its 820 (`remittance_send`). A bill within
+    disputed bill clears, and the bill waits for the warehouse's next payment run
+    (`remittances_send`), which tells the carrier in an 820. A bill within
     its tariff, or settled already, is a conflict naming who settled it; the row lock makes
     two clerks at once settle it once."""
     invoice = (
@@ -136,65 +141,130 @@ def freight_invoice_settle(
         },
         actor=actor,
     )
-    remittance_send(invoice, actor=actor)
     return invoice
 
 
-def remittance_send(
-    invoice: FreightInvoice, *, actor: AbstractBaseUser | None
-) -> FreightRemittance:
-    """Send the carrier the 820 of a bill decided in the caller's transaction (approved as it
-    came, or settled), under the next control number of the partner that sent its 210, as
-    `edi.sent` with the interchange in its payload (for the webhooks and the event feed)."""
-    partner = invoice.interchange.sender
-    control = control_number_next(partner)
-    sent = FreightRemittance.objects.create(
-        invoice=invoice,
-        partner=partner,
-        control_number=f"{control:09d}",
-        document=remittance_820(remittance_of(invoice=invoice, control=control)),
+def payment_run_last(warehouse: Warehouse, now: datetime.datetime) -> datetime.datetime:
+    """The warehouse's last payment run at or before `now`: today's, at
+    `HANDOFF_PAYMENT_RUN_AT` on its clock, once that has come; else yesterday's."""
+    zone = warehouse.zone()
+    today = now.astimezone(zone).date()
+    run = datetime.datetime.combine(today, settings.HANDOFF_PAYMENT_RUN_AT, tzinfo=zone)
+    if run > now:
+        run = datetime.datetime.combine(
+            today - datetime.timedelta(days=1), settings.HANDOFF_PAYMENT_RUN_AT, tzinfo=zone
+        )
+    return run
+
+
+@service
+def remittances_send(
+    *,
+    warehouse_id: int,
+    until: datetime.datetime,
+    actor: AbstractBaseUser | None,
+) -> list[FreightRemittance]:
+    """The payment run of one warehouse, as of `until`: every bill of its loads decided by
+    then (approved as it came, or settled) that no 820 has told of yet goes in one X12 820
+    per carrier, partner that sent its 210 and currency, dated `until`'s day on the
+    warehouse's clock, under the partner's next control number (`edi.sent` each, the
+    interchange in its payload). The bills' rows are locked, so two runs at once tell each
+    bill once; with none waiting, nothing is sent."""
+    warehouse = Warehouse.objects.get(pk=warehouse_id)
+    bills = list(
+        bills_to_remit(warehouse_ids=[warehouse_id])
+        .filter(decided_at__lte=until)
+        .select_for_update(of=("self",))
+        .select_related("interchange")
+        .order_by("received_at", "pk")
     )
-    _remittance_sent(sent, invoice, actor=actor)
+    runs: dict[tuple[str, int, str], list[FreightInvoice]] = {}
+    for bill in bills:
+        runs.setdefault((bill.interchange.sender, bill.carrier_id, bill.currency), []).append(bill)
+    paid_on = until.astimezone(warehouse.zone()).date()
+    sent: list[FreightRemittance] = []
+    for (partner, carrier_id, currency), of_run in runs.items():
+        control = control_number_next(partner)
+        remittance = FreightRemittance.objects.create(
+            warehouse=warehouse,
+            carrier_id=carrier_id,
+            partner=partner,
+            currency=currency,
+            paid_on=paid_on,
+            control_number=f"{control:09d}",
+        )
+        FreightInvoice.objects.filter(pk__in=[bill.pk for bill in of_run]).update(
+            remittance=remittance
+        )
+        remittance.document = remittance_820(remittance_of(remittance=remittance, control=control))
+        remittance.save(update_fields=["document"])
+        _remittance_sent(remittance, actor=actor)
+        sent.append(remittance)
     return sent
+
+
+def remittances_send_due(now: datetime.datetime | None = None) -> int:
+    """The payment runs due: for each warehouse with bills decided before its last payment
+    run (`payment_run_last`) and not told yet, that run (`remittances_send`), each in a
+    transaction of its own; how many 820s went."""
+    now = now or timezone.now()
+    waiting = (
+        bills_to_remit()
+        .values_list("shipment__load__warehouse_id", "decided_at")
+        .order_by("decided_at")
+    )
+    first_decided: dict[int, datetime.datetime] = {}
+    for warehouse_id, decided_at in waiting:
+        first_decided.setdefault(warehouse_id, decided_at)
+    count = 0
+    for warehouse in Warehouse.objects.filter(pk__in=first_decided).order_by("pk"):
+        run = payment_run_last(warehouse, now)
+        if first_decided[warehouse.pk] <= run:
+            count += len(remittances_send(warehouse_id=warehouse.pk, until=run, actor=None))
+    return count
 
 
 def remittance_resent(
     remittance: FreightRemittance, was: str, actor: AbstractBaseUser | None
 ) -> FreightRemittance:
-    """The 820 made anew for its bill, the bill's row locked, unless it went again
-    meanwhile (`edi_not_waiting`)."""
-    invoice = FreightInvoice.objects.select_for_update(of=("self",)).get(pk=remittance.invoice_id)
-    remittance = FreightRemittance.objects.get(pk=remittance.pk)
+    """The 820 of a payment run made anew for its bills, its row locked, unless it went
+    again meanwhile (`edi_not_waiting`)."""
+    remittance = FreightRemittance.objects.select_for_update().get(pk=remittance.pk)
     if remittance.control_number != was:
         raise edi_not_waiting(remittance.partner, was)
     control = control_number_next(remittance.partner)
     interchange_made_anew(
-        remittance, control, remittance_820(remittance_of(invoice=invoice, control=control))
+        remittance, control, remittance_820(remittance_of(remittance=remittance, control=control))
     )
-    _remittance_sent(remittance, invoice, actor=actor, resends=was)
+    _remittance_sent(remittance, actor=actor, resends=was)
     return remittance
 
 
 def _remittance_sent(
-    sent: FreightRemittance,
-    invoice: FreightInvoice,
-    *,
-    actor: AbstractBaseUser | None,
-    resends: str = "",
+    sent: FreightRemittance, *, actor: AbstractBaseUser | None, resends: str = ""
 ) -> None:
-    """`edi.sent` of an 820, with its interchange (and the control number it sends again)."""
-    shipment = invoice.shipment
+    """`edi.sent` of an 820, with its interchange, its carrier, what it pays in all, and
+    each bill's number, status and what is paid (and the control number it sends again)."""
+    bills = list(sent.bills.select_related("carrier", "shipment").order_by("received_at", "pk"))
     interchange_sent(
         sent,
         kind="820",
         partner=sent.partner,
-        about=("shipment", shipment.reference, shipment.load.warehouse_id),
+        about=("remittance", f"RA{sent.pk:09d}", sent.warehouse_id),
         told={
-            "shipment": shipment.reference,
-            "carrier": invoice.carrier.code,
-            "invoice": invoice.number,
-            "status": invoice.status,
-            "payable": str(invoice.payable) if invoice.payable is not None else None,
+            "carrier": bills[0].carrier.code if bills else "",
+            "currency": sent.currency,
+            "paid_on": sent.paid_on.isoformat(),
+            "payable": str(sum((b.payable or Decimal(0) for b in bills), Decimal(0))),
+            "bills": [
+                {
+                    "invoice": bill.number,
+                    "shipment": bill.shipment.reference,
+                    "status": bill.status,
+                    "payable": str(bill.payable) if bill.payable is not None else None,
+                }
+                for bill in bills
+            ],
         },
         actor=actor,
         resends=resends,
