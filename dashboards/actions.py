@@ -1417,11 +1417,11 @@ def payment_run_now(request: HttpRequest) -> HttpResponse:
             warehouse_id=warehouse.pk, until=timezone.now(), actor=request.user
         )
         bills = sum(remittance.bills.count() for remittance in sent)
-        return ngettext(
-            "%(warehouse)s: %(n)s 820 sent, of %(bills)s bills.",
-            "%(warehouse)s: %(n)s 820s sent, of %(bills)s bills.",
-            len(sent),
-        ) % {"warehouse": warehouse.code, "n": len(sent), "bills": bills}
+        return _("%(warehouse)s's payment run: 820s sent: %(n)s; bills told: %(bills)s.") % {
+            "warehouse": warehouse.code,
+            "n": len(sent),
+            "bills": bills,
+        }
 
     return _answer(request, _bills, act)
 

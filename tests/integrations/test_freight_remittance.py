@@ -167,7 +167,7 @@ def test_the_bills_page_shows_what_waits_for_the_run_and_the_office_sends_it(
     )
     assert sent.status_code == 200
     page = sent.content.decode()
-    assert f"{floor['wh'].code}: 1 820 sent, of 1 bills." in page
+    assert f"{floor['wh'].code}&#x27;s payment run: 820s sent: 1; bills told: 1." in page
     assert "data-run=" not in page and "820 sent, no. " in page
     chinese = client.get(
         "/edi/bills/", {"show": "all"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
