@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -1145,11 +1146,38 @@ def edi_log(request: HttpRequest) -> HttpResponse:
     """What went to and came from the partners by EDI, for the office and whoever keeps the
     integrations, newest first: each interchange received (taken, or refused and why), each
     sent (945, 856, 204, 820) with what the partner's 997 said and a 204's answer, a sent one's
-    document a click away. `?partner=` narrows it to partners whose EDI ID holds the text."""
+    document a click away. `?partner=` narrows it to partners whose EDI ID holds the text,
+    `?control=` to control numbers holding it, `?until=` (a day) to those up to that day's
+    end, on the site's clock; a day that is not one is said so, and not used."""
     if not role_anywhere(request.user, EDI_LOG_ROLES):
         raise PermissionDenied
     partner = request.GET.get("partner", "")[:40]
-    rows = edi_traffic(warehouse_ids=warehouse_ids_for(request.user), partner=partner)
+    control = "".join(c for c in request.GET.get("control", "") if c.isdigit())[:9]
+    until_text = request.GET.get("until", "").strip()[:10]
+    try:
+        until = parse_date(until_text) if until_text else None
+    except ValueError:  # well formed, no such day: 2026-02-30
+        until = None
+    if until_text and until is None:
+        request.flash = {  # type: ignore[attr-defined]
+            "good": False,
+            "text": _("Until: %(day)s is not a day (YYYY-MM-DD).") % {"day": until_text},
+        }
+    before = (
+        datetime.datetime.combine(
+            until + datetime.timedelta(days=1),
+            datetime.time(),
+            tzinfo=timezone.get_current_timezone(),
+        )
+        if until is not None
+        else None
+    )
+    rows = edi_traffic(
+        warehouse_ids=warehouse_ids_for(request.user),
+        partner=partner,
+        control=control,
+        before=before,
+    )
     for row in rows:
         row["status_text"] = EDI_STATUS.get(row["status"], row["status"])
     template = _page_or_body(request, "dashboards/edi.html", "dashboards/_edi_body.html")
@@ -1159,6 +1187,8 @@ def edi_log(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "partner": partner,
+            "control": control,
+            "until": until.isoformat() if until else "",
             "limit": EDI_LOG_LIMIT,
             "bills_open": freight_bills_open(warehouse_ids=warehouse_ids_for(request.user)),
             "flash": getattr(request, "flash", None),

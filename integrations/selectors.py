@@ -772,19 +772,38 @@ EDI_LOG_LIMIT = 200  # the EDI log's rows, at most
 
 
 def edi_traffic(
-    *, warehouse_ids: Iterable[int], partner: str = "", limit: int = EDI_LOG_LIMIT
+    *,
+    warehouse_ids: Iterable[int],
+    partner: str = "",
+    control: str = "",
+    before: datetime.datetime | None = None,
+    limit: int = EDI_LOG_LIMIT,
 ) -> list[dict]:
     """The interchanges of these warehouses, newest first (`limit` at most): each received
     (its kind, what was done) or refused (why), each sent (a 945, an 856, a 204, an 820) with
     what the partner's 997 said of it, and a 204's answer. `partner` narrows them to the partners
-    whose EDI ID holds it. An interchange received is of the warehouses what it said was of
+    whose EDI ID holds it, `control` to the control numbers holding it, `before` to those
+    received or sent before then. An interchange received is of the warehouses what it said was of
     (`EdiInterchange.warehouses`; one that touched none, of those its sender's account
     works at); one refused, of the warehouses told of it; one sent, of its order's, stop's
     or load's, or its bill's load's. Each chosen by the database, so another warehouse's
     traffic, however much, hides none of these. Eight queries at most."""
     ids = sorted(set(warehouse_ids))
     text = partner.strip().upper()
+    number = control.strip()
     rows: list[dict] = []
+
+    def narrowed(queryset: QuerySet, at: str, by: str) -> QuerySet:
+        """The queryset narrowed to the partner (its field `by`), control number and time
+        (its field `at`) asked for."""
+        if text:
+            queryset = queryset.filter(**{f"{by}__icontains": text})
+        if number:
+            queryset = queryset.filter(control_number__contains=number)
+        if before is not None:
+            queryset = queryset.filter(**{f"{at}__lt": before})
+        return queryset
+
     of_interchange = EdiInterchange.warehouses.through.objects.filter(
         ediinterchange_id=OuterRef("pk")
     )
@@ -797,9 +816,7 @@ def edi_traffic(
             )
         )
     ).order_by("-pk")
-    if text:
-        received = received.filter(sender__icontains=text)
-    for kept in received[:limit]:
+    for kept in narrowed(received, "received_at", "sender")[:limit]:
         answer = kept.answer or {}
         rows.append(
             {
@@ -825,9 +842,7 @@ def edi_traffic(
             )
         )
     ).order_by("-pk")
-    if text:
-        refused = refused.filter(sender__icontains=text)
-    for refusal in refused[:limit]:
+    for refusal in narrowed(refused, "received_at", "sender")[:limit]:
         rows.append(
             {
                 "direction": "in",
@@ -892,11 +907,10 @@ def edi_traffic(
             ),
         )
     )
-    if text:
-        advices = advices.filter(edi_order__partner__icontains=text)
-        notices = notices.filter(partner__icontains=text)
-        tenders = tenders.filter(partner__icontains=text)
-        remittances = remittances.filter(partner__icontains=text)
+    advices = narrowed(advices, "issued_at", "edi_order__partner")
+    notices = narrowed(notices, "issued_at", "partner")
+    tenders = narrowed(tenders, "issued_at", "partner")
+    remittances = narrowed(remittances, "issued_at", "partner")
     for advice in advices.order_by("-pk")[:limit]:
         sent(
             advice.edi_order.partner,
@@ -952,6 +966,8 @@ def edi_traffic(
             row["status"] = f"997 {ack.status}"
             row["note"] = row["note"] or ", ".join(ack.errors)
             row["sent_again_as"] = ack.sent_again_as
-    rows += out
+    rows += [  # the numbers a resent one went under before, narrowed too
+        row for row in out if number in row["control"] and (before is None or row["at"] < before)
+    ]
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows[:limit]

@@ -1,6 +1,10 @@
 """The office sees what went to and came from the partners by EDI: each interchange in,
 taken or refused and why, and each one out with what the partner answered."""
 
+import datetime
+
+from django.utils import timezone
+
 from integrations.models import EdiInterchange, EdiRefusal
 from integrations.selectors import EDI_LOG_LIMIT
 from integrations.services import load_tenders_issue_due
@@ -84,3 +88,31 @@ def test_another_warehouses_traffic_however_much_hides_none_of_an_office(
     client.force_login(person("dispatcher", tianjin))
     page = client.get("/edi/").content.decode()
     assert page.count("BUSYTMS") == EDI_LOG_LIMIT  # its newest, received and refused
+
+
+def test_the_office_finds_an_interchange_by_its_control_number_or_its_day(
+    client,
+    api,
+    person,
+    floor,
+    tendered,  # noqa: F811
+):
+    load_tenders_issue_due()
+    tms = api(person("integration", floor["wh"]))
+    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*A"]))
+    _post(tms, x12(["B1*DEPPON*L-NONE*20261207*A"], control="000000991"))  # refused
+    client.force_login(person("dispatcher", floor["wh"]))
+
+    def rows(**asked: str) -> list[str]:
+        return client.get("/edi/", asked).content.decode().split('<tr class="')[1:]
+
+    assert len(rows()) == 3
+    (refused,) = rows(control="991")
+    assert "no load L-NONE was tendered" in refused
+    today = timezone.localdate()
+    assert len(rows(until=today.isoformat())) == 3
+    yesterday = str(today - datetime.timedelta(days=1))
+    assert "No interchange yet." in client.get("/edi/", {"until": yesterday}).content.decode()
+    page = client.get("/edi/", {"until": "2026-02-30"}).content.decode()
+    assert "Until: 2026-02-30 is not a day (YYYY-MM-DD)." in page
+    assert len(page.split('<tr class="')[1:]) == 3  # all, the day not used
