@@ -432,6 +432,18 @@ def trucks_waiting(
 SUPPLIER_LATE = datetime.timedelta(minutes=SUPPLIER_GRACE_MIN)
 
 
+def _supplier_said(hold: DockHold) -> str:
+    """A receiving hold as the late-truck alert names it: its receipt and supplier, with the
+    phone to call from the master data when it has one; else the hold's note."""
+    if not hold.receipt_id:
+        return hold.note or "—"
+    receipt = hold.receipt
+    known = receipt.from_supplier
+    name = known.name if known is not None else receipt.supplier
+    phone = f", ☎ {known.phone}" if known is not None and known.phone else ""
+    return f"{receipt.reference} ({name}{phone})"
+
+
 def suppliers_late(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -446,7 +458,7 @@ def suppliers_late(
         checked_in_at__isnull=True,
         starts_at__lt=now - SUPPLIER_LATE,
         ends_at__gt=now,
-    ).select_related("dock", "receipt")
+    ).select_related("dock", "receipt__from_supplier")
     for hold in due:
         zone = warehouses[hold.dock.warehouse_id].zone()
         out.append(
@@ -462,11 +474,7 @@ def suppliers_late(
                         "%(dock)s, held for it until %(end)s: call the supplier, or release "
                         "the door."
                     ),
-                    what=(
-                        f"{hold.receipt.reference} ({hold.receipt.supplier})"
-                        if hold.receipt_id
-                        else hold.note or "—"
-                    ),
+                    what=_supplier_said(hold),
                     minutes=f"{(now - hold.starts_at).total_seconds() / 60:.0f}",
                     dock=hold.dock.code,
                     end=f"{hold.ends_at.astimezone(zone):%H:%M}",

@@ -21,6 +21,7 @@ from django.db import transaction
 from core.models import Warehouse
 from dashboards.models import Alert
 from inventory.models import Item, Location, Receipt, ReceiptLine, Task
+from inventory.selectors import supplier_named
 from shipping.models import (
     Dock,
     DockAppointment,
@@ -192,6 +193,7 @@ def _day(
         warehouse=warehouse,
         reference=f"H-{stamp}",
         supplier=supplier,
+        from_supplier=supplier_named(name=supplier),
         expected_on=day,
         status="closed",
         created_at=_at(day, -24, zone),

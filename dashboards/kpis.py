@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.names import name_key
+
 
 def _hours(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     """Hours from `earlier` to `later`, row by row (NaN where either is missing)."""
@@ -196,25 +198,19 @@ def carrier_scorecard(
 SUPPLIER_GRACE_MIN = 15
 
 
-def supplier_key(name: str) -> str:
-    """One supplier by one key, however its receipts spell its name: case and runs of spaces
-    aside ("Yili  dairy " is "YILI Dairy")."""
-    return " ".join(str(name).split()).casefold()
-
-
 def supplier_scorecard(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     """Per supplier with anything in the range (most receipts first): the receipts closed,
     the share of them that came in full (no line short), the units received of those
     expected, its trucks at the doors held for them, the share of those at the gate by the
     hold's start and `SUPPLIER_GRACE_MIN` minutes, the median minutes they came after the
     hold's start (early is negative), and the median minutes they stood at the door. A
-    supplier is one by `supplier_key`, named as most of its rows spell it. Frames as
+    supplier is one by `name_key` (case and spaces aside), named as most of its rows spell it. Frames as
     `dashboards.selectors.supplier_frames` gives them."""
     spellings: dict[str, list[str]] = {}
     keyed: dict[str, pd.DataFrame] = {}
     for kind, frame in frames.items():
         names = frame["supplier"].fillna("").astype(str)
-        keys = names.map(supplier_key)
+        keys = names.map(name_key)
         keyed[kind] = frame.assign(key=keys)
         for key, name in zip(keys, names, strict=True):
             if key:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.access import roles_of
@@ -292,7 +293,8 @@ def supplier_frames(
     *, warehouse_id: int, start: datetime.datetime, end: datetime.datetime
 ) -> dict[str, pd.DataFrame]:
     """What the suppliers' scorecard needs, for one warehouse and [start, end), on its clock,
-    each row with its `supplier` (as its receipts name it): the receipts closed then
+    each row with its `supplier` (the master data's name of the supplier its receipt names,
+    else the name as the receipt gives it): the receipts closed then
     (`receipts`: units `expected` and `received`, and how many of its lines came `short`),
     and the visits of their trucks to the doors held for them, checked in then (`visits`:
     the hold's `starts_at`, `checked_in_at`, `checked_out_at`). Two queries."""
@@ -311,13 +313,20 @@ def supplier_frames(
     )
     return {
         "receipts": frame_of(
-            closed.values_list("supplier", "expected", "received", "short"),
+            closed.values_list(
+                Coalesce("from_supplier__name", "supplier"), "expected", "received", "short"
+            ),
             ["supplier", "expected", "received", "short"],
         ),
         "visits": frame_of(
             _door_visits(warehouse_id, start, end)
             .filter(receipt__isnull=False)
-            .values_list("receipt__supplier", "starts_at", "checked_in_at", "checked_out_at"),
+            .values_list(
+                Coalesce("receipt__from_supplier__name", "receipt__supplier"),
+                "starts_at",
+                "checked_in_at",
+                "checked_out_at",
+            ),
             ["supplier", "starts_at", "checked_in_at", "checked_out_at"],
             ("starts_at", "checked_in_at", "checked_out_at"),
         ),

@@ -11,6 +11,7 @@ from inventory.models import (
     Reservation,
     StockBalance,
     StockMovement,
+    Supplier,
     Task,
     Zone,
 )
@@ -42,6 +43,13 @@ class ItemAdmin(MasterDataAdmin):
     list_filter = ["temperature_class", "hazmat", "lot_tracked", "velocity", "is_active"]
     search_fields = ["sku", "name", "gtin"]
     inlines = [ReorderPolicyInline]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(MasterDataAdmin):
+    list_display = ["code", "name", "edi_id", "phone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "edi_id"]
 
 
 @admin.register(Lot)

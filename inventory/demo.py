@@ -8,7 +8,7 @@ from django.db import transaction
 from core.gs1 import gs1_check_digit, sscc_build
 from core.models import Warehouse
 from inventory.choices import TemperatureClass, Velocity, ZoneKind
-from inventory.models import Item, Location, ReorderPolicy, Zone
+from inventory.models import Item, Location, ReorderPolicy, Supplier, Zone
 from inventory.services import (
     UnitContent,
     UnitExpected,
@@ -172,10 +172,28 @@ def _home_zone(item: Item) -> str:
     return "PF" if item.velocity == Velocity.FAST else "A"
 
 
+# The suppliers of the master data: code, name, the EDI ID their 856s come from, phone.
+SUPPLIERS = [
+    ("KSF", "康师傅 Master Kong", "", "022-2886 5000"),
+    ("YILI", "伊利 Yili", "ZZ:YILIEDI", "0471-360 1234"),
+    ("NONGFU", "农夫山泉 Nongfu Spring", "", "0571-8763 1234"),
+]
+
+
+def _suppliers() -> None:
+    """The demo's suppliers (idempotent)."""
+    for code, name, edi_id, phone in SUPPLIERS:
+        Supplier.objects.get_or_create(
+            code=code, defaults={"name": name, "edi_id": edi_id, "phone": phone}
+        )
+
+
 @transaction.atomic
 def inventory_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date) -> str:
-    """Zones and ~100 locations per warehouse, 200 items, reorder policies and opening stock
-    (with a few lots close to expiry), received through `stock_receive`. Idempotent."""
+    """Zones and ~100 locations per warehouse, 200 items, the suppliers, reorder policies and
+    opening stock (with a few lots close to expiry), received through `stock_receive`.
+    Idempotent."""
+    _suppliers()
     items = _items()
     created = 0
     for w_index, warehouse in enumerate(warehouses.values()):

@@ -318,12 +318,45 @@ class Allocation(models.Model):
         return f"R{self.reservation_id} @ balance {self.balance_id}: {self.quantity}"
 
 
+class Supplier(models.Model):
+    """A supplier the warehouses receive from (shared by all warehouses): its code, its name,
+    the EDI ID its ship notices (X12 856) come from, and the phone the dock calls when its
+    truck is late. A receipt names it by its code, its name (case and spaces aside) or,
+    coming by EDI, its sender."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    edi_id = models.CharField(
+        _("EDI ID"),
+        max_length=40,
+        blank=True,
+        help_text=_("ISA qualifier:ID its 856s come from, e.g. ZZ:YILIEDI"),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edi_id"], condition=~Q(edi_id=""), name="supplier_edi_id_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Receipt(models.Model):
-    """An expected receipt (ASN) from a supplier."""
+    """An expected receipt (ASN) from a supplier: `supplier` as the receipt named it, and the
+    supplier of the master data it names (`from_supplier`), when it names one."""
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="receipts")
     reference = models.CharField(_("reference"), max_length=60)
     supplier = models.CharField(_("supplier"), max_length=120)
+    from_supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
+    )
     expected_on = models.DateField(_("expected on"))
     status = models.CharField(
         max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.EXPECTED

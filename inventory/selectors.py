@@ -41,6 +41,7 @@ from inventory.models import (
     ReorderPolicy,
     StockBalance,
     StockMovement,
+    Supplier,
     Task,
     Zone,
 )
@@ -512,4 +513,23 @@ def tasks_open(*, warehouse_id: int, limit: int = 30) -> list[Task]:
         Task.objects.filter(warehouse_id=warehouse_id, status__in=OPEN_TASK_STATUSES)
         .select_related("item", "location", "to_location", "assigned_to")
         .order_by("location__pick_sequence", "pk")[:limit]
+    )
+
+
+def supplier_named(*, name: str, edi_id: str = "") -> Supplier | None:
+    """The active supplier of the master data a receipt names: by the EDI ID its 856 came
+    from (`edi_id`), else by its code or its name (case and runs of spaces aside, as the
+    master data keeps names); None for one the master data does not know. Two queries at
+    most."""
+    if edi_id:
+        found = Supplier.objects.filter(edi_id=edi_id, is_active=True).first()
+        if found is not None:
+            return found
+    text = " ".join(name.split())
+    if not text:
+        return None
+    return (
+        Supplier.objects.filter(Q(code__iexact=text) | Q(name__iexact=text), is_active=True)
+        .order_by(Case(When(code__iexact=text, then=0), default=1), "pk")  # a code first
+        .first()
     )

@@ -482,7 +482,8 @@ SUPPLIERS_AHEAD = datetime.timedelta(hours=12)
 def suppliers_at_gate(*, warehouse_id: int, now: datetime.datetime) -> list:
     """The suppliers' trucks the gate deals with now, as the doors held for receiving say
     them: those in (checked in, not out), then those due within `SUPPLIERS_AHEAD` whose hold
-    stands and is not over, soonest first, each with its door and receipt. One query."""
+    stands and is not over, soonest first, each with its door and receipt (and the
+    receipt's supplier of the master data, with its phone). One query."""
     from shipping.models import TRUCK_IN, DockHold
 
     due = Q(
@@ -495,7 +496,7 @@ def suppliers_at_gate(*, warehouse_id: int, now: datetime.datetime) -> list:
         DockHold.objects.filter(
             TRUCK_IN | due, dock__warehouse_id=warehouse_id, reason=HoldReason.RECEIVING
         )
-        .select_related("dock", "receipt")
+        .select_related("dock", "receipt__from_supplier")
         .order_by(F("checked_in_at").asc(nulls_last=True), "starts_at", "pk")
     )
 

@@ -546,6 +546,7 @@ def receipts_expected_record(
                 lines=item.lines,
                 units=item.units,
                 actor=actor,
+                edi_id=interchange.partner,
             )
         except DomainError as refused:
             where = f"{said.where}, {item.place(refused.field or 'reference')}"

@@ -20,6 +20,7 @@ from inventory.models import (
     Reservation,
     StockBalance,
     StockMovement,
+    Supplier,
     Task,
     Zone,
 )
@@ -297,8 +298,46 @@ class ReceiptUnitSerializer(serializers.ModelSerializer):
         fields = ["sscc", "received_at", "location", "contents"]
 
 
+class SupplierSerializer(serializers.ModelSerializer):
+    """A supplier: its code and name (runs of spaces kept as one), its EDI ID as
+    `qualifier:ID` (ISA05:ISA06) or blank, its phone."""
+
+    class Meta:
+        model = Supplier
+        fields = ["id", "code", "name", "edi_id", "phone", "is_active"]
+
+    def validate_code(self, value: str) -> str:
+        code = value.strip()
+        if not code or any(c.isspace() for c in code):
+            raise serializers.ValidationError(_("A code is one word, without spaces."))
+        return code
+
+    def validate_name(self, value: str) -> str:
+        name = " ".join(value.split())
+        if not name:
+            raise serializers.ValidationError(_("Give the supplier's name."))
+        return name
+
+    def validate_edi_id(self, value: str) -> str:
+        edi_id = value.strip()
+        if not edi_id:
+            return ""
+        qualifier, colon, partner = edi_id.partition(":")
+        if not colon or len(qualifier) != 2 or not partner or len(partner) > 15:
+            raise serializers.ValidationError(
+                _("Give it as the ISA says it: qualifier:ID, e.g. ZZ:YILIEDI (ID 15 at most).")
+            )
+        return f"{qualifier.upper()}:{partner.upper()}"
+
+
 class ReceiptSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse.code")
+    supplier_code = serializers.CharField(
+        source="from_supplier.code",
+        default=None,
+        read_only=True,
+        help_text="The supplier of the master data the receipt names (its code), if it names one.",
+    )
     lines = ReceiptLineSerializer(many=True)
     units = ReceiptUnitSerializer(many=True)
 
@@ -309,6 +348,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             "warehouse",
             "reference",
             "supplier",
+            "supplier_code",
             "expected_on",
             "status",
             "created_at",

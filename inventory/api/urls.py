@@ -5,6 +5,7 @@ from inventory.api import views
 
 router = SimpleRouter()
 router.register("items", views.ItemViewSet, basename="item")
+router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("zones", views.ZoneViewSet, basename="zone")
 router.register("locations", views.LocationViewSet, basename="location")
 router.register("lots", views.LotViewSet, basename="lot")

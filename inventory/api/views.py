@@ -29,6 +29,7 @@ from inventory.models import (
     Reservation,
     StockBalance,
     StockMovement,
+    Supplier,
     Task,
     Zone,
 )
@@ -61,6 +62,24 @@ class ItemViewSet(MasterDataViewSet):
             raise Forbidden(
                 "Editing the item catalogue needs an admin, manager or integration role."
             )
+
+
+class SupplierViewSet(MasterDataViewSet):
+    """The suppliers the warehouses receive from (shared by all warehouses): a receipt names
+    one by its code or its name, an 856 by the EDI ID it comes from; the dock calls its
+    phone when its truck is late. Writes need an admin, manager or integration role."""
+
+    queryset = Supplier.objects.all()
+    serializer_class = s.SupplierSerializer
+    filterset_fields = ["code", "edi_id", "is_active"]
+    search_fields = ["code", "name", "edi_id"]
+
+    def get_queryset(self) -> QuerySet[Supplier]:
+        return Supplier.objects.all()  # the suppliers are not per warehouse
+
+    def _check(self, warehouse_id: int | None) -> None:
+        if not role_anywhere(self.request.user, MASTER_DATA_ROLES):
+            raise Forbidden("Editing the suppliers needs an admin, manager or integration role.")
 
 
 class ZoneViewSet(MasterDataViewSet):
@@ -328,7 +347,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     filterset_fields = ["status", "reference", "supplier"]
 
     def get_queryset(self) -> QuerySet[Receipt]:
-        return Receipt.objects.select_related("warehouse").prefetch_related(
+        return Receipt.objects.select_related("warehouse", "from_supplier").prefetch_related(
             "lines__item", "units__location", "units__lines__item"
         )
 

@@ -25,7 +25,7 @@ from inventory.models import (
     StockMovement,
     Task,
 )
-from inventory.selectors import location_suggest
+from inventory.selectors import location_suggest, supplier_named
 from inventory.services.ledger import Posting, location_accepts, movement_post, quantity_check
 from inventory.services.master import lot_get_or_create
 
@@ -118,10 +118,13 @@ def receipt_create(
     lines: Sequence[tuple[Item, int]],
     actor: AbstractBaseUser | None,
     units: Sequence[UnitExpected] = (),
+    edi_id: str = "",
 ) -> Receipt:
     """Record an expected receipt with its lines (`receipt.expected`), and the pallets its
     ship notice says are coming, each by its SSCC with what it holds, so that scanning a
-    pallet's label receives it whole (`receipt_unit_receive`)."""
+    pallet's label receives it whole (`receipt_unit_receive`). The receipt is of the
+    supplier of the master data it names (`supplier_named`: by the EDI ID its 856 came from,
+    its code or its name), when it names one."""
     if not lines:
         raise DomainError(_("A receipt has at least one line."), field="lines")
     if Receipt.objects.filter(warehouse=warehouse, reference=reference).exists():
@@ -139,7 +142,11 @@ def receipt_create(
         seen.add(item.pk)
     _units_check(warehouse, units, lines)
     receipt = Receipt.objects.create(
-        warehouse=warehouse, reference=reference, supplier=supplier, expected_on=expected_on
+        warehouse=warehouse,
+        reference=reference,
+        supplier=supplier,
+        from_supplier=supplier_named(name=supplier, edi_id=edi_id),
+        expected_on=expected_on,
     )
     ReceiptLine.objects.bulk_create(
         ReceiptLine(receipt=receipt, item=item, expected_quantity=qty) for item, qty in lines

@@ -6,6 +6,7 @@ pallet scanned twice, or one not on the receipt, is refused saying why."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from core.gs1 import gs1_check_digit
 from core.models import Event
@@ -397,7 +398,12 @@ def test_the_truck_an_856_names_is_expected_at_its_door_and_told_when_it_comes(
 
     warehouse = floor["wh"]
     Dock.objects.create(warehouse=warehouse, code="D1")
-    notice = _at_eight(warehouse, ship_notice(warehouse), time="0900")
+    # Due in two hours, on the warehouse's clock: within the gate's horizon at any hour.
+    due = timezone.localtime(timezone.now() + datetime.timedelta(hours=2), warehouse.zone())
+    notice = [
+        f"DTM*017*{due:%Y%m%d}*{due:%H%M}" if s.startswith("DTM*017*") else s
+        for s in ship_notice(warehouse)
+    ]
     with_truck = [*notice[:4], "TD3*TL**冀B 88321", *notice[4:]]
     answer = _post(supplier, x12(with_truck))
     assert answer.status_code == 200, answer.json()
@@ -408,7 +414,7 @@ def test_the_truck_an_856_names_is_expected_at_its_door_and_told_when_it_comes(
     card = client.get("/floor/", {"warehouse": warehouse.code, "fragment": "dock"})
     assert 'value="冀B 88321"' in card.content.decode()
     assert "expected: 冀B 88321" in card.content.decode()
-    hold = DockHold.objects.get(pk=door["hold"])  # tomorrow at 09:00: it came early
+    hold = DockHold.objects.get(pk=door["hold"])  # in two hours: it came early
     shipping.supplier_truck_check_in(hold=hold, plate="冀B-88321", actor=None, at=hold.placed_at)
     came = Event.objects.filter(type="supplier_truck.checked_in").get()
     assert (came.payload["expected_plate"], came.payload["as_expected"]) == ("冀B 88321", True)
