@@ -794,12 +794,15 @@ def edi_traffic(
     rows: list[dict] = []
 
     def narrowed(queryset: QuerySet, at: str, by: str) -> QuerySet:
-        """The queryset narrowed to the partner (its field `by`), control number and time
-        (its field `at`) asked for."""
+        """The queryset narrowed to the partner (its field `by`), control number (one it
+        went under before, too, for one sent again) and time (its field `at`) asked for."""
         if text:
             queryset = queryset.filter(**{f"{by}__icontains": text})
         if number:
-            queryset = queryset.filter(control_number__contains=number)
+            went_under = Q(control_number__contains=number)
+            if issubclass(queryset.model, InterchangeOut):
+                went_under |= Q(earlier__icontains=number)  # rows told apart below
+            queryset = queryset.filter(went_under)
         if before is not None:
             queryset = queryset.filter(**{f"{at}__lt": before})
         return queryset

@@ -170,6 +170,9 @@ def test_the_edi_log_sends_a_rejected_one_again_and_shows_both(erp, client, pers
     assert "Sent, no 997 yet" in now and f'href="/api/v1/orders/{advice.order_id}/edi/945/"' in now
     (before,) = [row for row in rows if f">{was}<" in row]
     assert f"Sent again as {new}" in before and "Send again" not in before
+    # Found by the number it went under first: that row only, saying it went again.
+    found = client.get("/edi/", {"control": was}).content.decode().split('<tr class="')[1:]
+    assert [f">{was}<" in row and f"Sent again as {new}" in row for row in found] == [True]
     # Pressed twice (an old page): told it went already, nothing sent.
     twice = client.post(
         "/edi/resend/", {"partner": "ZZ:ACMEERP", "control": was}, HTTP_HX_REQUEST="true"
