@@ -47,7 +47,12 @@ from integrations.sheets.orders import orders_from_sheet, template_csv
 from integrations.sheets.reading import MAX_BYTES, SheetRefused
 from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
 from inventory.models import Item, Location, Receipt, Task
-from inventory.selectors import item_by_code, items_by_sku, location_by_barcode
+from inventory.selectors import (
+    item_by_code,
+    items_by_sku,
+    location_by_barcode,
+    receipt_by_reference,
+)
 from inventory.services import receipt_unit_receive, stock_receive, task_assign
 from shipping import services as shipping
 from shipping.choices import StopStatus, TrackingSource, TrackingStatus
@@ -935,7 +940,7 @@ def supplier_walk_in(request: HttpRequest) -> HttpResponse:
             raise FormError(_("A whole number of minutes."), field="minutes")
         receipt = None
         if reference := request.POST.get("receipt", "").strip():
-            receipt = Receipt.objects.filter(warehouse=warehouse, reference=reference).first()
+            receipt = receipt_by_reference(warehouse_id=warehouse.pk, reference=reference)
             if receipt is None:
                 raise FormError(
                     _("No receipt %(reference)s here.") % {"reference": reference},

@@ -533,3 +533,13 @@ def supplier_named(*, name: str, edi_id: str = "") -> Supplier | None:
         .order_by(Case(When(code__iexact=text, then=0), default=1), "pk")  # a code first
         .first()
     )
+
+
+def receipt_by_reference(*, warehouse_id: int, reference: str) -> Receipt | None:
+    """The warehouse's receipt of that reference (as its supplier or the ERP gave it, case
+    aside), or None. One query."""
+    return (
+        Receipt.objects.filter(warehouse_id=warehouse_id, reference__iexact=reference.strip())
+        .order_by("pk")
+        .first()
+    )
