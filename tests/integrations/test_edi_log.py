@@ -11,6 +11,15 @@ from integrations.services import load_tenders_issue_due
 from tests.integrations.test_edi_204_990 import _post, tendered, x12  # noqa: F401
 
 
+def _accepted_and_refused(api, person, floor, tendered) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """Deppon's load tendered (a 204 sent), its 990 accepting it taken, and a 990 about a
+    load never tendered refused: three rows of Beijing's log."""
+    load_tenders_issue_due()
+    tms = api(person("integration", floor["wh"]))
+    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*A"]))
+    _post(tms, x12(["B1*DEPPON*L-NONE*20261207*A"], control="000000991"))  # refused
+
+
 def test_the_office_sees_its_edi_traffic(client, api, person, floor, tendered):  # noqa: F811
     load_tenders_issue_due()
     tms = api(person("integration", floor["wh"]))
@@ -62,10 +71,7 @@ def test_another_warehouses_traffic_however_much_hides_none_of_an_office(
 ):
     """Beijing's 990 and a refused 990 come before a thousand interchanges of Tianjin and
     three hundred refused there: Beijing's office still sees its own, and only those."""
-    load_tenders_issue_due()
-    tms = api(person("integration", floor["wh"]))
-    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*A"]))
-    _post(tms, x12(["B1*DEPPON*L-NONE*20261207*A"], control="000000991"))  # refused
+    _accepted_and_refused(api, person, floor, tendered)
     tianjin = network["TJ"][0]
     busy = EdiInterchange.objects.bulk_create(
         EdiInterchange(sender="ZZ:BUSYTMS", control_number=f"{n:09d}", kind="214", digest="x")
@@ -97,10 +103,7 @@ def test_the_office_finds_an_interchange_by_its_control_number_or_its_day(
     floor,
     tendered,  # noqa: F811
 ):
-    load_tenders_issue_due()
-    tms = api(person("integration", floor["wh"]))
-    _post(tms, x12([f"B1*DEPPON*{tendered['load'].reference}*20261207*A"]))
-    _post(tms, x12(["B1*DEPPON*L-NONE*20261207*A"], control="000000991"))  # refused
+    _accepted_and_refused(api, person, floor, tendered)
     client.force_login(person("dispatcher", floor["wh"]))
 
     def rows(**asked: str) -> list[str]:
