@@ -1,6 +1,6 @@
 import django_filters
 
-from inventory.models import Location, StockBalance, StockMovement, Task
+from inventory.models import Location, Receipt, StockBalance, StockMovement, Task
 
 
 class MovementFilter(django_filters.FilterSet):
@@ -56,3 +56,16 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = ["warehouse", "kind", "status", "assigned_to", "reference"]
+
+
+class ReceiptFilter(django_filters.FilterSet):
+    """Receipts by status, reference, the supplier's name as given, or the code of the
+    supplier of the master data they name (`supplier_code`, case aside)."""
+
+    supplier_code = django_filters.CharFilter(
+        field_name="from_supplier__code", lookup_expr="iexact"
+    )
+
+    class Meta:
+        model = Receipt
+        fields = ["status", "reference", "supplier", "supplier_code"]

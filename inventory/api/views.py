@@ -18,7 +18,13 @@ from core.choices import FLOOR_ROLES, MASTER_DATA_ROLES, PLANNING_ROLES, STOCK_C
 from core.exceptions import DomainError, Forbidden
 from inventory import selectors, services
 from inventory.api import serializers as s
-from inventory.filtersets import BalanceFilter, LocationFilter, MovementFilter, TaskFilter
+from inventory.filtersets import (
+    BalanceFilter,
+    LocationFilter,
+    MovementFilter,
+    ReceiptFilter,
+    TaskFilter,
+)
 from inventory.models import (
     Allocation,
     Item,
@@ -344,7 +350,7 @@ class ReceiptViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     """Expected receipts (ASNs): create, receive against them, close with variances."""
 
     serializer_class = s.ReceiptSerializer
-    filterset_fields = ["status", "reference", "supplier"]
+    filterset_class = ReceiptFilter
 
     def get_queryset(self) -> QuerySet[Receipt]:
         return Receipt.objects.select_related("warehouse", "from_supplier").prefetch_related(

@@ -87,6 +87,8 @@ def test_a_receipt_names_its_supplier_by_its_code_its_name_or_its_856_s_sender(
     assert posted("PO-2", "伊利  YILI")["supplier_code"] == "YILI"
     unknown = posted("PO-3", "Mengniu")
     assert (unknown["supplier"], unknown["supplier_code"]) == ("Mengniu", None)
+    listed = keeper.get("/api/v1/receipts/", {"supplier_code": "yili"}).json()["results"]
+    assert sorted(r["reference"] for r in listed) == ["PO-1", "PO-2"]
     # An 856 from the EDI ID the supplier's record gives, whatever its N1 SF says.
     answer = _post(api(person("integration", floor["wh"])), x12(ship_notice(floor["wh"])))
     assert answer.status_code == 200, answer.json()
