@@ -46,12 +46,14 @@ from integrations.sheets import items as item_sheets
 from integrations.sheets.orders import orders_from_sheet, template_csv
 from integrations.sheets.reading import MAX_BYTES, SheetRefused
 from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
-from inventory.models import Item, Location, Receipt, Task
+from inventory.api.serializers import SupplierSerializer
+from inventory.models import Item, Location, Receipt, Supplier, Task
 from inventory.selectors import (
     item_by_code,
     items_by_sku,
     location_by_barcode,
     receipt_by_reference,
+    supplier_by_code,
 )
 from inventory.services import receipt_unit_receive, stock_receive, task_assign
 from shipping import services as shipping
@@ -1429,6 +1431,58 @@ def payment_run_now(request: HttpRequest) -> HttpResponse:
         }
 
     return _answer(request, _bills, act)
+
+
+def _suppliers(request: HttpRequest) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    return views.suppliers_page(request)
+
+
+@login_required
+@require_POST
+def supplier_save(request: HttpRequest) -> HttpResponse:
+    """Who keeps the master data adds a supplier, or changes the one of that code: its name,
+    EDI ID, phone and whether it is active, checked as the API checks them."""
+
+    def act() -> str:
+        if not role_anywhere(request.user, MASTER_DATA_ROLES):
+            raise Forbidden(_("Keeping the suppliers needs an admin, manager or integration role."))
+        known = supplier_by_code(request.POST.get("code", ""))
+        given = SupplierSerializer(
+            known,
+            data={
+                "code": request.POST.get("code", ""),
+                "name": request.POST.get("name", ""),
+                "edi_id": request.POST.get("edi_id", ""),
+                "phone": request.POST.get("phone", ""),
+                "is_active": request.POST.get("is_active") == "on",
+            },
+        )
+        if not given.is_valid():
+            field, reasons = next(iter(given.errors.items()))
+            raise FormError(str(reasons[0]), field=field)
+        supplier = known or Supplier()
+        for name, value in given.validated_data.items():
+            if not (known and name == "code"):  # a code, once given, stays as it was written
+                setattr(supplier, name, value)
+        supplier = core_services.record_save(
+            instance=supplier, actor=request.user, warehouse_id=None
+        )
+        said = _("%(code)s changed.") if known else _("%(code)s added.")
+        return said % {"code": supplier.code}
+
+    return _answer(request, _suppliers, act, SUPPLIER_FIELDS)
+
+
+# The supplier form's fields: (the form's name, its label on the page).
+SUPPLIER_FIELDS = {
+    "code": ("code", gettext_lazy("Code")),
+    "name": ("name", gettext_lazy("Name")),
+    "edi_id": ("edi_id", gettext_lazy("EDI ID")),
+    "phone": ("phone", gettext_lazy("Phone")),
+    "is_active": ("is_active", gettext_lazy("Active")),
+}
 
 
 def _sops(request: HttpRequest) -> HttpResponse:

@@ -1130,6 +1130,22 @@ def sops_page(request: HttpRequest) -> HttpResponse:
     return render_local(request, template, context, chosen)
 
 
+@login_required
+def suppliers_page(request: HttpRequest) -> HttpResponse:
+    """The suppliers the warehouses receive from, for everyone (the dock calls their phones):
+    each one's code, name, the EDI ID its 856s come from, phone, and whether it is active;
+    who keeps the master data (`MASTER_DATA_ROLES`) adds or changes one here by its code."""
+    context = {
+        "suppliers": selectors.suppliers_listed(),
+        "may_edit": role_anywhere(request.user, MASTER_DATA_ROLES),
+        "flash": getattr(request, "flash", None),
+    }
+    template = _page_or_body(
+        request, "dashboards/suppliers.html", "dashboards/_suppliers_body.html"
+    )
+    return render(request, template, context)
+
+
 EDI_STATUS = {
     "taken": gettext_lazy("Taken"),
     "refused": gettext_lazy("Refused"),

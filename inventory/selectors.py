@@ -543,3 +543,13 @@ def receipt_by_reference(*, warehouse_id: int, reference: str) -> Receipt | None
         .order_by("pk")
         .first()
     )
+
+
+def suppliers_listed() -> list[Supplier]:
+    """Every supplier of the master data, the active first, by code. One query."""
+    return list(Supplier.objects.order_by("-is_active", "code"))
+
+
+def supplier_by_code(code: str) -> Supplier | None:
+    """The supplier of that code (case aside), active or not, or None. One query."""
+    return Supplier.objects.filter(code__iexact=code.strip()).first() if code.strip() else None

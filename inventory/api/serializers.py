@@ -327,7 +327,17 @@ class SupplierSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 _("Give it as the ISA says it: qualifier:ID, e.g. ZZ:YILIEDI (ID 15 at most).")
             )
-        return f"{qualifier.upper()}:{partner.upper()}"
+        edi_id = f"{qualifier.upper()}:{partner.upper()}"
+        other = Supplier.objects.filter(edi_id=edi_id)
+        if self.instance is not None:
+            other = other.exclude(pk=self.instance.pk)
+        taken = other.first()
+        if taken is not None:
+            raise serializers.ValidationError(
+                _("%(code)s's ship notices come from %(edi_id)s already.")
+                % {"code": taken.code, "edi_id": edi_id}
+            )
+        return edi_id
 
 
 class ReceiptSerializer(serializers.ModelSerializer):

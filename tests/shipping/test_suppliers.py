@@ -164,3 +164,42 @@ def test_the_scorecard_scores_a_supplier_of_the_master_data_under_its_name(
         ("伊利 Yili", 2),
         ("Mengniu", 1),
     ]
+
+
+def test_the_office_keeps_its_suppliers_on_their_page_and_the_floor_reads_it(
+    client, person, floor, yili
+):
+    page = "/suppliers/"
+    client.force_login(person("operator", floor["wh"]))
+    read = client.get(page).content.decode()
+    assert 'data-supplier="YILI"' in read and 'href="tel:0471-360 1234"' in read
+    assert 'id="supplier-save"' not in read  # the floor reads, the office keeps them
+    client.post("/suppliers/save/", {"code": "MK", "name": "Master Kong"}, HTTP_HX_REQUEST="true")
+    assert not Supplier.objects.filter(code="MK").exists()
+
+    client.force_login(person("manager", floor["wh"]))
+    save = "/suppliers/save/"
+    added = client.post(
+        save,
+        {"code": "MK", "name": "康师傅  Master Kong", "phone": "022-2886 5000", "is_active": "on"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "MK added." in added and 'data-supplier="MK"' in added
+    assert Supplier.objects.get(code="MK").name == "康师傅 Master Kong"
+    changed = client.post(
+        save, {"code": "yili", "name": "伊利 Yili", "edi_id": "ZZ:COFCO"}, HTTP_HX_REQUEST="true"
+    ).content.decode()  # by its code, case aside; not ticked active: no longer
+    assert "YILI changed." in changed
+    yili.refresh_from_db()
+    assert (yili.code, yili.is_active, yili.phone) == ("YILI", False, "")
+    refused = client.post(
+        save, {"code": "NF", "name": "Nongfu", "edi_id": "NONGFU"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "EDI ID: Give it as the ISA says it" in refused
+    taken = client.post(
+        save, {"code": "NF", "name": "Nongfu", "edi_id": "zz:cofco"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "EDI ID: YILI&#x27;s ship notices come from ZZ:COFCO already." in taken
+    assert not Supplier.objects.filter(code="NF").exists()
+    chinese = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "供应商" in chinese and "按代码添加或修改供应商" in chinese
