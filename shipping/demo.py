@@ -12,9 +12,10 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from core.models import Warehouse
 from core.services import record_save
-from inventory.choices import ReceiptStatus, ZoneKind
+from inventory.choices import ReceiptStatus, TemperatureClass, ZoneKind
 from inventory.models import Item, Location, Receipt, Task
 from inventory.selectors import available_to_reserve
+from inventory.services import receipt_create
 from shipping import services
 from shipping.models import (
     Carrier,
@@ -278,11 +279,32 @@ def shipping_demo_load(*, warehouses: dict[str, Warehouse], today: datetime.date
     return ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
 
 
+def _yili_today(warehouse: Warehouse, today: datetime.date) -> Receipt | None:
+    """A receipt of Yili's expected today, of the first chilled item the catalogue has (none
+    without one)."""
+    milk = (
+        Item.objects.filter(temperature_class=TemperatureClass.CHILLED, is_active=True)
+        .order_by("sku")
+        .first()
+    )
+    if milk is None:
+        return None
+    return receipt_create(
+        warehouse=warehouse,
+        reference=f"ASN-{warehouse.code}-{today:%Y%m%d}-Y",
+        supplier="伊利 Yili",
+        expected_on=today,
+        lines=[(milk, 48)],
+        actor=None,
+    )
+
+
 def _doors_held(warehouse: Warehouse, today: datetime.date) -> None:
     """Beijing holds a door from loading three times: one whose leveller is mended in an
     hour, for two hours; one for Master Kong's truck, whose ship notice came, the morning it
     is expected; and one where a supplier's truck came in 25 minutes ago with today's
-    goods; each at the last door free then."""
+    goods (Yili's milk, when no receipt is expected today: the gate shows whom to call);
+    each at the last door free then."""
     now = timezone.now().replace(second=0, microsecond=0)
     receipt = (
         Receipt.objects.filter(warehouse=warehouse, expected_on=today + datetime.timedelta(days=1))
@@ -294,7 +316,7 @@ def _doors_held(warehouse: Warehouse, today: datetime.date) -> None:
         .exclude(status=ReceiptStatus.CLOSED)
         .order_by("pk")
         .first()
-    )
+    ) or _yili_today(warehouse, today)
     unloads_at = datetime.datetime.combine(
         today + datetime.timedelta(days=1), datetime.time(8, 0), warehouse.zone()
     )
