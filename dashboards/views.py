@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -786,6 +785,18 @@ def _date(value: str | None) -> datetime.date | None:
     return day if day and abs(day - datetime.date.today()) < CENTURY else None
 
 
+def _day_asked(raw: str, label: str) -> tuple[datetime.date | None, str]:
+    """A day a page's query gives (YYYY-MM-DD, as a date input sends it), or None; with
+    what the page says of one that is not a day (naming the field by `label`), else ""."""
+    try:
+        return (datetime.date.fromisoformat(raw) if raw else None), ""
+    except ValueError:
+        return None, _("%(field)s: not a date (YYYY-MM-DD): %(value)s") % {
+            "field": label,
+            "value": raw,
+        }
+
+
 def whole_number(value: str | None) -> int | None:
     """A query's or form's whole number (an id, units) in ASCII or a Chinese keyboard's
     full-width digits, if it is one a database integer holds; else None."""
@@ -934,14 +945,9 @@ def orders_list(request: HttpRequest) -> HttpResponse:
         ("from", _("Ship date from"), "promised_ship_date__gte"),
         ("until", _("Ship date until"), "promised_ship_date__lte"),
     ):
-        raw = request.GET.get(name, "").strip()
-        try:
-            dates[name] = datetime.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            dates[name] = None
-            problems.append(
-                _("%(field)s: not a date (YYYY-MM-DD): %(value)s") % {"field": label, "value": raw}
-            )
+        dates[name], problem = _day_asked(request.GET.get(name, "").strip(), label)
+        if problem:
+            problems.append(problem)
         if dates[name] is not None:
             orders = orders.filter(**{lookup: dates[name]})
     export = request.GET.get("export")
@@ -1169,16 +1175,9 @@ def edi_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     partner = request.GET.get("partner", "")[:40]
     control = "".join(c for c in request.GET.get("control", "") if c.isdigit())[:9]
-    until_text = request.GET.get("until", "").strip()[:10]
-    try:
-        until = parse_date(until_text) if until_text else None
-    except ValueError:  # well formed, no such day: 2026-02-30
-        until = None
-    if until_text and until is None:
-        request.flash = {  # type: ignore[attr-defined]
-            "good": False,
-            "text": _("Until: %(day)s is not a day (YYYY-MM-DD).") % {"day": until_text},
-        }
+    until, problem = _day_asked(request.GET.get("until", "").strip()[:10], _("Until"))
+    if problem:
+        request.flash = {"good": False, "text": problem}  # type: ignore[attr-defined]
     before = (
         datetime.datetime.combine(
             until + datetime.timedelta(days=1),

@@ -117,5 +117,5 @@ def test_the_office_finds_an_interchange_by_its_control_number_or_its_day(
     yesterday = str(today - datetime.timedelta(days=1))
     assert "No interchange yet." in client.get("/edi/", {"until": yesterday}).content.decode()
     page = client.get("/edi/", {"until": "2026-02-30"}).content.decode()
-    assert "Until: 2026-02-30 is not a day (YYYY-MM-DD)." in page
+    assert "Until: not a date (YYYY-MM-DD): 2026-02-30" in page
     assert len(page.split('<tr class="')[1:]) == 3  # all, the day not used
