@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     F,
     Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -738,17 +739,18 @@ def freight_bills(
     )
 
 
-def bills_waiting_for_run(*, warehouse_ids: Iterable[int]) -> list[dict]:
-    """Per warehouse of these with bills decided that no 820 has told yet (by code): its
-    `warehouse_id`, `warehouse` code, how many bills wait (`bills`) and what they pay in
-    all (`payable`). One query."""
+def bills_waiting_for_run(*, warehouse_ids: Iterable[int] | None = None) -> list[dict]:
+    """Per warehouse of these (all, if None) with bills decided that no 820 has told yet (by
+    code): its `warehouse_id`, `warehouse` code, how many bills wait (`bills`), what they
+    pay in all (`payable`) and when the first of them was decided (`first_decided`). One
+    query."""
     return list(
         bills_to_remit(warehouse_ids=warehouse_ids)
         .values(
             warehouse_id=F("shipment__load__warehouse_id"),
             warehouse=F("shipment__load__warehouse__code"),
         )
-        .annotate(bills=Count("pk"), payable=Sum("payable"))
+        .annotate(bills=Count("pk"), payable=Sum("payable"), first_decided=Min("decided_at"))
         .order_by("warehouse")
     )
 

@@ -21,7 +21,12 @@ from core.exceptions import Conflict, DomainError, NotFound
 from core.models import Warehouse
 from integrations.edi.remittance import remittance_820
 from integrations.models import INVOICES_OPEN, FreightInvoice, FreightRemittance, InvoiceStatus
-from integrations.selectors import bills_to_remit, edi_not_waiting, remittance_of
+from integrations.selectors import (
+    bills_to_remit,
+    bills_waiting_for_run,
+    edi_not_waiting,
+    remittance_of,
+)
 from integrations.services.interchanges_out import (
     control_number_next,
     interchange_made_anew,
@@ -208,14 +213,7 @@ def remittances_send_due(now: datetime.datetime | None = None) -> int:
     run (`payment_run_last`) and not told yet, that run (`remittances_send`), each in a
     transaction of its own; how many 820s went."""
     now = now or timezone.now()
-    waiting = (
-        bills_to_remit()
-        .values_list("shipment__load__warehouse_id", "decided_at")
-        .order_by("decided_at")
-    )
-    first_decided: dict[int, datetime.datetime] = {}
-    for warehouse_id, decided_at in waiting:
-        first_decided.setdefault(warehouse_id, decided_at)
+    first_decided = {w["warehouse_id"]: w["first_decided"] for w in bills_waiting_for_run()}
     count = 0
     for warehouse in Warehouse.objects.filter(pk__in=first_decided).order_by("pk"):
         run = payment_run_last(warehouse, now)
@@ -245,14 +243,14 @@ def _remittance_sent(
 ) -> None:
     """`edi.sent` of an 820, with its interchange, its carrier, what it pays in all, and
     each bill's number, status and what is paid (and the control number it sends again)."""
-    bills = list(sent.bills.select_related("carrier", "shipment").order_by("received_at", "pk"))
+    bills = list(sent.bills.select_related("shipment").order_by("received_at", "pk"))
     interchange_sent(
         sent,
         kind="820",
         partner=sent.partner,
         about=("remittance", f"RA{sent.pk:09d}", sent.warehouse_id),
         told={
-            "carrier": bills[0].carrier.code if bills else "",
+            "carrier": sent.carrier.code,
             "currency": sent.currency,
             "paid_on": sent.paid_on.isoformat(),
             "payable": str(sum((b.payable or Decimal(0) for b in bills), Decimal(0))),
