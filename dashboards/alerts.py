@@ -439,9 +439,8 @@ def _supplier_said(hold: DockHold) -> str:
         return hold.note or "—"
     receipt = hold.receipt
     known = receipt.from_supplier
-    name = known.name if known is not None else receipt.supplier
     phone = f", ☎ {known.phone}" if known is not None and known.phone else ""
-    return f"{receipt.reference} ({name}{phone})"
+    return f"{receipt.reference} ({receipt.supplier_name}{phone})"
 
 
 def suppliers_late(

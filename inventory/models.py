@@ -373,6 +373,11 @@ class Receipt(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def supplier_name(self) -> str:
+        """Its supplier's name as the master data has it, else as the receipt gives it."""
+        return self.from_supplier.name if self.from_supplier_id else self.supplier
+
 
 class ReceiptLine(models.Model):
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
