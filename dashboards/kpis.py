@@ -204,8 +204,8 @@ def supplier_scorecard(frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     expected, its trucks at the doors held for them, the share of those at the gate by the
     hold's start and `SUPPLIER_GRACE_MIN` minutes, the median minutes they came after the
     hold's start (early is negative), and the median minutes they stood at the door. A
-    supplier is one by `name_key` (case and spaces aside), named as most of its rows spell it. Frames as
-    `dashboards.selectors.supplier_frames` gives them."""
+    supplier is one by `name_key` (case and spaces aside), named as most of its rows spell
+    it. Frames as `dashboards.selectors.supplier_frames` gives them."""
     spellings: dict[str, list[str]] = {}
     keyed: dict[str, pd.DataFrame] = {}
     for kind, frame in frames.items():

@@ -1,7 +1,8 @@
 """Idempotency-Key for every POST from another system.
 
 A replay with the same key and body returns the first answer (status and body; a NUL
-character in it, which PostgreSQL cannot keep, comes back as U+FFFD) and writes nothing; the same key with another body is a 409. The key is claimed in the same
+character in it, which PostgreSQL cannot keep, comes back as U+FFFD) and writes nothing;
+the same key with another body is a 409. The key is claimed in the same
 transaction as the work, so two concurrent requests with one key run the work once.
 """
 

@@ -2,8 +2,9 @@
 depositor's 940s become orders, and each of their shipments is answered with a 945; a
 customer is sent an 856 for each stop; a carrier is tendered its loads in 204s and answers
 them in 990s; a carrier's 210s are checked against its tariff, and the bills decided are
-answered at the warehouse's payment run, in one 820 per carrier; a supplier's 856s become expected receipts, pallet by pallet;
-partners' 997s say whether they took what Handoff sent."""
+answered at the warehouse's payment run, in one 820 per carrier; a supplier's 856s become
+expected receipts, pallet by pallet; partners' 997s say whether they took what Handoff
+sent."""
 
 import datetime
 from dataclasses import dataclass

@@ -489,7 +489,8 @@ def dock_hold_place(
 ) -> DockHold:
     """Hold a door from loading for these hours (`dock.held`): for receiving (with the
     receipt its truck brings, of the door's warehouse and not closed, and the plate of the
-    truck expected, if known), a repair, or another reason that the note says. No appointment is booked at it then.
+    truck expected, if known), a repair, or another reason that the note says. No
+    appointment is booked at it then.
     Refused, nothing written: a reason unknown, or "other" with no note; a note too long; an
     end not after the start, more than `HOLD_LONGEST` on, or past already; a door out of
     service; a receipt of another warehouse or closed (DomainError naming the field). A live
