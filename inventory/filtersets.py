@@ -1,6 +1,6 @@
 import django_filters
 
-from inventory.models import Location, Receipt, StockBalance, StockMovement, Task
+from inventory.models import Location, Lot, Receipt, StockBalance, StockMovement, Task
 
 
 class MovementFilter(django_filters.FilterSet):
@@ -69,3 +69,13 @@ class ReceiptFilter(django_filters.FilterSet):
     class Meta:
         model = Receipt
         fields = ["status", "reference", "supplier", "supplier_code"]
+
+
+class LotFilter(django_filters.FilterSet):
+    """Lots by item and code, expiry, and whether on hold (`held`)."""
+
+    held = django_filters.BooleanFilter(field_name="held_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Lot
+        fields = {"item__sku": ["exact"], "code": ["exact"], "expires_on": ["lte", "gte"]}

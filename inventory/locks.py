@@ -11,22 +11,39 @@ orders (a late order joining it is not on it yet), so no cycle forms.
 
 from collections.abc import Iterable
 
-from inventory.models import Allocation, StockBalance
+from django.db import connection
+
+from inventory.models import Allocation, Lot, StockBalance
 
 
 def balance_ensure(*, warehouse_id: int, item_id: int, location_id: int, lot_id: int | None) -> int:
     """The pk of the balance row for (item, location, lot), inserting an empty one if missing.
 
-    Safe under concurrent callers: the insert ignores the unique-constraint conflict.
+    Safe under concurrent callers: the insert ignores the unique-constraint conflict. A new
+    row of a lot on hold is held too: the lot's row is read with a share lock, so a hold
+    being put on meanwhile is waited for, and one put on after it sees this row.
     """
     key = {"item_id": item_id, "location_id": location_id, "lot_id": lot_id}
     pk = StockBalance.objects.filter(**key).values_list("pk", flat=True).first()
     if pk is not None:
         return pk
+    held = lot_id is not None and _lot_held(lot_id)
     StockBalance.objects.bulk_create(
-        [StockBalance(warehouse_id=warehouse_id, **key)], ignore_conflicts=True
+        [StockBalance(warehouse_id=warehouse_id, held=held, **key)], ignore_conflicts=True
     )
     return StockBalance.objects.filter(**key).values_list("pk", flat=True).get()
+
+
+def _lot_held(lot_id: int) -> bool:
+    """Whether the lot is on hold, read under a share lock on its row (on PostgreSQL; SQLite
+    writes one transaction at a time)."""
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "held_at" FROM "{Lot._meta.db_table}" WHERE "id" = %s{share}', [lot_id]
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] is not None
 
 
 def balances_lock(pks: Iterable[int]) -> dict[int, StockBalance]:

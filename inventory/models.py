@@ -178,6 +178,10 @@ class Lot(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="lots")
     code = models.CharField(_("lot"), max_length=40)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # A quality hold (a recall, a supplier's notice, a temperature excursion): while
+    # `held_at` is set, nothing of the lot is reserved, and no truck leaves with it.
+    held_at = models.DateTimeField(_("held since"), null=True, blank=True)
+    hold_reason = models.CharField(_("why held"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["item_id", "expires_on", "code"]
@@ -196,6 +200,9 @@ class StockBalance(models.Model):
     lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
+    # The lot's hold, on the row every reservation locks: a reservation that waited for
+    # this row while the lot was put on hold sees it here once it has the lock.
+    held = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -99,7 +99,7 @@ _AVAILABLE = Prepared(
     WHERE b.warehouse_id = ANY(%(warehouses)s) AND b.item_id = ANY(%(items)s)
       AND b.on_hand > b.reserved
       AND z.kind = ANY(%(kinds)s)
-      AND NOT l.is_blocked
+      AND NOT l.is_blocked AND NOT b.held
       AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
     GROUP BY b.warehouse_id, b.item_id
     """,
@@ -132,11 +132,13 @@ def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None
     unexpired = Q(lot__isnull=True) | Q(lot__expires_on__isnull=True)
     for code, date in today.items():
         unexpired |= Q(warehouse__code=code, lot__expires_on__gte=date)
-    pickable = Q(location__zone__kind__in=PICKABLE_ZONE_KINDS, location__is_blocked=False) & (
-        unexpired
-    )
+    pickable = Q(
+        location__zone__kind__in=PICKABLE_ZONE_KINDS, location__is_blocked=False, held=False
+    ) & (unexpired)
     grouped = (
-        rows.values("warehouse__code", "item__sku", "lot__code", "lot__expires_on")
+        rows.values(
+            "warehouse__code", "item__sku", "lot__code", "lot__expires_on", "lot__hold_reason"
+        )
         .annotate(
             total_on_hand=Sum("on_hand"),
             total_reserved=Sum("reserved"),
@@ -174,6 +176,7 @@ def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None
                     "expired": bool(
                         row["lot__expires_on"] and row["lot__expires_on"] < today[key[0]]
                     ),
+                    "held": bool(row["lot__hold_reason"]),
                 }
             )
     return list(result.values())

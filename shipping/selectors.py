@@ -17,7 +17,15 @@ from core.db import Prepared, from_db_row, select_list
 from core.exceptions import DomainError
 from core.models import Warehouse
 from inventory.choices import MovementKind, TemperatureClass
-from inventory.models import Allocation, Item, ReceiptLine, StockMovement
+from inventory.models import (
+    Allocation,
+    Item,
+    Lot,
+    Receipt,
+    ReceiptLine,
+    StockBalance,
+    StockMovement,
+)
 from inventory.selectors import last_moved, picked_stock, units_moved
 from shipping.choices import (
     BUSY_LOAD_STATUSES,
@@ -1796,3 +1804,121 @@ def order_consigned(*, order_id: int) -> Consigned | None:
         last_seen=last_seen,
         done_at=max(done) if all_done else None,  # type: ignore[type-var]
     )
+
+
+def lot_trace(*, lot: Lot, warehouse_ids: Iterable[int]) -> dict:
+    """A lot's trace in these warehouses, for a recall: where it came from (each receipt, its
+    supplier, the units), where it is (on hand per location, and reserved for whom), and
+    where it went (each unit packed of it: to which order, customer and address, on which
+    shipment, delivered or not; those not gone yet apart). Units cancelled with their order
+    are left out: their goods went back to stock. A fixed number of queries."""
+    ids = list(warehouse_ids)
+    receipts: dict[tuple[int, str], dict] = {}
+    for movement in (
+        StockMovement.objects.filter(kind=MovementKind.RECEIPT, lot=lot, warehouse_id__in=ids)
+        .select_related("warehouse")
+        .order_by("created_at", "pk")
+    ):
+        row = receipts.setdefault(
+            (movement.warehouse_id, movement.reference),
+            {
+                "warehouse": movement.warehouse.code,
+                "reference": movement.reference,
+                "supplier": "",
+                "supplier_code": None,
+                "quantity": 0,
+                "first_at": movement.created_at,
+            },
+        )
+        row["quantity"] += movement.quantity
+    for receipt in Receipt.objects.filter(
+        warehouse_id__in=ids, reference__in=[key[1] for key in receipts if key[1]]
+    ).select_related("from_supplier"):
+        row = receipts.get((receipt.warehouse_id, receipt.reference))
+        if row is not None:
+            row["supplier"] = receipt.supplier_name
+            row["supplier_code"] = receipt.from_supplier.code if receipt.from_supplier else None
+    on_hand = [
+        {
+            "warehouse": b.warehouse.code,
+            "location": b.location.barcode,
+            "zone_kind": b.location.zone.kind,
+            "on_hand": b.on_hand,
+            "reserved": b.reserved,
+        }
+        for b in StockBalance.objects.filter(lot=lot, warehouse_id__in=ids, on_hand__gt=0)
+        .select_related("warehouse", "location__zone")
+        .order_by("warehouse__code", "location__pick_sequence", "location__barcode")
+    ]
+    reserved = [
+        {
+            "warehouse": a.balance.warehouse.code,
+            "reference": a.reservation.reference,
+            "location": a.balance.location.barcode,
+            "quantity": a.quantity,
+        }
+        for a in Allocation.objects.filter(
+            balance__lot=lot, balance__warehouse_id__in=ids, quantity__gt=0
+        )
+        .select_related("reservation", "balance__warehouse", "balance__location")
+        .order_by("reservation__reference", "pk")
+    ]
+    shipped, not_shipped = [], []
+    for content in (
+        HandlingUnitLine.objects.filter(lot=lot, unit__warehouse_id__in=ids)
+        .exclude(unit__status=UnitStatus.CANCELLED)
+        .select_related(
+            "unit__warehouse",
+            "unit__load__shipment",
+            "line__order__customer",
+            "line__order__ship_to",
+        )
+        .order_by("unit__packed_at", "unit__pk", "pk")
+    ):
+        unit, order = content.unit, content.line.order
+        shipment = getattr(unit.load, "shipment", None) if unit.load_id else None
+        row = {
+            "warehouse": unit.warehouse.code,
+            "sscc": unit.sscc,
+            "unit_status": unit.status,
+            "order": order.external_ref,
+            "order_id": order.pk,
+            "order_status": order.status,
+            "customer": order.customer.name,
+            "customer_code": order.customer.code,
+            "ship_to": order.ship_to.name,
+            "address": order.ship_to.address,
+            "city": order.ship_to.city,
+            "quantity": content.quantity,
+            "load": unit.load.reference if unit.load_id else None,
+            "shipment": shipment.reference if shipment else None,
+            "departed_at": shipment.departed_at if shipment else None,
+            "delivered_at": order.delivered_at,
+        }
+        (shipped if unit.status == UnitStatus.SHIPPED else not_shipped).append(row)
+    received = list(receipts.values())
+    return {
+        "lot": {
+            "id": lot.pk,
+            "item": lot.item.sku,
+            "item_name": lot.item.name,
+            "code": lot.code,
+            "expires_on": lot.expires_on,
+            "held": lot.held_at is not None,
+            "held_at": lot.held_at,
+            "hold_reason": lot.hold_reason,
+        },
+        "totals": {
+            "received": sum(r["quantity"] for r in received),
+            "on_hand": sum(r["on_hand"] for r in on_hand),
+            "reserved": sum(r["quantity"] for r in reserved),
+            "packed_not_shipped": sum(r["quantity"] for r in not_shipped),
+            "shipped": sum(r["quantity"] for r in shipped),
+            "customers": len({r["customer_code"] for r in shipped}),
+        },
+        "received": received,
+        "on_hand": on_hand,
+        "reserved": reserved,
+        "packed_not_shipped": not_shipped,
+        "shipped": shipped,
+    }

@@ -23,6 +23,7 @@ STOCK_FREED = frozenset(
         "stock.counted",
         "stock.released",
         "location.unblocked",
+        "lot.hold_lifted",
     }
 )
 

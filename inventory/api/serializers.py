@@ -149,10 +149,15 @@ class ItemSerializer(serializers.ModelSerializer):
 
 class LotSerializer(serializers.ModelSerializer):
     item = ItemField()
+    held = serializers.SerializerMethodField()
 
     class Meta:
         model = Lot
-        fields = ["id", "item", "code", "expires_on"]
+        fields = ["id", "item", "code", "expires_on", "held", "held_at", "hold_reason"]
+        read_only_fields = ["held_at", "hold_reason"]
+
+    def get_held(self, lot: Lot) -> bool:
+        return lot.held_at is not None
 
 
 class ReorderPolicySerializer(serializers.ModelSerializer):
@@ -527,6 +532,10 @@ class UnitReceiveInput(serializers.Serializer):
 
 class BlockInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+class HoldInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="Why the lot is held.")
 
 
 class CountPlanInput(serializers.Serializer):

@@ -1,6 +1,7 @@
 """Every change to stock: one function per state change, one transaction each, with its events."""
 
 from inventory.services.counts import count_record, count_tasks_create
+from inventory.services.holds import lot_hold, lot_hold_lift
 from inventory.services.ledger import QUANTITY_MAX, quantity_check
 from inventory.services.master import (
     items_import,
@@ -43,6 +44,8 @@ __all__ = [
     "location_block",
     "location_unblock",
     "lot_get_or_create",
+    "lot_hold",
+    "lot_hold_lift",
     "pick_tasks_create",
     "putaway_task_create",
     "quantity_check",

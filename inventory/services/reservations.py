@@ -188,6 +188,7 @@ def _stock_reserve(
             item=item,
             location__zone__kind__in=PICKABLE_ZONE_KINDS,
             location__is_blocked=False,
+            held=False,
             on_hand__gt=F("reserved"),
         )
         .exclude(lot__expires_on__lt=warehouse.today())
@@ -302,10 +303,12 @@ def stock_release(
     actor: AbstractBaseUser | None,
     quantity: int | None = None,
     location: Location | None = None,
+    lot: Lot | None = None,
 ) -> Reservation:
     """Give back reserved stock (all that is still reserved, or `quantity` of it); `stock.released`.
 
-    Allocations at `location` go first if given (a short pick there); then the latest-expiring,
+    Allocations at `location` (a short pick there) or of `lot` (a lot put on hold) go first
+    if given; then the latest-expiring,
     so the reservation keeps FEFO order. Open pick tasks of the reservation then ask for no
     more than is still reserved where they pick: one with nothing left there is cancelled,
     the others shrink (the event lists them), so nobody picks what was given back.
@@ -336,7 +339,9 @@ def stock_release(
     )
 
     def release_order(a: Allocation) -> tuple:
-        here = location is not None and a.balance.location_id == location.pk
+        here = (location is not None and a.balance.location_id == location.pk) or (
+            lot is not None and a.balance.lot_id == lot.pk
+        )
         return (here, _fefo_key(a.balance))
 
     left = {a.pk: a.quantity for a in allocations}  # per allocation, reserved after this

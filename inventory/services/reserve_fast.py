@@ -42,13 +42,13 @@ WITH first_balance AS (
     JOIN {Zone._meta.db_table} z ON z.id = l.zone_id
     LEFT JOIN {_LOT} lot ON lot.id = b.lot_id
     WHERE b.warehouse_id = %(warehouse)s AND b.item_id = %(item)s AND b.on_hand > b.reserved
-      AND z.kind = ANY(%(kinds)s) AND NOT l.is_blocked
+      AND z.kind = ANY(%(kinds)s) AND NOT l.is_blocked AND NOT b.held
       AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
     ORDER BY COALESCE(lot.expires_on, DATE '9999-12-31'), l.pick_sequence, b.id
     LIMIT 1
 ), taken AS (
     UPDATE {_BALANCE} SET reserved = reserved + %(qty)s
-    WHERE id = (SELECT id FROM first_balance) AND on_hand - reserved >= %(qty)s
+    WHERE id = (SELECT id FROM first_balance) AND on_hand - reserved >= %(qty)s AND NOT held
     RETURNING id, location_id, lot_id
 ), place AS (
     SELECT taken.id, l.barcode, lot.code AS lot_code
@@ -193,7 +193,7 @@ WITH wanted AS (
         LEFT JOIN {_LOT} lot ON lot.id = b.lot_id
         WHERE b.warehouse_id = %(warehouse)s AND b.item_id = w.item_id
           AND b.on_hand > b.reserved AND z.kind = ANY(%(kinds)s) AND NOT l.is_blocked
-          AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
+          AND NOT b.held AND (lot.expires_on IS NULL OR lot.expires_on >= %(today)s)
         ORDER BY COALESCE(lot.expires_on, DATE '9999-12-31'), l.pick_sequence, b.id
         LIMIT 1
     ) fb
@@ -202,7 +202,7 @@ SELECT b.id, b.item_id, b.on_hand - b.reserved, l.barcode, lot.code
 FROM {_BALANCE} b
 JOIN {_LOCATION} l ON l.id = b.location_id
 LEFT JOIN {_LOT} lot ON lot.id = b.lot_id
-WHERE b.id IN (SELECT id FROM first_balance)
+WHERE b.id IN (SELECT id FROM first_balance) AND NOT b.held
 ORDER BY b.id
 FOR UPDATE OF b
 """

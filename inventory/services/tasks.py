@@ -145,6 +145,7 @@ def replenish_tasks_create(
                 item_id=face.item_id,
                 location__zone__kind=ZoneKind.STORAGE,
                 location__is_blocked=False,
+                held=False,
                 on_hand__gt=F("reserved"),
             )
             .select_related("location", "lot")

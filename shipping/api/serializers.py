@@ -1043,3 +1043,81 @@ class OrderRefInput(serializers.Serializer):
     """The order an action on a wave or a load is about, by its external reference."""
 
     order = serializers.CharField(help_text="The order's external reference.")
+
+
+# --- a lot's trace, for a recall --------------------------------------------------------
+
+
+class TraceLotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    item = serializers.CharField()
+    item_name = serializers.CharField()
+    code = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+    held = serializers.BooleanField()
+    held_at = serializers.DateTimeField(allow_null=True)
+    hold_reason = serializers.CharField()
+
+
+class TraceTotalsSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    packed_not_shipped = serializers.IntegerField()
+    shipped = serializers.IntegerField()
+    customers = serializers.IntegerField(help_text="Customers it was shipped to.")
+
+
+class TraceReceivedSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    reference = serializers.CharField(help_text="The receipt's reference.")
+    supplier = serializers.CharField()
+    supplier_code = serializers.CharField(allow_null=True)
+    quantity = serializers.IntegerField()
+    first_at = serializers.DateTimeField()
+
+
+class TraceOnHandSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    location = serializers.CharField()
+    zone_kind = serializers.CharField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+
+
+class TraceReservedSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    reference = serializers.CharField(help_text="The order line's reference.")
+    location = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class TraceUnitSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    sscc = serializers.CharField()
+    unit_status = serializers.CharField()
+    order = serializers.CharField()
+    order_id = serializers.IntegerField()
+    order_status = serializers.CharField()
+    customer = serializers.CharField()
+    customer_code = serializers.CharField()
+    ship_to = serializers.CharField()
+    address = serializers.CharField()
+    city = serializers.CharField()
+    quantity = serializers.IntegerField()
+    load = serializers.CharField(allow_null=True)
+    shipment = serializers.CharField(allow_null=True)
+    departed_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+
+
+class LotTraceSerializer(serializers.Serializer):
+    """Where a lot came from, where it is and where it went, in the caller's warehouses."""
+
+    lot = TraceLotSerializer()
+    totals = TraceTotalsSerializer()
+    received = TraceReceivedSerializer(many=True)
+    on_hand = TraceOnHandSerializer(many=True)
+    reserved = TraceReservedSerializer(many=True)
+    packed_not_shipped = TraceUnitSerializer(many=True)
+    shipped = TraceUnitSerializer(many=True)

@@ -988,3 +988,30 @@ class OrderPackViewSet(ScopedViewSet):
         return Response(
             s.UnitSerializer(UnitViewSet.queryset.get(pk=unit.pk)).data, status.HTTP_201_CREATED
         )
+
+
+# --- a lot's trace ------------------------------------------------------------------------
+
+from inventory.models import Lot  # noqa: E402
+from shipping.selectors import lot_trace  # noqa: E402
+
+
+class LotTraceViewSet(ScopedViewSet):
+    """A lot's trace, for a recall: `GET /lots/{id}/trace/`."""
+
+    queryset = Lot.objects.select_related("item")
+    serializer_class = s.LotTraceSerializer
+
+    def get_queryset(self) -> QuerySet[Lot]:
+        # Lots are of the catalogue, as items are; what the trace shows is the caller's.
+        return Lot.objects.select_related("item")
+
+    @extend_schema(responses=s.LotTraceSerializer)
+    @action(detail=True, methods=["get"])
+    def trace(self, request: Request, pk: str) -> Response:
+        """Where the lot came from (receipts and suppliers), where it is (on hand, reserved
+        for whom) and where it went (units packed of it: orders, customers, addresses,
+        shipments), in the caller's warehouses."""
+        lot = self.get_object()
+        trace = lot_trace(lot=lot, warehouse_ids=warehouse_ids_for(request.user))
+        return Response(s.LotTraceSerializer(trace).data)

@@ -355,6 +355,31 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
     return unit
 
 
+def _no_held_lot_check(load: Load) -> None:
+    """Refuse (409 `lot_held`) a departure with a unit holding a lot on hold, naming the
+    units, the lots and why they are held."""
+    held = list(
+        HandlingUnitLine.objects.filter(unit__load=load, lot__held_at__isnull=False)
+        .select_related("unit", "lot__item")
+        .order_by("unit__sscc", "lot_id")
+    )
+    if not held:
+        return
+    lots = {f"{c.lot.item.sku} {c.lot.code} ({c.lot.hold_reason})" for c in held}
+    raise Conflict(
+        _(
+            "Units %(units)s hold lots on hold: %(lots)s. Lift the hold, or cancel their "
+            "orders and take them off."
+        )
+        % {
+            "units": ", ".join(dict.fromkeys(c.unit.sscc for c in held)),
+            "lots": "; ".join(sorted(lots)),
+        },
+        field="units",
+        code="lot_held",
+    )
+
+
 @service
 def load_depart(
     *, load: Load, actor: AbstractBaseUser | None, at: datetime.datetime | None = None
@@ -379,6 +404,7 @@ def load_depart(
             % {"units": ", ".join(cancelled_units.values_list("sscc", flat=True))},
             field="units",
         )
+    _no_held_lot_check(load)
     for order in live:
         if order.status != OrderStatus.LOADED:
             unscanned = list(

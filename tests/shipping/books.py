@@ -228,8 +228,22 @@ def doors_held_take_no_truck() -> None:
         assert hold.released_at is not None or hold.ends_at <= hold.checked_out_at, hold.pk
 
 
+def held_lots_go_nowhere() -> None:
+    """A lot on hold is held on each of its balances (and only such a lot), nothing of it is
+    reserved, and no unit holding it has left since it was held."""
+    assert not StockBalance.objects.filter(lot__held_at__isnull=False, held=False).exists()
+    assert not StockBalance.objects.filter(held=True).exclude(lot__held_at__isnull=False).exists()
+    assert not Allocation.objects.filter(balance__held=True, quantity__gt=0).exists()
+    assert not HandlingUnitLine.objects.filter(
+        lot__held_at__isnull=False,
+        unit__status=UnitStatus.SHIPPED,
+        unit__load__departed_at__gte=F("lot__held_at"),
+    ).exists()
+
+
 def books_hold() -> None:
     ledger_is_exact()
+    held_lots_go_nowhere()
     reservations_belong_to_live_lines()
     pick_tasks_ask_for_what_is_reserved()
     orders_have_lines()

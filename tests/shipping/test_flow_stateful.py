@@ -27,10 +27,12 @@ from hypothesis.stateful import (
 )
 
 from core.exceptions import DomainError
-from inventory.models import Allocation, StockBalance, Task
+from inventory.models import Allocation, Lot, StockBalance, Task
 from inventory.services import (
     count_record,
     count_tasks_create,
+    lot_hold,
+    lot_hold_lift,
     stock_adjust,
     stock_move,
     stock_receive,
@@ -75,7 +77,9 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
     lane = LocationFactory(
         zone=ZoneFactory(warehouse=bj, code="BJ-DOCK", kind="dock"), barcode="BJ-LANE"
     )
-    items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE")]
+    # Milk comes in lots, one per face, which quality may hold and release.
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE"), milk]
     faces = [pick_face, second_face]
     # An own van, and a parcel carrier's that is free of us once it leaves our dock.
     carriers = [
@@ -103,8 +107,9 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             self.n = 0
             # Each item on both faces: a line may be picked from two places.
             for item in items:
-                for face in faces:
-                    stock_receive(item=item, quantity=4, location=face, actor=None)
+                for n, face in enumerate(faces, start=1):
+                    lot = f"M{n}" if item == milk else None
+                    stock_receive(item=item, quantity=4, location=face, lot_code=lot, actor=None)
 
         def teardown(self) -> None:
             transaction.set_rollback(True)
@@ -218,7 +223,9 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             qty=quantities,
         )
         def stock_arrives(self, item, face, qty):
-            stock_receive(item=item, quantity=qty, location=face, actor=None)
+            # Milk of lot M1 comes back (a lot held meanwhile stays held), or of a new lot.
+            lot = ("M1" if face == faces[0] else "M3") if item == milk else None
+            stock_receive(item=item, quantity=qty, location=face, lot_code=lot, actor=None)
             services.orders_backordered_reallocate(skus=[item.sku])
 
         # --- the dispatcher ---------------------------------------------------------------
@@ -354,7 +361,8 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
         @rule(data=st.data(), short=st.integers(min_value=0, max_value=2))
         def pick(self, data, short):
             task = self._some(
-                data, Task.objects.filter(kind="pick", status="open").select_related("location")
+                data,
+                Task.objects.filter(kind="pick", status="open").select_related("location", "lot"),
             )
             if task is not None:
                 self._must(
@@ -362,6 +370,7 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                     task=task,
                     location_barcode=task.location.barcode,
                     item_code=task.item.sku,
+                    lot_code=task.lot.code if task.lot_id else None,
                     quantity=max(task.quantity - short, 0),
                     actor=operator,
                 )
@@ -448,12 +457,13 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             elif order.status == OrderStatus.RELEASED:
                 for task in Task.objects.filter(
                     kind="pick", status="open", reference__startswith=f"order:{order.pk}:"
-                ).select_related("location", "item"):
+                ).select_related("location", "item", "lot"):
                     self._must(
                         services.order_pick_confirm,
                         task=task,
                         location_barcode=task.location.barcode,
                         item_code=task.item.sku,
+                        lot_code=task.lot.code if task.lot_id else None,
                         quantity=task.quantity,
                         actor=operator,
                     )
@@ -498,6 +508,16 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                     actor=operator,
                 )
             services.orders_backordered_reallocate(skus=[balance.item.sku])
+
+        @rule(code=st.sampled_from(["M1", "M2"]))
+        def hold_or_release(self, code):
+            """Quality holds a milk lot, or lifts its hold (and the backorders try again)."""
+            lot = Lot.objects.get(item=milk, code=code)
+            if lot.held_at is None:
+                self._must(lot_hold, lot=lot, reason="recall", actor=None)
+            else:
+                self._must(lot_hold_lift, lot=lot, actor=None)
+                services.orders_backordered_reallocate(skus=["MILK"])
 
         @rule(item=st.sampled_from(items), qty=quantities, delta=st.integers(-3, 3))
         def move_or_adjust(self, item, qty, delta):

@@ -1,0 +1,133 @@
+"""Quality holds: a lot that must not go out (a supplier's recall, a failed test, a cold-chain
+excursion) is held, in every warehouse at once, until quality lifts the hold."""
+
+from collections import defaultdict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.db import service
+from core.events import EventDraft, events_record
+from core.exceptions import Conflict, DomainError
+from inventory.locks import balances_lock
+from inventory.models import Allocation, Lot, Reservation, StockBalance, StockMovement
+from inventory.services.reservations import stock_release
+from inventory.signals import reservation_lost
+
+HOLD_REASON_MAX = 200
+
+
+def _lot_locked(lot: Lot) -> Lot:
+    return Lot.objects.select_for_update(of=("self",)).select_related("item").get(pk=lot.pk)
+
+
+def _lot_events(lot: Lot, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
+    """One event per warehouse that ever had the lot, with what it has of it now, so each
+    warehouse's feed and board hear of it; one without a warehouse if none ever had it."""
+    warehouses = sorted(
+        set(StockMovement.objects.filter(lot=lot).values_list("warehouse_id", flat=True))
+    )
+    on_hand: dict[int, int] = defaultdict(int)
+    for warehouse_id, units in StockBalance.objects.filter(lot=lot).values_list(
+        "warehouse_id", "on_hand"
+    ):
+        on_hand[warehouse_id] += units
+    base = {"item": lot.item.sku, "lot": lot.code, "lot_id": lot.pk, **payload}
+    events_record(
+        [
+            EventDraft(
+                type=type,
+                aggregate_type="item",
+                aggregate_id=lot.item.sku,
+                warehouse=warehouse_id,
+                payload={**base, "on_hand": on_hand.get(warehouse_id, 0) if warehouse_id else 0},
+            )
+            for warehouse_id in (warehouses or [None])
+        ],
+        actor=actor,
+    )
+
+
+@service
+def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
+    """Put a lot on hold (`lot.held`, one per warehouse that ever had it).
+
+    From the commit on, nothing of the lot is reserved anywhere, and no truck departs with a
+    unit holding it. What was reserved of it is given back (`stock.released`; its pick
+    tasks are cancelled or shrink), and each order that held it makes up for it in this
+    transaction, from another lot, location or warehouse, else as a backorder, as it does
+    for units a count did not find (`reservation_lost`). Goods of it already picked stay
+    where they are; the lot's trace lists them.
+
+    Refused, with nothing written: no reason (`reason`), or a lot already on hold (409).
+    A reservation that waited for one of the lot's balances meanwhile sees the hold on that
+    row once it has the lock (`StockBalance.held`), and takes nothing there.
+    """
+    said = (reason or "").strip()
+    if not said:
+        raise DomainError(_("Say why the lot is held."), field="reason")
+    if len(said) > HOLD_REASON_MAX:
+        raise DomainError(_("At most %(n)s characters.") % {"n": HOLD_REASON_MAX}, field="reason")
+    lot = _lot_locked(lot)
+    if lot.held_at is not None:
+        raise Conflict(
+            _("Lot %(lot)s of %(sku)s is already on hold: %(reason)s")
+            % {"lot": lot.code, "sku": lot.item.sku, "reason": lot.hold_reason},
+            field="lot",
+        )
+    now = timezone.now()
+    Lot.objects.filter(pk=lot.pk).update(held_at=now, hold_reason=said)
+    balances = balances_lock(StockBalance.objects.filter(lot=lot).values_list("pk", flat=True))
+    StockBalance.objects.filter(pk__in=list(balances)).update(held=True)
+    held: dict[int, int] = defaultdict(int)  # per reservation: units reserved of the lot
+    for reservation_id, units in Allocation.objects.filter(
+        balance_id__in=list(balances), quantity__gt=0
+    ).values_list("reservation_id", "quantity"):
+        held[reservation_id] += units
+    released = [
+        (
+            stock_release(
+                reservation=reservation, quantity=held[reservation.pk], lot=lot, actor=actor
+            ),
+            held[reservation.pk],
+        )
+        for reservation in Reservation.objects.filter(pk__in=list(held)).order_by("pk")
+    ]
+    _lot_events(
+        lot,
+        "lot.held",
+        {
+            "reason": said,
+            "held_at": now,
+            "released": [{"reference": r.reference, "quantity": q} for r, q in released],
+        },
+        actor,
+    )
+    # Only now, with the lot held on every balance, may the owners reserve again.
+    for reservation, units in released:
+        reservation_lost.send(
+            sender=Reservation, reservation=reservation, quantity=units, actor=actor
+        )
+    lot.refresh_from_db()
+    return lot
+
+
+@service
+def lot_hold_lift(*, lot: Lot, actor: AbstractBaseUser | None) -> Lot:
+    """Lift a lot's hold (`lot.hold_lifted`, one per warehouse that ever had it): its stock
+    may be reserved again, and the backorders waiting for its item are tried again (as for
+    stock received). Refused (409) for a lot not on hold."""
+    lot = _lot_locked(lot)
+    if lot.held_at is None:
+        raise Conflict(
+            _("Lot %(lot)s of %(sku)s is not on hold.") % {"lot": lot.code, "sku": lot.item.sku},
+            field="lot",
+        )
+    held_at, reason = lot.held_at, lot.hold_reason
+    Lot.objects.filter(pk=lot.pk).update(held_at=None, hold_reason="")
+    balances = balances_lock(StockBalance.objects.filter(lot=lot).values_list("pk", flat=True))
+    StockBalance.objects.filter(pk__in=list(balances)).update(held=False)
+    _lot_events(lot, "lot.hold_lifted", {"reason": reason, "held_at": held_at}, actor)
+    lot.refresh_from_db()
+    return lot

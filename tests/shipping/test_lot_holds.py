@@ -1,0 +1,287 @@
+"""A lot put on hold (a recall, a failed test): nothing of it is reserved or leaves on a
+truck, the orders that held it take another lot or wait, and its trace says where every
+unit of it came from and went."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from core.exceptions import Conflict, DomainError
+from core.models import Event
+from inventory import services as stock
+from inventory.exceptions import InsufficientStock
+from inventory.models import Lot, Reservation, StockBalance, Task
+from inventory.selectors import stock_available
+from shipping import services
+from shipping.models import Order
+from tests.factories import ItemFactory, LocationFactory
+from tests.inventory.helpers import counts, in_days, stock_in
+from tests.shipping import books
+from tests.shipping.helpers import floor_order, on_the_truck, released_on_a_truck
+
+
+def _milk(floor, *, second: bool = True):
+    """Milk in two lots on Beijing's pick face: M1 (6, expiring first) and M2 (6)."""
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    pick_face = floor["wh"].zones.get(code="BJ-PF")
+    stock_in(milk, pick_face.locations.first(), 6, lot="M1", expires_on=in_days(20))
+    if second:
+        shelf = LocationFactory(zone=pick_face, barcode="BJ-PF-2")
+        stock_in(milk, shelf, 6, lot="M2", expires_on=in_days(40))
+    return milk
+
+
+def pick_all(floor) -> None:
+    """Every open pick task picked whole, its lot scanned."""
+    for task in Task.objects.filter(kind="pick", status="open").order_by("pk"):
+        services.order_pick_confirm(
+            task=task,
+            location_barcode=task.location.barcode,
+            item_code=task.item.sku,
+            lot_code=task.lot.code,
+            quantity=task.quantity,
+            actor=floor["operator"],
+        )
+
+
+def _lot(code: str) -> Lot:
+    return Lot.objects.get(code=code)
+
+
+def test_a_lot_put_on_hold_goes_to_nobody_and_its_orders_take_the_next_lot(floor):
+    milk = _milk(floor)
+    order, _load = released_on_a_truck(floor, (milk, 4))
+    (task,) = Task.objects.filter(kind="pick", status="open")
+    assert task.lot.code == "M1"  # earliest expiry first
+
+    stock.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=floor["operator"])
+
+    # The picker's task at M1 is gone; a new one sends them to M2, for the same truck.
+    task.refresh_from_db()
+    assert task.status == "cancelled"
+    (again,) = Task.objects.filter(kind="pick", status="open")
+    assert (again.lot.code, again.location.barcode, again.quantity) == ("M2", "BJ-PF-2", 4)
+    order.refresh_from_db()
+    assert order.status == "released"
+    assert StockBalance.objects.get(lot__code="M1").reserved == 0
+    # M1 stays where it is, on hand, and is no more available to anyone.
+    (row,) = stock_available(warehouse_ids=[floor["wh"].pk], items=[milk])
+    assert row["on_hand"] == 12 and row["available"] == 2
+    assert {lot["lot"]: (lot["held"], lot["available"]) for lot in row["lots"]} == {
+        "M1": (True, 0),
+        "M2": (False, 2),
+    }
+    held = Event.objects.get(type="lot.held")
+    assert (held.payload["lot"], held.payload["reason"], held.payload["on_hand"]) == (
+        "M1",
+        "Supplier recall R-17",
+        6,
+    )
+    assert held.payload["released"] == [{"reference": order.lines.get().reference, "quantity": 4}]
+    # Only M2's 2 are left for anyone: an order of 3 gets them and waits for the third.
+    later = floor_order(floor, (milk, 3), ref="SO-2")
+    assert (later.status, later.allocation_note["backordered"]) == ("backordered", {"MILK": 1})
+    assert StockBalance.objects.get(lot__code="M1").reserved == 0
+    pick_all(floor)
+    books.books_hold()
+
+
+def test_an_order_nobody_else_can_supply_waits_and_takes_the_lot_once_released(floor):
+    milk = _milk(floor, second=False)
+    order = floor_order(floor, (milk, 4))
+    assert order.status == "allocated"
+    stock.lot_hold(lot=_lot("M1"), reason="Lab: listeria test pending", actor=None)
+    order.refresh_from_db()
+    assert order.status == "backordered"
+    assert order.allocation_note["backordered"] == {"MILK": 4}
+    assert services.orders_backordered_reallocate(skus=["MILK"]) == 0  # still held
+
+    stock.lot_hold_lift(lot=_lot("M1"), actor=None)
+    assert services.orders_backordered_reallocate(skus=["MILK"]) == 1
+    order.refresh_from_db()
+    assert order.status == "allocated"
+    lifted = Event.objects.get(type="lot.hold_lifted")
+    assert lifted.payload["reason"] == "Lab: listeria test pending"
+    books.books_hold()
+
+
+def test_stock_of_a_held_lot_moved_or_received_somewhere_new_stays_held(floor):
+    milk = _milk(floor, second=False)
+    stock.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+    quarantine = LocationFactory(zone=floor["wh"].zones.get(code="BJ-PF"), barcode="BJ-QC")
+    stock.stock_move(
+        item=milk,
+        lot=_lot("M1"),
+        from_location=floor["wh"].zones.get(code="BJ-PF").locations.first(),
+        to_location=quarantine,
+        quantity=2,
+        actor=None,
+    )
+    stock_in(milk, LocationFactory(zone=quarantine.zone, barcode="BJ-QC-2"), 3, lot="M1")
+    assert list(StockBalance.objects.filter(lot__code="M1").values_list("held", flat=True)) == [
+        True,
+        True,
+        True,
+    ]
+    assert floor_order(floor, (milk, 1)).status == "backordered"
+    assert not StockBalance.objects.filter(reserved__gt=0).filter(item=milk).exists()
+
+
+def test_a_truck_does_not_leave_with_a_unit_of_a_held_lot(floor):
+    milk = _milk(floor, second=False)
+    order, load = released_on_a_truck(floor, (milk, 2))
+    pick_all(floor)
+    on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    sscc = order.units.get().sscc
+    stock.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=None)
+    before = counts()
+    with pytest.raises(Conflict) as refused:
+        services.load_depart(load=load, actor=None)
+    assert refused.value.code == "lot_held"
+    assert (
+        sscc in refused.value.message and "MILK M1 (Supplier recall R-17)" in refused.value.message
+    )
+    assert counts() == before
+    order.refresh_from_db()
+    assert order.status == "loaded"
+
+    stock.lot_hold_lift(lot=_lot("M1"), actor=None)
+    services.load_depart(load=load, actor=None)
+    order.refresh_from_db()
+    assert order.status == "shipped"
+
+
+def test_a_hold_needs_its_reason_and_is_put_on_once(floor):
+    _milk(floor, second=False)
+    before = counts()
+    with pytest.raises(DomainError) as refused:
+        stock.lot_hold(lot=_lot("M1"), reason="  ", actor=None)
+    assert refused.value.field == "reason"
+    assert counts() == before and _lot("M1").held_at is None
+    stock.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+    with pytest.raises(Conflict, match="already on hold: recall"):
+        stock.lot_hold(lot=_lot("M1"), reason="again", actor=None)
+    stock.lot_hold_lift(lot=_lot("M1"), actor=None)
+    with pytest.raises(Conflict, match="not on hold"):
+        stock.lot_hold_lift(lot=_lot("M1"), actor=None)
+
+
+# --- through the API ------------------------------------------------------------------------
+
+
+def test_quality_holds_a_lot_through_the_api_and_reads_its_trace(floor, person, api, network):
+    milk = _milk(floor)
+    order, load = released_on_a_truck(floor, (milk, 4))
+    pick_all(floor)
+    on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    services.load_depart(load=load, actor=None)
+    kept = floor_order(floor, (milk, 5), ref="SO-2")  # 2 of M1, 3 of M2
+    manager = api(person("manager", floor["wh"]))
+    m1 = _lot("M1")
+
+    # The operator may not; a hold without a reason is refused, naming the field.
+    operator = api(floor["operator"])
+    assert operator.post(f"/api/v1/lots/{m1.pk}/hold/", {"reason": "x"}).status_code == 403
+    before = counts()
+    answer = manager.post(f"/api/v1/lots/{m1.pk}/hold/", {}, format="json")
+    assert answer.status_code == 400 and "reason" in answer.json()["fields"]
+    assert counts() == before
+
+    answer = manager.post(f"/api/v1/lots/{m1.pk}/hold/", {"reason": "Recall R-17"}, format="json")
+    assert answer.status_code == 200
+    assert (answer.json()["held"], answer.json()["hold_reason"]) == (True, "Recall R-17")
+    again = manager.post(f"/api/v1/lots/{m1.pk}/hold/", {"reason": "Recall R-17"}, format="json")
+    assert again.status_code == 409
+    assert [row["code"] for row in manager.get("/api/v1/lots/?held=true").json()["results"]] == [
+        "M1"
+    ]
+    # SO-2 gave back its 2 of M1 and took 2 more of M2.
+    kept.refresh_from_db()
+    assert kept.status == "allocated"
+    assert StockBalance.objects.get(lot__code="M2").reserved == 5
+
+    trace = operator.get(f"/api/v1/lots/{m1.pk}/trace/").json()
+    assert trace["lot"] | {"held_at": None} == {
+        "id": m1.pk,
+        "item": "MILK",
+        "item_name": milk.name,
+        "code": "M1",
+        "expires_on": in_days(20).isoformat(),
+        "held": True,
+        "held_at": None,
+        "hold_reason": "Recall R-17",
+    }
+    assert trace["totals"] == {
+        "received": 6,
+        "on_hand": 2,
+        "reserved": 0,
+        "packed_not_shipped": 0,
+        "shipped": 4,
+        "customers": 1,
+    }
+    (went,) = trace["shipped"]
+    assert (went["order"], went["customer"], went["city"], went["quantity"]) == (
+        "SO-1",
+        "Beijing shop",
+        "Beijing",
+        4,
+    )
+    assert went["shipment"] == order.load.shipment.reference
+    assert [(r["warehouse"], r["quantity"]) for r in trace["received"]] == [("BJ", 6)]
+    assert [(r["location"], r["on_hand"]) for r in trace["on_hand"]] == [("BJ-PF-1", 2)]
+
+    # Someone of Tianjin reads the same lot and sees nothing of Beijing's.
+    tianjin = api(person("manager", network["TJ"][0]))
+    elsewhere = tianjin.get(f"/api/v1/lots/{m1.pk}/trace/").json()
+    assert elsewhere["totals"]["received"] == 0 and elsewhere["shipped"] == []
+
+    lifted = manager.post(f"/api/v1/lots/{m1.pk}/lift-hold/")
+    assert lifted.status_code == 200 and lifted.json()["held"] is False
+    assert manager.post(f"/api/v1/lots/{m1.pk}/lift-hold/").status_code == 409
+
+
+# --- on PostgreSQL ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgres_a_reservation_waiting_while_the_lot_is_held_takes_none_of_it(floor):
+    milk = _milk(floor, second=False)
+    holding = threading.Event()
+    outcome: list[str] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                stock.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+                holding.set()
+                time.sleep(0.5)  # the reservation below waits for the balance meanwhile
+        finally:
+            connection.close()
+
+    def reserve() -> None:
+        try:
+            holding.wait(5)
+            stock.stock_reserve(
+                warehouse=floor["wh"], item=milk, quantity=2, reference="ERP-9", actor=None
+            )
+            outcome.append("reserved")
+        except InsufficientStock:
+            outcome.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hold), threading.Thread(target=reserve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert outcome == ["refused"]
+    assert StockBalance.objects.get(lot__code="M1").reserved == 0
+    assert (
+        not Reservation.objects.filter(reference="ERP-9", status="open")
+        .exclude(allocations__quantity=0)
+        .exists()
+    )
