@@ -28,6 +28,7 @@ from core.choices import (
     FREIGHT_BILL_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
+    QUALITY_HOLD_ROLES,
     SOP_WRITER_ROLES,
     STOCK_CONTROL_ROLES,
     TICKET_ROLES,
@@ -46,8 +47,9 @@ from integrations.sheets import items as item_sheets
 from integrations.sheets.orders import orders_from_sheet, template_csv
 from integrations.sheets.reading import MAX_BYTES, SheetRefused
 from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
+from inventory import services as stock_services
 from inventory.api.serializers import SupplierSerializer
-from inventory.models import Item, Location, Receipt, Supplier, Task
+from inventory.models import Item, Location, Lot, Receipt, Supplier, Task
 from inventory.selectors import (
     item_by_code,
     items_by_sku,
@@ -1565,3 +1567,41 @@ def sop_publish(request: HttpRequest) -> HttpResponse:
         return _("%(code)s v%(version)s published.") % {"code": sop.code, "version": sop.version}
 
     return _answer(request, _sops, act)
+
+
+def _lot_page(request: HttpRequest, pk: int) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    return views.lots_page(request, pk=pk)
+
+
+@login_required
+@require_POST
+def lot_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quality holds the lot in every warehouse, saying why (as `POST /api/v1/lots/{id}/hold/`)."""
+    lot = get_object_or_404(Lot, pk=pk)
+
+    def act() -> str:
+        if not role_anywhere(request.user, QUALITY_HOLD_ROLES):
+            raise Forbidden(_("Holding a lot needs an admin, manager or integration role."))
+        held = shipping.lot_hold(lot=lot, reason=request.POST.get("reason", ""), actor=request.user)
+        return _("Lot %(lot)s is on hold: nothing of it is reserved or leaves.") % {
+            "lot": held.code
+        }
+
+    return _answer(request, lambda r: _lot_page(r, pk), act, {"reason": ("reason", _("Why"))})
+
+
+@login_required
+@require_POST
+def lot_hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quality lifts the lot's hold (as `POST /api/v1/lots/{id}/lift-hold/`)."""
+    lot = get_object_or_404(Lot, pk=pk)
+
+    def act() -> str:
+        if not role_anywhere(request.user, QUALITY_HOLD_ROLES):
+            raise Forbidden(_("Lifting a hold needs an admin, manager or integration role."))
+        lifted = stock_services.lot_hold_lift(lot=lot, actor=request.user)
+        return _("The hold on lot %(lot)s is lifted.") % {"lot": lifted.code}
+
+    return _answer(request, lambda r: _lot_page(r, pk), act)

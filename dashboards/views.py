@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -28,6 +28,7 @@ from core.choices import (
     FREIGHT_BILL_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
+    QUALITY_HOLD_ROLES,
     SOP_WRITER_ROLES,
     Role,
 )
@@ -66,7 +67,7 @@ from integrations.selectors import (
 )
 from inventory import selectors
 from inventory.choices import TemperatureClass
-from inventory.models import StockMovement, Task
+from inventory.models import Lot, StockMovement, Task
 from shipping import planning
 from shipping import selectors as shipping_selectors
 from shipping.choices import (
@@ -846,6 +847,7 @@ def stock_overview(request: HttpRequest) -> HttpResponse:
             below_count=len(below),
             movements=_for_whom(list(selectors.movements_recent(warehouse_ids=ids)[:15])),
             may_import_items=role_anywhere(request.user, MASTER_DATA_ROLES),
+            lots_held=len(selectors.lots_held()),
             flash=getattr(request, "flash", None),
             import_problems=getattr(request, "import_problems", []),
         )
@@ -1291,3 +1293,67 @@ def sensor_log(request: HttpRequest, device: str) -> HttpResponse:
     )
     name = f"{sensor.device}-{timezone.localdate():%Y%m%d}-{days}d"
     return sheet_response(table, name=name, kind=kind, sheet=sensor.device[:31], bom=True)
+
+
+@login_required
+def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Quality holds and a lot's trace, for everyone of a warehouse: the lots on hold, with
+    why and since when; a lot found by its item (SKU or GTIN) and code; and a lot's trace in
+    the reader's warehouses: its receipts and suppliers, where it is, what is packed of it,
+    and the customers it went to (the recall's list, as CSV or XLSX with `?export=`). Who may
+    (`QUALITY_HOLD_ROLES`) holds the lot here, or lifts its hold."""
+    ids = warehouse_ids_for(request.user)
+    if not ids:
+        raise PermissionDenied
+    item_code = request.GET.get("item", "")[:60]
+    lot_code = request.GET.get("lot", "")[:40]
+    found = selectors.lots_found(item_code=item_code, lot_code=lot_code) if item_code else []
+    if pk is None and lot_code and len(found) == 1:
+        return redirect("lot", pk=found[0].pk)
+    lot = get_object_or_404(Lot.objects.select_related("item"), pk=pk) if pk else None
+    trace = shipping_selectors.lot_trace(lot=lot, warehouse_ids=ids) if lot else None
+    kind = request.GET.get("export", "")
+    if trace is not None and kind in ("csv", "xlsx"):
+        return _recall_export(trace, kind)
+    context = {
+        "held": selectors.lots_held(),
+        "item_code": item_code,
+        "lot_code": lot_code,
+        "found": found,
+        "searched": bool(item_code),
+        "lot": lot,
+        "trace": trace,
+        "may_hold": role_anywhere(request.user, QUALITY_HOLD_ROLES),
+        "flash": getattr(request, "flash", None),
+    }
+    template = _page_or_body(request, "dashboards/lots.html", "dashboards/_lots_body.html")
+    return render(request, template, context)
+
+
+def _recall_export(trace: dict, kind: str) -> HttpResponse:
+    """The customers a lot went to, one row a unit shipped, headed in the reader's language:
+    the recall's call list."""
+    columns = {
+        "customer": _("Customer"),
+        "customer_code": _("Customer code"),
+        "ship_to": _("Ship-to"),
+        "address": _("Address"),
+        "city": _("City"),
+        "order": _("Order"),
+        "quantity": _("Units"),
+        "sscc": _("SSCC"),
+        "shipment": _("Shipment"),
+        "departed_at": _("Departed"),
+        "delivered_at": _("Delivered"),
+        "warehouse": _("Warehouse"),
+    }
+    table = pd.DataFrame(trace["shipped"], columns=list(columns))
+    for when in ("departed_at", "delivered_at"):
+        table[when] = table[when].map(
+            lambda at: timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+        )
+    table = table.rename(columns=columns)
+    lot = trace["lot"]
+    return sheet_response(
+        table, name=f"recall-{lot['item']}-{lot['code']}", kind=kind, sheet=lot["code"], bom=True
+    )

@@ -27,23 +27,29 @@ def balance_ensure(*, warehouse_id: int, item_id: int, location_id: int, lot_id:
     pk = StockBalance.objects.filter(**key).values_list("pk", flat=True).first()
     if pk is not None:
         return pk
-    held = lot_id is not None and _lot_held(lot_id)
+    held = lot_id is not None and bool(lots_held_locked([lot_id]))
     StockBalance.objects.bulk_create(
         [StockBalance(warehouse_id=warehouse_id, held=held, **key)], ignore_conflicts=True
     )
     return StockBalance.objects.filter(**key).values_list("pk", flat=True).get()
 
 
-def _lot_held(lot_id: int) -> bool:
-    """Whether the lot is on hold, read under a share lock on its row (on PostgreSQL; SQLite
-    writes one transaction at a time)."""
+def lots_held_locked(lot_ids: Iterable[int]) -> set[int]:
+    """Which of these lots are on hold, read under a share lock on their rows, in pk order
+    (on PostgreSQL; SQLite writes one transaction at a time): a hold being put on meanwhile
+    is waited for and seen, and one put on later waits for this transaction."""
+    ids = sorted(set(lot_ids))
+    if not ids:
+        return set()
     share = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT "held_at" FROM "{Lot._meta.db_table}" WHERE "id" = %s{share}', [lot_id]
+            f'SELECT "id", "held_at" FROM "{Lot._meta.db_table}" WHERE "id" IN ({marks}) '
+            f'ORDER BY "id"{share}',
+            ids,
         )
-        row = cursor.fetchone()
-    return row is not None and row[0] is not None
+        return {pk for pk, held_at in cursor.fetchall() if held_at is not None}
 
 
 def balances_lock(pks: Iterable[int]) -> dict[int, StockBalance]:

@@ -556,3 +556,22 @@ def suppliers_listed() -> list[Supplier]:
 def supplier_by_code(code: str) -> Supplier | None:
     """The supplier of that code (case aside), active or not, or None. One query."""
     return Supplier.objects.filter(code__iexact=code.strip()).first() if code.strip() else None
+
+
+def lots_held() -> list[Lot]:
+    """Every lot on hold, the longest held first, with its item. One query."""
+    return list(
+        Lot.objects.filter(held_at__isnull=False).select_related("item").order_by("held_at", "pk")
+    )
+
+
+def lots_found(*, item_code: str, lot_code: str = "") -> list[Lot]:
+    """The lots of the item of that SKU or GTIN (the SKU case aside), latest expiry first;
+    with `lot_code`, only the lot of that code (case aside). One query."""
+    code = item_code.strip()
+    if not code:
+        return []
+    lots = Lot.objects.filter(Q(item__sku__iexact=code) | Q(item__gtin=code)).select_related("item")
+    if lot_code.strip():
+        lots = lots.filter(code__iexact=lot_code.strip())
+    return list(lots.order_by(F("expires_on").desc(nulls_last=True), "-pk")[:50])

@@ -11,14 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.access import require_role, require_role_anywhere, role_anywhere, warehouse_ids_for
+from core.access import require_role, role_anywhere, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet, ServiceView
 from core.api.pagination import LedgerCursorPagination
 from core.choices import (
     FLOOR_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
-    QUALITY_HOLD_ROLES,
     STOCK_CONTROL_ROLES,
     Role,
 )
@@ -130,9 +129,9 @@ class LocationViewSet(MasterDataViewSet):
 
 
 class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Lots are created when goods are received; read them here, and put one on hold (or
-    lift its hold) for quality: a recall, a failed test, a cold-chain excursion. Its trace
-    is `GET /lots/{id}/trace/`."""
+    """Lots are created when goods are received; read them here. Quality holds one (or lifts
+    its hold) at `POST /lots/{id}/hold/` (`/lift-hold/`), and reads where it came from and
+    went at `GET /lots/{id}/trace/`."""
 
     queryset = Lot.objects.select_related("item")
     serializer_class = s.LotSerializer
@@ -140,26 +139,6 @@ class LotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
 
     def get_queryset(self) -> QuerySet[Lot]:
         return Lot.objects.select_related("item").order_by("expires_on", "pk")
-
-    @extend_schema(request=s.HoldInput, responses=s.LotSerializer)
-    @action(detail=True, methods=["post"])
-    def hold(self, request: Request, pk: str) -> Response:
-        """Hold the lot in every warehouse: nothing of it is reserved, what orders held of it
-        is reserved again elsewhere, and no truck leaves with it (`lot.held`)."""
-        lot = self.get_object()
-        require_role_anywhere(request.user, QUALITY_HOLD_ROLES)
-        data = _validated(s.HoldInput, request)
-        lot = services.lot_hold(lot=lot, reason=data["reason"], actor=request.user)
-        return Response(s.LotSerializer(lot, context={"request": request}).data)
-
-    @extend_schema(request=None, responses=s.LotSerializer)
-    @action(detail=True, methods=["post"], url_path="lift-hold")
-    def lift_hold(self, request: Request, pk: str) -> Response:
-        """Lift the lot's hold: its stock is reserved again (`lot.hold_lifted`)."""
-        lot = self.get_object()
-        require_role_anywhere(request.user, QUALITY_HOLD_ROLES)
-        lot = services.lot_hold_lift(lot=lot, actor=request.user)
-        return Response(s.LotSerializer(lot, context={"request": request}).data)
 
 
 class ReorderPolicyViewSet(MasterDataViewSet):

@@ -69,6 +69,15 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
         raise DomainError(_("Say why the lot is held."), field="reason")
     if len(said) > HOLD_REASON_MAX:
         raise DomainError(_("At most %(n)s characters.") % {"n": HOLD_REASON_MAX}, field="reason")
+    # Locks in the house's order: the reservations holding the lot, the lot (which a writer
+    # holding its reservation takes next, to put the lot somewhere new), then every balance
+    # they and the lot have, in one go by pk.
+    holding = list(
+        Allocation.objects.filter(balance__lot=lot, quantity__gt=0).values_list(
+            "reservation_id", flat=True
+        )
+    )
+    list(Reservation.objects.filter(pk__in=holding).order_by("pk").select_for_update())
     lot = _lot_locked(lot)
     if lot.held_at is not None:
         raise Conflict(
@@ -78,11 +87,21 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
         )
     now = timezone.now()
     Lot.objects.filter(pk=lot.pk).update(held_at=now, hold_reason=said)
-    balances = balances_lock(StockBalance.objects.filter(lot=lot).values_list("pk", flat=True))
-    StockBalance.objects.filter(pk__in=list(balances)).update(held=True)
+    lot_balances = list(StockBalance.objects.filter(lot=lot).values_list("pk", flat=True))
+    balances_lock(
+        [
+            *lot_balances,
+            *Allocation.objects.filter(reservation_id__in=holding, quantity__gt=0).values_list(
+                "balance_id", flat=True
+            ),
+        ]
+    )
+    balances = StockBalance.objects.filter(pk__in=lot_balances)
+    balances.update(held=True)
+    # Read again under the locks: a reservation made before they were taken is here too.
     held: dict[int, int] = defaultdict(int)  # per reservation: units reserved of the lot
     for reservation_id, units in Allocation.objects.filter(
-        balance_id__in=list(balances), quantity__gt=0
+        balance_id__in=lot_balances, quantity__gt=0
     ).values_list("reservation_id", "quantity"):
         held[reservation_id] += units
     released = [

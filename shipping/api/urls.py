@@ -18,6 +18,6 @@ router.register("waves", views.WaveViewSet, basename="wave")
 router.register("picks", views.PickViewSet, basename="pick")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("shipments", views.ShipmentViewSet, basename="shipment")
-router.register("lots", views.LotTraceViewSet, basename="lot-trace")
+router.register("lots", views.LotQualityViewSet, basename="lot-quality")
 
 urlpatterns = router.urls

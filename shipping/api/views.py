@@ -992,15 +992,42 @@ class OrderPackViewSet(ScopedViewSet):
 
 # --- a lot's trace ------------------------------------------------------------------------
 
+from core.choices import QUALITY_HOLD_ROLES  # noqa: E402
+from inventory import services as stock_services  # noqa: E402
+from inventory.api.serializers import HoldInput, LotSerializer  # noqa: E402
 from inventory.models import Lot  # noqa: E402
 from shipping.selectors import lot_trace  # noqa: E402
 
 
-class LotTraceViewSet(ScopedViewSet):
-    """A lot's trace, for a recall: `GET /lots/{id}/trace/`."""
+class LotQualityViewSet(ScopedViewSet):
+    """Quality's side of a lot: hold it (a recall, a failed test, a cold-chain excursion),
+    lift the hold, and read its trace."""
 
     queryset = Lot.objects.select_related("item")
     serializer_class = s.LotTraceSerializer
+
+    @extend_schema(request=HoldInput, responses=LotSerializer)
+    @action(detail=True, methods=["post"])
+    def hold(self, request: Request, pk: str) -> Response:
+        """Hold the lot in every warehouse: nothing of it is reserved, what orders held of it
+        is reserved again elsewhere (or they wait), and no truck leaves with a unit of it
+        (`lot.held`). An admin, manager or integration account, in any warehouse."""
+        lot = self.get_object()
+        require_role_anywhere(request.user, QUALITY_HOLD_ROLES)
+        given = HoldInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        lot = services.lot_hold(lot=lot, reason=given.validated_data["reason"], actor=request.user)
+        return Response(LotSerializer(lot, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=LotSerializer)
+    @action(detail=True, methods=["post"], url_path="lift-hold")
+    def lift_hold(self, request: Request, pk: str) -> Response:
+        """Lift the lot's hold: its stock is reserved again, and the backorders waiting for
+        its item are tried again (`lot.hold_lifted`)."""
+        lot = self.get_object()
+        require_role_anywhere(request.user, QUALITY_HOLD_ROLES)
+        lot = stock_services.lot_hold_lift(lot=lot, actor=request.user)
+        return Response(LotSerializer(lot, context={"request": request}).data)
 
     def get_queryset(self) -> QuerySet[Lot]:
         # Lots are of the catalogue, as items are; what the trace shows is the caller's.

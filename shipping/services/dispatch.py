@@ -15,6 +15,7 @@ from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build, sscc_scanned
 from inventory.choices import ZoneKind
+from inventory.locks import lots_held_locked
 from inventory.models import Item, Location, Receipt
 from inventory.services import (
     putaway_task_create,
@@ -357,14 +358,17 @@ def unit_unload(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Han
 
 def _no_held_lot_check(load: Load) -> None:
     """Refuse (409 `lot_held`) a departure with a unit holding a lot on hold, naming the
-    units, the lots and why they are held."""
+    units, the lots and why they are held. The lots on the truck are read under a share lock,
+    so a hold being put on meanwhile is waited for, and seen."""
+    on_board = HandlingUnitLine.objects.filter(unit__load=load, lot__isnull=False)
+    held_lots = lots_held_locked(on_board.values_list("lot_id", flat=True))
+    if not held_lots:
+        return
     held = list(
-        HandlingUnitLine.objects.filter(unit__load=load, lot__held_at__isnull=False)
+        on_board.filter(lot_id__in=held_lots)
         .select_related("unit", "lot__item")
         .order_by("unit__sscc", "lot_id")
     )
-    if not held:
-        return
     lots = {f"{c.lot.item.sku} {c.lot.code} ({c.lot.hold_reason})" for c in held}
     raise Conflict(
         _(

@@ -17,8 +17,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from inventory.models import Allocation, Task
-from inventory.services import count_record, count_tasks_create, stock_receive, task_confirm
+from inventory.models import Allocation, Item, Location, Lot, Task
+from inventory.services import (
+    count_record,
+    count_tasks_create,
+    lot_hold_lift,
+    stock_receive,
+    task_confirm,
+)
 from shipping import services
 from shipping.choices import OrderStatus
 from shipping.models import (
@@ -48,10 +54,18 @@ SEED = int(os.environ.get("HANDS_SEED", "0"))
 def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person):
     bj, pick_face, stage = network["BJ"]
     faces = [pick_face, LocationFactory(zone=pick_face.zone, barcode="BJ-PF-2")]
-    items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE"), ItemFactory(sku="SALT")]
+    # Milk comes in lots, one per face, which quality holds and releases meanwhile.
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    items = [ItemFactory(sku="TEA"), ItemFactory(sku="RICE"), ItemFactory(sku="SALT"), milk]
+
+    def lot_at(item: Item, face: Location) -> str | None:
+        return f"M{faces.index(face) + 1}" if item == milk else None
+
     for item in items:
         for face in faces:
-            stock_receive(item=item, quantity=15, location=face, actor=None)
+            stock_receive(
+                item=item, quantity=15, location=face, lot_code=lot_at(item, face), actor=None
+            )
     carrier = Carrier.objects.create(code="OWN", name="Own", service_level="own_fleet")
     vans = [
         Vehicle.objects.create(
@@ -109,6 +123,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                         "cut",
                         "put",
                         "hold",
+                        "quality",
                     ]
                 )
                 try:
@@ -256,7 +271,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                     elif what == "pick":
                         tasks = list(
                             Task.objects.filter(kind="pick", status="open")
-                            .select_related("location", "item")
+                            .select_related("location", "item", "lot")
                             .order_by("pk")
                         )
                         if tasks:
@@ -265,6 +280,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                                 task=task,
                                 location_barcode=task.location.barcode,
                                 item_code=task.item.sku,
+                                lot_code=task.lot.code if task.lot_id else None,
                                 quantity=max(task.quantity - rng.choice([0, 0, 0, 1, 2]), 0),
                                 actor=me,
                             )
@@ -276,11 +292,12 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             )
                             services.unit_stage(unit=unit, lane=stage, actor=me)
                     elif what == "arrive":
-                        item = rng.choice(items)
+                        item, face = rng.choice(items), rng.choice(faces)
                         stock_receive(
                             item=item,
                             quantity=rng.randint(1, 8),
-                            location=rng.choice(faces),
+                            location=face,
+                            lot_code=lot_at(item, face),
                             actor=None,
                         )
                         services.orders_backordered_reallocate(skus=[item.sku])
@@ -319,7 +336,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                     elif what == "put":  # goods of a cancelled order back to stock
                         tasks = list(
                             Task.objects.filter(kind="putaway", status="open")
-                            .select_related("location", "item", "to_location")
+                            .select_related("location", "item", "to_location", "lot")
                             .order_by("pk")
                         )
                         if tasks:
@@ -328,6 +345,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                                 task=task,
                                 location_barcode=task.location.barcode,
                                 item_code=task.item.sku,
+                                lot_code=task.lot.code if task.lot_id else None,
                                 quantity=task.quantity,
                                 to_location_barcode=(task.to_location or faces[0]).barcode,
                                 actor=me,
@@ -359,6 +377,13 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             for unit in order.units.filter(status="staged"):
                                 services.load_scan(load=order.load, sscc=unit.sscc, actor=me)
                             services.load_depart(load=order.load, actor=me)
+                    elif what == "quality":  # a milk lot held, or its hold lifted
+                        lot = Lot.objects.get(item=milk, code=rng.choice(["M1", "M2"]))
+                        if lot.held_at is None:
+                            services.lot_hold(lot=lot, reason="recall", actor=me)
+                        else:
+                            lot_hold_lift(lot=lot, actor=me)
+                            services.orders_backordered_reallocate(skus=["MILK"])
                     elif what == "deliver":
                         stops = list(Stop.objects.filter(status="pending").order_by("pk"))
                         if stops:
@@ -390,4 +415,5 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
         assert done.count(what) >= 3, (what, done.count(what))
     assert done.count("trip") >= 1  # and more refused: the city trucks' trips overlapped
     assert done.count("hold") >= 1  # doors held (or freed) between the trips' bookings
+    assert done.count("quality") >= 1  # milk lots held (or released) under the pickers
     books.books_hold()

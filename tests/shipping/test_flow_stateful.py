@@ -31,7 +31,6 @@ from inventory.models import Allocation, Lot, StockBalance, Task
 from inventory.services import (
     count_record,
     count_tasks_create,
-    lot_hold,
     lot_hold_lift,
     stock_adjust,
     stock_move,
@@ -514,7 +513,7 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             """Quality holds a milk lot, or lifts its hold (and the backorders try again)."""
             lot = Lot.objects.get(item=milk, code=code)
             if lot.held_at is None:
-                self._must(lot_hold, lot=lot, reason="recall", actor=None)
+                self._must(services.lot_hold, lot=lot, reason="recall", actor=None)
             else:
                 self._must(lot_hold_lift, lot=lot, actor=None)
                 services.orders_backordered_reallocate(skus=["MILK"])

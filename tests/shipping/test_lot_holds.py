@@ -56,7 +56,7 @@ def test_a_lot_put_on_hold_goes_to_nobody_and_its_orders_take_the_next_lot(floor
     (task,) = Task.objects.filter(kind="pick", status="open")
     assert task.lot.code == "M1"  # earliest expiry first
 
-    stock.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=floor["operator"])
+    services.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=floor["operator"])
 
     # The picker's task at M1 is gone; a new one sends them to M2, for the same truck.
     task.refresh_from_db()
@@ -92,7 +92,7 @@ def test_an_order_nobody_else_can_supply_waits_and_takes_the_lot_once_released(f
     milk = _milk(floor, second=False)
     order = floor_order(floor, (milk, 4))
     assert order.status == "allocated"
-    stock.lot_hold(lot=_lot("M1"), reason="Lab: listeria test pending", actor=None)
+    services.lot_hold(lot=_lot("M1"), reason="Lab: listeria test pending", actor=None)
     order.refresh_from_db()
     assert order.status == "backordered"
     assert order.allocation_note["backordered"] == {"MILK": 4}
@@ -109,7 +109,7 @@ def test_an_order_nobody_else_can_supply_waits_and_takes_the_lot_once_released(f
 
 def test_stock_of_a_held_lot_moved_or_received_somewhere_new_stays_held(floor):
     milk = _milk(floor, second=False)
-    stock.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+    services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
     quarantine = LocationFactory(zone=floor["wh"].zones.get(code="BJ-PF"), barcode="BJ-QC")
     stock.stock_move(
         item=milk,
@@ -135,7 +135,7 @@ def test_a_truck_does_not_leave_with_a_unit_of_a_held_lot(floor):
     pick_all(floor)
     on_the_truck(floor, Order.objects.get(pk=order.pk), load)
     sscc = order.units.get().sscc
-    stock.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=None)
+    services.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=None)
     before = counts()
     with pytest.raises(Conflict) as refused:
         services.load_depart(load=load, actor=None)
@@ -157,12 +157,12 @@ def test_a_hold_needs_its_reason_and_is_put_on_once(floor):
     _milk(floor, second=False)
     before = counts()
     with pytest.raises(DomainError) as refused:
-        stock.lot_hold(lot=_lot("M1"), reason="  ", actor=None)
+        services.lot_hold(lot=_lot("M1"), reason="  ", actor=None)
     assert refused.value.field == "reason"
     assert counts() == before and _lot("M1").held_at is None
-    stock.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+    services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
     with pytest.raises(Conflict, match="already on hold: recall"):
-        stock.lot_hold(lot=_lot("M1"), reason="again", actor=None)
+        services.lot_hold(lot=_lot("M1"), reason="again", actor=None)
     stock.lot_hold_lift(lot=_lot("M1"), actor=None)
     with pytest.raises(Conflict, match="not on hold"):
         stock.lot_hold_lift(lot=_lot("M1"), actor=None)
@@ -255,7 +255,7 @@ def test_on_postgres_a_reservation_waiting_while_the_lot_is_held_takes_none_of_i
     def hold() -> None:
         try:
             with transaction.atomic():
-                stock.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+                services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
                 holding.set()
                 time.sleep(0.5)  # the reservation below waits for the balance meanwhile
         finally:
@@ -285,3 +285,55 @@ def test_on_postgres_a_reservation_waiting_while_the_lot_is_held_takes_none_of_i
         .exclude(allocations__quantity=0)
         .exists()
     )
+
+
+# --- on the page ------------------------------------------------------------------------------
+
+
+def test_quality_holds_a_lot_on_its_page_and_takes_the_recall_list(floor, person, client):
+    import io
+
+    import pandas as pd
+
+    milk = _milk(floor)
+    order, load = released_on_a_truck(floor, (milk, 4))
+    pick_all(floor)
+    on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    services.load_depart(load=load, actor=None)
+    m1 = _lot("M1")
+
+    # The operator finds the lot by its item and code, and sees its trace; no hold form.
+    client.force_login(floor["operator"])
+    found = client.get("/lots/?item=milk&lot=m1")
+    assert found.status_code == 302 and found["Location"] == f"/lots/{m1.pk}/"
+    page = client.get(f"/lots/{m1.pk}/").content.decode()
+    assert "Where it went" in page and "Beijing shop" in page and "SO-1" in page
+    assert "Hold the lot" not in page
+    refused = client.post(f"/lots/{m1.pk}/hold/", {"reason": "x"}, HTTP_HX_REQUEST="true")
+    assert "needs an admin, manager or integration role" in refused.content.decode()
+    assert _lot("M1").held_at is None
+
+    client.force_login(person("manager", floor["wh"]))
+    blank = client.post(f"/lots/{m1.pk}/hold/", {"reason": " "}, HTTP_HX_REQUEST="true")
+    assert "Why: Say why the lot is held." in blank.content.decode()
+    assert not Event.objects.filter(type="lot.held").exists()
+    held = client.post(f"/lots/{m1.pk}/hold/", {"reason": "Recall R-17"}, HTTP_HX_REQUEST="true")
+    text = held.content.decode()
+    assert "is on hold" in text and "Lift the hold" in text and "Recall R-17" in text
+    listed = client.get("/lots/").content.decode()
+    assert "Recall R-17" in listed and f"/lots/{m1.pk}/" in listed
+    assert "1 lot on hold" in client.get("/stock/").content.decode()
+
+    # The recall's call list: the customers it went to, in the reader's language.
+    sheet = client.get(f"/lots/{m1.pk}/?export=csv")
+    assert sheet["Content-Disposition"].startswith('attachment; filename="recall-MILK-M1')
+    (row,) = pd.read_csv(io.StringIO(sheet.content.decode("utf-8-sig"))).to_dict("records")
+    assert (row["Customer"], row["City"], row["Order"], row["Units"]) == (
+        "Beijing shop",
+        "Beijing",
+        "SO-1",
+        4,
+    )
+
+    lifted = client.post(f"/lots/{m1.pk}/lift-hold/", HTTP_HX_REQUEST="true").content.decode()
+    assert "is lifted" in lifted and "Hold the lot" in lifted
