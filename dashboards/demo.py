@@ -482,7 +482,7 @@ def demo_load(
     from core.demo import core_demo_load
     from integrations.demo import integrations_demo_load, invoices_demo_load
     from inventory.demo import inventory_demo_load
-    from shipping.demo import shipping_demo_load
+    from shipping.demo import lot_hold_demo_load, shipping_demo_load
 
     days = HISTORY_DAYS
     total = 3 + 3 * days
@@ -509,5 +509,11 @@ def demo_load(
     )
     invoices_demo_load()  # of trips the history made
     sops_demo_load(warehouses=warehouses)
+    held = lot_hold_demo_load(warehouses=warehouses)  # of a lot the history shipped
     tell(total)
-    return {"stock": stock, "orders": orders, "sensors": sensors, "history": history}
+    return {
+        "stock": stock,
+        "orders": orders,
+        "sensors": sensors,
+        "history": f"{history}; {held}",
+    }

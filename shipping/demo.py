@@ -645,3 +645,39 @@ def _picked_whole(order: Order) -> bool:
         )
     order.refresh_from_db()
     return order.status == "picked"
+
+
+RECALL_NOTICE = (
+    "供应商召回：黄曲霉毒素抽检超标 The supplier's recall: aflatoxin above the limit in a sample"
+)
+
+
+def lot_hold_demo_load(*, warehouses: dict[str, Warehouse]) -> str:
+    """Beijing's quality team holds a lot on its supplier's recall (idempotent): of the lots
+    Beijing shipped, the one it shipped most of and has none of packed for a truck still
+    here, so that the recall's list has customers to call and no truck of the demo is kept
+    at its door. Orders that held some of it reserve other lots, or wait."""
+    from django.db.models import Sum
+
+    from inventory.models import Lot
+    from shipping.choices import UnitStatus
+    from shipping.models import HandlingUnitLine
+
+    if Lot.objects.filter(held_at__isnull=False).exists():
+        return "a lot on hold"
+    beijing = warehouses["BJ1"]
+    here = HandlingUnitLine.objects.filter(unit__warehouse=beijing, lot__isnull=False)
+    still_here = here.exclude(unit__status__in=[UnitStatus.SHIPPED, UnitStatus.CANCELLED])
+    chosen = (
+        here.filter(unit__status=UnitStatus.SHIPPED)
+        .exclude(lot_id__in=still_here.values("lot_id"))
+        .values("lot_id")
+        .annotate(units=Sum("quantity"))
+        .order_by("-units", "lot_id")
+        .first()
+    )
+    if chosen is None:
+        return "no lot shipped to hold"
+    lot = Lot.objects.select_related("item").get(pk=chosen["lot_id"])
+    services.lot_hold(lot=lot, reason=RECALL_NOTICE, actor=None)
+    return f"lot {lot.code} of {lot.item.sku} on hold"
