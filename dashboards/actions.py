@@ -1330,6 +1330,7 @@ KIND_OF_RULE = {
     "route_outside_windows": TicketKind.LATE,
     "truck_waiting": TicketKind.TRUCK,
     "supplier_late": TicketKind.TRUCK,
+    "held_lot_packed": TicketKind.OTHER,
     "temperature_excursion": TicketKind.TEMPERATURE,
     "sensor_silent": TicketKind.TEMPERATURE,
     "integration_failure": TicketKind.DATA,

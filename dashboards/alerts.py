@@ -32,6 +32,7 @@ from shipping.choices import (
     AppointmentStatus,
     HoldReason,
     OrderStatus,
+    UnitStatus,
     WaveStatus,
 )
 from shipping.models import (
@@ -39,6 +40,7 @@ from shipping.models import (
     Dock,
     DockAppointment,
     DockHold,
+    HandlingUnitLine,
     LineReservation,
     Order,
     Stop,
@@ -485,6 +487,58 @@ def suppliers_late(
     return out
 
 
+def held_lots_packed(
+    warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
+) -> list[Condition]:
+    """Goods of a lot on hold packed for an order, not gone: the floor pulls them, or
+    quality lifts the hold; until then the truck does not leave with them. One per order and
+    lot; gone when the hold is lifted or the order cancelled (its units broken down)."""
+    out = []
+    packed = (
+        HandlingUnitLine.objects.filter(
+            lot__held_at__isnull=False,
+            unit__warehouse_id__in=list(warehouses),
+            unit__status__in=[UnitStatus.PACKED, UnitStatus.STAGED, UnitStatus.LOADED],
+        )
+        .values(
+            "unit__warehouse_id",
+            "unit__order_id",
+            "unit__order__external_ref",
+            "unit__load__reference",
+            "lot_id",
+            "lot__code",
+            "lot__item__sku",
+            "lot__hold_reason",
+        )
+        .annotate(units=Count("unit", distinct=True))
+        .order_by("unit__order_id", "lot_id")
+    )
+    for row in packed:
+        out.append(
+            Condition(
+                rule="held_lot_packed",
+                key=f"{row['unit__order_id']}:{row['lot_id']}",
+                warehouse_id=row["unit__warehouse_id"],
+                department=Department.WAREHOUSE,
+                severity=Severity.CRITICAL,
+                **said(
+                    gettext_noop(
+                        "Order %(order)s has goods of lot %(lot)s (%(sku)s) packed, which is "
+                        "on hold: %(reason)s. Its truck %(load)s will not leave with them."
+                    ),
+                    order=row["unit__order__external_ref"],
+                    lot=row["lot__code"],
+                    sku=row["lot__item__sku"],
+                    reason=row["lot__hold_reason"],
+                    load=row["unit__load__reference"] or "-",
+                ),
+                subject_type="order",
+                subject_id=row["unit__order__external_ref"],
+            )
+        )
+    return out
+
+
 def loads_not_ready(
     warehouses: dict[int, Warehouse], limits: dict[int, AlertThresholds], now: datetime.datetime
 ) -> list[Condition]:
@@ -825,6 +879,7 @@ RULES = [
     next_trips_at_risk,
     trucks_waiting,
     suppliers_late,
+    held_lots_packed,
     loads_not_ready,
     integration_failures,
     cold_chain,

@@ -43,6 +43,7 @@ ALERT_INPUTS = (
     "webhook.",
     "edi.",
     "sensor.",
+    "lot.",
 )
 
 

@@ -10,6 +10,8 @@ from django.db import connection, transaction
 
 from core.exceptions import Conflict, DomainError
 from core.models import Event
+from dashboards.models import Alert
+from dashboards.services import alerts_evaluate
 from inventory import services as stock
 from inventory.exceptions import InsufficientStock
 from inventory.models import Lot, Reservation, StockBalance, Task
@@ -147,7 +149,16 @@ def test_a_truck_does_not_leave_with_a_unit_of_a_held_lot(floor):
     order.refresh_from_db()
     assert order.status == "loaded"
 
+    # The floor hears of it before the truck is due: a critical alert on the order.
+    alerts_evaluate()
+    (alert,) = Alert.objects.filter(rule="held_lot_packed", status="open")
+    assert (alert.subject_id, alert.severity) == ("SO-1", "critical")
+    assert "lot M1 (MILK)" in alert.message and "Supplier recall R-17" in alert.message
+    assert load.reference in alert.message
+
     stock.lot_hold_lift(lot=_lot("M1"), actor=None)
+    alerts_evaluate()
+    assert Alert.objects.get(pk=alert.pk).status == "resolved"
     services.load_depart(load=load, actor=None)
     order.refresh_from_db()
     assert order.status == "shipped"
