@@ -100,3 +100,22 @@ def test_on_the_real_stack_the_worker_gives_arriving_stock_to_the_backorder(
         stock_in(tea, network["BJ"][1], 2)
         wait_for(lambda: Order.objects.get(pk=waiting.pk).status == "allocated", timeout=20)
     assert _reserved(tea) == 2
+
+
+def test_a_lot_released_from_its_hold_goes_to_the_backorders_waiting_for_it(
+    network, beijing_shop, tasks_in_process
+):
+    from inventory.models import Lot
+    from inventory.services import lot_hold_lift
+
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    stock_in(milk, network["BJ"][1], 4, lot="M1")
+    services.lot_hold(lot=Lot.objects.get(code="M1"), reason="lab test pending", actor=None)
+    waiting = order_placed(*beijing_shop, (milk, 3), ref="SO-MILK")
+    assert waiting.status == "backordered"
+
+    lot_hold_lift(lot=Lot.objects.get(code="M1"), actor=None)  # the lab says it is fine
+
+    waiting.refresh_from_db()
+    assert waiting.status == "allocated"
+    assert _reserved(milk) == 3
