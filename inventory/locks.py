@@ -4,6 +4,9 @@ Across kinds of rows, every service takes its locks in one order: load, wave, or
 (shipping), then reservation, task, balances (inventory). A service that needs an earlier
 kind after a later one reads the row's id unlocked, locks in this order, and checks again
 (e.g. `shipping.services.picking.order_pick_confirm`, `inventory.services.tasks.task_confirm`).
+A lot's row (its quality hold) is taken after the reservations and before the balances:
+`inventory.services.holds.lot_hold` in that order, a writer putting a lot somewhere new
+(`balance_ensure`) and a truck's departure with a share lock on it.
 One exception: `shipping.services.waves.wave_picked_if_done` locks a released wave after the
 order whose last pick closes it; nothing that holds a released wave's row waits for one of its
 orders (a late order joining it is not on it yet), so no cycle forms.

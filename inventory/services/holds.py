@@ -62,7 +62,8 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
 
     Refused, with nothing written: no reason (`reason`), or a lot already on hold (409).
     A reservation that waited for one of the lot's balances meanwhile sees the hold on that
-    row once it has the lock (`StockBalance.held`), and takes nothing there.
+    row once it has the lock (`StockBalance.held`), and takes nothing there. Callers that
+    know orders go through `shipping.services.lot_hold`, which locks them first.
     """
     said = (reason or "").strip()
     if not said:
