@@ -68,9 +68,9 @@ def available_to_reserve(
     *, warehouse_ids: list[int], item_ids: list[int], today: datetime.date
 ) -> dict[tuple[int, int], int]:
     """{(warehouse id, item id): units a reservation could take now}: on hand less reserved
-    in pickable, unblocked locations, lots not expired by `today` (the latest of the
-    warehouses' dates) only; the `available` of stock_available, in one lean grouped query
-    for allocation. Pairs with none are absent."""
+    in pickable, unblocked locations, of lots not held and not expired by `today` (the
+    latest of the warehouses' dates) only; the `available` of stock_available, in one lean
+    grouped query for allocation. Pairs with none are absent."""
     if not warehouse_ids or not item_ids:
         return {}
     # Plain SQL: the ORM spent longer building this query than the database running it, and
@@ -118,7 +118,7 @@ def _items_by_sku() -> Prepared:
 
 
 def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None) -> list[dict]:
-    """Per item and warehouse: on hand, reserved, available (pickable, unexpired), and per lot.
+    """Per item and warehouse: on hand, reserved, available (pickable, not held, unexpired), and per lot.
 
     One grouped query, whatever the number of items: cheap enough for an ERP to poll.
     """
@@ -132,9 +132,10 @@ def stock_available(*, warehouse_ids: list[int], items: list[Item] | None = None
     unexpired = Q(lot__isnull=True) | Q(lot__expires_on__isnull=True)
     for code, date in today.items():
         unexpired |= Q(warehouse__code=code, lot__expires_on__gte=date)
-    pickable = Q(
-        location__zone__kind__in=PICKABLE_ZONE_KINDS, location__is_blocked=False, held=False
-    ) & (unexpired)
+    pickable = (
+        Q(location__zone__kind__in=PICKABLE_ZONE_KINDS, location__is_blocked=False, held=False)
+        & unexpired
+    )
     grouped = (
         rows.values(
             "warehouse__code", "item__sku", "lot__code", "lot__expires_on", "lot__hold_reason"

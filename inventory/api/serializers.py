@@ -573,6 +573,7 @@ class LotAvailabilitySerializer(serializers.Serializer):
     reserved = serializers.IntegerField()
     available = serializers.IntegerField()
     expired = serializers.BooleanField()
+    held = serializers.BooleanField(help_text="On quality hold: none of it is available.")
 
 
 class AvailabilitySerializer(serializers.Serializer):
@@ -580,7 +581,9 @@ class AvailabilitySerializer(serializers.Serializer):
     item = serializers.CharField()
     on_hand = serializers.IntegerField()
     reserved = serializers.IntegerField()
-    available = serializers.IntegerField(help_text="Pickable, unblocked, unexpired, unreserved.")
+    available = serializers.IntegerField(
+        help_text="Pickable, unblocked, not held, unexpired, unreserved."
+    )
     lots = LotAvailabilitySerializer(many=True)
 
 
