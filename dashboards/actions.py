@@ -1426,7 +1426,7 @@ def payment_run_now(request: HttpRequest) -> HttpResponse:
         sent = integrations_services.remittances_send(
             warehouse_id=warehouse.pk, until=timezone.now(), actor=request.user
         )
-        bills = sum(remittance.bills.count() for remittance in sent)
+        bills = FreightInvoice.objects.filter(remittance__in=sent).count()
         return _("%(warehouse)s's payment run: 820s sent: %(n)s; bills told: %(bills)s.") % {
             "warehouse": warehouse.code,
             "n": len(sent),
