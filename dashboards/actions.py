@@ -49,11 +49,12 @@ from integrations.sheets.reading import MAX_BYTES, SheetRefused
 from integrations.sheets.reading import TOO_BIG as SHEET_TOO_BIG
 from inventory import services as stock_services
 from inventory.api.serializers import SupplierSerializer
-from inventory.models import Item, Location, Lot, Receipt, Supplier, Task
+from inventory.models import Item, Location, Lot, Receipt, Supplier, Task, Zone
 from inventory.selectors import (
     item_by_code,
     items_by_sku,
     location_by_barcode,
+    lots_in_zone,
     receipt_by_reference,
     supplier_by_code,
 )
@@ -1606,3 +1607,38 @@ def lot_hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
         return _("The hold on lot %(lot)s is lifted.") % {"lot": lifted.code}
 
     return _answer(request, lambda r: _lot_page(r, pk), act)
+
+
+def _zone_lots_page(request: HttpRequest, pk: int) -> HttpResponse:
+    request.GET = request.GET.copy()
+    request.GET["fragment"] = "body"
+    request.GET["zone"] = str(pk)
+    return views.lots_page(request)
+
+
+@login_required
+@require_POST
+def zone_lots_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quality holds every lot on hand in a room (its cold chain broken, say) not held yet,
+    for one reason, all or none (as `POST /api/v1/lots/{id}/hold/` for each)."""
+    zone = get_object_or_404(Zone, pk=pk, warehouse_id__in=warehouse_ids_for(request.user))
+
+    def act() -> str:
+        if not role_anywhere(request.user, QUALITY_HOLD_ROLES):
+            raise Forbidden(_("Holding a lot needs an admin, manager or integration role."))
+        in_zone, _no_lot = lots_in_zone(zone)
+        held = shipping.lots_hold(
+            lots=[row["lot"] for row in in_zone if row["lot"].held_at is None],
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+        return ngettext(
+            "%(n)s lot of %(room)s is on hold.", "%(n)s lots of %(room)s are on hold.", len(held)
+        ) % {"n": len(held), "room": zone.name or zone.code}
+
+    return _answer(
+        request,
+        lambda r: _zone_lots_page(r, pk),
+        act,
+        {"reason": ("reason", _("Why")), "lots": ("", _("Lots"))},
+    )

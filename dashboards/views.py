@@ -64,10 +64,11 @@ from integrations.selectors import (
     sensors_watched,
     tenders_last,
     tenders_passed,
+    zone_excursion_latest,
 )
 from inventory import selectors
 from inventory.choices import TemperatureClass
-from inventory.models import Lot, StockMovement, Task
+from inventory.models import Lot, StockMovement, Task, Zone
 from shipping import planning
 from shipping import selectors as shipping_selectors
 from shipping.choices import (
@@ -1315,6 +1316,8 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     kind = request.GET.get("export", "")
     if trace is not None and kind in ("csv", "xlsx"):
         return _recall_export(trace, kind)
+    room = whole_number(request.GET.get("zone")) if lot is None else None
+    zone = Zone.objects.filter(pk=room, warehouse_id__in=ids).first() if room else None
     context = {
         "held": selectors.lots_held(),
         "item_code": item_code,
@@ -1325,9 +1328,37 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "trace": trace,
         "may_hold": role_anywhere(request.user, QUALITY_HOLD_ROLES),
         "flash": getattr(request, "flash", None),
+        "zone": zone,
     }
+    if zone is not None:
+        in_zone, no_lot = selectors.lots_in_zone(zone)
+        context.update(
+            zone_lots=in_zone,
+            zone_no_lot=no_lot,
+            zone_to_hold=[row for row in in_zone if row["lot"].held_at is None],
+            zone_reason=_excursion_said(zone),
+        )
     template = _page_or_body(request, "dashboards/lots.html", "dashboards/_lots_body.html")
     return render(request, template, context)
+
+
+def _excursion_said(zone: Zone) -> str:
+    """A hold's reason for the lots of a room, from its latest excursion, in the reader's
+    language and on its warehouse's clock; empty if it never had one."""
+    excursion = zone_excursion_latest(zone.pk)
+    if excursion is None:
+        return ""
+    clock = zone.warehouse.zone()
+    values = {
+        "kind": excursion.get_kind_display(),
+        "room": zone.name or zone.code,
+        "start": f"{timezone.localtime(excursion.started_at, clock):%Y-%m-%d %H:%M}",
+        "worst": f"{excursion.worst:.1f} {'%' if excursion.kind == 'humid' else '°C'}",
+    }
+    if excursion.ended_at is None:
+        return _("%(kind)s in %(room)s since %(start)s, at worst %(worst)s") % values
+    values["end"] = f"{timezone.localtime(excursion.ended_at, clock):%H:%M}"
+    return _("%(kind)s in %(room)s from %(start)s to %(end)s, at worst %(worst)s") % values
 
 
 def _recall_export(trace: dict, kind: str) -> HttpResponse:

@@ -976,3 +976,14 @@ def edi_traffic(
     ]
     rows.sort(key=lambda r: r["at"], reverse=True)
     return rows[:limit]
+
+
+def zone_excursion_latest(zone_id: int) -> Excursion | None:
+    """The latest excursion of a sensor of the zone (open, or the last one ended), with its
+    sensor; None if it never had one. One query."""
+    return (
+        Excursion.objects.filter(sensor__zone_id=zone_id)
+        .select_related("sensor")
+        .order_by("-started_at", "-pk")
+        .first()
+    )

@@ -576,3 +576,22 @@ def lots_found(*, item_code: str, lot_code: str = "") -> list[Lot]:
     if lot_code.strip():
         lots = lots.filter(code__iexact=lot_code.strip())
     return list(lots.order_by(F("expires_on").desc(nulls_last=True), "-pk")[:50])
+
+
+def lots_in_zone(zone: Zone) -> tuple[list[dict], int]:
+    """What of each lot is on hand in the zone (a cold room): [{lot, on_hand}], by item and
+    lot, the held ones too; and how many positions there hold goods of no lot (which no
+    hold reaches). Three queries."""
+    rows = StockBalance.objects.filter(location__zone=zone, on_hand__gt=0)
+    by_lot = (
+        rows.filter(lot__isnull=False)
+        .values("lot_id")
+        .annotate(units=Sum("on_hand"))
+        .order_by("lot_id")
+    )
+    units = {row["lot_id"]: row["units"] for row in by_lot}
+    lots = (
+        Lot.objects.filter(pk__in=list(units)).select_related("item").order_by("item__sku", "code")
+    )
+    no_lot = rows.filter(lot__isnull=True).count()
+    return [{"lot": lot, "on_hand": units[lot.pk]} for lot in lots], no_lot

@@ -24,7 +24,7 @@ from shipping.services.dock import (
     vehicle_check_in,
     vehicle_check_out,
 )
-from shipping.services.holds import lot_hold
+from shipping.services.holds import lot_hold, lots_hold
 from shipping.services.loads import (
     load_build,
     load_cancel,
@@ -71,6 +71,7 @@ __all__ = [
     "load_scan",
     "load_vehicle_change",
     "lot_hold",
+    "lots_hold",
     "order_allocate",
     "order_cancel",
     "order_create",

@@ -1,8 +1,12 @@
 """A lot put on hold, as the dispatch side sees it: the orders holding it are taken first."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
 
 from core.db import service
+from core.exceptions import DomainError
 from inventory import services as stock
 from inventory.models import Lot
 from shipping.models import Order
@@ -16,10 +20,16 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
     its transaction. Taken the other way round, a picker or a cancellation of one of those
     orders would wait for the hold while it waited for them. What the inventory service
     guarantees, and refuses, holds as it says."""
+    _orders_lock([lot.pk])
+    return stock.lot_hold(lot=lot, reason=reason, actor=actor)
+
+
+def _orders_lock(lot_ids: list[int]) -> None:
+    """Lock the orders that hold units of these lots, in pk order."""
     holding = sorted(
         set(
             Order.objects.filter(
-                lines__reservations__reservation__allocations__balance__lot=lot,
+                lines__reservations__reservation__allocations__balance__lot_id__in=lot_ids,
                 lines__reservations__reservation__allocations__quantity__gt=0,
             ).values_list("pk", flat=True)
         )
@@ -30,4 +40,15 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
         .select_for_update(of=("self",), no_key=True)
         .values_list("pk", flat=True)
     )
-    return stock.lot_hold(lot=lot, reason=reason, actor=actor)
+
+
+@service
+def lots_hold(*, lots: Sequence[Lot], reason: str, actor: AbstractBaseUser | None) -> list[Lot]:
+    """Hold these lots at once, for one reason (a cold room's excursion, say), all or none:
+    `lot_hold` for each, in one transaction, the orders holding any of them locked first in
+    pk order. Refused, with nothing written, as `lot_hold` refuses any one of them; no lot
+    at all is refused (`lots`)."""
+    if not lots:
+        raise DomainError(_("There is no lot to hold."), field="lots")
+    _orders_lock([lot.pk for lot in lots])
+    return [stock.lot_hold(lot=lot, reason=reason, actor=actor) for lot in lots]

@@ -328,6 +328,8 @@ def test_the_floor_shows_its_cold_rooms_and_the_one_out_of_range(client, person,
     card = page[page.index('class="card cold-rooms"') :]
     row = card[card.index('data-device="bj-chill-1"') :].split("</tr>")[0]
     assert "9.3 °C" in row and "2.0 … 8.0 °C" in row and "too warm" in row
+    # From the room out of range, its lots, to hold them.
+    assert f'href="/lots/?zone={cold_room.zone_id}"' in row
     fragment = client.get("/floor/?warehouse=BJ&fragment=cold").content.decode()
     assert 'data-device="bj-chill-1"' in fragment and "<html" not in fragment
 

@@ -348,3 +348,59 @@ def test_quality_holds_a_lot_on_its_page_and_takes_the_recall_list(floor, person
 
     lifted = client.post(f"/lots/{m1.pk}/lift-hold/", HTTP_HX_REQUEST="true").content.decode()
     assert "is lifted" in lifted and "Hold the lot" in lifted
+
+
+def test_a_cold_room_out_of_range_has_its_lots_held_in_one_go(floor, person, client):
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from integrations.models import Excursion, Sensor
+    from tests.factories import ZoneFactory
+
+    room = ZoneFactory(warehouse=floor["wh"], code="BJ-CHILL", name="Chilled room", kind="storage")
+    shelf = LocationFactory(zone=room, barcode="BJ-CHILL-1")
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    yogurt = ItemFactory(sku="YOG", lot_tracked=True)
+    stock_in(milk, shelf, 5, lot="M1")
+    stock_in(yogurt, shelf, 7, lot="Y1")
+    stock_in(floor["tea"], shelf, 2)  # goods of no lot: no hold reaches them
+    sensor = Sensor.objects.create(
+        device="bj-chill-1",
+        name="Chilled room",
+        warehouse=floor["wh"],
+        zone=room,
+        low_c=Decimal("0"),
+        high_c=Decimal("4"),
+    )
+    Excursion.objects.create(
+        sensor=sensor,
+        kind="warm",
+        started_at=timezone.now() - datetime.timedelta(minutes=40),
+        worst=Decimal("9.5"),
+    )
+    client.force_login(person("manager", floor["wh"]))
+    page = client.get(f"/lots/?zone={room.pk}").content.decode()
+    assert "Lots in Chilled room" in page and "M1" in page and "Y1" in page
+    assert "1 position here holds goods of no lot" in page
+    assert "Hold these 2 lots" in page
+    assert "too warm in Chilled room since" in page and "at worst 9.5 °C" in page
+
+    held = client.post(
+        f"/lots/rooms/{room.pk}/hold/",
+        {"reason": "Too warm in the chilled room, 9.5 °C"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "2 lots of Chilled room are on hold." in held
+    assert set(Lot.objects.filter(held_at__isnull=False).values_list("code", flat=True)) == {
+        "M1",
+        "Y1",
+    }
+    assert Event.objects.filter(type="lot.held").count() == 2
+    # Nothing is left to hold there: the form is gone, the lots say they are held.
+    assert "Hold these" not in held and held.count("on hold") >= 2
+    # Someone of another warehouse does not see this room.
+    other = person("manager", floor["wh"].__class__.objects.exclude(pk=floor["wh"].pk).first())
+    client.force_login(other)
+    assert client.post(f"/lots/rooms/{room.pk}/hold/", {"reason": "x"}).status_code == 404
