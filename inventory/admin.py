@@ -54,7 +54,10 @@ class SupplierAdmin(MasterDataAdmin):
 
 @admin.register(Lot)
 class LotAdmin(ReadOnlyAdmin):
-    list_display = ["item", "code", "expires_on"]
+    """Read only: a hold is put on and lifted through its service (the Lots page, the API)."""
+
+    list_display = ["item", "code", "expires_on", "held_at", "hold_reason"]
+    list_filter = [("held_at", admin.EmptyFieldListFilter)]
     search_fields = ["code", "item__sku"]
 
 
