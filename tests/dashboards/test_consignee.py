@@ -97,6 +97,25 @@ def test_a_link_that_is_not_one_opens_nothing(floor):
     assert _page(consignee_path(order.pk).replace(":", ":x"))[0] == 404
 
 
+def test_a_link_does_not_tell_its_order_number_and_an_earlier_link_still_opens(floor):
+    from django.core import signing
+
+    from dashboards.consignee_links import SALT
+
+    first = floor_order(floor, (floor["tea"], 1), ref="SO-A")
+    second = floor_order(floor, (floor["tea"], 1), ref="SO-B")
+    token, next_token = (consignee_path(o.pk).split("/")[2] for o in (first, second))
+    hidden, next_hidden = token.split(":")[0], next_token.split(":")[0]
+    # Thirteen letters and digits each, nothing alike for orders one after the other.
+    assert len(hidden) == len(next_hidden) == 13
+    assert str(first.pk) not in hidden and str(second.pk) not in next_hidden
+    assert sum(a == b for a, b in zip(hidden, next_hidden, strict=True)) < 6
+    assert "SO-A" in _page(f"/track/{token}/")[1]
+    # A customer keeps the link sent before links were disguised: it still opens its order.
+    earlier = signing.Signer(salt=SALT).sign(str(second.pk))
+    assert "SO-B" in _page(f"/track/{earlier}/")[1]
+
+
 def test_a_split_order_is_followed_part_by_part_from_either_link(
     api,
     person,
