@@ -308,8 +308,7 @@ def stock_release(
     """Give back reserved stock (all that is still reserved, or `quantity` of it); `stock.released`.
 
     Allocations at `location` (a short pick there) or of `lot` (a lot put on hold) go first
-    if given; then the latest-expiring,
-    so the reservation keeps FEFO order. Open pick tasks of the reservation then ask for no
+    if given; then the latest-expiring, so the reservation keeps FEFO order. Open pick tasks of the reservation then ask for no
     more than is still reserved where they pick: one with nothing left there is cancelled,
     the others shrink (the event lists them), so nobody picks what was given back.
     """
