@@ -1306,6 +1306,7 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     ids = warehouse_ids_for(request.user)
     if not ids:
         raise PermissionDenied
+    _, chosen = _warehouse_choice(request)
     item_code = request.GET.get("item", "")[:60]
     lot_code = request.GET.get("lot", "")[:40]
     found = selectors.lots_found(item_code=item_code, lot_code=lot_code) if item_code else []
@@ -1315,7 +1316,7 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     trace = shipping_selectors.lot_trace(lot=lot, warehouse_ids=ids) if lot else None
     kind = request.GET.get("export", "")
     if trace is not None and kind in ("csv", "xlsx"):
-        return _recall_export(trace, kind)
+        return _recall_export(trace, kind, chosen)
     room = whole_number(request.GET.get("zone")) if lot is None else None
     zone = Zone.objects.filter(pk=room, warehouse_id__in=ids).first() if room else None
     context = {
@@ -1339,7 +1340,8 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             zone_reason=_excursion_said(zone),
         )
     template = _page_or_body(request, "dashboards/lots.html", "dashboards/_lots_body.html")
-    return render(request, template, context)
+    # Times on the clock of the room's warehouse, else of the reader's first (`?warehouse=`).
+    return render_local(request, template, context, zone.warehouse if zone else chosen)
 
 
 def _excursion_said(zone: Zone) -> str:
@@ -1361,9 +1363,10 @@ def _excursion_said(zone: Zone) -> str:
     return _("%(kind)s in %(room)s from %(start)s to %(end)s, at worst %(worst)s") % values
 
 
-def _recall_export(trace: dict, kind: str) -> HttpResponse:
-    """The customers a lot went to, one row a unit shipped, headed in the reader's language:
-    the recall's call list."""
+def _recall_export(trace: dict, kind: str, warehouse: Warehouse | None) -> HttpResponse:
+    """The customers a lot went to, one row a unit shipped, headed in the reader's language,
+    times on the warehouse's clock: the recall's call list."""
+    clock = warehouse.zone() if warehouse else timezone.get_current_timezone()
     columns = {
         "customer": _("Customer"),
         "customer_code": _("Customer code"),
@@ -1381,7 +1384,7 @@ def _recall_export(trace: dict, kind: str) -> HttpResponse:
     table = pd.DataFrame(trace["shipped"], columns=list(columns))
     for when in ("departed_at", "delivered_at"):
         table[when] = table[when].map(
-            lambda at: timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+            lambda at: timezone.localtime(at, clock).strftime("%Y-%m-%d %H:%M") if at else ""
         )
     table = table.rename(columns=columns)
     lot = trace["lot"]
