@@ -345,6 +345,9 @@ def test_quality_holds_a_lot_on_its_page_and_takes_the_recall_list(floor, person
         "SO-1",
         4,
     )
+    departed = Order.objects.get(pk=order.pk).load.shipment.departed_at
+    clock = floor["wh"].zone()  # on the warehouse's clock, not the site's
+    assert row["Departed"] == f"{departed.astimezone(clock):%Y-%m-%d %H:%M}"
 
     lifted = client.post(f"/lots/{m1.pk}/lift-hold/", HTTP_HX_REQUEST="true").content.decode()
     assert "is lifted" in lifted and "Hold the lot" in lifted
