@@ -531,11 +531,9 @@ class UnitReceiveInput(serializers.Serializer):
 
 
 class BlockInput(serializers.Serializer):
+    """Why a location is blocked, or a lot held."""
+
     reason = serializers.CharField(max_length=200)
-
-
-class HoldInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, help_text="Why the lot is held.")
 
 
 class CountPlanInput(serializers.Serializer):

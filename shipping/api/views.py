@@ -994,7 +994,7 @@ class OrderPackViewSet(ScopedViewSet):
 
 from core.choices import QUALITY_HOLD_ROLES  # noqa: E402
 from inventory import services as stock_services  # noqa: E402
-from inventory.api.serializers import HoldInput, LotSerializer  # noqa: E402
+from inventory.api.serializers import BlockInput, LotSerializer  # noqa: E402
 from inventory.models import Lot  # noqa: E402
 from shipping.selectors import lot_trace  # noqa: E402
 
@@ -1006,7 +1006,7 @@ class LotQualityViewSet(ScopedViewSet):
     queryset = Lot.objects.select_related("item")
     serializer_class = s.LotTraceSerializer
 
-    @extend_schema(request=HoldInput, responses=LotSerializer)
+    @extend_schema(request=BlockInput, responses=LotSerializer)
     @action(detail=True, methods=["post"])
     def hold(self, request: Request, pk: str) -> Response:
         """Hold the lot in every warehouse: nothing of it is reserved, what orders held of it
@@ -1014,9 +1014,8 @@ class LotQualityViewSet(ScopedViewSet):
         (`lot.held`). An admin, manager or integration account, in any warehouse."""
         lot = self.get_object()
         require_role_anywhere(request.user, QUALITY_HOLD_ROLES)
-        given = HoldInput(data=request.data)
-        given.is_valid(raise_exception=True)
-        lot = services.lot_hold(lot=lot, reason=given.validated_data["reason"], actor=request.user)
+        data = _valid(BlockInput, request)
+        lot = services.lot_hold(lot=lot, reason=data["reason"], actor=request.user)
         return Response(LotSerializer(lot, context={"request": request}).data)
 
     @extend_schema(request=None, responses=LotSerializer)
