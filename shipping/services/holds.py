@@ -14,41 +14,32 @@ from shipping.models import Order
 
 @service
 def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
-    """`inventory.services.lot_hold`, with the orders that hold some of the lot locked first,
-    in pk order: every shipping service takes an order before its reservations, and the hold
-    gives those reservations back and has each order make up for them (order_stock_lost) in
-    its transaction. Taken the other way round, a picker or a cancellation of one of those
-    orders would wait for the hold while it waited for them. What the inventory service
-    guarantees, and refuses, holds as it says."""
-    _orders_lock([lot.pk])
-    return stock.lot_hold(lot=lot, reason=reason, actor=actor)
+    """`inventory.services.lot_hold`, with the orders that hold some of the lot locked first
+    (`lots_hold` of this one lot)."""
+    (held,) = lots_hold(lots=[lot], reason=reason, actor=actor)
+    return held
 
 
-def _orders_lock(lot_ids: list[int]) -> None:
-    """Lock the orders that hold units of these lots, in pk order."""
-    holding = sorted(
-        set(
-            Order.objects.filter(
-                lines__reservations__reservation__allocations__balance__lot_id__in=lot_ids,
-                lines__reservations__reservation__allocations__quantity__gt=0,
-            ).values_list("pk", flat=True)
-        )
-    )
+@service
+def lots_hold(*, lots: Sequence[Lot], reason: str, actor: AbstractBaseUser | None) -> list[Lot]:
+    """Hold these lots at once, for one reason (a cold room's excursion, say), all or none:
+    `inventory.services.lot_hold` for each, in one transaction, the orders holding any of
+    them locked first, in pk order. Every shipping service takes an order before its
+    reservations, and the hold gives those reservations back and has each order make up for
+    them (order_stock_lost) in its transaction; taken the other way round, a picker or a
+    cancellation of one of those orders would wait for the hold while it waited for them.
+    Refused, with nothing written, as `lot_hold` refuses any one of them; no lot at all is
+    refused (`lots`)."""
+    if not lots:
+        raise DomainError(_("There is no lot to hold."), field="lots")
+    holding = Order.objects.filter(
+        lines__reservations__reservation__allocations__balance__lot__in=list(lots),
+        lines__reservations__reservation__allocations__quantity__gt=0,
+    ).values("pk")
     list(
         Order.objects.filter(pk__in=holding)
         .order_by("pk")
         .select_for_update(of=("self",), no_key=True)
         .values_list("pk", flat=True)
     )
-
-
-@service
-def lots_hold(*, lots: Sequence[Lot], reason: str, actor: AbstractBaseUser | None) -> list[Lot]:
-    """Hold these lots at once, for one reason (a cold room's excursion, say), all or none:
-    `lot_hold` for each, in one transaction, the orders holding any of them locked first in
-    pk order. Refused, with nothing written, as `lot_hold` refuses any one of them; no lot
-    at all is refused (`lots`)."""
-    if not lots:
-        raise DomainError(_("There is no lot to hold."), field="lots")
-    _orders_lock([lot.pk for lot in lots])
     return [stock.lot_hold(lot=lot, reason=reason, actor=actor) for lot in lots]
