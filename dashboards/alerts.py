@@ -510,8 +510,8 @@ def held_lots_packed(
             "lot__item__sku",
             "lot__hold_reason",
         )
-        .annotate(units=Count("unit", distinct=True))
         .order_by("unit__order_id", "lot_id")
+        .distinct()
     )
     for row in packed:
         out.append(

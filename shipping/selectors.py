@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1813,24 +1813,22 @@ def lot_trace(*, lot: Lot, warehouse_ids: Iterable[int]) -> dict:
     shipment, delivered or not; those not gone yet apart). Units cancelled with their order
     are left out: their goods went back to stock. A fixed number of queries."""
     ids = list(warehouse_ids)
-    receipts: dict[tuple[int, str], dict] = {}
-    for movement in (
-        StockMovement.objects.filter(kind=MovementKind.RECEIPT, lot=lot, warehouse_id__in=ids)
-        .select_related("warehouse")
-        .order_by("created_at", "pk")
-    ):
-        row = receipts.setdefault(
-            (movement.warehouse_id, movement.reference),
-            {
-                "warehouse": movement.warehouse.code,
-                "reference": movement.reference,
-                "supplier": "",
-                "supplier_code": None,
-                "quantity": 0,
-                "first_at": movement.created_at,
-            },
+    receipts = {
+        (row["warehouse_id"], row["reference"]): {
+            "warehouse": row["warehouse__code"],
+            "reference": row["reference"],
+            "supplier": "",
+            "supplier_code": None,
+            "quantity": row["quantity"],
+            "first_at": row["first_at"],
+        }
+        for row in StockMovement.objects.filter(
+            kind=MovementKind.RECEIPT, lot=lot, warehouse_id__in=ids
         )
-        row["quantity"] += movement.quantity
+        .values("warehouse_id", "warehouse__code", "reference")
+        .annotate(quantity=Sum("quantity"), first_at=Min("created_at"))
+        .order_by("first_at")
+    }
     for receipt in Receipt.objects.filter(
         warehouse_id__in=ids, reference__in=[key[1] for key in receipts if key[1]]
     ).select_related("from_supplier"):

@@ -1,9 +1,8 @@
 """Quality holds: a lot that must not go out (a supplier's recall, a failed test, a cold-chain
 excursion) is held, in every warehouse at once, until quality lifts the hold."""
 
-from collections import defaultdict
-
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,11 +27,12 @@ def _lot_events(lot: Lot, type: str, payload: dict, actor: AbstractBaseUser | No
     warehouses = sorted(
         set(StockMovement.objects.filter(lot=lot).values_list("warehouse_id", flat=True))
     )
-    on_hand: dict[int, int] = defaultdict(int)
-    for warehouse_id, units in StockBalance.objects.filter(lot=lot).values_list(
-        "warehouse_id", "on_hand"
-    ):
-        on_hand[warehouse_id] += units
+    on_hand = dict(
+        StockBalance.objects.filter(lot=lot)
+        .values("warehouse_id")
+        .annotate(units=Sum("on_hand"))
+        .values_list("warehouse_id", "units")
+    )
     base = {"item": lot.item.sku, "lot": lot.code, "lot_id": lot.pk, **payload}
     events_record(
         [
@@ -100,11 +100,12 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
     balances = StockBalance.objects.filter(pk__in=lot_balances)
     balances.update(held=True)
     # Read again under the locks: a reservation made before they were taken is here too.
-    held: dict[int, int] = defaultdict(int)  # per reservation: units reserved of the lot
-    for reservation_id, units in Allocation.objects.filter(
-        balance_id__in=lot_balances, quantity__gt=0
-    ).values_list("reservation_id", "quantity"):
-        held[reservation_id] += units
+    held = dict(  # per reservation: units reserved of the lot
+        Allocation.objects.filter(balance_id__in=lot_balances, quantity__gt=0)
+        .values("reservation_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("reservation_id", "units")
+    )
     released = [
         (
             stock_release(
