@@ -1571,10 +1571,13 @@ def sop_publish(request: HttpRequest) -> HttpResponse:
     return _answer(request, _sops, act)
 
 
-def _lot_page(request: HttpRequest, pk: int) -> HttpResponse:
+def _lots(request: HttpRequest, *, lot: int | None = None, zone: int | None = None) -> HttpResponse:
+    """The lots page's body: of a lot, or of a room's lots."""
     request.GET = request.GET.copy()
     request.GET["fragment"] = "body"
-    return views.lots_page(request, pk=pk)
+    if zone is not None:
+        request.GET["zone"] = str(zone)
+    return views.lots_page(request, pk=lot)
 
 
 @login_required
@@ -1591,7 +1594,7 @@ def lot_hold(request: HttpRequest, pk: int) -> HttpResponse:
             "lot": held.code
         }
 
-    return _answer(request, lambda r: _lot_page(r, pk), act, {"reason": ("reason", _("Why"))})
+    return _answer(request, lambda r: _lots(r, lot=pk), act, {"reason": ("reason", _("Why"))})
 
 
 @login_required
@@ -1606,14 +1609,7 @@ def lot_hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
         lifted = stock_services.lot_hold_lift(lot=lot, actor=request.user)
         return _("The hold on lot %(lot)s is lifted.") % {"lot": lifted.code}
 
-    return _answer(request, lambda r: _lot_page(r, pk), act)
-
-
-def _zone_lots_page(request: HttpRequest, pk: int) -> HttpResponse:
-    request.GET = request.GET.copy()
-    request.GET["fragment"] = "body"
-    request.GET["zone"] = str(pk)
-    return views.lots_page(request)
+    return _answer(request, lambda r: _lots(r, lot=pk), act)
 
 
 @login_required
@@ -1638,7 +1634,7 @@ def zone_lots_hold(request: HttpRequest, pk: int) -> HttpResponse:
 
     return _answer(
         request,
-        lambda r: _zone_lots_page(r, pk),
+        lambda r: _lots(r, zone=pk),
         act,
         {"reason": ("reason", _("Why")), "lots": ("", _("Lots"))},
     )
