@@ -2,8 +2,10 @@
 
 from django.dispatch import Signal
 
-# Sent by a service that gave back reserved units because they are not there (a count found
-# fewer): `reservation` (a Reservation, still locked), `quantity` (units given back),
-# `actor`. Inventory knows no orders; the owner of the reservation's reference makes up for
-# the loss (another place, another warehouse, a backorder) before the transaction commits.
-reservation_lost = Signal()
+# Sent once by a service that gave back reserved units because they may not go out (a count
+# found fewer, a lot was put on hold): `lost`, a list of (reservation, units given back),
+# every reservation still locked; `actor`. All of them at once, so an owner that lost units
+# in two reservations books both before it makes up for them. Inventory knows no orders; the
+# owner of each reservation's reference makes up for the loss (another place, another
+# warehouse, a backorder) before the transaction commits.
+reservations_lost = Signal()

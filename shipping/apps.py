@@ -12,9 +12,9 @@ class ShippingConfig(AppConfig):
         events_published.connect(backorders_on_events, dispatch_uid="shipping.backorders_on_events")
         events_published.connect(waves_on_events, dispatch_uid="shipping.waves_on_events")
 
-        from inventory.signals import reservation_lost
-        from shipping.services.orders import reservation_lost_received
+        from inventory.signals import reservations_lost
+        from shipping.services.orders import reservations_lost_received
 
-        reservation_lost.connect(
-            reservation_lost_received, dispatch_uid="shipping.reservation_lost_received"
+        reservations_lost.connect(
+            reservations_lost_received, dispatch_uid="shipping.reservations_lost_received"
         )

@@ -13,7 +13,7 @@ from inventory.locks import balances_lock
 from inventory.models import Allocation, Item, Location, Reservation, StockBalance, Task, Zone
 from inventory.services.moves import stock_adjust
 from inventory.services.reservations import stock_release
-from inventory.signals import reservation_lost
+from inventory.signals import reservations_lost
 
 
 @service
@@ -109,7 +109,7 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
     counted positions that matched) can be computed from done count tasks. The count is the
     truth: fewer than are reserved there, the missing reserved units are given back first
     (newest reservations first; `released` in the event), and each reservation's owner
-    makes up for them in this transaction (`inventory.signals.reservation_lost`).
+    makes up for them in this transaction (`inventory.signals.reservations_lost`).
     """
     task = (
         Task.objects.select_for_update(of=("self",))
@@ -152,10 +152,8 @@ def count_record(*, task: Task, counted_quantity: int, actor: AbstractBaseUser |
             reference=task.reference,
         )
     # Only now, with the books saying what is there, may the owners reserve again.
-    for reservation, units in released:
-        reservation_lost.send(
-            sender=Reservation, reservation=reservation, quantity=units, actor=actor
-        )
+    if released:
+        reservations_lost.send(sender=Reservation, lost=released, actor=actor)
     Task.objects.filter(pk=task.pk).update(
         status=TaskStatus.DONE,
         system_quantity=system,

@@ -12,7 +12,7 @@ from core.exceptions import Conflict, DomainError
 from inventory.locks import balances_lock
 from inventory.models import Allocation, Lot, Reservation, StockBalance, StockMovement
 from inventory.services.reservations import stock_release
-from inventory.signals import reservation_lost
+from inventory.signals import reservations_lost
 
 HOLD_REASON_MAX = 200
 
@@ -57,7 +57,7 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
     unit holding it. What was reserved of it is given back (`stock.released`; its pick
     tasks are cancelled or shrink), and each order that held it makes up for it in this
     transaction, from another lot, location or warehouse, else as a backorder, as it does
-    for units a count did not find (`reservation_lost`). Goods of it already picked stay
+    for units a count did not find (`reservations_lost`). Goods of it already picked stay
     where they are; the lot's trace lists them.
 
     Refused, with nothing written: no reason (`reason`), or a lot already on hold (409).
@@ -126,10 +126,8 @@ def lot_hold(*, lot: Lot, reason: str, actor: AbstractBaseUser | None) -> Lot:
         actor,
     )
     # Only now, with the lot held on every balance, may the owners reserve again.
-    for reservation, units in released:
-        reservation_lost.send(
-            sender=Reservation, reservation=reservation, quantity=units, actor=actor
-        )
+    if released:
+        reservations_lost.send(sender=Reservation, lost=released, actor=actor)
     lot.refresh_from_db()
     return lot
 

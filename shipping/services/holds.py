@@ -26,7 +26,7 @@ def lots_hold(*, lots: Sequence[Lot], reason: str, actor: AbstractBaseUser | Non
     `inventory.services.lot_hold` for each, in one transaction, the orders holding any of
     them locked first, in pk order. Every shipping service takes an order before its
     reservations, and the hold gives those reservations back and has each order make up for
-    them (order_stock_lost) in its transaction; taken the other way round, a picker or a
+    them (orders_stock_lost) in its transaction; taken the other way round, a picker or a
     cancellation of one of those orders would wait for the hold while it waited for them.
     Refused, with nothing written, as `lot_hold` refuses any one of them; no lot at all is
     refused (`lots`)."""

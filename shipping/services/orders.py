@@ -849,31 +849,45 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
 
 
 @service
-def order_stock_lost(
-    *, reservation: Reservation, quantity: int, actor: AbstractBaseUser | None
-) -> Order | None:
-    """Units an order line held that are not there (a count found fewer; sent by inventory
-    as `reservation_lost`, inside the count's transaction, after it gave them back): the line
-    holds that much less, and the order is allocated again at once (another place or
-    warehouse; on the floor, what nobody has follows as a backorder), with pick tasks at
-    once if its wave is on the floor. None if the reservation is no order line's."""
-    held = LineReservation.objects.filter(reservation=reservation).select_related("line").first()
-    if held is None:
-        return None
-    order = Order.objects.select_for_update(no_key=True).get(pk=held.line.order_id)
-    LineReservation.objects.filter(pk=held.pk).update(quantity=F("quantity") - quantity)
-    if order.status in CHANGEABLE and _outstanding(order):
-        order = order_allocate(order=order, actor=actor)
-        order_released_with_wave(order=order, actor=actor)
-        order = order_picked_if_done(order, actor)  # the rest, picked already, ships
-    return order
+def orders_stock_lost(
+    *, lost: Sequence[tuple[Reservation, int]], actor: AbstractBaseUser | None
+) -> list[Order]:
+    """Units order lines held that may not go out (a count found fewer, a lot was put on
+    hold; sent by inventory as `reservations_lost`, inside its transaction, after it gave
+    them back), as (reservation, units): each line holds that much less, and each order that
+    lost some, in pk order, is allocated again at once (another place, lot or warehouse; on
+    the floor, what nobody has follows as a backorder), with pick tasks at once if its wave
+    is on the floor. Every loss of an order is booked before it is allocated again: a line
+    that lost units in two reservations makes up for both, and is not taken for picked
+    while the second still counted as held. Returns the orders, fresh; reservations of no
+    order line are left alone."""
+    links = LineReservation.objects.filter(
+        reservation_id__in=[reservation.pk for reservation, _ in lost]
+    ).values_list("reservation_id", "pk", "line__order_id")
+    link_of = {reservation_pk: (pk, order_pk) for reservation_pk, pk, order_pk in links}
+    losses: dict[int, list[tuple[int, int]]] = defaultdict(list)  # per order: (link, units)
+    for reservation, units in lost:
+        if reservation.pk in link_of:
+            pk, order_pk = link_of[reservation.pk]
+            losses[order_pk].append((pk, units))
+    orders = []
+    for order_pk in sorted(losses):
+        order = Order.objects.select_for_update(no_key=True).get(pk=order_pk)
+        for pk, units in losses[order_pk]:
+            LineReservation.objects.filter(pk=pk).update(quantity=F("quantity") - units)
+        if order.status in CHANGEABLE and _outstanding(order):
+            order = order_allocate(order=order, actor=actor)
+            order_released_with_wave(order=order, actor=actor)
+            order = order_picked_if_done(order, actor)  # the rest, picked already, ships
+        orders.append(order)
+    return orders
 
 
-def reservation_lost_received(
-    sender: object, *, reservation: Reservation, quantity: int, actor: Any, **kwargs: Any
+def reservations_lost_received(
+    sender: object, *, lost: Sequence[tuple[Reservation, int]], actor: Any, **kwargs: Any
 ) -> None:
-    """inventory's `reservation_lost`, to order_stock_lost (connected in ShippingConfig)."""
-    order_stock_lost(reservation=reservation, quantity=quantity, actor=actor)
+    """inventory's `reservations_lost`, to orders_stock_lost (connected in ShippingConfig)."""
+    orders_stock_lost(lost=lost, actor=actor)
 
 
 def orders_backordered_reallocate(

@@ -109,6 +109,44 @@ def test_an_order_nobody_else_can_supply_waits_and_takes_the_lot_once_released(f
     books.books_hold()
 
 
+@pytest.mark.parametrize("lost_by", ["hold", "count"])
+def test_a_line_that_loses_two_reservations_at_once_makes_up_for_both(floor, lost_by):
+    # One line, grown twice on the floor: two reservations of lot M1, a third of M2, picked.
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    face = floor["wh"].zones.get(code="BJ-PF").locations.first()
+    stock_in(milk, face, 2, lot="M1", expires_on=in_days(20))
+    order, _load = released_on_a_truck(floor, (milk, 1))
+    services.order_line_change(order=order, line_no=1, quantity=2, actor=None)
+    stock_in(milk, LocationFactory(zone=face.zone, barcode="BJ-PF-2"), 1, lot="M2")
+    services.order_line_change(order=order, line_no=1, quantity=3, actor=None)
+    (m2,) = Task.objects.filter(kind="pick", status="open", lot__code="M2")
+    services.order_pick_confirm(
+        task=m2,
+        location_barcode="BJ-PF-2",
+        item_code="MILK",
+        lot_code="M2",
+        quantity=1,
+        actor=floor["operator"],
+    )
+    assert Reservation.objects.filter(reference=order.lines.get().reference).count() == 3
+
+    if lost_by == "hold":
+        services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+    else:  # a counter finds the face empty
+        (count,) = stock.count_tasks_create(
+            warehouse=floor["wh"], item=milk, location=face, actor=None
+        )
+        stock.count_record(task=count, counted_quantity=0, actor=floor["operator"])
+
+    # Both units of M1 follow as one backorder; the truck takes the one unit picked.
+    order.refresh_from_db()
+    assert order.status == "picked"
+    assert order.lines.get().quantity == 1
+    follows = Order.objects.get(external_ref=f"{order.external_ref}/BO")
+    assert (follows.status, follows.lines.get().quantity) == ("backordered", 2)
+    books.books_hold()
+
+
 def test_stock_of_a_held_lot_moved_or_received_somewhere_new_stays_held(floor):
     milk = _milk(floor, second=False)
     services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
