@@ -26,7 +26,7 @@ from dashboards.models import (
 from integrations.models import Sensor
 from integrations.selectors import invoices_of_loads, tenders_issued
 from inventory.choices import OPEN_TASK_STATUSES
-from inventory.models import Item, Location, Receipt, Task
+from inventory.models import Item, Location, Receipt, StockBalance, Task
 from shipping.choices import ORDERS_NOT_GONE, AppointmentStatus, OrderStatus, ShipmentStatus
 from shipping.models import DockAppointment, DockHold, Load, Order, Shipment
 from shipping.selectors import orders_visible, past_deadline, promised_by
@@ -380,13 +380,15 @@ def alerts_live(*, warehouse_id: int, rule: str | tuple[str, ...]) -> list[Alert
 def warehouses_at_a_glance(
     *, warehouses: list[Warehouse], now: datetime.datetime
 ) -> dict[int, dict[str, int]]:
-    """Per warehouse id, what needs people now, in five queries whatever their number:
+    """Per warehouse id, what needs people now, in six queries whatever their number:
     orders due to ship by today on the warehouse's own calendar and not gone (`due`), those
     past their cut-off or, without one, their promised day's closing time (`overdue`),
-    backorders, open tasks, trucks at a dock, shipments on the road and live alerts."""
+    backorders, open tasks, trucks at a dock, shipments on the road, live alerts, and the
+    lots on quality hold it has stock of (`held_lots`)."""
     out = {
         w.pk: dict.fromkeys(
-            ("due", "overdue", "backordered", "tasks", "at_dock", "on_road", "alerts"), 0
+            ("due", "overdue", "backordered", "tasks", "at_dock", "on_road", "alerts", "held_lots"),
+            0,
         )
         for w in warehouses
     }
@@ -425,6 +427,13 @@ def warehouses_at_a_glance(
             .values_list(warehouse, "n")
         ):
             out[warehouse_id][name] = n
+    for warehouse_id, n in (
+        StockBalance.objects.filter(warehouse_id__in=list(out), held=True, on_hand__gt=0)
+        .values_list("warehouse_id")
+        .annotate(n=Count("lot_id", distinct=True))
+        .values_list("warehouse_id", "n")
+    ):
+        out[warehouse_id]["held_lots"] = n
     return out
 
 

@@ -93,7 +93,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after login: the user's warehouses and roles, each at a glance (what
-    is due to ship, backordered, open on the floor, at the docks, on the road, alerting),
+    is due to ship, backordered, open on the floor, at the docks, on the road, held by
+    quality, alerting),
     with the way to its pages. `?fragment=glance&warehouse=CODE` returns that warehouse's row
     alone, for the live refresh."""
     memberships = (

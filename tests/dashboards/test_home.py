@@ -7,6 +7,7 @@ import zoneinfo
 from django.utils import timezone
 
 from inventory import services as stock
+from inventory.models import Lot
 from shipping import services
 from shipping.models import Carrier, Dock, Order, Vehicle
 from tests.dashboards.helpers import alert_open
@@ -69,6 +70,11 @@ def test_home_shows_each_of_my_warehouses_at_a_glance(
     )
     services.vehicle_check_in(appointment=appointment, actor=None)
     alert_open(tj, key="T", department="logistics")
+    # Quality holds a lot of milk Beijing has on hand, and one nobody has any of.
+    milk = ItemFactory(sku="MILK", lot_tracked=True)
+    stock_in(milk, network["BJ"][1], 4, lot="M1")
+    stock.lot_hold(lot=Lot.objects.get(code="M1"), reason="recall", actor=None)
+    stock.lot_hold(lot=Lot.objects.create(item=milk, code="M0"), reason="recall", actor=None)
     client.force_login(person("manager", bj, tj))
 
     with django_assert_max_num_queries(12):
@@ -79,6 +85,8 @@ def test_home_shows_each_of_my_warehouses_at_a_glance(
     assert (beijing["backordered"], beijing["tasks"], beijing["at_dock"]) == ("1", "1", "0")
     assert (tianjin["due"], tianjin["at_dock"], tianjin["on_road"]) == ("0", "1", "0")
     assert "1" in tianjin["alerts"] and beijing["alerts"] == "0"
+    assert (beijing["held_lots"], tianjin["held_lots"]) == ("1", "0")
+    assert '<a href="/lots/"><b class="error">1</b>' in page
     assert 'data-warehouse="SH"' not in page  # not one of mine
     assert '/dispatch/?warehouse=TJ"' in page
 
