@@ -18,6 +18,8 @@ MASTER_DATA_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION})
 # A lot is held in every warehouse at once (a quality or recall decision): an admin or a
 # manager, or the ERP's or quality system's integration account, in any warehouse.
 QUALITY_HOLD_ROLES = MASTER_DATA_ROLES
+# Who takes a held lot's goods back out of an order: the floor, by hand, or quality.
+LOT_PULL_ROLES = FLOOR_ROLES | QUALITY_HOLD_ROLES
 PLANNING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 # Orders and carriers' tracking come from the office by hand, or from another system.
 ORDER_ROLES = PLANNING_ROLES | {Role.INTEGRATION}

@@ -26,6 +26,7 @@ from core.choices import (
     EDI_LOG_ROLES,
     FLOOR_ROLES,
     FREIGHT_BILL_ROLES,
+    LOT_PULL_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
     QUALITY_HOLD_ROLES,
@@ -1610,6 +1611,37 @@ def lot_hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
         return _("The hold on lot %(lot)s is lifted.") % {"lot": lifted.code}
 
     return _answer(request, lambda r: _lots(r, lot=pk), act)
+
+
+@login_required
+@require_POST
+def lot_pull(request: HttpRequest, pk: int) -> HttpResponse:
+    """The floor or quality takes the held lot's goods back out of an order, to a place of
+    its warehouse (as `POST /api/v1/orders/{id}/pull-lot/`)."""
+    lot = get_object_or_404(Lot, pk=pk)
+
+    def act() -> str:
+        order = _chosen(
+            request, "order", Order.objects.filter(warehouse_id__in=warehouse_ids_for(request.user))
+        )
+        require_role(request.user, order.warehouse_id, LOT_PULL_ROLES)
+        place = _location(request, "to_location", order.warehouse_id)
+        pulled = shipping.order_lot_pull(
+            order=order, lot=lot, to_location=place, actor=request.user
+        )
+        return _("Lot %(lot)s is out of %(order)s, at %(place)s; the order is %(status)s.") % {
+            "lot": lot.code,
+            "order": pulled.external_ref,
+            "place": place.barcode,
+            "status": pulled.get_status_display(),
+        }
+
+    return _answer(
+        request,
+        lambda r: _lots(r, lot=pk),
+        act,
+        {"to_location": ("to_location", _("Put at")), "lot": ("", _("Lot"))},
+    )
 
 
 @login_required

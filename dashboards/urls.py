@@ -16,6 +16,7 @@ urlpatterns = [
     path("lots/<int:pk>/", views.lots_page, name="lot"),
     path("lots/<int:pk>/hold/", actions.lot_hold, name="lot-hold"),
     path("lots/<int:pk>/lift-hold/", actions.lot_hold_lift, name="lot-hold-lift"),
+    path("lots/<int:pk>/pull/", actions.lot_pull, name="lot-pull"),
     path("lots/rooms/<int:pk>/hold/", actions.zone_lots_hold, name="zone-lots-hold"),
     path("suppliers/save/", actions.supplier_save, name="supplier-save"),
     path("edi/", views.edi_log, name="edi-log"),

@@ -26,6 +26,7 @@ from core.access import members, role_anywhere, role_in, warehouse_ids_for
 from core.choices import (
     EDI_LOG_ROLES,
     FREIGHT_BILL_ROLES,
+    LOT_PULL_ROLES,
     MASTER_DATA_ROLES,
     PLANNING_ROLES,
     QUALITY_HOLD_ROLES,
@@ -1303,7 +1304,8 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     why and since when; a lot found by its item (SKU or GTIN) and code; and a lot's trace in
     the reader's warehouses: its receipts and suppliers, where it is, what is packed of it,
     and the customers it went to (the recall's list, as CSV or XLSX with `?export=`). Who may
-    (`QUALITY_HOLD_ROLES`) holds the lot here, or lifts its hold."""
+    (`QUALITY_HOLD_ROLES`) holds the lot here, or lifts its hold; the floor or quality
+    (`LOT_PULL_ROLES`) takes a held lot's packed goods back out of their orders."""
     ids = warehouse_ids_for(request.user)
     if not ids:
         raise PermissionDenied
@@ -1329,6 +1331,7 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "lot": lot,
         "trace": trace,
         "may_hold": role_anywhere(request.user, QUALITY_HOLD_ROLES),
+        "may_pull": role_anywhere(request.user, LOT_PULL_ROLES),
         "flash": getattr(request, "flash", None),
         "zone": zone,
     }

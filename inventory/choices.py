@@ -45,6 +45,8 @@ class MovementKind(models.TextChoices):
     COUNT = "count", _("Count variance")
     PICK = "pick", _("Pick")
     SHIP = "ship", _("Ship")
+    # Picked goods that go back to stock instead of out (a held lot pulled from an order).
+    UNPICK = "unpick", _("Taken back from an order")
 
 
 class ReservationStatus(models.TextChoices):

@@ -361,15 +361,16 @@ def last_moved(*, references: Iterable[str], kind: str) -> datetime.datetime | N
 def picked_stock(*, references: Iterable[str]) -> list[dict]:
     """Where the stock picked for these references now is: per reference, item, lot and
     location, the units picked or moved there under the reference (a drop location, a
-    staging lane) less those shipped or moved on from there; in the order of `references`,
-    then by location and lot. One query."""
+    staging lane) less those shipped, moved on from there, or taken back to stock (`unpick`:
+    they are the reference's no more); in the order of `references`, then by location and
+    lot. One query."""
     order = {reference: n for n, reference in enumerate(dict.fromkeys(references))}
     moves = StockMovement.objects.filter(
         reference__in=list(order)
     ).order_by()  # no ORDER BY in a union
     into = (
         moves.filter(to_location__isnull=False)
-        .exclude(kind__in=("receipt", "adjustment", "count"))
+        .exclude(kind__in=("receipt", "adjustment", "count", "unpick"))
         .values("reference", "item_id", "lot_id", location_id=F("to_location_id"))
         .annotate(q=Sum("quantity"))
     )

@@ -26,11 +26,12 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ALLOCATED: frozenset({S.ALLOCATED, S.BACKORDERED, S.RELEASED, S.CANCELLED}),
     # Released and backordered: nothing of it was found on the floor, nor anywhere else.
     S.RELEASED: frozenset({S.PICKED, S.ALLOCATED, S.BACKORDERED, S.CANCELLED}),
-    S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
+    # Released again: goods of a held lot taken back out of it, to be picked again.
+    S.PICKED: frozenset({S.PACKED, S.RELEASED, S.CANCELLED}),
     # Cancelled once packed: its units are broken down and their goods go back to stock;
     # units already on a truck come off it first (the departure refuses them).
-    S.PACKED: frozenset({S.STAGED, S.CANCELLED}),
-    S.STAGED: frozenset({S.LOADED, S.CANCELLED}),
+    S.PACKED: frozenset({S.STAGED, S.RELEASED, S.CANCELLED}),
+    S.STAGED: frozenset({S.LOADED, S.RELEASED, S.CANCELLED}),
     S.LOADED: frozenset({S.SHIPPED, S.STAGED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.REFUSED}),
     S.DELIVERED: frozenset(),

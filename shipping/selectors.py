@@ -1462,10 +1462,13 @@ def order_story(*, order_id: int, warehouse_ids: Iterable[int]) -> dict | None:
     lines = list(order.lines.all())
     moved = units_moved(
         references=[line.reference for line in lines],
-        kinds=(MovementKind.PICK, MovementKind.SHIP),
+        kinds=(MovementKind.PICK, MovementKind.SHIP, MovementKind.UNPICK),
     )
     for line in lines:
-        line.picked = moved.get((line.reference, MovementKind.PICK), 0)
+        # Picked, less what was taken back out of the order (a held lot pulled from it).
+        line.picked = moved.get((line.reference, MovementKind.PICK), 0) - moved.get(
+            (line.reference, MovementKind.UNPICK), 0
+        )
         line.shipped = moved.get((line.reference, MovementKind.SHIP), 0)
     moments: list[tuple[datetime.datetime | None, str, str]] = [
         (order.received_at, "received", ""),

@@ -25,6 +25,7 @@ from inventory.services.reservations import (
     stock_reserve,
     stock_reserve_all_or_none,
     stock_ship,
+    stock_unpick,
 )
 from inventory.services.tasks import (
     putaway_task_create,
@@ -62,6 +63,7 @@ __all__ = [
     "stock_reserve",
     "stock_reserve_all_or_none",
     "stock_ship",
+    "stock_unpick",
     "task_assign",
     "task_cancel",
     "task_confirm",

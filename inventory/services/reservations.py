@@ -430,6 +430,61 @@ def stock_pick(
 
 
 @service
+def stock_unpick(
+    *,
+    reservation: Reservation,
+    lot: Lot | None,
+    location: Location,
+    to_location: Location,
+    quantity: int,
+    actor: AbstractBaseUser | None,
+) -> StockMovement:
+    """Goods picked under a reservation that will not go out with it (a lot put on hold
+    after they were picked) go back to stock: `quantity` of the lot is moved from where they
+    lie (`location`, a drop location or lane) to `to_location` (`stock.unpicked`, a movement
+    of kind `unpick`, under the reservation's reference), and the reservation counts that
+    many fewer picked there, from its latest allocations of the lot. What is picked for the
+    reference (`picked_stock`) no longer counts them.
+
+    Refused, with nothing written: more than the reservation picked of the lot
+    (`quantity`), a place in another warehouse, or one that does not take them
+    (`to_location`); fewer than that lying at `location` (InsufficientStock)."""
+    quantity_check(quantity)
+    # Open or closed (all of it picked): what it picked is taken back either way.
+    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    allocations = list(
+        Allocation.objects.filter(reservation=reservation, balance__lot=lot, picked__gt=0)
+        .order_by("-pk")
+        .select_for_update()
+    )
+    picked = sum(a.picked for a in allocations)
+    if quantity > picked:
+        raise DomainError(
+            _("Only %(have)s of %(reference)s picked of this lot; cannot take back %(asked)s.")
+            % {"have": picked, "reference": reservation.reference, "asked": quantity},
+            field="quantity",
+        )
+    if to_location.warehouse_id != location.warehouse_id:
+        raise DomainError(_("That location is in another warehouse."), field="to_location")
+    location_accepts(to_location, reservation.item, quantity)
+    movement = movement_post(
+        Posting(MovementKind.UNPICK, reservation.item, lot, quantity, location, to_location),
+        event_type="stock.unpicked",
+        event_payload={"reservation": reservation.pk},
+        reference=reservation.reference,
+        actor=actor,
+    )
+    still = quantity
+    for allocation in allocations:
+        back = min(still, allocation.picked)
+        Allocation.objects.filter(pk=allocation.pk).update(picked=F("picked") - back)
+        still -= back
+        if still == 0:
+            break
+    return movement
+
+
+@service
 def stock_ship(
     *,
     item: Item,

@@ -308,7 +308,7 @@ class CancelInput(serializers.Serializer):
 from core.api.base import WarehouseField  # noqa: E402
 from core.models import Warehouse  # noqa: E402
 from inventory.api.serializers import LocationField  # noqa: E402
-from inventory.models import Location, Receipt  # noqa: E402
+from inventory.models import Location, Lot, Receipt  # noqa: E402
 from shipping.models import (  # noqa: E402
     Carrier,
     Dock,
@@ -1121,3 +1121,10 @@ class LotTraceSerializer(serializers.Serializer):
     reserved = TraceReservedSerializer(many=True)
     packed_not_shipped = TraceUnitSerializer(many=True)
     shipped = TraceUnitSerializer(many=True)
+
+
+class LotPullInput(serializers.Serializer):
+    """Which held lot to take back out of an order, and where its goods are put."""
+
+    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all())
+    to_location = LocationField(queryset=Location.objects.none())

@@ -17,7 +17,14 @@ from rest_framework.response import Response
 
 from core.access import require_role_anywhere, warehouse_ids_for
 from core.api.base import MasterDataViewSet, ScopedViewSet
-from core.choices import MASTER_DATA_ROLES, ORDER_ROLES, PLANNING_ROLES, TRACKING_ROLES, Role
+from core.choices import (
+    LOT_PULL_ROLES,
+    MASTER_DATA_ROLES,
+    ORDER_ROLES,
+    PLANNING_ROLES,
+    TRACKING_ROLES,
+    Role,
+)
 from shipping import services
 from shipping.api import serializers as s
 from shipping.models import Customer, LineReservation, Order, OrderLine, ShipTo
@@ -158,6 +165,22 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         data.is_valid(raise_exception=True)
         order = services.order_cancel(
             order=order, reason=data.validated_data["reason"], actor=request.user
+        )
+        return self._answer(order)
+
+    @extend_schema(request=s.LotPullInput, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="pull-lot")
+    def pull_lot(self, request: Request, pk: str) -> Response:
+        """Take the goods of a held lot picked for the order back out of it, to a place in its
+        warehouse (quarantine, say): its units holding some are broken down, and the order
+        picks as many again from other stock, or the rest follows as a backorder
+        (`order.lot_pulled`). 409 while a unit of it is on a truck (`unit_loaded`). The
+        floor or quality, in the order's warehouse."""
+        order = self.get_object()
+        _may(request, LOT_PULL_ROLES, order.warehouse_id)
+        data = _valid(s.LotPullInput, request)
+        order = services.order_lot_pull(
+            order=order, lot=data["lot"], to_location=data["to_location"], actor=request.user
         )
         return self._answer(order)
 

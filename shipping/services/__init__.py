@@ -24,7 +24,7 @@ from shipping.services.dock import (
     vehicle_check_in,
     vehicle_check_out,
 )
-from shipping.services.holds import lot_hold, lots_hold
+from shipping.services.holds import lot_hold, lots_hold, order_lot_pull
 from shipping.services.loads import (
     load_build,
     load_cancel,
@@ -76,6 +76,7 @@ __all__ = [
     "order_cancel",
     "order_create",
     "order_line_change",
+    "order_lot_pull",
     "order_pick_confirm",
     "orders_backordered_reallocate",
     "orders_import",

@@ -201,7 +201,7 @@ def unit_stage(
     order = unit.order
     if (
         order.status == OrderStatus.PACKED
-        and not order.units.exclude(status=UnitStatus.STAGED).exists()
+        and not order.units.exclude(status__in=(UnitStatus.STAGED, UnitStatus.CANCELLED)).exists()
     ):
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.STAGED)
     _event(
@@ -279,7 +279,7 @@ def load_scan(*, load: Load, sscc: str, actor: AbstractBaseUser | None) -> Handl
     Load.objects.filter(pk=load.pk).update(status=LoadStatus.LOADING)
     if (
         order.status == OrderStatus.STAGED
-        and not order.units.exclude(status=UnitStatus.LOADED).exists()
+        and not order.units.exclude(status__in=(UnitStatus.LOADED, UnitStatus.CANCELLED)).exists()
     ):
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.LOADED)
     unit.refresh_from_db()
@@ -412,7 +412,9 @@ def load_depart(
     for order in live:
         if order.status != OrderStatus.LOADED:
             unscanned = list(
-                order.units.exclude(status=UnitStatus.LOADED).values_list("sscc", flat=True)
+                order.units.exclude(
+                    status__in=(UnitStatus.LOADED, UnitStatus.CANCELLED)
+                ).values_list("sscc", flat=True)
             )
             what = (
                 _("unscanned units %(units)s") % {"units": ", ".join(unscanned)}

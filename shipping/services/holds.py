@@ -1,15 +1,29 @@
-"""A lot put on hold, as the dispatch side sees it: the orders holding it are taken first."""
+"""A lot put on hold, as the dispatch side sees it: the orders holding it are taken first, and
+its goods already picked for an order are taken back out of it."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from core.db import service
-from core.exceptions import DomainError
+from core.events import event_record
+from core.exceptions import Conflict, DomainError
 from inventory import services as stock
-from inventory.models import Lot
-from shipping.models import Order
+from inventory.models import Allocation, Location, Lot
+from inventory.selectors import picked_stock
+from inventory.services import stock_unpick
+from shipping.choices import OrderStatus, UnitStatus, WaveStatus
+from shipping.models import HandlingUnit, LineReservation, Order, Wave
+from shipping.services.orders import (
+    load_lock_first,
+    order_allocate,
+    order_picked_if_done,
+    order_released_with_wave,
+    order_transition_check,
+)
 
 
 @service
@@ -43,3 +57,130 @@ def lots_hold(*, lots: Sequence[Lot], reason: str, actor: AbstractBaseUser | Non
         .values_list("pk", flat=True)
     )
     return [stock.lot_hold(lot=lot, reason=reason, actor=actor) for lot in lots]
+
+
+# Orders whose picked goods may still be taken back: picked, not yet on a truck.
+PULLABLE = frozenset(
+    {OrderStatus.RELEASED, OrderStatus.PICKED, OrderStatus.PACKED, OrderStatus.STAGED}
+)
+
+
+@service
+def order_lot_pull(
+    *, order: Order, lot: Lot, to_location: Location, actor: AbstractBaseUser | None
+) -> Order:
+    """Take the goods of a held lot picked for an order back out of it (`order.lot_pulled`):
+    every handling unit of the order holding some is broken down, the lot's goods go to
+    `to_location` (a quarantine place, say; `stock.unpicked`, one per spot and reservation),
+    and the order picks as many again from other stock, at once if its wave is on the floor
+    (a picked wave is on the floor again), or what nobody has follows as a backorder. Its
+    other units stay as they are; their goods are packed again with the new picks. The
+    order is released again, and goes on as picked once nothing is left to pick.
+
+    Refused, with nothing written: a lot not on hold (`lot`), an order not between release
+    and loading (409), an order with a unit on a truck (409 `unit_loaded`, naming them: take
+    them off first), nothing of the lot picked for it (`lot`), or a place that does not take
+    the goods (`to_location`). Locks the order's load, wave and the order first, as every
+    shipping service does."""
+    load_lock_first(Order.objects.filter(pk=order.pk).values_list("load_id", flat=True).first())
+    wave_id = Order.objects.filter(pk=order.pk).values_list("wave_id", flat=True).first()
+    if wave_id is not None:
+        Wave.objects.select_for_update(no_key=True).filter(pk=wave_id).first()
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
+    lot = Lot.objects.select_related("item").get(pk=lot.pk)
+    if lot.held_at is None:
+        raise DomainError(
+            _("Lot %(lot)s of %(sku)s is not on hold: only a held lot is taken from an order.")
+            % {"lot": lot.code, "sku": lot.item.sku},
+            field="lot",
+        )
+    on_truck = sorted(order.units.filter(status=UnitStatus.LOADED).values_list("sscc", flat=True))
+    if on_truck:
+        raise Conflict(
+            _("Take unit(s) %(units)s of %(order)s off the truck first.")
+            % {"units": ", ".join(on_truck), "order": order.external_ref},
+            code="unit_loaded",
+        )
+    if order.status not in PULLABLE:
+        raise Conflict(
+            _("Order %(order)s is %(status)s: goods are taken back between picking and loading.")
+            % {"order": order.external_ref, "status": order.get_status_display()}
+        )
+    lines = {line.reference: line for line in order.lines.filter(item_id=lot.item_id)}
+    spots = [s for s in picked_stock(references=list(lines)) if s["lot_id"] == lot.pk]
+    if not spots:
+        raise DomainError(
+            _("Nothing of lot %(lot)s is picked for %(order)s.")
+            % {"lot": lot.code, "order": order.external_ref},
+            field="lot",
+        )
+    opened = list(
+        HandlingUnit.objects.filter(
+            order=order,
+            status__in=(UnitStatus.PACKED, UnitStatus.STAGED),
+            lines__lot=lot,
+        )
+        .distinct()
+        .order_by("sscc")
+        .values_list("sscc", flat=True)
+    )
+    HandlingUnit.objects.filter(sscc__in=opened).update(status=UnitStatus.CANCELLED)
+    locations = {
+        location.pk: location
+        for location in Location.objects.filter(pk__in={s["location_id"] for s in spots})
+    }
+    pulled: dict[int, int] = defaultdict(int)  # per line number
+    for spot in spots:
+        line = lines[spot["reference"]]
+        still = spot["quantity"]
+        for held in line.reservations.select_related("reservation").order_by("-pk"):
+            picked = (
+                Allocation.objects.filter(reservation=held.reservation, balance__lot=lot).aggregate(
+                    q=Sum("picked")
+                )["q"]
+                or 0
+            )
+            back = min(still, picked)
+            if back == 0:
+                continue
+            stock_unpick(
+                reservation=held.reservation,
+                lot=lot,
+                location=locations[spot["location_id"]],
+                to_location=to_location,
+                quantity=back,
+                actor=actor,
+            )
+            LineReservation.objects.filter(pk=held.pk).update(quantity=F("quantity") - back)
+            pulled[line.line_no] += back
+            still -= back
+            if still == 0:
+                break
+    if order.status != OrderStatus.RELEASED:
+        order_transition_check(order, OrderStatus.RELEASED)
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
+    if wave_id is not None:
+        Wave.objects.filter(pk=wave_id, status=WaveStatus.PICKED).update(
+            status=WaveStatus.RELEASED, picked_at=None
+        )
+    order.refresh_from_db()
+    event_record(
+        type="order.lot_pulled",
+        aggregate_type="order",
+        aggregate_id=order.external_ref,
+        warehouse=order.warehouse_id,
+        payload={
+            "order": order.pk,
+            "reference": order.external_ref,
+            "item": lot.item.sku,
+            "lot": lot.code,
+            "reason": lot.hold_reason,
+            "to_location": to_location.barcode,
+            "lines": [{"line": n, "quantity": q} for n, q in sorted(pulled.items())],
+            "opened": opened,
+        },
+        actor=actor,
+    )
+    order = order_allocate(order=order, actor=actor)
+    order_released_with_wave(order=order, actor=actor)
+    return order_picked_if_done(order, actor)

@@ -630,8 +630,9 @@ def _part_create(
 
 def _line_reduce(pk: int, *, by: int, had: int) -> None:
     """Take `by` units off an order line that had `had`, which moved to a part; a line left
-    with none is dropped."""
+    with none is dropped, with what broken-down units once held of it (they hold nothing)."""
     if by == had:
+        HandlingUnitLine.objects.filter(line_id=pk, unit__status=UnitStatus.CANCELLED).delete()
         OrderLine.objects.filter(pk=pk).delete()
     else:
         OrderLine.objects.filter(pk=pk).update(quantity=F("quantity") - by)

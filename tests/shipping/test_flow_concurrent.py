@@ -81,6 +81,7 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
         for n in range(2)
     ]
     docks = [Dock.objects.create(warehouse=bj, code=f"D{n}") for n in range(2)]
+    quarantine = LocationFactory(zone=pick_face.zone, barcode="BJ-QC")
     people = [person("operator", bj) for _ in range(HANDS)]
     customer, ship_to = beijing_shop
     start = threading.Barrier(HANDS)
@@ -377,10 +378,25 @@ def test_many_hands_at_once_leave_the_books_exact(network, beijing_shop, person)
                             for unit in order.units.filter(status="staged"):
                                 services.load_scan(load=order.load, sscc=unit.sscc, actor=me)
                             services.load_depart(load=order.load, actor=me)
-                    elif what == "quality":  # a milk lot held, or its hold lifted
+                    elif what == "quality":  # a milk lot held, taken out of an order, or lifted
                         lot = Lot.objects.get(item=milk, code=rng.choice(["M1", "M2"]))
+                        picked_for = sorted(
+                            OrderLine.of_reference(reference)[0]
+                            for reference in Allocation.objects.filter(
+                                balance__lot=lot,
+                                picked__gt=0,
+                                reservation__reference__startswith="order:",
+                            ).values_list("reservation__reference", flat=True)
+                        )
                         if lot.held_at is None:
                             services.lot_hold(lot=lot, reason="recall", actor=me)
+                        elif picked_for and rng.random() < 0.5:
+                            services.order_lot_pull(
+                                order=Order.objects.get(pk=rng.choice(picked_for)),
+                                lot=lot,
+                                to_location=quarantine,
+                                actor=me,
+                            )
                         else:
                             lot_hold_lift(lot=lot, actor=me)
                             services.orders_backordered_reallocate(skus=["MILK"])

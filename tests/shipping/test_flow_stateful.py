@@ -94,6 +94,7 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
         for n, carrier in enumerate(carriers)
     ]
     dock = Dock.objects.create(warehouse=bj, code="D1")
+    quarantine = LocationFactory(zone=pick_face.zone, barcode="BJ-QC")
     operator = person("operator", bj)
     customer, ship_to = beijing_shop
     quantities = st.integers(min_value=1, max_value=6)
@@ -517,6 +518,37 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             else:
                 self._must(lot_hold_lift, lot=lot, actor=None)
                 services.orders_backordered_reallocate(skus=["MILK"])
+
+        @rule(data=st.data())
+        def pull_held_lot(self, data):
+            """The floor takes a held lot's picked goods back out of an order not on a truck
+            (its units holding some broken down, the goods to quarantine): never refused."""
+            picked = Allocation.objects.filter(
+                balance__lot__held_at__isnull=False,
+                picked__gt=0,
+                reservation__reference__startswith="order:",
+            ).values_list("reservation__reference", "balance__lot_id")
+            pulls = sorted(
+                {(OrderLine.of_reference(reference)[0], lot) for reference, lot in picked}
+            )
+            orders = dict(
+                Order.objects.filter(
+                    pk__in=[order for order, _ in pulls],
+                    status__in=("released", "picked", "packed", "staged"),
+                )
+                .exclude(units__status=UnitStatus.LOADED)
+                .values_list("pk", "external_ref")
+            )
+            pulls = [(order, lot) for order, lot in pulls if order in orders]
+            if pulls:
+                order, lot = data.draw(st.sampled_from(pulls))
+                self._must(
+                    services.order_lot_pull,
+                    order=Order.objects.get(pk=order),
+                    lot=Lot.objects.get(pk=lot),
+                    to_location=quarantine,
+                    actor=operator,
+                )
 
         @rule(item=st.sampled_from(items), qty=quantities, delta=st.integers(-3, 3))
         def move_or_adjust(self, item, qty, delta):

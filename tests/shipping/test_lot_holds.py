@@ -17,7 +17,7 @@ from inventory.exceptions import InsufficientStock
 from inventory.models import Lot, Reservation, StockBalance, Task
 from inventory.selectors import stock_available
 from shipping import services
-from shipping.models import Order
+from shipping.models import HandlingUnit, Order
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import counts, in_days, stock_in
 from tests.shipping import books
@@ -36,13 +36,13 @@ def _milk(floor, *, second: bool = True):
 
 
 def pick_all(floor) -> None:
-    """Every open pick task picked whole, its lot scanned."""
+    """Every open pick task picked whole, its lot scanned (if it has one)."""
     for task in Task.objects.filter(kind="pick", status="open").order_by("pk"):
         services.order_pick_confirm(
             task=task,
             location_barcode=task.location.barcode,
             item_code=task.item.sku,
-            lot_code=task.lot.code,
+            lot_code=task.lot.code if task.lot_id else None,
             quantity=task.quantity,
             actor=floor["operator"],
         )
@@ -445,3 +445,184 @@ def test_a_cold_room_out_of_range_has_its_lots_held_in_one_go(floor, person, cli
     other = person("manager", floor["wh"].__class__.objects.exclude(pk=floor["wh"].pk).first())
     client.force_login(other)
     assert client.post(f"/lots/rooms/{room.pk}/hold/", {"reason": "x"}).status_code == 404
+
+
+def _quarantine(floor):
+    return LocationFactory(zone=floor["wh"].zones.get(code="BJ-PF"), barcode="BJ-QC")
+
+
+def test_goods_of_a_held_lot_on_a_truck_come_off_and_the_order_picks_the_next_lot(floor):
+    milk = _milk(floor)
+    order, load = released_on_a_truck(floor, (milk, 4))
+    pick_all(floor)  # 4 of M1, the earliest expiry
+    on_the_truck(floor, Order.objects.get(pk=order.pk), load)
+    sscc = order.units.get().sscc
+    services.lot_hold(lot=_lot("M1"), reason="Supplier recall R-17", actor=None)
+    quarantine = _quarantine(floor)
+
+    # On the truck: it comes off first, and nothing is written until it does.
+    before = counts()
+    with pytest.raises(Conflict) as refused:
+        services.order_lot_pull(
+            order=order, lot=_lot("M1"), to_location=quarantine, actor=floor["operator"]
+        )
+    assert refused.value.code == "unit_loaded" and sscc in refused.value.message
+    assert counts() == before
+    services.unit_unload(load=load, sscc=sscc, actor=floor["operator"])
+
+    order = services.order_lot_pull(
+        order=order, lot=_lot("M1"), to_location=quarantine, actor=floor["operator"]
+    )
+
+    # The unit is broken down, M1's four units lie in quarantine, still held; the order
+    # picks four of M2 for the same truck.
+    assert order.status == "released" and order.load_id == load.pk
+    assert order.units.get().status == "cancelled"
+    assert StockBalance.objects.get(lot__code="M1", location=quarantine).on_hand == 4
+    assert StockBalance.objects.get(lot__code="M1", location=quarantine).held
+    (again,) = Task.objects.filter(kind="pick", status="open")
+    assert (again.lot.code, again.quantity) == ("M2", 4)
+    assert order.wave.status == "released"
+    pulled = Event.objects.get(type="order.lot_pulled")
+    assert pulled.payload["lines"] == [{"line": 1, "quantity": 4}]
+    assert (pulled.payload["lot"], pulled.payload["opened"]) == ("M1", [sscc])
+    assert pulled.payload["reason"] == "Supplier recall R-17"
+    books.books_hold()
+
+    # Picked, packed and loaded again, the truck leaves with M2 only.
+    pick_all(floor)
+    order.refresh_from_db()
+    assert order.status == "picked"
+    on_the_truck(floor, order, load)
+    services.load_depart(load=load, actor=None)
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    (unit,) = order.units.filter(status="shipped")
+    assert [(c.lot.code, c.quantity) for c in unit.lines.all()] == [("M2", 4)]
+    books.books_hold()
+
+
+def test_goods_of_a_held_lot_nobody_can_replace_follow_as_a_backorder(floor):
+    milk = _milk(floor, second=False)
+    order, load = released_on_a_truck(floor, (milk, 4), (floor["tea"], 2))
+    pick_all(floor)
+    order.refresh_from_db()
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    services.unit_stage(unit=unit, lane=floor["lane"], actor=floor["operator"])
+    services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+
+    order = services.order_lot_pull(
+        order=order, lot=_lot("M1"), to_location=_quarantine(floor), actor=floor["operator"]
+    )
+
+    # The tea goes on with the truck, packed again; the milk follows when there is some.
+    assert (order.status, order.load_id) == ("picked", load.pk)
+    assert [(line.item.sku, line.quantity) for line in order.lines.all()] == [("TEA", 2)]
+    follows = Order.objects.get(external_ref="SO-1/BO")
+    assert follows.status == "backordered"
+    assert [(line.item.sku, line.quantity) for line in follows.lines.all()] == [("MILK", 4)]
+    again = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    assert [(c.line.item.sku, c.quantity) for c in again.lines.all()] == [("TEA", 2)]
+    books.books_hold()
+
+
+def test_taking_back_goods_is_refused_when_there_is_nothing_to_take(floor, network):
+    milk = _milk(floor)
+    order, _load = released_on_a_truck(floor, (milk, 4))
+    quarantine = _quarantine(floor)
+    elsewhere = network["TJ"][1]
+
+    def pull(lot, to=quarantine):  # type: ignore[no-untyped-def]
+        return services.order_lot_pull(order=order, lot=lot, to_location=to, actor=None)
+
+    with pytest.raises(DomainError) as refused:
+        pull(_lot("M1"))  # not on hold
+    assert refused.value.field == "lot" and "not on hold" in refused.value.message
+    services.lot_hold(lot=_lot("M2"), reason="recall", actor=None)
+    before = counts()
+    with pytest.raises(DomainError) as refused:
+        pull(_lot("M2"))  # nothing of M2 picked for it
+    assert refused.value.field == "lot" and "Nothing of lot M2" in refused.value.message
+    pick_all(floor)
+    services.lot_hold(lot=_lot("M1"), reason="recall", actor=None)
+    before = counts()
+    with pytest.raises(DomainError) as refused:
+        pull(_lot("M1"), to=elsewhere)
+    assert refused.value.field == "to_location"
+    assert counts() == before
+    assert Order.objects.get(pk=order.pk).status == "picked"
+    services.order_cancel(order=order, reason="customer", actor=None)
+    before = counts()
+    with pytest.raises(Conflict) as refused:
+        pull(_lot("M1"))  # cancelled: its goods go back by the cancellation's putaway
+    assert "Cancelled" in refused.value.message
+    assert counts() == before
+    books.books_hold()
+
+
+def test_the_floor_takes_a_held_lot_back_out_of_an_order_through_the_api(floor, person, api):
+    milk = _milk(floor)
+    order, _load = released_on_a_truck(floor, (milk, 4))
+    pick_all(floor)
+    order.refresh_from_db()
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    m1 = _lot("M1")
+    services.lot_hold(lot=m1, reason="recall", actor=None)
+    _quarantine(floor)
+    url = f"/api/v1/orders/{order.pk}/pull-lot/"
+
+    # A dispatcher may not; an unknown place or lot is named; nothing is written.
+    dispatcher = api(person("dispatcher", floor["wh"]))
+    assert dispatcher.post(url, {"lot": m1.pk, "to_location": "BJ-QC"}).status_code == 403
+    operator = api(floor["operator"])
+    before = counts()
+    answer = operator.post(url, {"lot": m1.pk, "to_location": "NOWHERE"}, format="json")
+    assert answer.status_code == 400 and "to_location" in answer.json()["fields"]
+    answer = operator.post(url, {"lot": 999999, "to_location": "BJ-QC"}, format="json")
+    assert answer.status_code == 400 and "lot" in answer.json()["fields"]
+    answer = operator.post(url, {"lot": _lot("M2").pk, "to_location": "BJ-QC"}, format="json")
+    assert answer.status_code == 400 and "not on hold" in answer.json()["fields"]["lot"][0]
+    assert counts() == before
+
+    answer = operator.post(url, {"lot": m1.pk, "to_location": "BJ-QC"}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["status"] == "released"
+    assert HandlingUnit.objects.get(pk=unit.pk).status == "cancelled"
+    feed = operator.get("/api/v1/events/?type=order.lot_pulled").json()["results"]
+    assert [event["payload"]["lines"] for event in feed] == [[{"line": 1, "quantity": 4}]]
+    books.books_hold()
+
+
+def test_the_floor_takes_a_held_lot_back_out_of_an_order_on_its_page(floor, person, client):
+    milk = _milk(floor)
+    order, _load = released_on_a_truck(floor, (milk, 4))
+    pick_all(floor)
+    order.refresh_from_db()
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    m1 = _lot("M1")
+    services.lot_hold(lot=m1, reason="recall", actor=None)
+    _quarantine(floor)
+
+    # A dispatcher sees the packed unit, and no way to take it back.
+    client.force_login(person("dispatcher", floor["wh"]))
+    page = client.get(f"/lots/{m1.pk}/").content.decode()
+    assert unit.sscc in page and "Take back" not in page
+
+    client.force_login(floor["operator"])
+    page = client.get(f"/lots/{m1.pk}/").content.decode()
+    assert f'name="order" value="{order.pk}"' in page and "Take back" in page
+    wrong = client.post(
+        f"/lots/{m1.pk}/pull/",
+        {"order": order.pk, "to_location": "NOWHERE"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Put at: No location NOWHERE in this warehouse." in wrong
+    assert HandlingUnit.objects.get(pk=unit.pk).status == "packed"
+
+    done = client.post(
+        f"/lots/{m1.pk}/pull/", {"order": order.pk, "to_location": "BJ-QC"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Lot M1 is out of SO-1, at BJ-QC; the order is Released to a wave." in done
+    assert unit.sscc not in done  # broken down: nothing of M1 is packed any more
+    assert HandlingUnit.objects.get(pk=unit.pk).status == "cancelled"
+    books.books_hold()
