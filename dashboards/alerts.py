@@ -524,7 +524,8 @@ def held_lots_packed(
                 **said(
                     gettext_noop(
                         "Order %(order)s has goods of lot %(lot)s (%(sku)s) packed, which is "
-                        "on hold: %(reason)s. Its truck %(load)s will not leave with them."
+                        "on hold: %(reason)s. Its truck %(load)s will not leave with them: "
+                        "take them back out of the order on the lot's page."
                     ),
                     order=row["unit__order__external_ref"],
                     lot=row["lot__code"],

@@ -372,8 +372,8 @@ def _no_held_lot_check(load: Load) -> None:
     lots = {f"{c.lot.item.sku} {c.lot.code} ({c.lot.hold_reason})" for c in held}
     raise Conflict(
         _(
-            "Units %(units)s hold lots on hold: %(lots)s. Lift the hold, or cancel their "
-            "orders and take them off."
+            "Units %(units)s hold lots on hold: %(lots)s. Take them off and take the lots "
+            "back out of their orders, or lift the hold."
         )
         % {
             "units": ", ".join(dict.fromkeys(c.unit.sscc for c in held)),
