@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from core.db import service
+from core.db import row_update, service
 from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from inventory import services as stock
@@ -24,6 +24,7 @@ from shipping.services.orders import (
     order_released_with_wave,
     order_transition_check,
 )
+from shipping.services.waves import wave_event
 
 
 @service
@@ -73,7 +74,8 @@ def order_lot_pull(
     every handling unit of the order holding some is broken down, the lot's goods go to
     `to_location` (a quarantine place, say; `stock.unpicked`, one per spot and reservation),
     and the order picks as many again from other stock, at once if its wave is on the floor
-    (a picked wave is on the floor again), or what nobody has follows as a backorder. Its
+    (a picked wave is on the floor again: `wave.reopened`), or what nobody has follows as a
+    backorder. Its
     other units stay as they are; their goods are packed again with the new picks. The
     order is released again, and goes on as picked once nothing is left to pick.
 
@@ -159,10 +161,10 @@ def order_lot_pull(
     if order.status != OrderStatus.RELEASED:
         order_transition_check(order, OrderStatus.RELEASED)
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
-    if wave_id is not None:
-        Wave.objects.filter(pk=wave_id, status=WaveStatus.PICKED).update(
-            status=WaveStatus.RELEASED, picked_at=None
-        )
+    wave = Wave.objects.select_related("load").filter(pk=wave_id).first()
+    if wave is not None and wave.status == WaveStatus.PICKED:  # it has picking to do again
+        row_update(wave, status=WaveStatus.RELEASED, picked_at=None)
+        wave_event(wave, "wave.reopened", {"order": order.external_ref}, actor)
     order.refresh_from_db()
     event_record(
         type="order.lot_pulled",

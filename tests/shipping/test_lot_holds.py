@@ -482,7 +482,8 @@ def test_goods_of_a_held_lot_on_a_truck_come_off_and_the_order_picks_the_next_lo
     assert StockBalance.objects.get(lot__code="M1", location=quarantine).held
     (again,) = Task.objects.filter(kind="pick", status="open")
     assert (again.lot.code, again.quantity) == ("M2", 4)
-    assert order.wave.status == "released"
+    assert order.wave.status == "released" and order.wave.picked_at is None
+    assert Event.objects.get(type="wave.reopened").payload["order"] == "SO-1"
     pulled = Event.objects.get(type="order.lot_pulled")
     assert pulled.payload["lines"] == [{"line": 1, "quantity": 4}]
     assert (pulled.payload["lot"], pulled.payload["opened"]) == ("M1", [sscc])
