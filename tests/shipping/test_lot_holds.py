@@ -451,6 +451,20 @@ def _quarantine(floor):
     return LocationFactory(zone=floor["wh"].zones.get(code="BJ-PF"), barcode="BJ-QC")
 
 
+def _packed_then_held(floor):
+    """Four milk of M1 picked and packed for SO-1 on the van; then M1 is held, and there is
+    a quarantine place, BJ-QC: (order, unit, lot)."""
+    milk = _milk(floor)
+    order, _load = released_on_a_truck(floor, (milk, 4))
+    pick_all(floor)
+    order.refresh_from_db()
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    m1 = _lot("M1")
+    services.lot_hold(lot=m1, reason="recall", actor=None)
+    _quarantine(floor)
+    return order, unit, m1
+
+
 def test_goods_of_a_held_lot_on_a_truck_come_off_and_the_order_picks_the_next_lot(floor):
     milk = _milk(floor)
     order, load = released_on_a_truck(floor, (milk, 4))
@@ -562,14 +576,7 @@ def test_taking_back_goods_is_refused_when_there_is_nothing_to_take(floor, netwo
 
 
 def test_the_floor_takes_a_held_lot_back_out_of_an_order_through_the_api(floor, person, api):
-    milk = _milk(floor)
-    order, _load = released_on_a_truck(floor, (milk, 4))
-    pick_all(floor)
-    order.refresh_from_db()
-    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
-    m1 = _lot("M1")
-    services.lot_hold(lot=m1, reason="recall", actor=None)
-    _quarantine(floor)
+    order, unit, m1 = _packed_then_held(floor)
     url = f"/api/v1/orders/{order.pk}/pull-lot/"
 
     # A dispatcher may not; an unknown place or lot is named; nothing is written.
@@ -595,14 +602,7 @@ def test_the_floor_takes_a_held_lot_back_out_of_an_order_through_the_api(floor, 
 
 
 def test_the_floor_takes_a_held_lot_back_out_of_an_order_on_its_page(floor, person, client):
-    milk = _milk(floor)
-    order, _load = released_on_a_truck(floor, (milk, 4))
-    pick_all(floor)
-    order.refresh_from_db()
-    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
-    m1 = _lot("M1")
-    services.lot_hold(lot=m1, reason="recall", actor=None)
-    _quarantine(floor)
+    order, unit, m1 = _packed_then_held(floor)
 
     # A dispatcher sees the packed unit, and no way to take it back.
     client.force_login(person("dispatcher", floor["wh"]))
