@@ -520,11 +520,12 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 services.orders_backordered_reallocate(skus=["MILK"])
 
         @rule(data=st.data())
-        def pull_held_lot(self, data):
-            """The floor takes a held lot's picked goods back out of an order not on a truck
-            (its units holding some broken down, the goods to quarantine): never refused."""
+        def hold_and_pull(self, data):
+            """Quality holds a lot picked for an order not on a truck (if not held yet), and the
+            floor takes its goods back out of the order (its units holding some broken down,
+            the goods to quarantine): never refused."""
             picked = Allocation.objects.filter(
-                balance__lot__held_at__isnull=False,
+                balance__lot__isnull=False,
                 picked__gt=0,
                 reservation__reference__startswith="order:",
             ).values_list("reservation__reference", "balance__lot_id")
@@ -542,10 +543,13 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             pulls = [(order, lot) for order, lot in pulls if order in orders]
             if pulls:
                 order, lot = data.draw(st.sampled_from(pulls))
+                lot = Lot.objects.get(pk=lot)
+                if lot.held_at is None:
+                    self._must(services.lot_hold, lot=lot, reason="recall", actor=None)
                 self._must(
                     services.order_lot_pull,
                     order=Order.objects.get(pk=order),
-                    lot=Lot.objects.get(pk=lot),
+                    lot=Lot.objects.get(pk=lot.pk),
                     to_location=quarantine,
                     actor=operator,
                 )
