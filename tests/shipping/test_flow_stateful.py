@@ -430,20 +430,29 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                     ("returned[0].quantity", "invalid"),
                 }, refused.message
 
-        @rule(data=st.data(), van=st.sampled_from(vans), steps=st.integers(1, 9))
-        def advance(self, data, van, steps):
+        @rule(
+            data=st.data(),
+            van=st.sampled_from(vans),
+            steps=st.integers(1, 9),
+            pull_after=st.integers(1, 12),
+        )
+        def advance(self, data, van, steps, pull_after):
             """One live order a few steps further along the happy path, so that runs reach
-            the truck and the customer, not only the office."""
+            the truck and the customer, not only the office; after `pull_after` steps, if
+            it has goods of a lot picked, that lot is held and taken back out of it."""
             order = self._some(
                 data,
                 Order.objects.exclude(status__in=books.HOLDS_NOTHING).exclude(
                     status__in=(OrderStatus.RECEIVED, OrderStatus.BACKORDERED)
                 ),
             )
-            for _ in range(steps if order is not None else 0):
+            for step in range(1, steps + 1 if order is not None else 1):
                 self._step(
                     Order.objects.select_related("load", "wave", "stop").get(pk=order.pk), van
                 )
+                if step == pull_after:
+                    for pull in self._pulls(Order.objects.filter(pk=order.pk))[:1]:
+                        self._hold_and_pull(*pull)
 
         def _step(self, order, van):
             if order.load is None or order.load.status == "cancelled":
@@ -519,11 +528,8 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 self._must(lot_hold_lift, lot=lot, actor=None)
                 services.orders_backordered_reallocate(skus=["MILK"])
 
-        @rule(data=st.data())
-        def hold_and_pull(self, data):
-            """Quality holds a lot picked for an order not on a truck (if not held yet), and the
-            floor takes its goods back out of the order (its units holding some broken down,
-            the goods to quarantine): never refused."""
+        def _pulls(self, orders):
+            """(order, lot) of these orders' goods of a lot picked, the orders not on a truck."""
             picked = Allocation.objects.filter(
                 balance__lot__isnull=False,
                 picked__gt=0,
@@ -532,27 +538,36 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
             pulls = sorted(
                 {(OrderLine.of_reference(reference)[0], lot) for reference, lot in picked}
             )
-            orders = dict(
-                Order.objects.filter(
+            pullable = set(
+                orders.filter(
                     pk__in=[order for order, _ in pulls],
                     status__in=("released", "picked", "packed", "staged"),
                 )
                 .exclude(units__status=UnitStatus.LOADED)
-                .values_list("pk", "external_ref")
+                .values_list("pk", flat=True)
             )
-            pulls = [(order, lot) for order, lot in pulls if order in orders]
+            return [(order, lot) for order, lot in pulls if order in pullable]
+
+        def _hold_and_pull(self, order, lot):
+            """Quality holds the lot (if not held yet), and the floor takes its goods back out
+            of the order (its units holding some broken down, the goods to quarantine):
+            neither is ever refused."""
+            lot = Lot.objects.get(pk=lot)
+            if lot.held_at is None:
+                self._must(services.lot_hold, lot=lot, reason="recall", actor=None)
+            self._must(
+                services.order_lot_pull,
+                order=Order.objects.get(pk=order),
+                lot=Lot.objects.get(pk=lot.pk),
+                to_location=quarantine,
+                actor=operator,
+            )
+
+        @rule(data=st.data())
+        def hold_and_pull(self, data):
+            pulls = self._pulls(Order.objects.all())
             if pulls:
-                order, lot = data.draw(st.sampled_from(pulls))
-                lot = Lot.objects.get(pk=lot)
-                if lot.held_at is None:
-                    self._must(services.lot_hold, lot=lot, reason="recall", actor=None)
-                self._must(
-                    services.order_lot_pull,
-                    order=Order.objects.get(pk=order),
-                    lot=Lot.objects.get(pk=lot.pk),
-                    to_location=quarantine,
-                    actor=operator,
-                )
+                self._hold_and_pull(*data.draw(st.sampled_from(pulls)))
 
         @rule(item=st.sampled_from(items), qty=quantities, delta=st.integers(-3, 3))
         def move_or_adjust(self, item, qty, delta):
