@@ -16,7 +16,7 @@ from inventory.models import Allocation, Location, Lot
 from inventory.selectors import picked_stock
 from inventory.services import stock_unpick
 from shipping.choices import OrderStatus, UnitStatus, WaveStatus
-from shipping.models import HandlingUnit, LineReservation, Order, Wave
+from shipping.models import HandlingUnit, LineReservation, Order, OrderLine, Wave
 from shipping.services.orders import (
     load_lock_first,
     order_allocate,
@@ -75,9 +75,8 @@ def order_lot_pull(
     `to_location` (a quarantine place, say; `stock.unpicked`, one per spot and reservation),
     and the order picks as many again from other stock, at once if its wave is on the floor
     (a picked wave is on the floor again: `wave.reopened`), or what nobody has follows as a
-    backorder. Its
-    other units stay as they are; their goods are packed again with the new picks. The
-    order is released again, and goes on as picked once nothing is left to pick.
+    backorder. Its other units stay as they are; their goods are packed again with the new
+    picks. The order is released again, and goes on as picked once nothing is left to pick.
 
     Refused, with nothing written: a lot not on hold (`lot`), an order not between release
     and loading (409), an order with a unit on a truck (409 `unit_loaded`, naming them: take
@@ -127,37 +126,7 @@ def order_lot_pull(
         .values_list("sscc", flat=True)
     )
     HandlingUnit.objects.filter(sscc__in=opened).update(status=UnitStatus.CANCELLED)
-    locations = {
-        location.pk: location
-        for location in Location.objects.filter(pk__in={s["location_id"] for s in spots})
-    }
-    pulled: dict[int, int] = defaultdict(int)  # per line number
-    for spot in spots:
-        line = lines[spot["reference"]]
-        still = spot["quantity"]
-        for held in line.reservations.select_related("reservation").order_by("-pk"):
-            picked = (
-                Allocation.objects.filter(reservation=held.reservation, balance__lot=lot).aggregate(
-                    q=Sum("picked")
-                )["q"]
-                or 0
-            )
-            back = min(still, picked)
-            if back == 0:
-                continue
-            stock_unpick(
-                reservation=held.reservation,
-                lot=lot,
-                location=locations[spot["location_id"]],
-                to_location=to_location,
-                quantity=back,
-                actor=actor,
-            )
-            LineReservation.objects.filter(pk=held.pk).update(quantity=F("quantity") - back)
-            pulled[line.line_no] += back
-            still -= back
-            if still == 0:
-                break
+    pulled = _taken_back(lines, spots, lot, to_location, actor)
     if order.status != OrderStatus.RELEASED:
         order_transition_check(order, OrderStatus.RELEASED)
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.RELEASED)
@@ -186,3 +155,48 @@ def order_lot_pull(
     order = order_allocate(order=order, actor=actor)
     order_released_with_wave(order=order, actor=actor)
     return order_picked_if_done(order, actor)
+
+
+def _taken_back(
+    lines: dict[str, OrderLine],
+    spots: list[dict],
+    lot: Lot,
+    to_location: Location,
+    actor: AbstractBaseUser | None,
+) -> dict[int, int]:
+    """order_lot_pull's moves: the lot's goods picked for these lines (by reference) lying at
+    `spots` (of `picked_stock`) go to `to_location`, each from the reservations that picked
+    them, latest first, and each line holds that many fewer. Returns the units per line
+    number."""
+    locations = {
+        location.pk: location
+        for location in Location.objects.filter(pk__in={s["location_id"] for s in spots})
+    }
+    pulled: dict[int, int] = defaultdict(int)
+    for spot in spots:
+        line = lines[spot["reference"]]
+        still = spot["quantity"]
+        for held in line.reservations.select_related("reservation").order_by("-pk"):
+            picked = (
+                Allocation.objects.filter(reservation=held.reservation, balance__lot=lot).aggregate(
+                    q=Sum("picked")
+                )["q"]
+                or 0
+            )
+            back = min(still, picked)
+            if back == 0:
+                continue
+            stock_unpick(
+                reservation=held.reservation,
+                lot=lot,
+                location=locations[spot["location_id"]],
+                to_location=to_location,
+                quantity=back,
+                actor=actor,
+            )
+            LineReservation.objects.filter(pk=held.pk).update(quantity=F("quantity") - back)
+            pulled[line.line_no] += back
+            still -= back
+            if still == 0:
+                break
+    return pulled
