@@ -16,7 +16,7 @@ from core.exceptions import Conflict, DomainError
 from core.gs1 import sscc_build, sscc_scanned
 from inventory.choices import ZoneKind
 from inventory.locks import lots_held_locked
-from inventory.models import Item, Location, Receipt
+from inventory.models import Item, Location, Lot, Receipt
 from inventory.services import (
     putaway_task_create,
     quantity_check,
@@ -92,7 +92,9 @@ def unit_pack(
 
     `contents` None packs everything picked and not yet packed. The goods must be picked and
     lie at one drop location. When all the order's picked goods are packed, the order is
-    packed.
+    packed. Goods of a lot on hold are not packed (409 `lot_held`, naming the lot and why):
+    they are taken back out of the order first (`order_lot_pull`); the lots are read under a
+    share lock, so a hold being put on meanwhile is waited for, and seen.
     """
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status not in (OrderStatus.PICKED, OrderStatus.PACKED):
@@ -128,6 +130,23 @@ def unit_pack(
     if not wanted:
         raise Conflict(
             _("Order %(order)s has nothing picked left to pack.") % {"order": order.external_ref}
+        )
+    held = lots_held_locked(lot for _, lot, _, _ in wanted if lot is not None)
+    if held:
+        raise Conflict(
+            _(
+                "Goods of lot(s) %(lots)s picked for %(order)s are on hold: take them back out "
+                "of the order first (on the lot's page)."
+            )
+            % {
+                "lots": ", ".join(
+                    f"{lot.code} {lot.item.sku} ({lot.hold_reason})"
+                    for lot in Lot.objects.filter(pk__in=held).select_related("item").order_by("pk")
+                ),
+                "order": order.external_ref,
+            },
+            field="contents",
+            code="lot_held",
         )
     locations = {loc for _, _, loc, _ in wanted}
     if len(locations) > 1:

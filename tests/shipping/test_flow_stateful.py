@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from core.exceptions import DomainError
+from core.exceptions import Conflict, DomainError
 from inventory.models import Allocation, Lot, StockBalance, Task
 from inventory.services import (
     count_record,
@@ -377,8 +377,16 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
 
         @rule(data=st.data())
         def pack(self, data):
+            """The packer packs what an order has picked: never refused, but for goods of a
+            lot on hold, which are taken back out of it first."""
             order = self._some(data, Order.objects.filter(status=OrderStatus.PICKED))
-            if order is not None:
+            if order is None:
+                return
+            if self._held_picked(order):
+                with pytest.raises(Conflict) as refused:
+                    services.unit_pack(order=order, contents=None, actor=operator)
+                assert refused.value.code == "lot_held"
+            else:
                 self._must(services.unit_pack, order=order, contents=None, actor=operator)
 
         @rule(data=st.data())
@@ -478,7 +486,11 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                         actor=operator,
                     )
             elif order.status == OrderStatus.PICKED:
-                self._must(services.unit_pack, order=order, contents=None, actor=operator)
+                held = self._held_picked(order)
+                if held:  # not packed: taken back out first
+                    self._hold_and_pull(*held[0])
+                else:
+                    self._must(services.unit_pack, order=order, contents=None, actor=operator)
             elif order.status == OrderStatus.PACKED:
                 for unit in order.units.filter(status=UnitStatus.PACKED):
                     self._must(services.unit_stage, unit=unit, lane=lane, actor=operator)
@@ -548,6 +560,14 @@ def test_random_order_flows_keep_stock_orders_and_tasks_consistent(network, beij
                 .values_list("pk", flat=True)
             )
             return [(order, lot) for order, lot in pulls if order in pullable]
+
+        def _held_picked(self, order):
+            """(order, lot) of the order's goods picked of a lot on hold."""
+            return [
+                (pk, lot)
+                for pk, lot in self._pulls(Order.objects.filter(pk=order.pk))
+                if Lot.objects.get(pk=lot).held_at is not None
+            ]
 
         def _hold_and_pull(self, order, lot):
             """Quality holds the lot (if not held yet), and the floor takes its goods back out

@@ -627,3 +627,31 @@ def test_the_floor_takes_a_held_lot_back_out_of_an_order_on_its_page(floor, pers
     assert unit.sscc not in done  # broken down: nothing of M1 is packed any more
     assert HandlingUnit.objects.get(pk=unit.pk).status == "cancelled"
     books.books_hold()
+
+
+def test_goods_of_a_held_lot_picked_are_not_packed_until_taken_back(floor):
+    milk = _milk(floor)
+    order, _load = released_on_a_truck(floor, (milk, 4), (floor["tea"], 1))
+    pick_all(floor)
+    order.refresh_from_db()
+    assert order.status == "picked"
+    services.lot_hold(lot=_lot("M1"), reason="Lab: listeria", actor=None)
+
+    before = counts()
+    with pytest.raises(Conflict) as refused:
+        services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    assert refused.value.code == "lot_held"
+    assert "M1 MILK (Lab: listeria)" in refused.value.message and "SO-1" in refused.value.message
+    assert counts() == before and not order.units.exists()
+
+    # Taken back, the order picks M2, and packs tea and milk in one unit.
+    services.order_lot_pull(
+        order=order, lot=_lot("M1"), to_location=_quarantine(floor), actor=floor["operator"]
+    )
+    pick_all(floor)
+    unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
+    assert sorted((c.line.item.sku, c.lot.code if c.lot else None) for c in unit.lines.all()) == [
+        ("MILK", "M2"),
+        ("TEA", None),
+    ]
+    books.books_hold()
