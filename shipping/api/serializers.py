@@ -1063,6 +1063,7 @@ class TraceTotalsSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     on_hand = serializers.IntegerField()
     reserved = serializers.IntegerField()
+    picked_not_packed = serializers.IntegerField()
     packed_not_shipped = serializers.IntegerField()
     shipped = serializers.IntegerField()
     customers = serializers.IntegerField(help_text="Customers it was shipped to.")
@@ -1089,6 +1090,15 @@ class TraceReservedSerializer(serializers.Serializer):
     warehouse = serializers.CharField()
     reference = serializers.CharField(help_text="The order line's reference.")
     location = serializers.CharField()
+    quantity = serializers.IntegerField()
+
+
+class TracePickedSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    order = serializers.CharField()
+    order_id = serializers.IntegerField()
+    order_status = serializers.CharField()
+    location = serializers.CharField(help_text="Where the goods lie: a drop place or lane.")
     quantity = serializers.IntegerField()
 
 
@@ -1119,6 +1129,7 @@ class LotTraceSerializer(serializers.Serializer):
     received = TraceReceivedSerializer(many=True)
     on_hand = TraceOnHandSerializer(many=True)
     reserved = TraceReservedSerializer(many=True)
+    picked_not_packed = TracePickedSerializer(many=True)
     packed_not_shipped = TraceUnitSerializer(many=True)
     shipped = TraceUnitSerializer(many=True)
 

@@ -18,6 +18,7 @@ from inventory.models import Lot, Reservation, StockBalance, Task
 from inventory.selectors import stock_available
 from shipping import services
 from shipping.models import HandlingUnit, Order
+from shipping.selectors import lot_trace
 from tests.factories import ItemFactory, LocationFactory
 from tests.inventory.helpers import counts, in_days, stock_in
 from tests.shipping import books
@@ -266,6 +267,7 @@ def test_quality_holds_a_lot_through_the_api_and_reads_its_trace(floor, person, 
         "received": 6,
         "on_hand": 2,
         "reserved": 0,
+        "picked_not_packed": 0,
         "packed_not_shipped": 0,
         "shipped": 4,
         "customers": 1,
@@ -629,7 +631,7 @@ def test_the_floor_takes_a_held_lot_back_out_of_an_order_on_its_page(floor, pers
     books.books_hold()
 
 
-def test_goods_of_a_held_lot_picked_are_not_packed_until_taken_back(floor):
+def test_goods_of_a_held_lot_picked_are_not_packed_until_taken_back(floor, client):
     milk = _milk(floor)
     order, _load = released_on_a_truck(floor, (milk, 4), (floor["tea"], 1))
     pick_all(floor)
@@ -637,6 +639,13 @@ def test_goods_of_a_held_lot_picked_are_not_packed_until_taken_back(floor):
     assert order.status == "picked"
     services.lot_hold(lot=_lot("M1"), reason="Lab: listeria", actor=None)
 
+    # The lot's trace lists them, picked for SO-1 at the drop place, not packed.
+    trace = lot_trace(lot=_lot("M1"), warehouse_ids=[floor["wh"].pk])
+    assert [(p["order"], p["quantity"]) for p in trace["picked_not_packed"]] == [("SO-1", 4)]
+    assert trace["totals"]["picked_not_packed"] == 4
+    client.force_login(floor["operator"])
+    page = client.get(f"/lots/{_lot('M1').pk}/").content.decode()
+    assert "Picked, not packed yet" in page and f'name="order" value="{order.pk}"' in page
     before = counts()
     with pytest.raises(Conflict) as refused:
         services.unit_pack(order=order, contents=None, actor=floor["operator"])
@@ -648,6 +657,7 @@ def test_goods_of_a_held_lot_picked_are_not_packed_until_taken_back(floor):
     services.order_lot_pull(
         order=order, lot=_lot("M1"), to_location=_quarantine(floor), actor=floor["operator"]
     )
+    assert lot_trace(lot=_lot("M1"), warehouse_ids=[floor["wh"].pk])["picked_not_packed"] == []
     pick_all(floor)
     unit = services.unit_pack(order=order, contents=None, actor=floor["operator"])
     assert sorted((c.line.item.sku, c.lot.code if c.lot else None) for c in unit.lines.all()) == [
