@@ -9,7 +9,6 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from core.db import row_update, service
-from core.events import event_record
 from core.exceptions import Conflict, DomainError
 from inventory import services as stock
 from inventory.models import Allocation, Location, Lot
@@ -20,6 +19,7 @@ from shipping.models import HandlingUnit, LineReservation, Order, OrderLine, Wav
 from shipping.services.orders import (
     load_lock_first,
     order_allocate,
+    order_event,
     order_picked_if_done,
     order_released_with_wave,
     order_transition_check,
@@ -135,14 +135,10 @@ def order_lot_pull(
         row_update(wave, status=WaveStatus.RELEASED, picked_at=None)
         wave_event(wave, "wave.reopened", {"order": order.external_ref}, actor)
     order.refresh_from_db()
-    event_record(
-        type="order.lot_pulled",
-        aggregate_type="order",
-        aggregate_id=order.external_ref,
-        warehouse=order.warehouse_id,
-        payload={
-            "order": order.pk,
-            "reference": order.external_ref,
+    order_event(
+        order,
+        "order.lot_pulled",
+        {
             "item": lot.item.sku,
             "lot": lot.code,
             "reason": lot.hold_reason,
@@ -150,7 +146,7 @@ def order_lot_pull(
             "lines": [{"line": n, "quantity": q} for n, q in sorted(pulled.items())],
             "opened": opened,
         },
-        actor=actor,
+        actor,
     )
     order = order_allocate(order=order, actor=actor)
     order_released_with_wave(order=order, actor=actor)
@@ -172,20 +168,31 @@ def _taken_back(
         location.pk: location
         for location in Location.objects.filter(pk__in={s["location_id"] for s in spots})
     }
+    links: dict[int, list[LineReservation]] = defaultdict(list)  # per line, latest first
+    for held in (
+        LineReservation.objects.filter(line__in=list(lines.values()))
+        .select_related("reservation")
+        .order_by("-pk")
+    ):
+        links[held.line_id].append(held)
+    picked = dict(  # per reservation: units picked of the lot, less those taken back below
+        Allocation.objects.filter(
+            reservation_id__in=[held.reservation_id for row in links.values() for held in row],
+            balance__lot=lot,
+        )
+        .values("reservation_id")
+        .annotate(q=Sum("picked"))
+        .values_list("reservation_id", "q")
+    )
     pulled: dict[int, int] = defaultdict(int)
     for spot in spots:
         line = lines[spot["reference"]]
         still = spot["quantity"]
-        for held in line.reservations.select_related("reservation").order_by("-pk"):
-            picked = (
-                Allocation.objects.filter(reservation=held.reservation, balance__lot=lot).aggregate(
-                    q=Sum("picked")
-                )["q"]
-                or 0
-            )
-            back = min(still, picked)
+        for held in links[line.pk]:
+            back = min(still, picked.get(held.reservation_id) or 0)
             if back == 0:
                 continue
+            picked[held.reservation_id] -= back
             stock_unpick(
                 reservation=held.reservation,
                 lot=lot,

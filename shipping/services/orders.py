@@ -137,13 +137,14 @@ def order_picked_if_done(order: Order, actor: AbstractBaseUser | None) -> Order:
     order_transition_check(order, OrderStatus.PICKED)
     now = timezone.now()
     row_update(order, status=OrderStatus.PICKED)
-    _event(order, "order.picked", {"at": now}, actor)
+    order_event(order, "order.picked", {"at": now}, actor)
     if order.wave_id:
         wave_picked_if_done(order.wave_id, actor)
     return order
 
 
-def _event(order: Order, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
+def order_event(order: Order, type: str, payload: dict, actor: AbstractBaseUser | None) -> None:
+    """Write an order's event (`order.*`): its id and reference, then `payload`."""
     event_record(
         type=type,
         aggregate_type="order",
@@ -227,7 +228,7 @@ def order_create(
             ]
         )
     )
-    _event(
+    order_event(
         order,
         "order.received",
         {
@@ -520,7 +521,7 @@ def _allocate(
     if off_the_truck:
         changes.update(load=None, wave=None)
     row_update(order, **changes)
-    _event(
+    order_event(
         order,
         "order.allocated" if status == OrderStatus.ALLOCATED else "order.backordered",
         {"decision": decision},
@@ -589,7 +590,7 @@ def _split_off(
             Reservation.objects.filter(pk=held.reservation_id).update(reference=line.reference)
             source = OrderLine.objects.get(pk=held.line_id)
             _line_reduce(source.pk, by=held.quantity, had=source.quantity)
-        _event(
+        order_event(
             part,
             "order.allocated",
             {"decision": part.allocation_note, "split_from": order.external_ref},
@@ -674,7 +675,7 @@ def _backorder_split_off(
     )
     for pk, qty in left.items():
         _line_reduce(pk, by=qty, had=quantities[pk])
-    _event(
+    order_event(
         part,
         "order.backordered",
         {"decision": part.allocation_note, "split_from": order.external_ref},
@@ -761,7 +762,7 @@ def order_line_change(
     if quantity < held:
         _release_line(line, held - quantity, actor)
     OrderLine.objects.filter(pk=line.pk).update(quantity=quantity)
-    _event(
+    order_event(
         order,
         "order.changed",
         {"line": line_no, "item": line.item.sku, "from": before, "to": quantity},
@@ -833,7 +834,7 @@ def order_cancel(*, order: Order, reason: str, actor: AbstractBaseUser | None) -
         status=OrderStatus.CANCELLED, cancelled_at=timezone.now()
     )
     order.refresh_from_db()
-    _event(
+    order_event(
         order,
         "order.cancelled",
         {"reason": reason.strip(), "released": released, "put_back": put_back},
