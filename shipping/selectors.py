@@ -1932,47 +1932,45 @@ def lot_trace(*, lot: Lot, warehouse_ids: Iterable[int]) -> dict:
 
 def _lot_picked_not_packed(lot: Lot, warehouse_ids: list[int]) -> list[dict]:
     """lot_trace's goods of the lot picked for orders still here and in none of their units:
-    per order and place, what lies there (the order's `picked_stock` less its live units'
-    contents). Five queries."""
-    references = set(
-        Allocation.objects.filter(
-            balance__lot=lot,
-            balance__warehouse_id__in=warehouse_ids,
-            picked__gt=0,
-            reservation__reference__startswith="order:",
-        ).values_list("reservation__reference", flat=True)
-    )
-    here: dict[tuple[str, int], int] = defaultdict(int)
-    for spot in picked_stock(references=sorted(references)) if references else []:
-        if spot["lot_id"] == lot.pk:
-            here[(spot["reference"], spot["location_id"])] += spot["quantity"]
-    for content in (
-        HandlingUnitLine.objects.filter(line__order__warehouse_id__in=warehouse_ids, lot=lot)
-        .exclude(unit__status__in=(UnitStatus.SHIPPED, UnitStatus.CANCELLED))
-        .select_related("line", "unit")
-    ):
-        here[(content.line.reference, content.unit.location_id)] -= content.quantity
-    left = {key: q for key, q in here.items() if q > 0}
-    orders = Order.objects.filter(
-        pk__in={OrderLine.of_reference(reference)[0] for reference, _ in left},
-        status__in=ORDERS_NOT_GONE,
-    ).select_related("warehouse")
-    orders_by_pk = {order.pk: order for order in orders}
+    per order and place, what `goods_unpacked` finds of the lot. Six queries."""
+    references = Allocation.objects.filter(
+        balance__lot=lot,
+        balance__warehouse_id__in=warehouse_ids,
+        picked__gt=0,
+        reservation__reference__startswith="order:",
+    ).values_list("reservation__reference", flat=True)
+    orders = {
+        order.pk: order
+        for order in Order.objects.filter(
+            pk__in={OrderLine.of_reference(reference)[0] for reference in references},
+            status__in=ORDERS_NOT_GONE,
+        ).select_related("warehouse")
+    }
+    if not orders:
+        return []
+    lines = {line.pk: line for line in OrderLine.objects.filter(order_id__in=list(orders))}
+    left = {
+        (line_id, location_id): quantity
+        for (line_id, lot_id, location_id), quantity in goods_unpacked(
+            lines=lines.values(),
+            units=HandlingUnit.objects.filter(order_id__in=list(orders)).prefetch_related("lines"),
+        ).items()
+        if lot_id == lot.pk
+    }
     places = dict(
         Location.objects.filter(pk__in={pk for _, pk in left}).values_list("pk", "barcode")
     )
     rows = []
-    for (reference, location_id), quantity in sorted(left.items()):
-        order = orders_by_pk.get(OrderLine.of_reference(reference)[0])
-        if order is not None:
-            rows.append(
-                {
-                    "warehouse": order.warehouse.code,
-                    "order": order.external_ref,
-                    "order_id": order.pk,
-                    "order_status": order.status,
-                    "location": places[location_id],
-                    "quantity": quantity,
-                }
-            )
+    for (line_id, location_id), quantity in sorted(left.items()):
+        order = orders[lines[line_id].order_id]
+        rows.append(
+            {
+                "warehouse": order.warehouse.code,
+                "order": order.external_ref,
+                "order_id": order.pk,
+                "order_status": order.status,
+                "location": places[location_id],
+                "quantity": quantity,
+            }
+        )
     return rows
