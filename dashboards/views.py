@@ -1305,7 +1305,7 @@ def lots_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     the reader's warehouses: its receipts and suppliers, where it is, what is packed of it,
     and the customers it went to (the recall's list, as CSV or XLSX with `?export=`). Who may
     (`QUALITY_HOLD_ROLES`) holds the lot here, or lifts its hold; the floor or quality
-    (`LOT_PULL_ROLES`) takes a held lot's packed goods back out of their orders."""
+    (`LOT_PULL_ROLES`) takes a held lot's picked or packed goods back out of their orders."""
     ids = warehouse_ids_for(request.user)
     if not ids:
         raise PermissionDenied
